@@ -1,0 +1,17 @@
+"""Where each service's definition lives, so tools can iterate over them."""
+
+from __future__ import annotations
+
+import importlib
+
+from shared.service import ServiceDefinition
+
+SERVICE_NAMES = ("accounts", "ledger", "disputes", "payments")
+
+
+def service_definition(name: str) -> ServiceDefinition:
+    """Import ``services.<name>.app`` and return its ``DEFINITION``."""
+    if name not in SERVICE_NAMES:
+        raise ValueError(f"unknown service {name!r}: expected one of {', '.join(SERVICE_NAMES)}")
+    module = importlib.import_module(f"services.{name}.app")
+    return module.DEFINITION

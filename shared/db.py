@@ -1,0 +1,88 @@
+"""PostgreSQL pool lifecycle and forward-only SQL migrations."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import asyncpg
+import structlog
+
+log = structlog.get_logger(__name__)
+
+SHARED_SQL = Path(__file__).parent / "sql"
+
+# Any constant works as long as every migrating process uses the same one.
+MIGRATION_LOCK_ID = 0x4D46_4D49  # "MFMI"
+
+
+async def _init_connection(connection: asyncpg.Connection) -> None:
+    # jsonb columns round-trip as Python objects rather than strings.
+    import json
+
+    await connection.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+@asynccontextmanager
+async def open_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> AsyncIterator[asyncpg.Pool]:
+    """Open a pool for the lifetime of the context and close it afterwards."""
+    pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=_init_connection)
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+def migration_files(folders: Sequence[Path]) -> list[tuple[str, Path]]:
+    """List ``(name, path)`` of every ``.sql`` file, folder by folder, sorted by name."""
+    files = []
+    for folder in folders:
+        for path in sorted(folder.glob("*.sql")):
+            files.append((f"{folder.parent.name}/{folder.name}/{path.name}", path))
+    return files
+
+
+async def migrate(dsn: str, folders: Sequence[Path]) -> list[str]:
+    """Apply the migrations not yet applied, each in its own transaction.
+
+    A session advisory lock serialises concurrent migrators (several replicas
+    starting together). An applied file whose content changed is an error:
+    migrations are forward-only, so a fix is a new file.
+    """
+    applied_now: list[str] = []
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_ID)
+        await connection.execute(
+            """CREATE TABLE IF NOT EXISTS schema_migrations (
+                   name text PRIMARY KEY,
+                   checksum text NOT NULL,
+                   applied_at timestamptz NOT NULL DEFAULT now())"""
+        )
+        applied = {
+            row["name"]: row["checksum"]
+            for row in await connection.fetch("SELECT name, checksum FROM schema_migrations")
+        }
+        for name, path in migration_files(folders):
+            sql = path.read_text(encoding="utf-8")
+            checksum = hashlib.sha256(sql.encode()).hexdigest()
+            if name in applied:
+                if applied[name] != checksum:
+                    raise RuntimeError(
+                        f"migration {name} was changed after it was applied; "
+                        "add a new migration file instead of editing an applied one"
+                    )
+                continue
+            async with connection.transaction():
+                await connection.execute(sql)
+                await connection.execute(
+                    "INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)", name, checksum
+                )
+            applied_now.append(name)
+            log.info("migration_applied", migration=name)
+    finally:
+        await connection.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_ID)
+        await connection.close()
+    return applied_now

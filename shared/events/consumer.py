@@ -1,0 +1,137 @@
+"""Durable, idempotent event consumption.
+
+Each handler runs in one database transaction together with the insert of
+the event id into ``inbox``; the message is acknowledged only after commit.
+A redelivered event finds its id already there and has no second effect.
+A handler that raises is retried with back-off; after ``max_deliveries``
+the message is stored in ``dead_letters`` (then acknowledged), so nothing is
+dropped and an operator can replay it. A body that is not a valid envelope
+can never succeed and goes to ``dead_letters`` at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+
+import asyncpg
+import structlog
+from faststream.nats import AckPolicy, ConsumerConfig, DeliverPolicy, JStream, NatsBroker, PullSub
+from faststream.nats.annotations import NatsMessage
+from nats.js.api import AckPolicy as JsAckPolicy
+from pydantic import ValidationError
+
+from shared.events.envelope import EventEnvelope
+from shared.events.streams import stream_for_subject
+
+log = structlog.get_logger(__name__)
+
+EventHandler = Callable[[asyncpg.Connection, EventEnvelope], Awaitable[None]]
+
+DEFAULT_MAX_DELIVERIES = 8
+MAX_RETRY_DELAY_SECONDS = 60.0
+
+
+def retry_delay(delivery: int) -> float:
+    """Back-off before the next delivery: 1 s, 2 s, 4 s … capped at one minute."""
+    return min(MAX_RETRY_DELAY_SECONDS, float(2 ** max(0, delivery - 1)))
+
+
+class EventConsumer:
+    """Routes events of some types to handlers, exactly once per consumer name."""
+
+    def __init__(
+        self,
+        name: str,
+        pool: asyncpg.Pool,
+        handlers: dict[str, EventHandler],
+        *,
+        max_deliveries: int = DEFAULT_MAX_DELIVERIES,
+    ) -> None:
+        self.name = name
+        self._pool = pool
+        self._handlers = handlers
+        self._max_deliveries = max_deliveries
+
+    async def handle(self, message: NatsMessage) -> None:
+        raw = message.raw_message
+        delivery = raw.metadata.num_delivered if raw.metadata else 1
+        try:
+            event = EventEnvelope.model_validate_json(message.body)
+        except ValidationError as error:
+            await self._dead_letter(raw.subject, None, message.body, f"invalid envelope: {error}", delivery)
+            await message.ack()
+            return
+
+        bound = structlog.contextvars.bound_contextvars(
+            event_id=str(event.event_id), event_type=event.type, consumer=self.name
+        )
+        with bound:
+            handler = self._handlers.get(event.type)
+            if handler is None:
+                # Subjects are filtered, but a wildcard can bring types this consumer ignores.
+                await message.ack()
+                return
+            try:
+                applied = await self._apply(handler, event)
+            except Exception as error:  # any failure: retry, then dead-letter
+                if delivery >= self._max_deliveries:
+                    log.error("event_dead_lettered", error=repr(error), deliveries=delivery)
+                    await self._dead_letter(raw.subject, str(event.event_id), message.body, repr(error), delivery)
+                    await message.ack()
+                    return
+                delay = retry_delay(delivery)
+                log.warning("event_failed", error=repr(error), delivery=delivery, retry_in=delay)
+                await message.nack(delay=delay)
+                return
+            await message.ack()
+            log.info("event_consumed" if applied else "event_duplicate_ignored")
+
+    async def _apply(self, handler: EventHandler, event: EventEnvelope) -> bool:
+        async with self._pool.acquire() as connection, connection.transaction():
+            inserted = await connection.fetchval(
+                """INSERT INTO inbox (consumer, event_id, event_type) VALUES ($1, $2, $3)
+                   ON CONFLICT DO NOTHING RETURNING true""",
+                self.name,
+                event.event_id,
+                event.type,
+            )
+            if not inserted:
+                return False
+            await handler(connection, event)
+            return True
+
+    async def _dead_letter(
+        self, subject: str, event_id: str | None, body: bytes, error: str, deliveries: int
+    ) -> None:
+        # If this insert fails, the exception propagates and the message is not
+        # acknowledged: JetStream redelivers it later.
+        await self._pool.execute(
+            """INSERT INTO dead_letters (consumer, subject, event_id, payload, error, deliveries)
+               VALUES ($1, $2, $3, $4, $5, $6)""",
+            self.name,
+            subject,
+            event_id,
+            bytes(body),
+            error[:4000],
+            deliveries,
+        )
+
+
+def subscribe(broker: NatsBroker, consumer: EventConsumer, subjects: Iterable[str]) -> None:
+    """Register one durable pull consumer per subject filter for ``consumer``."""
+    for subject in subjects:
+        spec = stream_for_subject(subject)
+        durable = f"{consumer.name}-{spec.name.lower()}-{subject.replace('.', '_').replace('>', 'all').replace('*', 'any')}"
+        broker.subscriber(
+            subject,
+            stream=JStream(spec.name, declare=False),
+            durable=durable,
+            pull_sub=PullSub(batch_size=32, timeout=1.0),
+            ack_policy=AckPolicy.MANUAL,
+            config=ConsumerConfig(
+                ack_policy=JsAckPolicy.EXPLICIT,
+                ack_wait=30,
+                max_deliver=-1,
+                deliver_policy=DeliverPolicy.ALL,
+            ),
+        )(consumer.handle)

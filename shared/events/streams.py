@@ -1,0 +1,55 @@
+"""JetStream streams, one per producing service, declared in code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nats.js.api import StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSpec:
+    """A stream and the subjects it captures."""
+
+    name: str
+    subjects: tuple[str, ...]
+
+
+STREAMS: dict[str, StreamSpec] = {
+    "ledger": StreamSpec("LEDGER", ("ledger.>",)),
+    "disputes": StreamSpec("DISPUTES", ("disputes.>",)),
+    "payments": StreamSpec("PAYMENTS", ("payments.>",)),
+    "accounts": StreamSpec("ACCOUNTS", ("accounts.>",)),
+}
+
+# Window in which JetStream drops a second message with the same Nats-Msg-Id.
+DUPLICATE_WINDOW_SECONDS = 600.0
+
+
+def stream_for_subject(subject: str) -> StreamSpec:
+    """Return the stream that captures ``subject`` (its first token names the producer)."""
+    producer = subject.split(".", 1)[0]
+    try:
+        return STREAMS[producer]
+    except KeyError:
+        raise ValueError(
+            f"subject {subject!r} has no stream: it must start with one of {sorted(STREAMS)}"
+        ) from None
+
+
+async def ensure_stream(jetstream, spec: StreamSpec, *, replicas: int = 1) -> None:
+    """Create the stream, or update it to this configuration if it exists."""
+    config = StreamConfig(
+        name=spec.name,
+        subjects=list(spec.subjects),
+        storage=StorageType.FILE,
+        num_replicas=replicas,
+        duplicate_window=DUPLICATE_WINDOW_SECONDS,
+    )
+    try:
+        await jetstream.stream_info(spec.name)
+    except NotFoundError:
+        await jetstream.add_stream(config)
+        return
+    await jetstream.update_stream(config)

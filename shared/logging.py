@@ -1,0 +1,60 @@
+"""structlog set-up shared by every process.
+
+Context (service, request id, event id) is bound through contextvars at the
+edge, so every line of a request or a message carries it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import structlog
+
+SENSITIVE_KEYS = frozenset({"password", "iban", "card", "secret", "token", "authorization", "cookie"})
+
+
+def _scrub_sensitive(_logger: object, _method: str, event_dict: dict) -> dict:
+    """Replace values of keys that may carry secrets or full bank details."""
+    for key in list(event_dict):
+        if any(word in key.lower() for word in SENSITIVE_KEYS):
+            event_dict[key] = "[redacted]"
+    return event_dict
+
+
+def configure_logging(service: str, *, log_format: str = "auto", level: str = "info") -> None:
+    """Configure structlog and the standard library root logger once per process."""
+    use_json = log_format == "json" or (log_format == "auto" and not sys.stderr.isatty())
+    numeric_level = logging.getLevelName(level.upper())
+
+    shared_processors: list = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _scrub_sensitive,
+    ]
+    renderer = (
+        structlog.processors.JSONRenderer()
+        if use_json
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    )
+    structlog.configure(
+        processors=[*shared_processors, structlog.processors.format_exc_info, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+
+    # Route standard-library records (aiohttp, asyncpg, nats) through the same renderer.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            foreign_pre_chain=[*shared_processors, structlog.stdlib.add_logger_name],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(numeric_level)
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(service=service)

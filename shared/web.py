@@ -1,0 +1,118 @@
+"""aiohttp building blocks shared by the services and the gateway."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+import structlog
+from aiohttp import web
+from faststream.nats import NatsBroker
+
+from shared.errors import DomainError
+from shared.principal import PRINCIPAL_HEADER, InvalidPrincipal, Principal, PrincipalVerifier
+
+log = structlog.get_logger(__name__)
+
+REQUEST_ID_HEADER = "X-Request-Id"
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+POOL = web.AppKey("pool", asyncpg.Pool)
+BROKER = web.AppKey("broker", NatsBroker)
+VERIFIER = web.AppKey("verifier", PrincipalVerifier)
+
+
+def json_error(status: int, code: str, message: str, **details: object) -> web.Response:
+    body = {"error": {"code": code, "message": message, **({"details": details} if details else {})}}
+    return web.json_response(body, status=status)
+
+
+@web.middleware
+async def request_context_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Bind a request id to every log line and write one summary line per request."""
+    request_id = request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
+    started = time.perf_counter()
+    with structlog.contextvars.bound_contextvars(request_id=request_id):
+        status = 500
+        try:
+            response = await handler(request)
+            status = response.status
+        except web.HTTPException as error:
+            status = error.status
+            raise
+        finally:
+            if request.path not in PUBLIC_PATHS:
+                log.info(
+                    "http_request",
+                    method=request.method,
+                    path=request.path,
+                    status=status,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                )
+        response.headers[REQUEST_ID_HEADER] = request_id
+        return response
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Map domain errors to JSON HTTP errors; log and hide anything unexpected."""
+    try:
+        return await handler(request)
+    except DomainError as error:
+        return json_error(error.status, error.code, error.message, **error.details)
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("unhandled_error", path=request.path)
+        return json_error(500, "internal_error", "Une erreur interne est survenue. Réessayez plus tard.")
+
+
+@web.middleware
+async def principal_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Verify the gateway's signed principal on every non-public route."""
+    if request.path in PUBLIC_PATHS:
+        return await handler(request)
+    try:
+        principal = request.app[VERIFIER].verify(request.headers.get(PRINCIPAL_HEADER))
+    except InvalidPrincipal as error:
+        log.warning("principal_rejected", reason=str(error))
+        return json_error(401, "unauthenticated", "Authentification requise.")
+    request["principal"] = principal
+    with structlog.contextvars.bound_contextvars(user_id=principal.user_id, agency_id=principal.agency_id):
+        return await handler(request)
+
+
+def principal_of(request: web.Request) -> Principal:
+    return request["principal"]
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Ready when the database answers and the broker is connected."""
+    problems = []
+    pool = request.app.get(POOL)
+    if pool is not None:
+        try:
+            await pool.fetchval("SELECT 1")
+        except (OSError, asyncpg.PostgresError) as error:
+            problems.append(f"database: {error!r}")
+    broker = request.app.get(BROKER)
+    if broker is not None:
+        connection = broker._connection  # noqa: SLF001 - faststream exposes no public probe
+        if connection is None or not connection.is_connected:
+            problems.append("broker: not connected")
+    if problems:
+        return web.json_response({"status": "unavailable", "problems": problems}, status=503)
+    return web.json_response({"status": "ready"})
+
+
+def add_health_routes(app: web.Application) -> None:
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
