@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiohttp import web
-
+from services.ledger.routes import setup_routes
 from shared.service import ServiceDefinition
-
-
-def setup_routes(app: web.Application) -> None:
-    # TODO: add the ledger routes when the ledger capability is built; until then only health answers.
-    return None
-
 
 DEFINITION = ServiceDefinition(
     name="ledger",

@@ -1,0 +1,152 @@
+"""The ``mesfactures`` command: run the stack and operate it.
+
+Subcommands:
+  up                       start everything on embedded engines (Ctrl-C stops it)
+  migrate                  create the service databases and apply migrations
+  demo                     load the demo creditors, agencies and users (once)
+  ledger import-fec        import a FEC file for a creditor
+  ledger create-creditor   create or update a creditor in the ledger
+  accounts create-user     create a user linked to a creditor account
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from shared.logging import configure_logging
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mesfactures",
+        description="Mes Factures: billing portal for real-estate agencies.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    up = commands.add_parser("up", help="start PostgreSQL, NATS, the four services and the gateway")
+    up.add_argument("--no-demo", action="store_true", help="do not load the demo data on first start")
+    up.set_defaults(handler=_command_up)
+
+    migrate = commands.add_parser("migrate", help="create the service databases and apply pending migrations")
+    migrate.set_defaults(handler=_command_migrate)
+
+    demo = commands.add_parser("demo", help="load the demo data through the FEC importer (skipped if loaded)")
+    demo.set_defaults(handler=_command_demo)
+
+    ledger = commands.add_parser("ledger", help="ledger operations").add_subparsers(
+        dest="ledger_command", required=True, metavar="COMMAND"
+    )
+    import_fec = ledger.add_parser("import-fec", help="import a FEC file (all or nothing, idempotent)")
+    import_fec.add_argument("--creditor", required=True, help="creditor id, a slug such as pressimmo")
+    import_fec.add_argument(
+        "--encoding", help="file encoding, e.g. cp1252 or iso-8859-15 (default: UTF-8, else detected with a warning)"
+    )
+    import_fec.add_argument("file", type=Path, help="path of the FEC file")
+    import_fec.set_defaults(handler=_command_import_fec)
+
+    create_creditor = ledger.add_parser("create-creditor", help="create or update a creditor")
+    create_creditor.add_argument("--creditor", required=True, help="creditor id, a slug such as pressimmo")
+    create_creditor.add_argument("--name", required=True, help="legal name shown to agencies")
+    create_creditor.add_argument(
+        "--payment-terms",
+        default="30 jours fin de mois",
+        help="'à réception', 'N jours' or 'N jours fin de mois' (default: 30 jours fin de mois)",
+    )
+    create_creditor.set_defaults(handler=_command_create_creditor)
+
+    accounts = commands.add_parser("accounts", help="user and agency operations").add_subparsers(
+        dest="accounts_command", required=True, metavar="COMMAND"
+    )
+    create_user = accounts.add_parser(
+        "create-user", help="create a user linked to a creditor account; reads the password from standard input"
+    )
+    create_user.add_argument("--login", required=True, help="login of the new user")
+    create_user.add_argument("--creditor", required=True, help="creditor id, a slug such as pressimmo")
+    create_user.add_argument("--account", required=True, help="customer account number at that creditor")
+    create_user.add_argument(
+        "--role",
+        default="administrateur",
+        choices=["administrateur", "comptable", "lecteur"],
+        help="role in the agency (default: administrateur)",
+    )
+    create_user.add_argument("--agency-name", help="agency name when the agency is new")
+    create_user.set_defaults(handler=_command_create_user)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    arguments = _build_parser().parse_args(argv)
+    configure_logging("cli")
+    code = arguments.handler(arguments)
+    sys.exit(code or 0)
+
+
+def _command_up(arguments: argparse.Namespace) -> int:
+    from services.runtime.up import run_up
+
+    return run_up(load_demo=not arguments.no_demo)
+
+
+def _command_migrate(_arguments: argparse.Namespace) -> int:
+    from services.runtime.stack import embedded_postgres, prepare_databases
+
+    with embedded_postgres() as stack:
+        asyncio.run(prepare_databases(stack))
+    print("migrations applied")
+    return 0
+
+
+def _command_demo(_arguments: argparse.Namespace) -> int:
+    from services.runtime.demo import load_demo
+    from services.runtime.stack import embedded_postgres, prepare_databases
+
+    with embedded_postgres() as stack:
+        asyncio.run(prepare_databases(stack))
+        outcome = asyncio.run(load_demo(stack))
+    print(outcome)
+    return 0
+
+
+def _command_import_fec(arguments: argparse.Namespace) -> int:
+    from services.runtime.operations import import_fec_file
+    from services.runtime.stack import embedded_postgres
+
+    if not arguments.file.is_file():
+        print(f"error: file {arguments.file} not found", file=sys.stderr)
+        return 2
+    with embedded_postgres() as stack:
+        return asyncio.run(import_fec_file(stack, arguments.creditor, arguments.file, arguments.encoding))
+
+
+def _command_create_creditor(arguments: argparse.Namespace) -> int:
+    from services.runtime.operations import create_creditor
+    from services.runtime.stack import embedded_postgres
+
+    with embedded_postgres() as stack:
+        return asyncio.run(create_creditor(stack, arguments.creditor, arguments.name, arguments.payment_terms))
+
+
+def _command_create_user(arguments: argparse.Namespace) -> int:
+    from services.runtime.operations import create_user
+    from services.runtime.stack import embedded_postgres
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        print("error: no password on standard input: pipe it in, e.g. printf '%s\\n' \"$PASSWORD\" | mesfactures …",
+              file=sys.stderr)
+        return 2
+    with embedded_postgres() as stack:
+        return asyncio.run(
+            create_user(
+                stack,
+                login=arguments.login,
+                password=password,
+                creditor=arguments.creditor,
+                account=arguments.account,
+                role=arguments.role,
+                agency_name=arguments.agency_name,
+            )
+        )

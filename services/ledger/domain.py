@@ -1,0 +1,152 @@
+"""Ledger rules: entry kinds, document states, due dates and errors."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from shared.errors import DomainError, NotFound, Unprocessable
+
+PARIS = ZoneInfo("Europe/Paris")
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def paris_today() -> date:
+    """Today's calendar date in Europe/Paris, the reference for due dates."""
+    return datetime.now(PARIS).date()
+
+
+class EntryKind(StrEnum):
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
+    PAYMENT = "payment"
+    REFUND = "refund"
+    OPENING_BALANCE = "opening_balance"
+    ADJUSTMENT = "adjustment"
+
+
+DESIGNATION_PREFIX = {
+    EntryKind.INVOICE: "Facture n° ",
+    EntryKind.CREDIT_NOTE: "Avoir n° ",
+    EntryKind.PAYMENT: "Règlement ",
+    EntryKind.REFUND: "Remboursement ",
+    EntryKind.OPENING_BALANCE: "Report à nouveau ",
+    EntryKind.ADJUSTMENT: "Écriture ",
+}
+
+
+def designation(kind: str, document_number: str) -> str:
+    """French label of an entry as the statement shows it."""
+    return DESIGNATION_PREFIX[EntryKind(kind)] + document_number
+
+
+class DocumentState(StrEnum):
+    """State of an entry; debit rows use the first four, credit rows the last three."""
+
+    PAID = "paid"
+    UNPAID = "unpaid"
+    PARTIALLY_PAID = "partially_paid"
+    OVERDUE = "overdue"
+    ALLOCATED = "allocated"
+    UNALLOCATED = "unallocated"
+    PARTIALLY_ALLOCATED = "partially_allocated"
+
+
+STATE_LABELS = {
+    DocumentState.PAID: "Réglée",
+    DocumentState.UNPAID: "Non réglée",
+    DocumentState.PARTIALLY_PAID: "Partiellement réglée",
+    DocumentState.OVERDUE: "Échue",
+    DocumentState.ALLOCATED: "Imputé",
+    DocumentState.UNALLOCATED: "Non imputé",
+    DocumentState.PARTIALLY_ALLOCATED: "Partiellement imputé",
+}
+
+
+def document_state(
+    *, debit: Decimal, credit: Decimal, open_amount: Decimal, due_date: date | None, today: date
+) -> DocumentState:
+    """The one place that decides an entry's state, for every screen, export and event.
+
+    A debit with an amount still due is overdue once its due date is before
+    today (Europe/Paris calendar days): due on the 31st, overdue on the 1st.
+    """
+    if debit > 0:
+        if open_amount == 0:
+            return DocumentState.PAID
+        if due_date is not None and due_date < today:
+            return DocumentState.OVERDUE
+        if open_amount < debit:
+            return DocumentState.PARTIALLY_PAID
+        return DocumentState.UNPAID
+    if open_amount == 0:
+        return DocumentState.ALLOCATED
+    if open_amount < credit:
+        return DocumentState.PARTIALLY_ALLOCATED
+    return DocumentState.UNALLOCATED
+
+
+def search_key(document_number: str) -> str:
+    """Document number as searched: upper case, without any white space."""
+    return "".join(document_number.split()).upper()
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentTerms:
+    """Payment terms such as ``30 jours fin de mois``, ``45 jours`` or ``à réception``."""
+
+    days: int
+    end_of_month: bool
+
+    def due_date(self, issued: date) -> date:
+        due = issued + timedelta(days=self.days)
+        if self.end_of_month:
+            due = due.replace(day=calendar.monthrange(due.year, due.month)[1])
+        return due
+
+
+_TERMS_PATTERN = re.compile(r"^(\d{1,3})\s*jours?(\s+fin\s+de\s+mois)?$")
+
+
+def parse_payment_terms(text: str) -> PaymentTerms:
+    """Parse French payment terms; raise ``InvalidPaymentTerms`` naming the accepted forms."""
+    normalized = " ".join(text.lower().replace("à", "a").split())
+    if normalized in {"a reception", "comptant", "a reception de facture"}:
+        return PaymentTerms(days=0, end_of_month=False)
+    match = _TERMS_PATTERN.match(normalized)
+    if match is None:
+        raise InvalidPaymentTerms(
+            f"Conditions de paiement « {text} » non reconnues : utilisez « à réception », "
+            "« N jours » ou « N jours fin de mois »."
+        )
+    return PaymentTerms(days=int(match.group(1)), end_of_month=bool(match.group(2)))
+
+
+class LedgerError(DomainError):
+    """Base of the ledger's errors."""
+
+
+class InvalidPaymentTerms(LedgerError, Unprocessable):
+    code = "invalid_payment_terms"
+
+
+class UnknownCreditor(LedgerError, NotFound):
+    code = "unknown_creditor"
+
+
+class AccountNotFound(LedgerError, NotFound):
+    code = "not_found"
+
+
+class InvalidFilter(LedgerError, Unprocessable):
+    code = "invalid_filter"
+
+
+class InvalidFecFile(LedgerError, Unprocessable):
+    code = "invalid_fec"

@@ -1,0 +1,84 @@
+"""HTTP routes of the ledger service."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from services.ledger.creditors import upsert_creditor
+from services.ledger.domain import AccountNotFound, InvalidFecFile
+from services.ledger.fec import FecError
+from services.ledger.importer import import_fec
+from services.ledger.statement import StatementFilter, account_exists, fetch_statement
+from shared.errors import Forbidden, Unprocessable
+from shared.principal import Principal, Role
+from shared.web import POOL, REQUEST_ID_HEADER, principal_of
+
+MAX_FEC_BYTES = 256 * 1024 * 1024
+
+
+def _require_operator(principal: Principal, creditor: str) -> None:
+    """Imports and creditor settings are for the system and the creditor's own staff."""
+    if principal.role is Role.SYSTEM:
+        return
+    if principal.role is Role.STAFF and creditor in principal.staff_creditors:
+        return
+    raise Forbidden("Action réservée au personnel du créancier.")
+
+
+async def get_statement(request: web.Request) -> web.Response:
+    creditor = request.match_info["creditor"]
+    principal = principal_of(request)
+    account = principal.account_at(creditor)
+    statement_filter = StatementFilter.from_query(dict(request.query))
+    pool = request.app[POOL]
+    async with pool.acquire() as connection:
+        # Same answer for "no such creditor", "not yours" and "no entries yet
+        # imported for you", so ids cannot be probed.
+        if account is None or not await account_exists(connection, creditor, account):
+            raise AccountNotFound("Aucun compte client n'est rattaché à ce créancier pour votre agence.")
+        body = await fetch_statement(connection, creditor, account, statement_filter)
+    return web.json_response(body)
+
+
+async def post_fec_import(request: web.Request) -> web.Response:
+    creditor = request.match_info["creditor"]
+    _require_operator(principal_of(request), creditor)
+    if request.content_length is not None and request.content_length > MAX_FEC_BYTES:
+        raise Unprocessable(f"Fichier trop volumineux : {request.content_length} octets (maximum {MAX_FEC_BYTES}).")
+    data = await request.read()
+    file_name = request.query.get("file_name") or "upload.txt"
+    encoding = request.query.get("encoding") or None
+    try:
+        summary = await import_fec(
+            request.app[POOL],
+            creditor,
+            data,
+            file_name=file_name,
+            encoding=encoding,
+            correlation_id=request.headers.get(REQUEST_ID_HEADER),
+        )
+    except FecError as error:
+        raise InvalidFecFile(
+            str(error),
+            line=getattr(error, "line_number", None),
+            column=getattr(error, "column", None),
+            value=getattr(error, "value", None),
+        ) from error
+    return web.json_response(summary.as_json())
+
+
+async def put_creditor(request: web.Request) -> web.Response:
+    creditor = request.match_info["creditor"]
+    _require_operator(principal_of(request), creditor)
+    body = await request.json()
+    name = str(body.get("name") or "").strip()
+    if not name:
+        raise Unprocessable("Le nom du créancier est obligatoire.")
+    await upsert_creditor(request.app[POOL], creditor, name, body.get("payment_terms") or "30 jours fin de mois")
+    return web.json_response({"id": creditor, "name": name})
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/creditors/{creditor}/statement", get_statement)
+    app.router.add_post("/creditors/{creditor}/imports/fec", post_fec_import)
+    app.router.add_put("/creditors/{creditor}", put_creditor)

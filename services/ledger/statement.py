@@ -1,0 +1,210 @@
+"""The account statement: filters, one page of rows, totals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+import asyncpg
+
+from services.ledger.domain import (
+    STATE_LABELS,
+    EntryKind,
+    InvalidFilter,
+    designation,
+    document_state,
+    paris_today,
+    search_key,
+)
+
+MAX_PAGE_SIZE = 200
+DEFAULT_PAGE_SIZE = 50
+
+
+class StatementView(StrEnum):
+    UNPAID = "unpaid"
+    ALL = "all"
+
+
+@dataclass(frozen=True, slots=True)
+class StatementFilter:
+    """What the agency asked to see."""
+
+    view: StatementView = StatementView.UNPAID
+    date_from: date | None = None
+    date_to: date | None = None
+    number: str | None = None
+    page: int = 1
+    page_size: int = DEFAULT_PAGE_SIZE
+
+    @classmethod
+    def from_query(cls, query: dict[str, str]) -> StatementFilter:
+        """Parse query parameters; raise ``InvalidFilter`` with a French message."""
+        view_text = query.get("view") or StatementView.UNPAID.value
+        try:
+            view = StatementView(view_text)
+        except ValueError:
+            raise InvalidFilter(
+                f"Affichage « {view_text} » inconnu : utilisez « unpaid » ou « all »."
+            ) from None
+        date_from = _parse_date(query.get("date_from"), "date de début")
+        date_to = _parse_date(query.get("date_to"), "date de fin")
+        if date_from and date_to and date_from > date_to:
+            raise InvalidFilter(
+                f"La date de début {date_from:%d/%m/%Y} est postérieure à la date de fin "
+                f"{date_to:%d/%m/%Y} : inversez-les."
+            )
+        page = _parse_int(query.get("page"), "page", default=1, minimum=1, maximum=1_000_000)
+        page_size = _parse_int(
+            query.get("page_size"), "taille de page", default=DEFAULT_PAGE_SIZE, minimum=1, maximum=MAX_PAGE_SIZE
+        )
+        number = (query.get("number") or "").strip() or None
+        if number is not None and len(number) > 64:
+            raise InvalidFilter("Le numéro de document recherché dépasse 64 caractères.")
+        return cls(view, date_from, date_to, number, page, page_size)
+
+
+def _parse_date(text: str | None, label: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidFilter(f"La {label} « {text} » est invalide : format attendu AAAA-MM-JJ.") from None
+
+
+def _parse_int(text: str | None, label: str, *, default: int, minimum: int, maximum: int) -> int:
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise InvalidFilter(f"La {label} « {text} » n'est pas un nombre entier.") from None
+    if not minimum <= value <= maximum:
+        raise InvalidFilter(f"La {label} doit être comprise entre {minimum} et {maximum}, reçu {value}.")
+    return value
+
+
+def _where_clause(statement_filter: StatementFilter, today: date) -> tuple[str, list[object]]:
+    """Build the WHERE clause (placeholders only, never formatted values) and its arguments."""
+    conditions = ["creditor_id = $1", "customer_account = $2"]
+    arguments: list[object] = []
+
+    def bind(value: object) -> str:
+        arguments.append(value)
+        return f"${len(arguments) + 2}"
+
+    if statement_filter.view is StatementView.UNPAID:
+        conditions.append("debit > 0 AND open_amount > 0")
+    elif statement_filter.date_from is None and statement_filter.date_to is None:
+        conditions.append(f"document_date >= {bind(today - timedelta(days=365))}")
+    if statement_filter.date_from is not None:
+        conditions.append(f"document_date >= {bind(statement_filter.date_from)}")
+    if statement_filter.date_to is not None:
+        conditions.append(f"document_date <= {bind(statement_filter.date_to)}")
+    if statement_filter.number:
+        pattern = search_key(statement_filter.number)
+        escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(f"search_key LIKE {bind('%' + escaped + '%')}")
+    return " AND ".join(conditions), arguments
+
+
+async def account_exists(connection: asyncpg.Connection, creditor: str, account: str) -> bool:
+    return bool(
+        await connection.fetchval(
+            "SELECT 1 FROM customer_accounts WHERE creditor_id = $1 AND account_number = $2",
+            creditor,
+            account,
+        )
+    )
+
+
+async def fetch_statement(
+    connection: asyncpg.Connection,
+    creditor: str,
+    account: str,
+    statement_filter: StatementFilter,
+    *,
+    today: date | None = None,
+) -> dict:
+    """Return one page of the statement as a JSON-ready dict.
+
+    Rows are ordered by date then id, newest first; the id makes the order
+    total, so each row appears on exactly one page.
+    """
+    today = today or paris_today()
+    where, arguments = _where_clause(statement_filter, today)
+    offset = (statement_filter.page - 1) * statement_filter.page_size
+    limit_index = len(arguments) + 3
+    rows = await connection.fetch(
+        f"""SELECT id, kind, document_number, document_date, due_date, debit, credit,
+                   open_amount, lettering
+              FROM entries
+             WHERE {where}
+             ORDER BY document_date DESC, id DESC
+             LIMIT ${limit_index} OFFSET ${limit_index + 1}""",
+        creditor,
+        account,
+        *arguments,
+        statement_filter.page_size,
+        offset,
+    )
+    totals = await connection.fetchrow(
+        f"""SELECT count(*) AS total_rows,
+                   coalesce(sum(debit), 0) AS debit,
+                   coalesce(sum(credit), 0) AS credit,
+                   coalesce(sum(CASE WHEN debit > 0 THEN open_amount ELSE -open_amount END), 0) AS amount_due
+              FROM entries
+             WHERE {where}""",
+        creditor,
+        account,
+        *arguments,
+    )
+    return {
+        "creditor": creditor,
+        "customer_account": account,
+        "view": statement_filter.view.value,
+        "page": statement_filter.page,
+        "page_size": statement_filter.page_size,
+        "total_rows": totals["total_rows"],
+        "rows": [_row_json(row, today) for row in rows],
+        "totals": {
+            "debit": _money(totals["debit"]),
+            "credit": _money(totals["credit"]),
+            "amount_due": _money(totals["amount_due"]),
+        },
+    }
+
+
+def _money(value: Decimal) -> str:
+    return str(Decimal(value).quantize(Decimal("0.01")))
+
+
+def _row_json(row: asyncpg.Record, today: date) -> dict:
+    state = document_state(
+        debit=row["debit"],
+        credit=row["credit"],
+        open_amount=row["open_amount"],
+        due_date=row["due_date"],
+        today=today,
+    )
+    is_debit = row["debit"] > 0
+    kind = row["kind"]
+    return {
+        "id": row["id"],
+        "kind": kind,
+        "designation": designation(kind, row["document_number"]),
+        "document_number": row["document_number"],
+        "document_date": row["document_date"].isoformat(),
+        "due_date": row["due_date"].isoformat() if row["due_date"] else None,
+        "debit": _money(row["debit"]),
+        "credit": _money(row["credit"]),
+        "lettering": row["lettering"],
+        "amount_due": _money(row["open_amount"] if is_debit else -row["open_amount"]),
+        "state": state.value,
+        "state_label": STATE_LABELS[state],
+        "selectable": kind == EntryKind.INVOICE and is_debit and row["open_amount"] > 0,
+        "has_pdf": kind in (EntryKind.INVOICE, EntryKind.CREDIT_NOTE),
+    }

@@ -1,0 +1,199 @@
+"""The embedded stack: engines, databases, migrations and the five processes.
+
+``mesfactures up`` uses all of it; the other commands only need PostgreSQL
+and reuse a running ``up`` when there is one (its port answers), otherwise
+they start PostgreSQL for the duration of the command.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.registry import SERVICE_NAMES
+from services.runtime.engines import EmbeddedNats, EmbeddedPostgres, port_is_open, wait_for_port
+from services.runtime.secrets import RuntimeSecrets, load_or_create_secrets
+
+log = structlog.get_logger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class StackSettings(BaseSettings):
+    """Ports and folders of the embedded stack (prefix ``MF_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="MF_", extra="ignore")
+
+    data_dir: Path = Field(REPO_ROOT / ".data", description="folder for databases, logs, mail and secrets")
+    pg_port: int = Field(54329, ge=1024, le=65535, description="embedded PostgreSQL port")
+    nats_port: int = Field(42229, ge=1024, le=65535, description="embedded NATS port")
+    gateway_port: int = Field(8470, ge=1024, le=65535, description="web portal port")
+    first_service_port: int = Field(
+        8471, ge=1024, le=65000, description="accounts, ledger, disputes, payments use this port and the next three"
+    )
+    smtp_port: int = Field(8025, ge=1024, le=65535, description="local SMTP sink port")
+    host: str = "127.0.0.1"
+
+    def service_port(self, name: str) -> int:
+        return self.first_service_port + SERVICE_NAMES.index(name)
+
+
+@dataclass
+class Stack:
+    """Handles on a running embedded stack."""
+
+    settings: StackSettings
+    secrets: RuntimeSecrets
+    postgres: EmbeddedPostgres
+    nats: EmbeddedNats
+
+    def service_dsn(self, name: str) -> str:
+        return self.postgres.dsn(name, self.secrets.service_passwords[name], name)
+
+    def base_environment(self) -> dict[str, str]:
+        environment = dict(os.environ)
+        environment.update(
+            {
+                "MF_NATS_URL": self.nats.url,
+                "MF_PRINCIPAL_PUBLIC_KEY": self.secrets.principal_public_key,
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        return environment
+
+    def service_environment(self, name: str) -> dict[str, str]:
+        environment = self.base_environment()
+        environment.update(
+            {
+                "MF_DATABASE_URL": self.service_dsn(name),
+                "MF_HTTP_HOST": self.settings.host,
+                "MF_HTTP_PORT": str(self.settings.service_port(name)),
+                "MF_DATA_ENCRYPTION_KEY": self.secrets.data_encryption_key,
+                "MF_SMTP_HOST": self.settings.host,
+                "MF_SMTP_PORT": str(self.settings.smtp_port),
+                "MF_MAIL_DIR": str(self.settings.data_dir / "mail"),
+                "MF_PUBLIC_URL": self.portal_url,
+            }
+        )
+        return environment
+
+    @property
+    def portal_url(self) -> str:
+        return f"http://{self.settings.host}:{self.settings.gateway_port}"
+
+    def gateway_environment(self) -> dict[str, str]:
+        environment = self.base_environment()
+        host = self.settings.host
+        environment.update(
+            {
+                "MF_HTTP_HOST": host,
+                "MF_HTTP_PORT": str(self.settings.gateway_port),
+                "MF_GATEWAY_HOST": host,
+                "MF_GATEWAY_PORT": str(self.settings.gateway_port),
+                "MF_PRINCIPAL_PRIVATE_KEY": self.secrets.principal_private_key,
+                "MF_SESSION_SECRET": self.secrets.session_secret,
+                "MF_COOKIE_SECURE": os.environ.get("MF_COOKIE_SECURE", "false"),
+                "MF_PUBLIC_URL": self.portal_url,
+                "MF_MAIL_DIR": str(self.settings.data_dir / "mail"),
+            }
+        )
+        for name in SERVICE_NAMES:
+            environment[f"MF_{name.upper()}_URL"] = f"http://{host}:{self.settings.service_port(name)}"
+        return environment
+
+
+@contextmanager
+def embedded_postgres(settings: StackSettings | None = None) -> Iterator[Stack]:
+    """Yield a stack whose PostgreSQL is up: reuse a running one or start it until exit."""
+    settings = settings or StackSettings()
+    secrets = load_or_create_secrets(settings.data_dir / "secrets.json")
+    postgres = EmbeddedPostgres(settings.data_dir / "postgres", settings.pg_port, secrets.postgres_password)
+    nats = EmbeddedNats(settings.data_dir / "nats", settings.nats_port)
+    started_here = not port_is_open(settings.pg_port)
+    if started_here:
+        postgres.start()
+    try:
+        yield Stack(settings, secrets, postgres, nats)
+    finally:
+        if started_here:
+            postgres.stop()
+
+
+async def prepare_databases(stack: Stack) -> None:
+    """Create every service's role and database, then apply its migrations."""
+    from services.registry import service_definition
+    from services.runtime.engines import provision_service_databases
+    from shared.db import migrate
+
+    await provision_service_databases(stack.postgres.admin_dsn, stack.secrets.service_passwords)
+    for name in SERVICE_NAMES:
+        await migrate(stack.service_dsn(name), service_definition(name).migration_folders)
+
+
+class ProcessGroup:
+    """Child processes started together and stopped together."""
+
+    def __init__(self) -> None:
+        self.processes: list[tuple[str, subprocess.Popen]] = []
+
+    def start(self, name: str, command: list[str], environment: dict[str, str]) -> subprocess.Popen:
+        process = subprocess.Popen(command, env=environment, cwd=REPO_ROOT)
+        self.processes.append((name, process))
+        return process
+
+    def wait_any(self) -> tuple[str, int]:
+        """Block until one child exits; return its name and exit code."""
+        while True:
+            for name, process in self.processes:
+                code = process.poll()
+                if code is not None:
+                    return name, code
+            time.sleep(0.3)
+
+    def stop(self) -> None:
+        # Stop in reverse start order: the gateway first, so no request reaches a stopped service.
+        for _name, process in reversed(self.processes):
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + 15
+        for _name, process in reversed(self.processes):
+            remaining = max(0.1, deadline - time.monotonic())
+            try:
+                process.wait(timeout=remaining)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def start_processes(stack: Stack, group: ProcessGroup) -> None:
+    """Start the SMTP sink, the four services and the gateway, each waiting for its port."""
+    python = sys.executable
+    sink_environment = stack.base_environment()
+    sink_environment.update(
+        {"MF_SMTP_HOST": stack.settings.host, "MF_SMTP_PORT": str(stack.settings.smtp_port),
+         "MF_MAIL_DIR": str(stack.settings.data_dir / "mail")}
+    )
+    if _module_exists("services.accounts.mail_sink"):
+        group.start("smtp-sink", [python, "-m", "services.accounts.mail_sink"], sink_environment)
+    for name in SERVICE_NAMES:
+        process = group.start(name, [python, "-m", "services.main", name], stack.service_environment(name))
+        wait_for_port(stack.settings.service_port(name), process, name, stack.settings.data_dir / "missing.log")
+    gateway = group.start("gateway", [python, "-m", "gateway"], stack.gateway_environment())
+    wait_for_port(stack.settings.gateway_port, gateway, "gateway", stack.settings.data_dir / "missing.log")
+
+
+def _module_exists(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None

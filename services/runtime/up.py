@@ -1,0 +1,57 @@
+"""``mesfactures up``: the whole product on embedded engines, in the foreground."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+import structlog
+
+from services.runtime.stack import ProcessGroup, StackSettings, embedded_postgres, prepare_databases, start_processes
+
+log = structlog.get_logger(__name__)
+
+
+def run_up(*, load_demo: bool) -> int:
+    settings = StackSettings()
+    group = ProcessGroup()
+    # Ctrl-C reaches every child of the terminal's process group too; we also
+    # forward it explicitly so children started in their own session stop.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    try:
+        with embedded_postgres(settings) as stack:
+            stack.nats.start()
+            try:
+                asyncio.run(prepare_databases(stack))
+                if load_demo:
+                    from services.runtime.demo import load_demo as load_demo_data
+
+                    print(asyncio.run(load_demo_data(stack)))
+                start_processes(stack, group)
+                _print_banner(stack, load_demo)
+                name, code = group.wait_any()
+                log.error("process_exited", process=name, exit_code=code)
+                return 1
+            finally:
+                group.stop()
+                stack.nats.stop()
+    except KeyboardInterrupt:
+        print("\nstopped")
+        return 0
+
+
+def _print_banner(stack, with_demo: bool) -> None:
+    from services.runtime.demo import DEMO_LOGIN, DEMO_PASSWORD
+
+    lines = [
+        "",
+        f"  Mes Factures is running: {stack.portal_url}",
+    ]
+    if with_demo:
+        lines.append(f"  Demo login: {DEMO_LOGIN} / password: {DEMO_PASSWORD}")
+    lines += [
+        f"  Data and logs: {stack.settings.data_dir}",
+        "  Press Ctrl-C to stop every process.",
+        "",
+    ]
+    print("\n".join(lines), flush=True)
