@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,15 +21,18 @@ MIGRATION_LOCK_ID = 0x4D46_4D49  # "MFMI"
 
 async def _init_connection(connection: asyncpg.Connection) -> None:
     # jsonb columns round-trip as Python objects rather than strings.
-    import json
-
     await connection.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    """Create a pool whose connections decode jsonb to Python objects."""
+    return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=_init_connection)
 
 
 @asynccontextmanager
 async def open_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> AsyncIterator[asyncpg.Pool]:
     """Open a pool for the lifetime of the context and close it afterwards."""
-    pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=_init_connection)
+    pool = await create_pool(dsn, min_size=min_size, max_size=max_size)
     try:
         yield pool
     finally:

@@ -24,7 +24,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from services.registry import SERVICE_NAMES, service_definition
 from services.runtime.engines import EmbeddedNats, EmbeddedPostgres, provision_service_databases
 from services.runtime.secrets import RuntimeSecrets
-from shared.db import migrate
+from shared.db import create_pool, migrate
 from shared.principal import PRINCIPAL_HEADER, AccountRef, PrincipalSigner, Role
 from shared.service import create_service_app
 from shared.settings import ServiceSettings
@@ -114,7 +114,7 @@ def unique_id(prefix: str) -> str:
 
 @pytest.fixture
 async def ledger_pool(engines: Engines) -> AsyncIterator[asyncpg.Pool]:
-    pool = await asyncpg.create_pool(engines.service_dsn("ledger"), min_size=1, max_size=4)
+    pool = await create_pool(engines.service_dsn("ledger"), min_size=1, max_size=4)
     yield pool
     await pool.close()
 

@@ -15,7 +15,8 @@ from collections.abc import Awaitable, Callable, Iterable
 
 import asyncpg
 import structlog
-from faststream.nats import AckPolicy, ConsumerConfig, DeliverPolicy, JStream, NatsBroker, PullSub
+from faststream import AckPolicy
+from faststream.nats import ConsumerConfig, DeliverPolicy, JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
 from nats.js.api import AckPolicy as JsAckPolicy
 from pydantic import ValidationError

@@ -1,0 +1,231 @@
+"""Outbox relay and idempotent consumers against real PostgreSQL and NATS JetStream."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import uuid
+from pathlib import Path
+
+import asyncpg
+import nats
+import pytest
+
+from services.runtime.engines import EmbeddedNats
+from shared.db import SHARED_SQL, create_pool, migrate
+from shared.events.broker import build_broker, running_broker
+from shared.events.consumer import EventConsumer, subscribe
+from shared.events.envelope import EventEnvelope
+from shared.events.outbox import add_to_outbox
+from shared.events.relay import OutboxRelay
+from tests.conftest import free_port
+
+
+@pytest.fixture
+async def scratch_dsn(engines):
+    """A database of its own with the eventing tables, dropped afterwards."""
+    name = f"scratch_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(engines.postgres.admin_dsn)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    dsn = engines.postgres.dsn("postgres", engines.secrets.postgres_password, name)
+    await migrate(dsn, [SHARED_SQL])
+    yield dsn
+    await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    await admin.close()
+
+
+@pytest.fixture
+def private_nats():
+    """A NATS server of this test only, so it can be stopped without disturbing others."""
+    server = EmbeddedNats(Path(tempfile.mkdtemp(prefix="nats-restart-")), free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+async def _write_events(pool: asyncpg.Pool, count: int, tag: str) -> list[uuid.UUID]:
+    ids = []
+    async with pool.acquire() as connection:
+        for index in range(count):
+            event = EventEnvelope(type=f"ledger.test.{tag}", producer="ledger", data={"index": index})
+            async with connection.transaction():
+                await add_to_outbox(connection, event)
+            ids.append(event.event_id)
+    return ids
+
+
+async def _stream_event_ids(nats_url: str, subject: str) -> list[str]:
+    client = await nats.connect(nats_url)
+    jetstream = client.jetstream()
+    subscription = await jetstream.pull_subscribe(subject, durable=None, stream="LEDGER")
+    seen = []
+    while True:
+        try:
+            messages = await subscription.fetch(500, timeout=1.0)
+        except nats.errors.TimeoutError:
+            break
+        for message in messages:
+            seen.append(EventEnvelope.model_validate_json(message.data).event_id)
+            await message.ack()
+    await client.close()
+    return [str(event_id) for event_id in seen]
+
+
+async def _wait_until_published(pool: asyncpg.Pool, timeout: float = 60.0) -> None:
+    async def unpublished() -> int:
+        return await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+
+    deadline = asyncio.get_running_loop().time() + timeout
+    while await unpublished() > 0:
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{await unpublished()} events still unpublished after {timeout} s")
+        await asyncio.sleep(0.1)
+
+
+async def test_relay_survives_nats_restart_without_loss_or_duplicate(scratch_dsn, private_nats):
+    pool = await create_pool(scratch_dsn, min_size=2, max_size=4)
+    broker = build_broker(private_nats.url)
+    async with running_broker(broker, declare=["ledger"]):
+        relay = OutboxRelay(pool, broker, batch_size=20, poll_seconds=0.1)
+        await relay.start()
+        before = await _write_events(pool, 100, "restart")
+        await _wait_until_published(pool)
+
+        private_nats.stop()
+        during = await _write_events(pool, 50, "restart")
+        await asyncio.sleep(0.5)
+        private_nats.start()
+        after = await _write_events(pool, 50, "restart")
+        await _wait_until_published(pool)
+        await relay.stop()
+    published = await _stream_event_ids(private_nats.url, "ledger.test.restart")
+    await pool.close()
+
+    expected = {str(event_id) for event_id in before + during + after}
+    assert len(published) == len(expected)
+    assert set(published) == expected
+
+
+async def test_relay_republish_of_same_event_is_deduplicated(scratch_dsn, private_nats):
+    pool = await create_pool(scratch_dsn, min_size=2, max_size=4)
+    broker = build_broker(private_nats.url)
+    async with running_broker(broker, declare=["ledger"]):
+        relay = OutboxRelay(pool, broker, batch_size=10, poll_seconds=0.1)
+        ids = await _write_events(pool, 5, "dedup")
+        await relay.publish_batch()
+        # Simulate a crash after publishing but before the rows were marked.
+        await pool.execute("UPDATE outbox SET published_at = NULL")
+        await relay.publish_batch()
+    published = await _stream_event_ids(private_nats.url, "ledger.test.dedup")
+    await pool.close()
+
+    assert sorted(published) == sorted(str(event_id) for event_id in ids)
+
+
+async def _publish_raw(nats_url: str, subject: str, body: bytes, times: int) -> None:
+    client = await nats.connect(nats_url)
+    jetstream = client.jetstream()
+    for _ in range(times):
+        # No Nats-Msg-Id: each copy is stored, as a redelivery would bring it again.
+        await jetstream.publish(subject, body, stream="LEDGER")
+    await client.close()
+
+
+async def _wait_for(condition, timeout: float = 30.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.1)
+
+
+async def test_consumer_applies_redelivered_event_once(scratch_dsn, private_nats):
+    pool = await create_pool(scratch_dsn, min_size=2, max_size=4)
+    await pool.execute("CREATE TABLE effects (event_id uuid, note text)")
+
+    async def record(connection, event):
+        await connection.execute("INSERT INTO effects VALUES ($1, 'applied')", event.event_id)
+
+    consumer = EventConsumer("test-idempotence", pool, {"ledger.test.once": record})
+    broker = build_broker(private_nats.url)
+    subscribe(broker, consumer, ["ledger.test.once"])
+    event = EventEnvelope(type="ledger.test.once", producer="ledger")
+    async with running_broker(broker, declare=["ledger"]):
+        await _publish_raw(private_nats.url, "ledger.test.once", event.model_dump_json().encode(), times=3)
+        await _wait_for(lambda: _inbox_has(pool, event.event_id))
+        await asyncio.sleep(1.0)  # leave time for the two copies to be processed as well
+    effects = await pool.fetchval("SELECT count(*) FROM effects WHERE event_id = $1", event.event_id)
+    await pool.close()
+
+    assert effects == 1
+
+
+async def _inbox_has(pool, event_id) -> bool:
+    return bool(await pool.fetchval("SELECT 1 FROM inbox WHERE event_id = $1", event_id))
+
+
+async def test_consumer_retries_a_failing_handler_then_applies(scratch_dsn, private_nats):
+    pool = await create_pool(scratch_dsn, min_size=2, max_size=4)
+    await pool.execute("CREATE TABLE effects (event_id uuid)")
+    calls = {"count": 0}
+
+    async def flaky(connection, event):
+        calls["count"] += 1
+        if calls["count"] == 1:
+            raise ConnectionError("transient failure")
+        await connection.execute("INSERT INTO effects VALUES ($1)", event.event_id)
+
+    consumer = EventConsumer("test-retry", pool, {"ledger.test.retry": flaky})
+    broker = build_broker(private_nats.url)
+    subscribe(broker, consumer, ["ledger.test.retry"])
+    event = EventEnvelope(type="ledger.test.retry", producer="ledger")
+    async with running_broker(broker, declare=["ledger"]):
+        await _publish_raw(private_nats.url, "ledger.test.retry", event.model_dump_json().encode(), times=1)
+        await _wait_for(lambda: _inbox_has(pool, event.event_id))
+    effects = await pool.fetchval("SELECT count(*) FROM effects")
+    await pool.close()
+
+    assert calls["count"] == 2
+    assert effects == 1
+
+
+async def test_consumer_dead_letters_after_max_deliveries(scratch_dsn, private_nats):
+    pool = await create_pool(scratch_dsn, min_size=2, max_size=4)
+
+    async def always_fails(connection, event):
+        raise ValueError("cannot apply")
+
+    consumer = EventConsumer("test-dead", pool, {"ledger.test.dead": always_fails}, max_deliveries=2)
+    broker = build_broker(private_nats.url)
+    subscribe(broker, consumer, ["ledger.test.dead"])
+    event = EventEnvelope(type="ledger.test.dead", producer="ledger")
+
+    async def dead_lettered() -> bool:
+        return bool(await pool.fetchval("SELECT 1 FROM dead_letters WHERE event_id = $1", str(event.event_id)))
+
+    async with running_broker(broker, declare=["ledger"]):
+        await _publish_raw(private_nats.url, "ledger.test.dead", event.model_dump_json().encode(), times=1)
+        await _wait_for(dead_lettered)
+    row = await pool.fetchrow("SELECT deliveries, error FROM dead_letters WHERE event_id = $1", str(event.event_id))
+    await pool.close()
+
+    assert row["deliveries"] == 2
+    assert "cannot apply" in row["error"]
+
+
+async def test_consumer_dead_letters_a_malformed_body(scratch_dsn, private_nats):
+    pool = await create_pool(scratch_dsn, min_size=2, max_size=4)
+    consumer = EventConsumer("test-malformed", pool, {})
+    broker = build_broker(private_nats.url)
+    subscribe(broker, consumer, ["ledger.test.malformed"])
+
+    async def stored() -> bool:
+        return bool(await pool.fetchval("SELECT 1 FROM dead_letters WHERE consumer = 'test-malformed'"))
+
+    async with running_broker(broker, declare=["ledger"]):
+        await _publish_raw(private_nats.url, "ledger.test.malformed", b"{not json", times=1)
+        await _wait_for(stored)
+    payload = await pool.fetchval("SELECT payload FROM dead_letters WHERE consumer = 'test-malformed'")
+    await pool.close()
+
+    assert payload == b"{not json"
