@@ -1,0 +1,31 @@
+"""Read FEC files (Fichier des Écritures Comptables) and classify their customer lines.
+
+This package is pure: it takes bytes and returns records, with no database or
+network access. `read_fec` parses a file and `analyse_fec` checks its balances,
+groups its entries and classifies every line on a 411 customer account.
+"""
+
+from .analysis import FecAnalysis, analyse_fec
+from .classify import CustomerLine, DocumentKind
+from .entries import FecEntry
+from .errors import FecEncodingError, FecError, FecHeaderError, FecUnbalancedError, FecValueError
+from .reader import read_fec
+from .records import FecFile, FecLine
+from .vat import VatBreakdown
+
+__all__ = [
+    "CustomerLine",
+    "DocumentKind",
+    "FecAnalysis",
+    "FecEncodingError",
+    "FecEntry",
+    "FecError",
+    "FecFile",
+    "FecHeaderError",
+    "FecLine",
+    "FecUnbalancedError",
+    "FecValueError",
+    "VatBreakdown",
+    "analyse_fec",
+    "read_fec",
+]

@@ -1,0 +1,161 @@
+"""Group FEC lines into entries and check that entries, journals and the file balance.
+
+An entry is the set of lines that share (JournalCode, EcritureNum), the entry key
+of the FEC format. Lines of one entry may carry different dates and PieceRefs.
+Purchase entries, for example, often put each article's name in PieceRef.
+Grouping by PieceRef would therefore split real entries.
+
+Some software does not number entries: it reuses one EcritureNum for separate
+operations. Such a key is unreliable when either
+
+- its lines do not balance (sum of debits differs from sum of credits), or
+- its lines span several EcritureDate values and several PieceRef values, and
+  every sub-group of lines sharing (EcritureDate, PieceRef) balances by itself.
+  Such sub-groups are complete operations that only share a number. A group
+  whose sub-groups do not balance alone is one operation, e.g. a payment of
+  several invoices, and stays one entry.
+
+A file with unreliable keys is accepted when every journal balances, because
+the lines are then only mis-numbered, not wrong. `group_entries` returns a
+warning and marks those entries, and the classifier then falls back to the
+journal type and the sign of each customer line. When an unbalanced key also
+leaves its journal unbalanced, the amounts are wrong and FecUnbalancedError is
+raised for it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from .errors import FecUnbalancedError
+from .records import FecFile, FecLine
+
+EntryKey = tuple[str, str]
+"""(JournalCode, EcritureNum)."""
+
+_MAX_LISTED_LINES = 10
+_MAX_LISTED_KEYS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class FecEntry:
+    """Lines sharing one (JournalCode, EcritureNum), in file order."""
+
+    key: EntryKey
+    lines: tuple[FecLine, ...]
+    is_reliable: bool
+    """False when the key groups separate operations or does not balance (see the module docstring)."""
+
+    @property
+    def journal_code(self) -> str:
+        return self.key[0]
+
+    @property
+    def entry_number(self) -> str:
+        return self.key[1]
+
+    @property
+    def line_numbers(self) -> tuple[int, ...]:
+        return tuple(line.line_number for line in self.lines)
+
+
+def group_entries(fec: FecFile) -> tuple[list[FecEntry], list[str]]:
+    """Group the lines of `fec` into entries, in order of first appearance, and return them with warnings.
+
+    Raises FecUnbalancedError for the first entry that does not balance when its
+    journal does not balance either. The message also gives the file totals
+    when the whole file does not balance.
+    """
+    groups: dict[EntryKey, list[FecLine]] = defaultdict(list)
+    for line in fec.lines:
+        groups[(line.journal_code, line.entry_number)].append(line)
+
+    unbalanced = {key for key, lines in groups.items() if _balance(lines)}
+    if unbalanced:
+        _raise_if_amounts_wrong(groups, unbalanced, fec)
+
+    entries: list[FecEntry] = []
+    unreliable: list[FecEntry] = []
+    for key, lines in groups.items():
+        reliable = key not in unbalanced and not _groups_separate_operations(lines)
+        entry = FecEntry(key=key, lines=tuple(lines), is_reliable=reliable)
+        entries.append(entry)
+        if not reliable:
+            unreliable.append(entry)
+
+    warnings = [_unreliable_keys_warning(unreliable, fec.source)] if unreliable else []
+    return entries, warnings
+
+
+def _balance(lines: list[FecLine]) -> Decimal:
+    return sum((line.debit - line.credit for line in lines), Decimal(0))
+
+
+def _groups_separate_operations(lines: list[FecLine]) -> bool:
+    first = lines[0]
+    if all(line.entry_date == first.entry_date for line in lines):
+        return False
+    if all(line.piece_ref == first.piece_ref for line in lines):
+        return False
+
+    operations: dict[tuple[date, str], list[FecLine]] = defaultdict(list)
+    for line in lines:
+        operations[(line.entry_date, line.piece_ref)].append(line)
+    return len(operations) > 1 and not any(_balance(operation) for operation in operations.values())
+
+
+def _raise_if_amounts_wrong(
+    groups: dict[EntryKey, list[FecLine]], unbalanced: set[EntryKey], fec: FecFile
+) -> None:
+    journal_balances: defaultdict[str, Decimal] = defaultdict(Decimal)
+    for (journal_code, _), lines in groups.items():
+        journal_balances[journal_code] += _balance(lines)
+
+    for key, lines in groups.items():
+        if key in unbalanced and journal_balances[key[0]]:
+            raise _unbalanced_entry_error(key, lines, journal_balances[key[0]], fec)
+
+
+def _unbalanced_entry_error(
+    key: EntryKey, lines: list[FecLine], journal_balance: Decimal, fec: FecFile
+) -> FecUnbalancedError:
+    debit = sum((line.debit for line in lines), Decimal(0))
+    credit = sum((line.credit for line in lines), Decimal(0))
+    line_numbers = tuple(line.line_number for line in lines)
+    listed_lines = ", ".join(str(number) for number in line_numbers[:_MAX_LISTED_LINES])
+    if len(line_numbers) > _MAX_LISTED_LINES:
+        listed_lines += f" and {len(line_numbers) - _MAX_LISTED_LINES} more"
+
+    message = (
+        f"{fec.source}: entry {_describe_key(key)} does not balance: debit {debit}, credit {credit}"
+        f" (difference {debit - credit}) on lines {listed_lines}. Journal {key[0]} is off by {journal_balance}."
+    )
+    file_debit = sum((line.debit for line in fec.lines), Decimal(0))
+    file_credit = sum((line.credit for line in fec.lines), Decimal(0))
+    if file_debit != file_credit:
+        message += f" The file does not balance either: debit {file_debit}, credit {file_credit}."
+    message += " Correct the amounts in the accounting software and export the FEC again."
+    return FecUnbalancedError(message, entry_key=key, line_numbers=line_numbers)
+
+
+def _unreliable_keys_warning(unreliable: list[FecEntry], source: str) -> str:
+    examples = "; ".join(
+        f"{_describe_key(entry.key)} (line {entry.lines[0].line_number})"
+        for entry in unreliable[:_MAX_LISTED_KEYS]
+    )
+    if len(unreliable) > _MAX_LISTED_KEYS:
+        examples += f"; and {len(unreliable) - _MAX_LISTED_KEYS} more"
+    return (
+        f"{source}: {len(unreliable)} (JournalCode, EcritureNum) keys group lines of separate"
+        f" operations or do not balance alone: {examples}. Every journal balances, so the file is"
+        " accepted, and the customer lines of these keys are classified by journal type and"
+        " debit or credit side only."
+    )
+
+
+def _describe_key(key: EntryKey) -> str:
+    journal_code, entry_number = key
+    return f"{journal_code} {entry_number or '(empty EcritureNum)'}"

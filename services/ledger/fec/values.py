@@ -1,0 +1,122 @@
+"""Parse the amount, date and sign fields of a FEC line.
+
+Each parser takes the field without its padding. On bad input it raises
+ValueError with a message that continues the quoted raw value, e.g.
+'is not an amount (expected ...)'. The reader adds the line, column and value.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+ZERO = Decimal("0.00")
+_CENT = Decimal("0.01")
+
+_NOT_AN_AMOUNT = "is not an amount (expected digits with a decimal comma, e.g. 1234,56)"
+_NOT_A_DATE = "is not a date (expected YYYYMMDD, e.g. 20220831)"
+
+# Dates and amounts repeat a lot inside one file (every other amount is 0,00),
+# so parsed values are cached. Dates and Decimals are immutable, so sharing is safe.
+_date_cache: dict[str, date] = {}
+_amount_cache: dict[str, Decimal] = {}
+_CACHE_MAX_SIZE = 20_000
+
+
+def parse_amount(text: str) -> Decimal:
+    """Parse an amount with a decimal comma or dot, an optional sign and zero padding.
+
+    An empty field is zero. The result has exactly two decimal places, so more
+    decimals are rejected unless they are zeros.
+    """
+    cached = _amount_cache.get(text)
+    if cached is not None:
+        return cached
+    amount = _parse_uncached_amount(text)
+    if len(_amount_cache) < _CACHE_MAX_SIZE:
+        _amount_cache[text] = amount
+    return amount
+
+
+def _parse_uncached_amount(text: str) -> Decimal:
+    if not text:
+        return ZERO
+    if "," in text:
+        if "." in text:
+            raise ValueError(
+                "is not an amount (expected digits with a decimal comma and no thousands"
+                " separator, e.g. 1234,56)"
+            )
+        text = text.replace(",", ".")
+
+    digits = text[1:] if text[0] in "+-" else text
+    integer_part, _, fraction = digits.partition(".")
+    if not (integer_part or fraction) or not digits.isascii():
+        raise ValueError(_NOT_AN_AMOUNT)
+    if (integer_part and not integer_part.isdigit()) or (fraction and not fraction.isdigit()):
+        raise ValueError(_NOT_AN_AMOUNT)
+
+    amount = Decimal(text)
+    if not amount:
+        return ZERO  # also turns -0,00 into 0.00
+    if len(fraction) == 2:
+        return amount
+    if len(fraction) > 2 and fraction[2:].strip("0"):
+        raise ValueError("has more than 2 decimals (expected an amount in cents, e.g. 1234,56)")
+    return amount.quantize(_CENT)
+
+
+def parse_optional_amount(text: str) -> Decimal | None:
+    """Parse an amount like `parse_amount`, but return None for an empty field."""
+    if not text:
+        return None
+    return parse_amount(text)
+
+
+def parse_date(text: str) -> date:
+    """Parse a date written YYYYMMDD, or YYYY-MM-DD, which some exports use."""
+    cached = _date_cache.get(text)
+    if cached is not None:
+        return cached
+
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        digits = text[:4] + text[5:7] + text[8:]
+    else:
+        digits = text
+    if len(digits) != 8 or not digits.isascii() or not digits.isdigit():
+        raise ValueError(_NOT_A_DATE)
+    try:
+        parsed = date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        raise ValueError("is not a date (expected YYYYMMDD with an existing day, e.g. 20220831)") from None
+
+    if len(_date_cache) < _CACHE_MAX_SIZE:
+        _date_cache[text] = parsed
+    return parsed
+
+
+def parse_optional_date(text: str) -> date | None:
+    """Parse a date like `parse_date`, but return None for an empty field."""
+    if not text:
+        return None
+    cached = _date_cache.get(text)
+    if cached is not None:
+        return cached
+    return parse_date(text)
+
+
+def parse_sign(text: str) -> int:
+    """Parse the Sens field of the Montant + Sens variant: +1 for debit, -1 for credit."""
+    normalized = text.upper()
+    if normalized in ("D", "+1", "1"):
+        return 1
+    if normalized in ("C", "-1"):
+        return -1
+    raise ValueError("is not a sign (expected D or C, or +1 or -1)")
+
+
+def require_text(text: str, expected: str) -> str:
+    """Return `text` unless it is empty, in which case raise ValueError naming the `expected` value."""
+    if not text:
+        raise ValueError(f"is empty (expected {expected})")
+    return text
