@@ -1,0 +1,86 @@
+"""Password login: throttling, verification and a new session per success."""
+
+from __future__ import annotations
+
+import asyncpg
+import structlog
+
+from services.accounts import events
+from services.accounts.domain import InvalidCredentials, Throttled
+from services.accounts.passwords import hash_password, needs_rehash, verify_password
+from services.accounts.sessions import SessionInfo, open_session, session_info
+from services.accounts.throttle import ThrottleState, record_attempt, throttle_state
+from shared.events.accounts import LoginThrottled
+
+log = structlog.get_logger(__name__)
+
+
+async def _lock_login(connection: asyncpg.Connection, login_key: str) -> None:
+    # Serialises attempts on one login, so parallel guesses cannot all pass the
+    # throttle check before any failure is recorded.
+    await connection.execute("SELECT pg_advisory_xact_lock(hashtext('login:' || $1))", login_key)
+
+
+async def log_in(pool: asyncpg.Pool, *, login: str, password: str, client_ip: str) -> tuple[str, SessionInfo]:
+    """Check the credentials and open a new session; return its token and its SessionInfo.
+
+    Raises Throttled while a limit applies and InvalidCredentials for a wrong
+    login or password, with the same message whether the login exists or not.
+    """
+    login_key = login.lower()
+    throttled: ThrottleState | None = None
+    async with pool.acquire() as connection:
+        async with connection.transaction():
+            await _lock_login(connection, login_key)
+            throttled = await throttle_state(connection, login_key, client_ip)
+            if throttled is None:
+                result = await _check_password(connection, login_key, password, client_ip)
+                if result is not None:
+                    return result
+                await _publish_if_throttled(connection, login_key, client_ip)
+    if throttled is not None:
+        log.warning("login_rejected_throttled", login=login_key, client_ip=client_ip, scope=throttled.scope)
+        raise Throttled(throttled.retry_after)
+    log.info("login_failed", login=login_key, client_ip=client_ip)
+    raise InvalidCredentials()
+
+
+async def _check_password(
+    connection: asyncpg.Connection, login_key: str, password: str, client_ip: str
+) -> tuple[str, SessionInfo] | None:
+    """Verify the password; on success record it and open a session, otherwise record the failure."""
+    user = await connection.fetchrow(
+        "SELECT id, password_hash FROM users WHERE lower(login) = $1 AND disabled_at IS NULL", login_key
+    )
+    password_hash = user["password_hash"] if user is not None else None
+    if not await verify_password(password_hash, password):
+        await record_attempt(connection, login_key, client_ip, succeeded=False)
+        return None
+
+    await record_attempt(connection, login_key, client_ip, succeeded=True)
+    if needs_rehash(password_hash):
+        await connection.execute(
+            "UPDATE users SET password_hash = $2 WHERE id = $1", user["id"], await hash_password(password)
+        )
+        log.info("password_rehashed", user_id=str(user["id"]))
+    token, session_id = await open_session(connection, user["id"], client_ip)
+    info = await session_info(connection, session_id)
+    log.info("login_succeeded", user_id=info.user_id, session_id=info.session_id)
+    return token, info
+
+
+async def _publish_if_throttled(connection: asyncpg.Connection, login_key: str, client_ip: str) -> None:
+    state = await throttle_state(connection, login_key, client_ip)
+    if state is None:
+        return
+    log.warning("login_throttled", login=login_key, client_ip=client_ip, scope=state.scope, failures=state.failures)
+    await events.publish(
+        connection,
+        LoginThrottled(
+            scope=state.scope,
+            login=login_key,
+            client_ip=client_ip,
+            failures=state.failures,
+            retry_after_seconds=state.retry_after,
+        ),
+    )

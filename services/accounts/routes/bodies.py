@@ -1,0 +1,45 @@
+"""Reading JSON request bodies field by field, with French errors that name the field."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from services.accounts.domain import InvalidRequest
+
+DEFAULT_MAX_LENGTH = 1000
+
+
+async def json_body(request: web.Request) -> dict[str, Any]:
+    """Return the request's JSON object; raise InvalidRequest when the body is not one."""
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise InvalidRequest("corps", "un objet JSON est attendu") from None
+    if not isinstance(body, dict):
+        raise InvalidRequest("corps", "un objet JSON est attendu")
+    return body
+
+
+def required_text(body: dict[str, Any], field: str, *, max_length: int = DEFAULT_MAX_LENGTH) -> str:
+    """Return the non-empty string ``body[field]`` of at most ``max_length`` characters."""
+    value = body.get(field)
+    if not isinstance(value, str) or not value:
+        raise InvalidRequest(field, "un texte non vide est attendu")
+    if len(value) > max_length:
+        raise InvalidRequest(field, f"au plus {max_length} caractères sont acceptés, reçu {len(value)}")
+    return value
+
+
+def optional_text(body: dict[str, Any], field: str, *, max_length: int = DEFAULT_MAX_LENGTH) -> str | None:
+    """Return the string ``body[field]``, or None when it is absent, null or empty."""
+    value = body.get(field)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise InvalidRequest(field, "un texte est attendu")
+    if len(value) > max_length:
+        raise InvalidRequest(field, f"au plus {max_length} caractères sont acceptés, reçu {len(value)}")
+    return value

@@ -1,0 +1,81 @@
+"""Helpers shared by the accounts tests: users, passwords, client addresses, login calls."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+import asyncpg
+
+from services.accounts.commands import create_user, ensure_creditor
+from tests.conftest import unique_id
+
+
+@dataclass(frozen=True)
+class AgencyUser:
+    """An agency user created for one test, with the password it logs in with."""
+
+    user_id: str
+    login: str
+    password: str
+    creditor: str
+    customer_account: str
+    email: str
+
+
+def new_password() -> str:
+    return f"correct horse {secrets.token_hex(6)}"
+
+
+def unique_address() -> str:
+    """A client address no other test uses, from the IPv6 documentation range."""
+    return f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"
+
+
+async def make_agency_user(
+    pool: asyncpg.Pool,
+    *,
+    role: str = "administrateur",
+    creditor: str | None = None,
+    customer_account: str | None = None,
+    agency_name: str | None = None,
+) -> AgencyUser:
+    """Create a creditor (when not given) and an agency user holding one account there."""
+    creditor = creditor or unique_id("cred")
+    await ensure_creditor(pool, creditor, f"Créancier {creditor}")
+    customer_account = customer_account or unique_id("C")
+    login = unique_id("user")
+    password = new_password()
+    email = f"{login}@agence.example"
+    user_id = await create_user(
+        pool,
+        login=login,
+        password=password,
+        creditor=creditor,
+        customer_account=customer_account,
+        role=role,
+        agency_name=agency_name,
+        email=email,
+    )
+    return AgencyUser(user_id, login, password, creditor, customer_account, email)
+
+
+
+
+async def log_in(service, user: AgencyUser, *, password: str | None = None, client_ip: str | None = None):
+    """POST /internal/logins as the gateway; return the response."""
+    return await service.client.post(
+        "/internal/logins",
+        json={
+            "login": user.login,
+            "password": password if password is not None else user.password,
+            "client_ip": client_ip or unique_address(),
+        },
+        headers=service.system_headers(),
+    )
+
+
+async def current_session(service, token: str):
+    """GET /internal/sessions/current with ``token``; return the response."""
+    headers = {**service.system_headers(), "X-MF-Session": token}
+    return await service.client.get("/internal/sessions/current", headers=headers)
