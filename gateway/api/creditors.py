@@ -1,0 +1,42 @@
+"""API routes of the agency's creditors and of each creditor's statement."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from gateway.api.session import API_BASE
+from gateway.clients import ACCOUNTS, LEDGER
+from gateway.portal.layout import FOREIGN_CREDITOR_MESSAGE
+from gateway.sessions import require_session
+from shared.errors import NotFound
+
+STATEMENT_PARAMETERS = ("view", "date_from", "date_to", "number", "page", "page_size")
+
+
+async def list_creditors(request: web.Request) -> web.Response:
+    active = await require_session(request)
+    creditors = await request.app[ACCOUNTS].list_creditors(active.info)
+    return web.json_response(
+        {
+            "creditors": [
+                {"id": creditor.id, "name": creditor.name, "customer_account": active.info.account_at(creditor.id)}
+                for creditor in creditors
+            ]
+        }
+    )
+
+
+async def creditor_statement(request: web.Request) -> web.Response:
+    """Return the ledger's statement JSON unchanged; the ledger validates the filters."""
+    active = await require_session(request)
+    creditor = request.match_info["creditor"]
+    if active.info.account_at(creditor) is None:
+        raise NotFound(FOREIGN_CREDITOR_MESSAGE, creditor=creditor)
+    parameters = {name: request.query[name] for name in STATEMENT_PARAMETERS if name in request.query}
+    statement = await request.app[LEDGER].statement(active.info, creditor, parameters)
+    return web.json_response(statement)
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get(f"{API_BASE}/creditors", list_creditors)
+    app.router.add_get(f"{API_BASE}/creditors/{{creditor}}/statement", creditor_statement)

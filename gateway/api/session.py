@@ -1,0 +1,77 @@
+"""API routes of the session: login, logout and the current user."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from gateway.authentication import log_in, log_out, start_session
+from gateway.sessions import SessionInfo, require_session
+from shared.errors import DomainError, Unprocessable
+
+API_BASE = "/api/v1"
+
+
+class InvalidJson(DomainError):
+    """The request body is not valid JSON."""
+
+    code = "invalid_json"
+
+
+def session_payload(info: SessionInfo) -> dict[str, Any]:
+    """Return what the API shows of a session; the session id stays internal."""
+    return {
+        "user_id": info.user_id,
+        "login": info.login,
+        "display_name": info.display_name,
+        "agency_id": info.agency_id,
+        "agency_name": info.agency_name,
+        "role": info.role.value,
+        "accounts": [account.model_dump() for account in info.accounts],
+        "expires_at": info.expires_at.isoformat(),
+    }
+
+
+async def read_json_object(request: web.Request) -> dict[str, Any]:
+    """Parse the body as a JSON object or raise InvalidJson."""
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise InvalidJson("Le corps de la requête n'est pas un JSON valide.") from None
+    if not isinstance(body, dict):
+        raise InvalidJson("Le corps de la requête doit être un objet JSON.")
+    return body
+
+
+async def create_session(request: web.Request) -> web.Response:
+    body = await read_json_object(request)
+    login = body.get("login")
+    password = body.get("password")
+    if not isinstance(login, str) or not isinstance(password, str):
+        raise Unprocessable(
+            "Les champs « login » et « password » sont obligatoires et doivent être des chaînes.",
+            fields=["login", "password"],
+        )
+    result = await log_in(request, login, password)
+    response = web.json_response({"session": session_payload(result.session)})
+    start_session(response, request.app, result)
+    return response
+
+
+async def delete_session(request: web.Request) -> web.Response:
+    response = web.Response(status=204)
+    await log_out(request, response)
+    return response
+
+
+async def current_user(request: web.Request) -> web.Response:
+    active = await require_session(request)
+    return web.json_response(session_payload(active.info))
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_post(f"{API_BASE}/session", create_session)
+    app.router.add_delete(f"{API_BASE}/session", delete_session)
+    app.router.add_get(f"{API_BASE}/me", current_user)

@@ -1,0 +1,85 @@
+"""The gateway: application factory and lifecycle.
+
+The gateway authenticates users through the accounts service, serves the
+French portal and the JSON API, and calls the services with a signed
+principal. It stores nothing durable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import aiohttp_jinja2
+import jinja2
+import structlog
+from aiohttp import web
+
+from gateway import api, health
+from gateway.clients import ACCOUNTS, HTTP_SESSION, LEDGER, AccountsClient, LedgerClient
+from gateway.csrf import CSRF_SECRET
+from gateway.format import JINJA_FILTERS
+from gateway.middlewares import add_security_headers, error_middleware, json_body_middleware
+from gateway.portal import account_details, contact, creditor_selector, disputes, login, payment, statement
+from gateway.sessions import COOKIE_NAMES, COOKIE_SECURE, SESSION_RESOLVER, CookieNames, SessionResolver
+from gateway.settings import SETTINGS, GatewaySettings
+from shared.principal import PrincipalSigner
+from shared.web import request_context_middleware
+
+log = structlog.get_logger(__name__)
+
+PACKAGE_DIR = Path(__file__).parent
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+STATIC_DIR = PACKAGE_DIR / "static"
+MAX_REQUEST_BYTES = 1024 * 1024
+HOME_REDIRECT = "/etat-de-compte"
+
+
+async def home(_request: web.Request) -> web.Response:
+    raise web.HTTPFound(HOME_REDIRECT)
+
+
+def create_gateway_app(settings: GatewaySettings) -> web.Application:
+    """Build the gateway application; the HTTP clients open on startup and close on cleanup."""
+    app = web.Application(
+        middlewares=[request_context_middleware, error_middleware, json_body_middleware],
+        client_max_size=MAX_REQUEST_BYTES,
+    )
+    app[SETTINGS] = settings
+    app[COOKIE_SECURE] = settings.cookie_secure
+    app[COOKIE_NAMES] = CookieNames.for_security(settings.cookie_secure)
+    app[CSRF_SECRET] = settings.session_secret.encode()
+    signer = PrincipalSigner(settings.principal_private_key)
+
+    async def service_clients(app: web.Application) -> AsyncIterator[None]:
+        timeout = aiohttp.ClientTimeout(total=settings.service_timeout_seconds)
+        async with aiohttp.ClientSession(timeout=timeout) as http:
+            app[HTTP_SESSION] = http
+            accounts = AccountsClient("accounts", str(settings.accounts_url), http, signer)
+            app[ACCOUNTS] = accounts
+            app[LEDGER] = LedgerClient("ledger", str(settings.ledger_url), http, signer)
+            app[SESSION_RESOLVER] = SessionResolver(
+                accounts.current_session, ttl_seconds=settings.session_cache_seconds
+            )
+            log.info("gateway_started", host=settings.http_host, port=settings.http_port)
+            yield
+            log.info("gateway_stopping")
+
+    app.cleanup_ctx.append(service_clients)
+    app.on_response_prepare.append(add_security_headers)
+
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=jinja2.select_autoescape(["html"]),
+        filters=JINJA_FILTERS,
+    )
+
+    app.router.add_get("/", home, name="home")
+    for area in (login, creditor_selector, statement, disputes, contact, account_details, payment):
+        area.setup_routes(app)
+    api.setup_routes(app)
+    health.setup_routes(app)
+    app.router.add_static("/static", STATIC_DIR, name="static")
+    return app

@@ -1,0 +1,68 @@
+"""Errors the gateway raises itself, on top of the shared domain errors.
+
+Page handlers and API handlers raise the same classes. The error middleware
+turns them into a French HTML page or into ``{"error": {...}}`` JSON,
+depending on the path.
+"""
+
+from __future__ import annotations
+
+from shared.errors import DomainError
+
+
+class SessionRequired(DomainError):
+    """The request carries no valid session cookie."""
+
+    status = 401
+    code = "unauthenticated"
+
+    def __init__(self) -> None:
+        super().__init__("Votre session a expiré ou vous n'êtes pas connecté. Connectez-vous pour continuer.")
+
+
+class InvalidCredentials(DomainError):
+    """The accounts service rejected the login and password (never says which one)."""
+
+    status = 401
+    code = "invalid_credentials"
+
+    def __init__(self) -> None:
+        super().__init__("Identifiant ou mot de passe incorrect.")
+
+
+class LoginThrottled(DomainError):
+    """Too many failed logins: the accounts service asks the client to wait ``retry_after`` seconds."""
+
+    status = 429
+    code = "throttled"
+
+
+class CsrfRejected(DomainError):
+    """A state-changing form arrived without the CSRF token of the current session."""
+
+    status = 403
+    code = "csrf_rejected"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Le formulaire a expiré ou ne provient pas de ce site. Rechargez la page puis recommencez."
+        )
+
+
+class UnsupportedMediaType(DomainError):
+    """A state-changing API request did not declare a JSON body."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
+class ServiceUnavailable(DomainError):
+    """A service did not answer, answered with a server error or timed out."""
+
+    status = 503
+    code = "service_unavailable"
+
+    def __init__(self, service: str) -> None:
+        super().__init__(
+            "Le service est momentanément indisponible. Réessayez dans quelques minutes.", service=service
+        )

@@ -1,0 +1,113 @@
+"""Middlewares and response hooks of the gateway: errors, JSON requests and security headers."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import aiohttp_jinja2
+import structlog
+from aiohttp import web
+
+from gateway.errors import SessionRequired, UnsupportedMediaType
+from gateway.sessions import COOKIE_NAMES, COOKIE_SECURE, clear_session_cookies
+from shared.errors import DomainError
+from shared.web import Handler, json_error
+
+log = structlog.get_logger(__name__)
+
+API_PREFIX = "/api/"
+STATIC_PREFIX = "/static/"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+# No inline script or style anywhere: every script and stylesheet is a file under /static.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; object-src 'none'"
+)
+HSTS_VALUE = "max-age=31536000"
+
+HTTP_ERROR_MESSAGES = {
+    400: ("bad_request", "La requête est invalide."),
+    404: ("not_found", "La page ou la ressource demandée est introuvable."),
+    405: ("method_not_allowed", "Cette méthode n'est pas acceptée à cette adresse."),
+    413: ("payload_too_large", "La requête est trop volumineuse."),
+}
+INTERNAL_ERROR_MESSAGE = "Une erreur interne est survenue. Réessayez plus tard."
+
+
+def is_api_request(request: web.Request) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def login_redirect(request: web.Request) -> web.HTTPFound:
+    """Redirect to the login page, which sends the user back here after login."""
+    target = request.path_qs if request.method == "GET" else "/"
+    redirect = web.HTTPFound(f"/connexion?suite={quote(target, safe='')}")
+    if request.cookies.get(request.app[COOKIE_NAMES].session):
+        clear_session_cookies(redirect, request.app)
+    return redirect
+
+
+def render_error_page(request: web.Request, status: int, message: str) -> web.Response:
+    return aiohttp_jinja2.render_template(
+        "error.html", request, {"status": status, "message": message}, status=status
+    )
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn errors into JSON under /api/ and into French HTML pages elsewhere."""
+    try:
+        return await handler(request)
+    except SessionRequired as error:
+        if is_api_request(request):
+            response = json_error(error.status, error.code, error.message)
+            if request.cookies.get(request.app[COOKIE_NAMES].session):
+                clear_session_cookies(response, request.app)
+            return response
+        return login_redirect(request)
+    except DomainError as error:
+        if is_api_request(request):
+            return json_error(error.status, error.code, error.message, **error.details)
+        return render_error_page(request, error.status, error.message)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        code, message = HTTP_ERROR_MESSAGES.get(error.status, ("http_error", INTERNAL_ERROR_MESSAGE))
+        if is_api_request(request):
+            return json_error(error.status, code, message)
+        return render_error_page(request, error.status, message)
+    except Exception:
+        log.exception("unhandled_error", path=request.path)
+        if is_api_request(request):
+            return json_error(500, "internal_error", INTERNAL_ERROR_MESSAGE)
+        return render_error_page(request, 500, INTERNAL_ERROR_MESSAGE)
+
+
+@web.middleware
+async def json_body_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Require ``Content-Type: application/json`` on state-changing API requests (CSRF defence)."""
+    if is_api_request(request) and request.method in UNSAFE_METHODS:
+        if request.content_type != "application/json":
+            raise UnsupportedMediaType(
+                f"Le type de contenu « {request.content_type} » n'est pas accepté : "
+                "envoyez l'en-tête Content-Type: application/json.",
+                content_type=request.content_type,
+            )
+    return await handler(request)
+
+
+async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Add the security headers to every response, static files and errors included."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "same-origin"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if request.app[COOKIE_SECURE]:
+        headers["Strict-Transport-Security"] = HSTS_VALUE
+    if not request.path.startswith(STATIC_PREFIX):
+        # Pages and API answers carry account data: never keep them in a shared or browser cache.
+        headers["Cache-Control"] = "no-store"

@@ -1,0 +1,31 @@
+"""The « Créancier » selector: remembers the chosen creditor in a cookie and reloads the page."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from gateway.csrf import CSRF_FIELD, check_session_csrf_token
+from gateway.portal.layout import FOREIGN_CREDITOR_MESSAGE
+from gateway.portal.navigation import local_path, path_for_creditor
+from gateway.sessions import COOKIE_NAMES, require_session, set_cookie
+from shared.errors import NotFound
+
+SELECTOR_PATH = "/creancier"
+
+
+async def select_creditor(request: web.Request) -> web.Response:
+    active = await require_session(request)
+    form = await request.post()
+    check_session_csrf_token(request.app, active.info.session_id, form.get(CSRF_FIELD))
+
+    creditor = form.get("creditor")
+    if not isinstance(creditor, str) or active.info.account_at(creditor) is None:
+        raise NotFound(FOREIGN_CREDITOR_MESSAGE, creditor=str(creditor))
+
+    redirect = web.HTTPFound(path_for_creditor(local_path(form.get("suite")), creditor))
+    set_cookie(redirect, request.app, request.app[COOKIE_NAMES].creditor, creditor)
+    raise redirect
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_post(SELECTOR_PATH, select_creditor, name="select_creditor")

@@ -1,0 +1,110 @@
+"""What every portal page shares: the left menu, the breadcrumb and the creditor selector."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from gateway.clients import ACCOUNTS, Creditor
+from gateway.csrf import CSRF_FIELD, session_csrf_token
+from gateway.sessions import COOKIE_NAMES, ActiveSession, require_session
+from shared.errors import NotFound
+
+HOME_PATH = "/"
+HOME_LABEL = "Accueil"
+COMING_SOON_MESSAGE = "Cette rubrique sera bientôt disponible."
+FOREIGN_CREDITOR_MESSAGE = (
+    "Ce créancier est introuvable parmi ceux de votre agence. Choisissez un créancier dans la liste."
+)
+
+
+@dataclass(frozen=True)
+class Area:
+    """One entry of the left menu: a portal area and its page."""
+
+    key: str
+    label: str
+    path: str
+
+
+STATEMENT = Area("statement", "Etat de compte", "/etat-de-compte")
+DISPUTES = Area("disputes", "Litiges", "/litiges")
+CONTACT = Area("contact", "Nous contacter", "/nous-contacter")
+ACCOUNT_DETAILS = Area("account_details", "Informations compte", "/informations-compte")
+PAYMENT = Area("payment", "Règlement", "/reglement")
+MENU = (STATEMENT, DISPUTES, CONTACT, ACCOUNT_DETAILS, PAYMENT)
+
+
+@dataclass(frozen=True)
+class PortalFrame:
+    """The logged-in user's session, the agency's creditors and the creditor the page shows."""
+
+    session: ActiveSession
+    creditors: list[Creditor]
+    creditor: Creditor | None
+    area: Area
+
+
+async def load_frame(request: web.Request, area: Area, creditor_id: str | None = None) -> PortalFrame:
+    """Load the session and creditors of a page; raise NotFound for a creditor foreign to the agency.
+
+    Without ``creditor_id`` the page shows the creditor remembered in the
+    creditor cookie, or the agency's first creditor when the cookie is
+    missing or names a creditor the session does not hold.
+    """
+    active = await require_session(request)
+    creditors = await request.app[ACCOUNTS].list_creditors(active.info)
+
+    if creditor_id is not None:
+        if active.info.account_at(creditor_id) is None:
+            raise NotFound(FOREIGN_CREDITOR_MESSAGE, creditor=creditor_id)
+        selected = next(
+            (creditor for creditor in creditors if creditor.id == creditor_id),
+            Creditor(id=creditor_id, name=creditor_id),
+        )
+        return PortalFrame(active, creditors, selected, area)
+
+    remembered = request.cookies.get(request.app[COOKIE_NAMES].creditor)
+    selected = next((creditor for creditor in creditors if creditor.id == remembered), None)
+    if selected is None and creditors:
+        selected = creditors[0]
+    return PortalFrame(active, creditors, selected, area)
+
+
+def frame_context(request: web.Request, frame: PortalFrame) -> dict[str, Any]:
+    """Build the template variables of the page frame (menu, breadcrumb, selector, user)."""
+    info = frame.session.info
+    return {
+        "user_name": info.display_name or info.login,
+        "agency_name": info.agency_name or "",
+        "creditors": frame.creditors,
+        "creditor": frame.creditor,
+        "menu": MENU,
+        "area": frame.area,
+        "breadcrumb": [(HOME_LABEL, HOME_PATH), (frame.area.label, None)],
+        "csrf_field": CSRF_FIELD,
+        "csrf_token": session_csrf_token(request.app, info.session_id),
+        "current_path": request.path,
+    }
+
+
+def render_page(
+    request: web.Request,
+    template: str,
+    frame: PortalFrame,
+    context: dict[str, Any] | None = None,
+    *,
+    status: int = 200,
+) -> web.Response:
+    return aiohttp_jinja2.render_template(
+        template, request, {**frame_context(request, frame), **(context or {})}, status=status
+    )
+
+
+async def render_coming_soon(request: web.Request, area: Area) -> web.Response:
+    """Render an area that is not built yet, inside the full page frame."""
+    frame = await load_frame(request, area)
+    return render_page(request, "coming_soon.html", frame, {"message": COMING_SOON_MESSAGE})

@@ -1,0 +1,90 @@
+"""Connexion and déconnexion pages."""
+
+from __future__ import annotations
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from gateway.authentication import log_in, log_out, start_session
+from gateway.csrf import CSRF_FIELD, check_login_csrf_token, check_session_csrf_token, login_csrf_token, new_login_nonce
+from gateway.errors import CsrfRejected, InvalidCredentials, LoginThrottled
+from gateway.portal.navigation import local_path
+from gateway.sessions import COOKIE_NAMES, delete_cookie, optional_session, set_cookie
+
+LOGGED_OUT_MESSAGE = "Vous êtes déconnecté."
+EXPIRED_FORM_MESSAGE = "Le formulaire a expiré. Saisissez à nouveau vos identifiants."
+
+
+def render_login(
+    request: web.Request,
+    *,
+    error: str | None = None,
+    notice: str | None = None,
+    login: str = "",
+    status: int = 200,
+) -> web.Response:
+    """Render the login form with a fresh login CSRF nonce in its cookie."""
+    nonce = new_login_nonce()
+    response = aiohttp_jinja2.render_template(
+        "login.html",
+        request,
+        {
+            "error": error,
+            "notice": notice,
+            "login": login,
+            "next_path": local_path(request.query.get("suite")),
+            "csrf_field": CSRF_FIELD,
+            "csrf_token": login_csrf_token(request.app, nonce),
+        },
+        status=status,
+    )
+    set_cookie(response, request.app, request.app[COOKIE_NAMES].login_csrf, nonce)
+    return response
+
+
+async def login_page(request: web.Request) -> web.Response:
+    if await optional_session(request) is not None:
+        raise web.HTTPFound(local_path(request.query.get("suite")))
+    notice = LOGGED_OUT_MESSAGE if request.query.get("deconnexion") == "1" else None
+    return render_login(request, notice=notice)
+
+
+async def login_submit(request: web.Request) -> web.Response:
+    form = await request.post()
+    login = form.get("login")
+    password = form.get("password")
+    login = login if isinstance(login, str) else ""
+    password = password if isinstance(password, str) else ""
+    names = request.app[COOKIE_NAMES]
+
+    try:
+        check_login_csrf_token(request.app, request.cookies.get(names.login_csrf), form.get(CSRF_FIELD))
+    except CsrfRejected:
+        return render_login(request, error=EXPIRED_FORM_MESSAGE, login=login, status=403)
+    try:
+        result = await log_in(request, login, password)
+    except InvalidCredentials as error:
+        return render_login(request, error=error.message, login=login, status=error.status)
+    except LoginThrottled as error:
+        return render_login(request, error=error.message, login=login, status=error.status)
+
+    redirect = web.HTTPFound(local_path(form.get("suite")))
+    start_session(redirect, request.app, result)
+    delete_cookie(redirect, request.app, names.login_csrf)
+    raise redirect
+
+
+async def logout_submit(request: web.Request) -> web.Response:
+    active = await optional_session(request)
+    form = await request.post()
+    if active is not None:
+        check_session_csrf_token(request.app, active.info.session_id, form.get(CSRF_FIELD))
+    redirect = web.HTTPFound("/connexion?deconnexion=1")
+    await log_out(request, redirect)
+    raise redirect
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/connexion", login_page, name="login")
+    app.router.add_post("/connexion", login_submit)
+    app.router.add_post("/deconnexion", logout_submit, name="logout")

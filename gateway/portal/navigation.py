@@ -1,0 +1,32 @@
+"""Checks on the return paths that forms carry, so no redirect leaves the portal."""
+
+from __future__ import annotations
+
+import re
+
+DEFAULT_PATH = "/etat-de-compte"
+CREDITOR_PATH = re.compile(r"^/creanciers/[^/?#]+(?P<rest>/[^?#]*)$")
+
+
+def local_path(candidate: object, default: str = DEFAULT_PATH) -> str:
+    """Return ``candidate`` when it is a path on this site, else ``default``.
+
+    Rejects absolute and scheme-relative URLs (``//host``, ``/\\host``) and
+    control characters, which browsers may turn into a redirect elsewhere.
+    """
+    if not isinstance(candidate, str) or not candidate.startswith("/"):
+        return default
+    if candidate.startswith(("//", "/\\")):
+        return default
+    if any(ord(character) < 0x20 or character == "\x7f" for character in candidate):
+        return default
+    return candidate
+
+
+def path_for_creditor(path: str, creditor: str) -> str:
+    """Rewrite a ``/creanciers/{id}/…`` path for ``creditor``; any other path is kept without its query."""
+    path_only = path.split("?", 1)[0].split("#", 1)[0]
+    match = CREDITOR_PATH.match(path_only)
+    if match is None:
+        return path_only
+    return f"/creanciers/{creditor}{match['rest']}"

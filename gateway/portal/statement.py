@@ -1,0 +1,95 @@
+"""Etat de compte: the agency's invoices, credit notes and payments at one creditor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from multidict import MultiMapping
+
+from gateway.clients import LEDGER
+from gateway.portal.layout import STATEMENT, PortalFrame, load_frame, render_page
+from gateway.portal.pagination import build_pagination
+from shared.errors import Unprocessable
+
+PAGE_SIZE = 50
+FILTER_FIELDS = ("view", "date_from", "date_to", "number")
+DEFAULT_VIEW = "unpaid"
+VIEW_CHOICES = (
+    ("unpaid", "Factures non réglées"),
+    ("all", "Toutes les écritures sur un an"),
+)
+EMPTY_MESSAGE = "Aucune écriture ne correspond à votre recherche."
+NO_CREDITOR_MESSAGE = "Aucun créancier n'est rattaché à votre agence. Contactez votre créancier pour y accéder."
+
+
+def read_filters(query: MultiMapping[str]) -> dict[str, str]:
+    """Return the non-empty filters of the query string, with the default view when none is given.
+
+    Values pass to the ledger unchanged: it validates them and returns a
+    French message that the page shows above the table.
+    """
+    filters = {name: query.get(name, "").strip() for name in FILTER_FIELDS}
+    filters = {name: value for name, value in filters.items() if value}
+    filters.setdefault("view", DEFAULT_VIEW)
+    return filters
+
+
+def read_page(query: MultiMapping[str]) -> int:
+    """Return the requested page number; anything but a positive integer gives page 1."""
+    text = query.get("page", "1")
+    return int(text) if text.isdigit() and 0 < int(text) < 1_000_000 else 1
+
+
+async def statement_page(request: web.Request) -> web.Response:
+    """Show the statement of the creditor chosen in the selector."""
+    frame = await load_frame(request, STATEMENT)
+    return await render_statement(request, frame)
+
+
+async def creditor_statement_page(request: web.Request) -> web.Response:
+    """Show the statement of the creditor in the path; 404 when the agency has no account there."""
+    frame = await load_frame(request, STATEMENT, creditor_id=request.match_info["creditor"])
+    return await render_statement(request, frame)
+
+
+async def render_statement(request: web.Request, frame: PortalFrame) -> web.Response:
+    filters = read_filters(request.query)
+    page = read_page(request.query)
+    context: dict[str, Any] = {
+        "filters": filters,
+        "view_choices": VIEW_CHOICES,
+        "statement": None,
+        "pagination": None,
+        "error": None,
+        "empty_message": EMPTY_MESSAGE,
+        "no_creditor_message": NO_CREDITOR_MESSAGE,
+    }
+    if frame.creditor is None:
+        return render_page(request, "statement.html", frame, context)
+
+    parameters = {**filters, "page": str(page), "page_size": str(PAGE_SIZE)}
+    try:
+        statement = await request.app[LEDGER].statement(frame.session.info, frame.creditor.id, parameters)
+    except Unprocessable as error:
+        context["error"] = error.message
+        return render_page(request, "statement.html", frame, context, status=422)
+
+    context["statement"] = statement
+    context["pagination"] = build_pagination(
+        request.path,
+        filters,
+        page=_int_or(statement.get("page"), page),
+        page_size=_int_or(statement.get("page_size"), PAGE_SIZE),
+        total_rows=_int_or(statement.get("total_rows"), len(statement["rows"])),
+    )
+    return render_page(request, "statement.html", frame, context)
+
+
+def _int_or(value: object, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get(STATEMENT.path, statement_page, name="statement")
+    app.router.add_get("/creanciers/{creditor}/etat-de-compte", creditor_statement_page, name="creditor_statement")

@@ -1,0 +1,74 @@
+// Etat de compte: selection of invoices and their live subtotal.
+//
+// Amounts come from data-amount-due as decimal strings ("1234.56") and are
+// added as integer cents, so the subtotal never suffers float rounding.
+"use strict";
+
+const NARROW_NO_BREAK_SPACE = "\u202f";
+const NO_BREAK_SPACE = "\u00a0";
+
+// Parse "1234.56", "-12.5" or "7" into integer cents; returns null for anything else.
+function parseCents(text) {
+  const match = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec((text || "").trim());
+  if (match === null) {
+    return null;
+  }
+  const cents = Number(match[2]) * 100 + Number((match[3] || "").padEnd(2, "0"));
+  return match[1] === "-" ? -cents : cents;
+}
+
+// Format integer cents the French way: 123456 -> "1 234,56 €".
+function formatCents(cents) {
+  const sign = cents < 0 ? "-" : "";
+  const absolute = Math.abs(cents);
+  const units = String(Math.floor(absolute / 100));
+  const fraction = String(absolute % 100).padStart(2, "0");
+  const grouped = units.replace(/\B(?=(\d{3})+(?!\d))/g, NARROW_NO_BREAK_SPACE);
+  return `${sign}${grouped},${fraction}${NO_BREAK_SPACE}€`;
+}
+
+function setUpSelection() {
+  const table = document.getElementById("statement-table");
+  const output = document.getElementById("selection-total");
+  const selectAll = document.getElementById("select-all");
+  if (table === null || output === null) {
+    return;
+  }
+  const boxes = Array.from(table.querySelectorAll("input.row-select"));
+
+  function refresh() {
+    let total = 0;
+    let checked = 0;
+    for (const box of boxes) {
+      if (!box.checked) {
+        continue;
+      }
+      const cents = parseCents(box.dataset.amountDue);
+      if (cents !== null) {
+        total += cents;
+      }
+      checked += 1;
+    }
+    output.textContent = `Total sélectionné : ${formatCents(total)}`;
+    if (selectAll !== null) {
+      selectAll.checked = boxes.length > 0 && checked === boxes.length;
+      selectAll.indeterminate = checked > 0 && checked < boxes.length;
+    }
+  }
+
+  for (const box of boxes) {
+    box.addEventListener("change", refresh);
+  }
+  if (selectAll !== null) {
+    selectAll.disabled = boxes.length === 0;
+    selectAll.addEventListener("change", () => {
+      for (const box of boxes) {
+        box.checked = selectAll.checked;
+      }
+      refresh();
+    });
+  }
+  refresh();
+}
+
+document.addEventListener("DOMContentLoaded", setUpSelection);
