@@ -155,29 +155,8 @@ async def import_fec(
             len(customer_lines),
             warnings,
         )
-        await connection.copy_records_to_table(
-            "fec_lines",
-            records=[
-                (
-                    import_id,
-                    line.line_number,
-                    line.journal_code,
-                    line.entry_number,
-                    line.entry_date,
-                    line.account_number,
-                    line.aux_account,
-                    line.piece_ref,
-                    line.label,
-                    line.debit,
-                    line.credit,
-                    line.lettering,
-                )
-                for line in fec.lines
-            ],
-            columns=[
-                "import_id", "line_number", "journal_code", "entry_number", "entry_date",
-                "account_number", "aux_account", "piece_ref", "label", "debit", "credit", "lettering",
-            ],
+        await connection.execute(
+            "INSERT INTO import_files (import_id, content) VALUES ($1, $2)", import_id, data
         )
 
         labels: dict[str, str] = {}

@@ -29,21 +29,10 @@ CREATE TABLE imports (
     UNIQUE (creditor_id, file_sha256)
 );
 
--- Every line of every imported file, kept as the accounting system sent it.
-CREATE TABLE fec_lines (
-    import_id      bigint NOT NULL REFERENCES imports (id),
-    line_number    integer NOT NULL,
-    journal_code   text NOT NULL,
-    entry_number   text NOT NULL,
-    entry_date     date NOT NULL,
-    account_number text NOT NULL,
-    aux_account    text,
-    piece_ref      text NOT NULL,
-    label          text NOT NULL,
-    debit          numeric(15, 2) NOT NULL,
-    credit         numeric(15, 2) NOT NULL,
-    lettering      text,
-    PRIMARY KEY (import_id, line_number)
+-- Every imported file as the accounting system sent it, for audit.
+CREATE TABLE import_files (
+    import_id bigint PRIMARY KEY REFERENCES imports (id),
+    content   bytea NOT NULL
 );
 
 -- One row per customer-account line: invoices and credit notes, payments,
