@@ -30,6 +30,7 @@ SESSION_HEADER = "X-MF-Session"
 PRINCIPAL_LIFETIME_SECONDS = 60
 GATEWAY_USER_ID = "gateway"
 HEALTH_TIMEOUT_SECONDS = 2.0
+PRINCIPAL_REJECTED_CODE = "unauthenticated"
 
 ERROR_CLASSES: dict[int, type[DomainError]] = {
     403: Forbidden,
@@ -161,11 +162,9 @@ class AccountsClient(ServiceClient):
         """Open a session, or raise InvalidCredentials or LoginThrottled."""
         payload = {"login": login, "password": password, "client_ip": client_ip}
         status, body = await self.call_internal("POST", "/internal/logins", json_body=payload)
-        if status == 401:
-            if _error_code(body) != "invalid_credentials":
-                # Any other 401 comes from the principal check: the key pair is misconfigured.
-                log.error("service_rejected_principal", service=self.name, path="/internal/logins")
-                raise ServiceUnavailable(self.name)
+        if status in (401, 422):
+            # 422 means a login or password that accounts cannot accept (too long,
+            # empty); the user gets the same generic message as for a wrong password.
             raise InvalidCredentials()
         if status == 429:
             details = (body or {}).get("error", {}).get("details", {}) if isinstance(body, dict) else {}
@@ -218,10 +217,19 @@ class AccountsClient(ServiceClient):
         return [creditor for creditor in creditors if creditor.id in allowed]
 
     async def call_internal(self, method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
-        """Call an ``/internal`` route with the system principal; there 401 means a bad login or session."""
-        return await self.call(
+        """Call an ``/internal`` route with the system principal.
+
+        There a 401 means a bad login or session, except for code
+        ``unauthenticated``, which the principal check returns when the key
+        pair is misconfigured; that case raises ServiceUnavailable.
+        """
+        status, body = await self.call(
             method, path, principal=self.system_principal(), principal_rejection_is_error=False, **kwargs
         )
+        if status == 401 and _error_code(body) == PRINCIPAL_REJECTED_CODE:
+            log.error("service_rejected_principal", service=self.name, path=path)
+            raise ServiceUnavailable(self.name)
+        return status, body
 
 
 class LedgerClient(ServiceClient):

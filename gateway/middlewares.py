@@ -40,10 +40,10 @@ def is_api_request(request: web.Request) -> bool:
     return request.path.startswith(API_PREFIX)
 
 
-def login_redirect(request: web.Request) -> web.HTTPFound:
+def login_redirect(request: web.Request) -> web.Response:
     """Redirect to the login page, which sends the user back here after login."""
     target = request.path_qs if request.method == "GET" else "/"
-    redirect = web.HTTPFound(f"/connexion?suite={quote(target, safe='')}")
+    redirect = web.Response(status=302, headers={"Location": f"/connexion?suite={quote(target, safe='')}"})
     if request.cookies.get(request.app[COOKIE_NAMES].session):
         clear_session_cookies(redirect, request.app)
     return redirect

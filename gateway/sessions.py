@@ -146,20 +146,20 @@ class SessionResolver:
 SESSION_RESOLVER = web.AppKey("session_resolver", SessionResolver)
 COOKIE_NAMES = web.AppKey("cookie_names", CookieNames)
 COOKIE_SECURE = web.AppKey("cookie_secure", bool)
-REQUEST_SESSION_KEY = "mf_session"
+REQUEST_SESSION = web.RequestKey("mf_session", ActiveSession | None)
 
 
 async def optional_session(request: web.Request) -> ActiveSession | None:
     """Resolve the request's session cookie once per request; None when absent or invalid."""
-    if REQUEST_SESSION_KEY in request:
-        return request[REQUEST_SESSION_KEY]
+    if REQUEST_SESSION in request:
+        return request[REQUEST_SESSION]
     token = request.cookies.get(request.app[COOKIE_NAMES].session)
     active = None
     if token:
         info = await request.app[SESSION_RESOLVER].resolve(token)
         if info is not None:
             active = ActiveSession(token=token, info=info)
-    request[REQUEST_SESSION_KEY] = active
+    request[REQUEST_SESSION] = active
     return active
 
 
