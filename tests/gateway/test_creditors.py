@@ -1,0 +1,118 @@
+"""The « Créancier » selector and access to creditors foreign to the agency."""
+
+from __future__ import annotations
+
+import re
+
+from tests.gateway.conftest import csrf_token_of
+
+OPTION = re.compile(r'<option value="([^"]+)"( selected)?>([^<]*)</option>')
+
+
+def creditor_options(html: str) -> list[tuple[str, bool, str]]:
+    selector = html[html.index('id="creditor-select"') : html.index("</select>", html.index('id="creditor-select"'))]
+    return [(value, bool(selected), name) for value, selected, name in OPTION.findall(selector)]
+
+
+async def test_selector_lists_only_agency_creditors(logged_in, portal_data):
+    page = await logged_in.get("/etat-de-compte")
+    options = creditor_options(await page.text())
+    ids = [value for value, _selected, _name in options]
+
+    assert sorted(ids) == sorted([portal_data.first.id, portal_data.second.id])
+    assert portal_data.foreign.id not in ids
+    assert ("Presse Immo Ouest" in [name for _value, _selected, name in options])
+
+
+async def test_selector_defaults_to_first_creditor_by_name(logged_in, portal_data):
+    page = await logged_in.get("/etat-de-compte")
+    selected = [value for value, is_selected, _name in creditor_options(await page.text()) if is_selected]
+
+    # accounts sorts creditors by name: « Annonces Sud Services » comes first.
+    assert selected == [portal_data.second.id]
+
+
+async def test_switching_creditor_reloads_page_for_it(logged_in, portal_data):
+    page = await logged_in.get("/etat-de-compte")
+    token = csrf_token_of(await page.text())
+
+    response = await logged_in.post(
+        "/creancier",
+        data={"creditor": portal_data.first.id, "csrf_token": token, "suite": "/etat-de-compte"},
+        allow_redirects=False,
+    )
+    reloaded = await logged_in.get(response.headers["Location"])
+    html = await reloaded.text()
+
+    assert response.status == 302
+    assert response.headers["Location"] == "/etat-de-compte"
+    assert response.cookies["mf_creditor"].value == portal_data.first.id
+    assert "Facture n° FA-0002" in html
+    assert "FB-0001" not in html
+
+
+async def test_switching_rewrites_creditor_path(logged_in, portal_data):
+    path = f"/creanciers/{portal_data.first.id}/etat-de-compte"
+    page = await logged_in.get(path)
+    token = csrf_token_of(await page.text())
+
+    response = await logged_in.post(
+        "/creancier",
+        data={"creditor": portal_data.second.id, "csrf_token": token, "suite": path + "?view=all"},
+        allow_redirects=False,
+    )
+
+    assert response.headers["Location"] == f"/creanciers/{portal_data.second.id}/etat-de-compte"
+
+
+async def test_switching_without_csrf_token_is_rejected(logged_in, portal_data):
+    response = await logged_in.post(
+        "/creancier", data={"creditor": portal_data.first.id, "suite": "/etat-de-compte"}, allow_redirects=False
+    )
+
+    assert response.status == 403
+    assert "mf_creditor" not in response.cookies
+
+
+async def test_switching_with_forged_csrf_token_is_rejected(logged_in, portal_data):
+    response = await logged_in.post(
+        "/creancier",
+        data={"creditor": portal_data.first.id, "csrf_token": "A" * 43, "suite": "/etat-de-compte"},
+        allow_redirects=False,
+    )
+
+    assert response.status == 403
+
+
+async def test_switching_to_foreign_creditor_is_not_found(logged_in, portal_data):
+    page = await logged_in.get("/etat-de-compte")
+    token = csrf_token_of(await page.text())
+
+    response = await logged_in.post(
+        "/creancier",
+        data={"creditor": portal_data.foreign.id, "csrf_token": token, "suite": "/etat-de-compte"},
+        allow_redirects=False,
+    )
+
+    assert response.status == 404
+    assert "mf_creditor" not in response.cookies
+
+
+async def test_foreign_creditor_page_is_not_found(logged_in, portal_data):
+    response = await logged_in.get(f"/creanciers/{portal_data.foreign.id}/etat-de-compte")
+    html = await response.text()
+
+    assert response.status == 404
+    assert "Ce créancier est introuvable" in html
+    assert "FX-0001" not in html
+
+
+async def test_foreign_creditor_cookie_falls_back_to_own_creditor(logged_in, portal_data):
+    logged_in.session.cookie_jar.update_cookies({"mf_creditor": portal_data.foreign.id}, logged_in.make_url("/"))
+
+    response = await logged_in.get("/etat-de-compte")
+    html = await response.text()
+
+    assert response.status == 200
+    assert "FX-0001" not in html
+    assert "FB-0001" in html

@@ -1,0 +1,167 @@
+"""The Etat de compte page, rendered from the real ledger's statement."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html import unescape
+
+from tests.gateway.support import days_ago
+
+NNBSP = "\u202f"
+NBSP = "\u00a0"
+
+
+def row_of(html: str, document_number: str) -> str:
+    """Return the <tr> element of the row whose document number is given."""
+    match = re.search(rf'<tr data-row-id="[^"]*" data-kind="[^"]*" data-document-number="{re.escape(document_number)}".*?</tr>', html, re.S)
+    if match is None:
+        raise AssertionError(f"no row for {document_number}")
+    return unescape(match.group(0))
+
+
+async def statement_html(client, creditor: str, query: str = "") -> tuple[int, str]:
+    response = await client.get(f"/creanciers/{creditor}/etat-de-compte{query}")
+    return response.status, await response.text()
+
+
+async def test_statement_shows_french_amounts_and_dates(logged_in, portal_data):
+    status, html = await statement_html(logged_in, portal_data.first.id)
+    row = row_of(html, "FA-0002")
+
+    assert status == 200
+    assert "Facture n° FA-0002" in row
+    assert f"1{NNBSP}234,56{NBSP}€" in row
+    assert days_ago(2).strftime("%d/%m/%Y") in row
+    assert (days_ago(2) + timedelta(days=30)).strftime("%d/%m/%Y") in row
+
+
+async def test_statement_shows_headers_in_order(logged_in, portal_data):
+    _status, html = await statement_html(logged_in, portal_data.first.id)
+    headers = re.findall(r'<th scope="col"(?: class="[^"]*")?>([^<]+)</th>', html)
+
+    assert headers == ["Désignation", "Date", "Échéance", "Débit", "Crédit", "Lettrage", "Reste dû", "État"]
+
+
+async def test_statement_default_view_lists_unpaid_invoices(logged_in, portal_data):
+    _status, html = await statement_html(logged_in, portal_data.first.id)
+    numbers = re.findall(r'data-document-number="([^"]*)"', html)
+
+    assert sorted(numbers) == ["FA-0001", "FA-0002", "FA-0003"]
+
+
+async def test_statement_shows_state_badges(logged_in, portal_data):
+    _status, html = await statement_html(logged_in, portal_data.first.id)
+
+    assert '<span class="badge badge--partially_paid">Partiellement réglée</span>' in row_of(html, "FA-0001")
+    assert '<span class="badge badge--unpaid">Non réglée</span>' in row_of(html, "FA-0002")
+    assert '<span class="badge badge--overdue">Échue</span>' in row_of(html, "FA-0003")
+
+
+async def test_statement_row_carries_selection_data(logged_in, portal_data):
+    _status, html = await statement_html(logged_in, portal_data.first.id)
+    row = row_of(html, "FA-0001")
+
+    assert 'data-has-pdf="true"' in row
+    assert 'class="row-select"' in row
+    assert 'data-amount-due="1500.00"' in row
+    assert f"1{NNBSP}500,00{NBSP}€" in row
+    assert ">AB<" in row
+
+
+async def test_statement_total_line_and_subtotal(logged_in, portal_data):
+    _status, html = await statement_html(logged_in, portal_data.first.id)
+    footer = unescape(html[html.index("<tfoot>") : html.index("</tfoot>")])
+
+    assert f"2{NNBSP}974,56{NBSP}€" in footer
+    assert 'id="select-all"' in html
+    assert f"Total sélectionné : 0,00{NBSP}€" in unescape(html)
+
+
+async def test_statement_all_view_shows_payments_without_checkbox(logged_in, portal_data):
+    _status, html = await statement_html(logged_in, portal_data.first.id, "?view=all")
+    payment = row_of(html, "VIR-501")
+    paid_invoice = row_of(html, "FA-0004")
+
+    assert "Règlement VIR-501" in payment
+    assert "row-select" not in payment
+    assert f"500,00{NBSP}€" in payment
+    assert "Imputé" in payment
+    assert "row-select" not in paid_invoice
+    assert "Réglée" in paid_invoice
+
+
+async def test_statement_filters_by_document_number(logged_in, portal_data):
+    _status, html = await statement_html(logged_in, portal_data.first.id, "?view=all&number=fa-0003")
+    numbers = re.findall(r'data-document-number="([^"]*)"', html)
+
+    assert numbers == ["FA-0003"]
+    assert 'value="fa-0003"' in html
+
+
+async def test_statement_empty_result_message(logged_in, portal_data):
+    status, html = await statement_html(logged_in, portal_data.first.id, "?number=ZZ-9999")
+
+    assert status == 200
+    assert "Aucune écriture ne correspond à votre recherche." in html
+    assert "<table" not in html
+
+
+async def test_statement_invalid_filter_shows_ledger_message(logged_in, portal_data):
+    status, html = await statement_html(logged_in, portal_data.first.id, "?view=all&date_from=2026-13-45")
+
+    assert status == 422
+    assert "format attendu AAAA-MM-JJ" in unescape(html)
+    assert 'id="filter-from"' in html
+
+
+async def test_statement_pagination_keeps_filters(logged_in, portal_data, ledger_service):
+    from tests.gateway.support import FecBuilder, import_fec
+
+    fec = FecBuilder()
+    for index in range(55):
+        fec.invoice("C1001", f"FP-{index:04d}", days_ago(20), "10.00")
+    await import_fec(ledger_service, portal_data.first.id, fec)
+
+    _status, first_page = await statement_html(logged_in, portal_data.first.id, "?view=unpaid&number=FP")
+    _status, second_page = await statement_html(logged_in, portal_data.first.id, "?view=unpaid&number=FP&page=2")
+    first_numbers = re.findall(r'data-document-number="([^"]*)"', first_page)
+    second_numbers = re.findall(r'data-document-number="([^"]*)"', second_page)
+
+    assert len(first_numbers) == 50
+    assert len(second_numbers) == 5
+    assert 'href="/creanciers/' in first_page
+    assert "view=unpaid&amp;number=FP&amp;page=2" in first_page
+    assert '<span aria-current="page">2</span>' in second_page
+
+
+async def test_statement_page_has_menu_and_breadcrumb(logged_in, portal_data):
+    _status, html = await statement_html(logged_in, portal_data.first.id)
+    breadcrumb = html[html.index('class="breadcrumb"') : html.index("</nav>", html.index('class="breadcrumb"'))]
+
+    for label in ("Etat de compte", "Litiges", "Nous contacter", "Informations compte", "Règlement"):
+        assert f">{label}</a>" in html
+    assert '<a href="/">Accueil</a>' in breadcrumb
+    assert '<span aria-current="page">Etat de compte</span>' in breadcrumb
+
+
+async def test_other_areas_say_coming_soon(logged_in):
+    for path, label in (
+        ("/litiges", "Litiges"),
+        ("/nous-contacter", "Nous contacter"),
+        ("/informations-compte", "Informations compte"),
+        ("/reglement", "Règlement"),
+    ):
+        response = await logged_in.get(path)
+        html = await response.text()
+
+        assert response.status == 200, path
+        assert "Cette rubrique sera bientôt disponible." in html, path
+        assert f'<span aria-current="page">{label}</span>' in html, path
+
+
+async def test_home_redirects_to_statement(logged_in):
+    response = await logged_in.get("/", allow_redirects=False)
+
+    assert response.status == 302
+    assert response.headers["Location"] == "/etat-de-compte"
