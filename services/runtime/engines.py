@@ -170,7 +170,17 @@ class EmbeddedPostgres:
             **run_as,
         )
         wait_for_port(self.port, self.process, "PostgreSQL", self.log_file)
+        self._wait_until_accepting()
         log.info("postgres_started", port=self.port, data_dir=str(self.cluster_dir))
+
+    def _wait_until_accepting(self) -> None:
+        """Wait until recovery is over: the port opens before connections are accepted."""
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        command = [str(postgres_bin_dir() / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-q"]
+        while subprocess.run(command, check=False).returncode != 0:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"PostgreSQL did not accept connections within {START_TIMEOUT_SECONDS:.0f} s")
+            time.sleep(0.1)
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:

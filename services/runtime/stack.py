@@ -99,8 +99,6 @@ class Stack:
             {
                 "MF_HTTP_HOST": host,
                 "MF_HTTP_PORT": str(self.settings.gateway_port),
-                "MF_GATEWAY_HOST": host,
-                "MF_GATEWAY_PORT": str(self.settings.gateway_port),
                 "MF_PRINCIPAL_PRIVATE_KEY": self.secrets.principal_private_key,
                 "MF_SESSION_SECRET": self.secrets.session_secret,
                 "MF_COOKIE_SECURE": os.environ.get("MF_COOKIE_SECURE", "false"),
@@ -185,7 +183,12 @@ def start_processes(stack: Stack, group: ProcessGroup) -> None:
          "MF_MAIL_DIR": str(stack.settings.data_dir / "mail")}
     )
     if _module_exists("services.accounts.mail_sink"):
-        group.start("smtp-sink", [python, "-m", "services.accounts.mail_sink"], sink_environment)
+        group.start(
+            "smtp-sink",
+            [python, "-m", "services.accounts.mail_sink", str(stack.settings.data_dir / "mail"),
+             str(stack.settings.smtp_port)],
+            sink_environment,
+        )
     for name in SERVICE_NAMES:
         process = group.start(name, [python, "-m", "services.main", name], stack.service_environment(name))
         wait_for_port(stack.settings.service_port(name), process, name, stack.settings.data_dir / "missing.log")
