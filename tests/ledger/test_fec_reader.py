@@ -1,11 +1,12 @@
 """Tests of `read_fec` on crafted FEC bytes: every quirk of real exports and every kind of error."""
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from services.ledger.fec import FecEncodingError, FecHeaderError, FecValueError, read_fec
+from services.ledger.fec import FecEncodingError, FecHeaderError, FecValueError, format_fec, read_fec
 
 COLUMNS = (
     "JournalCode",
@@ -426,6 +427,15 @@ def test_read_fec_rejects_amount(raw):
     assert "is not an amount" in str(error.value)
 
 
+def test_read_fec_rejects_thousands_separator():
+    line = with_field(INVOICE_LINES[0], "Debit", "1.234,56")
+
+    with pytest.raises(FecValueError) as error:
+        read_fec(tab_file(line))
+
+    assert "no thousands separator" in str(error.value)
+
+
 def test_read_fec_rejects_sub_cent_amount():
     line = with_field(INVOICE_LINES[0], "Debit", "10,005")
 
@@ -527,3 +537,26 @@ def test_read_fec_undecodable_in_utf8_and_cp1252():
 
     assert error.value.line_number == 2
     assert "0x81" in str(error.value)
+
+
+# Writing
+
+
+def test_format_fec_round_trip():
+    line = with_field(INVOICE_LINES[0], "Montantdevise", "130,40")
+    line = with_field(line, "Idevise", "USD")
+    original = read_fec(tab_file(line, *INVOICE_LINES[1:]))
+
+    data = format_fec(original.lines)
+    reread = read_fec(data)
+
+    assert data.startswith(HEADER.encode() + b"\r\n")
+    assert data.endswith(b"\r\n")
+    assert [replace(line, line_number=0) for line in reread.lines] == [replace(line, line_number=0) for line in original.lines]
+
+
+def test_format_fec_rejects_tab_in_text():
+    line = read_fec(tab_file(INVOICE_LINES[0])).lines[0]
+
+    with pytest.raises(ValueError, match="contains a tab or a line break"):
+        format_fec([replace(line, label="Abonnement\njanvier")])

@@ -3,6 +3,7 @@
 This package is pure: it takes bytes and returns records, with no database or
 network access. `read_fec` parses a file and `analyse_fec` checks its balances,
 groups its entries and classifies every line on a 411 customer account.
+`format_fec` writes lines back as a standard FEC file.
 """
 
 from .analysis import FecAnalysis, analyse_fec
@@ -12,6 +13,7 @@ from .errors import FecEncodingError, FecError, FecHeaderError, FecUnbalancedErr
 from .reader import read_fec
 from .records import FecFile, FecLine
 from .vat import VatBreakdown
+from .writer import format_fec
 
 __all__ = [
     "CustomerLine",
@@ -27,5 +29,6 @@ __all__ = [
     "FecValueError",
     "VatBreakdown",
     "analyse_fec",
+    "format_fec",
     "read_fec",
 ]
