@@ -1,0 +1,155 @@
+"""The JSON API v1 on the real services."""
+
+from __future__ import annotations
+
+JSON = {"Content-Type": "application/json"}
+
+
+async def api_log_in(gateway, login: str, password: str):
+    return await gateway.post("/api/v1/session", json={"login": login, "password": password})
+
+
+async def test_api_login_sets_cookie_and_returns_session(gateway, portal_data):
+    response = await api_log_in(gateway, portal_data.agency.login, portal_data.agency.password)
+    body = await response.json()
+
+    assert response.status == 200
+    assert "mf_session" in response.cookies
+    assert body["session"]["login"] == portal_data.agency.login
+    assert body["session"]["agency_name"] == portal_data.agency.agency_name
+    assert "session_id" not in body["session"]
+    assert "session_token" not in body["session"]
+
+
+async def test_api_login_failure_is_generic(gateway, portal_data):
+    response = await api_log_in(gateway, portal_data.agency.login, "mot de passe faux 123")
+    body = await response.json()
+
+    assert response.status == 401
+    assert body["error"]["code"] == "invalid_credentials"
+    assert body["error"]["message"] == "Identifiant ou mot de passe incorrect."
+    assert "mf_session" not in response.cookies
+
+
+async def test_api_login_requires_json_content_type(gateway, portal_data):
+    response = await gateway.post(
+        "/api/v1/session",
+        data={"login": portal_data.agency.login, "password": portal_data.agency.password},
+    )
+    body = await response.json()
+
+    assert response.status == 415
+    assert body["error"]["code"] == "unsupported_media_type"
+    assert "Content-Type: application/json" in body["error"]["message"]
+    assert "mf_session" not in response.cookies
+
+
+async def test_api_login_rejects_missing_fields(gateway):
+    response = await gateway.post("/api/v1/session", json={"login": "quelqu-un"})
+    body = await response.json()
+
+    assert response.status == 422
+    assert "« password »" in body["error"]["message"]
+
+
+async def test_api_login_rejects_invalid_json(gateway):
+    response = await gateway.post("/api/v1/session", data="{pas du json", headers=JSON)
+    body = await response.json()
+
+    assert response.status == 400
+    assert body["error"]["code"] == "invalid_json"
+
+
+async def test_api_me_requires_session(gateway):
+    response = await gateway.get("/api/v1/me")
+    body = await response.json()
+
+    assert response.status == 401
+    assert body["error"]["code"] == "unauthenticated"
+    assert "Connectez-vous" in body["error"]["message"]
+
+
+async def test_api_me_returns_user_and_accounts(logged_in, portal_data):
+    response = await logged_in.get("/api/v1/me")
+    body = await response.json()
+
+    assert response.status == 200
+    assert body["login"] == portal_data.agency.login
+    assert body["role"] == "comptable"
+    assert {(a["creditor"], a["customer_account"]) for a in body["accounts"]} == {
+        (portal_data.first.id, "C1001"),
+        (portal_data.second.id, "C2002"),
+    }
+
+
+async def test_api_creditors_lists_only_agency_creditors(logged_in, portal_data):
+    response = await logged_in.get("/api/v1/creditors")
+    body = await response.json()
+
+    assert response.status == 200
+    assert body["creditors"] == [
+        {"id": portal_data.second.id, "name": "Annonces Sud Services", "customer_account": "C2002"},
+        {"id": portal_data.first.id, "name": "Presse Immo Ouest", "customer_account": "C1001"},
+    ]
+
+
+async def test_api_statement_passes_ledger_json(logged_in, portal_data):
+    response = await logged_in.get(
+        f"/api/v1/creditors/{portal_data.first.id}/statement", params={"view": "all", "number": "FA-0001"}
+    )
+    body = await response.json()
+
+    assert response.status == 200
+    assert body["creditor"] == portal_data.first.id
+    assert body["customer_account"] == "C1001"
+    assert body["view"] == "all"
+    assert [row["document_number"] for row in body["rows"]] == ["FA-0001"]
+    assert body["rows"][0]["amount_due"] == "1500.00"
+    assert body["rows"][0]["state_label"] == "Partiellement réglée"
+
+
+async def test_api_statement_foreign_creditor_not_found(logged_in, portal_data):
+    response = await logged_in.get(f"/api/v1/creditors/{portal_data.foreign.id}/statement")
+    body = await response.json()
+
+    assert response.status == 404
+    assert body["error"]["code"] == "not_found"
+    assert "introuvable" in body["error"]["message"]
+
+
+async def test_api_statement_invalid_filter_is_422(logged_in, portal_data):
+    response = await logged_in.get(
+        f"/api/v1/creditors/{portal_data.first.id}/statement", params={"view": "tout"}
+    )
+    body = await response.json()
+
+    assert response.status == 422
+    assert "« tout »" in body["error"]["message"]
+
+
+async def test_api_logout_revokes_session(logged_in):
+    token = logged_in.session.cookie_jar.filter_cookies(logged_in.make_url("/"))["mf_session"].value
+
+    response = await logged_in.delete("/api/v1/session", headers=JSON)
+    logged_in.session.cookie_jar.clear()
+    reused = await logged_in.get("/api/v1/me", headers={"Cookie": f"mf_session={token}"})
+
+    assert response.status == 204
+    assert response.cookies["mf_session"].value == ""
+    assert reused.status == 401
+
+
+async def test_api_logout_requires_json_content_type(logged_in):
+    response = await logged_in.delete("/api/v1/session")
+    still_logged_in = await logged_in.get("/api/v1/me")
+
+    assert response.status == 415
+    assert still_logged_in.status == 200
+
+
+async def test_api_unknown_route_is_json_404(gateway):
+    response = await gateway.get("/api/v1/inconnu")
+    body = await response.json()
+
+    assert response.status == 404
+    assert body["error"]["code"] == "not_found"
