@@ -77,12 +77,19 @@ async def rebuild_import_allocations(
         accounts,
     )
     rows = await connection.fetch(
-        """SELECT e.id, e.customer_account, e.kind, e.lettering, e.document_date, e.debit, e.credit,
-                  e.open_amount,
-                  coalesce((SELECT sum(a.amount) FROM allocations a
-                             WHERE a.reversed_at IS NULL
-                               AND (a.debit_entry_id = e.id OR a.credit_entry_id = e.id)), 0) AS allocated
+        """WITH allocated AS (
+               SELECT entry_id, sum(amount) AS amount
+                 FROM (SELECT debit_entry_id AS entry_id, amount FROM allocations
+                        WHERE creditor_id = $1 AND customer_account = ANY($2::text[]) AND reversed_at IS NULL
+                       UNION ALL
+                       SELECT credit_entry_id, amount FROM allocations
+                        WHERE creditor_id = $1 AND customer_account = ANY($2::text[]) AND reversed_at IS NULL
+                      ) AS sides
+                GROUP BY entry_id)
+           SELECT e.id, e.customer_account, e.kind, e.lettering, e.document_date, e.debit, e.credit,
+                  e.open_amount, coalesce(a.amount, 0) AS allocated
              FROM entries e
+             LEFT JOIN allocated a ON a.entry_id = e.id
             WHERE e.creditor_id = $1 AND e.customer_account = ANY($2::text[])""",
         creditor,
         accounts,
