@@ -1,0 +1,94 @@
+"""Measure warm render time of ledger documents as Factur-X PDF/A-3 files.
+
+Renders each sample document a few times to warm caches (fonts on disk, XSD),
+then times `render_document` N times per document and prints p50, p95 and p99
+in milliseconds, with the facts of the machine and library versions.
+
+Run from the repository root:
+
+    .venv/bin/python bench/bench_pdf_render.py [--renders 200] [--warmup 10]
+"""
+
+import argparse
+import importlib.metadata
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from services.ledger.documents import render_document  # noqa: E402
+from services.ledger.documents.samples import (  # noqa: E402
+    sample_credit_note,
+    sample_invoice,
+    sample_long_invoice,
+    sample_multi_rate_invoice,
+    sample_partly_paid_invoice,
+)
+
+DOCUMENTS = {
+    "invoice, 2 lines": sample_invoice,
+    "credit note, 1 line": sample_credit_note,
+    "invoice, 6 lines at 4 rates": sample_multi_rate_invoice,
+    "partly paid invoice, 2 lines": sample_partly_paid_invoice,
+    "invoice, 60 lines on 4 pages": sample_long_invoice,
+}
+PACKAGES = ("fpdf2", "factur-x", "pypdf", "fonttools", "lxml", "pydantic")
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    """Return the nearest-rank percentile of already sorted values."""
+    rank = max(1, round(fraction * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def print_machine_facts() -> None:
+    print(f"CPU: {cpu_model()}, {os.cpu_count()} logical cores")
+    if hasattr(os, "getloadavg"):
+        print("load average before the run: " + ", ".join(f"{value:.2f}" for value in os.getloadavg()))
+    print(f"Python {platform.python_version()} ({platform.python_implementation()}) on {platform.platform()}")
+    versions = ", ".join(f"{name} {importlib.metadata.version(name)}" for name in PACKAGES)
+    print(f"packages: {versions}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--renders", type=int, default=200, help="timed renders per document (default 200)")
+    parser.add_argument("--warmup", type=int, default=10, help="untimed renders per document first (default 10)")
+    arguments = parser.parse_args()
+
+    print_machine_facts()
+    print(f"{arguments.renders} timed renders per document after {arguments.warmup} warm-up renders")
+    print()
+    print(f"{'document':32s} {'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s} {'max ms':>8s} {'size kB':>8s}")
+    for name, build in DOCUMENTS.items():
+        document = build()
+        for _ in range(arguments.warmup):
+            pdf = render_document(document)
+        durations = []
+        for _ in range(arguments.renders):
+            start = time.perf_counter()
+            pdf = render_document(document)
+            durations.append((time.perf_counter() - start) * 1000)
+        durations.sort()
+        print(
+            f"{name:32s} {statistics.median(durations):8.1f} {percentile(durations, 0.95):8.1f} "
+            f"{percentile(durations, 0.99):8.1f} {durations[-1]:8.1f} {len(pdf) / 1000:8.1f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
