@@ -41,7 +41,7 @@ async def home(_request: web.Request) -> web.Response:
 
 
 def create_gateway_app(settings: GatewaySettings) -> web.Application:
-    """Build the gateway application; the HTTP clients open on startup and close on cleanup."""
+    """Build the gateway application. Its HTTP clients open on startup and close on cleanup."""
     app = web.Application(
         middlewares=[request_context_middleware, error_middleware, json_body_middleware],
         client_max_size=MAX_REQUEST_BYTES,

@@ -43,7 +43,7 @@ async def log_in(request: web.Request, login: str, password: str) -> LoginResult
         try:
             await revoke(request, previous_token)
         except ServiceUnavailable:
-            # The new session is open already; the old one still expires by itself.
+            # The new session is open already, and the old one still expires by itself.
             log.warning("previous_session_not_revoked")
     log.info("login_succeeded", user_id=result.session.user_id, agency_id=result.session.agency_id)
     return result

@@ -26,7 +26,7 @@ def _is_trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address, proxies:
 def client_ip(request: web.Request, trusted_proxies: Sequence[IpNetwork]) -> str:
     """Return the client IP address of ``request``.
 
-    Without trusted proxies this is the socket peer, whatever the headers say.
+    Without trusted proxies this is the socket peer, whatever the headers contain.
     When the peer is a trusted proxy, the address is the right-most entry of
     X-Forwarded-For that is not itself a trusted proxy, because every entry left of
     the first untrusted hop may have been written by the client.
@@ -43,7 +43,7 @@ def client_ip(request: web.Request, trusted_proxies: Sequence[IpNetwork]) -> str
     for hop in reversed(hops):
         address = _parse_address(hop)
         if address is None:
-            # An unparsable hop cannot be trusted further; stop at the last known address.
+            # Hops left of an unparsable entry cannot be trusted, so stop at the last known address.
             break
         if not _is_trusted(address, trusted_proxies):
             return str(address)

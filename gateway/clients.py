@@ -47,7 +47,7 @@ DEFAULT_MESSAGES = {
 
 
 class Creditor(BaseModel):
-    """A creditor the agency holds an account at."""
+    """A creditor at which the agency has an account."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -69,7 +69,7 @@ def current_request_id() -> str | None:
 
 
 def service_error(service: str, status: int, body: Any) -> DomainError:
-    """Build the domain error matching a service's 4xx answer, keeping its French message."""
+    """Build the domain error that matches a service's 4xx response, keeping its French message."""
     error = body.get("error") if isinstance(body, dict) else None
     error = error if isinstance(error, dict) else {}
     message = error.get("message") if isinstance(error.get("message"), str) else None
@@ -86,7 +86,7 @@ def service_error(service: str, status: int, body: Any) -> DomainError:
 
 
 class ServiceClient:
-    """Calls one service over HTTP and maps its answers to domain errors."""
+    """HTTP client of one service, which maps its error responses to domain errors."""
 
     def __init__(self, name: str, base_url: str, http: aiohttp.ClientSession, signer: PrincipalSigner) -> None:
         self.name = name
@@ -123,7 +123,7 @@ class ServiceClient:
         """Send one request and return ``(status, parsed JSON or None)``.
 
         Raises ServiceUnavailable when the service cannot be reached, times
-        out, answers 5xx or sends a body that is not JSON. A 401 also raises
+        out, responds with 5xx or sends a body that is not JSON. A 401 also raises
         it, because it means the service rejected the gateway's principal
         (mismatched keys), unless ``principal_rejection_is_error`` is false
         for routes whose 401 means a bad login or session.
@@ -163,8 +163,8 @@ class AccountsClient(ServiceClient):
         payload = {"login": login, "password": password, "client_ip": client_ip}
         status, body = await self.call_internal("POST", "/internal/logins", json_body=payload)
         if status in (401, 422):
-            # 422 means a login or password that accounts cannot accept (too long,
-            # empty); the user gets the same generic message as for a wrong password.
+            # 422 means a login or password that accounts cannot accept, such as an
+            # over-long one. The user gets the same generic message as for a wrong password.
             raise InvalidCredentials()
         if status == 429:
             details = (body or {}).get("error", {}).get("details", {}) if isinstance(body, dict) else {}
@@ -195,7 +195,7 @@ class AccountsClient(ServiceClient):
             raise ServiceUnavailable(self.name) from error
 
     async def revoke_session(self, token: str) -> None:
-        """Revoke the session of ``token``; an unknown or expired token is not an error."""
+        """Revoke the session of ``token``. An unknown or expired token is not an error."""
         status, body = await self.call_internal(
             "DELETE", "/internal/sessions/current", headers={SESSION_HEADER: token}
         )
@@ -211,7 +211,7 @@ class AccountsClient(ServiceClient):
         except (KeyError, TypeError, ValidationError) as error:
             log.error("service_invalid_answer", service=self.name, path="/creditors", error=repr(error))
             raise ServiceUnavailable(self.name) from error
-        # accounts filters by principal already; filtering again keeps a foreign
+        # accounts filters by principal already. Filtering again keeps a foreign
         # creditor off the screen even if that filter ever regresses.
         allowed = {account.creditor for account in session.accounts}
         return [creditor for creditor in creditors if creditor.id in allowed]
@@ -219,9 +219,9 @@ class AccountsClient(ServiceClient):
     async def call_internal(self, method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
         """Call an ``/internal`` route with the system principal.
 
-        There a 401 means a bad login or session, except for code
+        There a 401 means a bad login or session. The exception is code
         ``unauthenticated``, which the principal check returns when the key
-        pair is misconfigured; that case raises ServiceUnavailable.
+        pair is misconfigured, so that case raises ServiceUnavailable.
         """
         status, body = await self.call(
             method, path, principal=self.system_principal(), principal_rejection_is_error=False, **kwargs
@@ -236,7 +236,7 @@ class LedgerClient(ServiceClient):
     """Statements of the ledger service."""
 
     async def statement(self, session: SessionInfo, creditor: str, filters: dict[str, str]) -> dict[str, Any]:
-        """Return the ledger's statement JSON for ``creditor``; raises NotFound or Unprocessable."""
+        """Return the ledger's statement JSON for ``creditor``, or raise NotFound or Unprocessable."""
         status, body = await self.call(
             "GET",
             f"/creditors/{quote(creditor, safe='')}/statement",

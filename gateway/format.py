@@ -53,14 +53,14 @@ def format_number(value: Decimal | str | int) -> str:
 
 
 def format_amount(value: Decimal | str | int | None) -> str:
-    """Format an amount in euros: ``1 234,56 €``; None gives an empty string."""
+    """Format an amount in euros as ``1 234,56 €``, or None as an empty string."""
     if value is None or value == "":
         return ""
     return f"{format_number(value)}{NO_BREAK_SPACE}€"
 
 
 def format_date(value: date | datetime | str | None) -> str:
-    """Format a calendar date as ``31/07/2026``; accepts ISO text; None gives an empty string."""
+    """Format a date or ISO text as ``31/07/2026``, or None as an empty string."""
     if value is None or value == "":
         return ""
     if isinstance(value, str):

@@ -15,7 +15,7 @@ async def healthz(_request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Ready when every service answers its /healthz; 503 lists those that do not."""
+    """Report ready when every service's /healthz returns 200, else 503 with the failing services."""
     settings = request.app[SETTINGS]
     services = {
         "accounts": str(settings.accounts_url),

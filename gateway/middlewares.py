@@ -109,5 +109,5 @@ async def add_security_headers(request: web.Request, response: web.StreamRespons
     if request.app[COOKIE_SECURE]:
         headers["Strict-Transport-Security"] = HSTS_VALUE
     if not request.path.startswith(STATIC_PREFIX):
-        # Pages and API answers carry account data: never keep them in a shared or browser cache.
+        # Pages and API responses contain account data, so no shared or browser cache may keep them.
         headers["Cache-Control"] = "no-store"

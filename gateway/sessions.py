@@ -1,10 +1,9 @@
 """The session cookie and the resolution of its token through the accounts service.
 
 The cookie contains only the opaque token that accounts issued. Every request
-resolves it again, through a small in-memory cache keyed by the token's
-SHA-256 digest, so a revoked session stops working within
-``session_cache_seconds`` (at most 5 s) on every gateway replica, and at once on
-the replica that revoked it.
+resolves it again through a small in-memory cache keyed by the token's SHA-256
+digest. A revoked session therefore stops working at once on the replica that
+revoked it, and within ``session_cache_seconds`` (at most 5 s) on the others.
 """
 
 from __future__ import annotations
@@ -46,7 +45,7 @@ class SessionInfo(BaseModel):
     expires_at: datetime = Field(description="instant after which accounts rejects the session (UTC)")
 
     def account_at(self, creditor: str) -> str | None:
-        """Return the customer account the agency holds at ``creditor``, or None."""
+        """Return the agency's customer account at ``creditor``, or None."""
         for account in self.accounts:
             if account.creditor == creditor:
                 return account.customer_account
@@ -95,7 +94,7 @@ SessionFetcher = Callable[[str], Awaitable[SessionInfo | None]]
 
 
 class SessionResolver:
-    """Resolves session tokens through accounts and caches each answer for a few seconds.
+    """Session resolution through accounts, with each result cached for a few seconds.
 
     Only valid sessions are cached, so a flood of invalid tokens cannot fill
     the cache. The cache keeps at most ``max_entries`` sessions and drops the
@@ -150,7 +149,7 @@ REQUEST_SESSION = web.RequestKey("mf_session", ActiveSession | None)
 
 
 async def optional_session(request: web.Request) -> ActiveSession | None:
-    """Resolve the request's session cookie once per request; None when absent or invalid."""
+    """Resolve the session cookie once per request, returning None when it is missing or invalid."""
     if REQUEST_SESSION in request:
         return request[REQUEST_SESSION]
     token = request.cookies.get(request.app[COOKIE_NAMES].session)

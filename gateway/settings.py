@@ -13,7 +13,7 @@ IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class GatewaySettings(CommonSettings):
-    """Where the gateway listens, which services it calls and how it signs principals.
+    """Gateway configuration: listening address, service URLs, signing key and cookie mode.
 
     ``http_host`` and ``http_port`` (inherited, default 127.0.0.1:8470) set the
     listening address.
@@ -45,7 +45,8 @@ class GatewaySettings(CommonSettings):
         ),
     )
     public_url: AnyHttpUrl = Field(
-        "http://127.0.0.1:8470", description="URL at which users reach the portal"
+        "http://127.0.0.1:8470",
+        description="URL at which users reach the portal; the OpenAPI document names it as its server",
     )
     trusted_proxies: list[IpNetwork] = Field(
         default_factory=list,

@@ -27,7 +27,7 @@ async def list_creditors(request: web.Request) -> web.Response:
 
 
 async def creditor_statement(request: web.Request) -> web.Response:
-    """Return the ledger's statement JSON unchanged; the ledger validates the filters."""
+    """Return the ledger's statement JSON unchanged, because the ledger validates the filters itself."""
     active = await require_session(request)
     creditor = request.match_info["creditor"]
     if active.info.account_at(creditor) is None:

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from gateway.api.session import API_BASE
 from gateway.sessions import COOKIE_NAMES
+from gateway.settings import SETTINGS
 
 DECIMAL_STRING = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["1234.56"]}
 JSON_BODY_NOTE = (
@@ -245,8 +246,8 @@ PATHS: dict[str, Any] = {
 }
 
 
-def openapi_document(session_cookie_name: str) -> dict[str, Any]:
-    """Build the document; the cookie name depends on MF_COOKIE_SECURE."""
+def openapi_document(session_cookie_name: str, server_url: str) -> dict[str, Any]:
+    """Build the document. The cookie name follows MF_COOKIE_SECURE and the server URL is MF_PUBLIC_URL."""
     return {
         "openapi": "3.1.0",
         "info": {
@@ -255,7 +256,7 @@ def openapi_document(session_cookie_name: str) -> dict[str, Any]:
             "description": "JSON API of the Mes Factures portal. It uses the portal's session cookie. "
             "Error messages are in French. " + JSON_BODY_NOTE,
         },
-        "servers": [{"url": "/"}],
+        "servers": [{"url": server_url.rstrip("/")}],
         "security": [{"sessionCookie": []}],
         "paths": PATHS,
         "components": {
@@ -268,7 +269,8 @@ def openapi_document(session_cookie_name: str) -> dict[str, Any]:
 
 
 async def openapi_json(request: web.Request) -> web.Response:
-    return web.json_response(openapi_document(request.app[COOKIE_NAMES].session))
+    document = openapi_document(request.app[COOKIE_NAMES].session, str(request.app[SETTINGS].public_url))
+    return web.json_response(document)
 
 
 def setup_routes(app: web.Application) -> None:

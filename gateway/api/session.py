@@ -21,7 +21,7 @@ class InvalidJson(DomainError):
 
 
 def session_payload(info: SessionInfo) -> dict[str, Any]:
-    """Return what the API shows of a session; the session id stays internal."""
+    """Return the API view of a session, which leaves out the internal session id."""
     return {
         "user_id": info.user_id,
         "login": info.login,

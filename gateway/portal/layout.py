@@ -1,4 +1,4 @@
-"""What every portal page shares: the left menu, the breadcrumb and the creditor selector."""
+"""Page frame shared by every portal page: the left menu, the breadcrumb and the creditor selector."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ class PortalFrame:
 
 
 async def load_frame(request: web.Request, area: Area, creditor_id: str | None = None) -> PortalFrame:
-    """Load the session and creditors of a page; raise NotFound for a creditor foreign to the agency.
+    """Load the session and creditors of a page, or raise NotFound for a creditor foreign to the agency.
 
     Without ``creditor_id`` the page shows the creditor remembered in the
     creditor cookie, or the agency's first creditor when the cookie is

@@ -24,7 +24,7 @@ def local_path(candidate: object, default: str = DEFAULT_PATH) -> str:
 
 
 def path_for_creditor(path: str, creditor: str) -> str:
-    """Rewrite a ``/creanciers/{id}/…`` path for ``creditor``; any other path is kept without its query."""
+    """Rewrite a ``/creanciers/{id}/…`` path for ``creditor``, and drop the query of any path."""
     path_only = path.split("?", 1)[0].split("#", 1)[0]
     match = CREDITOR_PATH.match(path_only)
     if match is None:

@@ -11,7 +11,7 @@ NEIGHBOUR_PAGES = 2
 
 @dataclass(frozen=True)
 class PageLink:
-    """One entry of the pagination bar; ``number`` None is an ellipsis."""
+    """One entry of the pagination bar, an ellipsis when ``number`` is None."""
 
     number: int | None
     url: str | None
@@ -30,11 +30,11 @@ class Pagination:
 
 
 def page_numbers(current: int, total_pages: int, neighbours: int = NEIGHBOUR_PAGES) -> list[int | None]:
-    """List the page numbers to show: first, last, and ``neighbours`` around ``current``; None marks a gap."""
-    shown = {1, total_pages, *range(current - neighbours, current + neighbours + 1)}
+    """List the page numbers to show: first, last, and ``neighbours`` around ``current``, with None for a gap."""
+    visible_pages = {1, total_pages, *range(current - neighbours, current + neighbours + 1)}
     numbers: list[int | None] = []
     previous = 0
-    for number in sorted(page for page in shown if 1 <= page <= total_pages):
+    for number in sorted(page for page in visible_pages if 1 <= page <= total_pages):
         if number - previous > 1:
             numbers.append(None)
         numbers.append(number)

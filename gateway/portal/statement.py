@@ -36,7 +36,7 @@ def read_filters(query: MultiMapping[str]) -> dict[str, str]:
 
 
 def read_page(query: MultiMapping[str]) -> int:
-    """Return the requested page number; anything but a positive integer gives page 1."""
+    """Return the requested page number, or 1 for anything but a positive integer."""
     text = query.get("page", "1")
     return int(text) if text.isdigit() and 0 < int(text) < 1_000_000 else 1
 
@@ -48,7 +48,7 @@ async def statement_page(request: web.Request) -> web.Response:
 
 
 async def creditor_statement_page(request: web.Request) -> web.Response:
-    """Show the statement of the creditor in the path; 404 when the agency has no account there."""
+    """Show the statement of the creditor in the path, or 404 when the agency has no account there."""
     frame = await load_frame(request, STATEMENT, creditor_id=request.match_info["creditor"])
     return await render_statement(request, frame)
 

@@ -1,4 +1,4 @@
-"""Security headers on pages, API answers, static files and errors."""
+"""Security headers on pages, API responses, static files and errors."""
 
 from __future__ import annotations
 
