@@ -10,23 +10,61 @@ import asyncpg
 import structlog
 from aiohttp import web
 
+from services.accounts.crypto import DataCipher
+from services.accounts.keys import ACCOUNTS_SETTINGS, CIPHER
+from services.accounts.mail_dispatch import MailDispatcher
+from services.accounts.mail_sink import MailSink
 from services.accounts.routes import setup_routes
 from services.accounts.sessions import delete_dead_sessions
-from services.accounts.settings import AccountsSettings, accounts_settings
+from services.accounts.settings import AccountsSettings
 from services.accounts.throttle import delete_old_attempts
 from shared.service import SETTINGS, ServiceDefinition
+from shared.settings import load_settings
 from shared.web import POOL
 
 log = structlog.get_logger(__name__)
 
-ACCOUNTS_SETTINGS = web.AppKey("accounts_settings", AccountsSettings)
 HOUSEKEEPING_INTERVAL_SECONDS = 600.0
 
 
 async def settings_context(app: web.Application) -> AsyncIterator[None]:
-    """Read the accounts-specific settings once, before the routes serve."""
-    app[ACCOUNTS_SETTINGS] = accounts_settings(app[SETTINGS])
+    """Read the accounts settings and build the data cipher, before anything serves."""
+    settings = app[SETTINGS]
+    if not isinstance(settings, AccountsSettings):
+        # services.main builds plain ServiceSettings; the extra MF_ variables come from the environment.
+        settings = load_settings(AccountsSettings, **settings.model_dump())
+    app[ACCOUNTS_SETTINGS] = settings
+    if settings.data_encryption_key:
+        app[CIPHER] = DataCipher(settings.data_encryption_key)
+    else:
+        log.warning(
+            "data_encryption_key_missing",
+            detail="MF_DATA_ENCRYPTION_KEY is not set: bank details and TOTP answer 503 until it is",
+        )
     yield
+
+
+async def mail_context(app: web.Application) -> AsyncIterator[None]:
+    """Run the local SMTP sink when configured, and the dispatcher of queued mail when there is a server."""
+    settings = app[ACCOUNTS_SETTINGS]
+    sink = None
+    if settings.mail_sink_dir is not None:
+        sink = MailSink(settings.mail_sink_dir, port=settings.smtp_port)
+        await sink.start()
+    smtp_host = settings.smtp_host or ("127.0.0.1" if sink is not None else "")
+    dispatcher = None
+    if smtp_host:
+        dispatcher = MailDispatcher(app[POOL], settings, smtp_host=smtp_host)
+        await dispatcher.start()
+    else:
+        log.warning("mail_sending_disabled", detail="set MF_SMTP_HOST or MF_MAIL_SINK_DIR; mail stays queued")
+    try:
+        yield
+    finally:
+        if dispatcher is not None:
+            await dispatcher.stop()
+        if sink is not None:
+            await sink.stop()
 
 
 async def _delete_dead_rows(app: web.Application) -> None:
@@ -56,5 +94,5 @@ DEFINITION = ServiceDefinition(
     name="accounts",
     migrations=Path(__file__).parent / "migrations",
     setup_routes=setup_routes,
-    extra_contexts=[settings_context, housekeeping_context],
+    extra_contexts=[settings_context, mail_context, housekeeping_context],
 )

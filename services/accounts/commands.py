@@ -21,7 +21,7 @@ from services.accounts.domain import (
     UnknownUser,
 )
 from services.accounts.passwords import hash_password
-from services.accounts.validation import validate_password
+from services.accounts.validation import validate_email, validate_password
 from shared.events.accounts import AccountLinked, UserCreated
 from shared.principal import Role
 
@@ -58,7 +58,7 @@ async def _agency_of_account(
     )
 
 
-async def _insert_user(
+async def insert_user(
     connection: asyncpg.Connection,
     *,
     login: str,
@@ -67,6 +67,7 @@ async def _insert_user(
     display_name: str,
     email: str | None,
 ) -> uuid.UUID:
+    """Insert a user row; return its id, or raise LoginAlreadyTaken when the login exists in any case."""
     user_id = uuid.uuid4()
     try:
         await connection.execute(
@@ -128,14 +129,16 @@ async def create_user(
     """Create an agency user with ``role`` in the agency that owns (creditor, customer_account); return the user id.
 
     The agency is created, named ``agency_name`` (default ``Agence <account>``),
-    when no agency owns the account yet. Raises ValidationError for a password
-    that breaks the policy, LoginAlreadyTaken, UnknownCreditor or InvalidRequest.
+    when no agency owns the account yet. ``email`` receives password resets and
+    notices. Raises ValidationError for a password that breaks the policy or an
+    invalid e-mail, LoginAlreadyTaken, UnknownCreditor or InvalidRequest.
     """
     if role not in AGENCY_ROLE_VALUES:
         raise InvalidRequest("role", f"les rôles acceptés sont {', '.join(AGENCY_ROLE_VALUES)}")
     if not login.strip() or login != login.strip():
         raise InvalidRequest("login", "un identifiant non vide, sans espace au début ni à la fin, est attendu")
     validate_password(password, login=login)
+    email = validate_email(email) if email else None
     password_hash = await hash_password(password)
 
     async with pool.acquire() as connection, connection.transaction():
@@ -149,7 +152,7 @@ async def create_user(
                 agency_name or f"Agence {customer_account}",
             )
             await link_account_to_agency(connection, agency_id, creditor, customer_account)
-        user_id = await _insert_user(
+        user_id = await insert_user(
             connection,
             login=login,
             kind="agency",
@@ -201,12 +204,13 @@ async def create_staff_user(
     if not login.strip() or login != login.strip():
         raise InvalidRequest("login", "un identifiant non vide, sans espace au début ni à la fin, est attendu")
     validate_password(password, login=login)
+    email = validate_email(email) if email else None
     password_hash = await hash_password(password)
 
     async with pool.acquire() as connection, connection.transaction():
         for creditor in creditors:
             await _require_creditor(connection, creditor)
-        user_id = await _insert_user(
+        user_id = await insert_user(
             connection,
             login=login,
             kind="staff",

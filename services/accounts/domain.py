@@ -29,6 +29,24 @@ class InvalidCredentials(Unauthenticated):
         super().__init__("Identifiant ou mot de passe incorrect.")
 
 
+class SecondFactorCodeRequired(Unauthenticated):
+    code = "totp_required"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Saisissez le code à 6 chiffres de votre application d’authentification, ou un code de secours."
+        )
+
+
+class SecondFactorCodeInvalid(Unauthenticated):
+    code = "invalid_totp_code"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Le code de vérification est incorrect ou a déjà servi. Saisissez le nouveau code affiché par votre application."
+        )
+
+
 class SessionExpired(Unauthenticated):
     code = "session_invalid"
 

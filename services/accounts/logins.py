@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
+
 import asyncpg
 import structlog
 
-from services.accounts import events
-from services.accounts.domain import InvalidCredentials, Throttled
+from services.accounts import events, totp
+from services.accounts.crypto import DataCipher
+from services.accounts.domain import (
+    InvalidCredentials,
+    SecondFactorCodeInvalid,
+    SecondFactorCodeRequired,
+    Throttled,
+)
 from services.accounts.passwords import hash_password, needs_rehash, verify_password
 from services.accounts.sessions import SessionInfo, open_session, session_info
 from services.accounts.throttle import ThrottleState, record_attempt, throttle_state
@@ -21,41 +29,78 @@ async def _lock_login(connection: asyncpg.Connection, login_key: str) -> None:
     await connection.execute("SELECT pg_advisory_xact_lock(hashtext('login:' || $1))", login_key)
 
 
-async def log_in(pool: asyncpg.Pool, *, login: str, password: str, client_ip: str) -> tuple[str, SessionInfo]:
+class _Failure(Exception):
+    """Internal: the attempt failed with ``error``, to raise once the transaction has committed."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+async def log_in(
+    pool: asyncpg.Pool,
+    *,
+    login: str,
+    password: str,
+    client_ip: str,
+    totp_code: str | None = None,
+    cipher: DataCipher | None = None,
+) -> tuple[str, SessionInfo]:
     """Check the credentials and open a new session; return its token and its SessionInfo.
 
     Raises Throttled while a limit applies and InvalidCredentials for a wrong
     login or password, with the same message whether the login exists or not.
+    For a user with TOTP enabled, a right password without ``totp_code``
+    raises SecondFactorCodeRequired (not counted as a failure), and a wrong
+    code raises SecondFactorCodeInvalid (counted).
     """
     login_key = login.lower()
     throttled: ThrottleState | None = None
+    failure: Exception | None = None
     async with pool.acquire() as connection:
         async with connection.transaction():
             await _lock_login(connection, login_key)
             throttled = await throttle_state(connection, login_key, client_ip)
             if throttled is None:
-                result = await _check_password(connection, login_key, password, client_ip)
-                if result is not None:
-                    return result
-                await _publish_if_throttled(connection, login_key, client_ip)
+                try:
+                    return await _check_credentials(connection, login_key, password, client_ip, totp_code, cipher)
+                except _Failure as raised:
+                    failure = raised.error
+                if not isinstance(failure, SecondFactorCodeRequired):
+                    await _publish_if_throttled(connection, login_key, client_ip)
     if throttled is not None:
         log.warning("login_rejected_throttled", login=login_key, client_ip=client_ip, scope=throttled.scope)
         raise Throttled(throttled.retry_after)
-    log.info("login_failed", login=login_key, client_ip=client_ip)
-    raise InvalidCredentials()
+    log.info("login_failed", login=login_key, client_ip=client_ip, reason=type(failure).__name__)
+    raise failure
 
 
-async def _check_password(
-    connection: asyncpg.Connection, login_key: str, password: str, client_ip: str
-) -> tuple[str, SessionInfo] | None:
-    """Verify the password; on success record it and open a session, otherwise record the failure."""
+async def _check_credentials(
+    connection: asyncpg.Connection,
+    login_key: str,
+    password: str,
+    client_ip: str,
+    totp_code: str | None,
+    cipher: DataCipher | None,
+) -> tuple[str, SessionInfo]:
+    """Verify the password and second factor; on success record it and open a session.
+
+    Raises _Failure after recording a counted failure, so the caller can commit it.
+    """
     user = await connection.fetchrow(
-        "SELECT id, password_hash FROM users WHERE lower(login) = $1 AND disabled_at IS NULL", login_key
+        """SELECT id, password_hash, totp_enabled_at IS NOT NULL AS has_totp
+             FROM users WHERE lower(login) = $1 AND disabled_at IS NULL""",
+        login_key,
     )
     password_hash = user["password_hash"] if user is not None else None
     if not await verify_password(password_hash, password):
         await record_attempt(connection, login_key, client_ip, succeeded=False)
-        return None
+        raise _Failure(InvalidCredentials())
+    if user["has_totp"]:
+        if not totp_code:
+            raise _Failure(SecondFactorCodeRequired())
+        if cipher is None or not await totp.check_code(connection, cipher, user["id"], totp_code):
+            await record_attempt(connection, login_key, client_ip, succeeded=False)
+            raise _Failure(SecondFactorCodeInvalid())
 
     await record_attempt(connection, login_key, client_ip, succeeded=True)
     if needs_rehash(password_hash):
@@ -63,7 +108,7 @@ async def _check_password(
             "UPDATE users SET password_hash = $2 WHERE id = $1", user["id"], await hash_password(password)
         )
         log.info("password_rehashed", user_id=str(user["id"]))
-    token, session_id = await open_session(connection, user["id"], client_ip)
+    token, session_id = await open_session(connection, uuid.UUID(str(user["id"])), client_ip)
     info = await session_info(connection, session_id)
     log.info("login_succeeded", user_id=info.user_id, session_id=info.session_id)
     return token, info

@@ -1,8 +1,8 @@
 """Settings of the accounts service, on top of those every service reads.
 
-``create_service_app`` receives a plain ``ServiceSettings``; the accounts
-lifecycle turns it into ``AccountsSettings`` with ``accounts_settings``,
-which reads the extra ``MF_`` variables below from the environment.
+``create_service_app`` may receive a plain ``ServiceSettings``; the accounts
+lifecycle then builds ``AccountsSettings`` from it, reading the extra
+``MF_`` variables below from the environment.
 """
 
 from __future__ import annotations
@@ -63,9 +63,3 @@ class AccountsSettings(ServiceSettings):
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-
-def accounts_settings(settings: ServiceSettings) -> AccountsSettings:
-    """Return ``settings`` as ``AccountsSettings``, reading the extra variables from the environment."""
-    if isinstance(settings, AccountsSettings):
-        return settings
-    return AccountsSettings(**settings.model_dump())

@@ -55,7 +55,8 @@ def login_delay_seconds(failures: int) -> int:
     return min(LOGIN_MAX_DELAY_SECONDS, delay)
 
 
-async def _login_state(connection: asyncpg.Connection, login_key: str) -> ThrottleState | None:
+async def login_throttle_state(connection: asyncpg.Connection, login_key: str) -> ThrottleState | None:
+    """Return the per-login limit's state, ignoring the client address."""
     row = await connection.fetchrow(
         """WITH last_success AS (
                SELECT max(attempted_at) AS at FROM login_attempts
@@ -113,7 +114,7 @@ async def throttle_state(
     states = [
         state
         for state in (
-            await _login_state(connection, login_key),
+            await login_throttle_state(connection, login_key),
             await _address_state(connection, client_ip),
         )
         if state is not None

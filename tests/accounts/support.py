@@ -21,6 +21,8 @@ class AgencyUser:
     creditor: str
     customer_account: str
     email: str
+    agency_id: str
+    role: str
 
 
 def new_password() -> str:
@@ -57,7 +59,8 @@ async def make_agency_user(
         agency_name=agency_name,
         email=email,
     )
-    return AgencyUser(user_id, login, password, creditor, customer_account, email)
+    agency_id = await pool.fetchval("SELECT agency_id::text FROM memberships WHERE user_id = $1::uuid", user_id)
+    return AgencyUser(user_id, login, password, creditor, customer_account, email, agency_id, role)
 
 
 
@@ -79,3 +82,45 @@ async def current_session(service, token: str):
     """GET /internal/sessions/current with ``token``; return the response."""
     headers = {**service.system_headers(), "X-MF-Session": token}
     return await service.client.get("/internal/sessions/current", headers=headers)
+
+
+def principal_headers(service, user: AgencyUser, role: str | None = None) -> dict[str, str]:
+    """Sign a principal for ``user`` as the gateway would after login."""
+    from shared.principal import Role
+
+    return service.headers_for(
+        role=Role(role or user.role),
+        accounts=((user.creditor, user.customer_account),),
+        user_id=user.user_id,
+        agency_id=user.agency_id,
+    )
+
+
+async def wait_for_mail(folder, predicate, *, count: int = 1, timeout: float = 10.0):
+    """Return the first ``count`` sink messages that match ``predicate``, waiting for the dispatcher.
+
+    The wait is bounded; a missing message fails with the subjects that did arrive.
+    """
+    import asyncio
+
+    from services.accounts.mail_sink import list_messages
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        matching = [message for message in list_messages(folder) if predicate(message)]
+        if len(matching) >= count:
+            return matching
+        if loop.time() > deadline:
+            subjects = [message.subject for message in list_messages(folder)]
+            raise AssertionError(f"expected {count} matching messages, got {len(matching)}; stored: {subjects}")
+        await asyncio.sleep(0.05)
+
+
+def link_token(text: str, path: str) -> str:
+    """Return the token of the first ``{public url}/{path}/{token}`` link in ``text``."""
+    import re
+
+    match = re.search(rf"/{path}/([A-Za-z0-9_-]+)", text)
+    assert match is not None, f"no /{path}/ link in: {text}"
+    return match.group(1)

@@ -9,7 +9,8 @@ from aiohttp import web
 from services.accounts.domain import InvalidRequest, require_system
 from services.accounts.logins import log_in
 from services.accounts.passwords import MAX_PASSWORD_LENGTH
-from services.accounts.routes.bodies import json_body, required_text
+from services.accounts.keys import CIPHER
+from services.accounts.routes.bodies import json_body, optional_text, required_text
 from services.accounts.sessions import resolve_session, revoke_session
 from shared.web import POOL, principal_of
 
@@ -33,7 +34,16 @@ async def post_login(request: web.Request) -> web.Response:
     password = required_text(body, "password", max_length=MAX_PASSWORD_LENGTH)
     client_ip = client_address(required_text(body, "client_ip", max_length=MAX_ADDRESS_LENGTH))
 
-    token, info = await log_in(request.app[POOL], login=login, password=password, client_ip=client_ip)
+    totp_code = optional_text(body, "totp_code", max_length=32)
+
+    token, info = await log_in(
+        request.app[POOL],
+        login=login,
+        password=password,
+        client_ip=client_ip,
+        totp_code=totp_code,
+        cipher=request.app.get(CIPHER),
+    )
     return web.json_response({"session_token": token, "session": info.as_json()})
 
 

@@ -1,0 +1,139 @@
+"""The users of an agency, as its administrateurs manage them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+
+from services.accounts import events
+from services.accounts.audit import record_audit
+from services.accounts.sessions import revoke_user_sessions
+from shared.errors import Conflict, NotFound
+from shared.events.accounts import UserDisabled, UserRoleChanged
+from shared.principal import Principal
+
+
+class LastAdministrator(Conflict):
+    code = "last_administrator"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "L’agence doit garder au moins un administrateur actif. Nommez-en un autre avant ce changement."
+        )
+
+
+class CannotDisableSelf(Conflict):
+    code = "cannot_disable_self"
+
+    def __init__(self) -> None:
+        super().__init__("Vous ne pouvez pas désactiver votre propre accès. Demandez-le à un autre administrateur.")
+
+
+def _user_not_found(user_id: str) -> NotFound:
+    return NotFound("Cet utilisateur n’existe pas dans votre agence.", user_id=user_id)
+
+
+async def list_users(connection: asyncpg.Connection, agency_id: uuid.UUID) -> list[dict[str, Any]]:
+    rows = await connection.fetch(
+        """SELECT u.id, u.login, u.display_name, u.email, m.role, u.disabled_at,
+                  u.totp_enabled_at IS NOT NULL AS totp_enabled, u.created_at
+             FROM memberships m JOIN users u ON u.id = m.user_id
+            WHERE m.agency_id = $1
+            ORDER BY lower(u.display_name), lower(u.login)""",
+        agency_id,
+    )
+    return [
+        {
+            "user_id": str(row["id"]),
+            "login": row["login"],
+            "display_name": row["display_name"],
+            "email": row["email"],
+            "role": row["role"],
+            "active": row["disabled_at"] is None,
+            "totp_enabled": row["totp_enabled"],
+            "created_at": row["created_at"].isoformat(),
+        }
+        for row in rows
+    ]
+
+
+async def _locked_member(connection: asyncpg.Connection, agency_id: uuid.UUID, user_id: str) -> asyncpg.Record:
+    # Lock every membership of the agency in one order, so two administrateurs
+    # demoting each other at once cannot both pass the last-administrator check.
+    await connection.execute("SELECT 1 FROM memberships WHERE agency_id = $1 ORDER BY user_id FOR UPDATE", agency_id)
+    try:
+        member_id = uuid.UUID(user_id)
+    except ValueError:
+        raise _user_not_found(user_id) from None
+    row = await connection.fetchrow(
+        """SELECT m.user_id, m.role, u.disabled_at FROM memberships m JOIN users u ON u.id = m.user_id
+            WHERE m.agency_id = $1 AND m.user_id = $2""",
+        agency_id,
+        member_id,
+    )
+    if row is None:
+        raise _user_not_found(user_id)
+    return row
+
+
+async def _other_active_admins(connection: asyncpg.Connection, agency_id: uuid.UUID, user_id: uuid.UUID) -> int:
+    return await connection.fetchval(
+        """SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id
+            WHERE m.agency_id = $1 AND m.role = 'administrateur' AND u.disabled_at IS NULL AND m.user_id <> $2""",
+        agency_id,
+        user_id,
+    )
+
+
+async def change_role(pool: asyncpg.Pool, principal: Principal, user_id: str, role: str) -> None:
+    """Give ``role`` to a user of the principal's agency; raise LastAdministrator when none would remain."""
+    agency_id = uuid.UUID(principal.agency_id)
+    async with pool.acquire() as connection, connection.transaction():
+        member = await _locked_member(connection, agency_id, user_id)
+        if member["role"] == role:
+            return
+        if member["role"] == "administrateur" and await _other_active_admins(connection, agency_id, member["user_id"]) == 0:
+            raise LastAdministrator()
+        await connection.execute("UPDATE memberships SET role = $2 WHERE user_id = $1", member["user_id"], role)
+        await record_audit(
+            connection,
+            principal,
+            subject="user_role",
+            action="updated",
+            agency_id=agency_id,
+            before={"user_id": user_id, "role": member["role"]},
+            after={"user_id": user_id, "role": role},
+        )
+        await events.publish(
+            connection,
+            UserRoleChanged(user_id=user_id, agency_id=str(agency_id), role_before=member["role"], role_after=role),
+        )
+
+
+async def disable_user(pool: asyncpg.Pool, principal: Principal, user_id: str) -> None:
+    """Disable a user of the principal's agency and end all of the user's sessions."""
+    agency_id = uuid.UUID(principal.agency_id)
+    if user_id == principal.user_id:
+        raise CannotDisableSelf()
+    async with pool.acquire() as connection, connection.transaction():
+        member = await _locked_member(connection, agency_id, user_id)
+        if member["disabled_at"] is not None:
+            return
+        if member["role"] == "administrateur" and await _other_active_admins(connection, agency_id, member["user_id"]) == 0:
+            raise LastAdministrator()
+        await connection.execute("UPDATE users SET disabled_at = now() WHERE id = $1", member["user_id"])
+        await revoke_user_sessions(connection, member["user_id"], reason="user_disabled")
+        await record_audit(
+            connection,
+            principal,
+            subject="user",
+            action="disabled",
+            agency_id=agency_id,
+            before={"user_id": user_id, "active": True},
+            after={"user_id": user_id, "active": False},
+        )
+        await events.publish(
+            connection, UserDisabled(user_id=user_id, agency_id=str(agency_id), disabled_by=principal.user_id)
+        )

@@ -1,0 +1,336 @@
+"""Bank-detail change requests: asked by an agency administrateur, decided by the creditor's staff.
+
+Bank details never change directly, because changing a payee's bank
+details is a known fraud path. A request is stored encrypted and waits
+(one per account at a time) until a staff member of the creditor approves
+or rejects it; approval replaces the current details. Every administrateur
+of the agency and the billing e-mail in force when the request was made get
+a notice at the request and at the decision. IBANs leave this module
+masked, except for the owner's edit form (``current_details(full=True)``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import uuid
+from typing import Any
+
+import asyncpg
+import structlog
+
+from services.accounts import events, notices
+from services.accounts.audit import record_audit
+from services.accounts.crypto import DataCipher, cipher_or_unavailable
+from services.accounts.mail import queue_mail
+from services.accounts.scope import AccountScope
+from services.accounts.settings import AccountsSettings
+from services.accounts.validation import BankDetails, mask_iban
+from shared.errors import Conflict, NotFound
+from shared.events.accounts import BankChangeDecided, BankChangeRequested
+from shared.principal import Principal
+
+log = structlog.get_logger(__name__)
+
+
+class ChangeAlreadyPending(Conflict):
+    code = "bank_change_pending"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Une demande de changement de coordonnées bancaires est déjà en attente pour ce compte. "
+            "Attendez la décision du créancier avant d’en faire une autre."
+        )
+
+
+class ChangeAlreadyDecided(Conflict):
+    code = "bank_change_decided"
+
+    def __init__(self, status: str) -> None:
+        super().__init__("Cette demande a déjà été traitée.", status=status)
+
+
+def _request_not_found(request_id: str) -> NotFound:
+    return NotFound("Cette demande de changement de coordonnées bancaires n’existe pas.", request_id=request_id)
+
+
+def _details_context(scope: AccountScope) -> str:
+    return f"bank-details:{scope.creditor_id}:{scope.customer_account}"
+
+
+def _request_context(request_id: uuid.UUID) -> str:
+    return f"bank-change:{request_id}"
+
+
+def _masked(details: dict[str, Any]) -> dict[str, Any]:
+    """Return bank details fit for display and audit: IBAN masked, account number and key left out."""
+    return {
+        "iban_masked": mask_iban(details["iban"]),
+        "bic": details.get("bic"),
+        "bank_code": details.get("bank_code"),
+        "branch_code": details.get("branch_code"),
+    }
+
+
+async def current_details(
+    connection: asyncpg.Connection, cipher: DataCipher | None, scope: AccountScope, *, full: bool
+) -> dict[str, Any] | None:
+    """Return the account's bank details, masked unless ``full`` (the owner's edit form), or None."""
+    row = await connection.fetchrow(
+        "SELECT details_encrypted, iban_masked, bic, updated_at FROM bank_details WHERE creditor_id = $1 AND customer_account = $2",
+        scope.creditor_id,
+        scope.customer_account,
+    )
+    if row is None:
+        return None
+    if not full:
+        view: dict[str, Any] = {"iban_masked": row["iban_masked"], "bic": row["bic"]}
+        if cipher is not None:
+            view = _masked(json.loads(cipher.decrypt(row["details_encrypted"], _details_context(scope))))
+        return view | {"updated_at": row["updated_at"].isoformat()}
+    details = json.loads(cipher_or_unavailable(cipher).decrypt(row["details_encrypted"], _details_context(scope)))
+    return details | {"iban_masked": row["iban_masked"], "updated_at": row["updated_at"].isoformat()}
+
+
+def _request_json(row: asyncpg.Record) -> dict[str, Any]:
+    return {
+        "request_id": str(row["id"]),
+        "creditor": row["creditor_id"],
+        "customer_account": row["customer_account"],
+        "status": row["status"],
+        "iban_masked": row["iban_masked"],
+        "bic": row["bic"],
+        "requested_by": str(row["requested_by"]),
+        "requested_at": row["requested_at"].isoformat(),
+        "decided_by": str(row["decided_by"]) if row["decided_by"] else None,
+        "decided_at": row["decided_at"].isoformat() if row["decided_at"] else None,
+        "decision_reason": row["decision_reason"],
+    }
+
+
+async def _notice_recipients(connection: asyncpg.Connection, agency_id: uuid.UUID, billing_email: str | None) -> list[str]:
+    """Return the e-mails of the agency's active administrateurs and ``billing_email``, without duplicates."""
+    rows = await connection.fetch(
+        """SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id
+            WHERE m.agency_id = $1 AND m.role = 'administrateur'
+              AND u.disabled_at IS NULL AND u.email IS NOT NULL
+            ORDER BY u.email""",
+        agency_id,
+    )
+    recipients: list[str] = []
+    for email in [row["email"] for row in rows] + ([billing_email] if billing_email else []):
+        if email.lower() not in {known.lower() for known in recipients}:
+            recipients.append(email)
+    return recipients
+
+
+async def _send_notices(
+    connection: asyncpg.Connection, settings: AccountsSettings, recipients: list[str], subject: str, body: str
+) -> None:
+    # One message per recipient, so no recipient sees the others' addresses.
+    for recipient in recipients:
+        await queue_mail(connection, sender=settings.mail_sender, to=recipient, subject=subject, body=body)
+
+
+async def request_change(
+    pool: asyncpg.Pool,
+    settings: AccountsSettings,
+    cipher: DataCipher,
+    principal: Principal,
+    scope: AccountScope,
+    details: BankDetails,
+) -> dict[str, Any]:
+    """Record a pending change request (after re-authentication) and notify; return the request."""
+    request_id = uuid.uuid4()
+    plain = dataclasses.asdict(details)
+    async with pool.acquire() as connection, connection.transaction():
+        previous_email = await connection.fetchval(
+            "SELECT email FROM billing_details WHERE creditor_id = $1 AND customer_account = $2",
+            scope.creditor_id,
+            scope.customer_account,
+        )
+        try:
+            row = await connection.fetchrow(
+                """INSERT INTO bank_change_requests
+                       (id, creditor_id, customer_account, agency_id, requested_by, details_encrypted,
+                        iban_masked, bic, previous_billing_email)
+                   VALUES ($1, $2, $3, $4, $5::uuid, $6, $7, $8, $9)
+                   RETURNING *""",
+                request_id,
+                scope.creditor_id,
+                scope.customer_account,
+                scope.agency_id,
+                principal.user_id,
+                cipher.encrypt(json.dumps(plain).encode(), _request_context(request_id)),
+                details.masked_iban,
+                details.bic,
+                previous_email,
+            )
+        except asyncpg.UniqueViolationError:
+            raise ChangeAlreadyPending() from None
+        current = await current_details(connection, cipher, scope, full=False)
+        await record_audit(
+            connection,
+            principal,
+            subject="bank_change_request",
+            action="requested",
+            creditor_id=scope.creditor_id,
+            customer_account=scope.customer_account,
+            agency_id=scope.agency_id,
+            before=current,
+            after=_masked(plain) | {"request_id": str(request_id)},
+        )
+        await events.publish(
+            connection,
+            BankChangeRequested(request_id=str(request_id), iban_masked=details.masked_iban, requested_by=principal.user_id),
+            creditor_id=scope.creditor_id,
+            customer_account=scope.customer_account,
+        )
+        requester = await connection.fetchval(
+            "SELECT coalesce(nullif(display_name, ''), login) FROM users WHERE id = $1::uuid", principal.user_id
+        )
+        creditor_name = await connection.fetchval("SELECT name FROM creditors WHERE id = $1", scope.creditor_id)
+        subject, body = notices.bank_change_requested(
+            creditor_name=creditor_name,
+            customer_account=scope.customer_account,
+            requester=requester,
+            iban_masked=details.masked_iban,
+            requested_at=row["requested_at"],
+        )
+        await _send_notices(connection, settings, await _notice_recipients(connection, scope.agency_id, previous_email), subject, body)
+    log.info("bank_change_requested", request_id=str(request_id), creditor=scope.creditor_id)
+    return _request_json(row)
+
+
+async def account_requests(connection: asyncpg.Connection, scope: AccountScope) -> list[dict[str, Any]]:
+    """Return the account's change requests, newest first."""
+    rows = await connection.fetch(
+        """SELECT * FROM bank_change_requests WHERE creditor_id = $1 AND customer_account = $2
+            ORDER BY requested_at DESC""",
+        scope.creditor_id,
+        scope.customer_account,
+    )
+    return [_request_json(row) for row in rows]
+
+
+async def staff_requests(
+    connection: asyncpg.Connection, creditors: list[str] | None, status: str | None
+) -> list[dict[str, Any]]:
+    """Return requests of ``creditors`` (all when None) in ``status`` (any when None), oldest first."""
+    rows = await connection.fetch(
+        """SELECT r.*, a.name AS agency_name FROM bank_change_requests r JOIN agencies a ON a.id = r.agency_id
+            WHERE ($1::text[] IS NULL OR r.creditor_id = ANY($1::text[]))
+              AND ($2::text IS NULL OR r.status = $2)
+            ORDER BY r.requested_at""",
+        creditors,
+        status,
+    )
+    return [_request_json(row) | {"agency_name": row["agency_name"]} for row in rows]
+
+
+async def decide(
+    pool: asyncpg.Pool,
+    settings: AccountsSettings,
+    cipher: DataCipher,
+    principal: Principal,
+    request_id: str,
+    *,
+    approve: bool,
+    reason: str | None,
+    creditors: list[str] | None,
+) -> dict[str, Any]:
+    """Approve or reject a pending request of one of ``creditors`` (any creditor when None); return it.
+
+    Approval replaces the account's bank details. Raises NotFound for a
+    request of another creditor and ChangeAlreadyDecided for one already decided.
+    """
+    try:
+        request_uuid = uuid.UUID(request_id)
+    except ValueError:
+        raise _request_not_found(request_id) from None
+    async with pool.acquire() as connection, connection.transaction():
+        row = await connection.fetchrow("SELECT * FROM bank_change_requests WHERE id = $1 FOR UPDATE", request_uuid)
+        if row is None or (creditors is not None and row["creditor_id"] not in creditors):
+            raise _request_not_found(request_id)
+        if row["status"] != "pending":
+            raise ChangeAlreadyDecided(row["status"])
+        scope = AccountScope(row["creditor_id"], row["customer_account"], row["agency_id"])
+        outcome = "approved" if approve else "rejected"
+        decided = await connection.fetchrow(
+            """UPDATE bank_change_requests
+                  SET status = $2, decided_by = $3::uuid, decided_at = now(), decision_reason = $4
+                WHERE id = $1 RETURNING *""",
+            request_uuid,
+            outcome,
+            principal.user_id,
+            reason,
+        )
+        await record_audit(
+            connection,
+            principal,
+            subject="bank_change_request",
+            action=outcome,
+            creditor_id=scope.creditor_id,
+            customer_account=scope.customer_account,
+            agency_id=scope.agency_id,
+            before={"request_id": request_id, "status": "pending"},
+            after={"request_id": request_id, "status": outcome, "reason": reason},
+        )
+        if approve:
+            await _apply(connection, cipher, principal, scope, row)
+        await events.publish(
+            connection,
+            BankChangeDecided(
+                request_id=request_id,
+                outcome=outcome,
+                iban_masked=row["iban_masked"],
+                decided_by=principal.user_id,
+                reason=reason,
+            ),
+            creditor_id=scope.creditor_id,
+            customer_account=scope.customer_account,
+        )
+        creditor_name = await connection.fetchval("SELECT name FROM creditors WHERE id = $1", scope.creditor_id)
+        subject, body = notices.bank_change_decided(
+            creditor_name=creditor_name,
+            customer_account=scope.customer_account,
+            approved=approve,
+            iban_masked=row["iban_masked"],
+            reason=reason,
+            decided_at=decided["decided_at"],
+        )
+        recipients = await _notice_recipients(connection, scope.agency_id, row["previous_billing_email"])
+        await _send_notices(connection, settings, recipients, subject, body)
+    log.info("bank_change_decided", request_id=request_id, outcome=outcome, creditor=scope.creditor_id)
+    return _request_json(decided)
+
+
+async def _apply(
+    connection: asyncpg.Connection, cipher: DataCipher, principal: Principal, scope: AccountScope, request: asyncpg.Record
+) -> None:
+    plain = cipher.decrypt(request["details_encrypted"], _request_context(request["id"]))
+    before = await current_details(connection, cipher, scope, full=False)
+    await connection.execute(
+        """INSERT INTO bank_details (creditor_id, customer_account, details_encrypted, iban_masked, bic, approved_request)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (creditor_id, customer_account) DO UPDATE SET
+               details_encrypted = EXCLUDED.details_encrypted, iban_masked = EXCLUDED.iban_masked,
+               bic = EXCLUDED.bic, approved_request = EXCLUDED.approved_request, updated_at = now()""",
+        scope.creditor_id,
+        scope.customer_account,
+        cipher.encrypt(plain, _details_context(scope)),
+        request["iban_masked"],
+        request["bic"],
+        request["id"],
+    )
+    await record_audit(
+        connection,
+        principal,
+        subject="bank_details",
+        action="updated" if before else "created",
+        creditor_id=scope.creditor_id,
+        customer_account=scope.customer_account,
+        agency_id=scope.agency_id,
+        before={key: value for key, value in before.items() if key != "updated_at"} if before else None,
+        after=_masked(json.loads(plain)),
+    )

@@ -1,0 +1,196 @@
+"""Contacter par mail: an agency user writes to a creditor's billing or collections service.
+
+The message is stored, e-mailed to the service with the agency's identity
+(Reply-To set to the author), copied to the author, and announced by
+``accounts.contact_message.sent``, all in one transaction. Only values from
+the database and the checked one-line subject reach mail headers.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import asyncpg
+import structlog
+
+from services.accounts import events, notices
+from services.accounts.contacts import SERVICE_LABELS, Service
+from services.accounts.mail import queue_mail
+from services.accounts.scope import AccountScope
+from services.accounts.settings import AccountsSettings
+from services.accounts.validation.errors import ErrorCollector, field_error
+from services.accounts.validation.text import clean_text
+from shared.errors import Conflict
+from shared.events.accounts import ContactMessageSent
+from shared.principal import Principal
+
+log = structlog.get_logger(__name__)
+
+MAX_SUBJECT_LENGTH = 150
+MAX_MESSAGE_LENGTH = 5000
+MAX_INVOICE_NUMBERS = 20
+INVOICE_NUMBER_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ./_-]{0,39}")
+# Tab and line feed are the only control characters a message body may contain.
+_BODY_FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class ServiceHasNoAddress(Conflict):
+    code = "contact_unavailable"
+
+    def __init__(self, service: str) -> None:
+        super().__init__(
+            f"Le {SERVICE_LABELS.get(service, service)} de ce créancier n’a pas encore d’adresse e-mail. "
+            "Contactez-le par téléphone ou par courrier.",
+            service=service,
+        )
+
+
+def validate_message(subject: Any, message: Any, invoice_numbers: Any) -> tuple[str, str, list[str]]:
+    """Return the cleaned subject, body and invoice numbers, or raise ValidationError with every field error."""
+    collector = ErrorCollector()
+    clean_subject = collector.run(
+        clean_text,
+        subject if isinstance(subject, str) else None,
+        field="subject",
+        label="Objet",
+        max_length=MAX_SUBJECT_LENGTH,
+        required=True,
+    )
+
+    body = (message if isinstance(message, str) else "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not body:
+        collector.add(field_error("message", "", "message.required", "Le message est vide : écrivez votre demande."))
+    elif len(body) > MAX_MESSAGE_LENGTH:
+        collector.add(
+            field_error(
+                "message",
+                "",
+                "message.too_long",
+                f"Le message dépasse {MAX_MESSAGE_LENGTH} caractères ({len(body)} saisis) : raccourcissez-le.",
+            )
+        )
+    elif _BODY_FORBIDDEN.search(body):
+        collector.add(
+            field_error(
+                "message", "", "message.control", "Le message contient un caractère de contrôle : retirez-le."
+            )
+        )
+
+    numbers: list[str] = []
+    raw_numbers = invoice_numbers if invoice_numbers is not None else []
+    if not isinstance(raw_numbers, list) or len(raw_numbers) > MAX_INVOICE_NUMBERS:
+        collector.add(
+            field_error(
+                "invoice_numbers",
+                "",
+                "invoice_numbers.list",
+                f"Indiquez au plus {MAX_INVOICE_NUMBERS} numéros de facture.",
+            )
+        )
+    else:
+        for raw in raw_numbers:
+            number = raw.strip() if isinstance(raw, str) else ""
+            if not INVOICE_NUMBER_PATTERN.fullmatch(number):
+                collector.add(
+                    field_error(
+                        "invoice_numbers",
+                        str(raw),
+                        "invoice_numbers.format",
+                        f"Le numéro de facture « {str(raw)[:40]} » est invalide : lettres, chiffres, "
+                        "espaces, points, tirets et barres obliques, 40 caractères au plus.",
+                    )
+                )
+            elif number not in numbers:
+                numbers.append(number)
+    collector.raise_if_any()
+    return clean_subject, body, numbers
+
+
+async def send_contact_message(
+    pool: asyncpg.Pool,
+    settings: AccountsSettings,
+    principal: Principal,
+    scope: AccountScope,
+    *,
+    service: Service,
+    subject: str,
+    message: str,
+    invoice_numbers: list[str],
+) -> dict[str, Any]:
+    """Store and send a validated contact message; return its id and time."""
+    message_id = uuid.uuid4()
+    async with pool.acquire() as connection, connection.transaction():
+        service_email = await connection.fetchval(
+            "SELECT email FROM creditor_contact_sheets WHERE creditor_id = $1 AND service = $2",
+            scope.creditor_id,
+            service,
+        )
+        if not service_email:
+            raise ServiceHasNoAddress(service)
+        author = await connection.fetchrow(
+            "SELECT display_name, login, email FROM users WHERE id = $1::uuid", principal.user_id
+        )
+        agency_name = await connection.fetchval("SELECT name FROM agencies WHERE id = $1", scope.agency_id)
+        creditor_name = await connection.fetchval("SELECT name FROM creditors WHERE id = $1", scope.creditor_id)
+        created_at = await connection.fetchval(
+            """INSERT INTO contact_messages
+                   (id, creditor_id, customer_account, agency_id, user_id, service, subject, body, invoice_numbers)
+               VALUES ($1, $2, $3, $4, $5::uuid, $6, $7, $8, $9)
+               RETURNING created_at""",
+            message_id,
+            scope.creditor_id,
+            scope.customer_account,
+            scope.agency_id,
+            principal.user_id,
+            service,
+            subject,
+            message,
+            invoice_numbers,
+        )
+
+        author_name = author["display_name"] or author["login"]
+        mail_subject, body = notices.contact_message_to_service(
+            agency_name=agency_name,
+            customer_account=scope.customer_account,
+            author=author_name,
+            author_email=author["email"],
+            subject=subject,
+            message=message,
+            invoice_numbers=invoice_numbers,
+        )
+        await queue_mail(
+            connection,
+            sender=settings.mail_sender,
+            to=service_email,
+            subject=mail_subject,
+            body=body,
+            reply_to=author["email"],
+        )
+        if author["email"]:
+            copy_subject, copy_body = notices.contact_message_copy(
+                service_label=SERVICE_LABELS[service],
+                creditor_name=creditor_name,
+                subject=subject,
+                message=message,
+                invoice_numbers=invoice_numbers,
+            )
+            await queue_mail(
+                connection, sender=settings.mail_sender, to=author["email"], subject=copy_subject, body=copy_body
+            )
+        await events.publish(
+            connection,
+            ContactMessageSent(
+                message_id=str(message_id),
+                service=service,
+                subject=subject,
+                invoice_numbers=invoice_numbers,
+                user_id=principal.user_id,
+                agency_id=str(scope.agency_id),
+            ),
+            creditor_id=scope.creditor_id,
+            customer_account=scope.customer_account,
+        )
+    log.info("contact_message_sent", message_id=str(message_id), creditor=scope.creditor_id, service=service)
+    return {"message_id": str(message_id), "created_at": created_at.isoformat()}

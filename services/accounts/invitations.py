@@ -1,0 +1,145 @@
+"""Inviting people to an agency: an e-mail with a single-use link valid 72 hours.
+
+The invited person opens ``{MF_PUBLIC_URL}/invitation/{token}``, chooses a
+login and a password, and becomes a user of the agency with the role the
+administrateur chose.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+import structlog
+
+from services.accounts import events, notices
+from services.accounts.commands import insert_user
+from services.accounts.mail import queue_mail
+from services.accounts.passwords import hash_password
+from services.accounts.settings import AccountsSettings
+from services.accounts.single_use_links import claim_link, create_link, find_live_link
+from services.accounts.validation import validate_password
+from shared.events.accounts import UserCreated, UserInvited
+from shared.principal import Principal
+
+log = structlog.get_logger(__name__)
+
+INVITATION_LIFETIME = timedelta(hours=72)
+
+
+def invitation_json(row: asyncpg.Record) -> dict[str, Any]:
+    return {
+        "invitation_id": str(row["id"]),
+        "email": row["email"],
+        "display_name": row["display_name"],
+        "role": row["role"],
+        "created_at": row["created_at"].isoformat(),
+        "expires_at": row["expires_at"].isoformat(),
+    }
+
+
+async def invite(
+    pool: asyncpg.Pool,
+    settings: AccountsSettings,
+    principal: Principal,
+    *,
+    email: str,
+    role: str,
+    display_name: str,
+) -> dict[str, Any]:
+    """Create an invitation to the principal's agency and queue its e-mail; return the invitation."""
+    agency_id = uuid.UUID(principal.agency_id)
+    async with pool.acquire() as connection, connection.transaction():
+        inviter = await connection.fetchval("SELECT display_name FROM users WHERE id = $1::uuid", principal.user_id)
+        agency_name = await connection.fetchval("SELECT name FROM agencies WHERE id = $1", agency_id)
+        token, row = await create_link(
+            connection,
+            "invitation",
+            lifetime=INVITATION_LIFETIME,
+            email=email,
+            agency_id=agency_id,
+            role=role,
+            display_name=display_name,
+            created_by=uuid.UUID(principal.user_id),
+        )
+        subject, body = notices.invitation(
+            agency_name=agency_name,
+            inviter=inviter or "Un administrateur",
+            role=role,
+            link=f"{settings.public_url}/invitation/{token}",
+            expires_at=row["expires_at"],
+        )
+        await queue_mail(connection, sender=settings.mail_sender, to=email, subject=subject, body=body)
+        await events.publish(
+            connection,
+            UserInvited(invitation_id=str(row["id"]), agency_id=str(agency_id), role=role, invited_by=principal.user_id),
+        )
+    log.info("user_invited", invitation_id=str(row["id"]), agency_id=str(agency_id), role=role)
+    return invitation_json(row)
+
+
+async def pending_invitations(connection: asyncpg.Connection, agency_id: uuid.UUID) -> list[dict[str, Any]]:
+    rows = await connection.fetch(
+        """SELECT * FROM single_use_links
+            WHERE purpose = 'invitation' AND agency_id = $1
+              AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+            ORDER BY created_at""",
+        agency_id,
+    )
+    return [invitation_json(row) for row in rows]
+
+
+async def revoke_invitation(connection: asyncpg.Connection, agency_id: uuid.UUID, invitation_id: uuid.UUID) -> bool:
+    """Revoke a live invitation of the agency; return whether one was revoked."""
+    status = await connection.execute(
+        """UPDATE single_use_links SET revoked_at = now()
+            WHERE id = $1 AND agency_id = $2 AND purpose = 'invitation'
+              AND used_at IS NULL AND revoked_at IS NULL""",
+        invitation_id,
+        agency_id,
+    )
+    return status == "UPDATE 1"
+
+
+async def describe_invitation(pool: asyncpg.Pool, token: str) -> dict[str, Any]:
+    """Return what the acceptance page shows; raise LinkInvalid for a dead link."""
+    async with pool.acquire() as connection:
+        row = await find_live_link(connection, "invitation", token)
+        agency_name = await connection.fetchval("SELECT name FROM agencies WHERE id = $1", row["agency_id"])
+    return {**invitation_json(row), "agency_name": agency_name}
+
+
+async def accept_invitation(
+    pool: asyncpg.Pool, token: str, *, login: str, password: str, display_name: str | None
+) -> str:
+    """Create the invited user with the chosen login and password; return the user id.
+
+    Raises LinkInvalid, ValidationError for a password that breaks the policy,
+    or LoginAlreadyTaken (the link then stays usable).
+    """
+    validate_password(password, login=login)
+    password_hash = await hash_password(password)
+    async with pool.acquire() as connection, connection.transaction():
+        link = await claim_link(connection, "invitation", token)
+        user_id = await insert_user(
+            connection,
+            login=login,
+            kind="agency",
+            password_hash=password_hash,
+            display_name=display_name or link["display_name"] or login,
+            email=link["email"],
+        )
+        await connection.execute(
+            "INSERT INTO memberships (user_id, agency_id, role) VALUES ($1, $2, $3)",
+            user_id,
+            link["agency_id"],
+            link["role"],
+        )
+        await events.publish(
+            connection,
+            UserCreated(user_id=str(user_id), login=login, kind="agency", agency_id=str(link["agency_id"]), role=link["role"]),
+        )
+    log.info("invitation_accepted", invitation_id=str(link["id"]), user_id=str(user_id))
+    return str(user_id)

@@ -1,0 +1,128 @@
+"""Sends queued mail through SMTP with aiosmtplib, retrying with back-off.
+
+Rows are claimed with ``FOR UPDATE SKIP LOCKED``, so several replicas can
+send together without sending a message twice at the same time. A message
+that the server rejects or that fails to reach it is retried 30 s later,
+then after doubling delays capped at one hour; it is never dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiosmtplib
+import asyncpg
+import structlog
+
+from services.accounts.settings import AccountsSettings
+
+log = structlog.get_logger(__name__)
+
+BATCH_SIZE = 20
+POLL_SECONDS = 5.0
+FIRST_RETRY_SECONDS = 30
+MAX_RETRY_SECONDS = 3600
+SMTP_TIMEOUT_SECONDS = 10.0
+
+
+def retry_delay_seconds(attempts: int) -> int:
+    """Return the wait before the next try after ``attempts`` failed tries."""
+    return min(MAX_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** max(0, attempts - 1))
+
+
+class MailDispatcher:
+    """Sends due rows of ``outgoing_mail`` until stopped."""
+
+    def __init__(self, pool: asyncpg.Pool, settings: AccountsSettings, *, smtp_host: str) -> None:
+        self._pool = pool
+        self._settings = settings
+        self._smtp_host = smtp_host
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._listener: asyncpg.Connection | None = None
+
+    async def start(self) -> None:
+        self._listener = await self._pool.acquire()
+        await self._listener.add_listener("outgoing_mail", self._on_notify)
+        self._task = asyncio.create_task(self._run(), name="mail-dispatcher")
+        log.info("mail_dispatcher_started", smtp_host=self._smtp_host, smtp_port=self._settings.smtp_port)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        if self._listener is not None:
+            await self._listener.remove_listener("outgoing_mail", self._on_notify)
+            await self._pool.release(self._listener)
+        log.info("mail_dispatcher_stopped")
+
+    def _on_notify(self, *_args: object) -> None:
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                sent = await self.send_due()
+            except (OSError, asyncpg.PostgresError) as error:
+                log.warning("mail_dispatch_failed", error=repr(error))
+                sent = 0
+            if sent == BATCH_SIZE:
+                continue  # more rows are probably due
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=POLL_SECONDS)
+            except TimeoutError:
+                pass
+
+    async def send_due(self) -> int:
+        """Send one batch of due messages; return how many the server accepted."""
+        sent = 0
+        async with self._pool.acquire() as connection, connection.transaction():
+            rows = await connection.fetch(
+                """SELECT id, sender, recipients, message, attempts FROM outgoing_mail
+                    WHERE sent_at IS NULL AND next_attempt_at <= now()
+                    ORDER BY created_at
+                    LIMIT $1
+                      FOR UPDATE SKIP LOCKED""",
+                BATCH_SIZE,
+            )
+            for row in rows:
+                try:
+                    await self._send(row)
+                except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+                    attempts = row["attempts"] + 1
+                    delay = retry_delay_seconds(attempts)
+                    log.warning("mail_send_failed", mail_id=str(row["id"]), error=repr(error), retry_in=delay)
+                    await connection.execute(
+                        """UPDATE outgoing_mail
+                              SET attempts = $2, last_error = $3, next_attempt_at = now() + make_interval(secs => $4)
+                            WHERE id = $1""",
+                        row["id"],
+                        attempts,
+                        repr(error)[:2000],
+                        delay,
+                    )
+                    continue
+                await connection.execute(
+                    "UPDATE outgoing_mail SET sent_at = now(), attempts = attempts + 1 WHERE id = $1", row["id"]
+                )
+                log.info("mail_sent", mail_id=str(row["id"]))
+                sent += 1
+        return sent
+
+    async def _send(self, row: asyncpg.Record) -> None:
+        settings = self._settings
+        await aiosmtplib.send(
+            bytes(row["message"]),
+            sender=row["sender"],
+            recipients=list(row["recipients"]),
+            hostname=self._smtp_host,
+            port=settings.smtp_port,
+            username=settings.smtp_username or None,
+            password=settings.smtp_password or None,
+            start_tls=settings.smtp_starttls,
+            timeout=SMTP_TIMEOUT_SECONDS,
+        )

@@ -1,0 +1,146 @@
+"""French texts of the e-mails the accounts service sends.
+
+Each function returns ``(subject, body)`` with French typographic spaces
+(before ``:`` and ``?``, inside guillemets) in the fixed text; text typed by
+users is left as typed. Times are shown in Europe/Paris
+as ``31/07/2026 à 14:05``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from services.accounts.validation.errors import apply_french_spacing as french
+
+PARIS = ZoneInfo("Europe/Paris")
+SIGNATURE = "\n\n-- \nMes Factures\nCe message vous est envoyé automatiquement, merci de ne pas y répondre."
+
+ROLE_LABELS = {
+    "administrateur": "administrateur (tous les droits, gestion des utilisateurs et des coordonnées bancaires)",
+    "comptable": "comptable (consultation, règlements et litiges)",
+    "lecteur": "lecteur (consultation seule)",
+}
+
+
+def french_datetime(moment: datetime) -> str:
+    """Return ``moment`` as ``31/07/2026 à 14:05``, Paris time."""
+    local = moment.astimezone(PARIS)
+    return f"{local:%d/%m/%Y} à {local:%H:%M}"
+
+
+def invitation(*, agency_name: str, inviter: str, role: str, link: str, expires_at: datetime) -> tuple[str, str]:
+    subject = f"Invitation à rejoindre l’espace Mes Factures de {agency_name}"
+    body = (
+        "Bonjour,\n\n"
+        f"{inviter} vous invite à rejoindre l’espace Mes Factures de l’agence {agency_name} "
+        f"avec le rôle {ROLE_LABELS.get(role, role)}.\n\n"
+        "Pour accepter l’invitation et choisir votre identifiant et votre mot de passe, ouvrez ce lien :\n"
+        f"{link}\n\n"
+        f"Ce lien ne sert qu’une fois et expire le {french_datetime(expires_at)}. "
+        "Si vous n’attendiez pas cette invitation, ignorez ce message."
+    )
+    return french(subject), french(body) + SIGNATURE
+
+
+def password_reset(*, login: str, link: str, expires_at: datetime) -> tuple[str, str]:
+    subject = "Réinitialisation de votre mot de passe Mes Factures"
+    body = (
+        "Bonjour,\n\n"
+        f"Une réinitialisation du mot de passe de l’identifiant {login} a été demandée.\n\n"
+        "Pour choisir un nouveau mot de passe, ouvrez ce lien :\n"
+        f"{link}\n\n"
+        f"Ce lien ne sert qu’une fois et expire le {french_datetime(expires_at)}. "
+        "Si vous n’êtes pas à l’origine de cette demande, ignorez ce message : "
+        "votre mot de passe actuel reste valable."
+    )
+    return french(subject), french(body) + SIGNATURE
+
+
+def password_changed(*, login: str, changed_at: datetime) -> tuple[str, str]:
+    subject = "Votre mot de passe Mes Factures a été modifié"
+    body = (
+        "Bonjour,\n\n"
+        f"Le mot de passe de l’identifiant {login} a été modifié le {french_datetime(changed_at)}, "
+        "et vos autres sessions ont été fermées.\n\n"
+        "Si vous n’êtes pas à l’origine de ce changement, utilisez sans attendre "
+        "« Mot de passe perdu ? » sur la page de connexion et prévenez l’administrateur de votre agence."
+    )
+    return french(subject), french(body) + SIGNATURE
+
+
+def bank_change_requested(
+    *, creditor_name: str, customer_account: str, requester: str, iban_masked: str, requested_at: datetime
+) -> tuple[str, str]:
+    subject = f"Demande de changement de coordonnées bancaires – compte {customer_account}"
+    body = (
+        "Bonjour,\n\n"
+        f"{requester} a demandé le {french_datetime(requested_at)} de changer les coordonnées bancaires "
+        f"du compte client {customer_account} chez {creditor_name}.\n\n"
+        f"Nouvel IBAN demandé : {iban_masked}\n\n"
+        "La demande sera examinée par le créancier avant d’être appliquée ; vous recevrez un message "
+        "à sa décision. Si vous n’êtes pas à l’origine de cette demande, contactez immédiatement "
+        f"le service facturation de {creditor_name}."
+    )
+    return french(subject), french(body) + SIGNATURE
+
+
+def bank_change_decided(
+    *,
+    creditor_name: str,
+    customer_account: str,
+    approved: bool,
+    iban_masked: str,
+    reason: str | None,
+    decided_at: datetime,
+) -> tuple[str, str]:
+    outcome = "acceptée" if approved else "refusée"
+    subject = f"Changement de coordonnées bancaires {outcome} – compte {customer_account}"
+    lines = [
+        "Bonjour,\n",
+        f"{creditor_name} a {outcome[:-1]} le {french_datetime(decided_at)} la demande de changement "
+        f"de coordonnées bancaires du compte client {customer_account} (IBAN {iban_masked}).",
+    ]
+    if approved:
+        lines.append("\nLes nouvelles coordonnées bancaires s’appliquent dès maintenant.")
+    else:
+        lines.append("\nLes coordonnées bancaires précédentes restent en vigueur.")
+        if reason:
+            lines.append(f"Motif : {reason}")
+    lines.append(
+        f"\nSi vous n’êtes pas à l’origine de cette demande, contactez immédiatement le service facturation de {creditor_name}."
+    )
+    return french(subject), french("\n".join(lines)) + SIGNATURE
+
+
+def contact_message_to_service(
+    *,
+    agency_name: str,
+    customer_account: str,
+    author: str,
+    author_email: str | None,
+    subject: str,
+    message: str,
+    invoice_numbers: list[str],
+) -> tuple[str, str]:
+    mail_subject = f"[{customer_account}] {subject}"
+    invoices = ", ".join(invoice_numbers) if invoice_numbers else "aucune"
+    header = french(
+        f"Message envoyé depuis Mes Factures par {author} ({author_email or 'adresse e-mail non renseignée'}), "
+        f"agence {agency_name}, compte client {customer_account}.\n"
+        f"Factures concernées : {invoices}\n\n"
+    )
+    return mail_subject, header + message
+
+
+def contact_message_copy(
+    *, service_label: str, creditor_name: str, subject: str, message: str, invoice_numbers: list[str]
+) -> tuple[str, str]:
+    mail_subject = french("Copie de votre message : ") + subject
+    invoices = ", ".join(invoice_numbers) if invoice_numbers else "aucune"
+    header = french(
+        "Bonjour,\n\n"
+        f"Voici une copie du message que vous avez envoyé au {service_label} de {creditor_name}.\n"
+        f"Factures concernées : {invoices}\n\n"
+    )
+    return mail_subject, header + message + SIGNATURE

@@ -1,0 +1,97 @@
+"""Mail building, the SMTP sink and the dispatcher of queued mail."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from services.accounts.mail import InvalidMailHeader, build_message, queue_mail
+from services.accounts.mail_dispatch import FIRST_RETRY_SECONDS, MailDispatcher
+from services.accounts.mail_sink import list_messages
+from services.accounts.settings import AccountsSettings
+from tests.accounts.support import wait_for_mail
+
+SENDER = "Mes Factures <no-reply@mesfactures.example>"
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["Bonjour\r\nBcc: victim@example.org", "Bonjour\nBcc: victim@example.org", "Bonjour\rX: y", "Bonjour\x00"],
+)
+def test_subject_with_line_break_is_rejected(subject):
+    with pytest.raises(InvalidMailHeader) as raised:
+        build_message(sender=SENDER, to="agence@example.org", subject=subject, body="texte")
+
+    assert raised.value.details["field"] == "objet"
+    assert raised.value.status == 422
+
+
+def test_recipient_with_line_break_is_rejected():
+    with pytest.raises(InvalidMailHeader):
+        build_message(sender=SENDER, to="agence@example.org\r\nBcc: victim@example.org", subject="Objet", body="texte")
+
+
+def test_reply_to_with_line_break_is_rejected():
+    with pytest.raises(InvalidMailHeader):
+        build_message(
+            sender=SENDER, to="agence@example.org", subject="Objet", body="texte", reply_to="a@b.fr\nBcc: c@d.fr"
+        )
+
+
+def test_body_line_breaks_stay_in_body():
+    message = build_message(
+        sender=SENDER, to="agence@example.org", subject="Objet", body="Ligne 1\nBcc: victim@example.org\n"
+    )
+
+    assert message["Bcc"] is None
+    assert "Bcc: victim@example.org" in message.get_content()
+
+
+def test_non_ascii_subject_is_encoded():
+    message = build_message(sender=SENDER, to="agence@example.org", subject="Réinitialisation – été", body="é")
+
+    assert "Réinitialisation – été" == str(message["Subject"])
+    assert b"Subject: =?utf-8?" in message.as_bytes()
+
+
+def settings_for(engines, port: int) -> AccountsSettings:
+    return AccountsSettings(
+        database_url=engines.service_dsn("accounts"), nats_url=engines.nats.url, smtp_host="127.0.0.1", smtp_port=port
+    )
+
+
+async def test_dispatcher_delivers_queued_mail_to_sink(engines, accounts_pool, mail_sink):
+    subject = f"Test {uuid.uuid4().hex[:8]}"
+    async with accounts_pool.acquire() as connection:
+        mail_id = await queue_mail(connection, sender=SENDER, to="agence@example.org", subject=subject, body="Bonjour é")
+    dispatcher = MailDispatcher(accounts_pool, settings_for(engines, mail_sink.port), smtp_host="127.0.0.1")
+
+    await dispatcher.send_due()
+    stored = await wait_for_mail(mail_sink.folder, lambda message: message.subject == subject)
+    sent_at = await accounts_pool.fetchval("SELECT sent_at FROM outgoing_mail WHERE id = $1", mail_id)
+
+    assert stored[0].envelope_to == ["agence@example.org"]
+    assert stored[0].text.strip() == "Bonjour é"
+    assert sent_at is not None
+
+
+async def test_dispatcher_retries_when_server_is_down(engines, accounts_pool, mail_sink):
+    port = mail_sink.port
+    await mail_sink.stop()
+    subject = f"Retry {uuid.uuid4().hex[:8]}"
+    async with accounts_pool.acquire() as connection:
+        mail_id = await queue_mail(connection, sender=SENDER, to="agence@example.org", subject=subject, body="x")
+    dispatcher = MailDispatcher(accounts_pool, settings_for(engines, port), smtp_host="127.0.0.1")
+
+    await dispatcher.send_due()
+    row = await accounts_pool.fetchrow(
+        "SELECT sent_at, attempts, last_error, extract(epoch FROM next_attempt_at - now()) AS wait FROM outgoing_mail WHERE id = $1",
+        mail_id,
+    )
+
+    assert row["sent_at"] is None
+    assert row["attempts"] == 1
+    assert row["last_error"]
+    assert FIRST_RETRY_SECONDS - 5 < row["wait"] <= FIRST_RETRY_SECONDS
+    assert list_messages(mail_sink.folder) == []
