@@ -2,6 +2,8 @@
 
 Rule: within one lettering group of one customer account, credits settle
 debits oldest first (by date, then by entry id), each credit in date order.
+A group is the entries with the same code from the same import scope: the
+file that last set their lettering.
 What a group cannot match stays open: a debit partly paid, or a credit
 left unallocated (its counterpart lies outside the file, for example in an
 opening balance). Codes are compared exactly as imported, after trimming,
@@ -24,6 +26,7 @@ class OpenEntry:
     customer_account: str
     kind: str
     lettering: str | None
+    lettering_scope: str | None
     document_date: date
     amount: Decimal
     is_debit: bool
@@ -86,7 +89,8 @@ async def rebuild_import_allocations(
                         WHERE creditor_id = $1 AND customer_account = ANY($2::text[]) AND reversed_at IS NULL
                       ) AS sides
                 GROUP BY entry_id)
-           SELECT e.id, e.customer_account, e.kind, e.lettering, e.document_date, e.debit, e.credit,
+           SELECT e.id, e.customer_account, e.kind, e.lettering, e.lettering_scope, e.document_date,
+                  e.debit, e.credit,
                   e.open_amount, coalesce(a.amount, 0) AS allocated
              FROM entries e
              LEFT JOIN allocated a ON a.entry_id = e.id
@@ -95,7 +99,7 @@ async def rebuild_import_allocations(
         accounts,
     )
     entries = []
-    groups: dict[tuple[str, str], list[OpenEntry]] = defaultdict(list)
+    groups: dict[tuple[str, str, str], list[OpenEntry]] = defaultdict(list)
     for row in rows:
         amount = row["debit"] + row["credit"]
         entry = OpenEntry(
@@ -103,6 +107,7 @@ async def rebuild_import_allocations(
             customer_account=row["customer_account"],
             kind=row["kind"],
             lettering=row["lettering"],
+            lettering_scope=row["lettering_scope"],
             document_date=row["document_date"],
             amount=amount,
             is_debit=row["debit"] > 0,
@@ -110,22 +115,24 @@ async def rebuild_import_allocations(
             open_amount=amount - row["allocated"],
         )
         entries.append(entry)
-        if entry.lettering:
-            groups[(entry.customer_account, entry.lettering)].append(entry)
+        # Only imported codes make import allocations; the ledger's own codes
+        # describe allocations it made itself, which are kept as they are.
+        if entry.lettering and entry.lettering_scope and entry.lettering_scope.startswith("import:"):
+            groups[(entry.customer_account, entry.lettering_scope, entry.lettering)].append(entry)
 
     new_allocations = []
-    for (account, code), members in groups.items():
+    for (account, scope, code), members in groups.items():
         debits = [entry for entry in members if entry.is_debit]
         credits = [entry for entry in members if not entry.is_debit]
         for debit_id, credit_id, amount in settle_group(debits, credits):
-            new_allocations.append((creditor, account, debit_id, credit_id, amount, code, "import"))
+            new_allocations.append((creditor, account, debit_id, credit_id, amount, code, scope, "import"))
     if new_allocations:
         await connection.copy_records_to_table(
             "allocations",
             records=new_allocations,
             columns=[
                 "creditor_id", "customer_account", "debit_entry_id", "credit_entry_id",
-                "amount", "lettering", "origin",
+                "amount", "lettering", "lettering_scope", "origin",
             ],
         )
 

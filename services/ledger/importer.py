@@ -259,26 +259,36 @@ async def _upsert_entries(connection, creditor, import_id, customer_lines, terms
         """INSERT INTO entries (creditor_id, customer_account, kind, document_number, search_key,
                                document_date, due_date, label, debit, credit, open_amount, lettering,
                                lettering_date, net_total, vat_total, vat_breakdown, source, source_key,
-                               import_id)
+                               import_id, lettering_scope)
            SELECT creditor_id, customer_account, kind, document_number, search_key, document_date,
                   due_date, label, debit, credit, open_amount, lettering, lettering_date, net_total,
-                  vat_total, vat_breakdown::jsonb, source, source_key, import_id
+                  vat_total, vat_breakdown::jsonb, source, source_key, import_id,
+                  CASE WHEN lettering IS NULL THEN NULL ELSE 'import:' || import_id END
              FROM incoming_entries
            ON CONFLICT (creditor_id, source_key) DO NOTHING
            RETURNING id, customer_account, kind, document_number, document_date, due_date,
                      debit, credit, net_total, vat_total"""
     )
+    # A file that repeats known entries re-scopes their lettering to itself,
+    # so a full-year export after a monthly one letters them together, while
+    # the same code in the file of another year stays a separate group.
     updated = await connection.fetchval(
-        """WITH changed AS (
+        """WITH known AS (
+               SELECT e.id, e.lettering AS old_lettering, i.lettering, i.lettering_date, i.import_id
+                 FROM entries AS e
+                 JOIN incoming_entries AS i
+                   ON e.creditor_id = i.creditor_id AND e.source_key = i.source_key
+                WHERE e.import_id <> i.import_id AND e.source = 'fec'),
+           changed AS (
                UPDATE entries AS e
-                  SET lettering = i.lettering, lettering_date = i.lettering_date
-                 FROM incoming_entries AS i
-                WHERE e.creditor_id = i.creditor_id
-                  AND e.source_key = i.source_key
-                  AND e.import_id <> i.import_id
-                  AND e.lettering IS DISTINCT FROM i.lettering
-               RETURNING 1)
-           SELECT count(*) FROM changed"""
+                  SET lettering = known.lettering,
+                      lettering_date = known.lettering_date,
+                      lettering_scope = CASE WHEN known.lettering IS NULL THEN NULL
+                                             ELSE 'import:' || known.import_id END
+                 FROM known
+                WHERE e.id = known.id
+               RETURNING known.old_lettering IS DISTINCT FROM known.lettering AS lettering_changed)
+           SELECT count(*) FILTER (WHERE lettering_changed) FROM changed"""
     )
     return created, updated
 
