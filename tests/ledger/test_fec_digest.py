@@ -1,0 +1,162 @@
+"""Regression digests of what the FEC reader and analysis return for the two real exports.
+
+The expected digests were recorded from the straightforward reader and
+analysis, before they were optimised for speed. Any change to a parsed field, a
+classification, a VAT breakdown, an entry or a warning changes a digest. When a
+digest changes on purpose, check the difference by hand, then record the new
+value from `lines_digest` or `analysis_digest`.
+
+The files live outside the repository, in shared/fixtures/fec next to it. The
+tests skip when that folder is missing, except under CI=true where they fail.
+"""
+
+import hashlib
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+
+from services.ledger.fec import FecAnalysis, FecFile, analyse_fec, read_fec
+
+FEC_FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "fec"
+TAB_FILE = "0000000001FEC20220831.txt"
+PIPE_FILE = "111111111FEC20221231.TXT"
+
+FILE_ENCODINGS = {TAB_FILE: ("utf-8-sig", "\t"), PIPE_FILE: ("cp1252", "|")}
+
+# Besides the files as exported, two variants rewrite EcritureNum on every line.
+# Emptying it puts each journal in one key, which exercises unreliable keys,
+# the separate-operations check and documents split by PieceRef. Replacing it
+# with EcritureDate groups each day's operations of a journal into one entry.
+AS_EXPORTED = "as exported"
+ENTRY_NUMBERS_EMPTIED = "EcritureNum emptied"
+ENTRY_NUMBERS_FROM_DATES = "EcritureNum set to EcritureDate"
+CASES = [
+    (file_name, variant)
+    for file_name in (TAB_FILE, PIPE_FILE)
+    for variant in (AS_EXPORTED, ENTRY_NUMBERS_EMPTIED, ENTRY_NUMBERS_FROM_DATES)
+]
+
+EXPECTED_LINES_DIGESTS = {
+    (TAB_FILE, AS_EXPORTED): "4f8c9ae79d3109bdc7817b3b45af6359a431153b1f3cbcddbe09dec96eebe0bc",
+    (TAB_FILE, ENTRY_NUMBERS_EMPTIED): "7046614871c2e4f3653f3aeaf5fdb4020413dfddd098ce62140e7a53ae7d44cc",
+    (TAB_FILE, ENTRY_NUMBERS_FROM_DATES): "dbdf2fa259455e36c0f309f8444d0724150f4c29ea10a94c2c2bb448af1a2fdb",
+    (PIPE_FILE, AS_EXPORTED): "36aedcacefe6e812511839d643e8bb67d2825d788c9cae9ed607a922a9d4e604",
+    (PIPE_FILE, ENTRY_NUMBERS_EMPTIED): "ed1ec6b41e3f75a8ebde1b45caf467417367e559b8c6958edee49e9bf6b28892",
+    (PIPE_FILE, ENTRY_NUMBERS_FROM_DATES): "790c05e40584a6d25fdc4c59e71248e50c0b66764686561efa01fb8264816108",
+}
+EXPECTED_ANALYSIS_DIGESTS = {
+    (TAB_FILE, AS_EXPORTED): "395a7bcc77849e2b3e92f03d88947532e2ae6f16a1f3b812f1c42d5be39ab188",
+    (TAB_FILE, ENTRY_NUMBERS_EMPTIED): "0a65b2b91321d1387652ebd6bd4784ac21adfc9a4d0df73f3caa9a703111f48b",
+    (TAB_FILE, ENTRY_NUMBERS_FROM_DATES): "852916183f8f30703e9b087bed1c331bb19fb1c953269032244c4dadcb86c1f2",
+    (PIPE_FILE, AS_EXPORTED): "26c2914f6d1b7d163c2cea3abd38ba2aec48ecb4403f46f2c8ac0e02225421bc",
+    (PIPE_FILE, ENTRY_NUMBERS_EMPTIED): "b2166ecd3dbbbe1c0b091b6a873adf3b310465dc2dc780385b7fe6b71c61f4c1",
+    (PIPE_FILE, ENTRY_NUMBERS_FROM_DATES): "6b0aeca78a4907f49dcac6bc50103eb3c76c71f5e67a6cc716623613b855314a",
+}
+
+
+def _sha256_of_rows(rows: Iterable[tuple]) -> str:
+    """Hash the repr of each row, one row per line, so that field order and types count."""
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(repr(row).encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def lines_digest(fec: FecFile) -> str:
+    """Compute a SHA-256 over every field of every parsed line and the file's encoding, separator, warnings and source."""
+    rows: list[tuple] = [(fec.encoding, fec.separator, tuple(fec.warnings), fec.source)]
+    for line in fec.lines:
+        rows.append(
+            (
+                line.line_number,
+                line.journal_code,
+                line.journal_label,
+                line.entry_number,
+                line.entry_date,
+                line.account_number,
+                line.account_label,
+                line.aux_account,
+                line.aux_label,
+                line.piece_ref,
+                line.piece_date,
+                line.label,
+                line.debit,
+                line.credit,
+                line.lettering,
+                line.lettering_date,
+                line.validation_date,
+                line.currency_amount,
+                line.currency,
+            )
+        )
+    return _sha256_of_rows(rows)
+
+
+def analysis_digest(analysis: FecAnalysis) -> str:
+    """Compute a SHA-256 over the totals, warnings, entries and every field of every classified customer line."""
+    rows: list[tuple] = [(analysis.total_debit, analysis.total_credit, tuple(analysis.warnings))]
+    for entry in analysis.entries:
+        rows.append(("entry", entry.key, entry.line_numbers, entry.is_reliable))
+    for customer_line in analysis.customer_lines:
+        rows.append(
+            (
+                "customer line",
+                customer_line.line.line_number,
+                customer_line.kind.value,
+                customer_line.customer_account,
+                customer_line.customer_label,
+                customer_line.document_number,
+                customer_line.document_date,
+                customer_line.debit,
+                customer_line.credit,
+                customer_line.total,
+                customer_line.net_total,
+                customer_line.vat_total,
+                customer_line.lettering,
+                customer_line.lettering_date,
+                customer_line.entry_key,
+                tuple((row.rate, row.base, row.vat) for row in customer_line.vat_breakdown),
+            )
+        )
+    return _sha256_of_rows(rows)
+
+
+def read_case(fixtures_dir: Path, file_name: str, variant: str) -> FecFile:
+    """Read one of the real files, as exported or with EcritureNum rewritten as `variant` names."""
+    data = (fixtures_dir / file_name).read_bytes()
+    if variant != AS_EXPORTED:
+        encoding, separator = FILE_ENCODINGS[file_name]
+        header, *data_lines = data.decode(encoding).splitlines()
+        rewritten = [header]
+        for data_line in data_lines:
+            fields = data_line.split(separator)
+            fields[2] = "" if variant == ENTRY_NUMBERS_EMPTIED else fields[3]
+            rewritten.append(separator.join(fields))
+        data = "\n".join(rewritten).encode(encoding)
+    return read_fec(data, source=file_name)
+
+
+@pytest.fixture(scope="module")
+def fixtures_dir() -> Path:
+    if not FEC_FIXTURES.is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"FEC fixtures folder {FEC_FIXTURES} is missing; CI needs it next to the repository")
+        pytest.skip(f"FEC fixtures folder {FEC_FIXTURES} is missing")
+    return FEC_FIXTURES
+
+
+@pytest.mark.parametrize(("file_name", "variant"), CASES)
+def test_parsed_lines_unchanged(fixtures_dir, file_name, variant):
+    fec = read_case(fixtures_dir, file_name, variant)
+
+    assert lines_digest(fec) == EXPECTED_LINES_DIGESTS[file_name, variant]
+
+
+@pytest.mark.parametrize(("file_name", "variant"), CASES)
+def test_analysis_unchanged(fixtures_dir, file_name, variant):
+    fec = read_case(fixtures_dir, file_name, variant)
+
+    assert analysis_digest(analyse_fec(fec)) == EXPECTED_ANALYSIS_DIGESTS[file_name, variant]
