@@ -22,6 +22,7 @@ import structlog
 from services.ledger.allocation import rebuild_import_allocations
 from services.ledger.domain import EntryKind, PaymentTerms, UnknownCreditor, parse_payment_terms, search_key
 from services.ledger.allocation import BalanceChange
+from services.ledger.operations import apply_pending_allocations
 from services.ledger.events import balance_changed_event, document_issued_event
 from services.ledger.fec import FecError, analyse_fec, read_fec
 from shared.events.outbox import add_many_to_outbox
@@ -172,6 +173,9 @@ async def import_fec(
             connection, creditor, import_id, customer_lines, terms
         )
         changes = await rebuild_import_allocations(connection, creditor, sorted(labels))
+        applied = await apply_pending_allocations(connection, creditor, sorted(labels), correlation_id)
+        if applied:
+            log.info("pending_allocations_applied", creditor=creditor, count=applied)
         await connection.execute(
             "UPDATE imports SET entries_created = $2, lettering_updated = $3 WHERE id = $1",
             import_id,
