@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import re
 
-from tests.gateway.conftest import csrf_token_of
+from tests.gateway.conftest import csrf_token_of, log_in
+from tests.gateway.support import (
+    CreditorAccount,
+    FecBuilder,
+    create_agency_login,
+    create_creditor,
+    days_ago,
+    import_fec,
+)
 
 OPTION = re.compile(r'<option value="([^"]+)"( selected)?>([^<]*)</option>')
 
@@ -21,10 +29,10 @@ async def test_selector_lists_only_agency_creditors(logged_in, portal_data):
 
     assert sorted(ids) == sorted([portal_data.first.id, portal_data.second.id])
     assert portal_data.foreign.id not in ids
-    assert ("Presse Immo Ouest" in [name for _value, _selected, name in options])
+    assert "Presse Immo Ouest" in [name for _value, _selected, name in options]
 
 
-async def test_selector_defaults_to_first_creditor_by_name(logged_in, portal_data):
+async def test_selector_defaults_to_first_creditor(logged_in, portal_data):
     page = await logged_in.get("/etat-de-compte")
     selected = [value for value, is_selected, _name in creditor_options(await page.text()) if is_selected]
 
@@ -107,7 +115,7 @@ async def test_foreign_creditor_page_is_not_found(logged_in, portal_data):
     assert "FX-0001" not in html
 
 
-async def test_foreign_creditor_cookie_falls_back_to_own_creditor(logged_in, portal_data):
+async def test_foreign_creditor_cookie_ignored(logged_in, portal_data):
     logged_in.session.cookie_jar.update_cookies({"mf_creditor": portal_data.foreign.id}, logged_in.make_url("/"))
 
     response = await logged_in.get("/etat-de-compte")
@@ -116,3 +124,18 @@ async def test_foreign_creditor_cookie_falls_back_to_own_creditor(logged_in, por
     assert response.status == 200
     assert "FX-0001" not in html
     assert "FB-0001" in html
+
+
+async def test_creditor_name_is_html_escaped(gateway, accounts_pool, ledger_service):
+    name = 'Régie <script>alert("x")</script> & Fils'
+    creditor_id = await create_creditor(accounts_pool, ledger_service, name)
+    fec = FecBuilder()
+    fec.invoice("C4004", "FR-0001", days_ago(1), "10.00")
+    await import_fec(ledger_service, creditor_id, fec)
+    agency = await create_agency_login(accounts_pool, [CreditorAccount(creditor_id, name, "C4004")])
+    await log_in(gateway, agency.login, agency.password)
+
+    html = await (await gateway.get("/etat-de-compte")).text()
+
+    assert "<script>alert" not in html
+    assert "Régie &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Fils" in html

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import structlog
 
+from shared.principal import generate_keypair
 from tests.conftest import start_service
 from tests.gateway.conftest import closed_port_url, service_url
 
@@ -71,9 +72,7 @@ async def test_unreachable_accounts_gives_json_503(make_gateway):
     assert body["error"]["code"] == "service_unavailable"
 
 
-async def test_wrong_signing_key_gives_503_not_bad_login(make_gateway, portal_data):
-    from shared.principal import generate_keypair
-
+async def test_wrong_signing_key_gives_503(make_gateway, portal_data):
     other_private_key, _public = generate_keypair()
     gateway = await make_gateway(principal_private_key=other_private_key)
 

@@ -54,7 +54,7 @@ async def test_login_without_csrf_token_is_rejected(gateway, portal_data):
     assert "mf_session" not in response.cookies
 
 
-async def test_login_with_token_of_other_browser_is_rejected(gateway, make_gateway, portal_data):
+async def test_login_foreign_csrf_token_rejected(gateway, make_gateway, portal_data):
     other_browser = await make_gateway()
     foreign_page = await other_browser.get("/connexion")
     foreign_token = csrf_token_of(await foreign_page.text())

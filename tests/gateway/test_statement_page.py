@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 from html import unescape
 
-from tests.gateway.support import days_ago
+from tests.gateway.support import FecBuilder, days_ago, import_fec
 
 NNBSP = "\u202f"
 NBSP = "\u00a0"
@@ -78,7 +78,7 @@ async def test_statement_total_line_and_subtotal(logged_in, portal_data):
     assert f"Total sélectionné : 0,00{NBSP}€" in unescape(html)
 
 
-async def test_statement_all_view_shows_payments_without_checkbox(logged_in, portal_data):
+async def test_all_view_payments_unselectable(logged_in, portal_data):
     _status, html = await statement_html(logged_in, portal_data.first.id, "?view=all")
     payment = row_of(html, "VIR-501")
     paid_invoice = row_of(html, "FA-0004")
@@ -116,8 +116,6 @@ async def test_statement_invalid_filter_shows_ledger_message(logged_in, portal_d
 
 
 async def test_statement_pagination_keeps_filters(logged_in, portal_data, ledger_service):
-    from tests.gateway.support import FecBuilder, import_fec
-
     fec = FecBuilder()
     for index in range(55):
         fec.invoice("C1001", f"FP-{index:04d}", days_ago(20), "10.00")
