@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
+from functools import partial
+
 from aiohttp import web
 
 from services.ledger.creditors import upsert_creditor
 from services.ledger.domain import AccountNotFound, InvalidFecFile
 from services.ledger.fec import FecError
+from services.ledger.feed import accept_document, parse_feed_document
 from services.ledger.importer import import_fec
 from services.ledger.statement import StatementFilter, account_exists, fetch_statement
 from shared.errors import Forbidden, Unprocessable
@@ -78,7 +83,27 @@ async def put_creditor(request: web.Request) -> web.Response:
     return web.json_response({"id": creditor, "name": name})
 
 
+async def post_document(request: web.Request) -> web.Response:
+    """Accept an invoice or credit note pushed by the creditor's billing system."""
+    creditor = request.match_info["creditor"]
+    _require_operator(principal_of(request), creditor)
+    try:
+        # Numbers are read as Decimal so no amount ever passes through a float.
+        body = await request.json(loads=partial(json.loads, parse_float=Decimal))
+    except ValueError:
+        raise Unprocessable("Le corps de la requête doit être un document JSON.") from None
+    document = parse_feed_document(body)
+    async with request.app[POOL].acquire() as connection, connection.transaction():
+        entry_id, created = await accept_document(
+            connection, creditor, document, correlation_id=request.headers.get(REQUEST_ID_HEADER)
+        )
+    return web.json_response(
+        {"entry_id": entry_id, "number": document.number, "created": created}, status=201 if created else 200
+    )
+
+
 def setup_routes(app: web.Application) -> None:
+    app.router.add_post("/creditors/{creditor}/documents", post_document)
     app.router.add_get("/creditors/{creditor}/statement", get_statement)
     app.router.add_post("/creditors/{creditor}/imports/fec", post_fec_import)
     app.router.add_put("/creditors/{creditor}", put_creditor)

@@ -1,0 +1,225 @@
+"""The document feed: a creditor's billing system pushes invoices and credit notes.
+
+Documents are validated strictly: every line is recomputed and the totals
+must match to the cent, else the request is rejected naming the field. A
+document is identified by its number: pushing it again with the same
+content changes nothing; with other content it is a conflict, because an
+issued document never changes (corrections are credit notes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+import asyncpg
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from services.ledger.documents import DocumentLine, compute_totals
+from services.ledger.domain import EntryKind, LedgerError, parse_payment_terms
+from services.ledger.events import document_issued_event
+from services.ledger.operations import (
+    apply_pending_allocations,
+    balance_events,
+    ensure_account,
+    insert_entry,
+    settle_credit,
+)
+from shared.errors import Conflict, Unprocessable
+from shared.events.outbox import add_to_outbox
+
+
+class InvalidDocument(LedgerError, Unprocessable):
+    code = "invalid_document"
+
+
+class DocumentConflict(LedgerError, Conflict):
+    code = "document_conflict"
+
+
+class FeedLine(BaseModel):
+    """One line of a pushed document."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    description: str = Field(..., min_length=1, max_length=500)
+    quantity: Decimal = Field(..., gt=0, max_digits=15, decimal_places=4)
+    unit_price: Decimal = Field(..., ge=0, max_digits=15, decimal_places=4)
+    vat_rate: Decimal = Field(..., ge=0, le=100, decimal_places=2)
+
+
+class FeedTotals(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    net_total: Decimal = Field(..., decimal_places=2)
+    vat_total: Decimal = Field(..., decimal_places=2)
+    total: Decimal = Field(..., decimal_places=2)
+
+
+class FeedBuyer(BaseModel):
+    """The buyer's identity as the billing system knows it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    legal_name: str = Field(..., min_length=1, max_length=200)
+    address_lines: list[str] = Field(..., min_length=1, max_length=3)
+    postal_code: str = Field(..., min_length=1, max_length=16)
+    city: str = Field(..., min_length=1, max_length=100)
+    country: str = Field("FR", min_length=2, max_length=2)
+    siren: str | None = Field(None, pattern=r"^\d{9}$")
+    vat_number: str | None = Field(None, max_length=20)
+
+
+class FeedDocument(BaseModel):
+    """An invoice or credit note as pushed to ``POST /creditors/{creditor}/documents``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["invoice", "credit_note"]
+    number: str = Field(..., min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]+$")
+    customer_account: str = Field(..., min_length=1, max_length=64)
+    issue_date: date
+    due_date: date | None = None
+    preceding_invoice: str | None = Field(None, max_length=64)
+    buyer: FeedBuyer | None = None
+    lines: list[FeedLine] = Field(..., min_length=1, max_length=1000)
+    totals: FeedTotals
+
+
+def parse_feed_document(body: object) -> FeedDocument:
+    """Validate the JSON body; raise ``InvalidDocument`` naming the first bad field."""
+    try:
+        document = FeedDocument.model_validate(body)
+    except ValidationError as error:
+        problems = [
+            f"{'.'.join(str(part) for part in problem['loc']) or 'document'} : {problem['msg']}"
+            for problem in error.errors()
+        ]
+        raise InvalidDocument("Document invalide : " + " ; ".join(problems[:10]), fields=problems) from None
+    _check_totals(document)
+    if document.due_date is not None and document.due_date < document.issue_date:
+        raise InvalidDocument(
+            f"Document invalide : due_date {document.due_date} est antérieure à issue_date {document.issue_date}.",
+            field="due_date",
+        )
+    if document.kind == "invoice" and document.preceding_invoice:
+        raise InvalidDocument("Document invalide : preceding_invoice ne concerne que les avoirs.",
+                              field="preceding_invoice")
+    return document
+
+
+def _check_totals(document: FeedDocument) -> None:
+    lines = [
+        DocumentLine(description=line.description, quantity=line.quantity, unit_price=line.unit_price,
+                     vat_rate=line.vat_rate)
+        for line in document.lines
+    ]
+    _breakdown, net_total, vat_total, total = compute_totals(lines)
+    for name, expected in (("net_total", net_total), ("vat_total", vat_total), ("total", total)):
+        declared = getattr(document.totals, name)
+        if declared != expected:
+            raise InvalidDocument(
+                f"Document invalide : totals.{name} vaut {declared} mais les lignes donnent {expected} "
+                "(TVA calculée par taux sur la base cumulée, arrondie au centime).",
+                field=f"totals.{name}",
+                declared=str(declared),
+                expected=str(expected),
+            )
+
+
+def content_digest(document: FeedDocument) -> str:
+    return hashlib.sha256(document.model_dump_json().encode()).hexdigest()
+
+
+async def accept_document(
+    connection: asyncpg.Connection, creditor: str, document: FeedDocument, *, correlation_id: str | None
+) -> tuple[int, bool]:
+    """Store the document (in the caller's transaction); return ``(entry_id, created)``."""
+    digest = content_digest(document)
+    source_key = f"feed:{document.number}"
+    existing = await connection.fetchrow(
+        "SELECT id, content_sha256 FROM entries WHERE creditor_id = $1 AND source_key = $2",
+        creditor,
+        source_key,
+    )
+    if existing is not None:
+        if existing["content_sha256"] != digest:
+            raise DocumentConflict(
+                f"Le document n° {document.number} existe déjà avec un autre contenu : un document émis ne "
+                "change plus, émettez un avoir pour le corriger."
+            )
+        return existing["id"], False
+
+    await ensure_account(connection, creditor, document.customer_account)
+    if document.buyer is not None:
+        buyer = document.buyer
+        await connection.execute(
+            """UPDATE customer_accounts
+                  SET legal_name = $3, address_lines = $4, postal_code = $5, city = $6, country = $7,
+                      siren = $8, vat_number = $9, label = coalesce(nullif(label, ''), $3)
+                WHERE creditor_id = $1 AND account_number = $2""",
+            creditor, document.customer_account, buyer.legal_name, buyer.address_lines, buyer.postal_code,
+            buyer.city, buyer.country, buyer.siren, buyer.vat_number,
+        )
+    terms = parse_payment_terms(
+        await connection.fetchval("SELECT payment_terms FROM creditors WHERE id = $1", creditor)
+    )
+    kind = EntryKind(document.kind)
+    due_date = document.due_date
+    if kind is EntryKind.INVOICE and due_date is None:
+        due_date = terms.due_date(document.issue_date)
+    entry_id = await insert_entry(
+        connection,
+        creditor=creditor,
+        account=document.customer_account,
+        kind=kind,
+        number=document.number,
+        document_date=document.issue_date,
+        amount=document.totals.total,
+        label=document.lines[0].description[:200],
+        source="feed",
+        source_key=source_key,
+        due_date=due_date,
+        preceding_document=document.preceding_invoice,
+    )
+    lines = [
+        DocumentLine(description=line.description, quantity=line.quantity, unit_price=line.unit_price,
+                     vat_rate=line.vat_rate)
+        for line in document.lines
+    ]
+    breakdown, net_total, vat_total, _total = compute_totals(lines)
+    await connection.execute(
+        """UPDATE entries SET content_sha256 = $2, net_total = $3, vat_total = $4, vat_breakdown = $5
+            WHERE id = $1""",
+        entry_id,
+        digest,
+        net_total,
+        vat_total,
+        [{"rate": str(item.rate), "base": str(item.taxable_base), "vat": str(item.vat_amount)} for item in breakdown],
+    )
+    await connection.executemany(
+        """INSERT INTO document_lines (entry_id, position, description, quantity, unit_price, vat_rate, net_amount)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+        [
+            (entry_id, position, line.description, line.quantity, line.unit_price, line.vat_rate, line.net_amount)
+            for position, line in enumerate(lines, start=1)
+        ],
+    )
+    row = await connection.fetchrow(
+        """SELECT id, customer_account, kind, document_number, document_date, due_date, debit, credit
+             FROM entries WHERE id = $1""",
+        entry_id,
+    )
+    await add_to_outbox(
+        connection, document_issued_event(creditor, row, document.totals.total, correlation_id=correlation_id)
+    )
+    if kind is EntryKind.CREDIT_NOTE and document.preceding_invoice:
+        result = await settle_credit(
+            connection, creditor, document.customer_account, entry_id,
+            [(document.preceding_invoice, document.totals.total)],
+        )
+        await balance_events(connection, creditor, result.touched, correlation_id)
+    await apply_pending_allocations(connection, creditor, [document.customer_account], correlation_id)
+    return entry_id, True
