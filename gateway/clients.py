@@ -167,8 +167,7 @@ class AccountsClient(ServiceClient):
             # over-long one. The user gets the same generic message as for a wrong password.
             raise InvalidCredentials()
         if status == 429:
-            details = (body or {}).get("error", {}).get("details", {}) if isinstance(body, dict) else {}
-            retry_after = _positive_number(details.get("retry_after"), default=60)
+            retry_after = _positive_number(_error_details(body).get("retry_after"), default=60)
             raise LoginThrottled(
                 f"Trop de tentatives de connexion. Réessayez dans {format_wait(retry_after)}.",
                 retry_after=retry_after,
@@ -177,11 +176,11 @@ class AccountsClient(ServiceClient):
         try:
             return LoginResult(token=body["session_token"], session=SessionInfo.model_validate(body["session"]))
         except (KeyError, TypeError, ValidationError) as error:
-            log.error("service_invalid_answer", service=self.name, path="/internal/logins", error=repr(error))
+            log.error("service_invalid_response", service=self.name, path="/internal/logins", error=repr(error))
             raise ServiceUnavailable(self.name) from error
 
     async def current_session(self, token: str) -> SessionInfo | None:
-        """Return the session of ``token``, or None when accounts answers 401."""
+        """Return the session of ``token``, or None when accounts responds with 401 or 404."""
         status, body = await self.call_internal(
             "GET", "/internal/sessions/current", headers={SESSION_HEADER: token}
         )
@@ -191,7 +190,7 @@ class AccountsClient(ServiceClient):
         try:
             return SessionInfo.model_validate(body)
         except ValidationError as error:
-            log.error("service_invalid_answer", service=self.name, path="/internal/sessions/current", error=repr(error))
+            log.error("service_invalid_response", service=self.name, path="/internal/sessions/current", error=repr(error))
             raise ServiceUnavailable(self.name) from error
 
     async def revoke_session(self, token: str) -> None:
@@ -209,7 +208,7 @@ class AccountsClient(ServiceClient):
         try:
             creditors = [Creditor.model_validate(item) for item in body["creditors"]]
         except (KeyError, TypeError, ValidationError) as error:
-            log.error("service_invalid_answer", service=self.name, path="/creditors", error=repr(error))
+            log.error("service_invalid_response", service=self.name, path="/creditors", error=repr(error))
             raise ServiceUnavailable(self.name) from error
         # accounts filters by principal already. Filtering again keeps a foreign
         # creditor off the screen even if that filter ever regresses.
@@ -245,19 +244,19 @@ class LedgerClient(ServiceClient):
         )
         self.raise_for_status(status, body)
         if not isinstance(body, dict) or not isinstance(body.get("rows"), list):
-            log.error("service_invalid_answer", service=self.name, path="/statement")
+            log.error("service_invalid_response", service=self.name, path="/statement")
             raise ServiceUnavailable(self.name)
         return body
 
 
 async def probe_health(http: aiohttp.ClientSession, name: str, base_url: str) -> str | None:
-    """Return None when the service's /healthz answers 200, else a short description of the problem."""
+    """Return None when the service's /healthz returns 200, else a short description of the problem."""
     url = f"{base_url.rstrip('/')}/healthz"
     try:
         async with http.get(url, timeout=aiohttp.ClientTimeout(total=HEALTH_TIMEOUT_SECONDS)) as response:
             if response.status == 200:
                 return None
-            return f"{name}: /healthz answered {response.status}"
+            return f"{name}: /healthz returned {response.status}"
     except (aiohttp.ClientError, asyncio.TimeoutError) as error:
         return f"{name}: /healthz failed ({error.__class__.__name__})"
 
@@ -270,9 +269,19 @@ def _positive_number(value: Any, *, default: float) -> float:
     return number if number > 0 else default
 
 
-def _error_code(body: Any) -> str | None:
+def _error_of(body: Any) -> dict[str, Any]:
     error = body.get("error") if isinstance(body, dict) else None
-    return error.get("code") if isinstance(error, dict) else None
+    return error if isinstance(error, dict) else {}
+
+
+def _error_code(body: Any) -> str | None:
+    code = _error_of(body).get("code")
+    return code if isinstance(code, str) else None
+
+
+def _error_details(body: Any) -> dict[str, Any]:
+    details = _error_of(body).get("details")
+    return details if isinstance(details, dict) else {}
 
 
 HTTP_SESSION = web.AppKey("http_session", aiohttp.ClientSession)

@@ -57,7 +57,7 @@ class UnsupportedMediaType(DomainError):
 
 
 class ServiceUnavailable(DomainError):
-    """A service did not answer, answered with a server error or timed out."""
+    """A service could not be reached, responded with a server error or timed out."""
 
     status = 503
     code = "service_unavailable"

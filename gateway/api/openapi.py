@@ -13,7 +13,7 @@ from gateway.settings import SETTINGS
 DECIMAL_STRING = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["1234.56"]}
 JSON_BODY_NOTE = (
     "State-changing requests must send `Content-Type: application/json`, otherwise the "
-    "gateway answers 415. A cross-site HTML form cannot send that header, which is the "
+    "gateway responds with 415. A cross-site HTML form cannot send that header, which is the "
     "API's CSRF defence."
 )
 
