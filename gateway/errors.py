@@ -21,7 +21,7 @@ class SessionRequired(DomainError):
 
 
 class InvalidCredentials(DomainError):
-    """The accounts service rejected the login and password (never says which one)."""
+    """The accounts service rejected the login and password, without telling which one was wrong."""
 
     status = 401
     code = "invalid_credentials"
@@ -31,7 +31,7 @@ class InvalidCredentials(DomainError):
 
 
 class LoginThrottled(DomainError):
-    """Too many failed logins: the accounts service asks the client to wait ``retry_after`` seconds."""
+    """Too many failed logins, so the client must wait ``retry_after`` seconds before the next attempt."""
 
     status = 429
     code = "throttled"
