@@ -2,6 +2,7 @@
 
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
@@ -369,6 +370,16 @@ def test_render_differs_for_other_document(rendered):
 
     assert other != rendered["invoice"]
     assert PdfReader(BytesIO(other)).trailer["/ID"] != PdfReader(BytesIO(rendered["invoice"])).trailer["/ID"]
+
+
+def test_render_in_threads_matches_serial(rendered):
+    names = ["invoice", "credit_note", "long_invoice"] * 3
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda name: render_document(ALL_SAMPLES[name]()), names))
+
+    for name, pdf in zip(names, results, strict=True):
+        assert pdf == rendered[name], name
 
 
 @pytest.mark.skipif(shutil.which("qpdf") is None, reason="qpdf is not installed")

@@ -120,8 +120,10 @@ def _add_party(element: etree._Element, party: Party) -> None:
     if party.siret is not None:
         _sub(element, _ram("GlobalID"), party.siret, schemeID=SIRET_SCHEME)
     _sub(element, _ram("Name"), party.legal_name)
-    legal_organization = _sub(element, _ram("SpecifiedLegalOrganization"))
-    _sub(legal_organization, _ram("ID"), party.siren, schemeID=SIREN_SCHEME)
+    if party.siren is not None:
+        # BT-30 / BT-47: mandatory for the seller, optional for the buyer.
+        legal_organization = _sub(element, _ram("SpecifiedLegalOrganization"))
+        _sub(legal_organization, _ram("ID"), party.siren, schemeID=SIREN_SCHEME)
 
     address = _sub(element, _ram("PostalTradeAddress"))
     _sub(address, _ram("PostcodeCode"), party.postal_code)

@@ -86,6 +86,10 @@ class Party(_FrozenModel):
 
     @model_validator(mode="after")
     def _check_identifiers_match(self) -> Self:
+        if self.siren is None:
+            if self.siret is not None or (self.vat_number or "").startswith("FR"):
+                raise ValueError("SIRET or French VAT number given without SIREN. Give the SIREN too.")
+            return self
         if self.siret is not None and not self.siret.startswith(self.siren):
             raise ValueError(
                 f"SIRET {self.siret} does not start with SIREN {self.siren}. "
@@ -101,6 +105,8 @@ class Party(_FrozenModel):
 
 
 class Buyer(Party):
+    siren: Siren | None = None
+    """The buyer's SIREN (BT-47) is optional: FEC files do not carry it."""
     customer_account: Text
     """Account number of the buyer in the seller's ledger, such as 411ACME."""
 
@@ -170,7 +176,7 @@ def compute_totals(
     """Compute the VAT breakdown, net total, VAT total and grand total of lines.
 
     VAT is computed once per category and rate on the summed net amounts, rounded
-    half-up to cents, as the ledger does, and not line by line. The breakdown is
+    half-up to cents, and not line by line, so that the totals match the ledger. The breakdown is
     sorted by descending rate, then by category. Raises ValueError when lines of
     one 0 % category give different exemption reasons, because EN 16931 allows
     one reason per breakdown entry.
@@ -187,18 +193,20 @@ def compute_totals(
         reasons[key] = line.vat_exemption_reason
         bases[key] = bases.get(key, Decimal("0.00")) + line.net_amount
 
-    breakdown = tuple(
-        VatBreakdown(
-            rate=rate,
-            taxable_base=base,
-            vat_amount=(base * rate / 100).quantize(CENT, rounding=ROUND_HALF_UP),
-            exemption_reason=reasons[(category, rate)],
+    breakdown: list[VatBreakdown] = []
+    for category, rate in sorted(bases, key=lambda key: (-key[1], key[0])):
+        base = bases[(category, rate)]
+        breakdown.append(
+            VatBreakdown(
+                rate=rate,
+                taxable_base=base,
+                vat_amount=(base * rate / 100).quantize(CENT, rounding=ROUND_HALF_UP),
+                exemption_reason=reasons[(category, rate)],
+            )
         )
-        for (category, rate), base in sorted(bases.items(), key=lambda item: (-item[0][1], item[0][0]))
-    )
     net_total = sum((entry.taxable_base for entry in breakdown), Decimal("0.00"))
     vat_total = sum((entry.vat_amount for entry in breakdown), Decimal("0.00"))
-    return breakdown, net_total, vat_total, net_total + vat_total
+    return tuple(breakdown), net_total, vat_total, net_total + vat_total
 
 
 class DocumentToRender(_FrozenModel):

@@ -191,7 +191,8 @@ def _draw_buyer(pdf: _DocumentPdf, document: DocumentToRender) -> None:
     pdf.set_font(FONT_FAMILY, "", 9)
     rows = list(_address(buyer))
     rows.append(f"Compte client{NO_BREAK_SPACE}: {buyer.customer_account}")
-    rows.append(f"SIREN{NO_BREAK_SPACE}: {format_siren(buyer.siren)}")
+    if buyer.siren is not None:
+        rows.append(f"SIREN{NO_BREAK_SPACE}: {format_siren(buyer.siren)}")
     if buyer.vat_number is not None:
         rows.append(f"TVA intracommunautaire{NO_BREAK_SPACE}: {buyer.vat_number}")
     for row in rows:
