@@ -80,12 +80,6 @@ def format_wait(seconds: float) -> str:
     return f"{minutes} minute" + ("s" if minutes > 1 else "")
 
 
-JINJA_FILTERS = {
-    "amount": format_amount,
-    "french_date": format_date,
-}
-
-
 def format_nonzero_amount(value: Decimal | str | int | None) -> str:
     """Format an amount like format_amount, but leave a zero or missing amount blank (debit and credit cells)."""
     if value is None or value == "" or parse_amount(value) == 0:
@@ -93,4 +87,8 @@ def format_nonzero_amount(value: Decimal | str | int | None) -> str:
     return format_amount(value)
 
 
-JINJA_FILTERS["nonzero_amount"] = format_nonzero_amount
+JINJA_FILTERS = {
+    "amount": format_amount,
+    "nonzero_amount": format_nonzero_amount,
+    "french_date": format_date,
+}
