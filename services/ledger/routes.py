@@ -8,11 +8,14 @@ from functools import partial
 
 from aiohttp import web
 
-from services.ledger.creditors import upsert_creditor
+from pydantic import ValidationError
+
+from services.ledger.creditors import CreditorIdentity, set_creditor_identity, upsert_creditor
 from services.ledger.domain import AccountNotFound, InvalidFecFile
 from services.ledger.fec import FecError
 from services.ledger.feed import accept_document, parse_feed_document
 from services.ledger.importer import import_fec
+from services.ledger.rendering import DocumentUnavailable, stored_document
 from services.ledger.statement import StatementFilter, account_exists, fetch_statement
 from shared.errors import Forbidden, Unprocessable
 from shared.principal import Principal, Role
@@ -80,6 +83,12 @@ async def put_creditor(request: web.Request) -> web.Response:
     if not name:
         raise Unprocessable("Le nom du créancier est obligatoire.")
     await upsert_creditor(request.app[POOL], creditor, name, body.get("payment_terms") or "30 jours fin de mois")
+    if body.get("identity") is not None:
+        try:
+            identity = CreditorIdentity.model_validate(body["identity"])
+        except ValidationError as error:
+            raise Unprocessable(f"Identité légale invalide : {error.errors()[0]['loc']} {error.errors()[0]['msg']}") from None
+        await set_creditor_identity(request.app[POOL], creditor, identity)
     return web.json_response({"id": creditor, "name": name})
 
 
@@ -102,7 +111,33 @@ async def post_document(request: web.Request) -> web.Response:
     )
 
 
+async def get_document_pdf(request: web.Request) -> web.Response:
+    """Serve an invoice or credit note PDF of the principal's own account."""
+    creditor = request.match_info["creditor"]
+    number = request.match_info["number"]
+    account = principal_of(request).account_at(creditor)
+    if account is None:
+        raise DocumentUnavailable(f"Document n° {number} introuvable pour votre compte.")
+    document = await stored_document(request.app[POOL], creditor, account, number)
+    etag = f'"{document.sha256}"'
+    headers = {
+        "ETag": etag,
+        # Issued documents never change: browsers may keep them as long as they like.
+        "Cache-Control": "private, max-age=31536000, immutable",
+        "Last-Modified": document.rendered_at.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        "Content-Disposition": f'inline; filename="{_safe_file_name(document.number)}.pdf"',
+    }
+    if etag in request.headers.get("If-None-Match", ""):
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=document.content, content_type="application/pdf", headers=headers)
+
+
+def _safe_file_name(number: str) -> str:
+    return "".join(character if character.isalnum() or character in "-_." else "_" for character in number)
+
+
 def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/creditors/{creditor}/documents/{number}/pdf", get_document_pdf)
     app.router.add_post("/creditors/{creditor}/documents", post_document)
     app.router.add_get("/creditors/{creditor}/statement", get_statement)
     app.router.add_post("/creditors/{creditor}/imports/fec", post_fec_import)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from services.accounts.commands import create_staff_user, create_user, ensure_creditor, link_account
 from services.accounts.domain import LoginAlreadyTaken
-from services.ledger.creditors import upsert_creditor
+from services.ledger.creditors import CreditorIdentity, set_creditor_identity, upsert_creditor
 from services.ledger.demo_data import DEMO_AGENCIES, DEMO_CREDITORS, demo_fec_file_name, generate_demo_fec
 from services.ledger.domain import paris_today
 from services.ledger.importer import import_fec
@@ -23,12 +23,33 @@ DEMO_PASSWORD = "factures-en-ligne-2026"
 DEMO_STAFF_LOGIN = "staff-demo"
 
 
+def ledger_identity(identity) -> CreditorIdentity:
+    """The demo creditor's legal identity as the ledger stores it."""
+    return CreditorIdentity(
+        legal_name=identity.legal_name,
+        legal_form=identity.legal_form,
+        share_capital=identity.share_capital,
+        rcs_city=identity.rcs_city,
+        siren=identity.siren,
+        siret=identity.siret,
+        vat_number=identity.vat_number,
+        address_lines=list(identity.address_lines),
+        postal_code=identity.postal_code,
+        city=identity.city,
+        country=identity.country,
+        email=identity.email,
+        iban=identity.iban,
+        bic=identity.bic,
+    )
+
+
 async def load_demo(stack: Stack) -> str:
     """Load the demo data unless already there; return a one-line summary."""
     imported = []
     async with open_pool(stack.service_dsn("ledger"), max_size=2) as ledger_pool:
         for creditor in DEMO_CREDITORS:
             await upsert_creditor(ledger_pool, creditor.slug, creditor.name, creditor.payment_terms)
+            await set_creditor_identity(ledger_pool, creditor.slug, ledger_identity(creditor.identity))
             already = await ledger_pool.fetchval("SELECT 1 FROM imports WHERE creditor_id = $1", creditor.slug)
             if already:
                 continue

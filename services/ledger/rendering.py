@@ -1,0 +1,241 @@
+"""Invoice and credit-note PDFs: rendered once from the ledger, then kept.
+
+An issued document never changes, so the first rendering is stored in
+``document_files`` and every later request is served from there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+import asyncpg
+import structlog
+
+from services.ledger.documents import (
+    Buyer,
+    DocumentKind,
+    DocumentLine,
+    DocumentToRender,
+    Seller,
+    VatBreakdown,
+    compute_totals,
+    render_document,
+)
+from services.ledger.domain import LedgerError, search_key
+from shared.errors import Conflict, NotFound
+
+log = structlog.get_logger(__name__)
+
+CENT = Decimal("0.01")
+# Standard French VAT rates, most common first: used to explain a FEC VAT
+# amount that matches no single rate on the entry's revenue base.
+FRENCH_RATES = (Decimal("20"), Decimal("10"), Decimal("5.5"), Decimal("2.1"))
+ZERO_RATE_REASON = None
+UNKNOWN_ADDRESS = "Adresse non communiquée"
+
+
+class DocumentUnavailable(LedgerError, NotFound):
+    code = "document_not_found"
+
+
+class SellerIdentityIncomplete(LedgerError, Conflict):
+    code = "seller_identity_incomplete"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    """A rendered PDF as stored."""
+
+    content: bytes
+    sha256: str
+    rendered_at: datetime
+    number: str
+
+
+async def find_document_entry(
+    connection: asyncpg.Connection, creditor: str, account: str, number: str
+) -> asyncpg.Record | None:
+    """The invoice or credit note ``number`` of this account (exact number first, then ignoring spaces)."""
+    return await connection.fetchrow(
+        """SELECT * FROM entries
+            WHERE creditor_id = $1 AND customer_account = $2 AND kind IN ('invoice', 'credit_note')
+              AND (document_number = $3 OR search_key = $4)
+            ORDER BY (document_number = $3) DESC, id
+            LIMIT 1""",
+        creditor,
+        account,
+        number,
+        search_key(number),
+    )
+
+
+def breakdown_from_ledger(entry: asyncpg.Record) -> tuple[VatBreakdown, ...]:
+    """VAT breakdown of a document that has no lines, from what its FEC entry gave.
+
+    A row whose rate could not be inferred (one revenue line, one VAT line, no
+    single rate fits) is split into the part that the VAT amount implies at the
+    highest French rate that explains it to the cent, and a 0 % remainder.
+    """
+    rows = entry["vat_breakdown"] or []
+    if not rows:
+        net = entry["net_total"] if entry["net_total"] is not None else entry["debit"] + entry["credit"]
+        vat = entry["vat_total"] or Decimal("0.00")
+        rows = [{"rate": None, "base": str(net), "vat": str(vat)}]
+    merged: dict[Decimal, list[Decimal]] = {}
+    for row in rows:
+        base = Decimal(row["base"])
+        vat = Decimal(row["vat"])
+        for rate, part_base, part_vat in _explain(row["rate"], base, vat):
+            totals = merged.setdefault(rate, [Decimal("0.00"), Decimal("0.00")])
+            totals[0] += part_base
+            totals[1] += part_vat
+    return tuple(
+        VatBreakdown(rate=rate, taxable_base=base, vat_amount=vat)
+        for rate, (base, vat) in sorted(merged.items(), reverse=True)
+    )
+
+
+def _explain(rate_text: str | None, base: Decimal, vat: Decimal) -> list[tuple[Decimal, Decimal, Decimal]]:
+    if rate_text is not None:
+        return [(Decimal(rate_text), base, vat)]
+    if vat == 0:
+        return [(Decimal("0"), base, vat)]
+    for rate in FRENCH_RATES:
+        taxed = (vat * 100 / rate).quantize(CENT, rounding=ROUND_HALF_UP)
+        if taxed <= base and (taxed * rate / 100).quantize(CENT, rounding=ROUND_HALF_UP) == vat:
+            parts = [(rate, taxed, vat)]
+            if base - taxed > 0:
+                parts.append((Decimal("0"), base - taxed, Decimal("0.00")))
+            return parts
+    # NOTE: no French rate explains this VAT amount; the nearest rate is kept
+    # and the XML check reports the document if the gap exceeds its tolerance.
+    nearest = min(FRENCH_RATES, key=lambda rate: abs(base * rate / 100 - vat))
+    return [(nearest, base, vat)]
+
+
+def build_seller(creditor: asyncpg.Record) -> Seller:
+    missing = [
+        name
+        for name in ("legal_name", "siren", "vat_number", "postal_code", "city", "iban", "bic")
+        if not creditor[name]
+    ]
+    if missing or not creditor["address_lines"]:
+        raise SellerIdentityIncomplete(
+            f"L'identité légale du créancier « {creditor['id']} » est incomplète "
+            f"({', '.join(missing) or 'address_lines'}) : complétez-la avant d'émettre des documents."
+        )
+    return Seller(
+        legal_name=creditor["legal_name"],
+        address_lines=tuple(creditor["address_lines"]),
+        postal_code=creditor["postal_code"],
+        city=creditor["city"],
+        country=creditor["country"],
+        siren=creditor["siren"],
+        siret=creditor["siret"],
+        vat_number=creditor["vat_number"],
+        email=creditor["email"],
+        iban=creditor["iban"],
+        bic=creditor["bic"],
+        payment_terms=creditor["payment_terms"],
+        late_payment_penalty_rate=creditor["penalty_rate"],
+        legal_form=creditor["legal_form"],
+        share_capital=creditor["share_capital"],
+        rcs_city=creditor["rcs_city"],
+    )
+
+
+def build_buyer(account: asyncpg.Record) -> Buyer:
+    # NOTE: FEC files carry only the customer's label; until the agency's billing
+    # address reaches the ledger, the PDF says the address was not provided.
+    return Buyer(
+        legal_name=account["legal_name"] or account["label"] or account["account_number"],
+        address_lines=tuple(account["address_lines"]) or (UNKNOWN_ADDRESS,),
+        postal_code=account["postal_code"] or "-",
+        city=account["city"] or "-",
+        country=account["country"],
+        siren=account["siren"],
+        vat_number=account["vat_number"],
+        customer_account=account["account_number"],
+    )
+
+
+async def build_document(connection: asyncpg.Connection, entry: asyncpg.Record) -> DocumentToRender:
+    creditor = await connection.fetchrow("SELECT * FROM creditors WHERE id = $1", entry["creditor_id"])
+    account = await connection.fetchrow(
+        "SELECT * FROM customer_accounts WHERE creditor_id = $1 AND account_number = $2",
+        entry["creditor_id"],
+        entry["customer_account"],
+    )
+    line_rows = await connection.fetch(
+        "SELECT * FROM document_lines WHERE entry_id = $1 ORDER BY position", entry["id"]
+    )
+    total = entry["debit"] + entry["credit"]
+    lines = tuple(
+        DocumentLine(
+            description=row["description"],
+            quantity=row["quantity"],
+            unit_price=row["unit_price"],
+            vat_rate=row["vat_rate"],
+        )
+        for row in line_rows
+    )
+    if lines:
+        breakdown, net_total, vat_total, total = compute_totals(lines)
+    else:
+        breakdown = breakdown_from_ledger(entry)
+        net_total = sum((item.taxable_base for item in breakdown), Decimal("0.00"))
+        vat_total = sum((item.vat_amount for item in breakdown), Decimal("0.00"))
+    kind = DocumentKind(entry["kind"])
+    # The PDF is rendered once and kept, so it states no payment status: the
+    # amount still due lives in the statement, which changes with payments.
+    return DocumentToRender(
+        kind=kind,
+        number=entry["document_number"],
+        issue_date=entry["document_date"],
+        due_date=entry["due_date"] if kind is DocumentKind.INVOICE else None,
+        seller=build_seller(creditor),
+        buyer=build_buyer(account),
+        lines=lines,
+        vat_breakdown=breakdown,
+        net_total=net_total,
+        vat_total=vat_total,
+        total=total,
+        preceding_invoice_number=entry["preceding_document"] if kind is DocumentKind.CREDIT_NOTE else None,
+    )
+
+
+async def stored_document(pool: asyncpg.Pool, creditor: str, account: str, number: str) -> StoredDocument:
+    """Return the document's PDF, rendering and storing it on first request."""
+    async with pool.acquire() as connection:
+        entry = await find_document_entry(connection, creditor, account, number)
+        if entry is None:
+            raise DocumentUnavailable(f"Document n° {number} introuvable pour votre compte.")
+        stored = await connection.fetchrow(
+            "SELECT content, sha256, rendered_at FROM document_files WHERE entry_id = $1", entry["id"]
+        )
+        if stored is not None:
+            return StoredDocument(stored["content"], stored["sha256"], stored["rendered_at"], entry["document_number"])
+        document = await build_document(connection, entry)
+
+    # Rendering takes tens of milliseconds of CPU: keep it off the event loop.
+    content = await asyncio.get_running_loop().run_in_executor(None, render_document, document)
+    digest = hashlib.sha256(content).hexdigest()
+    async with pool.acquire() as connection:
+        # Two concurrent first requests may both render; the first insert wins
+        # and both callers serve the stored copy.
+        await connection.execute(
+            """INSERT INTO document_files (entry_id, content, sha256) VALUES ($1, $2, $3)
+               ON CONFLICT (entry_id) DO NOTHING""",
+            entry["id"],
+            content,
+            digest,
+        )
+        stored = await connection.fetchrow(
+            "SELECT content, sha256, rendered_at FROM document_files WHERE entry_id = $1", entry["id"]
+        )
+    log.info("document_rendered", entry_id=entry["id"], size=len(stored["content"]))
+    return StoredDocument(stored["content"], stored["sha256"], stored["rendered_at"], entry["document_number"])

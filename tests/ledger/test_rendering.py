@@ -1,0 +1,116 @@
+"""Invoice and credit-note PDFs built from the ledger, stored once and served."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+from facturx import get_xml_from_pdf
+from lxml import etree
+from pypdf import PdfReader
+
+from services.ledger.creditors import CreditorIdentity, set_creditor_identity, upsert_creditor
+from services.ledger.documents import validate_cii_xml
+from services.ledger.importer import import_fec
+from services.ledger.rendering import build_document
+from services.ledger.documents import render_document
+from tests.conftest import fixture_path, unique_id
+from tests.ledger.test_feed import invoice_body
+
+RAM = "{urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100}"
+
+IDENTITY = CreditorIdentity(
+    legal_name="PRESSE IMMO TEST SAS",
+    legal_form="SAS",
+    share_capital=Decimal("100000.00"),
+    rcs_city="Lyon",
+    siren="812345676",
+    siret="81234567600017",
+    vat_number="FR19812345676",
+    address_lines=["14 rue des Tanneurs"],
+    postal_code="69002",
+    city="Lyon",
+    email="facturation@presse-immo.example",
+    iban="FR7630002012340001234567846",
+    bic="CRLYFRPP",
+)
+
+
+async def creditor_with_identity(pool) -> str:
+    creditor = unique_id("pdf")
+    await upsert_creditor(pool, creditor, "Presse Immo Test", "30 jours fin de mois")
+    await set_creditor_identity(pool, creditor, IDENTITY)
+    return creditor
+
+
+def grand_total(xml: bytes) -> Decimal:
+    root = etree.fromstring(xml)
+    return Decimal(root.find(f".//{RAM}GrandTotalAmount").text)
+
+
+async def test_every_real_fec_document_renders_valid_factur_x(ledger_pool):
+    creditor = await creditor_with_identity(ledger_pool)
+    data = fixture_path("fec", "0000000001FEC20220831.txt").read_bytes()
+    await import_fec(ledger_pool, creditor, data, file_name="0000000001FEC20220831.txt")
+    entries = await ledger_pool.fetch(
+        "SELECT * FROM entries WHERE creditor_id = $1 AND kind IN ('invoice', 'credit_note') ORDER BY id", creditor
+    )
+    failures = []
+    async with ledger_pool.acquire() as connection:
+        for entry in entries:
+            document = await build_document(connection, entry)
+            pdf = render_document(document)
+            _name, xml = get_xml_from_pdf(pdf, check_xsd=False)
+            try:
+                validate_cii_xml(xml)
+            except Exception as error:  # collect every failing document, not only the first
+                failures.append((entry["document_number"], repr(error)))
+                continue
+            if grand_total(xml) != entry["debit"] + entry["credit"]:
+                failures.append((entry["document_number"], f"total {grand_total(xml)}"))
+
+    assert len(entries) == 400
+    assert failures == []
+
+
+async def test_pdf_route_renders_once_and_caches(ledger_service, ledger_pool):
+    creditor = await creditor_with_identity(ledger_pool)
+    await ledger_service.client.post(f"/creditors/{creditor}/documents", json=invoice_body(),
+                                     headers=ledger_service.system_headers())
+    headers = ledger_service.headers_for(accounts=((creditor, "C001"),))
+
+    first = await ledger_service.client.get(f"/creditors/{creditor}/documents/FA-F1/pdf", headers=headers)
+    content = await first.read()
+    second = await ledger_service.client.get(f"/creditors/{creditor}/documents/FA-F1/pdf", headers=headers)
+    again = await second.read()
+    cached = await ledger_service.client.get(
+        f"/creditors/{creditor}/documents/FA-F1/pdf", headers={**headers, "If-None-Match": first.headers["ETag"]}
+    )
+    stored = await ledger_pool.fetchval(
+        "SELECT count(*) FROM document_files f JOIN entries e ON e.id = f.entry_id WHERE e.creditor_id = $1",
+        creditor,
+    )
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+    assert first.status == 200
+    assert first.headers["Content-Type"] == "application/pdf"
+    assert "immutable" in first.headers["Cache-Control"]
+    assert again == content
+    assert cached.status == 304
+    assert stored == 1
+    assert "FA-F1" in text
+    assert "332,90\u00a0€" in text
+
+
+async def test_pdf_of_another_account_is_not_found(ledger_service, ledger_pool):
+    creditor = await creditor_with_identity(ledger_pool)
+    await ledger_service.client.post(f"/creditors/{creditor}/documents", json=invoice_body(),
+                                     headers=ledger_service.system_headers())
+    stranger = ledger_service.headers_for(accounts=((creditor, "C999"),))
+    other_creditor = ledger_service.headers_for(accounts=(("autre", "C001"),))
+
+    foreign = await ledger_service.client.get(f"/creditors/{creditor}/documents/FA-F1/pdf", headers=stranger)
+    unlinked = await ledger_service.client.get(f"/creditors/{creditor}/documents/FA-F1/pdf", headers=other_creditor)
+
+    assert foreign.status == 404
+    assert unlinked.status == 404
