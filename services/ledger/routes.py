@@ -16,7 +16,8 @@ from services.ledger.fec import FecError
 from services.ledger.feed import accept_document, parse_feed_document
 from services.ledger.importer import import_fec
 from services.ledger.rendering import DocumentUnavailable, stored_document
-from services.ledger.statement import StatementFilter, account_exists, fetch_statement
+from services.ledger.exports import ageing_summary, statement_csv
+from services.ledger.statement import StatementFilter, account_exists, fetch_all_rows, fetch_statement
 from shared.errors import Forbidden, Unprocessable
 from shared.principal import Principal, Role
 from shared.web import POOL, REQUEST_ID_HEADER, principal_of
@@ -136,7 +137,37 @@ def _safe_file_name(number: str) -> str:
     return "".join(character if character.isalnum() or character in "-_." else "_" for character in number)
 
 
+async def _own_account(request: web.Request, connection) -> tuple[str, str]:
+    creditor = request.match_info["creditor"]
+    account = principal_of(request).account_at(creditor)
+    if account is None or not await account_exists(connection, creditor, account):
+        raise AccountNotFound("Aucun compte client n'est rattaché à ce créancier pour votre agence.")
+    return creditor, account
+
+
+async def get_statement_csv(request: web.Request) -> web.Response:
+    statement_filter = StatementFilter.from_query(dict(request.query))
+    async with request.app[POOL].acquire() as connection:
+        creditor, account = await _own_account(request, connection)
+        rows = await fetch_all_rows(connection, creditor, account, statement_filter)
+    return web.Response(
+        body=statement_csv(rows),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="releve-{creditor}-{account}.csv"'},
+    )
+
+
+async def get_ageing(request: web.Request) -> web.Response:
+    async with request.app[POOL].acquire() as connection:
+        creditor, account = await _own_account(request, connection)
+        body = await ageing_summary(connection, creditor, account)
+    return web.json_response(body)
+
+
 def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/creditors/{creditor}/statement.csv", get_statement_csv)
+    app.router.add_get("/creditors/{creditor}/ageing", get_ageing)
     app.router.add_get("/creditors/{creditor}/documents/{number}/pdf", get_document_pdf)
     app.router.add_post("/creditors/{creditor}/documents", post_document)
     app.router.add_get("/creditors/{creditor}/statement", get_statement)

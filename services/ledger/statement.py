@@ -208,3 +208,30 @@ def _row_json(row: asyncpg.Record, today: date) -> dict:
         "selectable": kind == EntryKind.INVOICE and is_debit and row["open_amount"] > 0,
         "has_pdf": kind in (EntryKind.INVOICE, EntryKind.CREDIT_NOTE),
     }
+
+
+MAX_EXPORT_ROWS = 100_000
+
+
+async def fetch_all_rows(
+    connection: asyncpg.Connection,
+    creditor: str,
+    account: str,
+    statement_filter: StatementFilter,
+    *,
+    today: date | None = None,
+) -> list[dict]:
+    """Every row of the filtered statement (no pagination), as exports need them."""
+    today = today or paris_today()
+    where, arguments = _where_clause(statement_filter, today)
+    rows = await connection.fetch(
+        f"""SELECT id, kind, document_number, document_date, due_date, debit, credit, open_amount, lettering
+              FROM entries
+             WHERE {where}
+             ORDER BY document_date DESC, id DESC
+             LIMIT {MAX_EXPORT_ROWS}""",
+        creditor,
+        account,
+        *arguments,
+    )
+    return [_row_json(row, today) for row in rows]
