@@ -151,17 +151,7 @@ async def fetch_statement(
         statement_filter.page_size,
         offset,
     )
-    totals = await connection.fetchrow(
-        f"""SELECT count(*) AS total_rows,
-                   coalesce(sum(debit), 0) AS debit,
-                   coalesce(sum(credit), 0) AS credit,
-                   coalesce(sum(CASE WHEN debit > 0 THEN open_amount ELSE -open_amount END), 0) AS amount_due
-              FROM entries
-             WHERE {where}""",
-        creditor,
-        account,
-        *arguments,
-    )
+    totals = await _totals(connection, creditor, account, statement_filter, where, arguments, today)
     return {
         "creditor": creditor,
         "customer_account": account,
@@ -176,6 +166,51 @@ async def fetch_statement(
             "amount_due": _money(totals["amount_due"]),
         },
     }
+
+
+async def _totals(connection, creditor, account, statement_filter, where, arguments, today) -> asyncpg.Record:
+    """Count and sums of the filtered rows.
+
+    Without a number search they come from the per-day totals that triggers
+    keep, so their cost depends on the days covered, not on the number of
+    entries; a number search sums the matching rows themselves.
+    """
+    if statement_filter.number:
+        return await connection.fetchrow(
+            f"""SELECT count(*) AS total_rows,
+                       coalesce(sum(debit), 0) AS debit,
+                       coalesce(sum(credit), 0) AS credit,
+                       coalesce(sum(CASE WHEN debit > 0 THEN open_amount ELSE -open_amount END), 0)
+                           AS amount_due
+                  FROM entries
+                 WHERE {where}""",
+            creditor,
+            account,
+            *arguments,
+        )
+    date_from = statement_filter.date_from
+    if statement_filter.view is StatementView.ALL and date_from is None and statement_filter.date_to is None:
+        date_from = today - timedelta(days=365)
+    if statement_filter.view is StatementView.UNPAID:
+        columns = """coalesce(sum(open_debit_count), 0)::bigint AS total_rows,
+                     coalesce(sum(open_debit_debit), 0) AS debit,
+                     0 AS credit,
+                     coalesce(sum(open_debit_amount), 0) AS amount_due"""
+    else:
+        columns = """coalesce(sum(entry_count), 0)::bigint AS total_rows,
+                     coalesce(sum(debit), 0) AS debit,
+                     coalesce(sum(credit), 0) AS credit,
+                     coalesce(sum(open_signed), 0) AS amount_due"""
+    return await connection.fetchrow(
+        f"""SELECT {columns}
+              FROM account_daily_totals
+             WHERE creditor_id = $1 AND customer_account = $2
+               AND ($3::date IS NULL OR day >= $3) AND ($4::date IS NULL OR day <= $4)""",
+        creditor,
+        account,
+        date_from,
+        statement_filter.date_to,
+    )
 
 
 def _money(value: Decimal) -> str:

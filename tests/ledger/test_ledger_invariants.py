@@ -101,6 +101,13 @@ async def check_invariants(dsn: str, steps: list[tuple]) -> None:
                 GROUP BY a.lettering""",
             creditor,
         )
+        kept_totals = await pool.fetchrow(
+            """SELECT coalesce(sum(entry_count), 0) AS rows, coalesce(sum(debit), 0) AS debit,
+                      coalesce(sum(credit), 0) AS credit, coalesce(sum(open_signed), 0) AS open_signed,
+                      coalesce(sum(open_debit_amount), 0) AS open_debits
+                 FROM account_daily_totals WHERE creditor_id = $1""",
+            creditor,
+        )
         balance = sum((r["debit"] - r["credit"] for r in entries), Decimal("0"))
         still_due = sum((r["open_amount"] for r in entries if r["debit"] > 0), Decimal("0"))
         unallocated = sum((r["open_amount"] for r in entries if r["credit"] > 0), Decimal("0"))
@@ -112,6 +119,10 @@ async def check_invariants(dsn: str, steps: list[tuple]) -> None:
         for group in groups:
             assert group["debit_side"] == group["credit_side"]
         assert balance == still_due - unallocated
+        assert kept_totals["rows"] == len(entries)
+        assert kept_totals["debit"] - kept_totals["credit"] == balance
+        assert kept_totals["open_signed"] == still_due - unallocated
+        assert kept_totals["open_debits"] == still_due
     finally:
         await pool.close()
 
