@@ -17,6 +17,7 @@ from services.ledger.feed import accept_document, parse_feed_document
 from services.ledger.importer import import_fec
 from services.ledger.rendering import DocumentUnavailable, stored_document
 from services.ledger.exports import ageing_summary, statement_csv
+from services.ledger.export_routes import setup_export_routes
 from services.ledger.statement import StatementFilter, account_exists, fetch_all_rows, fetch_statement
 from shared.errors import Forbidden, Unprocessable
 from shared.principal import Principal, Role
@@ -173,3 +174,4 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/creditors/{creditor}/statement", get_statement)
     app.router.add_post("/creditors/{creditor}/imports/fec", post_fec_import)
     app.router.add_put("/creditors/{creditor}", put_creditor)
+    setup_export_routes(app)

@@ -53,7 +53,7 @@ COLUMNS = (
     Column("Reste dû", "amount_due", 23.0, "R"),
     Column("État", "state_label", 30.0, "L"),
 )
-# Columns that wrap onto several lines; the others hold one short value each.
+# Columns whose text may wrap onto several lines. The others contain one short value each.
 WRAPPED_KEYS = frozenset({"designation", "lettering", "state_label"})
 
 
