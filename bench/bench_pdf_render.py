@@ -3,8 +3,9 @@
 Renders each sample document a few times to warm caches (fonts on disk, XSD),
 then times `render_document` N times per document and prints p50, p95 and p99
 in milliseconds, with the facts of the machine and library versions. The CPU
-columns count only this process's CPU time, so they show the cost of a render
-even while other processes load the machine.
+columns count this process's CPU time, which leaves out the time spent waiting
+for a core while other processes load the machine. Shared caches still slow it
+down then, so run the script on an otherwise idle machine for the numbers to keep.
 
 Run from the repository root:
 
@@ -76,7 +77,7 @@ def main() -> None:
     print(f"{arguments.renders} timed renders per document after {arguments.warmup} warm-up renders")
     print()
     print("Wall-clock time per render, then CPU time of this process per render, which")
-    print("other processes on the machine do not inflate.")
+    print("leaves out the time spent waiting for a core.")
     print()
     header = ("p50 ms", "p95 ms", "p99 ms", "max ms", "CPU p50", "CPU p95", "size kB")
     print(f"{'document':32s} " + " ".join(f"{column:>8s}" for column in header))
