@@ -91,10 +91,13 @@ def _command_up(arguments: argparse.Namespace) -> int:
 
 
 def _command_migrate(_arguments: argparse.Namespace) -> int:
-    from services.runtime.stack import embedded_postgres, prepare_databases
+    from services.runtime.stack import embedded_postgres, migrate_databases, prepare_databases, uses_external_databases
 
     with embedded_postgres() as stack:
-        asyncio.run(prepare_databases(stack))
+        if uses_external_databases():
+            asyncio.run(migrate_databases(stack))
+        else:
+            asyncio.run(prepare_databases(stack))
     print("migrations applied")
     return 0
 

@@ -74,7 +74,7 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
             for consumer, subjects in definition.consumers(app[POOL]):
                 subscribe(broker, consumer, subjects)
         # Every service declares all streams so consumers can bind before producers start.
-        async with running_broker(broker):
+        async with running_broker(broker, replicas=settings.stream_replicas):
             app[BROKER] = broker
             relay = OutboxRelay(
                 app[POOL],

@@ -25,6 +25,9 @@ class CommonSettings(BaseSettings):
     nats_url: str = Field("nats://127.0.0.1:42229", description="NATS server URL")
     http_host: str = "127.0.0.1"
     http_port: int = Field(8470, ge=1, le=65535)
+    stream_replicas: int = Field(
+        1, ge=1, le=5, description="JetStream replicas of each stream: 1 on one server, 3 in a cluster"
+    )
     principal_public_key: str = Field(
         "", description="base64 Ed25519 public key that verifies principals"
     )

@@ -59,6 +59,10 @@ class Stack:
     nats: EmbeddedNats
 
     def service_dsn(self, name: str) -> str:
+        """The service's database: ``MF_<NAME>_DATABASE_URL`` when set, else the embedded one."""
+        configured = os.environ.get(external_dsn_variable(name))
+        if configured:
+            return configured
         return self.postgres.dsn(name, self.secrets.service_passwords[name], name)
 
     def base_environment(self) -> dict[str, str]:
@@ -111,14 +115,27 @@ class Stack:
         return environment
 
 
+def external_dsn_variable(name: str) -> str:
+    return f"MF_{name.upper()}_DATABASE_URL"
+
+
+def uses_external_databases() -> bool:
+    """True when every service database is given by ``MF_<NAME>_DATABASE_URL`` (production)."""
+    return all(os.environ.get(external_dsn_variable(name)) for name in SERVICE_NAMES)
+
+
 @contextmanager
 def embedded_postgres(settings: StackSettings | None = None) -> Iterator[Stack]:
-    """Yield a stack whose PostgreSQL is up: reuse a running one or start it until exit."""
+    """Yield a stack whose PostgreSQL is up: reuse a running one or start it until exit.
+
+    When every ``MF_<NAME>_DATABASE_URL`` is set, the commands work on those
+    databases and no embedded server is started.
+    """
     settings = settings or StackSettings()
     secrets = load_or_create_secrets(settings.data_dir / "secrets.json")
     postgres = EmbeddedPostgres(settings.data_dir / "postgres", settings.pg_port, secrets.postgres_password)
     nats = EmbeddedNats(settings.data_dir / "nats", settings.nats_port)
-    started_here = not port_is_open(settings.pg_port)
+    started_here = not uses_external_databases() and not port_is_open(settings.pg_port)
     if started_here:
         postgres.start()
     try:
@@ -130,11 +147,17 @@ def embedded_postgres(settings: StackSettings | None = None) -> Iterator[Stack]:
 
 async def prepare_databases(stack: Stack) -> None:
     """Create every service's role and database, then apply its migrations."""
-    from services.registry import service_definition
     from services.runtime.engines import provision_service_databases
-    from shared.db import migrate
 
     await provision_service_databases(stack.postgres.admin_dsn, stack.secrets.service_passwords)
+    await migrate_databases(stack)
+
+
+async def migrate_databases(stack: Stack) -> None:
+    """Apply every service's pending migrations to its database."""
+    from services.registry import service_definition
+    from shared.db import migrate
+
     for name in SERVICE_NAMES:
         await migrate(stack.service_dsn(name), service_definition(name).migration_folders)
 
