@@ -21,7 +21,16 @@ from gateway.clients import ACCOUNTS, HTTP_SESSION, LEDGER, AccountsClient, Ledg
 from gateway.csrf import CSRF_SECRET
 from gateway.format import JINJA_FILTERS
 from gateway.middlewares import add_security_headers, error_middleware, json_body_middleware
-from gateway.portal import account_details, contact, creditor_selector, disputes, login, payment, statement
+from gateway.portal import (
+    account_details,
+    contact,
+    creditor_selector,
+    disputes,
+    documents,
+    login,
+    payment,
+    statement,
+)
 from gateway.sessions import COOKIE_NAMES, COOKIE_SECURE, SESSION_RESOLVER, CookieNames, SessionResolver
 from gateway.settings import SETTINGS, GatewaySettings
 from shared.principal import PrincipalSigner
@@ -77,7 +86,7 @@ def create_gateway_app(settings: GatewaySettings) -> web.Application:
     )
 
     app.router.add_get("/", home, name="home")
-    for area in (login, creditor_selector, statement, disputes, contact, account_details, payment):
+    for area in (login, creditor_selector, statement, documents, disputes, contact, account_details, payment):
         area.setup_routes(app)
     api.setup_routes(app)
     health.setup_routes(app)

@@ -232,7 +232,7 @@ class AccountsClient(ServiceClient):
 
 
 class LedgerClient(ServiceClient):
-    """Statements of the ledger service."""
+    """Statements and ageing summaries of the ledger service."""
 
     async def statement(self, session: SessionInfo, creditor: str, filters: dict[str, str]) -> dict[str, Any]:
         """Return the ledger's statement JSON for ``creditor``, or raise NotFound or Unprocessable."""
@@ -245,6 +245,17 @@ class LedgerClient(ServiceClient):
         self.raise_for_status(status, body)
         if not isinstance(body, dict) or not isinstance(body.get("rows"), list):
             log.error("service_invalid_response", service=self.name, path="/statement")
+            raise ServiceUnavailable(self.name)
+        return body
+
+    async def ageing(self, session: SessionInfo, creditor: str) -> dict[str, Any]:
+        """Return the ledger's ageing JSON for ``creditor`` (five buckets and a total), or raise NotFound."""
+        status, body = await self.call(
+            "GET", f"/creditors/{quote(creditor, safe='')}/ageing", principal=self.user_principal(session)
+        )
+        self.raise_for_status(status, body)
+        if not isinstance(body, dict) or not isinstance(body.get("buckets"), list):
+            log.error("service_invalid_response", service=self.name, path="/ageing")
             raise ServiceUnavailable(self.name)
         return body
 

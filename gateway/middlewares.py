@@ -9,6 +9,7 @@ import structlog
 from aiohttp import web
 
 from gateway.errors import SessionRequired, UnsupportedMediaType
+from gateway.relay import RelayInterrupted
 from gateway.sessions import COOKIE_NAMES, COOKIE_SECURE, clear_session_cookies
 from shared.errors import DomainError
 from shared.web import Handler, json_error
@@ -78,6 +79,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if is_api_request(request):
             return json_error(error.status, code, message)
         return render_error_page(request, error.status, message)
+    except RelayInterrupted:
+        # Part of a file is already sent, so no error response can follow it: aiohttp closes the connection.
+        raise
     except Exception:
         log.exception("unhandled_error", path=request.path)
         if is_api_request(request):
@@ -110,4 +114,6 @@ async def add_security_headers(request: web.Request, response: web.StreamRespons
         headers["Strict-Transport-Security"] = HSTS_VALUE
     if not request.path.startswith(STATIC_PREFIX):
         # Pages and API responses contain account data, so no shared or browser cache may keep them.
-        headers["Cache-Control"] = "no-store"
+        # The exception is a relayed response that carries the service's own caching policy,
+        # such as an issued invoice PDF, which never changes.
+        headers.setdefault("Cache-Control", "no-store")

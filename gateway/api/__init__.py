@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from gateway.api import creditors, openapi, session
+from gateway.api import creditors, ledger_files, openapi, session
 
 
 def setup_routes(app: web.Application) -> None:
     session.setup_routes(app)
     creditors.setup_routes(app)
+    ledger_files.setup_routes(app)
     openapi.setup_routes(app)

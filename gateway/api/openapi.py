@@ -6,11 +6,11 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway.api.openapi_schemas import SCHEMAS
 from gateway.api.session import API_BASE
 from gateway.sessions import COOKIE_NAMES
 from gateway.settings import SETTINGS
 
-DECIMAL_STRING = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["1234.56"]}
 JSON_BODY_NOTE = (
     "State-changing requests must send `Content-Type: application/json`, otherwise the "
     "gateway responds with 415. A cross-site HTML form cannot send that header, which is the "
@@ -35,125 +35,6 @@ def _json_response(description: str, schema_name: str) -> dict[str, Any]:
 UNAUTHENTICATED = _error_response("No valid session cookie (code `unauthenticated`).")
 UNAVAILABLE = _error_response("A service behind the gateway is unavailable (code `service_unavailable`).")
 
-SCHEMAS: dict[str, Any] = {
-    "Error": {
-        "type": "object",
-        "required": ["error"],
-        "properties": {
-            "error": {
-                "type": "object",
-                "required": ["code", "message"],
-                "properties": {
-                    "code": {"type": "string", "description": "stable machine-readable code", "examples": ["not_found"]},
-                    "message": {"type": "string", "description": "French message for the user"},
-                    "details": {"type": "object", "description": "values that explain the error, such as retry_after"},
-                },
-            }
-        },
-    },
-    "Credentials": {
-        "type": "object",
-        "required": ["login", "password"],
-        "properties": {
-            "login": {"type": "string", "maxLength": 254, "examples": ["compta@agence-durand.fr"]},
-            "password": {"type": "string", "maxLength": 1024, "format": "password"},
-        },
-    },
-    "AccountRef": {
-        "type": "object",
-        "required": ["creditor", "customer_account"],
-        "properties": {
-            "creditor": {"type": "string", "description": "creditor id", "examples": ["pressimmo"]},
-            "customer_account": {"type": "string", "description": "customer account number", "examples": ["C00123"]},
-        },
-    },
-    "Me": {
-        "type": "object",
-        "required": ["user_id", "login", "role", "accounts", "expires_at"],
-        "properties": {
-            "user_id": {"type": "string"},
-            "login": {"type": "string"},
-            "display_name": {"type": "string"},
-            "agency_id": {"type": ["string", "null"]},
-            "agency_name": {"type": ["string", "null"]},
-            "role": {"type": "string", "enum": ["administrateur", "comptable", "lecteur", "staff", "system"]},
-            "accounts": {"type": "array", "items": {"$ref": "#/components/schemas/AccountRef"}},
-            "expires_at": {"type": "string", "format": "date-time"},
-        },
-    },
-    "SessionCreated": {
-        "type": "object",
-        "required": ["session"],
-        "properties": {"session": {"$ref": "#/components/schemas/Me"}},
-    },
-    "CreditorList": {
-        "type": "object",
-        "required": ["creditors"],
-        "properties": {
-            "creditors": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["id", "name", "customer_account"],
-                    "properties": {
-                        "id": {"type": "string", "examples": ["pressimmo"]},
-                        "name": {"type": "string", "examples": ["Press Immo SAS"]},
-                        "customer_account": {"type": "string", "examples": ["C00123"]},
-                    },
-                },
-            }
-        },
-    },
-    "StatementRow": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "string"},
-            "kind": {
-                "type": "string",
-                "enum": ["invoice", "credit_note", "payment", "refund", "opening_balance", "adjustment"],
-            },
-            "designation": {"type": "string", "examples": ["Facture n° FA2025-000123"]},
-            "document_number": {"type": ["string", "null"]},
-            "document_date": {"type": "string", "format": "date"},
-            "due_date": {"type": ["string", "null"], "format": "date"},
-            "debit": DECIMAL_STRING,
-            "credit": DECIMAL_STRING,
-            "lettering": {"type": ["string", "null"]},
-            "amount_due": {
-                **DECIMAL_STRING,
-                "description": "amount still due; for a credit, the unallocated amount as a negative number",
-            },
-            "state": {
-                "type": "string",
-                "enum": [
-                    "paid", "unpaid", "partially_paid", "overdue",
-                    "allocated", "unallocated", "partially_allocated",
-                ],
-            },
-            "state_label": {"type": "string", "examples": ["Non réglée"]},
-            "selectable": {"type": "boolean", "description": "true for an invoice with an amount due above zero"},
-            "has_pdf": {"type": "boolean"},
-        },
-    },
-    "Statement": {
-        "type": "object",
-        "required": ["creditor", "customer_account", "view", "page", "page_size", "total_rows", "rows", "totals"],
-        "properties": {
-            "creditor": {"type": "string"},
-            "customer_account": {"type": "string"},
-            "view": {"type": "string", "enum": ["unpaid", "all"]},
-            "page": {"type": "integer", "minimum": 1},
-            "page_size": {"type": "integer", "minimum": 1},
-            "total_rows": {"type": "integer", "minimum": 0},
-            "rows": {"type": "array", "items": {"$ref": "#/components/schemas/StatementRow"}},
-            "totals": {
-                "type": "object",
-                "properties": {"debit": DECIMAL_STRING, "credit": DECIMAL_STRING, "amount_due": DECIMAL_STRING},
-            },
-        },
-    },
-}
-
 
 def _query_parameter(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
@@ -173,6 +54,36 @@ STATEMENT_PARAMETERS = [
     _query_parameter("page", "page number", {"type": "integer", "minimum": 1, "default": 1}),
     _query_parameter("page_size", "rows per page", {"type": "integer", "minimum": 1, "default": 50}),
 ]
+
+CREDITOR_PARAMETER = {"name": "creditor", "in": "path", "required": True, "schema": {"type": "string"}}
+# The statement's filters without pagination, which does not apply to a file.
+EXPORT_PARAMETERS = [
+    parameter for parameter in STATEMENT_PARAMETERS if parameter["name"] not in ("page", "page_size")
+]
+CACHING_HEADERS = {
+    "ETag": {"description": "SHA-256 of the stored file, quoted", "schema": {"type": "string"}},
+    "Cache-Control": {"schema": {"type": "string", "examples": ["private, max-age=31536000, immutable"]}},
+    "Last-Modified": {"description": "when the file was rendered", "schema": {"type": "string"}},
+}
+
+
+def _file_response(description: str, media_type: str, *, cached: bool = False) -> dict[str, Any]:
+    headers: dict[str, Any] = {
+        "Content-Disposition": {
+            "description": "`inline` or `attachment`, with a file name",
+            "schema": {"type": "string", "examples": ['inline; filename="FA-0001.pdf"']},
+        }
+    }
+    if cached:
+        headers.update(CACHING_HEADERS)
+    else:
+        headers["Cache-Control"] = {"schema": {"type": "string", "const": "no-store"}}
+    return {
+        "description": description,
+        "headers": headers,
+        "content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
+    }
+
 
 PATHS: dict[str, Any] = {
     f"{API_BASE}/session": {
@@ -232,6 +143,93 @@ PATHS: dict[str, Any] = {
                 "401": UNAUTHENTICATED,
                 "404": _error_response("The agency holds no account at this creditor (code `not_found`)."),
                 "422": _error_response("A filter value is invalid; the message says which."),
+                "503": UNAVAILABLE,
+            },
+        }
+    },
+    f"{API_BASE}/creditors/{{creditor}}/documents/{{number}}/pdf": {
+        "get": {
+            "summary": "Return an invoice or credit-note PDF (Factur-X) of the agency's account",
+            "description": "The ledger renders each issued document once and keeps it, so the response "
+            "carries an `ETag` and `Cache-Control: private, max-age=31536000, immutable`. Send the ETag "
+            "back in `If-None-Match` to get 304. `Content-Disposition: inline` lets the browser's PDF "
+            "viewer open and print it. Percent-encode the number: `FA  220001` is `FA%20%20220001`.",
+            "parameters": [
+                CREDITOR_PARAMETER,
+                {
+                    "name": "number",
+                    "in": "path",
+                    "required": True,
+                    "description": "document number, matched exactly first, then ignoring spaces and case",
+                    "schema": {"type": "string"},
+                },
+                {
+                    "name": "If-None-Match",
+                    "in": "header",
+                    "required": False,
+                    "description": "ETag of a copy the client already holds",
+                    "schema": {"type": "string"},
+                },
+            ],
+            "responses": {
+                "200": _file_response("The PDF/A-3 file with its Factur-X XML.", "application/pdf", cached=True),
+                "304": {"description": "The copy named by If-None-Match is current.", "headers": CACHING_HEADERS},
+                "401": UNAUTHENTICATED,
+                "404": _error_response(
+                    "No such invoice or credit note in the agency's account at this creditor "
+                    "(code `document_not_found`)."
+                ),
+                "409": _error_response(
+                    "The creditor's legal identity is incomplete, so the PDF cannot be issued "
+                    "(code `seller_identity_incomplete`)."
+                ),
+                "503": UNAVAILABLE,
+            },
+        }
+    },
+    f"{API_BASE}/creditors/{{creditor}}/statement.csv": {
+        "get": {
+            "summary": "Export the filtered statement as CSV for French Excel",
+            "description": "Every row matching the filters, without pagination: `;` separated, UTF-8 with "
+            "BOM, decimal comma, dates `31/07/2026`; sent as an attachment.",
+            "parameters": EXPORT_PARAMETERS,
+            "responses": {
+                "200": _file_response("The CSV file.", "text/csv; charset=utf-8"),
+                "401": UNAUTHENTICATED,
+                "404": _error_response("The agency holds no account at this creditor (code `not_found`)."),
+                "422": _error_response("A filter value is invalid (code `invalid_filter`)."),
+                "503": UNAVAILABLE,
+            },
+        }
+    },
+    f"{API_BASE}/creditors/{{creditor}}/statement.pdf": {
+        "get": {
+            "summary": "Export the filtered statement as a PDF « Relevé de compte »",
+            "description": "Every row matching the filters, without pagination, on A4 pages with the "
+            "totals of the JSON statement; rendered on each request and sent inline.",
+            "parameters": EXPORT_PARAMETERS,
+            "responses": {
+                "200": _file_response("The PDF file.", "application/pdf"),
+                "401": UNAUTHENTICATED,
+                "404": _error_response("The agency holds no account at this creditor (code `not_found`)."),
+                "422": _error_response(
+                    "A filter value is invalid (code `invalid_filter`), or more than 5 000 rows match "
+                    "(code `statement_too_long`, details.max_rows): narrow the period or use the CSV export."
+                ),
+                "503": UNAVAILABLE,
+            },
+        }
+    },
+    f"{API_BASE}/creditors/{{creditor}}/ageing": {
+        "get": {
+            "summary": "Return the amounts still due by days overdue",
+            "description": "Open invoices of the agency's account, in five buckets of Europe/Paris calendar "
+            "days past the due date.",
+            "parameters": [CREDITOR_PARAMETER],
+            "responses": {
+                "200": _json_response("The ageing summary.", "Ageing"),
+                "401": UNAUTHENTICATED,
+                "404": _error_response("The agency holds no account at this creditor (code `not_found`)."),
                 "503": UNAVAILABLE,
             },
         }

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
 from multidict import MultiMapping
 
 from gateway.clients import LEDGER
+from gateway.ledger_files import ExportFormat
+from gateway.portal.ageing_chart import build_ageing_chart
+from gateway.portal.documents import document_pdf_url, statement_export_url
 from gateway.portal.layout import STATEMENT, PortalFrame, load_frame, render_page
 from gateway.portal.pagination import build_pagination
 from shared.errors import Unprocessable
@@ -60,6 +64,8 @@ async def render_statement(request: web.Request, frame: PortalFrame) -> web.Resp
         "filters": filters,
         "view_choices": VIEW_CHOICES,
         "statement": None,
+        "ageing": None,
+        "pdf_urls": {},
         "pagination": None,
         "error": None,
         "empty_message": EMPTY_MESSAGE,
@@ -69,13 +75,31 @@ async def render_statement(request: web.Request, frame: PortalFrame) -> web.Resp
         return render_page(request, "statement.html", frame, context)
 
     parameters = {**filters, "page": str(page), "page_size": str(PAGE_SIZE)}
-    try:
-        statement = await request.app[LEDGER].statement(frame.session.info, frame.creditor.id, parameters)
-    except Unprocessable as error:
-        context["error"] = error.message
+    ledger = request.app[LEDGER]
+    statement, ageing = await asyncio.gather(
+        ledger.statement(frame.session.info, frame.creditor.id, parameters),
+        ledger.ageing(frame.session.info, frame.creditor.id),
+        return_exceptions=True,
+    )
+    if isinstance(statement, BaseException) and not isinstance(statement, Unprocessable):
+        raise statement
+    if isinstance(ageing, BaseException):
+        raise ageing
+    # The ageing covers the whole account whatever the filters, so it shows even beside a filter error.
+    context["ageing"] = build_ageing_chart(ageing)
+    if isinstance(statement, Unprocessable):
+        context["error"] = statement.message
         return render_page(request, "statement.html", frame, context, status=422)
 
+    creditor_id = frame.creditor.id
     context["statement"] = statement
+    context["pdf_urls"] = {
+        row.get("id"): document_pdf_url(creditor_id, row["document_number"])
+        for row in statement["rows"]
+        if row.get("has_pdf") and row.get("document_number")
+    }
+    context["csv_url"] = statement_export_url(creditor_id, ExportFormat.CSV, filters)
+    context["statement_pdf_url"] = statement_export_url(creditor_id, ExportFormat.PDF, filters)
     context["pagination"] = build_pagination(
         request.path,
         filters,

@@ -1,4 +1,5 @@
-// Etat de compte: selection of invoices and their live subtotal.
+// Etat de compte: selection of invoices and their live subtotal, and
+// double-click on a row to open its PDF in a new tab.
 //
 // Amounts come from data-amount-due as decimal strings ("1234.56") and are
 // added as integer cents, so the subtotal never suffers float rounding.
@@ -71,4 +72,29 @@ function setUpSelection() {
   refresh();
 }
 
-document.addEventListener("DOMContentLoaded", setUpSelection);
+// Controls inside a row keep their own click behaviour: double-clicking a
+// checkbox or the « PDF » link must not open the document a second time.
+const ROW_CONTROLS = "a, button, input, label, select, textarea";
+
+function setUpDocumentOpening() {
+  const table = document.getElementById("statement-table");
+  if (table === null) {
+    return;
+  }
+  table.addEventListener("dblclick", (event) => {
+    if (event.target.closest(ROW_CONTROLS) !== null) {
+      return;
+    }
+    const row = event.target.closest("tr[data-pdf-url]");
+    if (row === null || !table.contains(row)) {
+      return;
+    }
+    // The URL comes from the server, which percent-encodes the document number.
+    window.open(row.dataset.pdfUrl, "_blank", "noopener");
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  setUpSelection();
+  setUpDocumentOpening();
+});

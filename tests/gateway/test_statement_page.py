@@ -104,7 +104,7 @@ async def test_statement_empty_result_message(logged_in, portal_data):
 
     assert status == 200
     assert "Aucune écriture ne correspond à votre recherche." in html
-    assert "<table" not in html
+    assert 'id="statement-table"' not in html
 
 
 async def test_statement_invalid_filter_shows_ledger_message(logged_in, portal_data):

@@ -1,0 +1,151 @@
+"""Schemas of the OpenAPI document: the JSON bodies of the API's requests and responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+DECIMAL_STRING = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["1234.56"]}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string", "description": "stable machine-readable code", "examples": ["not_found"]},
+                    "message": {"type": "string", "description": "French message for the user"},
+                    "details": {"type": "object", "description": "values that explain the error, such as retry_after"},
+                },
+            }
+        },
+    },
+    "Credentials": {
+        "type": "object",
+        "required": ["login", "password"],
+        "properties": {
+            "login": {"type": "string", "maxLength": 254, "examples": ["compta@agence-durand.fr"]},
+            "password": {"type": "string", "maxLength": 1024, "format": "password"},
+        },
+    },
+    "AccountRef": {
+        "type": "object",
+        "required": ["creditor", "customer_account"],
+        "properties": {
+            "creditor": {"type": "string", "description": "creditor id", "examples": ["pressimmo"]},
+            "customer_account": {"type": "string", "description": "customer account number", "examples": ["C00123"]},
+        },
+    },
+    "Me": {
+        "type": "object",
+        "required": ["user_id", "login", "role", "accounts", "expires_at"],
+        "properties": {
+            "user_id": {"type": "string"},
+            "login": {"type": "string"},
+            "display_name": {"type": "string"},
+            "agency_id": {"type": ["string", "null"]},
+            "agency_name": {"type": ["string", "null"]},
+            "role": {"type": "string", "enum": ["administrateur", "comptable", "lecteur", "staff", "system"]},
+            "accounts": {"type": "array", "items": {"$ref": "#/components/schemas/AccountRef"}},
+            "expires_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "SessionCreated": {
+        "type": "object",
+        "required": ["session"],
+        "properties": {"session": {"$ref": "#/components/schemas/Me"}},
+    },
+    "CreditorList": {
+        "type": "object",
+        "required": ["creditors"],
+        "properties": {
+            "creditors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "name", "customer_account"],
+                    "properties": {
+                        "id": {"type": "string", "examples": ["pressimmo"]},
+                        "name": {"type": "string", "examples": ["Press Immo SAS"]},
+                        "customer_account": {"type": "string", "examples": ["C00123"]},
+                    },
+                },
+            }
+        },
+    },
+    "StatementRow": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "kind": {
+                "type": "string",
+                "enum": ["invoice", "credit_note", "payment", "refund", "opening_balance", "adjustment"],
+            },
+            "designation": {"type": "string", "examples": ["Facture n° FA2025-000123"]},
+            "document_number": {"type": ["string", "null"]},
+            "document_date": {"type": "string", "format": "date"},
+            "due_date": {"type": ["string", "null"], "format": "date"},
+            "debit": DECIMAL_STRING,
+            "credit": DECIMAL_STRING,
+            "lettering": {"type": ["string", "null"]},
+            "amount_due": {
+                **DECIMAL_STRING,
+                "description": "amount still due; for a credit, the unallocated amount as a negative number",
+            },
+            "state": {
+                "type": "string",
+                "enum": [
+                    "paid", "unpaid", "partially_paid", "overdue",
+                    "allocated", "unallocated", "partially_allocated",
+                ],
+            },
+            "state_label": {"type": "string", "examples": ["Non réglée"]},
+            "selectable": {"type": "boolean", "description": "true for an invoice with an amount due above zero"},
+            "has_pdf": {"type": "boolean"},
+        },
+    },
+    "Statement": {
+        "type": "object",
+        "required": ["creditor", "customer_account", "view", "page", "page_size", "total_rows", "rows", "totals"],
+        "properties": {
+            "creditor": {"type": "string"},
+            "customer_account": {"type": "string"},
+            "view": {"type": "string", "enum": ["unpaid", "all"]},
+            "page": {"type": "integer", "minimum": 1},
+            "page_size": {"type": "integer", "minimum": 1},
+            "total_rows": {"type": "integer", "minimum": 0},
+            "rows": {"type": "array", "items": {"$ref": "#/components/schemas/StatementRow"}},
+            "totals": {
+                "type": "object",
+                "properties": {"debit": DECIMAL_STRING, "credit": DECIMAL_STRING, "amount_due": DECIMAL_STRING},
+            },
+        },
+    },
+    "Ageing": {
+        "type": "object",
+        "required": ["as_of", "buckets", "total"],
+        "properties": {
+            "as_of": {"type": "string", "format": "date", "description": "Europe/Paris date the buckets count from"},
+            "buckets": {
+                "type": "array",
+                "minItems": 5,
+                "maxItems": 5,
+                "items": {
+                    "type": "object",
+                    "required": ["key", "label", "amount"],
+                    "properties": {
+                        "key": {
+                            "type": "string",
+                            "enum": ["not_due", "days_1_30", "days_31_60", "days_61_90", "over_90"],
+                        },
+                        "label": {"type": "string", "examples": ["1 à 30 jours"]},
+                        "amount": DECIMAL_STRING,
+                    },
+                },
+            },
+            "total": DECIMAL_STRING,
+        },
+    },
+}

@@ -1,0 +1,57 @@
+"""Documents, statement exports and the ageing summary of the ledger, relayed for the API and the portal.
+
+Each call carries the session's principal and no check of the gateway's own:
+the ledger answers 404 for a creditor, account or document that is not the
+agency's, and that 404 reaches the browser with the ledger's message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from urllib.parse import quote
+
+from aiohttp import web
+
+from gateway.clients import LEDGER
+from gateway.relay import relay_get
+from gateway.sessions import SessionInfo
+
+# Statement filters that the exports accept. Pagination does not apply to a file.
+EXPORT_FILTERS = ("view", "date_from", "date_to", "number")
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    PDF = "pdf"
+
+
+def export_filters(query: Mapping[str, str]) -> dict[str, str]:
+    """Keep the non-empty statement filters of ``query``; the ledger validates their values."""
+    return {name: query[name] for name in EXPORT_FILTERS if query.get(name)}
+
+
+async def relay_document_pdf(
+    request: web.Request, session: SessionInfo, creditor: str, number: str
+) -> web.StreamResponse:
+    """Relay the invoice or credit-note PDF ``number``, with its ETag and year-long caching."""
+    path = f"/creditors/{quote(creditor, safe='')}/documents/{quote(number, safe='')}/pdf"
+    return await relay_get(request, request.app[LEDGER], session, path)
+
+
+async def relay_statement_export(
+    request: web.Request,
+    session: SessionInfo,
+    creditor: str,
+    export_format: ExportFormat,
+    filters: Mapping[str, str],
+) -> web.StreamResponse:
+    """Relay the filtered statement as French Excel CSV or as the PDF « Relevé de compte »."""
+    path = f"/creditors/{quote(creditor, safe='')}/statement.{export_format.value}"
+    return await relay_get(request, request.app[LEDGER], session, path, filters)
+
+
+async def relay_ageing(request: web.Request, session: SessionInfo, creditor: str) -> web.StreamResponse:
+    """Relay the ledger's ageing JSON (amounts still due by days overdue)."""
+    path = f"/creditors/{quote(creditor, safe='')}/ageing"
+    return await relay_get(request, request.app[LEDGER], session, path)
