@@ -165,3 +165,32 @@ async def create_agency_login(
 
 def days_ago(days: int) -> date:
     return date.today() - timedelta(days=days)
+
+
+# The legal mentions the ledger prints on invoice PDFs; it issues no PDF without them.
+CREDITOR_IDENTITY = {
+    "legal_name": "PRESSE IMMO TEST SAS",
+    "legal_form": "SAS",
+    "share_capital": "100000.00",
+    "rcs_city": "Lyon",
+    "siren": "812345676",
+    "siret": "81234567600017",
+    "vat_number": "FR19812345676",
+    "address_lines": ["14 rue des Tanneurs"],
+    "postal_code": "69002",
+    "city": "Lyon",
+    "email": "facturation@presse-immo.example",
+    "iban": "FR7630002012340001234567846",
+    "bic": "CRLYFRPP",
+}
+
+
+async def give_creditor_identity(ledger: ServiceClient, creditor: CreditorAccount) -> None:
+    """Store the creditor's legal identity in the ledger, so that its invoices can be rendered as PDF."""
+    response = await ledger.client.put(
+        f"/creditors/{creditor.id}",
+        json={"name": creditor.name, "payment_terms": "30 jours", "identity": CREDITOR_IDENTITY},
+        headers=ledger.system_headers(),
+    )
+    if response.status != 200:
+        raise RuntimeError(f"storing the identity of {creditor.id} in the ledger failed: {await response.text()}")
