@@ -20,8 +20,26 @@ MIGRATION_LOCK_ID = 0x4D46_4D49  # "MFMI"
 
 
 async def _init_connection(connection: asyncpg.Connection) -> None:
-    # jsonb columns round-trip as Python objects rather than strings.
-    await connection.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    # jsonb columns round-trip as Python objects rather than strings. The binary
+    # format (a version byte, then the JSON text) also serves COPY, which is binary.
+    await connection.set_type_codec(
+        "jsonb",
+        encoder=_encode_jsonb,
+        decoder=_decode_jsonb,
+        schema="pg_catalog",
+        format="binary",
+    )
+
+
+JSONB_VERSION = b"\x01"
+
+
+def _encode_jsonb(value: object) -> bytes:
+    return JSONB_VERSION + json.dumps(value, separators=(",", ":")).encode()
+
+
+def _decode_jsonb(data: bytes) -> object:
+    return json.loads(data[1:])
 
 
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:

@@ -24,10 +24,12 @@ async def add_many_to_outbox(connection: asyncpg.Connection, events: list[EventE
     """Store many events in one round trip (imports emit thousands)."""
     if not events:
         return
-    records = [
-        (event.event_id, event.type, stream_for_subject(event.type).name, event.model_dump(mode="json"))
-        for event in events
-    ]
-    await connection.executemany(
-        "INSERT INTO outbox (event_id, subject, stream, payload) VALUES ($1, $2, $3, $4)", records
+    # One statement for the whole batch: one round trip and one NOTIFY.
+    await connection.execute(
+        """INSERT INTO outbox (event_id, subject, stream, payload)
+           SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[])""",
+        [event.event_id for event in events],
+        [event.type for event in events],
+        [stream_for_subject(event.type).name for event in events],
+        [event.model_dump(mode="json") for event in events],
     )

@@ -5,15 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import compress
+from operator import attrgetter
 
 from .accounts import is_customer_account
-from .classify import DOCUMENT_KINDS_WITH_VAT, CustomerLine, DocumentKind, classify_customer_line
+from .classify import DOCUMENT_KINDS_WITH_VAT, CustomerLine, DocumentKind, classify_customer_lines
 from .entries import FecEntry, group_entries
-from .journals import infer_journal_types
+from .journals import JournalType, infer_journal_type
 from .records import FecFile, FecLine
 from .vat import VatSummary, summarise_vat
 
 _MAX_LISTED_LINES = 5
+_account_of = attrgetter("account_number")
+_entry_key_of = attrgetter("journal_code", "entry_number")
+_debit_of = attrgetter("debit")
+_credit_of = attrgetter("credit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,25 +54,43 @@ def analyse_fec(fec: FecFile) -> FecAnalysis:
     journal does not either.
     """
     entries, warnings = group_entries(fec)
-    journal_types = infer_journal_types(fec.lines)
+    customer_accounts = {account for account in set(map(_account_of, fec.lines)) if is_customer_account(account)}
+    customer_entry_keys = set(map(_entry_key_of, compress(fec.lines, map(customer_accounts.__contains__, map(_account_of, fec.lines)))))
+    # A journal's type needs all its lines, so it is inferred only for the
+    # journals that have customer lines to classify.
+    entries_by_journal: dict[str, list[FecEntry]] = {}
+    customer_entries: list[FecEntry] = []
+    for entry in entries:
+        key = entry.key
+        journal_entries = entries_by_journal.get(key[0])
+        if journal_entries is None:
+            entries_by_journal[key[0]] = [entry]
+        else:
+            journal_entries.append(entry)
+        if key in customer_entry_keys:
+            customer_entries.append(entry)
+    journal_types: dict[str, JournalType] = {}
 
     customer_lines: list[CustomerLine] = []
     without_breakdown: list[FecLine] = []
-    for entry in entries:
-        customer_fec_lines = [line for line in entry.lines if is_customer_account(line.account_number)]
-        if not customer_fec_lines:
-            continue
-        journal_type = journal_types[entry.journal_code]
-        kinds = [
-            classify_customer_line(line, entry.lines, journal_type, reliable_entry=entry.is_reliable)
-            for line in customer_fec_lines
-        ]
+    for entry in customer_entries:
+        journal_code = entry.key[0]
+        journal_type = journal_types.get(journal_code)
+        if journal_type is None:
+            journal_lines = [line for journal_entry in entries_by_journal[journal_code] for line in journal_entry.lines]
+            journal_type = journal_types[journal_code] = infer_journal_type(journal_code, journal_lines)
+        customer_fec_lines = [line for line in entry.lines if line.account_number in customer_accounts]
+        kinds = classify_customer_lines(customer_fec_lines, entry.lines, journal_type, reliable_entry=entry.is_reliable)
         document_count = sum(1 for kind in kinds if kind in DOCUMENT_KINDS_WITH_VAT)
+        lines_by_piece_ref = _lines_by_piece_ref(entry.lines) if document_count > 1 and entry.is_reliable else {}
 
         for line, kind in zip(customer_fec_lines, kinds):
             vat_summary = None
             if kind in DOCUMENT_KINDS_WITH_VAT and entry.is_reliable:
-                document_lines = entry.lines if document_count == 1 else _lines_of_document(line, entry.lines)
+                if document_count == 1:
+                    document_lines = entry.lines
+                else:
+                    document_lines = _lines_of_document(lines_by_piece_ref[line.piece_ref], customer_accounts)
                 if document_lines is None:
                     without_breakdown.append(line)
                 else:
@@ -80,15 +104,21 @@ def analyse_fec(fec: FecFile) -> FecAnalysis:
         entries=entries,
         customer_lines=customer_lines,
         warnings=[*fec.warnings, *warnings],
-        total_debit=sum((line.debit for line in fec.lines), Decimal("0.00")),
-        total_credit=sum((line.credit for line in fec.lines), Decimal("0.00")),
+        total_debit=sum(map(_debit_of, fec.lines), Decimal("0.00")),
+        total_credit=sum(map(_credit_of, fec.lines), Decimal("0.00")),
     )
 
 
-def _lines_of_document(customer_line: FecLine, entry_lines: Sequence[FecLine]) -> Sequence[FecLine] | None:
-    """Return the entry's lines that share the PieceRef of `customer_line`, if they form one balanced document."""
-    document_lines = [line for line in entry_lines if line.piece_ref == customer_line.piece_ref]
-    customer_count = sum(1 for line in document_lines if is_customer_account(line.account_number))
+def _lines_by_piece_ref(entry_lines: Sequence[FecLine]) -> dict[str, list[FecLine]]:
+    groups: dict[str, list[FecLine]] = {}
+    for line in entry_lines:
+        groups.setdefault(line.piece_ref, []).append(line)
+    return groups
+
+
+def _lines_of_document(document_lines: list[FecLine], customer_accounts: set[str]) -> list[FecLine] | None:
+    """Return the lines of one PieceRef of an entry if they form one balanced document: one customer line, debit = credit."""
+    customer_count = sum(1 for line in document_lines if line.account_number in customer_accounts)
     balance = sum((line.debit - line.credit for line in document_lines), Decimal(0))
     if customer_count != 1 or balance:
         return None

@@ -86,40 +86,68 @@ class CustomerLine:
         return self.debit - self.credit
 
 
-def classify_customer_line(
-    line: FecLine, entry_lines: Sequence[FecLine], journal_type: JournalType, *, reliable_entry: bool
-) -> DocumentKind:
-    """Return the kind of the customer `line`, using the rules in the module docstring.
+def classify_customer_lines(
+    customer_lines: Sequence[FecLine], entry_lines: Sequence[FecLine], journal_type: JournalType, *, reliable_entry: bool
+) -> list[DocumentKind]:
+    """Return the kind of each of `customer_lines`, using the rules in the module docstring.
 
-    `entry_lines` are all the lines of the line's entry, `line` included.
+    `customer_lines` are the lines on 411 accounts of one entry, and
+    `entry_lines` all the lines of that entry, the customer lines included.
     """
     if journal_type is JournalType.OPENING:
-        return DocumentKind.OPENING_BALANCE
-    amount = line.debit - line.credit
-    if not amount:
-        return DocumentKind.ADJUSTMENT
-    is_debit = amount > 0
-    if not reliable_entry:
-        return _classify_by_journal(journal_type, is_debit)
+        return [DocumentKind.OPENING_BALANCE] * len(customer_lines)
+    debit_families, credit_families = _counterpart_families(entry_lines) if reliable_entry else (set(), set())
 
-    against_sales = against_cash = against_other = False
-    for other in entry_lines:
-        other_amount = other.debit - other.credit
-        if not other_amount or (other_amount > 0) == is_debit:
-            continue
-        account = other.account_number
-        if is_customer_account(account):
+    kinds: list[DocumentKind] = []
+    for line in customer_lines:
+        amount = line.debit - line.credit
+        if not amount:
+            kinds.append(DocumentKind.ADJUSTMENT)
+        elif not reliable_entry:
+            kinds.append(_classify_by_journal(journal_type, amount > 0))
+        elif amount > 0:
+            kinds.append(_classify_by_counterparts(credit_families, journal_type, is_debit=True))
+        else:
+            kinds.append(_classify_by_counterparts(debit_families, journal_type, is_debit=False))
+    return kinds
+
+
+_SALES = "sales"
+_CASH = "cash"
+_OTHER = "other"
+
+
+def _counterpart_families(entry_lines: Sequence[FecLine]) -> tuple[set[str], set[str]]:
+    """Return the account families of the entry's debit lines and of its credit lines, customer accounts left out.
+
+    A family is _SALES (70 or 4457), _CASH (class 5) or _OTHER. Lines with no
+    amount count on neither side.
+    """
+    debit_families: set[str] = set()
+    credit_families: set[str] = set()
+    for line in entry_lines:
+        amount = line.debit - line.credit
+        account = line.account_number
+        if not amount or is_customer_account(account):
             continue
         if is_sales_revenue_account(account) or is_output_vat_account(account):
-            against_sales = True
+            family = _SALES
         elif is_cash_account(account):
-            against_cash = True
+            family = _CASH
         else:
-            against_other = True
+            family = _OTHER
+        if amount > 0:
+            debit_families.add(family)
+        else:
+            credit_families.add(family)
+    return debit_families, credit_families
 
-    if against_sales:
+
+def _classify_by_counterparts(counterpart_families: set[str], journal_type: JournalType, *, is_debit: bool) -> DocumentKind:
+    """Apply rules 3 to 6 to a customer line whose opposite side has lines of `counterpart_families`."""
+    if _SALES in counterpart_families:
         return DocumentKind.INVOICE if is_debit else DocumentKind.CREDIT_NOTE
-    if against_cash or (against_other and journal_type is JournalType.BANK):
+    if _CASH in counterpart_families or (_OTHER in counterpart_families and journal_type is JournalType.BANK):
         return DocumentKind.REFUND if is_debit else DocumentKind.PAYMENT
     return DocumentKind.ADJUSTMENT
 

@@ -69,11 +69,21 @@ def group_entries(fec: FecFile) -> tuple[list[FecEntry], list[str]]:
     journal does not balance either. The message also gives the file totals
     when the whole file does not balance.
     """
-    groups: dict[EntryKey, list[FecLine]] = defaultdict(list)
+    # One pass builds the groups and their balances, because the loop over
+    # every line is the costly part on large files.
+    groups: dict[EntryKey, list[FecLine]] = {}
+    balances: dict[EntryKey, Decimal] = {}
     for line in fec.lines:
-        groups[(line.journal_code, line.entry_number)].append(line)
+        key = (line.journal_code, line.entry_number)
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [line]
+            balances[key] = line.debit - line.credit
+        else:
+            group.append(line)
+            balances[key] += line.debit - line.credit
 
-    unbalanced = {key for key, lines in groups.items() if _balance(lines)}
+    unbalanced = {key for key, balance in balances.items() if balance}
     if unbalanced:
         _raise_if_amounts_wrong(groups, unbalanced, fec)
 
@@ -95,10 +105,20 @@ def _balance(lines: list[FecLine]) -> Decimal:
 
 
 def _groups_separate_operations(lines: list[FecLine]) -> bool:
-    first = lines[0]
-    if all(line.entry_date == first.entry_date for line in lines):
+    """Return whether `lines` span several dates and several PieceRefs, and each (date, PieceRef) sub-group balances."""
+    if len(lines) == 1:
         return False
-    if all(line.piece_ref == first.piece_ref for line in lines):
+    first_date = lines[0].entry_date
+    first_piece_ref = lines[0].piece_ref
+    several_dates = several_piece_refs = False
+    for line in lines:
+        if line.entry_date != first_date:
+            several_dates = True
+        if line.piece_ref != first_piece_ref:
+            several_piece_refs = True
+        if several_dates and several_piece_refs:
+            break
+    if not (several_dates and several_piece_refs):
         return False
 
     operations: dict[tuple[date, str], list[FecLine]] = defaultdict(list)

@@ -17,16 +17,18 @@ counts as BANK.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Sequence
 from decimal import Decimal
 from enum import StrEnum
+from operator import attrgetter
 
 from .accounts import is_cash_account, is_output_vat_account, is_sales_revenue_account
 from .records import FecLine
 
 OPENING_JOURNAL_CODES = frozenset({"AN", "ANO", "RAN"})
 _MIN_SHARE = Decimal("0.4")
+_debit_of = attrgetter("debit")
+_credit_of = attrgetter("credit")
 
 
 class JournalType(StrEnum):
@@ -47,32 +49,29 @@ def is_opening_journal(code: str, label: str) -> bool:
     return code.upper() in OPENING_JOURNAL_CODES or "nouveau" in label.casefold()
 
 
-def infer_journal_types(lines: Iterable[FecLine]) -> dict[str, JournalType]:
-    """Return the type of every journal code that appears in `lines`."""
-    labels: dict[str, str] = {}
-    movements: defaultdict[str, Decimal] = defaultdict(Decimal)
-    cash_movements: defaultdict[str, Decimal] = defaultdict(Decimal)
-    sales_movements: defaultdict[str, Decimal] = defaultdict(Decimal)
+def infer_journal_type(code: str, lines: Sequence[FecLine]) -> JournalType:
+    """Return the type of the journal `code` from all its lines, the first of them first in file order.
 
-    for line in lines:
-        code = line.journal_code
-        labels.setdefault(code, line.journal_label)
-        movement = abs(line.debit) + abs(line.credit)
-        movements[code] += movement
-        if is_cash_account(line.account_number):
-            cash_movements[code] += movement
-        elif is_sales_revenue_account(line.account_number) or is_output_vat_account(line.account_number):
-            sales_movements[code] += movement
+    The label of the first line is the journal's label.
+    """
+    if is_opening_journal(code, lines[0].journal_label):
+        return JournalType.OPENING
+    total = _movements(lines)
+    if not total:
+        return JournalType.OTHER
+    if _movements([line for line in lines if is_cash_account(line.account_number)]) >= total * _MIN_SHARE:
+        return JournalType.BANK
+    sales_lines = [
+        line
+        for line in lines
+        if is_sales_revenue_account(line.account_number) or is_output_vat_account(line.account_number)
+    ]
+    if _movements(sales_lines) >= total * _MIN_SHARE:
+        return JournalType.SALES
+    return JournalType.OTHER
 
-    types: dict[str, JournalType] = {}
-    for code, label in labels.items():
-        total = movements[code]
-        if is_opening_journal(code, label):
-            types[code] = JournalType.OPENING
-        elif total and cash_movements[code] >= total * _MIN_SHARE:
-            types[code] = JournalType.BANK
-        elif total and sales_movements[code] >= total * _MIN_SHARE:
-            types[code] = JournalType.SALES
-        else:
-            types[code] = JournalType.OTHER
-    return types
+
+def _movements(lines: Sequence[FecLine]) -> Decimal:
+    """Return the sum of debit plus credit, in absolute value, of `lines`."""
+    debits = sum(map(abs, map(_debit_of, lines)), Decimal(0))
+    return debits + sum(map(abs, map(_credit_of, lines)), Decimal(0))

@@ -25,6 +25,11 @@ from .values import (
 def parse_data_lines(
     physical_lines: list[str], first_index: int, layout: ColumnLayout, source: str
 ) -> list[FecLine]:
+    """Parse `physical_lines[first_index:]` into FecLine records, skipping blank lines.
+
+    Raises FecValueError for the first line, in file order, with a wrong field
+    count or a value that does not parse.
+    """
     positions = layout.positions
     separator = layout.separator
     width = layout.width

@@ -1,26 +1,23 @@
-"""Read FEC bytes into `FecLine` records in one pass with plain string methods.
+"""Read FEC bytes into `FecLine` records.
 
 Line breaks may be LF, CRLF or CR CR LF (all count as one physical line), or CR
 alone when the file contains no LF. The final line break is optional and blank
 lines are skipped, but line numbers stay physical so that messages point at the
 right line in an editor. Fields are stripped of surrounding spaces.
+
+Most files go through `column_parser`, which parses whole columns at once. The
+others, including every file with an error, go through `line_parser`, and both
+give the same records.
 """
 
 from __future__ import annotations
 
+from .column_parser import parse_data_columns
 from .decoding import decode_fec_bytes
-from .errors import FecHeaderError, FecValueError
-from .header import ColumnLayout, parse_header
-from .records import FecFile, FecLine
-from .values import (
-    ZERO,
-    parse_amount,
-    parse_date,
-    parse_optional_amount,
-    parse_optional_date,
-    parse_sign,
-    require_text,
-)
+from .errors import FecHeaderError
+from .header import parse_header
+from .line_parser import parse_data_lines
+from .records import FecFile
 
 
 def read_fec(data: bytes, *, encoding: str | None = None, source: str = "<fec>") -> FecFile:
@@ -41,7 +38,9 @@ def read_fec(data: bytes, *, encoding: str | None = None, source: str = "<fec>")
             " followed by one line per accounting line",
         )
     layout = parse_header(physical_lines[header_index].rstrip("\r"), header_index + 1, source)
-    lines = _parse_data_lines(physical_lines, header_index + 1, layout, source)
+    lines = parse_data_columns(physical_lines, header_index + 1, layout)
+    if lines is None:
+        lines = parse_data_lines(physical_lines, header_index + 1, layout, source)
     return FecFile(
         lines=lines,
         encoding=codec_name,
@@ -49,142 +48,3 @@ def read_fec(data: bytes, *, encoding: str | None = None, source: str = "<fec>")
         warnings=warnings,
         source=source,
     )
-
-
-def _parse_data_lines(
-    physical_lines: list[str], first_index: int, layout: ColumnLayout, source: str
-) -> list[FecLine]:
-    positions = layout.positions
-    separator = layout.separator
-    width = layout.width
-    min_width = max(positions.values()) + 1
-    signed_amounts = layout.uses_signed_amounts
-
-    # Field indexes, read once so that the loop below does only list lookups.
-    journal_code_at = positions["JournalCode"]
-    journal_label_at = positions["JournalLib"]
-    entry_number_at = positions["EcritureNum"]
-    entry_date_at = positions["EcritureDate"]
-    account_at = positions["CompteNum"]
-    account_label_at = positions["CompteLib"]
-    aux_account_at = positions["CompAuxNum"]
-    aux_label_at = positions["CompAuxLib"]
-    piece_ref_at = positions["PieceRef"]
-    piece_date_at = positions["PieceDate"]
-    label_at = positions["EcritureLib"]
-    lettering_at = positions["EcritureLet"]
-    lettering_date_at = positions["DateLet"]
-    validation_date_at = positions["ValidDate"]
-    currency_amount_at = positions["Montantdevise"]
-    currency_at = positions["Idevise"]
-    if signed_amounts:
-        first_amount_at, second_amount_at = positions["Montant"], positions["Sens"]
-    else:
-        first_amount_at, second_amount_at = positions["Debit"], positions["Credit"]
-
-    lines: list[FecLine] = []
-    for index in range(first_index, len(physical_lines)):
-        raw_line = physical_lines[index]
-        if raw_line.endswith("\r"):
-            raw_line = raw_line.rstrip("\r")
-        if not raw_line or raw_line.isspace():
-            continue
-        line_number = index + 1
-        fields = raw_line.split(separator)
-        if len(fields) != width:
-            _check_field_count(fields, min_width, width, line_number, layout, source)
-
-        # `column_at` tracks the field being parsed so that one handler can name it.
-        column_at = journal_code_at
-        try:
-            journal_code = require_text(fields[journal_code_at].strip(), "a journal code, e.g. VE")
-            column_at = entry_date_at
-            entry_date = parse_date(fields[entry_date_at].strip())
-            column_at = account_at
-            account_number = require_text(fields[account_at].strip(), "an account number, e.g. 411000")
-            column_at = piece_date_at
-            piece_date = parse_optional_date(fields[piece_date_at].strip())
-            column_at = first_amount_at
-            first_amount = parse_amount(fields[first_amount_at].strip())
-            column_at = second_amount_at
-            if signed_amounts:
-                if parse_sign(fields[second_amount_at].strip()) > 0:
-                    debit, credit = first_amount, ZERO
-                else:
-                    debit, credit = ZERO, first_amount
-            else:
-                debit, credit = first_amount, parse_amount(fields[second_amount_at].strip())
-            column_at = lettering_date_at
-            lettering_date = parse_optional_date(fields[lettering_date_at].strip())
-            column_at = validation_date_at
-            validation_date = parse_optional_date(fields[validation_date_at].strip())
-            column_at = currency_amount_at
-            currency_amount = parse_optional_amount(fields[currency_amount_at].strip())
-        except ValueError as exc:
-            raise _field_error(exc, fields, column_at, line_number, layout, source) from None
-
-        lines.append(
-            FecLine(
-                line_number=line_number,
-                journal_code=journal_code,
-                journal_label=fields[journal_label_at].strip(),
-                entry_number=fields[entry_number_at].strip(),
-                entry_date=entry_date,
-                account_number=account_number,
-                account_label=fields[account_label_at].strip(),
-                aux_account=fields[aux_account_at].strip() or None,
-                aux_label=fields[aux_label_at].strip() or None,
-                piece_ref=fields[piece_ref_at].strip(),
-                piece_date=piece_date,
-                label=fields[label_at].strip(),
-                debit=debit,
-                credit=credit,
-                lettering=fields[lettering_at].strip() or None,
-                lettering_date=lettering_date,
-                validation_date=validation_date,
-                currency_amount=currency_amount,
-                currency=fields[currency_at].strip() or None,
-            )
-        )
-    return lines
-
-
-def _check_field_count(
-    fields: list[str], min_width: int, width: int, line_number: int, layout: ColumnLayout, source: str
-) -> None:
-    """Raise FecValueError unless the fields missing or added on this line are empty and unused.
-
-    A line may lack trailing columns that the reader ignores, and may carry extra
-    empty fields. So a file may end every line with a separator, or only the
-    header, or only the data lines.
-    """
-    if len(fields) < min_width:
-        raise FecValueError(
-            f"{source}, line {line_number}: {len(fields)} fields separated by {_separator_name(layout)},"
-            f" expected {width} as in the header; check for a missing field or a separator inside a value",
-            line_number=line_number,
-        )
-    if len(fields) > width and any(field.strip() for field in fields[width:]):
-        raise FecValueError(
-            f"{source}, line {line_number}: {len(fields)} fields separated by {_separator_name(layout)},"
-            f" expected {width} as in the header; check for a separator inside a value",
-            line_number=line_number,
-        )
-
-
-def _field_error(
-    exc: ValueError, fields: list[str], column_at: int, line_number: int, layout: ColumnLayout, source: str
-) -> FecValueError:
-    column = next(name for name, position in layout.positions.items() if position == column_at)
-    spelling = layout.spellings[column]
-    raw_value = fields[column_at]
-    return FecValueError(
-        f'{source}, line {line_number}, column {spelling}: "{raw_value}" {exc}',
-        line_number=line_number,
-        column=spelling,
-        value=raw_value,
-    )
-
-
-def _separator_name(layout: ColumnLayout) -> str:
-    return "tabs" if layout.separator == "\t" else '"|"'

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from .accounts import is_output_vat_account, is_sales_revenue_account
 from .records import FecLine
@@ -34,6 +35,9 @@ STANDARD_VAT_RATES = (Decimal("20"), Decimal("10"), Decimal("8.5"), Decimal("5.5
 _ZERO_RATE = Decimal("0")
 _CENT = Decimal("0.01")
 _HUNDRED = Decimal(100)
+# Each rate with rate / 100, e.g. (Decimal("0.055"), Decimal("5.5")). The
+# products with a base are exact, as base * rate / 100 was.
+_RATE_FRACTIONS = tuple((rate / _HUNDRED, rate) for rate in STANDARD_VAT_RATES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +62,7 @@ class VatSummary:
     """Sum of the output VAT lines."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Part:
+class _Part(NamedTuple):
     base: Decimal
     vat: Decimal
     revenue_line_count: int
@@ -72,19 +75,22 @@ def summarise_vat(lines: Sequence[FecLine], sign: int) -> VatSummary:
     credit note, whose revenue and VAT are debits. Other lines are ignored.
     """
     parts: list[tuple[str, Decimal]] = []
+    net_total = vat_total = Decimal("0.00")
+    revenue_line_count = 0
     for line in lines:
-        amount = (line.credit - line.debit) * sign
-        if is_sales_revenue_account(line.account_number):
+        account = line.account_number
+        if is_sales_revenue_account(account):
+            amount = (line.credit - line.debit) * sign
             parts.append(("revenue", amount))
-        elif is_output_vat_account(line.account_number):
+            net_total += amount
+            revenue_line_count += 1
+        elif is_output_vat_account(account):
+            amount = (line.credit - line.debit) * sign
             parts.append(("vat", amount))
-
-    net_total = sum((amount for kind, amount in parts if kind == "revenue"), Decimal("0.00"))
-    vat_total = sum((amount for kind, amount in parts if kind == "vat"), Decimal("0.00"))
+            vat_total += amount
     if not parts:
         return VatSummary(rows=(), net_total=net_total, vat_total=vat_total)
 
-    revenue_line_count = sum(1 for kind, _ in parts if kind == "revenue")
     rows = (
         _rates_of_pairs(_pair_in_order(parts))
         or _rates_of_pairs(_pair_in_order(parts[::-1]))
@@ -111,7 +117,7 @@ def _candidate_rates(base: Decimal, vat: Decimal, revenue_line_count: int) -> li
         return [_ZERO_RATE]
 
     tolerance = _CENT * max(1, revenue_line_count)
-    distances = [(abs(vat - base * rate / _HUNDRED), rate) for rate in STANDARD_VAT_RATES]
+    distances = [(abs(vat - base * fraction), rate) for fraction, rate in _RATE_FRACTIONS]
     return [rate for distance, rate in sorted(distances) if distance <= tolerance]
 
 

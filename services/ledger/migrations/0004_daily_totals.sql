@@ -1,5 +1,7 @@
 -- Per-day totals of each customer account, kept by statement-level triggers,
 -- so statement totals cost a few hundred rows whatever the account's size.
+-- A bulk writer (the FEC import) sets mf.skip_daily_totals to 'on' for its
+-- transaction and recomputes the totals of the accounts it touched itself.
 
 CREATE TABLE account_daily_totals (
     creditor_id       text NOT NULL,
@@ -17,6 +19,9 @@ CREATE TABLE account_daily_totals (
 
 CREATE FUNCTION entries_totals_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('mf.skip_daily_totals', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
     INSERT INTO account_daily_totals AS t
            (creditor_id, customer_account, day, entry_count, debit, credit, open_signed,
             open_debit_count, open_debit_debit, open_debit_amount)
@@ -40,6 +45,9 @@ END $$;
 
 CREATE FUNCTION entries_totals_after_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('mf.skip_daily_totals', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
     INSERT INTO account_daily_totals AS t
            (creditor_id, customer_account, day, entry_count, debit, credit, open_signed,
             open_debit_count, open_debit_debit, open_debit_amount)
@@ -64,6 +72,9 @@ END $$;
 -- An update is the removal of the old rows followed by the addition of the new ones.
 CREATE FUNCTION entries_totals_after_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('mf.skip_daily_totals', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
     INSERT INTO account_daily_totals AS t
            (creditor_id, customer_account, day, entry_count, debit, credit, open_signed,
             open_debit_count, open_debit_debit, open_debit_amount)

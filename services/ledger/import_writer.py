@@ -1,0 +1,325 @@
+"""The write side of a FEC import: plan every change in memory, then write it in bulk.
+
+Existing entries of the file's customer accounts are read once; the new
+entries, the lettering of known ones and the import allocations are worked
+out in Python; then new entries and allocations go in with COPY and only
+the known entries that changed are updated. The per-day totals triggers
+are skipped for this transaction and the totals of the touched accounts
+are recomputed in one statement at the end.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import asyncpg
+
+from services.ledger.allocation import OpenEntry, settle_group
+from services.ledger.domain import EntryKind, PaymentTerms, search_key
+
+DEBIT_KINDS_WITH_DUE_DATE = {EntryKind.INVOICE}
+ZERO = Decimal("0.00")
+
+ENTRY_COLUMNS = (
+    "id", "creditor_id", "customer_account", "kind", "document_number", "search_key", "document_date",
+    "due_date", "label", "debit", "credit", "open_amount", "lettering", "lettering_date", "lettering_scope",
+    "net_total", "vat_total", "vat_breakdown", "source", "source_key", "import_id",
+)
+
+
+@dataclass(slots=True)
+class PlannedEntry:
+    """An entry of a touched account: new from this file, or already known."""
+
+    id: int | None
+    source_key: str
+    customer_account: str
+    kind: str
+    document_number: str
+    document_date: date
+    due_date: date | None
+    debit: Decimal
+    credit: Decimal
+    lettering: str | None
+    lettering_date: date | None
+    lettering_scope: str | None
+    ledger_allocated: Decimal
+    open_before: Decimal | None
+    open_amount: Decimal = ZERO
+    is_new: bool = False
+    record: tuple | None = None
+    lettering_changed: bool = False
+
+    def __getitem__(self, name: str):  # lets event builders read it like a database row
+        return getattr(self, name)
+
+
+@dataclass
+class WriteResult:
+    created: list[PlannedEntry]
+    moved: list[PlannedEntry]
+    lettering_updated: int
+
+
+def source_keys(customer_lines) -> list[str]:
+    """Stable identity of each customer line across files of the same creditor.
+
+    Entry numbers are not always unique (some files reuse them), so the key
+    combines journal, number, date, piece, account and amounts, plus an
+    occurrence counter for lines identical in all of these.
+    """
+    seen: Counter[str] = Counter()
+    keys = []
+    for line in customer_lines:
+        fec_line = line.line
+        base = "|".join(
+            (
+                "fec",
+                fec_line.journal_code,
+                fec_line.entry_number,
+                fec_line.entry_date.isoformat(),
+                fec_line.piece_ref,
+                line.customer_account,
+                str(line.debit),
+                str(line.credit),
+            )
+        )
+        seen[base] += 1
+        keys.append(f"{base}|{seen[base]}")
+    return keys
+
+
+async def _existing_entries(connection, creditor: str, accounts: list[str]) -> dict[str, PlannedEntry]:
+    rows = await connection.fetch(
+        """WITH ledger_allocated AS (
+               SELECT entry_id, sum(amount) AS amount
+                 FROM (SELECT debit_entry_id AS entry_id, amount FROM allocations
+                        WHERE creditor_id = $1 AND customer_account = ANY($2::text[])
+                          AND reversed_at IS NULL AND origin = 'ledger'
+                       UNION ALL
+                       SELECT credit_entry_id, amount FROM allocations
+                        WHERE creditor_id = $1 AND customer_account = ANY($2::text[])
+                          AND reversed_at IS NULL AND origin = 'ledger') AS sides
+                GROUP BY entry_id)
+           SELECT e.id, e.source_key, e.source, e.customer_account, e.kind, e.document_number,
+                  e.document_date, e.due_date, e.debit, e.credit, e.open_amount, e.lettering,
+                  e.lettering_date, e.lettering_scope, coalesce(a.amount, 0) AS ledger_allocated
+             FROM entries e
+             LEFT JOIN ledger_allocated a ON a.entry_id = e.id
+            WHERE e.creditor_id = $1 AND e.customer_account = ANY($2::text[])""",
+        creditor,
+        accounts,
+    )
+    return {
+        row["source_key"]: PlannedEntry(
+            id=row["id"],
+            source_key=row["source_key"],
+            customer_account=row["customer_account"],
+            kind=row["kind"],
+            document_number=row["document_number"],
+            document_date=row["document_date"],
+            due_date=row["due_date"],
+            debit=row["debit"],
+            credit=row["credit"],
+            lettering=row["lettering"],
+            lettering_date=row["lettering_date"],
+            lettering_scope=row["lettering_scope"],
+            ledger_allocated=row["ledger_allocated"],
+            open_before=row["open_amount"],
+        )
+        for row in rows
+    }
+
+
+def _plan_allocations(entries: list[PlannedEntry]) -> list[tuple[PlannedEntry, PlannedEntry, Decimal, str, str]]:
+    """Open amounts after ledger allocations, then import allocations by lettering group."""
+    opens: dict[int, OpenEntry] = {}
+    groups: dict[tuple[str, str, str], list[OpenEntry]] = defaultdict(list)
+    for index, entry in enumerate(entries):
+        amount = entry.debit + entry.credit
+        open_entry = OpenEntry(
+            id=index,
+            customer_account=entry.customer_account,
+            kind=entry.kind,
+            lettering=entry.lettering,
+            lettering_scope=entry.lettering_scope,
+            document_date=entry.document_date,
+            amount=amount,
+            is_debit=entry.debit > 0,
+            open_before=amount,
+            open_amount=amount - entry.ledger_allocated,
+        )
+        opens[index] = open_entry
+        scope = entry.lettering_scope
+        if entry.lettering and scope and scope.startswith("import:"):
+            groups[(entry.customer_account, scope, entry.lettering)].append(open_entry)
+
+    allocations = []
+    for (_account, scope, code), members in groups.items():
+        debits = [member for member in members if member.is_debit]
+        credits = [member for member in members if not member.is_debit]
+        for debit_index, credit_index, amount in settle_group(debits, credits):
+            allocations.append((entries[debit_index], entries[credit_index], amount, code, scope))
+    for index, entry in enumerate(entries):
+        entry.open_amount = opens[index].open_amount
+    return allocations
+
+
+async def write_import(
+    connection: asyncpg.Connection,
+    creditor: str,
+    import_id: int,
+    customer_lines,
+    terms: PaymentTerms,
+) -> WriteResult:
+    """Write the customer lines of one file (inside the caller's transaction)."""
+    await connection.execute("SET LOCAL mf.skip_daily_totals = 'on'")
+    accounts = sorted({line.customer_account for line in customer_lines})
+    existing = await _existing_entries(connection, creditor, accounts)
+    scope = f"import:{import_id}"
+
+    created: list[PlannedEntry] = []
+    lettering_updated = 0
+    for key, line in zip(source_keys(customer_lines), customer_lines):
+        known = existing.get(key)
+        if known is not None:
+            # A file that repeats a known entry re-scopes its lettering to itself,
+            # so a full-year export after a monthly one letters them together, while
+            # the same code in the file of another year stays a separate group.
+            new_scope = scope if line.lettering else None
+            if known.lettering != line.lettering:
+                lettering_updated += 1
+                known.lettering_changed = True
+            if known.lettering_scope != new_scope or known.lettering_date != line.lettering_date:
+                known.lettering_changed = True
+            known.lettering = line.lettering
+            known.lettering_date = line.lettering_date
+            known.lettering_scope = new_scope
+            continue
+        created.append(_new_entry(creditor, import_id, key, line, terms, scope))
+
+    entries = [*existing.values(), *created]
+    allocations = _plan_allocations(entries)
+
+    if created:
+        ids = await connection.fetch(
+            "SELECT nextval(pg_get_serial_sequence('entries', 'id')) AS id FROM generate_series(1, $1)",
+            len(created),
+        )
+        for entry, row in zip(created, ids):
+            entry.id = row["id"]
+            entry.record = (entry.id, *entry.record[1:11], entry.open_amount, *entry.record[12:])
+        await connection.copy_records_to_table(
+            "entries", records=[entry.record for entry in created], columns=ENTRY_COLUMNS
+        )
+
+    changed_known = [
+        entry
+        for entry in existing.values()
+        if entry.lettering_changed or entry.open_amount != entry.open_before
+    ]
+    if changed_known:
+        await connection.execute(
+            """UPDATE entries AS e
+                  SET lettering = c.lettering, lettering_date = c.lettering_date,
+                      lettering_scope = c.lettering_scope, open_amount = c.open_amount,
+                      balance_version = e.balance_version + (e.open_amount <> c.open_amount)::int
+                 FROM unnest($1::bigint[], $2::text[], $3::date[], $4::text[], $5::numeric[])
+                      AS c(id, lettering, lettering_date, lettering_scope, open_amount)
+                WHERE e.id = c.id""",
+            [entry.id for entry in changed_known],
+            [entry.lettering for entry in changed_known],
+            [entry.lettering_date for entry in changed_known],
+            [entry.lettering_scope for entry in changed_known],
+            [entry.open_amount for entry in changed_known],
+        )
+
+    await connection.execute(
+        """DELETE FROM allocations
+            WHERE creditor_id = $1 AND customer_account = ANY($2::text[])
+              AND origin = 'import' AND reversed_at IS NULL""",
+        creditor,
+        accounts,
+    )
+    if allocations:
+        await connection.copy_records_to_table(
+            "allocations",
+            records=[
+                (creditor, debit.customer_account, debit.id, credit.id, amount, code, scope_of_group, "import")
+                for debit, credit, amount, code, scope_of_group in allocations
+            ],
+            columns=[
+                "creditor_id", "customer_account", "debit_entry_id", "credit_entry_id",
+                "amount", "lettering", "lettering_scope", "origin",
+            ],
+        )
+
+    await recompute_daily_totals(connection, creditor, accounts)
+    moved = [entry for entry in changed_known if entry.open_amount != entry.open_before]
+    return WriteResult(created=created, moved=moved, lettering_updated=lettering_updated)
+
+
+def _new_entry(creditor, import_id, key, line, terms: PaymentTerms, scope: str) -> PlannedEntry:
+    net = line.debit - line.credit
+    debit = net if net > 0 else ZERO
+    credit = -net if net < 0 else ZERO
+    kind = EntryKind(line.kind)
+    due_date = terms.due_date(line.document_date) if kind in DEBIT_KINDS_WITH_DUE_DATE else None
+    lettering_scope = scope if line.lettering else None
+    breakdown = None
+    if line.vat_breakdown:
+        breakdown = [
+            {"rate": None if item.rate is None else str(item.rate), "base": str(item.base), "vat": str(item.vat)}
+            for item in line.vat_breakdown
+        ]
+    entry = PlannedEntry(
+        id=None,
+        source_key=key,
+        customer_account=line.customer_account,
+        kind=kind.value,
+        document_number=line.document_number,
+        document_date=line.document_date,
+        due_date=due_date,
+        debit=debit,
+        credit=credit,
+        lettering=line.lettering,
+        lettering_date=line.lettering_date,
+        lettering_scope=lettering_scope,
+        ledger_allocated=ZERO,
+        open_before=None,
+        is_new=True,
+    )
+    entry.record = (
+        None, creditor, line.customer_account, kind.value, line.document_number,
+        search_key(line.document_number), line.document_date, due_date, line.line.label, debit, credit,
+        debit + credit, line.lettering, line.lettering_date, lettering_scope, line.net_total, line.vat_total,
+        breakdown, "fec", key, import_id,
+    )
+    return entry
+
+
+async def recompute_daily_totals(connection: asyncpg.Connection, creditor: str, accounts: list[str]) -> None:
+    """Rebuild the per-day totals of ``accounts`` from their entries."""
+    await connection.execute(
+        "DELETE FROM account_daily_totals WHERE creditor_id = $1 AND customer_account = ANY($2::text[])",
+        creditor,
+        accounts,
+    )
+    await connection.execute(
+        """INSERT INTO account_daily_totals
+               (creditor_id, customer_account, day, entry_count, debit, credit, open_signed,
+                open_debit_count, open_debit_debit, open_debit_amount)
+           SELECT creditor_id, customer_account, document_date, count(*), sum(debit), sum(credit),
+                  sum(CASE WHEN debit > 0 THEN open_amount ELSE -open_amount END),
+                  count(*) FILTER (WHERE debit > 0 AND open_amount > 0),
+                  coalesce(sum(debit) FILTER (WHERE debit > 0 AND open_amount > 0), 0),
+                  coalesce(sum(open_amount) FILTER (WHERE debit > 0 AND open_amount > 0), 0)
+             FROM entries
+            WHERE creditor_id = $1 AND customer_account = ANY($2::text[])
+            GROUP BY creditor_id, customer_account, document_date""",
+        creditor,
+        accounts,
+    )
