@@ -139,12 +139,19 @@ async def fetch_statement(
     offset = (statement_filter.page - 1) * statement_filter.page_size
     limit_index = len(arguments) + 3
     rows = await connection.fetch(
-        f"""SELECT id, kind, document_number, document_date, due_date, debit, credit,
-                   open_amount, lettering
-              FROM entries
-             WHERE {where}
-             ORDER BY document_date DESC, id DESC
-             LIMIT ${limit_index} OFFSET ${limit_index + 1}""",
+        f"""SELECT page.*,
+                   (page.lettering IS NOT NULL AND (
+                        SELECT sum(g.debit) - sum(g.credit) FROM entries g
+                         WHERE g.creditor_id = $1 AND g.customer_account = $2
+                           AND g.lettering_scope IS NOT DISTINCT FROM page.lettering_scope
+                           AND g.lettering = page.lettering) <> 0) AS lettering_partial
+              FROM (SELECT id, kind, document_number, document_date, due_date, debit, credit,
+                           open_amount, lettering, lettering_scope
+                      FROM entries
+                     WHERE {where}
+                     ORDER BY document_date DESC, id DESC
+                     LIMIT ${limit_index} OFFSET ${limit_index + 1}) AS page
+             ORDER BY page.document_date DESC, page.id DESC""",
         creditor,
         account,
         *arguments,
@@ -237,6 +244,8 @@ def _row_json(row: asyncpg.Record, today: date) -> dict:
         "debit": _money(row["debit"]),
         "credit": _money(row["credit"]),
         "lettering": row["lettering"],
+        # A lettering group whose debits and credits do not balance yet.
+        "lettering_partial": bool(row.get("lettering_partial")),
         "amount_due": _money(row["open_amount"] if is_debit else -row["open_amount"]),
         "state": state.value,
         "state_label": STATE_LABELS[state],

@@ -170,3 +170,15 @@ async def test_import_endpoint_reports_line_of_bad_value(ledger_service, ledger_
     assert response.status == 422
     assert body["error"]["details"]["line"] == 2
     assert "20261332" in body["error"]["message"]
+
+
+async def test_partial_lettering_is_flagged(ledger_service, ledger_pool):
+    creditor = await seed(ledger_pool)
+
+    _, body = await get_statement(ledger_service, creditor, "C001", view="all")
+    by_number = {r["document_number"]: r for r in body["rows"]}
+
+    assert by_number["FA220002"]["lettering_partial"] is True
+    assert by_number["VIR2"]["lettering_partial"] is True
+    assert by_number["FA  220001"]["lettering_partial"] is False
+    assert by_number["FA220003"]["lettering_partial"] is False
