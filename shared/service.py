@@ -1,6 +1,6 @@
 """Application factory shared by the four business services.
 
-Each service describes itself with a ``ServiceDefinition``; this module
+Each service describes itself with a ``ServiceDefinition``. This module
 wires the pool, the broker, the outbox relay, the consumers and the
 middlewares in one lifecycle, so every service starts and stops alike.
 """
@@ -41,7 +41,7 @@ ConsumerFactory = Callable[[asyncpg.Pool], list[tuple[EventConsumer, list[str]]]
 
 @dataclass(frozen=True)
 class ServiceDefinition:
-    """What makes one service different from the others."""
+    """Parts that make one service different from the others."""
 
     name: str
     migrations: Path

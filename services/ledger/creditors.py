@@ -1,4 +1,4 @@
-"""Creditors as the ledger knows them: name and payment terms."""
+"""Creditors as the ledger stores them: name, payment terms and legal identity."""
 
 from __future__ import annotations
 

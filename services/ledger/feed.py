@@ -2,9 +2,10 @@
 
 Documents are validated strictly: every line is recomputed and the totals
 must match to the cent, else the request is rejected naming the field. A
-document is identified by its number: pushing it again with the same
-content changes nothing; with other content it is a conflict, because an
-issued document never changes (corrections are credit notes).
+document is identified by its number. Pushing it again with the same
+content changes nothing. Pushing other content under that number is a
+conflict, because an issued document never changes: corrections are credit
+notes.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ class FeedTotals(BaseModel):
 
 
 class FeedBuyer(BaseModel):
-    """The buyer's identity as the billing system knows it."""
+    """Buyer's identity as the billing system sends it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

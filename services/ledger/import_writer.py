@@ -1,8 +1,8 @@
 """The write side of a FEC import: plan every change in memory, then write it in bulk.
 
-Existing entries of the file's customer accounts are read once; the new
+Existing entries of the file's customer accounts are read once. The new
 entries, the lettering of known ones and the import allocations are worked
-out in Python; then new entries and allocations go in with COPY and only
+out in Python. Then new entries and allocations go in with COPY, and only
 the known entries that changed are updated. The per-day totals triggers
 are skipped for this transaction and the totals of the touched accounts
 are recomputed in one statement at the end.

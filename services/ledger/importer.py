@@ -31,7 +31,7 @@ DOCUMENT_KINDS = {EntryKind.INVOICE.value, EntryKind.CREDIT_NOTE.value}
 
 @dataclass
 class ImportSummary:
-    """What an import did, as reported to the caller."""
+    """Outcome of an import, as reported to the caller."""
 
     import_id: int
     creditor: str

@@ -42,7 +42,7 @@ class AlreadyReversed(LedgerError, Conflict):
 
 @dataclass
 class OperationResult:
-    """What an operation changed."""
+    """Changes made by an operation."""
 
     entry_id: int | None = None
     allocated: Decimal = ZERO

@@ -34,7 +34,6 @@ CENT = Decimal("0.01")
 # Standard French VAT rates, most common first: used to explain a FEC VAT
 # amount that matches no single rate on the entry's revenue base.
 FRENCH_RATES = (Decimal("20"), Decimal("10"), Decimal("5.5"), Decimal("2.1"))
-ZERO_RATE_REASON = None
 UNKNOWN_ADDRESS = "Adresse non communiquée"
 
 
@@ -59,7 +58,7 @@ class StoredDocument:
 async def find_document_entry(
     connection: asyncpg.Connection, creditor: str, account: str, number: str
 ) -> asyncpg.Record | None:
-    """The invoice or credit note ``number`` of this account (exact number first, then ignoring spaces)."""
+    """Fetch the invoice or credit note ``number`` of this account (exact number first, then ignoring spaces)."""
     return await connection.fetchrow(
         """SELECT * FROM entries
             WHERE creditor_id = $1 AND customer_account = $2 AND kind IN ('invoice', 'credit_note')
@@ -76,9 +75,10 @@ async def find_document_entry(
 def breakdown_from_ledger(entry: asyncpg.Record) -> tuple[VatBreakdown, ...]:
     """VAT breakdown of a document that has no lines, from what its FEC entry gave.
 
-    A row whose rate could not be inferred (one revenue line, one VAT line, no
-    single rate fits) is split into the part that the VAT amount implies at the
-    highest French rate that explains it to the cent, and a 0 % remainder.
+    A row may have no rate: one revenue line and one VAT line that no single
+    rate fits. Such a row is split in two. The first part is the base that the
+    VAT amount implies at the highest French rate that explains it to the cent.
+    The remainder is taxed at 0 %.
     """
     rows = entry["vat_breakdown"] or []
     if not rows:
@@ -111,8 +111,8 @@ def _explain(rate_text: str | None, base: Decimal, vat: Decimal) -> list[tuple[D
             if base - taxed > 0:
                 parts.append((Decimal("0"), base - taxed, Decimal("0.00")))
             return parts
-    # NOTE: no French rate explains this VAT amount; the nearest rate is kept
-    # and the XML check reports the document if the gap exceeds its tolerance.
+    # NOTE: no French rate explains this VAT amount, so the nearest rate is kept.
+    # The XML check rejects the document if the gap exceeds its tolerance.
     nearest = min(FRENCH_RATES, key=lambda rate: abs(base * rate / 100 - vat))
     return [(nearest, base, vat)]
 
@@ -149,8 +149,8 @@ def build_seller(creditor: asyncpg.Record) -> Seller:
 
 
 def build_buyer(account: asyncpg.Record) -> Buyer:
-    # NOTE: FEC files carry only the customer's label; until the agency's billing
-    # address reaches the ledger, the PDF says the address was not provided.
+    # NOTE: FEC files carry only the customer's label. Until the agency's billing
+    # address reaches the ledger, the PDF states that the address was not provided.
     return Buyer(
         legal_name=account["legal_name"] or account["label"] or account["account_number"],
         address_lines=tuple(account["address_lines"]) or (UNKNOWN_ADDRESS,),

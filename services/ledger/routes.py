@@ -42,7 +42,7 @@ async def get_statement(request: web.Request) -> web.Response:
     statement_filter = StatementFilter.from_query(dict(request.query))
     pool = request.app[POOL]
     async with pool.acquire() as connection:
-        # Same answer for "no such creditor", "not yours" and "no entries yet
+        # The same 404 for "no such creditor", "not yours" and "no entries yet
         # imported for you", so ids cannot be probed.
         if account is None or not await account_exists(connection, creditor, account):
             raise AccountNotFound("Aucun compte client n'est rattaché à ce créancier pour votre agence.")

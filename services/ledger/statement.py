@@ -30,7 +30,7 @@ class StatementView(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class StatementFilter:
-    """What the agency asked to see."""
+    """Filters of a statement request."""
 
     view: StatementView = StatementView.UNPAID
     date_from: date | None = None
@@ -176,11 +176,11 @@ async def fetch_statement(
 
 
 async def _totals(connection, creditor, account, statement_filter, where, arguments, today) -> asyncpg.Record:
-    """Count and sums of the filtered rows.
+    """Count and sum the filtered rows.
 
-    Without a number search they come from the per-day totals that triggers
-    keep, so their cost depends on the days covered, not on the number of
-    entries; a number search sums the matching rows themselves.
+    Without a number search, the totals come from the per-day totals that
+    triggers keep. Their cost then depends on the days covered, not on the
+    number of entries. A number search sums the matching rows themselves.
     """
     if statement_filter.number:
         return await connection.fetchrow(
@@ -265,7 +265,7 @@ async def fetch_all_rows(
     *,
     today: date | None = None,
 ) -> list[dict]:
-    """Every row of the filtered statement (no pagination), as exports need them."""
+    """Fetch every row of the filtered statement, without pagination, for exports."""
     today = today or paris_today()
     where, arguments = _where_clause(statement_filter, today)
     rows = await connection.fetch(

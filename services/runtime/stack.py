@@ -1,8 +1,8 @@
 """The embedded stack: engines, databases, migrations and the five processes.
 
-``mesfactures up`` uses all of it; the other commands only need PostgreSQL
-and reuse a running ``up`` when there is one (its port answers), otherwise
-they start PostgreSQL for the duration of the command.
+``mesfactures up`` uses all of it. The other commands only need PostgreSQL:
+they reuse the server of a running ``up`` when its port accepts connections,
+and otherwise start PostgreSQL for the duration of the command.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class Stack:
     nats: EmbeddedNats
 
     def service_dsn(self, name: str) -> str:
-        """The service's database: ``MF_<NAME>_DATABASE_URL`` when set, else the embedded one."""
+        """Return the service's database URL: ``MF_<NAME>_DATABASE_URL`` when set, else the embedded one."""
         configured = os.environ.get(external_dsn_variable(name))
         if configured:
             return configured
