@@ -4,6 +4,7 @@ Subcommands:
   up                       start everything on embedded engines (Ctrl-C stops it)
   migrate                  create the service databases and apply migrations
   demo                     load the demo creditors, agencies and users (once)
+  asyncapi                 write the AsyncAPI document of every event type
   ledger import-fec        import a FEC file for a creditor
   ledger create-creditor   create or update a creditor in the ledger
   accounts create-user     create a user linked to a creditor account
@@ -35,6 +36,12 @@ def _build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="load the demo data through the FEC importer (skipped if loaded)")
     demo.set_defaults(handler=_command_demo)
+
+    asyncapi = commands.add_parser("asyncapi", help="write the AsyncAPI document of every event type")
+    asyncapi.add_argument(
+        "--output", type=Path, default=None, help="file to write (default: standard output)"
+    )
+    asyncapi.set_defaults(handler=_command_asyncapi)
 
     ledger = commands.add_parser("ledger", help="ledger operations").add_subparsers(
         dest="ledger_command", required=True, metavar="COMMAND"
@@ -88,6 +95,19 @@ def _command_up(arguments: argparse.Namespace) -> int:
     from services.runtime.up import run_up
 
     return run_up(load_demo=not arguments.no_demo)
+
+
+def _command_asyncapi(arguments: argparse.Namespace) -> int:
+    import json
+
+    from shared.events.catalog import asyncapi_document
+
+    text = json.dumps(asyncapi_document(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    if arguments.output is None:
+        sys.stdout.write(text)
+    else:
+        arguments.output.write_text(text, encoding="utf-8")
+    return 0
 
 
 def _command_migrate(_arguments: argparse.Namespace) -> int:
