@@ -1,8 +1,8 @@
 """Documents, statement exports and the ageing summary of the ledger, relayed for the API and the portal.
 
-Each call carries the session's principal and no check of the gateway's own:
-the ledger answers 404 for a creditor, account or document that is not the
-agency's, and that 404 reaches the browser with the ledger's message.
+Each call carries the session's principal, and the gateway adds no check of
+its own. The ledger returns 404 for a creditor, account or document that is
+not the agency's, and that 404 reaches the browser with the ledger's message.
 """
 
 from __future__ import annotations

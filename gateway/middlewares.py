@@ -80,7 +80,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             return json_error(error.status, code, message)
         return render_error_page(request, error.status, message)
     except RelayInterrupted:
-        # Part of a file is already sent, so no error response can follow it: aiohttp closes the connection.
+        # Part of a file is already sent and no error response can follow it, so aiohttp closes the connection.
         raise
     except Exception:
         log.exception("unhandled_error", path=request.path)

@@ -26,9 +26,6 @@ CHUNK_BYTES = 64 * 1024
 # Conditional request headers that let the browser revalidate a cached document (304).
 FORWARDED_REQUEST_HEADERS = ("If-None-Match", "If-Modified-Since")
 FORWARDED_RESPONSE_HEADERS = ("Content-Type", "Content-Disposition", "ETag", "Last-Modified", "Cache-Control")
-# Chromium's PDF viewer draws its page with inline styles, which the portal's page policy
-# forbids. A PDF response keeps only the framing rule.
-PDF_CONTENT_SECURITY_POLICY = "frame-ancestors 'none'"
 
 
 class RelayInterrupted(Exception):
@@ -36,7 +33,7 @@ class RelayInterrupted(Exception):
 
     Either the service's body failed or the browser disconnected. The error
     middleware lets it through, so aiohttp closes the connection and the
-    browser sees a truncated download instead of an error page glued to a file.
+    browser gets a truncated download instead of an error page glued to a file.
     """
 
 
@@ -49,10 +46,10 @@ async def relay_get(
 ) -> web.StreamResponse:
     """Send ``GET path`` to the service as the session's user and stream its 200 or 304 response back.
 
-    Raises the domain error matching a 4xx response (with the service's
-    French message and code), ServiceUnavailable when the service cannot be
-    reached, times out or fails before sending its body, and
-    RelayInterrupted when it fails while the body is being relayed.
+    A 4xx response raises the matching domain error, with the service's
+    French message and code. ServiceUnavailable means that the service could
+    not be reached, timed out or failed before its body started.
+    RelayInterrupted means that the transfer broke once the body had started.
     """
     headers = {PRINCIPAL_HEADER: client.user_principal(session)}
     request_id = current_request_id()
@@ -121,8 +118,6 @@ def _response_like(upstream: aiohttp.ClientResponse, request_id: str | None) -> 
     # aiohttp has already decoded a compressed body, so its length is only known for a plain one.
     if upstream.status == 200 and upstream.content_length is not None and "Content-Encoding" not in upstream.headers:
         response.content_length = upstream.content_length
-    if upstream.content_type == "application/pdf":
-        response.headers["Content-Security-Policy"] = PDF_CONTENT_SECURITY_POLICY
     if request_id:
         # The request middleware adds this header only after the handler returns,
         # which is too late for a response whose headers are already sent.

@@ -167,7 +167,7 @@ def days_ago(days: int) -> date:
     return date.today() - timedelta(days=days)
 
 
-# The legal mentions the ledger prints on invoice PDFs; it issues no PDF without them.
+# The legal mentions the ledger prints on invoice PDFs. The ledger issues no PDF without them.
 CREDITOR_IDENTITY = {
     "legal_name": "PRESSE IMMO TEST SAS",
     "legal_form": "SAS",

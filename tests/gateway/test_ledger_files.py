@@ -17,7 +17,6 @@ from tests.gateway.conftest import closed_port_url, log_in
 from tests.gateway.support import FecBuilder, days_ago, give_creditor_identity, import_fec
 
 IMMUTABLE = "private, max-age=31536000, immutable"
-PAGE_POLICY_MARK = "script-src 'self'"
 
 
 def api_base(creditor: str) -> str:
@@ -74,7 +73,7 @@ async def test_document_pdf_keeps_security_headers(with_identity, portal_data):
 
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert len(response.headers["X-Request-Id"]) >= 16
 
 
@@ -126,7 +125,7 @@ async def test_foreign_creditor_document_is_ledger_404(with_identity, portal_dat
     assert "FX-0001" in body["error"]["message"]
 
 
-async def test_foreign_document_under_own_creditor_is_404(with_identity, portal_data):
+async def test_foreign_document_own_creditor_404(with_identity, portal_data):
     response = await with_identity.get(f"{api_base(portal_data.first.id)}/documents/FX-0001/pdf")
     body = await response.json()
 
@@ -255,7 +254,7 @@ async def test_ledger_files_require_session(gateway, portal_data):
         assert response.status == 401, path
 
 
-async def test_portal_file_without_session_redirects_to_login(gateway, portal_data):
+async def test_portal_file_login_redirect(gateway, portal_data):
     url = document_pdf_url(portal_data.first.id, "FA-0001")
 
     response = await gateway.get(url, allow_redirects=False)
@@ -284,7 +283,7 @@ async def broken_ledger():
         response.content_length = 200_000
         await response.prepare(request)
         await response.write(b"%PDF-1.7\n% broken\n\n")
-        # The gateway reads the first chunk before it answers, so give it time to read
+        # The gateway reads the first chunk before it responds, so give it time to read
         # the chunk before the connection drops.
         await asyncio.sleep(0.5)
         raise ConnectionAbortedError("fake ledger stops mid-body")
