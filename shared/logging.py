@@ -56,5 +56,7 @@ def configure_logging(service: str, *, log_format: str = "auto", level: str = "i
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(numeric_level)
+    # factur-x logs an INFO line for every PDF it writes; keep its warnings only.
+    logging.getLogger("factur-x").setLevel(max(numeric_level, logging.WARNING))
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(service=service)
