@@ -24,6 +24,12 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 POOL = web.AppKey("pool", asyncpg.Pool)
 BROKER = web.AppKey("broker", NatsBroker)
 VERIFIER = web.AppKey("verifier", PrincipalVerifier)
+PRINCIPAL = web.RequestKey("principal", Principal)
+
+# A request id from outside is kept only if it is short and plain, so it
+# cannot smuggle line breaks or bulk into every log line.
+_REQUEST_ID_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:")
+MAX_REQUEST_ID_LENGTH = 64
 
 
 def json_error(status: int, code: str, message: str, **details: object) -> web.Response:
@@ -34,7 +40,9 @@ def json_error(status: int, code: str, message: str, **details: object) -> web.R
 @web.middleware
 async def request_context_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Bind a request id to every log line and write one summary line per request."""
-    request_id = request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
+    request_id = request.headers.get(REQUEST_ID_HEADER, "")
+    if not request_id or len(request_id) > MAX_REQUEST_ID_LENGTH or not set(request_id) <= _REQUEST_ID_CHARACTERS:
+        request_id = uuid.uuid4().hex
     started = time.perf_counter()
     with structlog.contextvars.bound_contextvars(request_id=request_id):
         status = 500
@@ -81,13 +89,13 @@ async def principal_middleware(request: web.Request, handler: Handler) -> web.St
     except InvalidPrincipal as error:
         log.warning("principal_rejected", reason=str(error))
         return json_error(401, "unauthenticated", "Authentification requise.")
-    request["principal"] = principal
+    request[PRINCIPAL] = principal
     with structlog.contextvars.bound_contextvars(user_id=principal.user_id, agency_id=principal.agency_id):
         return await handler(request)
 
 
 def principal_of(request: web.Request) -> Principal:
-    return request["principal"]
+    return request[PRINCIPAL]
 
 
 async def healthz(_request: web.Request) -> web.Response:

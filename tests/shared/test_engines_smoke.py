@@ -17,3 +17,12 @@ async def test_each_service_connects_only_to_its_own_database(engines):
 
     assert {"outbox", "inbox", "dead_letters", "schema_migrations"} <= tables
     assert not connected_to_foreign
+
+
+async def test_request_id_is_kept_only_when_plain(ledger_service):
+    plain = await ledger_service.client.get("/healthz", headers={"X-Request-Id": "abc-123"})
+    forged = await ledger_service.client.get("/healthz", headers={"X-Request-Id": "x" * 65})
+
+    assert plain.headers["X-Request-Id"] == "abc-123"
+    assert forged.headers["X-Request-Id"] != "x" * 65
+    assert len(forged.headers["X-Request-Id"]) == 32
