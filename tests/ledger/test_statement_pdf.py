@@ -251,3 +251,17 @@ def test_describe_filter_cases():
 
     for statement_filter, expected in cases:
         assert describe_filter(statement_filter, today) == expected
+
+
+def test_statement_pdf_embeds_its_fonts():
+    content = render_statement_pdf("Créancier", "C001", [], statement_totals([]), "Tout", date(2026, 7, 31))
+    fonts = PdfReader(io.BytesIO(content)).pages[0]["/Resources"]["/Font"]
+    descriptors = [
+        font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+        for font in fonts.values()
+    ]
+
+    assert len(descriptors) == 2
+    for descriptor in descriptors:
+        assert "/FontFile2" in descriptor
+        assert "DejaVuSans" in descriptor["/FontName"]
