@@ -23,6 +23,7 @@ from gateway.format import JINJA_FILTERS
 from gateway.middlewares import add_security_headers, error_middleware, json_body_middleware
 from gateway.portal import (
     account_details,
+    account_screens,
     contact,
     creditor_selector,
     disputes,
@@ -88,6 +89,7 @@ def create_gateway_app(settings: GatewaySettings) -> web.Application:
     app.router.add_get("/", home, name="home")
     for area in (login, creditor_selector, statement, documents, disputes, contact, account_details, payment):
         area.setup_routes(app)
+    account_screens.setup_routes(app)
     api.setup_routes(app)
     health.setup_routes(app)
     app.router.add_static("/static", STATIC_DIR, name="static")

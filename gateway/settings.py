@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 
 from aiohttp import web
 from pydantic import AnyHttpUrl, Field, field_validator
@@ -60,6 +61,13 @@ class GatewaySettings(CommonSettings):
     )
     service_timeout_seconds: float = Field(
         10.0, gt=0, le=120, description="total timeout of one call to a service, in seconds"
+    )
+    mail_dir: Path | None = Field(
+        None,
+        description=(
+            "folder of the local SMTP sink's .eml files, listed at /dev/courriels for development; "
+            "unset (the default and the production value): that page answers 404"
+        ),
     )
 
     @field_validator("principal_private_key")

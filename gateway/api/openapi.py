@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway.api.account_details_openapi import ACCOUNT_DETAILS_PATHS, ACCOUNT_DETAILS_SCHEMAS
 from gateway.api.openapi_schemas import SCHEMAS
 from gateway.api.session import API_BASE
 from gateway.sessions import COOKIE_NAMES
@@ -256,9 +257,9 @@ def openapi_document(session_cookie_name: str, server_url: str) -> dict[str, Any
         },
         "servers": [{"url": server_url.rstrip("/")}],
         "security": [{"sessionCookie": []}],
-        "paths": PATHS,
+        "paths": {**PATHS, **ACCOUNT_DETAILS_PATHS},
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **ACCOUNT_DETAILS_SCHEMAS},
             "securitySchemes": {
                 "sessionCookie": {"type": "apiKey", "in": "cookie", "name": session_cookie_name},
             },

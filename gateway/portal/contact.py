@@ -1,15 +1,130 @@
-"""Nous contacter: the creditor's billing and collections contacts (not built yet)."""
+"""Nous contacter: the creditor's billing and collections services, the account manager, and « Contacter par mail ».
+
+The contact sheets come from the accounts service. The form posts to the
+creditor's own path, so a creditor switched in another tab cannot redirect
+the message. After sending, the page redirects (post/redirect/get) and says
+which service received the message.
+"""
 
 from __future__ import annotations
 
+import re
+from typing import Any
+from urllib.parse import quote
+
 from aiohttp import web
 
-from gateway.portal.layout import CONTACT, render_coming_soon
+from gateway.accounts_portal import accounts_portal
+from gateway.portal.forms import FieldErrors, field_errors_of, form_text, read_session_form
+from gateway.portal.layout import CONTACT, PortalFrame, load_frame, render_page
+from shared.errors import Conflict, Unprocessable
+from shared.principal import Role
+
+SERVICE_CHOICES = (
+    ("facturation", "Service facturation"),
+    ("recouvrement", "Service recouvrement"),
+)
+SERVICE_NAMES = dict(SERVICE_CHOICES)
+WRITER_ROLES = frozenset({Role.ADMIN, Role.ACCOUNTANT})
+SENT_PARAMETER = "envoye"
+# Invoice numbers may contain spaces (« FA  220001 »), so only commas, semicolons and line breaks separate them.
+INVOICE_NUMBER_SEPARATORS = re.compile(r"[,;\n]+")
+NO_CREDITOR_MESSAGE = "Aucun créancier n'est rattaché à votre agence. Contactez votre créancier pour y accéder."
+READ_ONLY_MESSAGE = (
+    "Votre rôle (lecteur) permet de consulter ces coordonnées, mais pas d'écrire au créancier. "
+    "Demandez à un administrateur ou à un comptable de votre agence."
+)
+
+
+def contact_path(creditor: str) -> str:
+    return f"/creanciers/{quote(creditor, safe='')}/nous-contacter"
+
+
+def split_invoice_numbers(text: str) -> list[str]:
+    """Split the « Numéros de facture » field on commas, semicolons and line breaks, dropping blanks."""
+    return [number.strip() for number in INVOICE_NUMBER_SEPARATORS.split(text) if number.strip()]
+
+
+def sent_message(request: web.Request) -> str | None:
+    """Return the confirmation that follows a sent message, from the redirect's query string."""
+    service = request.query.get(SENT_PARAMETER)
+    if service not in SERVICE_NAMES:
+        return None
+    return f"Votre message a été envoyé au {SERVICE_NAMES[service].lower()}."
+
+
+async def render_contact(
+    request: web.Request,
+    frame: PortalFrame,
+    *,
+    values: dict[str, str] | None = None,
+    errors: FieldErrors | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> web.Response:
+    context: dict[str, Any] = {
+        "no_creditor_message": NO_CREDITOR_MESSAGE,
+        "read_only_message": READ_ONLY_MESSAGE,
+        "service_choices": SERVICE_CHOICES,
+        "values": values or {"service": "facturation"},
+        "errors": errors or {},
+        "error": error,
+        "sent": sent_message(request),
+        "can_write": frame.session.info.role in WRITER_ROLES,
+        "contacts": None,
+    }
+    if frame.creditor is not None:
+        context["contacts"] = await accounts_portal(request).contacts(frame.session.info, frame.creditor.id)
+        context["form_action"] = contact_path(frame.creditor.id)
+    return render_page(request, "contact.html", frame, context, status=status)
 
 
 async def contact_page(request: web.Request) -> web.Response:
-    return await render_coming_soon(request, CONTACT)
+    """Show the contacts of the creditor chosen in the selector."""
+    frame = await load_frame(request, CONTACT)
+    return await render_contact(request, frame)
+
+
+async def creditor_contact_page(request: web.Request) -> web.Response:
+    """Show the contacts of the creditor in the path, or 404 when the agency has no account there."""
+    frame = await load_frame(request, CONTACT, creditor_id=request.match_info["creditor"])
+    return await render_contact(request, frame)
+
+
+async def send_message(request: web.Request) -> web.Response:
+    """Send « Contacter par mail » to the chosen service, then redirect to the page with a confirmation."""
+    _active, form = await read_session_form(request)
+    frame = await load_frame(request, CONTACT, creditor_id=request.match_info["creditor"])
+    values = {
+        "service": form_text(form, "service"),
+        "subject": form_text(form, "subject"),
+        "message": form_text(form, "message"),
+        "invoice_numbers": form_text(form, "invoice_numbers"),
+    }
+    if values["service"] not in SERVICE_NAMES:
+        errors = {"service": "Choisissez le destinataire : service facturation ou service recouvrement."}
+        return await render_contact(request, frame, values=values, errors=errors, status=422)
+
+    message = {
+        "service": values["service"],
+        "subject": values["subject"],
+        "message": values["message"],
+        "invoice_numbers": split_invoice_numbers(values["invoice_numbers"]),
+    }
+    try:
+        await accounts_portal(request).send_message(frame.session.info, frame.creditor.id, message)
+    except Unprocessable as rejected:
+        errors = field_errors_of(rejected)
+        general = None if errors else rejected.message
+        return await render_contact(request, frame, values=values, errors=errors, error=general, status=422)
+    except Conflict as conflict:
+        # The chosen service has no e-mail address yet; the message says whom to call instead.
+        return await render_contact(request, frame, values=values, error=conflict.message, status=409)
+
+    raise web.HTTPSeeOther(f"{contact_path(frame.creditor.id)}?{SENT_PARAMETER}={values['service']}")
 
 
 def setup_routes(app: web.Application) -> None:
     app.router.add_get(CONTACT.path, contact_page, name="contact")
+    app.router.add_get("/creanciers/{creditor}/nous-contacter", creditor_contact_page, name="creditor_contact")
+    app.router.add_post("/creanciers/{creditor}/nous-contacter", send_message)

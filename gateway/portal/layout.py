@@ -12,6 +12,7 @@ from gateway.clients import ACCOUNTS, Creditor
 from gateway.csrf import CSRF_FIELD, session_csrf_token
 from gateway.sessions import COOKIE_NAMES, ActiveSession, require_session
 from shared.errors import NotFound
+from shared.principal import Role
 
 HOME_PATH = "/"
 HOME_LABEL = "Accueil"
@@ -36,6 +37,21 @@ CONTACT = Area("contact", "Nous contacter", "/nous-contacter")
 ACCOUNT_DETAILS = Area("account_details", "Informations compte", "/informations-compte")
 PAYMENT = Area("payment", "Règlement", "/reglement")
 MENU = (STATEMENT, DISPUTES, CONTACT, ACCOUNT_DETAILS, PAYMENT)
+SECURITY = Area("security", "Sécurité", "/securite")
+USERS = Area("users", "Utilisateurs", "/utilisateurs")
+BANK_CHANGE_REVIEWS = Area("bank_change_reviews", "Demandes de modification bancaire", "/back-office/demandes-bancaires")
+
+
+def menu_for(role: Role) -> tuple[Area, ...]:
+    """Return the left menu of ``role``: staff get the back-office, administrateurs also manage users.
+
+    The menu only hides pages. Each service checks the role again.
+    """
+    if role is Role.STAFF:
+        return (BANK_CHANGE_REVIEWS, SECURITY)
+    if role is Role.ADMIN:
+        return (*MENU, USERS, SECURITY)
+    return (*MENU, SECURITY)
 
 
 @dataclass(frozen=True)
@@ -82,7 +98,7 @@ def frame_context(request: web.Request, frame: PortalFrame) -> dict[str, Any]:
         "agency_name": info.agency_name or "",
         "creditors": frame.creditors,
         "creditor": frame.creditor,
-        "menu": MENU,
+        "menu": menu_for(info.role),
         "area": frame.area,
         "breadcrumb": [(HOME_LABEL, HOME_PATH), (frame.area.label, None)],
         "csrf_field": CSRF_FIELD,

@@ -7,15 +7,26 @@ built here.
 
 from __future__ import annotations
 
+import asyncio
+import re
 import secrets
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import asyncpg
+from aiohttp.test_utils import TestClient, TestServer
 
-from services.accounts.commands import create_user, ensure_creditor, link_account
-from tests.conftest import ServiceClient, unique_id
+from services.accounts.app import DEFINITION as ACCOUNTS_DEFINITION
+from services.accounts.commands import create_staff_user, create_user, ensure_creditor, link_account
+from services.accounts.mail_sink import MailSink, StoredMessage, list_messages
+from services.accounts.settings import AccountsSettings
+from shared.principal import PrincipalSigner
+from shared.service import create_service_app
+from tests.conftest import Engines, ServiceClient, unique_id
 
 FEC_HEADER = (
     "JournalCode\tJournalLib\tEcritureNum\tEcritureDate\tCompteNum\tCompteLib\tCompAuxNum\tCompAuxLib\t"
@@ -194,3 +205,141 @@ async def give_creditor_identity(ledger: ServiceClient, creditor: CreditorAccoun
     )
     if response.status != 200:
         raise RuntimeError(f"storing the identity of {creditor.id} in the ledger failed: {await response.text()}")
+
+
+@asynccontextmanager
+async def accounts_with_mail(
+    engines: Engines, signer: PrincipalSigner, mail_dir: Path, *, public_url: str = "http://127.0.0.1"
+) -> AsyncIterator[ServiceClient]:
+    """Run the accounts service as the embedded runtime does: mail to a local SMTP sink, IBANs encrypted.
+
+    The sink listens on a free loopback port and stores each message in ``mail_dir``.
+    Links in the e-mails start with ``public_url``.
+    """
+    sink = MailSink(mail_dir, port=0)
+    await sink.start()
+    settings = AccountsSettings(
+        database_url=engines.service_dsn("accounts"),
+        nats_url=engines.nats.url,
+        principal_public_key=engines.secrets.principal_public_key,
+        outbox_poll_seconds=0.2,
+        smtp_host="127.0.0.1",
+        smtp_port=sink.port,
+        public_url=public_url,
+        data_encryption_key=engines.secrets.data_encryption_key,
+    )
+    client = TestClient(TestServer(create_service_app(ACCOUNTS_DEFINITION, settings)))
+    try:
+        await client.start_server()
+        yield ServiceClient(client, signer)
+    finally:
+        await client.close()
+        await sink.stop()
+
+
+async def create_agency_member(
+    accounts_pool: asyncpg.Pool, accounts: list[CreditorAccount], *, role: str, email: str | None = None
+) -> AgencyLogin:
+    """Create an agency holding ``accounts`` and one user with ``role`` and an e-mail address."""
+    login = unique_id("member")
+    password = new_password()
+    agency_name = f"Agence {unique_id('immo')}"
+    first, *others = accounts
+    await create_user(
+        accounts_pool,
+        login=login,
+        password=password,
+        creditor=first.id,
+        customer_account=first.customer_account,
+        role=role,
+        agency_name=agency_name,
+        display_name="Claire Dubois",
+        email=email or f"{login}@agence.example",
+    )
+    for account in others:
+        await link_account(accounts_pool, login=login, creditor=account.id, customer_account=account.customer_account)
+    return AgencyLogin(login, password, "Claire Dubois", agency_name, tuple(accounts))
+
+
+async def add_agency_member(
+    accounts_pool: asyncpg.Pool, colleague: AgencyLogin, *, role: str, email: str | None = None
+) -> AgencyLogin:
+    """Create another user with ``role`` in the agency of ``colleague``."""
+    login = unique_id("member")
+    password = new_password()
+    first = colleague.accounts[0]
+    await create_user(
+        accounts_pool,
+        login=login,
+        password=password,
+        creditor=first.id,
+        customer_account=first.customer_account,
+        role=role,
+        display_name="Louis Bernard",
+        email=email or f"{login}@agence.example",
+    )
+    return AgencyLogin(login, password, "Louis Bernard", colleague.agency_name, colleague.accounts)
+
+
+async def create_staff_login(accounts_pool: asyncpg.Pool, creditors: list[str]) -> tuple[str, str]:
+    """Create a staff user who works for ``creditors``; return its login and password."""
+    login = unique_id("staff")
+    password = new_password()
+    await create_staff_user(
+        accounts_pool, login=login, password=password, creditors=creditors, email=f"{login}@creancier.example"
+    )
+    return login, password
+
+
+async def fill_contact_sheets(accounts: ServiceClient, creditor: CreditorAccount, *, with_manager: bool = True) -> None:
+    """Give ``creditor`` a billing and a collections service and, optionally, an account manager."""
+    sheets = {
+        "facturation": {"label": "Service facturation", "phone": "+33 1 42 68 53 00", "email": "facturation@creancier.example"},
+        "recouvrement": {"label": "Service recouvrement", "phone": "+33 4 78 42 10 00", "email": "recouvrement@creancier.example"},
+    }
+    address = {"address_line1": "12 rue de la Paix", "postal_code": "75002", "city": "Paris", "country": "FR"}
+    for service, sheet in sheets.items():
+        response = await accounts.client.put(
+            f"/staff/creditors/{creditor.id}/contact-sheets/{service}",
+            json={**address, **sheet, "fax": "+33 1 42 68 53 01"},
+            headers=accounts.system_headers(),
+        )
+        if response.status != 200:
+            raise RuntimeError(f"storing the {service} sheet of {creditor.id} failed: {await response.text()}")
+    if with_manager:
+        response = await accounts.client.put(
+            f"/staff/creditors/{creditor.id}/accounts/{creditor.customer_account}/manager",
+            json={"name": "Sophie Laurent", "phone": "06 12 34 56 78", "email": "sophie.laurent@creancier.example"},
+            headers=accounts.system_headers(),
+        )
+        if response.status != 200:
+            raise RuntimeError(f"storing the manager of {creditor.id} failed: {await response.text()}")
+
+
+async def wait_for_caught_mail(
+    mail_dir: Path, predicate: Callable[[StoredMessage], bool], *, count: int = 1, timeout: float = 10.0
+) -> list[StoredMessage]:
+    """Return the sink's messages that match ``predicate`` once there are ``count`` of them.
+
+    The accounts service sends mail after its transaction commits, so the
+    message arrives a moment after the HTTP response. The wait is bounded and
+    a timeout fails with the subjects that did arrive.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        matching = [message for message in list_messages(mail_dir) if predicate(message)]
+        if len(matching) >= count:
+            return matching
+        if loop.time() > deadline:
+            subjects = [message.subject for message in list_messages(mail_dir)]
+            raise AssertionError(f"expected {count} matching messages, found {len(matching)}; the sink holds {subjects}")
+        await asyncio.sleep(0.05)
+
+
+def link_token_in(text: str, path: str) -> str:
+    """Return the token of the first ``/{path}/{token}`` link in an e-mail body."""
+    match = re.search(rf"/{path}/([A-Za-z0-9_-]+)", text)
+    if match is None:
+        raise AssertionError(f"no /{path}/ link in: {text}")
+    return match.group(1)

@@ -146,8 +146,6 @@ async def test_statement_page_has_menu_and_breadcrumb(logged_in, portal_data):
 async def test_other_areas_say_coming_soon(logged_in):
     for path, label in (
         ("/litiges", "Litiges"),
-        ("/nous-contacter", "Nous contacter"),
-        ("/informations-compte", "Informations compte"),
         ("/reglement", "Règlement"),
     ):
         response = await logged_in.get(path)

@@ -1,0 +1,56 @@
+"""API routes of the agency's account at one creditor: contacts, messages, profile and bank details.
+
+Each route passes the accounts service's JSON through unchanged. The
+service checks the role and the account again, so these routes only turn a
+creditor foreign to the session into 404 before calling it.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from gateway.accounts_portal import accounts_portal
+from gateway.api.session import API_BASE, read_json_object
+from gateway.portal.layout import FOREIGN_CREDITOR_MESSAGE
+from gateway.sessions import ActiveSession, require_session
+from shared.errors import NotFound
+
+
+async def _session_at_creditor(request: web.Request) -> tuple[ActiveSession, str]:
+    active = await require_session(request)
+    creditor = request.match_info["creditor"]
+    if active.info.account_at(creditor) is None:
+        raise NotFound(FOREIGN_CREDITOR_MESSAGE, creditor=creditor)
+    return active, creditor
+
+
+async def get_contacts(request: web.Request) -> web.Response:
+    active, creditor = await _session_at_creditor(request)
+    return web.json_response(await accounts_portal(request).contacts(active.info, creditor))
+
+
+async def post_message(request: web.Request) -> web.Response:
+    active, creditor = await _session_at_creditor(request)
+    body = await read_json_object(request)
+    sent = await accounts_portal(request).send_message(active.info, creditor, body)
+    return web.json_response(sent, status=201)
+
+
+async def get_profile(request: web.Request) -> web.Response:
+    active, creditor = await _session_at_creditor(request)
+    return web.json_response(await accounts_portal(request).profile(active.info, creditor))
+
+
+async def get_bank_details(request: web.Request) -> web.Response:
+    """Return the full bank details for the owner's edit form (administrateurs only, enforced by accounts)."""
+    active, creditor = await _session_at_creditor(request)
+    details = await accounts_portal(request).bank_details_for_edit(active.info, creditor)
+    return web.json_response({"bank_details": details})
+
+
+def setup_routes(app: web.Application) -> None:
+    base = f"{API_BASE}/creditors/{{creditor}}"
+    app.router.add_get(f"{base}/contacts", get_contacts)
+    app.router.add_post(f"{base}/messages", post_message)
+    app.router.add_get(f"{base}/profile", get_profile)
+    app.router.add_get(f"{base}/bank-details", get_bank_details)

@@ -1,0 +1,141 @@
+"""Utilisateurs: an administrateur lists the agency's users, invites people, changes roles and disables users.
+
+The menu shows the page to administrateurs only, and the accounts service
+answers 403 to any other role, which the error page shows. Each action posts
+a small form and redirects back with a confirmation (post/redirect/get).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import web
+
+from gateway.accounts_portal import accounts_portal
+from gateway.portal.display import AGENCY_ROLE_CHOICES
+from gateway.portal.forms import FieldErrors, field_errors_of, form_text, read_session_form
+from gateway.portal.layout import USERS, PortalFrame, load_frame, render_page
+from shared.errors import Conflict, NotFound, Unprocessable
+
+INVITATIONS_PATH = f"{USERS.path}/invitations"
+NOTICE_PARAMETER = "fait"
+NOTICES = {
+    "invitation": "L'invitation a été envoyée par e-mail. Le lien est valable 72 heures.",
+    "revocation": "L'invitation a été annulée : son lien ne fonctionne plus.",
+    "role": "Le rôle a été modifié. Il s'applique à la prochaine page ouverte par cet utilisateur.",
+    "desactivation": "L'utilisateur a été désactivé et ses sessions ont été fermées.",
+}
+AGENCY_ROLES = frozenset(role for role, _label in AGENCY_ROLE_CHOICES)
+ROLE_REQUIRED = "Choisissez un rôle : administrateur, comptable ou lecteur."
+EMAIL_REQUIRED = "Saisissez l'adresse e-mail de la personne à inviter."
+
+
+def user_path(user_id: str, action: str) -> str:
+    return f"{USERS.path}/{quote(user_id, safe='')}/{action}"
+
+
+def invitation_path(invitation_id: str) -> str:
+    return f"{INVITATIONS_PATH}/{quote(invitation_id, safe='')}/revocation"
+
+
+async def render_users(
+    request: web.Request,
+    frame: PortalFrame,
+    *,
+    invite_values: dict[str, str] | None = None,
+    errors: FieldErrors | None = None,
+    alert: str | None = None,
+    status: int = 200,
+) -> web.Response:
+    listing = await accounts_portal(request).agency_users(frame.session.info)
+    context: dict[str, Any] = {
+        "users": listing.get("users") or [],
+        "invitations": listing.get("invitations") or [],
+        "current_user_id": frame.session.info.user_id,
+        "role_choices": AGENCY_ROLE_CHOICES,
+        "invite_values": invite_values or {"role": "lecteur"},
+        "errors": errors or {},
+        "alert": alert,
+        "notice": NOTICES.get(request.query.get(NOTICE_PARAMETER, "")) if status == 200 else None,
+        "invite_action": INVITATIONS_PATH,
+        "user_path": user_path,
+        "invitation_path": invitation_path,
+    }
+    return render_page(request, "agency_users.html", frame, context, status=status)
+
+
+def done(notice: str) -> web.HTTPSeeOther:
+    return web.HTTPSeeOther(f"{USERS.path}?{NOTICE_PARAMETER}={notice}")
+
+
+async def users_page(request: web.Request) -> web.Response:
+    frame = await load_frame(request, USERS)
+    return await render_users(request, frame)
+
+
+async def invite(request: web.Request) -> web.Response:
+    active, form = await read_session_form(request)
+    frame = await load_frame(request, USERS)
+    values = {
+        "email": form_text(form, "email"),
+        "display_name": form_text(form, "display_name"),
+        "role": form_text(form, "role"),
+    }
+    errors: FieldErrors = {}
+    if not values["email"]:
+        errors["email"] = EMAIL_REQUIRED
+    if values["role"] not in AGENCY_ROLES:
+        errors["role"] = ROLE_REQUIRED
+    if errors:
+        return await render_users(request, frame, invite_values=values, errors=errors, status=422)
+    try:
+        await accounts_portal(request).invite_user(active.info, values)
+    except Unprocessable as rejected:
+        errors = field_errors_of(rejected) or {"email": rejected.message}
+        return await render_users(request, frame, invite_values=values, errors=errors, status=422)
+    raise done("invitation")
+
+
+async def revoke_invitation(request: web.Request) -> web.Response:
+    active, _form = await read_session_form(request)
+    try:
+        await accounts_portal(request).revoke_invitation(active.info, request.match_info["invitation_id"])
+    except NotFound as missing:
+        frame = await load_frame(request, USERS)
+        return await render_users(request, frame, alert=missing.message, status=404)
+    raise done("revocation")
+
+
+async def change_role(request: web.Request) -> web.Response:
+    active, form = await read_session_form(request)
+    role = form_text(form, "role")
+    if role not in AGENCY_ROLES:
+        frame = await load_frame(request, USERS)
+        return await render_users(request, frame, alert=ROLE_REQUIRED, status=422)
+    try:
+        await accounts_portal(request).change_role(active.info, request.match_info["user_id"], role)
+    except (Conflict, NotFound) as refused:
+        # The last active administrateur cannot lose the role; an unknown user is 404.
+        frame = await load_frame(request, USERS)
+        return await render_users(request, frame, alert=refused.message, status=refused.status)
+    raise done("role")
+
+
+async def disable_user(request: web.Request) -> web.Response:
+    active, _form = await read_session_form(request)
+    try:
+        await accounts_portal(request).disable_user(active.info, request.match_info["user_id"])
+    except (Conflict, NotFound) as refused:
+        # Nobody disables their own access or the last active administrateur.
+        frame = await load_frame(request, USERS)
+        return await render_users(request, frame, alert=refused.message, status=refused.status)
+    raise done("desactivation")
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get(USERS.path, users_page, name="agency_users")
+    app.router.add_post(INVITATIONS_PATH, invite)
+    app.router.add_post(f"{INVITATIONS_PATH}/{{invitation_id}}/revocation", revoke_invitation)
+    app.router.add_post(f"{USERS.path}/{{user_id}}/role", change_role)
+    app.router.add_post(f"{USERS.path}/{{user_id}}/desactivation", disable_user)

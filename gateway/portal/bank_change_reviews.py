@@ -1,0 +1,163 @@
+"""Back-office « Demandes de modification bancaire »: staff approve or reject agencies' bank-detail changes.
+
+Only staff users see the menu entry. The accounts service answers 403 to
+any other role and limits staff to the creditors they work for, so an
+agency user who opens these pages gets the service's refusal as an error
+page. IBANs appear masked (last 4 characters) on every page here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import web
+
+from gateway.accounts_portal import accounts_portal
+from gateway.portal.display import format_day
+from gateway.portal.forms import form_text, read_session_form
+from gateway.portal.layout import BANK_CHANGE_REVIEWS, HOME_LABEL, HOME_PATH, PortalFrame, load_frame, render_page
+from shared.errors import Conflict, NotFound
+
+STATUS_PARAMETER = "statut"
+# Query values of the list filter and the service's status filter they select.
+STATUS_FILTERS = {"en-attente": "pending", "toutes": "all"}
+STATUS_LABELS = {"pending": "En attente", "approved": "Validée", "rejected": "Refusée"}
+NOTICE_PARAMETER = "fait"
+NOTICES = {
+    "validee": "La demande a été validée : les nouvelles coordonnées bancaires s'appliquent, et l'agence est prévenue par e-mail.",
+    "refusee": "La demande a été refusée : les coordonnées bancaires restent inchangées, et l'agence est prévenue par e-mail.",
+}
+MAX_REASON_LENGTH = 500
+REQUEST_NOT_FOUND = "Cette demande de modification bancaire est introuvable parmi celles de vos créanciers."
+
+
+def review_path(request_id: str, action: str | None = None) -> str:
+    path = f"{BANK_CHANGE_REVIEWS.path}/{quote(request_id, safe='')}"
+    return f"{path}/{action}" if action else path
+
+
+def with_labels(requests: list[dict[str, Any]], creditor_names: dict[str, str]) -> list[dict[str, Any]]:
+    """Add the French status label and the creditor's name to each request."""
+    return [
+        {
+            **item,
+            "status_label": STATUS_LABELS.get(item.get("status", ""), item.get("status", "")),
+            "creditor_name": creditor_names.get(item.get("creditor", ""), item.get("creditor", "")),
+        }
+        for item in requests
+    ]
+
+
+async def reviews_page(request: web.Request) -> web.Response:
+    """List the requests of the staff user's creditors, pending ones by default."""
+    frame = await load_frame(request, BANK_CHANGE_REVIEWS)
+    status_filter = request.query.get(STATUS_PARAMETER, "en-attente")
+    if status_filter not in STATUS_FILTERS:
+        status_filter = "en-attente"
+    client = accounts_portal(request)
+    requests = await client.staff_bank_change_requests(frame.session.info, STATUS_FILTERS[status_filter])
+    context = {
+        "requests": with_labels(requests, await client.creditor_names(frame.session.info)),
+        "status_filter": status_filter,
+        "notice": NOTICES.get(request.query.get(NOTICE_PARAMETER, "")),
+        "review_path": review_path,
+    }
+    return render_page(request, "bank_change_reviews.html", frame, context)
+
+
+def previous_details(review: dict[str, Any], requests: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Return the approved request whose details were in force when ``review`` was decided (or now, if pending).
+
+    Accounts changes bank details only by approving a request, so the details
+    in force are those of the account's last approval before that moment.
+    None means the account had no bank details yet.
+    """
+    # TODO: read the previous masked IBAN and BIC from the accounts service once
+    # GET /staff/bank-change-requests returns them, instead of deriving them here.
+    moment = parse_instant(review.get("decided_at")) or datetime.now(UTC)
+    approvals = []
+    for item in requests:
+        decided_at = parse_instant(item.get("decided_at"))
+        same_account = (item.get("creditor"), item.get("customer_account")) == (
+            review.get("creditor"),
+            review.get("customer_account"),
+        )
+        if item.get("status") == "approved" and same_account and decided_at is not None and decided_at < moment:
+            approvals.append((decided_at, item))
+    return max(approvals, key=lambda pair: pair[0])[1] if approvals else None
+
+
+def parse_instant(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def find_request(request: web.Request, frame: PortalFrame, request_id: str) -> dict[str, Any]:
+    """Return one request of the staff user's creditors with the details it replaces, or raise NotFound."""
+    client = accounts_portal(request)
+    requests = await client.staff_bank_change_requests(frame.session.info, "all")
+    found = next((item for item in requests if item.get("request_id") == request_id), None)
+    if found is None:
+        raise NotFound(REQUEST_NOT_FOUND, request_id=request_id)
+    review = with_labels([found], await client.creditor_names(frame.session.info))[0]
+    return review | {"previous": previous_details(found, requests)}
+
+
+async def render_review(
+    request: web.Request, frame: PortalFrame, request_id: str, *, alert: str | None = None, status: int = 200
+) -> web.Response:
+    review = await find_request(request, frame, request_id)
+    context = {
+        "review": review,
+        "alert": alert,
+        "approve_action": review_path(request_id, "validation"),
+        "reject_action": review_path(request_id, "refus"),
+        "max_reason_length": MAX_REASON_LENGTH,
+        "breadcrumb": [
+            (HOME_LABEL, HOME_PATH),
+            (BANK_CHANGE_REVIEWS.label, BANK_CHANGE_REVIEWS.path),
+            (f"Demande du {format_day(review.get('requested_at'))}", None),
+        ],
+    }
+    return render_page(request, "bank_change_review.html", frame, context, status=status)
+
+
+async def review_page(request: web.Request) -> web.Response:
+    frame = await load_frame(request, BANK_CHANGE_REVIEWS)
+    return await render_review(request, frame, request.match_info["request_id"])
+
+
+async def decide(request: web.Request, *, approve: bool) -> web.Response:
+    active, form = await read_session_form(request)
+    request_id = request.match_info["request_id"]
+    reason = form_text(form, "reason")[:MAX_REASON_LENGTH] or None
+    try:
+        await accounts_portal(request).decide_bank_change(active.info, request_id, approve=approve, reason=reason)
+    except Conflict as decided:
+        # Another staff member decided first.
+        frame = await load_frame(request, BANK_CHANGE_REVIEWS)
+        return await render_review(request, frame, request_id, alert=decided.message, status=decided.status)
+    notice = "validee" if approve else "refusee"
+    raise web.HTTPSeeOther(f"{BANK_CHANGE_REVIEWS.path}?{NOTICE_PARAMETER}={notice}")
+
+
+async def approve(request: web.Request) -> web.Response:
+    return await decide(request, approve=True)
+
+
+async def reject(request: web.Request) -> web.Response:
+    return await decide(request, approve=False)
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get(BANK_CHANGE_REVIEWS.path, reviews_page, name="bank_change_reviews")
+    app.router.add_get(f"{BANK_CHANGE_REVIEWS.path}/{{request_id}}", review_page)
+    app.router.add_post(f"{BANK_CHANGE_REVIEWS.path}/{{request_id}}/validation", approve)
+    app.router.add_post(f"{BANK_CHANGE_REVIEWS.path}/{{request_id}}/refus", reject)

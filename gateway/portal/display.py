@@ -1,0 +1,123 @@
+"""French display of the accounts screens' values: phone numbers, countries, addresses and instants.
+
+The accounts service stores phone numbers in E.164 form (``+33142685300``)
+and countries as ISO 3166-1 alpha-2 codes. Screens show French numbers in
+national form (``01 42 68 53 00``), other numbers in international form, and
+countries by their French name.
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+import pycountry
+
+PARIS = ZoneInfo("Europe/Paris")
+HOME_COUNTRY = "FR"
+
+
+@functools.cache
+def _french_country_names() -> gettext.NullTranslations:
+    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["fr"], fallback=True)
+
+
+def country_name(code: str | None) -> str:
+    """Return the French name of an ISO alpha-2 code (``BE`` gives ``Belgique``), or the code when unknown."""
+    if not code:
+        return ""
+    country = pycountry.countries.get(alpha_2=code.upper()) if len(code) == 2 else None
+    if country is None:
+        return code
+    return _french_country_names().gettext(country.name)
+
+
+@functools.cache
+def country_choices() -> tuple[tuple[str, str], ...]:
+    """Return ``(code, French name)`` of every country, France first and the others by name."""
+    names = [(country.alpha_2, country_name(country.alpha_2)) for country in pycountry.countries]
+    others = sorted((choice for choice in names if choice[0] != HOME_COUNTRY), key=lambda choice: choice[1].casefold())
+    return ((HOME_COUNTRY, country_name(HOME_COUNTRY)), *others)
+
+
+def format_phone(value: str | None) -> str:
+    """Return a stored number for display: national form for France, international form otherwise.
+
+    A value that phonenumbers cannot parse is returned as stored.
+    """
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return value
+    if phonenumbers.region_code_for_number(number) == HOME_COUNTRY:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def address_lines(values: Mapping[str, Any] | None) -> list[str]:
+    """Return the non-empty lines of a postal address; the country is named only outside France."""
+    if not values:
+        return []
+    lines = [values.get(field) or "" for field in ("address_line1", "address_line2", "address_line3")]
+    lines.append(" ".join(part for part in (values.get("postal_code"), values.get("city")) if part))
+    country = values.get("country")
+    if country and country != HOME_COUNTRY:
+        lines.append(country_name(country))
+    return [line for line in lines if line]
+
+
+def format_instant(value: str | None) -> str:
+    """Return an ISO 8601 instant as ``31/07/2026 à 14:05``, Paris time, or "" for a missing or invalid one."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return ""
+    if moment.tzinfo is None:
+        return f"{moment:%d/%m/%Y} à {moment:%H:%M}"
+    local = moment.astimezone(PARIS)
+    return f"{local:%d/%m/%Y} à {local:%H:%M}"
+
+
+def format_day(value: str | None) -> str:
+    """Return the Paris calendar day of an ISO 8601 instant as ``31/07/2026``, or ""."""
+    text = format_instant(value)
+    return text.split(" ", 1)[0]
+
+
+ROLE_LABELS = {
+    "administrateur": "Administrateur",
+    "comptable": "Comptable",
+    "lecteur": "Lecteur",
+    "staff": "Personnel du créancier",
+}
+ROLE_DESCRIPTIONS = {
+    "administrateur": "tous les droits, gestion des utilisateurs et des coordonnées bancaires",
+    "comptable": "consultation, règlements et litiges",
+    "lecteur": "consultation seule",
+}
+AGENCY_ROLE_CHOICES = tuple(
+    (role, f"{ROLE_LABELS[role]} ({ROLE_DESCRIPTIONS[role]})") for role in ("administrateur", "comptable", "lecteur")
+)
+
+
+def role_label(role: str | None) -> str:
+    return ROLE_LABELS.get(role or "", role or "")
+
+
+DISPLAY_FILTERS = {
+    "phone": format_phone,
+    "country_name": country_name,
+    "address_lines": address_lines,
+    "instant": format_instant,
+    "day": format_day,
+    "role_label": role_label,
+}

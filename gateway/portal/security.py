@@ -1,0 +1,225 @@
+"""Sécurité: the user's password, other sessions and TOTP second factor.
+
+Changing the password keeps the current session and ends the user's other
+sessions (the accounts service does both). TOTP enrolment shows a QR code
+rendered here as inline SVG with segno, plus the secret as text, then asks
+for a code from the app; confirming shows the recovery codes once, in the
+response itself, never in a URL. Disabling TOTP needs the password and a
+current code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import segno
+from aiohttp import web
+from markupsafe import Markup
+
+from gateway.accounts_portal import accounts_portal
+from gateway.errors import LoginThrottled
+from gateway.portal.forms import FieldErrors, field_errors_of, form_text, read_session_form
+from gateway.portal.layout import SECURITY, PortalFrame, load_frame, render_page
+from gateway.portal.password_reset import CONFIRMATION_MISMATCH
+from shared.errors import Conflict, Unprocessable
+
+PASSWORD_PATH = "/securite/mot-de-passe"
+SESSIONS_PATH = "/securite/sessions"
+TOTP_PATH = "/securite/double-authentification"
+TOTP_CONFIRMATION_PATH = f"{TOTP_PATH}/confirmation"
+TOTP_DISABLE_PATH = f"{TOTP_PATH}/desactivation"
+OTPAUTH_PREFIX = "otpauth://totp/"
+SECRET_GROUP_LENGTH = 4
+# The service names the current password ``password`` when re-authentication fails.
+REAUTHENTICATION_FIELDS = {"password": "current_password", "totp_code": "totp_code"}
+NOTICES = {
+    "mot-de-passe": "Votre mot de passe a été modifié. Vos autres sessions ouvertes ont été fermées : "
+    "reconnectez-vous sur vos autres appareils avec le nouveau mot de passe.",
+    "sessions": "Vos autres sessions ont été fermées. Cette session reste ouverte.",
+    "totp-active": "La double authentification est déjà activée.",
+    "totp-desactivee": "La double authentification est désactivée.",
+}
+NOTICE_PARAMETER = "fait"
+REQUIRED_MESSAGES = {
+    "current_password": "Saisissez votre mot de passe actuel.",
+    "new_password": "Saisissez un nouveau mot de passe.",
+    "totp_code": "Saisissez le code à 6 chiffres de votre application, ou un code de secours.",
+    "code": "Saisissez le code à 6 chiffres affiché par votre application.",
+}
+
+
+def qr_code_svg(otpauth_uri: str) -> Markup:
+    """Render the ``otpauth://`` URI as an inline SVG QR code (segno, error correction level M)."""
+    return Markup(segno.make(otpauth_uri, error="m").svg_inline(scale=5, border=2))
+
+
+def grouped_secret(secret: str) -> str:
+    """Return the base32 secret in groups of four characters, easier to type into an app."""
+    compact = secret.replace(" ", "")
+    return " ".join(compact[index : index + SECRET_GROUP_LENGTH] for index in range(0, len(compact), SECRET_GROUP_LENGTH))
+
+
+def secret_of(otpauth_uri: str) -> str | None:
+    """Return the ``secret`` parameter of a TOTP provisioning URI, or None when it is not one."""
+    if not otpauth_uri.startswith(OTPAUTH_PREFIX):
+        return None
+    values = parse_qs(urlsplit(otpauth_uri).query).get("secret")
+    return values[0] if values else None
+
+
+def reauthentication_errors(rejected: Unprocessable, *, new_password_field: str | None) -> FieldErrors:
+    """Map a 422 of a password-protected route to the page's field names.
+
+    A failed re-authentication names ``password`` (the current one) or
+    ``totp_code``. A policy rejection of a new password names ``password``
+    too, which then means ``new_password_field``.
+    """
+    errors = field_errors_of(rejected)
+    if rejected.code == "reauthentication_failed":
+        return {REAUTHENTICATION_FIELDS.get(name, name): message for name, message in errors.items()}
+    if new_password_field and "password" in errors:
+        errors[new_password_field] = errors.pop("password")
+    return errors or {"current_password": rejected.message}
+
+
+async def render_security(
+    request: web.Request,
+    frame: PortalFrame,
+    *,
+    errors: FieldErrors | None = None,
+    alert: str | None = None,
+    status: int = 200,
+) -> web.Response:
+    me = await accounts_portal(request).me(frame.session.info)
+    notice_key = request.query.get(NOTICE_PARAMETER, "")
+    context: dict[str, Any] = {
+        "me": me,
+        "errors": errors or {},
+        "alert": alert,
+        "notice": NOTICES.get(notice_key) if status == 200 else None,
+        "password_action": PASSWORD_PATH,
+        "sessions_action": SESSIONS_PATH,
+        "totp_action": TOTP_PATH,
+        "totp_disable_action": TOTP_DISABLE_PATH,
+    }
+    return render_page(request, "security.html", frame, context, status=status)
+
+
+async def security_page(request: web.Request) -> web.Response:
+    frame = await load_frame(request, SECURITY)
+    return await render_security(request, frame)
+
+
+def missing_fields(values: dict[str, str]) -> FieldErrors:
+    return {name: REQUIRED_MESSAGES[name] for name, value in values.items() if not value}
+
+
+async def change_password(request: web.Request) -> web.Response:
+    """Change the password after checking the current one, then redirect with the confirmation."""
+    active, form = await read_session_form(request)
+    frame = await load_frame(request, SECURITY)
+    values = {
+        "current_password": form_text(form, "current_password", strip=False),
+        "new_password": form_text(form, "new_password", strip=False),
+    }
+    errors = missing_fields(values)
+    if not errors and values["new_password"] != form_text(form, "new_password_confirmation", strip=False):
+        errors["new_password_confirmation"] = CONFIRMATION_MISMATCH
+    if errors:
+        return await render_security(request, frame, errors=errors, status=422)
+
+    body = {**values, "totp_code": form_text(form, "totp_code") or None}
+    try:
+        await accounts_portal(request).change_password(active, body)
+    except Unprocessable as rejected:
+        errors = reauthentication_errors(rejected, new_password_field="new_password")
+        return await render_security(request, frame, errors=errors, status=422)
+    except LoginThrottled as throttled:
+        return await render_security(request, frame, alert=throttled.message, status=throttled.status)
+    raise web.HTTPSeeOther(f"{SECURITY.path}?{NOTICE_PARAMETER}=mot-de-passe")
+
+
+async def revoke_other_sessions(request: web.Request) -> web.Response:
+    active, _form = await read_session_form(request)
+    await accounts_portal(request).revoke_other_sessions(active)
+    raise web.HTTPSeeOther(f"{SECURITY.path}?{NOTICE_PARAMETER}=sessions")
+
+
+def render_enrolment(
+    request: web.Request, frame: PortalFrame, otpauth_uri: str, *, error: str | None = None, status: int = 200
+) -> web.Response:
+    secret = secret_of(otpauth_uri) or ""
+    context = {
+        "qr_code": qr_code_svg(otpauth_uri),
+        "otpauth_uri": otpauth_uri,
+        "secret": grouped_secret(secret),
+        "error": error,
+        "confirmation_action": TOTP_CONFIRMATION_PATH,
+    }
+    return render_page(request, "totp_enrolment.html", frame, context, status=status)
+
+
+async def start_totp_enrolment(request: web.Request) -> web.Response:
+    """Create a pending TOTP secret and show its QR code and confirmation form."""
+    active, _form = await read_session_form(request)
+    frame = await load_frame(request, SECURITY)
+    try:
+        enrolment = await accounts_portal(request).start_totp_enrolment(active.info)
+    except Conflict:
+        raise web.HTTPSeeOther(f"{SECURITY.path}?{NOTICE_PARAMETER}=totp-active") from None
+    otpauth_uri = enrolment.get("otpauth_uri")
+    if not isinstance(otpauth_uri, str) or secret_of(otpauth_uri) is None:
+        raise Unprocessable("La double authentification n'a pas pu être préparée. Réessayez dans quelques minutes.")
+    return render_enrolment(request, frame, otpauth_uri)
+
+
+async def confirm_totp(request: web.Request) -> web.Response:
+    """Activate TOTP with a code from the app and show the recovery codes once."""
+    active, form = await read_session_form(request)
+    frame = await load_frame(request, SECURITY)
+    # The form carries the URI back so that a wrong code can show the same QR code again.
+    otpauth_uri = form_text(form, "otpauth_uri")
+    if secret_of(otpauth_uri) is None:
+        raise web.HTTPSeeOther(SECURITY.path)
+    code = form_text(form, "code").replace(" ", "")
+    if not code:
+        return render_enrolment(request, frame, otpauth_uri, error=REQUIRED_MESSAGES["code"], status=422)
+    try:
+        recovery_codes = await accounts_portal(request).confirm_totp(active.info, code)
+    except Unprocessable as rejected:
+        return render_enrolment(request, frame, otpauth_uri, error=rejected.message, status=422)
+    except Conflict:
+        raise web.HTTPSeeOther(f"{SECURITY.path}?{NOTICE_PARAMETER}=totp-active") from None
+    return render_page(request, "recovery_codes.html", frame, {"recovery_codes": recovery_codes})
+
+
+async def disable_totp(request: web.Request) -> web.Response:
+    active, form = await read_session_form(request)
+    frame = await load_frame(request, SECURITY)
+    values = {"current_password": form_text(form, "password", strip=False), "totp_code": form_text(form, "totp_code")}
+    errors = missing_fields(values)
+    if errors:
+        return await render_security(request, frame, errors=_disable_field_names(errors), status=422)
+    try:
+        await accounts_portal(request).disable_totp(active.info, values["current_password"], values["totp_code"])
+    except Unprocessable as rejected:
+        errors = reauthentication_errors(rejected, new_password_field=None)
+        return await render_security(request, frame, errors=_disable_field_names(errors), status=422)
+    except LoginThrottled as throttled:
+        return await render_security(request, frame, alert=throttled.message, status=throttled.status)
+    raise web.HTTPSeeOther(f"{SECURITY.path}?{NOTICE_PARAMETER}=totp-desactivee")
+
+
+def _disable_field_names(errors: FieldErrors) -> FieldErrors:
+    # The disable form's inputs are prefixed, so its errors never show under the password form.
+    return {f"disable_{name}": message for name, message in errors.items()}
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get(SECURITY.path, security_page, name="security")
+    app.router.add_post(PASSWORD_PATH, change_password)
+    app.router.add_post(SESSIONS_PATH, revoke_other_sessions)
+    app.router.add_post(TOTP_PATH, start_totp_enrolment)
+    app.router.add_post(TOTP_CONFIRMATION_PATH, confirm_totp)
+    app.router.add_post(TOTP_DISABLE_PATH, disable_totp)

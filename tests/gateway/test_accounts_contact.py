@@ -1,0 +1,315 @@
+"""Nous contacter through the gateway, against the real accounts service and its SMTP sink."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ServiceClient
+from tests.gateway.conftest import csrf_token_of, log_in
+from tests.gateway.support import (
+    CreditorAccount,
+    accounts_with_mail,
+    add_agency_member,
+    create_agency_member,
+    create_creditor,
+    fill_contact_sheets,
+    wait_for_caught_mail,
+)
+
+NBSP = "\u00a0"
+
+
+@pytest.fixture
+async def accounts_service(engines, signer, tmp_path: Path) -> AsyncIterator[ServiceClient]:
+    """The accounts service with a local SMTP sink in ``tmp_path / "mail"``, replacing the plain one."""
+    async with accounts_with_mail(engines, signer, tmp_path / "mail") as service:
+        yield service
+
+
+@pytest.fixture
+async def creditors(accounts_pool, ledger_service, accounts_service):
+    """A creditor with both contact sheets and a manager, and one with no contact data."""
+    filled_id = await create_creditor(accounts_pool, ledger_service, "Presse Immo Contact")
+    filled = CreditorAccount(filled_id, "Presse Immo Contact", "C5001")
+    await fill_contact_sheets(accounts_service, filled)
+    empty_id = await create_creditor(accounts_pool, ledger_service, "Annonces Muettes")
+    empty = CreditorAccount(empty_id, "Annonces Muettes", "C5002")
+    return filled, empty
+
+
+async def logged_in_as(gateway, user):
+    response = await log_in(gateway, user.login, user.password)
+    assert response.status == 302, await response.text()
+    return gateway
+
+
+async def contact_form_token(gateway, creditor: CreditorAccount) -> str:
+    return csrf_token_of(await (await gateway.get(f"/creanciers/{creditor.id}/nous-contacter")).text())
+
+
+async def test_contact_page_shows_services_and_manager(gateway, accounts_pool, creditors):
+    filled, empty = creditors
+    user = await create_agency_member(accounts_pool, [filled, empty], role="comptable")
+    await logged_in_as(gateway, user)
+
+    response = await gateway.get(f"/creanciers/{filled.id}/nous-contacter")
+    html = await response.text()
+
+    assert response.status == 200
+    assert "Service facturation" in html
+    assert "Service recouvrement" in html
+    assert "12 rue de la Paix" in html
+    assert "75002 Paris" in html
+    assert "01 42 68 53 00" in html
+    assert "04 78 42 10 00" in html
+    assert "facturation@creancier.example" in html
+    assert "Votre chargé de compte" in html
+    assert "Sophie Laurent" in html
+    assert "06 12 34 56 78" in html
+    assert "Contacter par mail" in html
+    assert '<span aria-current="page">Nous contacter</span>' in html
+
+
+async def test_contact_page_without_sheets_says_so(gateway, accounts_pool, creditors):
+    filled, empty = creditors
+    user = await create_agency_member(accounts_pool, [filled, empty], role="comptable")
+    await logged_in_as(gateway, user)
+
+    html = await (await gateway.get(f"/creanciers/{empty.id}/nous-contacter")).text()
+
+    assert html.count("Coordonnées non renseignées.") == 2
+    assert "Aucun chargé de compte n'est encore désigné pour votre compte." in html
+
+
+async def test_contact_page_follows_creditor_selector(gateway, accounts_pool, creditors):
+    filled, empty = creditors
+    user = await create_agency_member(accounts_pool, [filled, empty], role="comptable")
+    await logged_in_as(gateway, user)
+    token = await contact_form_token(gateway, filled)
+
+    switched = await gateway.post(
+        "/creancier", data={"creditor": filled.id, "suite": "/nous-contacter", "csrf_token": token}, allow_redirects=False
+    )
+    html = await (await gateway.get("/nous-contacter")).text()
+
+    assert switched.status == 302
+    assert switched.headers["Location"] == "/nous-contacter"
+    assert "Presse Immo Contact" in html
+    assert "Sophie Laurent" in html
+
+
+async def test_sending_message_reaches_service_mailbox(gateway, accounts_pool, creditors, tmp_path):
+    filled, _empty = creditors
+    user = await create_agency_member(accounts_pool, [filled], role="comptable")
+    await logged_in_as(gateway, user)
+    token = await contact_form_token(gateway, filled)
+
+    response = await gateway.post(
+        f"/creanciers/{filled.id}/nous-contacter",
+        data={
+            "csrf_token": token,
+            "service": "recouvrement",
+            "subject": "Échéancier pour la facture FA-0001",
+            "message": "Bonjour,\npouvons-nous étaler le paiement ?",
+            "invoice_numbers": "FA-0001, FA  0002",
+        },
+        allow_redirects=False,
+    )
+    confirmation = await gateway.get(response.headers["Location"])
+    confirmation_html = await confirmation.text()
+    delivered = await wait_for_caught_mail(
+        tmp_path / "mail", lambda message: "recouvrement@creancier.example" in message.envelope_to
+    )
+
+    assert response.status == 303
+    assert response.headers["Location"] == f"/creanciers/{filled.id}/nous-contacter?envoye=recouvrement"
+    assert "Votre message a été envoyé au service recouvrement." in confirmation_html
+    assert "Échéancier pour la facture FA-0001" in delivered[0].subject
+    assert "pouvons-nous étaler le paiement ?" in delivered[0].text
+    assert "FA  0002" in delivered[0].text
+    assert user.agency_name in delivered[0].text
+
+
+async def test_sending_message_copies_author(gateway, accounts_pool, creditors, tmp_path):
+    filled, _empty = creditors
+    user = await create_agency_member(accounts_pool, [filled], role="administrateur", email="auteur@agence.example")
+    await logged_in_as(gateway, user)
+    token = await contact_form_token(gateway, filled)
+
+    await gateway.post(
+        f"/creanciers/{filled.id}/nous-contacter",
+        data={"csrf_token": token, "service": "facturation", "subject": "Adresse de facturation", "message": "Merci."},
+        allow_redirects=False,
+    )
+    copies = await wait_for_caught_mail(tmp_path / "mail", lambda message: "auteur@agence.example" in message.envelope_to)
+
+    assert "Adresse de facturation" in copies[0].subject
+    assert "Voici une copie du message" in copies[0].text
+
+
+async def test_empty_message_shows_field_errors(gateway, accounts_pool, creditors, tmp_path):
+    filled, _empty = creditors
+    user = await create_agency_member(accounts_pool, [filled], role="comptable")
+    await logged_in_as(gateway, user)
+    token = await contact_form_token(gateway, filled)
+
+    response = await gateway.post(
+        f"/creanciers/{filled.id}/nous-contacter",
+        data={"csrf_token": token, "service": "facturation", "subject": "Question sur FA-0009", "message": "   "},
+    )
+    html = await response.text()
+
+    assert response.status == 422
+    assert "corrigez les champs signalés" in html
+    assert 'id="message-error"' in html
+    assert "Le message est vide" in html
+    assert 'value="Question sur FA-0009"' in html
+    assert 'value="facturation" checked' in html
+
+
+async def test_missing_subject_is_reported_next_to_field(gateway, accounts_pool, creditors):
+    filled, _empty = creditors
+    user = await create_agency_member(accounts_pool, [filled], role="comptable")
+    await logged_in_as(gateway, user)
+    token = await contact_form_token(gateway, filled)
+
+    response = await gateway.post(
+        f"/creanciers/{filled.id}/nous-contacter",
+        data={"csrf_token": token, "service": "facturation", "subject": "", "message": "Texte gardé"},
+    )
+    html = await response.text()
+
+    assert response.status == 422
+    assert 'id="subject-error"' in html
+    assert "Texte gardé</textarea>" in html
+
+
+async def test_invalid_invoice_number_is_reported(gateway, accounts_pool, creditors):
+    filled, _empty = creditors
+    user = await create_agency_member(accounts_pool, [filled], role="comptable")
+    await logged_in_as(gateway, user)
+    token = await contact_form_token(gateway, filled)
+
+    response = await gateway.post(
+        f"/creanciers/{filled.id}/nous-contacter",
+        data={"csrf_token": token, "service": "facturation", "subject": "Objet", "message": "Texte", "invoice_numbers": "FA#1"},
+    )
+    html = await response.text()
+
+    assert response.status == 422
+    assert 'id="invoices-error"' in html
+    assert "FA#1" in html.split('id="invoices-error"', 1)[1]
+
+
+async def test_unknown_recipient_is_rejected(gateway, accounts_pool, creditors):
+    filled, _empty = creditors
+    user = await create_agency_member(accounts_pool, [filled], role="comptable")
+    await logged_in_as(gateway, user)
+    token = await contact_form_token(gateway, filled)
+
+    response = await gateway.post(
+        f"/creanciers/{filled.id}/nous-contacter",
+        data={"csrf_token": token, "service": "direction", "subject": "Objet", "message": "Texte"},
+    )
+
+    assert response.status == 422
+    assert "Choisissez le destinataire" in await response.text()
+
+
+async def test_service_without_email_gives_french_conflict(gateway, accounts_pool, creditors):
+    _filled, empty = creditors
+    user = await create_agency_member(accounts_pool, [empty], role="comptable")
+    await logged_in_as(gateway, user)
+    token = await contact_form_token(gateway, empty)
+
+    response = await gateway.post(
+        f"/creanciers/{empty.id}/nous-contacter",
+        data={"csrf_token": token, "service": "facturation", "subject": "Objet", "message": "Texte"},
+    )
+    html = await response.text()
+
+    assert response.status == 409
+    assert "n’a pas encore d’adresse e-mail" in html
+
+
+async def test_message_without_csrf_token_is_rejected(gateway, accounts_pool, creditors, tmp_path):
+    filled, _empty = creditors
+    user = await create_agency_member(accounts_pool, [filled], role="comptable")
+    await logged_in_as(gateway, user)
+
+    response = await gateway.post(
+        f"/creanciers/{filled.id}/nous-contacter",
+        data={"csrf_token": "forged", "service": "facturation", "subject": "Objet", "message": "Texte"},
+    )
+    listing = await accounts_pool.fetchval(
+        "SELECT count(*) FROM contact_messages WHERE creditor_id = $1", filled.id
+    )
+
+    assert response.status == 403
+    assert "Le formulaire a expiré" in await response.text()
+    assert listing == 0
+
+
+async def test_reader_sees_no_contact_form(gateway, accounts_pool, creditors):
+    filled, _empty = creditors
+    user = await create_agency_member(accounts_pool, [filled], role="lecteur")
+    await logged_in_as(gateway, user)
+
+    html = await (await gateway.get(f"/creanciers/{filled.id}/nous-contacter")).text()
+
+    assert "Votre rôle (lecteur) permet de consulter ces coordonnées" in html
+    assert 'name="subject"' not in html
+    assert "Sophie Laurent" in html
+
+
+async def test_reader_message_is_refused_by_service(gateway, accounts_pool, creditors):
+    filled, _empty = creditors
+    admin = await create_agency_member(accounts_pool, [filled], role="administrateur")
+    reader = await add_agency_member(accounts_pool, admin, role="lecteur")
+    await logged_in_as(gateway, reader)
+    token = await contact_form_token(gateway, filled)
+
+    response = await gateway.post(
+        f"/creanciers/{filled.id}/nous-contacter",
+        data={"csrf_token": token, "service": "facturation", "subject": "Objet", "message": "Texte"},
+    )
+
+    assert response.status == 403
+    assert "lecteur" in await response.text()
+
+
+async def test_foreign_creditor_contact_page_is_not_found(gateway, accounts_pool, creditors):
+    filled, empty = creditors
+    user = await create_agency_member(accounts_pool, [filled], role="comptable")
+    await logged_in_as(gateway, user)
+
+    response = await gateway.get(f"/creanciers/{empty.id}/nous-contacter")
+
+    assert response.status == 404
+
+
+async def test_api_returns_contacts_and_sends_message(gateway, accounts_pool, creditors, tmp_path):
+    filled, _empty = creditors
+    user = await create_agency_member(accounts_pool, [filled], role="comptable")
+    await logged_in_as(gateway, user)
+
+    contacts = await gateway.get(f"/api/v1/creditors/{filled.id}/contacts")
+    body = await contacts.json()
+    sent = await gateway.post(
+        f"/api/v1/creditors/{filled.id}/messages",
+        json={"service": "facturation", "subject": "Par l'API", "message": "Bonjour", "invoice_numbers": []},
+    )
+    invalid = await gateway.post(f"/api/v1/creditors/{filled.id}/messages", json={"subject": "", "message": ""})
+    invalid_body = await invalid.json()
+
+    assert contacts.status == 200
+    assert body["facturation"]["email"] == "facturation@creancier.example"
+    assert body["account_manager"]["name"] == "Sophie Laurent"
+    assert sent.status == 201
+    assert "message_id" in await sent.json()
+    assert invalid.status == 422
+    assert invalid_body["error"]["code"] == "invalid_fields"
+    assert {item["field"] for item in invalid_body["error"]["details"]["fields"]} == {"subject", "message"}
