@@ -8,8 +8,10 @@ built here.
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 import secrets
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import asyncpg
+import pyotp
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.accounts.app import DEFINITION as ACCOUNTS_DEFINITION
@@ -343,3 +346,28 @@ def link_token_in(text: str, path: str) -> str:
     if match is None:
         raise AssertionError(f"no /{path}/ link in: {text}")
     return match.group(1)
+
+
+async def enrol_totp_through_portal(gateway: TestClient) -> tuple[pyotp.TOTP, list[str]]:
+    """Enrol the logged-in user in TOTP through the Sécurité page; return the app's generator and the recovery codes.
+
+    The confirmation uses the code of the current 30-second step, so the next
+    code the user may give is that of the following step (``next_totp_code``).
+    """
+    page = await (await gateway.get("/securite")).text()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    enrolment = await (await gateway.post("/securite/double-authentification", data={"csrf_token": token})).text()
+    uri = html.unescape(re.search(r'name="otpauth_uri" value="([^"]+)"', enrolment).group(1))
+    totp = pyotp.parse_uri(uri)
+    confirmation = await gateway.post(
+        "/securite/double-authentification/confirmation",
+        data={"csrf_token": token, "otpauth_uri": uri, "code": totp.now()},
+    )
+    if confirmation.status != 200:
+        raise AssertionError(f"TOTP confirmation failed with {confirmation.status}: {await confirmation.text()}")
+    return totp, re.findall(r"<li><code>([a-z0-9-]+)</code></li>", await confirmation.text())
+
+
+def next_totp_code(totp: pyotp.TOTP) -> str:
+    """Return the code of the next 30-second step, which accounts accepts after the current one was used."""
+    return totp.at(time.time() + 30)
