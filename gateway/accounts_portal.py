@@ -39,7 +39,7 @@ class LinkExpired(DomainError):
 
     def __init__(self, message: str | None = None) -> None:
         super().__init__(
-            message or "Ce lien n'est plus valable : il a expiré ou a déjà servi. Demandez-en un nouveau."
+            message or "Ce lien n’est plus valable : il a expiré ou a déjà servi. Demandez-en un nouveau."
         )
 
 

@@ -47,19 +47,19 @@ SAVED_NOTICES = {
     "facturation": "Les coordonnées de facturation ont été mises à jour.",
     "banque": (
         "Votre demande de modification des coordonnées bancaires a été envoyée. "
-        "Elle s'appliquera après validation par le créancier."
+        "Elle s’appliquera après validation par le créancier."
     ),
-    "aucune": "Aucune modification à enregistrer : les valeurs envoyées sont celles déjà enregistrées.",
+    "aucune": "Aucune modification à enregistrer : les valeurs envoyées sont celles déjà enregistrées.",
 }
-NO_CREDITOR_MESSAGE = "Aucun créancier n'est rattaché à votre agence. Contactez votre créancier pour y accéder."
+NO_CREDITOR_MESSAGE = "Aucun créancier n’est rattaché à votre agence. Contactez votre créancier pour y accéder."
 PASSWORD_REQUIRED_MESSAGE = (
     "Saisissez votre mot de passe actuel pour confirmer la modification des coordonnées bancaires."
 )
 BANK_NOT_SENT_MESSAGE = (
-    "La demande de modification des coordonnées bancaires n'a pas été envoyée : "
-    "corrigez d'abord les champs signalés."
+    "La demande de modification des coordonnées bancaires n’a pas été envoyée : "
+    "corrigez d’abord les champs signalés."
 )
-FIELDS_REJECTED_MESSAGE = "Les modifications n'ont pas été enregistrées : corrigez les champs signalés."
+FIELDS_REJECTED_MESSAGE = "Les modifications n’ont pas été enregistrées : corrigez les champs signalés."
 
 
 def details_path(creditor: str) -> str:

@@ -44,8 +44,8 @@ MAIN_CONTACT_FIELDS = (
 )
 ADDRESS_FIELDS = (
     FormField("address_line1", "Adresse", max_length=38, required=True, autocomplete="address-line1"),
-    FormField("address_line2", "Complément d'adresse", max_length=38, autocomplete="address-line2"),
-    FormField("address_line3", "Complément d'adresse (suite)", max_length=38, autocomplete="address-line3"),
+    FormField("address_line2", "Complément d’adresse", max_length=38, autocomplete="address-line2"),
+    FormField("address_line3", "Complément d’adresse (suite)", max_length=38, autocomplete="address-line3"),
     FormField("postal_code", "Code postal", max_length=10, required=True, autocomplete="postal-code"),
     FormField("city", "Ville", max_length=32, required=True, autocomplete="address-level2"),
     FormField("country", "Pays", input_type="country", max_length=2, required=True, autocomplete="country"),

@@ -21,14 +21,14 @@ from shared.errors import Conflict, NotFound, Unprocessable
 INVITATIONS_PATH = f"{USERS.path}/invitations"
 NOTICE_PARAMETER = "fait"
 NOTICES = {
-    "invitation": "L'invitation a été envoyée par e-mail. Le lien est valable 72 heures.",
-    "revocation": "L'invitation a été annulée : son lien ne fonctionne plus.",
-    "role": "Le rôle a été modifié. Il s'applique à la prochaine page ouverte par cet utilisateur.",
-    "desactivation": "L'utilisateur a été désactivé et ses sessions ont été fermées.",
+    "invitation": "L’invitation a été envoyée par e-mail. Le lien est valable 72 heures.",
+    "revocation": "L’invitation a été annulée : son lien ne fonctionne plus.",
+    "role": "Le rôle a été modifié. Il s’applique à la prochaine page ouverte par cet utilisateur.",
+    "desactivation": "L’utilisateur a été désactivé et ses sessions ont été fermées.",
 }
 AGENCY_ROLES = frozenset(role for role, _label in AGENCY_ROLE_CHOICES)
-ROLE_REQUIRED = "Choisissez un rôle : administrateur, comptable ou lecteur."
-EMAIL_REQUIRED = "Saisissez l'adresse e-mail de la personne à inviter."
+ROLE_REQUIRED = "Choisissez un rôle : administrateur, comptable ou lecteur."
+EMAIL_REQUIRED = "Saisissez l’adresse e-mail de la personne à inviter."
 
 
 def user_path(user_id: str, action: str) -> str:

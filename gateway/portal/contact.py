@@ -29,9 +29,9 @@ WRITER_ROLES = frozenset({Role.ADMIN, Role.ACCOUNTANT})
 SENT_PARAMETER = "envoye"
 # Invoice numbers may contain spaces (« FA  220001 »), so only commas, semicolons and line breaks separate them.
 INVOICE_NUMBER_SEPARATORS = re.compile(r"[,;\n]+")
-NO_CREDITOR_MESSAGE = "Aucun créancier n'est rattaché à votre agence. Contactez votre créancier pour y accéder."
+NO_CREDITOR_MESSAGE = "Aucun créancier n’est rattaché à votre agence. Contactez votre créancier pour y accéder."
 READ_ONLY_MESSAGE = (
-    "Votre rôle (lecteur) permet de consulter ces coordonnées, mais pas d'écrire au créancier. "
+    "Votre rôle (lecteur) permet de consulter ces coordonnées, mais pas d’écrire au créancier. "
     "Demandez à un administrateur ou à un comptable de votre agence."
 )
 
@@ -102,7 +102,7 @@ async def send_message(request: web.Request) -> web.Response:
         "invoice_numbers": form_text(form, "invoice_numbers"),
     }
     if values["service"] not in SERVICE_NAMES:
-        errors = {"service": "Choisissez le destinataire : service facturation ou service recouvrement."}
+        errors = {"service": "Choisissez le destinataire : service facturation ou service recouvrement."}
         return await render_contact(request, frame, values=values, errors=errors, status=422)
 
     message = {

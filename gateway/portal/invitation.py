@@ -24,8 +24,8 @@ from shared.errors import Conflict, Unprocessable
 
 log = structlog.get_logger(__name__)
 
-LOGIN_REQUIRED = "Choisissez un identifiant : c'est le nom avec lequel vous vous connecterez."
-LOGIN_TOO_LONG = f"L'identifiant est trop long : {MAX_LOGIN_LENGTH} caractères au plus."
+LOGIN_REQUIRED = "Choisissez un identifiant : c’est le nom avec lequel vous vous connecterez."
+LOGIN_TOO_LONG = f"L’identifiant est trop long : {MAX_LOGIN_LENGTH} caractères au plus."
 MAX_DISPLAY_NAME_LENGTH = 100
 
 

@@ -26,7 +26,7 @@ NEUTRAL_ANSWER = (
 )
 IDENTIFIER_REQUIRED = "Saisissez votre identifiant ou votre adresse e-mail."
 EXPIRED_FORM_MESSAGE = "Le formulaire a expiré. Saisissez à nouveau vos informations."
-CONFIRMATION_MISMATCH = "Les deux mots de passe saisis sont différents : saisissez deux fois le même."
+CONFIRMATION_MISMATCH = "Les deux mots de passe saisis sont différents : saisissez deux fois le même."
 PASSWORD_REQUIRED = "Saisissez un nouveau mot de passe."
 
 

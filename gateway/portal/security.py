@@ -34,7 +34,7 @@ SECRET_GROUP_LENGTH = 4
 # The service names the current password ``password`` when re-authentication fails.
 REAUTHENTICATION_FIELDS = {"password": "current_password", "totp_code": "totp_code"}
 NOTICES = {
-    "mot-de-passe": "Votre mot de passe a été modifié. Vos autres sessions ouvertes ont été fermées : "
+    "mot-de-passe": "Votre mot de passe a été modifié. Vos autres sessions ouvertes ont été fermées : "
     "reconnectez-vous sur vos autres appareils avec le nouveau mot de passe.",
     "sessions": "Vos autres sessions ont été fermées. Cette session reste ouverte.",
     "totp-active": "La double authentification est déjà activée.",
@@ -170,7 +170,7 @@ async def start_totp_enrolment(request: web.Request) -> web.Response:
         raise web.HTTPSeeOther(f"{SECURITY.path}?{NOTICE_PARAMETER}=totp-active") from None
     otpauth_uri = enrolment.get("otpauth_uri")
     if not isinstance(otpauth_uri, str) or secret_of(otpauth_uri) is None:
-        raise Unprocessable("La double authentification n'a pas pu être préparée. Réessayez dans quelques minutes.")
+        raise Unprocessable("La double authentification n’a pas pu être préparée. Réessayez dans quelques minutes.")
     return render_enrolment(request, frame, otpauth_uri)
 
 

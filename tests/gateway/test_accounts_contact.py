@@ -81,7 +81,7 @@ async def test_contact_page_without_sheets_says_so(gateway, accounts_pool, credi
     html = await (await gateway.get(f"/creanciers/{empty.id}/nous-contacter")).text()
 
     assert html.count("Coordonnées non renseignées.") == 2
-    assert "Aucun chargé de compte n'est encore désigné pour votre compte." in html
+    assert "Aucun chargé de compte n’est encore désigné pour votre compte." in html
 
 
 async def test_contact_page_follows_creditor_selector(gateway, accounts_pool, creditors):
@@ -113,7 +113,7 @@ async def test_sending_message_reaches_service_mailbox(gateway, accounts_pool, c
             "csrf_token": token,
             "service": "recouvrement",
             "subject": "Échéancier pour la facture FA-0001",
-            "message": "Bonjour,\npouvons-nous étaler le paiement ?",
+            "message": "Bonjour,\npouvons-nous étaler le paiement ?",
             "invoice_numbers": "FA-0001, FA  0002",
         },
         allow_redirects=False,
@@ -128,7 +128,7 @@ async def test_sending_message_reaches_service_mailbox(gateway, accounts_pool, c
     assert response.headers["Location"] == f"/creanciers/{filled.id}/nous-contacter?envoye=recouvrement"
     assert "Votre message a été envoyé au service recouvrement." in confirmation_html
     assert "Échéancier pour la facture FA-0001" in delivered[0].subject
-    assert "pouvons-nous étaler le paiement ?" in delivered[0].text
+    assert "pouvons-nous étaler le paiement ?" in delivered[0].text
     assert "FA  0002" in delivered[0].text
     assert user.agency_name in delivered[0].text
 

@@ -71,7 +71,7 @@ async def post_new_password(gateway, token: str, password: str, confirmation: st
 async def test_login_page_links_to_lost_password(gateway):
     html = await (await gateway.get("/connexion")).text()
 
-    assert '<a href="/mot-de-passe-perdu">Mot de passe perdu ?</a>' in html
+    assert '<a href="/mot-de-passe-perdu">Mot de passe perdu ?</a>' in html
 
 
 async def test_lost_password_answer_is_neutral(gateway, accounts_pool, member, tmp_path):
@@ -248,7 +248,7 @@ async def test_invitation_page_shows_agency_and_role(gateway, member, tmp_path):
     html = await response.text()
 
     assert response.status == 200
-    assert f"Rejoindre l'espace de {member.agency_name}" in html
+    assert f"Rejoindre l’espace de {member.agency_name}" in html
     assert "<strong>Comptable</strong>" in html
     assert address in html
     assert "compter au moins 12 caractères" in html
@@ -282,7 +282,7 @@ async def test_invitation_link_works_once(gateway, member, tmp_path):
 
     assert reopened.status == 410
     assert "Ce lien n’est plus valable" in html
-    assert "Demandez à l'administrateur de votre agence de vous inviter à nouveau." in html
+    assert "Demandez à l’administrateur de votre agence de vous inviter à nouveau." in html
 
 
 async def test_expired_invitation_is_refused(gateway, accounts_pool, member, tmp_path):

@@ -1,0 +1,298 @@
+"""Sécurité through the gateway: password change, other sessions and the TOTP second factor."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pyotp
+import pytest
+
+from tests.conftest import ServiceClient
+from tests.gateway.conftest import csrf_token_of, log_in
+from tests.gateway.support import (
+    AgencyLogin,
+    CreditorAccount,
+    accounts_with_mail,
+    create_agency_member,
+    create_creditor,
+    enrol_totp_through_portal,
+    next_totp_code,
+    wait_for_caught_mail,
+)
+
+NEW_PASSWORD = "une tortue rapide gagne la course"
+
+
+@pytest.fixture
+async def accounts_service(engines, signer, tmp_path: Path) -> AsyncIterator[ServiceClient]:
+    """The accounts service with a local SMTP sink and an encryption key, which TOTP needs."""
+    async with accounts_with_mail(engines, signer, tmp_path / "mail") as service:
+        yield service
+
+
+@pytest.fixture
+async def user(accounts_pool, ledger_service) -> AgencyLogin:
+    creditor_id = await create_creditor(accounts_pool, ledger_service, "Presse Immo Sécurité")
+    creditor = CreditorAccount(creditor_id, "Presse Immo Sécurité", "C9001")
+    return await create_agency_member(accounts_pool, [creditor], role="administrateur")
+
+
+@pytest.fixture
+async def logged_in_user(gateway, user) -> AgencyLogin:
+    response = await log_in(gateway, user.login, user.password)
+    assert response.status == 302
+    return user
+
+
+def session_cookie(gateway) -> str:
+    return gateway.session.cookie_jar.filter_cookies(gateway.make_url("/"))["mf_session"].value
+
+
+async def second_session(gateway, user: AgencyLogin) -> str:
+    """Log ``user`` in from another browser, with its own cookie jar; return that session's cookie."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+        page = await browser.get(gateway.make_url("/connexion"))
+        token = csrf_token_of(await page.text())
+        response = await browser.post(
+            gateway.make_url("/connexion"),
+            data={"login": user.login, "password": user.password, "csrf_token": token},
+            allow_redirects=False,
+        )
+        assert response.status == 302
+        return browser.cookie_jar.filter_cookies(gateway.make_url("/"))["mf_session"].value
+
+
+async def is_logged_in(gateway, cookie: str) -> bool:
+    """Return whether the session cookie ``cookie`` opens a page, sent without the test client's own cookies."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as browser:
+        response = await browser.get(
+            gateway.make_url("/securite"), headers={"Cookie": f"mf_session={cookie}"}, allow_redirects=False
+        )
+        return response.status == 200
+
+
+async def security_token(gateway) -> str:
+    return csrf_token_of(await (await gateway.get("/securite")).text())
+
+
+async def test_security_page_shows_user_and_forms(gateway, logged_in_user):
+    response = await gateway.get("/securite")
+    page = await response.text()
+
+    assert response.status == 200
+    assert '<span aria-current="page">Sécurité</span>' in page
+    assert logged_in_user.login in page
+    assert "<dd>Administrateur</dd>" in page
+    assert "Changer de mot de passe" in page
+    assert "La double authentification n’est pas activée." in page
+    assert "obligatoire pour les administrateurs" in page
+    assert "Activer la double authentification" in page
+
+
+async def test_password_change_closes_other_sessions(gateway, logged_in_user, tmp_path):
+    other = await second_session(gateway, logged_in_user)
+    token = await security_token(gateway)
+
+    response = await gateway.post(
+        "/securite/mot-de-passe",
+        data={
+            "csrf_token": token,
+            "current_password": logged_in_user.password,
+            "new_password": NEW_PASSWORD,
+            "new_password_confirmation": NEW_PASSWORD,
+        },
+        allow_redirects=False,
+    )
+    confirmation = await (await gateway.get(response.headers["Location"])).text()
+    notice = await wait_for_caught_mail(tmp_path / "mail", lambda message: "a été modifié" in message.subject)
+
+    assert response.status == 303
+    assert "Votre mot de passe a été modifié. Vos autres sessions ouvertes ont été fermées" in confirmation
+    assert await is_logged_in(gateway, session_cookie(gateway))
+    assert not await is_logged_in(gateway, other)
+    assert len(notice) == 1
+
+
+async def test_wrong_current_password_is_shown(gateway, logged_in_user):
+    token = await security_token(gateway)
+
+    response = await gateway.post(
+        "/securite/mot-de-passe",
+        data={
+            "csrf_token": token,
+            "current_password": "ce n'est pas lui du tout",
+            "new_password": NEW_PASSWORD,
+            "new_password_confirmation": NEW_PASSWORD,
+        },
+    )
+    page = await response.text()
+
+    assert response.status == 422
+    assert 'id="error-current_password"' in page
+    assert "Le mot de passe saisi est incorrect." in page
+
+
+async def test_weak_new_password_is_shown(gateway, logged_in_user):
+    token = await security_token(gateway)
+
+    response = await gateway.post(
+        "/securite/mot-de-passe",
+        data={
+            "csrf_token": token,
+            "current_password": logged_in_user.password,
+            "new_password": "trop court",
+            "new_password_confirmation": "trop court",
+        },
+    )
+    page = await response.text()
+
+    assert response.status == 422
+    assert 'id="error-new_password"' in page
+    assert "au moins 12 caractères" in page
+
+
+async def test_password_confirmation_must_match(gateway, logged_in_user):
+    token = await security_token(gateway)
+
+    response = await gateway.post(
+        "/securite/mot-de-passe",
+        data={
+            "csrf_token": token,
+            "current_password": logged_in_user.password,
+            "new_password": NEW_PASSWORD,
+            "new_password_confirmation": "autre chose",
+        },
+    )
+
+    assert response.status == 422
+    assert 'id="error-new_password_confirmation"' in await response.text()
+
+
+async def test_password_change_without_csrf_token_is_rejected(gateway, logged_in_user):
+    response = await gateway.post(
+        "/securite/mot-de-passe",
+        data={
+            "current_password": logged_in_user.password,
+            "new_password": NEW_PASSWORD,
+            "new_password_confirmation": NEW_PASSWORD,
+        },
+    )
+
+    assert response.status == 403
+
+
+async def test_revoking_other_sessions_keeps_this_one(gateway, logged_in_user):
+    other = await second_session(gateway, logged_in_user)
+    token = await security_token(gateway)
+
+    response = await gateway.post("/securite/sessions", data={"csrf_token": token}, allow_redirects=False)
+    confirmation = await (await gateway.get(response.headers["Location"])).text()
+
+    assert response.status == 303
+    assert "Vos autres sessions ont été fermées. Cette session reste ouverte." in confirmation
+    assert await is_logged_in(gateway, session_cookie(gateway))
+    assert not await is_logged_in(gateway, other)
+
+
+async def test_totp_enrolment_shows_qr_code_and_secret(gateway, logged_in_user):
+    token = await security_token(gateway)
+
+    response = await gateway.post("/securite/double-authentification", data={"csrf_token": token})
+    page = await response.text()
+    uri = html.unescape(re.search(r'name="otpauth_uri" value="([^"]+)"', page).group(1))
+    secret = pyotp.parse_uri(uri).secret
+    shown_secret = re.search(r'<code id="totp-secret">([A-Z2-7 ]+)</code>', page).group(1)
+
+    assert response.status == 200
+    assert '<figure class="qr-code" role="img"' in page
+    assert "<svg" in page
+    assert "<script" not in page.split("<body>", 1)[1]
+    assert uri.startswith("otpauth://totp/")
+    assert "issuer=Mes%20Factures" in uri
+    assert shown_secret.replace(" ", "") == secret
+    assert re.fullmatch(r"([A-Z2-7]{4} )*[A-Z2-7]{1,4}", shown_secret)
+
+
+async def test_wrong_totp_code_shows_same_qr_code(gateway, logged_in_user):
+    token = await security_token(gateway)
+    enrolment = await (await gateway.post("/securite/double-authentification", data={"csrf_token": token})).text()
+    uri = html.unescape(re.search(r'name="otpauth_uri" value="([^"]+)"', enrolment).group(1))
+
+    response = await gateway.post(
+        "/securite/double-authentification/confirmation",
+        data={"csrf_token": token, "otpauth_uri": uri, "code": "000000"},
+    )
+    page = await response.text()
+    me = await (await gateway.get("/securite")).text()
+
+    assert response.status == 422
+    assert "Le code de vérification est incorrect" in page
+    assert html.escape(uri) in page
+    assert "La double authentification n’est pas activée." in me
+
+
+async def test_totp_confirmation_shows_recovery_codes_once(gateway, logged_in_user):
+    _totp, codes = await enrol_totp_through_portal(gateway)
+
+    page = await (await gateway.get("/securite")).text()
+
+    assert len(codes) == 10
+    assert all(re.fullmatch(r"[a-z2-9]{5}-[a-z2-9]{5}", code) for code in codes)
+    assert "La double authentification est activée. Il vous reste 10 code(s) de secours." in page
+    assert not any(code in page for code in codes)
+    assert "Code de vérification (application ou code de secours)" in page
+
+
+async def test_totp_can_be_disabled_with_password_and_code(gateway, logged_in_user):
+    totp, _codes = await enrol_totp_through_portal(gateway)
+    token = await security_token(gateway)
+
+    response = await gateway.post(
+        "/securite/double-authentification/desactivation",
+        data={"csrf_token": token, "password": logged_in_user.password, "totp_code": next_totp_code(totp)},
+        allow_redirects=False,
+    )
+    page = await (await gateway.get(response.headers["Location"])).text()
+
+    assert response.status == 303
+    assert "La double authentification est désactivée." in page
+    assert "La double authentification n’est pas activée." in page
+
+
+async def test_disabling_totp_needs_valid_code(gateway, logged_in_user):
+    await enrol_totp_through_portal(gateway)
+    token = await security_token(gateway)
+
+    response = await gateway.post(
+        "/securite/double-authentification/desactivation",
+        data={"csrf_token": token, "password": logged_in_user.password, "totp_code": "000000"},
+    )
+    page = await response.text()
+
+    assert response.status == 422
+    assert 'id="error-disable_totp_code"' in page
+    assert "La double authentification est activée." in page
+
+
+async def test_password_change_with_totp_needs_code(gateway, logged_in_user, tmp_path):
+    _totp, codes = await enrol_totp_through_portal(gateway)
+    token = await security_token(gateway)
+    data = {
+        "csrf_token": token,
+        "current_password": logged_in_user.password,
+        "new_password": NEW_PASSWORD,
+        "new_password_confirmation": NEW_PASSWORD,
+    }
+
+    without_code = await gateway.post("/securite/mot-de-passe", data=data)
+    with_recovery_code = await gateway.post(
+        "/securite/mot-de-passe", data={**data, "totp_code": codes[0]}, allow_redirects=False
+    )
+
+    assert without_code.status == 422
+    assert 'id="error-totp_code"' in await without_code.text()
+    assert with_recovery_code.status == 303
