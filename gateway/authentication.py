@@ -7,7 +7,13 @@ from aiohttp import web
 
 from gateway.client_ip import client_ip
 from gateway.clients import ACCOUNTS, LoginResult
-from gateway.errors import InvalidCredentials, LoginThrottled, ServiceUnavailable
+from gateway.errors import (
+    InvalidCredentials,
+    LoginThrottled,
+    SecondFactorInvalid,
+    SecondFactorRequired,
+    ServiceUnavailable,
+)
 from gateway.sessions import COOKIE_NAMES, SESSION_RESOLVER, clear_session_cookies, set_session_cookie
 from gateway.settings import SETTINGS
 
@@ -17,12 +23,14 @@ MAX_LOGIN_LENGTH = 254
 MAX_PASSWORD_LENGTH = 1024
 
 
-async def log_in(request: web.Request, login: str, password: str) -> LoginResult:
+async def log_in(request: web.Request, login: str, password: str, totp_code: str | None = None) -> LoginResult:
     """Open a new session for ``login`` and revoke the one the request's cookie held, if any.
 
     The caller sets the new token as the session cookie, so a token known
     before login never authenticates the logged-in user (session fixation).
-    Raises InvalidCredentials (also for over-long input) or LoginThrottled.
+    Raises InvalidCredentials (also for over-long input) or LoginThrottled,
+    and for a user enrolled in TOTP SecondFactorRequired when ``totp_code`` is
+    missing or SecondFactorInvalid when it is wrong.
     """
     login = login.strip()
     if not login or not password or len(login) > MAX_LOGIN_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
@@ -30,9 +38,12 @@ async def log_in(request: web.Request, login: str, password: str) -> LoginResult
 
     ip_address = client_ip(request, request.app[SETTINGS].trusted_proxies)
     try:
-        result = await request.app[ACCOUNTS].log_in(login, password, ip_address)
+        result = await request.app[ACCOUNTS].log_in(login, password, ip_address, totp_code=totp_code)
     except InvalidCredentials:
         log.info("login_rejected", reason="invalid_credentials", client_ip=ip_address)
+        raise
+    except (SecondFactorRequired, SecondFactorInvalid) as error:
+        log.info("login_rejected", reason=error.code, client_ip=ip_address)
         raise
     except LoginThrottled as error:
         log.info("login_rejected", reason="throttled", client_ip=ip_address, retry_after=error.details["retry_after"])

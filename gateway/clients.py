@@ -17,7 +17,13 @@ from aiohttp import web
 import structlog
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from gateway.errors import InvalidCredentials, LoginThrottled, ServiceUnavailable
+from gateway.errors import (
+    InvalidCredentials,
+    LoginThrottled,
+    SecondFactorInvalid,
+    SecondFactorRequired,
+    ServiceUnavailable,
+)
 from gateway.format import format_wait
 from gateway.sessions import SessionInfo
 from shared.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
@@ -158,10 +164,19 @@ class ServiceClient:
 class AccountsClient(ServiceClient):
     """Logins, sessions and creditors of the accounts service."""
 
-    async def log_in(self, login: str, password: str, client_ip: str) -> LoginResult:
-        """Open a session, or raise InvalidCredentials or LoginThrottled."""
+    async def log_in(self, login: str, password: str, client_ip: str, totp_code: str | None = None) -> LoginResult:
+        """Open a session, or raise InvalidCredentials, SecondFactorRequired, SecondFactorInvalid or LoginThrottled.
+
+        ``totp_code`` is the TOTP or recovery code of a user enrolled in TOTP.
+        """
         payload = {"login": login, "password": password, "client_ip": client_ip}
+        if totp_code:
+            payload["totp_code"] = totp_code
         status, body = await self.call_internal("POST", "/internal/logins", json_body=payload)
+        if status == 401 and _error_code(body) == SecondFactorRequired.code:
+            raise SecondFactorRequired()
+        if status == 401 and _error_code(body) == SecondFactorInvalid.code:
+            raise SecondFactorInvalid()
         if status in (401, 422):
             # 422 means a login or password that accounts cannot accept, such as an
             # over-long one. The user gets the same generic message as for a wrong password.

@@ -30,6 +30,31 @@ class InvalidCredentials(DomainError):
         super().__init__("Identifiant ou mot de passe incorrect.")
 
 
+class SecondFactorRequired(DomainError):
+    """The password is right, but the user enrolled in TOTP and must also give a code."""
+
+    status = 401
+    code = "totp_required"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Saisissez aussi le code à 6 chiffres de votre application d’authentification, ou un code de secours."
+        )
+
+
+class SecondFactorInvalid(DomainError):
+    """The TOTP or recovery code given at login is wrong or was already used."""
+
+    status = 401
+    code = "invalid_totp_code"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Le code de vérification est incorrect ou a déjà servi. "
+            "Saisissez le nouveau code affiché par votre application, ou un code de secours."
+        )
+
+
 class LoginThrottled(DomainError):
     """Too many failed logins, so the client must wait ``retry_after`` seconds before the next attempt."""
 

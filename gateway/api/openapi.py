@@ -100,7 +100,10 @@ PATHS: dict[str, Any] = {
             "responses": {
                 "200": _json_response("Logged in; the response sets the session cookie.", "SessionCreated"),
                 "400": _error_response("The body is not a JSON object (code `invalid_json`)."),
-                "401": _error_response("Wrong login or password (code `invalid_credentials`)."),
+                "401": _error_response(
+                    "Wrong login or password (code `invalid_credentials`), or for a user enrolled in TOTP "
+                    "a missing or wrong totp_code (codes `totp_required`, `invalid_totp_code`)."
+                ),
                 "415": _error_response("Content-Type is not application/json."),
                 "422": _error_response("login or password is missing (code `invalid_value`)."),
                 "429": _error_response("Too many failed logins (code `throttled`, details.retry_after in seconds)."),

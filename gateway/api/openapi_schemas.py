@@ -28,6 +28,11 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "login": {"type": "string", "maxLength": 254, "examples": ["compta@agence-durand.fr"]},
             "password": {"type": "string", "maxLength": 1024, "format": "password"},
+            "totp_code": {
+                "type": "string",
+                "maxLength": 32,
+                "description": "TOTP or recovery code, required when the user enrolled in TOTP",
+            },
         },
     },
     "AccountRef": {

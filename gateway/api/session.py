@@ -54,7 +54,8 @@ async def create_session(request: web.Request) -> web.Response:
             "Les champs « login » et « password » sont obligatoires et doivent être des chaînes.",
             fields=["login", "password"],
         )
-    result = await log_in(request, login, password)
+    totp_code = body.get("totp_code")
+    result = await log_in(request, login, password, totp_code=totp_code if isinstance(totp_code, str) else None)
     response = web.json_response({"session": session_payload(result.session)})
     start_session(response, request.app, result)
     return response

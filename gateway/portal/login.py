@@ -7,7 +7,7 @@ from aiohttp import web
 
 from gateway.authentication import log_in, log_out, start_session
 from gateway.csrf import CSRF_FIELD, check_login_csrf_token, check_session_csrf_token, login_csrf_token, new_login_nonce
-from gateway.errors import CsrfRejected, InvalidCredentials, LoginThrottled
+from gateway.errors import CsrfRejected, InvalidCredentials, LoginThrottled, SecondFactorInvalid, SecondFactorRequired
 from gateway.portal.navigation import local_path
 from gateway.sessions import COOKIE_NAMES, delete_cookie, optional_session, set_cookie
 
@@ -21,9 +21,13 @@ def render_login(
     error: str | None = None,
     notice: str | None = None,
     login: str = "",
+    totp_required: bool = False,
     status: int = 200,
 ) -> web.Response:
-    """Render the login form with a fresh login CSRF nonce in its cookie."""
+    """Render the login form with a fresh login CSRF nonce in its cookie.
+
+    ``totp_required`` adds the TOTP code field, for a user enrolled in TOTP.
+    """
     nonce = new_login_nonce()
     response = aiohttp_jinja2.render_template(
         "login.html",
@@ -32,6 +36,7 @@ def render_login(
             "error": error,
             "notice": notice,
             "login": login,
+            "totp_required": totp_required,
             "next_path": local_path(request.query.get("suite")),
             "csrf_field": CSRF_FIELD,
             "csrf_token": login_csrf_token(request.app, nonce),
@@ -55,6 +60,8 @@ async def login_submit(request: web.Request) -> web.Response:
     password = form.get("password")
     login = login if isinstance(login, str) else ""
     password = password if isinstance(password, str) else ""
+    totp_code = form.get("totp_code")
+    totp_code = totp_code.strip() if isinstance(totp_code, str) else ""
     names = request.app[COOKIE_NAMES]
 
     try:
@@ -62,7 +69,10 @@ async def login_submit(request: web.Request) -> web.Response:
     except CsrfRejected:
         return render_login(request, error=EXPIRED_FORM_MESSAGE, login=login, status=403)
     try:
-        result = await log_in(request, login, password)
+        result = await log_in(request, login, password, totp_code=totp_code or None)
+    except (SecondFactorRequired, SecondFactorInvalid) as error:
+        # The gateway keeps no state between the two steps, so the user types the password again with the code.
+        return render_login(request, error=error.message, login=login, totp_required=True, status=error.status)
     except InvalidCredentials as error:
         return render_login(request, error=error.message, login=login, status=error.status)
     except LoginThrottled as error:

@@ -296,3 +296,55 @@ async def test_password_change_with_totp_needs_code(gateway, logged_in_user, tmp
     assert without_code.status == 422
     assert 'id="error-totp_code"' in await without_code.text()
     assert with_recovery_code.status == 303
+
+
+async def post_login(gateway, user: AgencyLogin, **fields: str):
+    gateway.session.cookie_jar.clear()
+    token = csrf_token_of(await (await gateway.get("/connexion")).text())
+    data = {"csrf_token": token, "login": user.login, "password": user.password, **fields}
+    return await gateway.post("/connexion", data=data, allow_redirects=False)
+
+
+async def test_enrolled_user_login_asks_for_code(gateway, logged_in_user):
+    await enrol_totp_through_portal(gateway)
+
+    response = await post_login(gateway, logged_in_user)
+    page = await response.text()
+
+    assert response.status == 401
+    assert "Saisissez aussi le code à 6" in page
+    assert 'name="totp_code"' in page
+    assert f'value="{logged_in_user.login}"' in page
+    assert "mf_session" not in response.cookies
+
+
+async def test_enrolled_user_logs_in_with_code(gateway, logged_in_user):
+    totp, codes = await enrol_totp_through_portal(gateway)
+
+    wrong = await post_login(gateway, logged_in_user, totp_code="000000")
+    with_app_code = await post_login(gateway, logged_in_user, totp_code=next_totp_code(totp))
+    with_recovery_code = await post_login(gateway, logged_in_user, totp_code=codes[0])
+    reused_recovery_code = await post_login(gateway, logged_in_user, totp_code=codes[0])
+
+    assert wrong.status == 401
+    assert "Le code de vérification est incorrect" in await wrong.text()
+    assert with_app_code.status == 302
+    assert with_recovery_code.status == 302
+    assert reused_recovery_code.status == 401
+
+
+async def test_api_login_of_enrolled_user_needs_code(gateway, logged_in_user):
+    _totp, codes = await enrol_totp_through_portal(gateway)
+    gateway.session.cookie_jar.clear()
+
+    without_code = await gateway.post(
+        "/api/v1/session", json={"login": logged_in_user.login, "password": logged_in_user.password}
+    )
+    with_code = await gateway.post(
+        "/api/v1/session",
+        json={"login": logged_in_user.login, "password": logged_in_user.password, "totp_code": codes[1]},
+    )
+
+    assert without_code.status == 401
+    assert (await without_code.json())["error"]["code"] == "totp_required"
+    assert with_code.status == 200

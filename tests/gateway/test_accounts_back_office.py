@@ -1,0 +1,299 @@
+"""Back-office « Demandes de modification bancaire »: from an agency's request to the staff decision and its notices."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyotp
+import pytest
+
+from tests.conftest import ServiceClient, unique_id
+from tests.gateway.conftest import csrf_token_of, log_in
+from tests.gateway.support import (
+    AgencyLogin,
+    CreditorAccount,
+    accounts_with_mail,
+    create_agency_member,
+    create_creditor,
+    create_staff_login,
+    enrol_totp_through_portal,
+    next_totp_code,
+    wait_for_caught_mail,
+)
+
+FIRST_IBAN = "FR7630006000011234567890189"
+FIRST_MASKED = "•••• •••• •••• •••• •••• •••• 0189"
+SECOND_IBAN = "FR1420041010050500013M02606"
+SECOND_MASKED = "•••• •••• •••• •••• •••• •••• 2606"
+CONTACT = {"last_name": "Roux", "first_name": "Marc", "job_title": ""}
+BILLING = {
+    "address_line1": "8 quai de la Fosse",
+    "address_line2": "",
+    "address_line3": "",
+    "postal_code": "44000",
+    "city": "Nantes",
+    "country": "FR",
+    "phone": "",
+    "mobile": "",
+    "fax": "",
+    "email": "factures@agence-nantes.example",
+}
+BANK_EMPTY = {"bank_code": "", "branch_code": "", "account_number": "", "rib_key": "", "iban": "", "bic": ""}
+
+
+@dataclass
+class Scene:
+    """An agency administrateur enrolled in TOTP, its creditor, and a staff user of that creditor."""
+
+    creditor: CreditorAccount
+    admin: AgencyLogin
+    totp: pyotp.TOTP
+    recovery_codes: list[str]
+    staff_login: str
+    staff_password: str
+
+    def unused_recovery_code(self) -> str:
+        """Return a recovery code not used yet; each TOTP step works only once, so logins use these."""
+        return self.recovery_codes.pop()
+
+
+@pytest.fixture
+async def accounts_service(engines, signer, tmp_path: Path) -> AsyncIterator[ServiceClient]:
+    """The accounts service with a local SMTP sink in ``tmp_path / "mail"`` and an encryption key."""
+    async with accounts_with_mail(engines, signer, tmp_path / "mail") as service:
+        yield service
+
+
+@pytest.fixture
+async def scene(gateway, accounts_pool, ledger_service) -> Scene:
+    creditor_id = await create_creditor(accounts_pool, ledger_service, "Presse Immo Banque")
+    creditor = CreditorAccount(creditor_id, "Presse Immo Banque", "C9201")
+    admin = await create_agency_member(
+        accounts_pool, [creditor], role="administrateur", email=f"{unique_id('admin')}@agence-nantes.example"
+    )
+    await switch_user(gateway, admin.login, admin.password)
+    totp, codes = await enrol_totp_through_portal(gateway)
+    staff_login, staff_password = await create_staff_login(accounts_pool, [creditor.id])
+    return Scene(creditor, admin, totp, codes, staff_login, staff_password)
+
+
+async def switch_user(gateway, login: str, password: str, totp_code: str | None = None) -> None:
+    """Log in on a fresh cookie jar, with a TOTP or recovery code when the user is enrolled."""
+    gateway.session.cookie_jar.clear()
+    if totp_code is None:
+        response = await log_in(gateway, login, password)
+    else:
+        token = csrf_token_of(await (await gateway.get("/connexion")).text())
+        response = await gateway.post(
+            "/connexion",
+            data={"login": login, "password": password, "totp_code": totp_code, "csrf_token": token},
+            allow_redirects=False,
+        )
+    assert response.status == 302, await response.text()
+
+
+async def switch_to_admin(gateway, scene: Scene) -> None:
+    await switch_user(gateway, scene.admin.login, scene.admin.password, scene.unused_recovery_code())
+
+
+def details_path(creditor: CreditorAccount) -> str:
+    return f"/creanciers/{creditor.id}/informations-compte"
+
+
+async def request_bank_change(gateway, scene: Scene, iban: str, code: str) -> None:
+    """Send new bank details from the admin's edit form, with the contact and billing parts filled in."""
+    await switch_to_admin(gateway, scene)
+    token = csrf_token_of(await (await gateway.get(details_path(scene.creditor) + "?mode=modification")).text())
+    response = await gateway.post(
+        details_path(scene.creditor),
+        data={
+            "csrf_token": token,
+            **CONTACT,
+            **BILLING,
+            **BANK_EMPTY,
+            "iban": iban,
+            "password": scene.admin.password,
+            "totp_code": code,
+        },
+        allow_redirects=False,
+    )
+    assert response.status == 303, await response.text()
+
+
+async def pending_request_id(accounts_pool, creditor: CreditorAccount) -> str:
+    return await accounts_pool.fetchval(
+        "SELECT id::text FROM bank_change_requests WHERE creditor_id = $1 AND status = 'pending'", creditor.id
+    )
+
+
+async def decide(gateway, request_id: str, action: str, reason: str = ""):
+    page = await gateway.get(f"/back-office/demandes-bancaires/{request_id}")
+    token = csrf_token_of(await page.text())
+    return await gateway.post(
+        f"/back-office/demandes-bancaires/{request_id}/{action}",
+        data={"csrf_token": token, "reason": reason},
+        allow_redirects=False,
+    )
+
+
+async def test_staff_menu_shows_back_office(gateway, scene):
+    await switch_user(gateway, scene.staff_login, scene.staff_password)
+
+    response = await gateway.get("/back-office/demandes-bancaires")
+    page = await response.text()
+
+    assert response.status == 200
+    assert '<a href="/back-office/demandes-bancaires" class="active" aria-current="page">Demandes de modification bancaire</a>' in page
+    assert '<a href="/securite">Sécurité</a>' in page
+    assert '<a href="/etat-de-compte">' not in page
+    assert "Aucune demande n’attend de décision." in page
+
+
+async def test_pending_request_is_listed_with_masked_iban(gateway, accounts_pool, scene):
+    await request_bank_change(gateway, scene, FIRST_IBAN, next_totp_code(scene.totp))
+    request_id = await pending_request_id(accounts_pool, scene.creditor)
+    await switch_user(gateway, scene.staff_login, scene.staff_password)
+
+    listing = await (await gateway.get("/back-office/demandes-bancaires")).text()
+    detail = await gateway.get(f"/back-office/demandes-bancaires/{request_id}")
+    detail_page = await detail.text()
+
+    assert f'data-request-id="{request_id}"' in listing
+    assert "Presse Immo Banque" in listing
+    assert scene.admin.agency_name in listing
+    assert FIRST_MASKED in listing
+    assert FIRST_IBAN not in listing
+    assert detail.status == 200
+    assert "Coordonnées actuelles" in detail_page
+    assert "Aucun IBAN enregistré" in detail_page
+    assert FIRST_MASKED in detail_page
+    assert FIRST_IBAN not in detail_page
+    assert ">Valider</button>" in detail_page
+    assert ">Refuser</button>" in detail_page
+
+
+async def test_approval_applies_details_and_notifies(gateway, accounts_pool, scene, tmp_path):
+    admin_email = await accounts_pool.fetchval("SELECT email FROM users WHERE login = $1", scene.admin.login)
+    await request_bank_change(gateway, scene, FIRST_IBAN, next_totp_code(scene.totp))
+    request_id = await pending_request_id(accounts_pool, scene.creditor)
+    await switch_user(gateway, scene.staff_login, scene.staff_password)
+
+    response = await decide(gateway, request_id, "validation", "RIB vérifié par téléphone")
+    listing = await (await gateway.get(response.headers["Location"])).text()
+    decided = await wait_for_caught_mail(
+        tmp_path / "mail", lambda message: "acceptée" in message.subject, count=2
+    )
+    await switch_to_admin(gateway, scene)
+    read_page = await (await gateway.get(details_path(scene.creditor))).text()
+    edit_page = await (await gateway.get(details_path(scene.creditor) + "?mode=modification")).text()
+
+    assert response.status == 303
+    assert "La demande a été validée" in listing
+    assert sorted(recipient for message in decided for recipient in message.envelope_to) == sorted(
+        [admin_email, BILLING["email"]]
+    )
+    assert all(FIRST_IBAN not in message.text for message in decided)
+    assert "en attente de validation" not in read_page
+    assert FIRST_MASKED in read_page
+    assert FIRST_IBAN not in read_page
+    assert f'value="{FIRST_IBAN}"' in edit_page
+    assert 'value="30006"' in edit_page
+
+
+async def test_second_request_shows_previous_iban(gateway, accounts_pool, scene):
+    await request_bank_change(gateway, scene, FIRST_IBAN, next_totp_code(scene.totp))
+    await switch_user(gateway, scene.staff_login, scene.staff_password)
+    await decide(gateway, await pending_request_id(accounts_pool, scene.creditor), "validation")
+    await request_bank_change(gateway, scene, SECOND_IBAN, scene.unused_recovery_code())
+    request_id = await pending_request_id(accounts_pool, scene.creditor)
+    await switch_user(gateway, scene.staff_login, scene.staff_password)
+
+    detail_page = await (await gateway.get(f"/back-office/demandes-bancaires/{request_id}")).text()
+
+    assert FIRST_MASKED in detail_page
+    assert SECOND_MASKED in detail_page
+    assert detail_page.index(FIRST_MASKED) < detail_page.index(SECOND_MASKED)
+
+
+async def test_rejection_keeps_details_and_gives_reason(gateway, accounts_pool, scene, tmp_path):
+    await request_bank_change(gateway, scene, FIRST_IBAN, next_totp_code(scene.totp))
+    request_id = await pending_request_id(accounts_pool, scene.creditor)
+    await switch_user(gateway, scene.staff_login, scene.staff_password)
+
+    response = await decide(gateway, request_id, "refus", "RIB illisible, merci de le renvoyer")
+    listing = await (await gateway.get(response.headers["Location"])).text()
+    decided = await wait_for_caught_mail(
+        tmp_path / "mail", lambda message: "RIB illisible, merci de le renvoyer" in message.text, count=2
+    )
+    all_requests = await (await gateway.get("/back-office/demandes-bancaires?statut=toutes")).text()
+    await switch_to_admin(gateway, scene)
+    read_page = await (await gateway.get(details_path(scene.creditor))).text()
+
+    assert response.status == 303
+    assert "La demande a été refusée" in listing
+    assert len(decided) == 2
+    assert "Refusée" in all_requests
+    assert "a été refusée par le créancier" in read_page
+    assert "RIB illisible, merci de le renvoyer" in read_page
+    assert FIRST_MASKED not in read_page
+
+
+async def test_decided_request_cannot_be_decided_again(gateway, accounts_pool, scene):
+    await request_bank_change(gateway, scene, FIRST_IBAN, next_totp_code(scene.totp))
+    request_id = await pending_request_id(accounts_pool, scene.creditor)
+    await switch_user(gateway, scene.staff_login, scene.staff_password)
+    token = csrf_token_of(await (await gateway.get(f"/back-office/demandes-bancaires/{request_id}")).text())
+    await gateway.post(f"/back-office/demandes-bancaires/{request_id}/refus", data={"csrf_token": token})
+
+    again = await gateway.post(f"/back-office/demandes-bancaires/{request_id}/validation", data={"csrf_token": token})
+    page = await again.text()
+
+    assert again.status == 409
+    assert "Cette demande a déjà été traitée." in page
+    assert ">Valider</button>" not in page
+
+
+async def test_agency_user_is_refused_back_office(gateway, accounts_pool, scene):
+    await request_bank_change(gateway, scene, FIRST_IBAN, next_totp_code(scene.totp))
+    request_id = await pending_request_id(accounts_pool, scene.creditor)
+    token = csrf_token_of(await (await gateway.get(details_path(scene.creditor))).text())
+
+    listing = await gateway.get("/back-office/demandes-bancaires")
+    approval = await gateway.post(f"/back-office/demandes-bancaires/{request_id}/validation", data={"csrf_token": token})
+    status = await accounts_pool.fetchval("SELECT status FROM bank_change_requests WHERE id = $1::uuid", request_id)
+
+    assert listing.status == 403
+    assert "valider ou refuser un changement de coordonnées bancaires" in await listing.text()
+    assert approval.status == 403
+    assert status == "pending"
+
+
+async def test_staff_of_other_creditor_cannot_see_request(gateway, accounts_pool, ledger_service, scene):
+    await request_bank_change(gateway, scene, FIRST_IBAN, next_totp_code(scene.totp))
+    request_id = await pending_request_id(accounts_pool, scene.creditor)
+    other_creditor = await create_creditor(accounts_pool, ledger_service, "Autre Créancier")
+    other_login, other_password = await create_staff_login(accounts_pool, [other_creditor])
+    await switch_user(gateway, other_login, other_password)
+    token = csrf_token_of(await (await gateway.get("/back-office/demandes-bancaires")).text())
+
+    listing = await (await gateway.get("/back-office/demandes-bancaires")).text()
+    detail = await gateway.get(f"/back-office/demandes-bancaires/{request_id}")
+    approval = await gateway.post(f"/back-office/demandes-bancaires/{request_id}/validation", data={"csrf_token": token})
+
+    assert request_id not in listing
+    assert detail.status == 404
+    assert approval.status == 404
+
+
+async def test_decision_without_csrf_token_is_rejected(gateway, accounts_pool, scene):
+    await request_bank_change(gateway, scene, FIRST_IBAN, next_totp_code(scene.totp))
+    request_id = await pending_request_id(accounts_pool, scene.creditor)
+    await switch_user(gateway, scene.staff_login, scene.staff_password)
+
+    response = await gateway.post(f"/back-office/demandes-bancaires/{request_id}/validation", data={})
+    status = await accounts_pool.fetchval("SELECT status FROM bank_change_requests WHERE id = $1::uuid", request_id)
+
+    assert response.status == 403
+    assert status == "pending"
