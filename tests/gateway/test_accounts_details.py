@@ -88,7 +88,7 @@ async def test_details_page_is_read_only_by_default(gateway, admin, creditor):
         assert f"<legend>{legend}</legend>" in html
     assert 'data-mode="lecture"' in html
     assert 'name="last_name" type="text"' in html
-    assert 'id="field-last_name" name="last_name" type="text" maxlength="100" autocomplete="family-name" value="" data-editable readonly' in html
+    assert 'id="field-last_name" name="last_name" type="text" maxlength="100" autocomplete="family-name" value="" required data-editable readonly' in html
     assert f'href="{details_path(creditor)}?mode=modification"' in html
     assert ">Modification</a>" in html
     assert 'id="send-changes" disabled>Envoyer Modification</button>' in html
@@ -101,7 +101,7 @@ async def test_edit_mode_without_javascript(gateway, admin, creditor):
     html = await (await gateway.get(details_path(creditor) + "?mode=modification")).text()
 
     assert 'data-mode="modification"' in html
-    assert 'autocomplete="family-name" value="" data-editable>' in html
+    assert 'autocomplete="family-name" value="" required data-editable>' in html
     assert 'id="send-changes">Envoyer Modification</button>' in html
     assert 'id="cancel-edit">Annuler</a>' in html
 
