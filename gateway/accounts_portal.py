@@ -92,7 +92,7 @@ class AccountsPortalClient:
         params: dict[str, str] | None = None,
         session_token: str | None = None,
     ) -> dict[str, Any]:
-        """Call ``path`` with the user's principal; return the JSON object, or {} for 204."""
+        """Call ``path`` with the user's principal and return the JSON object, or {} for 204."""
         headers = {SESSION_HEADER: session_token} if session_token else None
         status, body = await self._accounts.call(
             method,
@@ -106,11 +106,11 @@ class AccountsPortalClient:
         return {} if status == 204 else self._expect_object(body, path)
 
     async def _as_gateway(self, method: str, path: str, *, json_body: Any = None) -> dict[str, Any]:
-        """Call an ``/internal`` route with the system principal; return the JSON object, or {} for 204."""
+        """Call an ``/internal`` route with the system principal and return the JSON object, or {} for 204."""
         status, body = await self._accounts.call_internal(method, path, json_body=json_body)
         if status == 401:
-            # Only the principal check answers 401 on these routes, and call_internal
-            # has already turned its code into ServiceUnavailable.
+            # On these routes only the principal check responds with 401, and
+            # call_internal has already raised ServiceUnavailable for its code.
             log.error("service_unexpected_status", service=self._accounts.name, path=path, status=status)
             raise ServiceUnavailable(self._accounts.name)
         self._raise_for_status(status, body)
@@ -123,7 +123,7 @@ class AccountsPortalClient:
         return await self._as_user("GET", f"/creditors/{_segment(creditor)}/contacts", session)
 
     async def send_message(self, session: SessionInfo, creditor: str, message: dict[str, Any]) -> dict[str, Any]:
-        """Send a contact message (service, subject, message, invoice_numbers); return its id and time."""
+        """Send a contact message (service, subject, message, invoice_numbers) and return its id and time."""
         return await self._as_user("POST", f"/creditors/{_segment(creditor)}/messages", session, json_body=message)
 
     # Informations compte
@@ -155,7 +155,7 @@ class AccountsPortalClient:
         return await self._as_user("PUT", path, session, json_body=values)
 
     async def request_bank_change(self, session: SessionInfo, creditor: str, values: dict[str, str]) -> dict[str, Any]:
-        """Ask for new bank details; ``values`` carries the six bank fields, password and totp_code."""
+        """Request new bank details. ``values`` contains the six bank fields, password and totp_code."""
         path = f"/creditors/{_segment(creditor)}/bank-change-requests"
         return await self._as_user("POST", path, session, json_body=values)
 
@@ -166,7 +166,7 @@ class AccountsPortalClient:
         return await self._as_user("GET", "/me", session)
 
     async def change_password(self, active: ActiveSession, values: dict[str, str]) -> int:
-        """Change the password (current_password, new_password, totp_code); return how many other sessions ended.
+        """Change the password (current_password, new_password, totp_code) and return how many other sessions ended.
 
         The session token goes along so that accounts keeps the current session open.
         """
@@ -175,18 +175,18 @@ class AccountsPortalClient:
         return closed if isinstance(closed, int) else 0
 
     async def revoke_other_sessions(self, active: ActiveSession) -> int:
-        """End every session of the user except the current one; return how many ended."""
+        """End every session of the user except the current one and return how many ended."""
         path = "/me/sessions/revoke-others"
         body = await self._as_user("POST", path, active.info, json_body={}, session_token=active.token)
         closed = body.get("other_sessions_closed")
         return closed if isinstance(closed, int) else 0
 
     async def start_totp_enrolment(self, session: SessionInfo) -> dict[str, Any]:
-        """Create a pending TOTP secret; return ``secret`` and ``otpauth_uri``."""
+        """Create a pending TOTP secret and return ``secret`` and ``otpauth_uri``."""
         return await self._as_user("POST", "/me/totp/enrolment", session, json_body={})
 
     async def confirm_totp(self, session: SessionInfo, code: str) -> list[str]:
-        """Activate the pending secret with a code from the app; return the recovery codes."""
+        """Activate the pending secret with a code from the app and return the recovery codes."""
         body = await self._as_user("POST", "/me/totp/confirmation", session, json_body={"code": code})
         codes = body.get("recovery_codes")
         return [code for code in codes if isinstance(code, str)] if isinstance(codes, list) else []
@@ -201,7 +201,7 @@ class AccountsPortalClient:
         return await self._as_user("GET", "/agency/users", session)
 
     async def invite_user(self, session: SessionInfo, values: dict[str, str]) -> dict[str, Any]:
-        """Invite someone (email, role, display_name) to the agency; return the invitation."""
+        """Invite someone (email, role, display_name) to the agency and return the invitation."""
         return await self._as_user("POST", "/agency/invitations", session, json_body=values)
 
     async def revoke_invitation(self, session: SessionInfo, invitation_id: str) -> None:
@@ -236,7 +236,7 @@ class AccountsPortalClient:
     async def decide_bank_change(
         self, session: SessionInfo, request_id: str, *, approve: bool, reason: str | None
     ) -> dict[str, Any]:
-        """Approve or reject a pending request with an optional comment; return the decided request."""
+        """Approve or reject a pending request with an optional comment and return the decided request."""
         action = "approve" if approve else "reject"
         path = f"/staff/bank-change-requests/{_segment(request_id)}/{action}"
         return await self._as_user("POST", path, session, json_body={"reason": reason} if reason else {})
@@ -244,7 +244,7 @@ class AccountsPortalClient:
     # Single-use links, for visitors without a session
 
     async def request_password_reset(self, identifier: str) -> None:
-        """Ask for a reset e-mail; accounts answers the same whether or not the login or e-mail exists."""
+        """Request a reset e-mail. Accounts responds the same whether or not the login or e-mail exists."""
         await self._as_gateway("POST", "/internal/password-resets", json_body={"login": identifier})
 
     async def describe_password_reset(self, token: str) -> dict[str, Any]:

@@ -4,8 +4,8 @@ The page is read-only by default. « Modification » makes the fields
 editable, in the browser (``account_details.js``, which fetches the full
 bank details from the JSON API) or, without JavaScript, through
 ``?mode=modification``. « Envoyer Modification » then sends only the parts
-that changed: the main contact and the billing details apply at once, and
-new bank details become a change request that needs the password (and the
+that changed. The main contact and the billing details apply at once. New
+bank details become a change request, which needs the password (and the
 TOTP code when enrolled) and waits for the creditor's staff.
 
 Only administrateurs see the edit controls. The accounts service enforces
@@ -98,7 +98,7 @@ async def render_account_details(
     notices: list[str] | None = None,
     status: int = 200,
 ) -> web.Response:
-    """Render the page; ``submitted`` values replace the stored ones after a rejected submission."""
+    """Render the page. After a rejected submission, the ``submitted`` values replace the stored ones."""
     context: dict[str, Any] = {"no_creditor_message": NO_CREDITOR_MESSAGE}
     if frame.creditor is None:
         return render_page(request, "account_details.html", frame, context)

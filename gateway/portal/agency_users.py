@@ -1,7 +1,7 @@
 """Utilisateurs: an administrateur lists the agency's users, invites people, changes roles and disables users.
 
 The menu shows the page to administrateurs only, and the accounts service
-answers 403 to any other role, which the error page shows. Each action posts
+responds with 403 to any other role, which the error page shows. Each action posts
 a small form and redirects back with a confirmation (post/redirect/get).
 """
 
@@ -116,7 +116,7 @@ async def change_role(request: web.Request) -> web.Response:
     try:
         await accounts_portal(request).change_role(active.info, request.match_info["user_id"], role)
     except (Conflict, NotFound) as refused:
-        # The last active administrateur cannot lose the role; an unknown user is 404.
+        # 409 protects the last active administrateur, and 404 means the user is not in the agency.
         frame = await load_frame(request, USERS)
         return await render_users(request, frame, alert=refused.message, status=refused.status)
     raise done("role")

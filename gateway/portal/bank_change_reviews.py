@@ -1,6 +1,6 @@
 """Back-office « Demandes de modification bancaire »: staff approve or reject agencies' bank-detail changes.
 
-Only staff users see the menu entry. The accounts service answers 403 to
+Only staff users see the menu entry. The accounts service responds with 403 to
 any other role and limits staff to the creditors they work for, so an
 agency user who opens these pages gets the service's refusal as an error
 page. IBANs appear masked (last 4 characters) on every page here.

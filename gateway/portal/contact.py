@@ -2,8 +2,8 @@
 
 The contact sheets come from the accounts service. The form posts to the
 creditor's own path, so a creditor switched in another tab cannot redirect
-the message. After sending, the page redirects (post/redirect/get) and says
-which service received the message.
+the message. After sending, the page redirects (post/redirect/get) and names
+the service that received the message.
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ async def send_message(request: web.Request) -> web.Response:
         general = None if errors else rejected.message
         return await render_contact(request, frame, values=values, errors=errors, error=general, status=422)
     except Conflict as conflict:
-        # The chosen service has no e-mail address yet; the message says whom to call instead.
+        # The chosen service has no e-mail address yet, and the message tells the user to call or write.
         return await render_contact(request, frame, values=values, error=conflict.message, status=409)
 
     raise web.HTTPSeeOther(f"{contact_path(frame.creditor.id)}?{SENT_PARAMETER}={values['service']}")

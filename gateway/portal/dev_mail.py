@@ -3,7 +3,7 @@
 The embedded runtime sends all mail to a local sink that stores each message
 as an ``.eml`` file in ``MF_MAIL_DIR``, so a new user can follow invitation
 and reset links without a mail server. The page exists only when the
-gateway setting ``mail_dir`` is set; otherwise it answers 404. Production
+gateway setting ``mail_dir`` is set; otherwise it responds with 404. Production
 never sets it. The page needs no login, because the person following an
 invitation has no account yet.
 """
@@ -95,7 +95,7 @@ def read_caught_message(path: Path) -> CaughtMessage:
 
 
 def list_caught_messages(folder: Path, limit: int = MAX_MESSAGES) -> list[CaughtMessage]:
-    """Return the newest ``limit`` messages of ``folder``; the sink's file names start with the UTC time."""
+    """Return the newest ``limit`` messages of ``folder``, sorted by file name, which the sink starts with the UTC time."""
     if not folder.is_dir():
         return []
     paths = sorted(folder.glob("*.eml"), reverse=True)[:limit]

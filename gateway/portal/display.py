@@ -62,7 +62,7 @@ def format_phone(value: str | None) -> str:
 
 
 def address_lines(values: Mapping[str, Any] | None) -> list[str]:
-    """Return the non-empty lines of a postal address; the country is named only outside France."""
+    """Return the non-empty lines of a postal address, with the country named only outside France."""
     if not values:
         return []
     lines = [values.get(field) or "" for field in ("address_line1", "address_line2", "address_line3")]

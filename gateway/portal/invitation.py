@@ -107,7 +107,7 @@ async def invitation_submit(request: web.Request) -> web.Response:
     except LinkExpired as expired:
         return render_link_expired(request, expired)
     except Conflict as taken:
-        # The login is taken; the link stays usable for another choice.
+        # The login is taken, and the link stays usable for another choice.
         return render_invitation(request, invitation, values=values, errors={"login": taken.message}, status=409)
     except Unprocessable as rejected:
         errors = field_errors_of(rejected) or {"password": rejected.message}

@@ -42,7 +42,7 @@ async def forgotten_page(request: web.Request) -> web.Response:
 
 
 async def forgotten_submit(request: web.Request) -> web.Response:
-    """Ask accounts for a reset e-mail and give the neutral answer."""
+    """Request a reset e-mail from accounts and show the same confirmation whatever the identifier."""
     try:
         form = await read_visitor_form(request)
     except CsrfRejected:

@@ -2,10 +2,10 @@
 
 Changing the password keeps the current session and ends the user's other
 sessions (the accounts service does both). TOTP enrolment shows a QR code
-rendered here as inline SVG with segno, plus the secret as text, then asks
-for a code from the app; confirming shows the recovery codes once, in the
-response itself, never in a URL. Disabling TOTP needs the password and a
-current code.
+rendered here as inline SVG with segno, plus the secret as text, and a form
+for a code from the app. Confirming that code shows the recovery codes once,
+in the response itself and never in a URL. Disabling TOTP needs the password
+and a current code.
 """
 
 from __future__ import annotations

@@ -291,8 +291,8 @@ async def test_contact_message_reaches_sink(browser_page, mail_stack, accounts_p
         mail_stack.mail_dir,
         lambda message: subject in message.subject and "recouvrement@creancier.example" in message.envelope_to,
     )
+    await page.goto(mail_stack.gateway_url + "/dev/courriels")
+
+    await expect(page.locator(".mail-message").filter(has_text=subject).first).to_be_visible()
     assert "merci de confirmer la réception de notre virement" in delivered[0].text
     assert "FA-0002" in delivered[0].text
-
-    await page.goto(mail_stack.gateway_url + "/dev/courriels")
-    await expect(page.locator(".mail-message").filter(has_text=subject).first).to_be_visible()

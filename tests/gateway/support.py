@@ -285,7 +285,7 @@ async def add_agency_member(
 
 
 async def create_staff_login(accounts_pool: asyncpg.Pool, creditors: list[str]) -> tuple[str, str]:
-    """Create a staff user who works for ``creditors``; return its login and password."""
+    """Create a staff user who works for ``creditors`` and return its login and password."""
     login = unique_id("staff")
     password = new_password()
     await create_staff_user(

@@ -55,7 +55,7 @@ class Scene:
     staff_password: str
 
     def unused_recovery_code(self) -> str:
-        """Return a recovery code not used yet; each TOTP step works only once, so logins use these."""
+        """Return an unused recovery code. Each TOTP step works only once, so logins use these codes."""
         return self.recovery_codes.pop()
 
 

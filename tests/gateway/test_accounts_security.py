@@ -53,7 +53,7 @@ def session_cookie(gateway) -> str:
 
 
 async def second_session(gateway, user: AgencyLogin) -> str:
-    """Log ``user`` in from another browser, with its own cookie jar; return that session's cookie."""
+    """Log ``user`` in from another browser with its own cookie jar, and return that session's cookie."""
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
         page = await browser.get(gateway.make_url("/connexion"))
         token = csrf_token_of(await page.text())
