@@ -47,7 +47,7 @@ class ChangeAlreadyDecided(Conflict):
     code = "bank_change_decided"
 
     def __init__(self, status: str) -> None:
-        super().__init__("Cette demande a déjà été traitée.", status=status)
+        super().__init__("Cette demande a déjà été traitée.", current_status=status)
 
 
 def _request_not_found(request_id: str) -> NotFound:

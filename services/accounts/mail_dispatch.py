@@ -40,6 +40,7 @@ class MailDispatcher:
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._listener: asyncpg.Connection | None = None
+        self._stopping = False
 
     async def start(self) -> None:
         self._listener = await self._pool.acquire()
@@ -48,6 +49,9 @@ class MailDispatcher:
         log.info("mail_dispatcher_started", smtp_host=self._smtp_host, smtp_port=self._settings.smtp_port)
 
     async def stop(self) -> None:
+        # aiosmtplib may turn a cancellation during a send into an SMTP error,
+        # which send_due catches, so the flag makes the loop end in any case.
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
             try:
@@ -63,7 +67,7 @@ class MailDispatcher:
         self._wake.set()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 sent = await self.send_due()
@@ -93,6 +97,9 @@ class MailDispatcher:
                 try:
                     await self._send(row)
                 except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+                    if self._stopping:
+                        # Roll back: the row stays due and is sent again at the next start.
+                        raise asyncio.CancelledError from error
                     attempts = row["attempts"] + 1
                     delay = retry_delay_seconds(attempts)
                     log.warning("mail_send_failed", mail_id=str(row["id"]), error=repr(error), retry_in=delay)

@@ -13,6 +13,7 @@ import asyncio
 import os
 import sys
 import uuid
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
@@ -59,25 +60,36 @@ class MailSink:
         self.host = host
         self.port = port
         self._server: asyncio.Server | None = None
+        self._sessions: weakref.WeakSet[SMTP] = weakref.WeakSet()
+
+    def _new_session(self, handler: FolderHandler) -> SMTP:
+        session = SMTP(handler, hostname="mesfactures-sink", data_size_limit=10 * 1024 * 1024)
+        self._sessions.add(session)
+        return session
 
     async def start(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         handler = FolderHandler(self.folder)
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
-            lambda: SMTP(handler, hostname="mesfactures-sink", data_size_limit=10 * 1024 * 1024),
-            host=self.host,
-            port=self.port,
+            lambda: self._new_session(handler), host=self.host, port=self.port
         )
         if self.port == 0:
             self.port = self._server.sockets[0].getsockname()[1]
         log.info("mail_sink_started", host=self.host, port=self.port, folder=str(self.folder))
 
     async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            log.info("mail_sink_stopped")
+        if self._server is None:
+            return
+        self._server.close()
+        # Server.wait_closed waits for every open connection, and a client cancelled
+        # mid-conversation may never send QUIT, so open sessions are closed here.
+        for session in list(self._sessions):
+            if session.transport is not None and not session.transport.is_closing():
+                session.transport.close()
+        await self._server.wait_closed()
+        self._server = None
+        log.info("mail_sink_stopped")
 
 
 @dataclass(frozen=True)

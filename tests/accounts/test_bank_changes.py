@@ -1,0 +1,289 @@
+"""Bank-detail change requests from the agency's request to the staff decision."""
+
+from __future__ import annotations
+
+import time
+
+import pyotp
+import pytest
+
+from shared.principal import Role
+from tests.accounts.support import make_agency_user, principal_headers, wait_for_mail
+from tests.conftest import unique_id
+
+NEW_IBAN = "FR76 3000 6000 0112 3456 7890 189"
+NEW_IBAN_COMPACT = "FR7630006000011234567890189"
+BILLING = {
+    "address_line1": "12 rue de la Paix",
+    "postal_code": "75002",
+    "city": "Paris",
+    "country": "FR",
+}
+
+
+async def enrol(service, user) -> str:
+    headers = principal_headers(service, user)
+    started = await (await service.client.post("/me/totp/enrolment", headers=headers)).json()
+    totp = pyotp.TOTP(started["secret"])
+    confirmed = await service.client.post("/me/totp/confirmation", json={"code": totp.now()}, headers=headers)
+    assert confirmed.status == 200
+    return started["secret"]
+
+
+def fresh_code(secret: str) -> str:
+    return pyotp.TOTP(secret).at(time.time() + 30)
+
+
+@pytest.fixture
+async def prepared(accounts, accounts_pool):
+    """An enrolled administrateur whose account has billing details with a billing e-mail, and a second administrateur."""
+    admin = await make_agency_user(accounts_pool)
+    second = await make_agency_user(accounts_pool, creditor=admin.creditor, customer_account=admin.customer_account)
+    billing_email = f"{unique_id('facturation')}@agence.example"
+    response = await accounts.client.put(
+        f"/creditors/{admin.creditor}/profile/billing-details",
+        json={**BILLING, "email": billing_email},
+        headers=principal_headers(accounts, admin),
+    )
+    assert response.status == 200
+    secret = await enrol(accounts, admin)
+    return admin, second, billing_email, secret
+
+
+def request_body(admin, secret: str, **overrides) -> dict:
+    return {
+        "iban": NEW_IBAN,
+        "bic": "AGRIFRPP",
+        "bank_code": "30006",
+        "branch_code": "00001",
+        "account_number": "12345678901",
+        "rib_key": "89",
+        "password": admin.password,
+        "totp_code": fresh_code(secret),
+        **overrides,
+    }
+
+
+async def post_request(service, admin, body):
+    return await service.client.post(
+        f"/creditors/{admin.creditor}/bank-change-requests", json=body, headers=principal_headers(service, admin)
+    )
+
+
+def staff_headers(service, creditor: str, user_id: str = "00000000-0000-0000-0000-00000000cafe"):
+    return service.headers_for(role=Role.STAFF, user_id=user_id, agency_id=None, staff_creditors=(creditor,))
+
+
+async def staff_user(accounts_pool, creditor: str) -> str:
+    from services.accounts.commands import create_staff_user
+    from tests.accounts.support import new_password
+
+    return await create_staff_user(accounts_pool, login=unique_id("staff"), password=new_password(), creditors=[creditor])
+
+
+async def test_request_then_approval_applies_details(accounts, prepared, mail_sink, accounts_pool):
+    admin, second, billing_email, secret = prepared
+    staff_id = await staff_user(accounts_pool, admin.creditor)
+
+    requested = await post_request(accounts, admin, request_body(admin, secret))
+    request_id = (await requested.json())["request_id"]
+    requested_notices = await wait_for_mail(
+        mail_sink.folder, lambda message: "Demande de changement" in message.subject and admin.customer_account in message.subject, count=3
+    )
+    profile_pending = await (await accounts.client.get(f"/creditors/{admin.creditor}/profile", headers=principal_headers(accounts, second))).json()
+    listing = await (await accounts.client.get("/staff/bank-change-requests", headers=staff_headers(accounts, admin.creditor, staff_id))).json()
+    approved = await accounts.client.post(
+        f"/staff/bank-change-requests/{request_id}/approve", headers=staff_headers(accounts, admin.creditor, staff_id)
+    )
+    decided_notices = await wait_for_mail(
+        mail_sink.folder, lambda message: "acceptée" in message.subject and admin.customer_account in message.subject, count=3
+    )
+    profile_after = await (await accounts.client.get(f"/creditors/{admin.creditor}/profile", headers=principal_headers(accounts, second))).json()
+    audit = await (await accounts.client.get(f"/creditors/{admin.creditor}/audit", headers=principal_headers(accounts, admin))).json()
+    decided_event = await accounts_pool.fetchval(
+        "SELECT payload FROM outbox WHERE subject = 'accounts.bank_change.decided' AND payload -> 'data' ->> 'request_id' = $1",
+        request_id,
+    )
+
+    assert requested.status == 201
+    assert sorted(address for message in requested_notices for address in message.envelope_to) == sorted(
+        [admin.email, second.email, billing_email]
+    )
+    assert all("0189" in message.text and NEW_IBAN_COMPACT not in message.text for message in requested_notices)
+    assert profile_pending["pending_bank_change"]["request_id"] == request_id
+    assert profile_pending["pending_bank_change"]["iban_masked"].endswith("0189")
+    assert profile_pending["bank_details"] is None
+    assert [item["request_id"] for item in listing["requests"]] == [request_id]
+    assert approved.status == 200
+    assert (await approved.json())["status"] == "approved"
+    assert sorted(address for message in decided_notices for address in message.envelope_to) == sorted(
+        [admin.email, second.email, billing_email]
+    )
+    assert profile_after["pending_bank_change"] is None
+    assert profile_after["bank_details"]["iban_masked"].endswith("0189")
+    assert "account_number" not in profile_after["bank_details"]
+    assert [(entry["subject"], entry["action"]) for entry in audit["entries"][:3]] == [
+        ("bank_details", "created"),
+        ("bank_change_request", "approved"),
+        ("bank_change_request", "requested"),
+    ]
+    assert audit["entries"][0]["actor_user_id"] == staff_id
+    assert NEW_IBAN_COMPACT not in str(audit)
+    assert decided_event["data"]["outcome"] == "approved"
+
+
+async def test_owner_edit_form_shows_full_iban(accounts, prepared, accounts_pool):
+    admin, second, _billing_email, secret = prepared
+    staff_id = await staff_user(accounts_pool, admin.creditor)
+    request_id = (await (await post_request(accounts, admin, request_body(admin, secret))).json())["request_id"]
+    await accounts.client.post(f"/staff/bank-change-requests/{request_id}/approve", headers=staff_headers(accounts, admin.creditor, staff_id))
+
+    edit_form = await accounts.client.get(f"/creditors/{admin.creditor}/profile/bank-details", headers=principal_headers(accounts, admin))
+    reader_form = await accounts.client.get(
+        f"/creditors/{admin.creditor}/profile/bank-details", headers=principal_headers(accounts, second, Role.READER)
+    )
+
+    assert (await edit_form.json())["bank_details"]["iban"] == NEW_IBAN_COMPACT
+    assert (await edit_form.json())["bank_details"]["rib_key"] == "89"
+    assert reader_form.status == 403
+
+
+async def test_iban_is_encrypted_at_rest(accounts, prepared, accounts_pool):
+    admin, _second, _billing_email, secret = prepared
+
+    await post_request(accounts, admin, request_body(admin, secret))
+    stored = await accounts_pool.fetchrow(
+        "SELECT details_encrypted, iban_masked FROM bank_change_requests WHERE creditor_id = $1", admin.creditor
+    )
+
+    assert NEW_IBAN_COMPACT.encode() not in stored["details_encrypted"]
+    assert b"12345678901" not in stored["details_encrypted"]
+    assert stored["iban_masked"] == "•••• •••• •••• •••• •••• •••• 0189"
+
+
+async def test_rejection_keeps_previous_details(accounts, prepared, mail_sink, accounts_pool):
+    admin, _second, billing_email, secret = prepared
+    staff_id = await staff_user(accounts_pool, admin.creditor)
+    request_id = (await (await post_request(accounts, admin, request_body(admin, secret))).json())["request_id"]
+
+    rejected = await accounts.client.post(
+        f"/staff/bank-change-requests/{request_id}/reject",
+        json={"reason": "RIB illisible"},
+        headers=staff_headers(accounts, admin.creditor, staff_id),
+    )
+    notices = await wait_for_mail(
+        mail_sink.folder, lambda message: "refusée" in message.subject and billing_email in message.envelope_to
+    )
+    profile = await (await accounts.client.get(f"/creditors/{admin.creditor}/profile", headers=principal_headers(accounts, admin))).json()
+
+    assert rejected.status == 200
+    assert (await rejected.json())["decision_reason"] == "RIB illisible"
+    assert "Motif\u00a0: RIB illisible" in notices[0].text
+    assert profile["bank_details"] is None
+    assert profile["pending_bank_change"] is None
+
+
+async def test_second_pending_request_is_rejected(accounts, prepared):
+    admin, _second, _billing_email, secret = prepared
+    await post_request(accounts, admin, request_body(admin, secret))
+
+    again = await post_request(accounts, admin, request_body(admin, secret, totp_code=pyotp.TOTP(secret).at(time.time() + 60)))
+
+    assert again.status in (409, 422)
+
+
+async def test_decided_request_cannot_be_decided_again(accounts, prepared, accounts_pool):
+    admin, _second, _billing_email, secret = prepared
+    staff_id = await staff_user(accounts_pool, admin.creditor)
+    request_id = (await (await post_request(accounts, admin, request_body(admin, secret))).json())["request_id"]
+    headers = staff_headers(accounts, admin.creditor, staff_id)
+    await accounts.client.post(f"/staff/bank-change-requests/{request_id}/reject", headers=headers)
+
+    again = await accounts.client.post(f"/staff/bank-change-requests/{request_id}/approve", headers=headers)
+
+    assert again.status == 409
+
+
+async def test_wrong_password_is_rejected(accounts, prepared):
+    admin, _second, _billing_email, secret = prepared
+
+    response = await post_request(accounts, admin, request_body(admin, secret, password="not my password at all"))
+    body = await response.json()
+
+    assert response.status == 422
+    assert body["error"]["code"] == "reauthentication_failed"
+    assert body["error"]["details"]["field"] == "password"
+
+
+async def test_wrong_totp_code_is_rejected(accounts, prepared):
+    admin, _second, _billing_email, secret = prepared
+
+    response = await post_request(accounts, admin, request_body(admin, secret, totp_code="000000"))
+    body = await response.json()
+
+    assert response.status == 422
+    assert body["error"]["details"]["field"] == "totp_code"
+
+
+async def test_admin_without_totp_must_enrol_first(accounts, accounts_pool):
+    admin = await make_agency_user(accounts_pool)
+
+    response = await post_request(
+        accounts, admin, {"iban": NEW_IBAN, "password": admin.password}
+    )
+    body = await response.json()
+
+    assert response.status == 403
+    assert body["error"]["code"] == "totp_enrolment_required"
+
+
+async def test_invalid_bank_details_are_rejected_in_french(accounts, prepared):
+    admin, _second, _billing_email, secret = prepared
+
+    response = await post_request(
+        accounts, admin, request_body(admin, secret, iban="FR76 3000 6000 0112 3456 7890 188", rib_key="88")
+    )
+    fields = (await response.json())["error"]["details"]["fields"]
+
+    assert response.status == 422
+    assert {field["field"] for field in fields} >= {"iban"}
+    assert all(field["message"] for field in fields)
+    assert all(NEW_IBAN_COMPACT[:-1] not in field["message"] for field in fields)
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.ACCOUNTANT, Role.READER])
+async def test_agency_user_cannot_approve(accounts, prepared, role):
+    admin, _second, _billing_email, secret = prepared
+    request_id = (await (await post_request(accounts, admin, request_body(admin, secret))).json())["request_id"]
+
+    response = await accounts.client.post(
+        f"/staff/bank-change-requests/{request_id}/approve", headers=principal_headers(accounts, admin, role)
+    )
+
+    assert response.status == 403
+
+
+async def test_staff_of_other_creditor_cannot_approve(accounts, prepared):
+    admin, _second, _billing_email, secret = prepared
+    request_id = (await (await post_request(accounts, admin, request_body(admin, secret))).json())["request_id"]
+
+    response = await accounts.client.post(
+        f"/staff/bank-change-requests/{request_id}/approve", headers=staff_headers(accounts, "another-creditor")
+    )
+    listing = await (await accounts.client.get("/staff/bank-change-requests", headers=staff_headers(accounts, "another-creditor"))).json()
+
+    assert response.status == 404
+    assert request_id not in [item["request_id"] for item in listing["requests"]]
+
+
+@pytest.mark.parametrize("role", [Role.ACCOUNTANT, Role.READER])
+async def test_non_admin_cannot_request_change(accounts, prepared, role):
+    admin, _second, _billing_email, secret = prepared
+
+    response = await accounts.client.post(
+        f"/creditors/{admin.creditor}/bank-change-requests",
+        json=request_body(admin, secret),
+        headers=principal_headers(accounts, admin, role),
+    )
+
+    assert response.status == 403
