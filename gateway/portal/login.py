@@ -8,8 +8,10 @@ from aiohttp import web
 from gateway.authentication import log_in, log_out, start_session
 from gateway.csrf import CSRF_FIELD, check_login_csrf_token, check_session_csrf_token, login_csrf_token, new_login_nonce
 from gateway.errors import CsrfRejected, InvalidCredentials, LoginThrottled, SecondFactorInvalid, SecondFactorRequired
-from gateway.portal.navigation import local_path
+from gateway.portal.layout import BANK_CHANGE_REVIEWS
+from gateway.portal.navigation import DEFAULT_PATH, local_path
 from gateway.sessions import COOKIE_NAMES, delete_cookie, optional_session, set_cookie
+from shared.principal import Role
 
 LOGGED_OUT_MESSAGE = "Vous êtes déconnecté."
 EXPIRED_FORM_MESSAGE = "Le formulaire a expiré. Saisissez à nouveau vos identifiants."
@@ -78,7 +80,11 @@ async def login_submit(request: web.Request) -> web.Response:
     except LoginThrottled as error:
         return render_login(request, error=error.message, login=login, status=error.status)
 
-    redirect = web.HTTPFound(local_path(form.get("suite")))
+    target = local_path(form.get("suite"))
+    if result.session.role is Role.STAFF and target == DEFAULT_PATH:
+        # Staff hold no customer account, so their first page is the back-office.
+        target = BANK_CHANGE_REVIEWS.path
+    redirect = web.HTTPFound(target)
     start_session(redirect, request.app, result)
     delete_cookie(redirect, request.app, names.login_csrf)
     raise redirect

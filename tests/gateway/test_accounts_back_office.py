@@ -297,3 +297,12 @@ async def test_decision_without_csrf_token_is_rejected(gateway, accounts_pool, s
 
     assert response.status == 403
     assert status == "pending"
+
+
+async def test_staff_login_opens_back_office(gateway, scene):
+    gateway.session.cookie_jar.clear()
+
+    response = await log_in(gateway, scene.staff_login, scene.staff_password)
+
+    assert response.status == 302
+    assert response.headers["Location"] == "/back-office/demandes-bancaires"
