@@ -3,7 +3,7 @@
 Starts its own PostgreSQL and NATS from the PyPI packages under a temporary
 folder, runs the accounts service on a loopback port, creates one user,
 then sends ``POST /internal/logins`` at a steady rate (open loop: a slow
-answer does not delay the next request) and prints p50/p95/p99 with the
+response does not delay the next request) and prints p50/p95/p99 with the
 argon2id parameters and the machine it ran on.
 
 Usage: python bench/bench_login.py [--rate 10] [--seconds 30]

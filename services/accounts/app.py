@@ -39,7 +39,7 @@ async def settings_context(app: web.Application) -> AsyncIterator[None]:
     else:
         log.warning(
             "data_encryption_key_missing",
-            detail="MF_DATA_ENCRYPTION_KEY is not set: bank details and TOTP answer 503 until it is",
+            detail="MF_DATA_ENCRYPTION_KEY is not set: bank-detail and TOTP routes return 503 until it is",
         )
     yield
 

@@ -3,7 +3,7 @@
 Bank details never change directly, because changing a payee's bank
 details is a known fraud path. A request is stored encrypted and waits
 (one per account at a time) until a staff member of the creditor approves
-or rejects it; approval replaces the current details. Every administrateur
+or rejects it. Approval replaces the current details. Every administrateur
 of the agency and the billing e-mail in force when the request was made get
 a notice at the request and at the decision. IBANs leave this module
 masked, except for the owner's edit form (``current_details(full=True)``).
@@ -127,7 +127,7 @@ async def _notice_recipients(connection: asyncpg.Connection, agency_id: uuid.UUI
 async def _send_notices(
     connection: asyncpg.Connection, settings: AccountsSettings, recipients: list[str], subject: str, body: str
 ) -> None:
-    # One message per recipient, so no recipient sees the others' addresses.
+    # One message per recipient, so no recipient receives the others' addresses.
     for recipient in recipients:
         await queue_mail(connection, sender=settings.mail_sender, to=recipient, subject=subject, body=body)
 

@@ -33,8 +33,8 @@ MAX_RESETS_PER_HOUR = 3
 async def request_reset(pool: asyncpg.Pool, settings: AccountsSettings, identifier: str) -> int:
     """Send a reset link to each active user whose login or e-mail is ``identifier``; return how many were sent.
 
-    The caller answers the same whatever the result, so the form does not
-    reveal which logins or addresses exist.
+    The route returns the same response whatever the result, so the form does
+    not reveal which logins or addresses exist.
     """
     sent = 0
     async with pool.acquire() as connection, connection.transaction():

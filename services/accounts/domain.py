@@ -124,7 +124,7 @@ def describe_duration(seconds: int) -> str:
 
 
 class Action(StrEnum):
-    """What an agency user or a staff member asks the accounts service to do."""
+    """An operation of the accounts service that only some roles may perform."""
 
     READ_ACCOUNT = "read_account"
     SEND_CONTACT_MESSAGE = "send_contact_message"

@@ -2,8 +2,10 @@
 
 Rows are claimed with ``FOR UPDATE SKIP LOCKED``, so several replicas can
 send together without sending a message twice at the same time. A message
-that the server rejects or that fails to reach it is retried 30 s later,
-then after doubling delays capped at one hour; it is never dropped.
+that the server rejects, or that cannot reach it, is retried 30 s later and
+then after doubling delays capped at one hour. It is never dropped, so a
+message may be sent twice when the service stops between the send and the
+row update.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """French texts of the e-mails the accounts service sends.
 
 Each function returns ``(subject, body)`` with French typographic spaces
-(before ``:`` and ``?``, inside guillemets) in the fixed text; text typed by
+(before ``:`` and ``?``, inside guillemets) in the fixed text. Text typed by
 users is left as typed. Times are shown in Europe/Paris
 as ``31/07/2026 à 14:05``.
 """

@@ -63,7 +63,7 @@ async def verify_password(password_hash: str | None, password: str) -> bool:
     """Return whether ``password`` matches ``password_hash``.
 
     Without a hash (unknown login, invited user without a password) the
-    password is still checked, against a dummy hash, so that the answer takes
+    password is still checked, against a dummy hash, so that the response takes
     about as long as for a real user and timing does not reveal which logins
     exist.
     """

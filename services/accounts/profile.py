@@ -64,8 +64,13 @@ async def _update_section(
     values: dict[str, str | None],
 ) -> dict[str, Any]:
     table, fields = _TABLES[section]
+    # Serialises updates of one section, so each audit entry's "before" is the previous "after".
+    await connection.execute(
+        "SELECT pg_advisory_xact_lock(hashtext($1))", f"{section}:{scope.creditor_id}:{scope.customer_account}"
+    )
     before = await read_section(connection, scope, section)
     before_values = {field: before[field] for field in fields} if before else None
+
     columns = ", ".join(fields)
     placeholders = ", ".join(f"${index}" for index in range(3, 3 + len(fields)))
     updates = ", ".join(f"{field} = EXCLUDED.{field}" for field in fields)
@@ -80,6 +85,7 @@ async def _update_section(
         *[values[field] for field in fields],
         principal.user_id,
     )
+
     changed = [field for field in fields if before_values is None or before_values[field] != values[field]]
     await record_audit(
         connection,

@@ -21,7 +21,7 @@ class AccountScope:
 
 
 async def resolve_account(connection: asyncpg.Connection, principal: Principal, creditor_id: str) -> AccountScope:
-    """Return the principal's account at ``creditor_id``; raise NotFound when it holds none there.
+    """Return the principal's account at ``creditor_id``; raise NotFound when it has none there.
 
     The signed principal names the account, and the database must agree that
     the principal's agency owns it, so a stale principal gets 404 too.

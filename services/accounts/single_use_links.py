@@ -23,7 +23,7 @@ TOKEN_BYTES = 32
 
 
 class LinkInvalid(DomainError):
-    """The link is unknown, expired, revoked or already used (never say which)."""
+    """The link is unknown, expired, revoked or already used; the error does not tell which."""
 
     status = 410
     code = "link_invalid"

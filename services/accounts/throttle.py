@@ -4,7 +4,7 @@ The OWASP Authentication Cheat Sheet advises delaying failed logins more and
 more rather than locking the account for good, because a permanent lock lets
 an attacker shut a real user out. The numbers used here:
 
-- per login: 5 failures within 15 minutes are free; from the 5th on, the
+- per login: 5 failures within 15 minutes are free. From the 5th on, the
   next attempt waits 30 s, doubled for each further failure (60 s, 120 s …)
   and capped at 15 minutes. A successful login resets the count.
 - per client address: 20 failures within 15 minutes, across all logins,

@@ -1,7 +1,7 @@
 """Optional TOTP second factor (RFC 6238: 6 digits, 30-second steps, SHA-1), with recovery codes.
 
 Enrolment stores an encrypted secret that becomes active only once the user
-confirms a code from the authenticator app; confirmation returns ten
+confirms a code from the authenticator app. Confirmation returns ten
 single-use recovery codes, shown once and stored as SHA-256 hashes. A code
 is accepted for the current step and one step either side (clock drift),
 and never twice: the last accepted step is stored.

@@ -20,7 +20,7 @@ async def post_reset_request(request: web.Request) -> web.Response:
     identifier = required_text(body, "login", max_length=254)
 
     await credentials.request_reset(request.app[POOL], request.app[ACCOUNTS_SETTINGS], identifier.strip())
-    # The same answer whether or not the login exists.
+    # The same response whether or not the login exists.
     return web.json_response({"status": "accepted"}, status=202)
 
 
