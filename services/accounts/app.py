@@ -12,7 +12,7 @@ from aiohttp import web
 
 from services.accounts.crypto import DataCipher
 from services.accounts.keys import ACCOUNTS_SETTINGS, CIPHER
-from services.accounts.mail_dispatch import MailDispatcher
+from services.accounts.mail_dispatch import MailDispatcher, delete_sent_mail
 from services.accounts.mail_sink import MailSink
 from services.accounts.routes import setup_routes
 from services.accounts.sessions import delete_dead_sessions
@@ -74,13 +74,14 @@ async def _delete_dead_rows(app: web.Application) -> None:
             async with app[POOL].acquire() as connection:
                 attempts = await delete_old_attempts(connection)
                 sessions = await delete_dead_sessions(connection)
-            log.info("housekeeping_done", deleted_attempts=attempts, deleted_sessions=sessions)
+                mail = await delete_sent_mail(connection)
+            log.info("housekeeping_done", deleted_attempts=attempts, deleted_sessions=sessions, deleted_mail=mail)
         except (OSError, asyncpg.PostgresError) as error:
             log.warning("housekeeping_failed", error=repr(error))
 
 
 async def housekeeping_context(app: web.Application) -> AsyncIterator[None]:
-    """Delete old login attempts and dead sessions every 10 minutes."""
+    """Delete old login attempts, dead sessions and old sent mail every 10 minutes."""
     task = asyncio.create_task(_delete_dead_rows(app), name="accounts-housekeeping")
     yield
     task.cancel()

@@ -22,18 +22,31 @@ from services.accounts.scope import AccountScope
 from services.accounts.settings import AccountsSettings
 from services.accounts.validation.errors import ErrorCollector, field_error
 from services.accounts.validation.text import clean_text
-from shared.errors import Conflict
+from shared.errors import Conflict, DomainError
 from shared.events.accounts import ContactMessageSent
 from shared.principal import Principal
 
 log = structlog.get_logger(__name__)
 
 MAX_SUBJECT_LENGTH = 150
+# Per author and per hour, so the form cannot flood a creditor's mailbox.
+MAX_MESSAGES_PER_HOUR = 20
 MAX_MESSAGE_LENGTH = 5000
 MAX_INVOICE_NUMBERS = 20
 INVOICE_NUMBER_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ./_-]{0,39}")
 # Tab and line feed are the only control characters a message body may contain.
 _BODY_FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class TooManyMessages(DomainError):
+    status = 429
+    code = "too_many_messages"
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"Vous avez envoyé {MAX_MESSAGES_PER_HOUR} messages au cours de la dernière heure. "
+            "Réessayez plus tard ou contactez le service par téléphone."
+        )
 
 
 class ServiceHasNoAddress(Conflict):
@@ -129,6 +142,13 @@ async def send_contact_message(
         )
         if not service_email:
             raise ServiceHasNoAddress(service)
+        await connection.execute("SELECT pg_advisory_xact_lock(hashtext('contact:' || $1))", principal.user_id)
+        sent_last_hour = await connection.fetchval(
+            "SELECT count(*) FROM contact_messages WHERE user_id = $1::uuid AND created_at > now() - interval '1 hour'",
+            principal.user_id,
+        )
+        if sent_last_hour >= MAX_MESSAGES_PER_HOUR:
+            raise TooManyMessages()
         author = await connection.fetchrow(
             "SELECT display_name, login, email FROM users WHERE id = $1::uuid", principal.user_id
         )

@@ -27,6 +27,18 @@ MAX_RETRY_SECONDS = 3600
 SMTP_TIMEOUT_SECONDS = 10.0
 
 
+# Sent messages contain personal data and are kept only this long, for support questions.
+SENT_MAIL_RETENTION_DAYS = 30
+
+
+async def delete_sent_mail(connection: asyncpg.Connection) -> int:
+    """Delete messages sent more than SENT_MAIL_RETENTION_DAYS ago; return how many."""
+    status = await connection.execute(
+        "DELETE FROM outgoing_mail WHERE sent_at < now() - make_interval(days => $1)", SENT_MAIL_RETENTION_DAYS
+    )
+    return int(status.split()[-1])
+
+
 def retry_delay_seconds(attempts: int) -> int:
     """Return the wait before the next try after ``attempts`` failed tries."""
     return min(MAX_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** max(0, attempts - 1))

@@ -241,3 +241,24 @@ async def test_message_without_service_address_is_rejected(accounts, accounts_po
 
     assert response.status == 409
     assert (await response.json())["error"]["code"] == "contact_unavailable"
+
+
+async def test_message_rate_is_limited_per_author(accounts, agency_admin, accounts_pool):
+    from services.accounts.contact_messages import MAX_MESSAGES_PER_HOUR
+
+    await set_up_contacts(accounts, agency_admin)
+    await accounts_pool.executemany(
+        """INSERT INTO contact_messages (id, creditor_id, customer_account, agency_id, user_id, service, subject, body)
+           VALUES (gen_random_uuid(), $1, $2, $3::uuid, $4::uuid, 'facturation', 'Ancien', 'Ancien')""",
+        [(agency_admin.creditor, agency_admin.customer_account, agency_admin.agency_id, agency_admin.user_id)]
+        * MAX_MESSAGES_PER_HOUR,
+    )
+
+    response = await accounts.client.post(
+        f"/creditors/{agency_admin.creditor}/messages",
+        json={"subject": "Encore", "message": "Bonjour"},
+        headers=principal_headers(accounts, agency_admin),
+    )
+
+    assert response.status == 429
+    assert (await response.json())["error"]["code"] == "too_many_messages"

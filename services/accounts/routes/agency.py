@@ -39,6 +39,7 @@ async def get_users(request: web.Request) -> web.Response:
 async def patch_user(request: web.Request) -> web.Response:
     principal = principal_of(request)
     require_role(principal, Action.MANAGE_USERS)
+    agency_id_of(principal)
     body = await json_body(request)
     role = _role(body)
 
@@ -49,6 +50,7 @@ async def patch_user(request: web.Request) -> web.Response:
 async def delete_user(request: web.Request) -> web.Response:
     principal = principal_of(request)
     require_role(principal, Action.MANAGE_USERS)
+    agency_id_of(principal)
     await agency_users.disable_user(request.app[POOL], principal, request.match_info["user_id"])
     return web.Response(status=204)
 
