@@ -95,3 +95,42 @@ async def test_dispatcher_retries_when_server_is_down(engines, accounts_pool, ma
     assert row["last_error"]
     assert FIRST_RETRY_SECONDS - 5 < row["wait"] <= FIRST_RETRY_SECONDS
     assert list_messages(mail_sink.folder) == []
+
+
+async def test_sink_listing_route_returns_messages(engines, signer, tmp_path):
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from services.accounts.app import DEFINITION
+    from shared.db import open_pool
+    from shared.service import create_service_app
+    from tests.conftest import ServiceClient, free_port
+
+    port = free_port()
+    settings = AccountsSettings(
+        database_url=engines.service_dsn("accounts"),
+        nats_url=engines.nats.url,
+        principal_public_key=engines.secrets.principal_public_key,
+        smtp_port=port,
+        mail_sink_dir=tmp_path / "sink",
+    )
+    client = TestClient(TestServer(create_service_app(DEFINITION, settings)))
+    await client.start_server()
+    service = ServiceClient(client, signer)
+    try:
+        subject = f"Liste {uuid.uuid4().hex[:8]}"
+        async with open_pool(engines.service_dsn("accounts"), max_size=1) as pool, pool.acquire() as connection:
+            await queue_mail(connection, sender=SENDER, to="liste@example.org", subject=subject, body="Bonjour")
+        await wait_for_mail(settings.mail_sink_dir, lambda message: message.subject == subject)
+
+        response = await service.client.get("/internal/mail-sink/messages", headers=service.system_headers())
+        listed = [message for message in (await response.json())["messages"] if message["subject"] == subject]
+        refused = await service.client.get(
+            "/internal/mail-sink/messages", headers=service.headers_for(agency_id=None)
+        )
+    finally:
+        await client.close()
+
+    assert response.status == 200
+    assert listed[0]["envelope_to"] == ["liste@example.org"]
+    assert listed[0]["text"].strip() == "Bonjour"
+    assert refused.status == 403

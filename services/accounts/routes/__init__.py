@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.accounts.routes import account, agency, creditors, me, passwords, sessions, staff
+from services.accounts.routes import account, agency, creditors, mail_sink, me, passwords, sessions, staff
 
 
 def setup_routes(app: web.Application) -> None:
@@ -15,3 +15,4 @@ def setup_routes(app: web.Application) -> None:
     agency.add_routes(app)
     account.add_routes(app)
     staff.add_routes(app)
+    mail_sink.add_routes(app)
