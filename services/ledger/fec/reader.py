@@ -15,6 +15,7 @@ from __future__ import annotations
 from .column_parser import parse_data_columns
 from .decoding import decode_fec_bytes
 from .errors import FecHeaderError
+from .gc_pause import garbage_collection_paused
 from .header import parse_header
 from .line_parser import parse_data_lines
 from .records import FecFile
@@ -28,19 +29,27 @@ def read_fec(data: bytes, *, encoding: str | None = None, source: str = "<fec>")
     in messages. Raises FecEncodingError, FecHeaderError or FecValueError, whose
     messages give the physical line, the column and the raw value.
     """
-    text, codec_name, warnings = decode_fec_bytes(data, encoding, source)
-    physical_lines = text.split("\n") if "\n" in text else text.split("\r")
+    with garbage_collection_paused():
+        return _read(data, encoding, source)
 
-    header_index = next((index for index, line in enumerate(physical_lines) if line.strip()), None)
-    if header_index is None:
+
+def _read(data: bytes, encoding: str | None, source: str) -> FecFile:
+    text, codec_name, warnings = decode_fec_bytes(data, encoding, source)
+    line_break = "\n" if "\n" in text else "\r"
+    header = _find_header(text, line_break)
+    if header is None:
         raise FecHeaderError(
             f"{source}: the file is empty; expected a header line with the FEC column names"
             " followed by one line per accounting line",
         )
-    layout = parse_header(physical_lines[header_index].rstrip("\r"), header_index + 1, source)
-    lines = parse_data_columns(physical_lines, header_index + 1, layout)
+    header_index, header_start, header_end = header
+    layout = parse_header(text[header_start:header_end].rstrip("\r"), header_index + 1, source)
+
+    lines = None
+    if line_break == "\n":
+        lines = parse_data_columns(text, header_end + 1, header_index + 2, layout)
     if lines is None:
-        lines = parse_data_lines(physical_lines, header_index + 1, layout, source)
+        lines = parse_data_lines(text.split(line_break), header_index + 1, layout, source)
     return FecFile(
         lines=lines,
         encoding=codec_name,
@@ -48,3 +57,19 @@ def read_fec(data: bytes, *, encoding: str | None = None, source: str = "<fec>")
         warnings=warnings,
         source=source,
     )
+
+
+def _find_header(text: str, line_break: str) -> tuple[int, int, int] | None:
+    """Return the index, start and end offsets of the first physical line that is not blank, or None."""
+    index = 0
+    start = 0
+    while True:
+        end = text.find(line_break, start)
+        if end == -1:
+            end = len(text)
+        if text[start:end].strip():
+            return index, start, end
+        if end == len(text):
+            return None
+        index += 1
+        start = end + 1
