@@ -5,8 +5,9 @@ Usage: .venv/bin/python -m bench.bench_statement [--runs N]
 Entries are generated in SQL (invoices and payments over three years, a
 third of the invoices still open), then ``fetch_statement`` (the function
 the ledger route calls: one page query and one totals query) is timed for
-page 1 of each view, warm, and p50/p95/p99 are printed with the ratio of
-the large account to the small one.
+page 1 of each view, warm. The two accounts are timed in turn, run by run,
+and p50/p95/p99 are printed with the ratio of the large account to the
+small one.
 """
 
 from __future__ import annotations
@@ -56,19 +57,25 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-async def time_views(pool, creditor: str, account: str, runs: int) -> dict[str, list[float]]:
-    timings: dict[str, list[float]] = {}
-    for view in (StatementView.UNPAID, StatementView.ALL):
-        statement_filter = StatementFilter(view=view)
-        samples = []
-        async with pool.acquire() as connection:
-            for _ in range(20):  # warm-up: plans and caches
-                await fetch_statement(connection, creditor, account, statement_filter)
+async def time_views(pool, creditor: str, runs: int) -> dict[int, dict[str, list[float]]]:
+    """Time page 1 of each view, alternating the account sizes run by run.
+
+    Alternating puts the small and the large account under the same machine
+    load, so background noise does not favour either side of the ratio.
+    """
+    timings: dict[int, dict[str, list[float]]] = {size: {} for size in SIZES}
+    async with pool.acquire() as connection:
+        for view in (StatementView.UNPAID, StatementView.ALL):
+            statement_filter = StatementFilter(view=view)
+            for size in SIZES:
+                timings[size][view.value] = []
+                for _ in range(20):  # warm-up: plans and caches
+                    await fetch_statement(connection, creditor, f"C{size}", statement_filter)
             for _ in range(runs):
-                started = time.perf_counter()
-                await fetch_statement(connection, creditor, account, statement_filter)
-                samples.append((time.perf_counter() - started) * 1000)
-        timings[view.value] = samples
+                for size in SIZES:
+                    started = time.perf_counter()
+                    await fetch_statement(connection, creditor, f"C{size}", statement_filter)
+                    timings[size][view.value].append((time.perf_counter() - started) * 1000)
     return timings
 
 
@@ -76,11 +83,9 @@ async def run(dsn: str, runs: int) -> dict[int, dict[str, list[float]]]:
     pool = await create_pool(dsn, max_size=2)
     creditor = "bench-statement"
     await upsert_creditor(pool, creditor, "Bench")
-    results = {}
     for size in SIZES:
-        account = f"C{size}"
-        await seed_account(pool, creditor, account, size)
-        results[size] = await time_views(pool, creditor, account, runs)
+        await seed_account(pool, creditor, f"C{size}", size)
+    results = await time_views(pool, creditor, runs)
     await pool.close()
     return results
 
