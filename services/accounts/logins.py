@@ -26,6 +26,8 @@ log = structlog.get_logger(__name__)
 async def _lock_login(connection: asyncpg.Connection, login_key: str) -> None:
     # Serialises attempts on one login, so parallel guesses cannot all pass the
     # throttle check before any failure is recorded.
+    # NOTE: attempts on different logins from one address are not serialised, so a
+    # parallel burst can pass the per-address limit by up to its number of requests.
     await connection.execute("SELECT pg_advisory_xact_lock(hashtext('login:' || $1))", login_key)
 
 
