@@ -14,12 +14,14 @@ the same rule, so a forged submission by another role gets its 403.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
+from multidict import MultiDictProxy
 
-from gateway.accounts_portal import accounts_portal
+from gateway.accounts_portal import AccountsPortalClient, accounts_portal
 from gateway.errors import LoginThrottled
 from gateway.portal.account_details_form import (
     ADDRESS_FIELDS,
@@ -37,6 +39,7 @@ from gateway.portal.account_details_form import (
 from gateway.portal.display import country_choices
 from gateway.portal.forms import FieldErrors, field_errors_of, form_text, read_session_form
 from gateway.portal.layout import ACCOUNT_DETAILS, PortalFrame, load_frame, render_page
+from gateway.sessions import SessionInfo
 from shared.errors import Conflict, Forbidden, Unprocessable
 from shared.principal import Role
 
@@ -159,88 +162,146 @@ async def creditor_account_details_page(request: web.Request) -> web.Response:
     return await render_account_details(request, frame, edit=request.query.get("mode") == EDIT_MODE)
 
 
-async def submit_account_details(request: web.Request) -> web.Response:
-    """Apply the changed parts of the form, then redirect with a confirmation or show the errors."""
-    active, form = await read_session_form(request)
-    frame = await load_frame(request, ACCOUNT_DETAILS, creditor_id=request.match_info["creditor"])
-    client = accounts_portal(request)
-    info = active.info
-    creditor = frame.creditor.id
-    profile = await client.profile(info, creditor)
+@dataclass
+class FormChanges:
+    """The submitted values of each part of the form, and which parts differ from what the form showed."""
 
+    contact: dict[str, str]
+    billing: dict[str, str]
+    bank: dict[str, str]
+    contact_changed: bool
+    billing_changed: bool
+    bank_changed: bool
+
+    @property
+    def any_changed(self) -> bool:
+        return self.contact_changed or self.billing_changed or self.bank_changed
+
+    @property
+    def submitted(self) -> dict[str, str]:
+        return {**self.contact, **self.billing, **self.bank}
+
+
+@dataclass
+class SubmissionOutcome:
+    """What applying the changes saved, the errors to show, and the status of the page that shows them."""
+
+    saved: list[str] = field(default_factory=list)
+    errors: FieldErrors = field(default_factory=dict)
+    alerts: list[str] = field(default_factory=list)
+    status: int = 422
+
+
+async def read_changes(
+    client: AccountsPortalClient, info: SessionInfo, creditor: str, form: MultiDictProxy[Any]
+) -> FormChanges:
+    """Compare the submitted form with the stored profile, and the bank fields with the full bank details."""
+    profile = await client.profile(info, creditor)
     contact = submitted_values(form, MAIN_CONTACT_FIELDS)
     billing = submitted_values(form, BILLING_FIELDS)
-    contact_changed = differs(contact, section_values(profile.get("main_contact"), MAIN_CONTACT_FIELDS))
-    billing_changed = differs(billing, section_values(profile.get("billing_details"), BILLING_FIELDS))
     # Bank inputs are disabled, so absent from the form, while the bank part is locked.
-    bank_submitted = any(field.name in form for field in BANK_FIELDS)
+    bank_submitted = any(bank_field.name in form for bank_field in BANK_FIELDS)
     bank = submitted_values(form, BANK_FIELDS) if bank_submitted else {}
     bank_changed = False
     if bank_submitted:
         current = bank_values(await client.bank_details_for_edit(info, creditor))
         bank_changed = bank_differs(bank, current)
-    submitted = {**contact, **billing, **bank}
+    return FormChanges(
+        contact=contact,
+        billing=billing,
+        bank=bank,
+        contact_changed=differs(contact, section_values(profile.get("main_contact"), MAIN_CONTACT_FIELDS)),
+        billing_changed=differs(billing, section_values(profile.get("billing_details"), BILLING_FIELDS)),
+        bank_changed=bank_changed,
+    )
 
-    if not (contact_changed or billing_changed or bank_changed):
+
+async def apply_changes(
+    client: AccountsPortalClient,
+    info: SessionInfo,
+    creditor: str,
+    changes: FormChanges,
+    *,
+    password: str,
+    totp_code: str | None,
+) -> SubmissionOutcome:
+    """Send each changed part to accounts: the profile sections first, then the bank change request.
+
+    The bank change request goes only when the profile sections were accepted,
+    so that the user fixes every field error before the request is made.
+    """
+    outcome = SubmissionOutcome()
+    updates = (
+        (changes.contact_changed, "contact", client.update_main_contact, changes.contact, MAIN_CONTACT_FIELDS),
+        (changes.billing_changed, "facturation", client.update_billing_details, changes.billing, BILLING_FIELDS),
+    )
+    for changed, key, update, values, fields in updates:
+        if not changed:
+            continue
+        try:
+            await update(info, creditor, service_body(values, fields))
+        except Unprocessable as rejected:
+            collect_rejection(rejected, outcome.errors, outcome.alerts)
+            continue
+        outcome.saved.append(key)
+
+    if not changes.bank_changed:
+        return outcome
+    if outcome.errors or outcome.alerts:
+        outcome.alerts.append(BANK_NOT_SENT_MESSAGE)
+        return outcome
+    body = {**service_body(changes.bank, BANK_FIELDS), "password": password, "totp_code": totp_code}
+    try:
+        await client.request_bank_change(info, creditor, body)
+        outcome.saved.append("banque")
+    except Unprocessable as rejected:
+        # Invalid bank fields, or a wrong password or TOTP code (details.field names it).
+        collect_rejection(rejected, outcome.errors, outcome.alerts)
+    except (Forbidden, Conflict, LoginThrottled) as refused:
+        # TOTP not enrolled (403), a request already pending (409) or too many wrong passwords (429).
+        outcome.alerts.append(refused.message)
+        outcome.status = refused.status
+    return outcome
+
+
+async def submit_account_details(request: web.Request) -> web.Response:
+    """Apply the changed parts of the form, then redirect with a confirmation or show the errors."""
+    active, form = await read_session_form(request)
+    frame = await load_frame(request, ACCOUNT_DETAILS, creditor_id=request.match_info["creditor"])
+    client = accounts_portal(request)
+    creditor = frame.creditor.id
+    changes = await read_changes(client, active.info, creditor, form)
+
+    if not changes.any_changed:
         raise web.HTTPSeeOther(f"{details_path(creditor)}?{SAVED_PARAMETER}=aucune")
     password = form_text(form, "password", strip=False)
-    if bank_changed and not password:
+    if changes.bank_changed and not password:
         return await render_account_details(
             request,
             frame,
             edit=True,
-            submitted=submitted,
+            submitted=changes.submitted,
             errors={"password": PASSWORD_REQUIRED_MESSAGE},
             alerts=[FIELDS_REJECTED_MESSAGE],
             status=422,
         )
 
-    saved: list[str] = []
-    errors: FieldErrors = {}
-    alerts: list[str] = []
-    status = 422
-    updates = (
-        (contact_changed, "contact", client.update_main_contact, service_body(contact, MAIN_CONTACT_FIELDS)),
-        (billing_changed, "facturation", client.update_billing_details, service_body(billing, BILLING_FIELDS)),
+    outcome = await apply_changes(
+        client, active.info, creditor, changes, password=password, totp_code=form_text(form, "totp_code") or None
     )
-    for changed, key, update, body in updates:
-        if not changed:
-            continue
-        try:
-            await update(info, creditor, body)
-        except Unprocessable as rejected:
-            collect_rejection(rejected, errors, alerts)
-            continue
-        saved.append(key)
-
-    if bank_changed and (errors or alerts):
-        alerts.append(BANK_NOT_SENT_MESSAGE)
-    elif bank_changed:
-        body = {**service_body(bank, BANK_FIELDS), "password": password, "totp_code": form_text(form, "totp_code") or None}
-        try:
-            await client.request_bank_change(info, creditor, body)
-            saved.append("banque")
-        except Unprocessable as rejected:
-            # Invalid bank fields, or a wrong password or TOTP code (details.field names it).
-            collect_rejection(rejected, errors, alerts)
-        except (Forbidden, Conflict, LoginThrottled) as refused:
-            # TOTP not enrolled (403), a request already pending (409) or too many wrong passwords (429).
-            alerts.append(refused.message)
-            status = refused.status
-
-    if not errors and not alerts:
-        raise web.HTTPSeeOther(f"{details_path(creditor)}?{SAVED_PARAMETER}={','.join(saved)}")
-    if errors:
-        alerts.insert(0, FIELDS_REJECTED_MESSAGE)
+    if not outcome.errors and not outcome.alerts:
+        raise web.HTTPSeeOther(f"{details_path(creditor)}?{SAVED_PARAMETER}={','.join(outcome.saved)}")
+    if outcome.errors:
+        outcome.alerts.insert(0, FIELDS_REJECTED_MESSAGE)
     return await render_account_details(
         request,
         frame,
         edit=True,
-        submitted=submitted,
-        errors=errors,
-        alerts=alerts,
-        notices=[SAVED_NOTICES[key] for key in saved],
-        status=status,
+        submitted=changes.submitted,
+        errors=outcome.errors,
+        alerts=outcome.alerts,
+        notices=[SAVED_NOTICES[key] for key in outcome.saved],
+        status=outcome.status,
     )
 
 

@@ -17,7 +17,10 @@ from gateway.portal.display import DISPLAY_FILTERS
 
 
 def setup_routes(app: web.Application) -> None:
-    """Register the screens and their filters. Call it after aiohttp_jinja2.setup, whose environment gets the filters."""
+    """Register the screens and their Jinja filters.
+
+    Call it after aiohttp_jinja2.setup, whose environment receives the filters.
+    """
     aiohttp_jinja2.get_env(app).filters.update(DISPLAY_FILTERS)
     for area in (password_reset, invitation, security, agency_users, bank_change_reviews, dev_mail):
         area.setup_routes(app)

@@ -26,8 +26,14 @@ STATUS_FILTERS = {"en-attente": "pending", "toutes": "all"}
 STATUS_LABELS = {"pending": "En attente", "approved": "Validée", "rejected": "Refusée"}
 NOTICE_PARAMETER = "fait"
 NOTICES = {
-    "validee": "La demande a été validée : les nouvelles coordonnées bancaires s’appliquent, et l’agence est prévenue par e-mail.",
-    "refusee": "La demande a été refusée : les coordonnées bancaires restent inchangées, et l’agence est prévenue par e-mail.",
+    "validee": (
+        "La demande a été validée : les nouvelles coordonnées bancaires s’appliquent, "
+        "et l’agence est prévenue par e-mail."
+    ),
+    "refusee": (
+        "La demande a été refusée : les coordonnées bancaires restent inchangées, "
+        "et l’agence est prévenue par e-mail."
+    ),
 }
 MAX_REASON_LENGTH = 500
 REQUEST_NOT_FOUND = "Cette demande de modification bancaire est introuvable parmi celles de vos créanciers."

@@ -95,7 +95,10 @@ def read_caught_message(path: Path) -> CaughtMessage:
 
 
 def list_caught_messages(folder: Path, limit: int = MAX_MESSAGES) -> list[CaughtMessage]:
-    """Return the newest ``limit`` messages of ``folder``, sorted by file name, which the sink starts with the UTC time."""
+    """Return the newest ``limit`` messages of ``folder``.
+
+    The sink starts each file name with the UTC time, so the names sort by age.
+    """
     if not folder.is_dir():
         return []
     paths = sorted(folder.glob("*.eml"), reverse=True)[:limit]

@@ -43,7 +43,8 @@ def render_invitation(
         "invitation": invitation,
         "role_label": role_label(role),
         "role_description": ROLE_DESCRIPTIONS.get(role, ""),
-        "values": values or {"login": invitation.get("email") or "", "display_name": invitation.get("display_name") or ""},
+        "values": values
+        or {"login": invitation.get("email") or "", "display_name": invitation.get("display_name") or ""},
         "errors": errors or {},
         "error": error,
         "action": request.path,

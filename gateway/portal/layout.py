@@ -39,7 +39,9 @@ PAYMENT = Area("payment", "Règlement", "/reglement")
 MENU = (STATEMENT, DISPUTES, CONTACT, ACCOUNT_DETAILS, PAYMENT)
 SECURITY = Area("security", "Sécurité", "/securite")
 USERS = Area("users", "Utilisateurs", "/utilisateurs")
-BANK_CHANGE_REVIEWS = Area("bank_change_reviews", "Demandes de modification bancaire", "/back-office/demandes-bancaires")
+BANK_CHANGE_REVIEWS = Area(
+    "bank_change_reviews", "Demandes de modification bancaire", "/back-office/demandes-bancaires"
+)
 
 
 def menu_for(role: Role) -> tuple[Area, ...]:

@@ -14,15 +14,18 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import segno
+import structlog
 from aiohttp import web
 from markupsafe import Markup
 
 from gateway.accounts_portal import accounts_portal
-from gateway.errors import LoginThrottled
+from gateway.errors import LoginThrottled, ServiceUnavailable
 from gateway.portal.forms import FieldErrors, field_errors_of, form_text, read_session_form
 from gateway.portal.layout import SECURITY, PortalFrame, load_frame, render_page
 from gateway.portal.password_reset import CONFIRMATION_MISMATCH
 from shared.errors import Conflict, Unprocessable
+
+log = structlog.get_logger(__name__)
 
 PASSWORD_PATH = "/securite/mot-de-passe"
 SESSIONS_PATH = "/securite/sessions"
@@ -57,7 +60,8 @@ def qr_code_svg(otpauth_uri: str) -> Markup:
 def grouped_secret(secret: str) -> str:
     """Return the base32 secret in groups of four characters, easier to type into an app."""
     compact = secret.replace(" ", "")
-    return " ".join(compact[index : index + SECRET_GROUP_LENGTH] for index in range(0, len(compact), SECRET_GROUP_LENGTH))
+    groups = range(0, len(compact), SECRET_GROUP_LENGTH)
+    return " ".join(compact[index : index + SECRET_GROUP_LENGTH] for index in groups)
 
 
 def secret_of(otpauth_uri: str) -> str | None:
@@ -170,7 +174,8 @@ async def start_totp_enrolment(request: web.Request) -> web.Response:
         raise web.HTTPSeeOther(f"{SECURITY.path}?{NOTICE_PARAMETER}=totp-active") from None
     otpauth_uri = enrolment.get("otpauth_uri")
     if not isinstance(otpauth_uri, str) or secret_of(otpauth_uri) is None:
-        raise Unprocessable("La double authentification n’a pas pu être préparée. Réessayez dans quelques minutes.")
+        log.error("totp_enrolment_invalid_response", user_id=active.info.user_id)
+        raise ServiceUnavailable("accounts")
     return render_enrolment(request, frame, otpauth_uri)
 
 
