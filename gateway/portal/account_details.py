@@ -184,7 +184,7 @@ class FormChanges:
 
 @dataclass
 class SubmissionOutcome:
-    """What applying the changes saved, the errors to show, and the status of the page that shows them."""
+    """Result of applying the changes: the saved parts, the errors to show and the status of the page."""
 
     saved: list[str] = field(default_factory=list)
     errors: FieldErrors = field(default_factory=dict)
