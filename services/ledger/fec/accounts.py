@@ -6,6 +6,8 @@ or 4457120 match their family.
 
 from __future__ import annotations
 
+from enum import Enum
+
 
 def is_customer_account(account_number: str) -> bool:
     """Return whether the account is a customer account (411, Clients)."""
@@ -29,3 +31,36 @@ def is_output_vat_account(account_number: str) -> bool:
 def is_cash_account(account_number: str) -> bool:
     """Return whether the account is a bank, cash or cheque account (class 5, comptes financiers)."""
     return account_number.startswith("5")
+
+
+class AccountFamily(Enum):
+    """Family of an account for the classification, from the tests above."""
+
+    CUSTOMER = "customer"
+    SALES_REVENUE = "sales revenue"
+    OUTPUT_VAT = "output VAT"
+    CASH = "cash"
+    OTHER = "other"
+
+
+def account_family(account_number: str) -> AccountFamily:
+    """Return the family of an account. The prefixes of the families do not overlap."""
+    if is_customer_account(account_number):
+        return AccountFamily.CUSTOMER
+    if is_sales_revenue_account(account_number):
+        return AccountFamily.SALES_REVENUE
+    if is_output_vat_account(account_number):
+        return AccountFamily.OUTPUT_VAT
+    if is_cash_account(account_number):
+        return AccountFamily.CASH
+    return AccountFamily.OTHER
+
+
+class AccountFamilies(dict[str, AccountFamily]):
+    """Family of each account number looked up, found on first lookup, because a file uses few accounts."""
+
+    __slots__ = ()
+
+    def __missing__(self, account_number: str) -> AccountFamily:
+        family = self[account_number] = account_family(account_number)
+        return family

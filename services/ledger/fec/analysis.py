@@ -5,21 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import compress
-from operator import attrgetter
 
-from .accounts import is_customer_account
+from .accounts import AccountFamilies, AccountFamily
+from .cents import AmountUnits, CentAmounts, DecimalAmounts, NotWholeCents
 from .classify import DOCUMENT_KINDS_WITH_VAT, CustomerLine, DocumentKind, classify_customer_lines
 from .entries import FecEntry, group_entries
+from .gc_pause import garbage_collection_paused
 from .journals import JournalType, infer_journal_type
 from .records import FecFile, FecLine
 from .vat import VatSummary, summarise_vat
 
 _MAX_LISTED_LINES = 5
-_account_of = attrgetter("account_number")
-_entry_key_of = attrgetter("journal_code", "entry_number")
-_debit_of = attrgetter("debit")
-_credit_of = attrgetter("credit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,34 +49,34 @@ def analyse_fec(fec: FecFile) -> FecAnalysis:
     alone. Raises FecUnbalancedError when an entry does not balance and its
     journal does not either.
     """
-    entries, warnings = group_entries(fec)
-    customer_accounts = {account for account in set(map(_account_of, fec.lines)) if is_customer_account(account)}
-    customer_entry_keys = set(map(_entry_key_of, compress(fec.lines, map(customer_accounts.__contains__, map(_account_of, fec.lines)))))
-    # A journal's type needs all its lines, so it is inferred only for the
-    # journals that have customer lines to classify.
-    entries_by_journal: dict[str, list[FecEntry]] = {}
-    customer_entries: list[FecEntry] = []
-    for entry in entries:
-        key = entry.key
-        journal_entries = entries_by_journal.get(key[0])
-        if journal_entries is None:
-            entries_by_journal[key[0]] = [entry]
-        else:
-            journal_entries.append(entry)
-        if key in customer_entry_keys:
-            customer_entries.append(entry)
-    journal_types: dict[str, JournalType] = {}
+    with garbage_collection_paused():
+        try:
+            return _analyse(fec, CentAmounts())
+        except NotWholeCents:
+            return _analyse(fec, DecimalAmounts())
 
+
+def _analyse(fec: FecFile, amounts: AmountUnits) -> FecAnalysis:
+    entries, warnings, total_debit, total_credit = group_entries(fec, amounts)
+    families = AccountFamilies()
+    customer_entries, entries_by_journal = _index_entries(entries, families)
+
+    journal_types: dict[str, JournalType] = {}
     customer_lines: list[CustomerLine] = []
     without_breakdown: list[FecLine] = []
     for entry in customer_entries:
         journal_code = entry.key[0]
         journal_type = journal_types.get(journal_code)
         if journal_type is None:
+            # Inferred only for journals with customer lines, because it reads all their lines.
             journal_lines = [line for journal_entry in entries_by_journal[journal_code] for line in journal_entry.lines]
-            journal_type = journal_types[journal_code] = infer_journal_type(journal_code, journal_lines)
-        customer_fec_lines = [line for line in entry.lines if line.account_number in customer_accounts]
-        kinds = classify_customer_lines(customer_fec_lines, entry.lines, journal_type, reliable_entry=entry.is_reliable)
+            journal_type = infer_journal_type(journal_code, journal_lines, amounts, families)
+            journal_types[journal_code] = journal_type
+
+        customer_fec_lines = [line for line in entry.lines if families[line.account_number] is AccountFamily.CUSTOMER]
+        kinds = classify_customer_lines(
+            customer_fec_lines, entry.lines, journal_type, amounts, families, reliable_entry=entry.is_reliable
+        )
         document_count = sum(1 for kind in kinds if kind in DOCUMENT_KINDS_WITH_VAT)
         lines_by_piece_ref = _lines_by_piece_ref(entry.lines) if document_count > 1 and entry.is_reliable else {}
 
@@ -90,7 +86,7 @@ def analyse_fec(fec: FecFile) -> FecAnalysis:
                 if document_count == 1:
                     document_lines = entry.lines
                 else:
-                    document_lines = _lines_of_document(lines_by_piece_ref[line.piece_ref], customer_accounts)
+                    document_lines = _lines_of_document(lines_by_piece_ref[line.piece_ref], amounts, families)
                 if document_lines is None:
                     without_breakdown.append(line)
                 else:
@@ -104,9 +100,29 @@ def analyse_fec(fec: FecFile) -> FecAnalysis:
         entries=entries,
         customer_lines=customer_lines,
         warnings=[*fec.warnings, *warnings],
-        total_debit=sum(map(_debit_of, fec.lines), Decimal("0.00")),
-        total_credit=sum(map(_credit_of, fec.lines), Decimal("0.00")),
+        total_debit=total_debit,
+        total_credit=total_credit,
     )
+
+
+def _index_entries(
+    entries: list[FecEntry], families: AccountFamilies
+) -> tuple[list[FecEntry], dict[str, list[FecEntry]]]:
+    """Return the entries that have a customer line, and all entries by journal code, both in entry order."""
+    customer_entries: list[FecEntry] = []
+    entries_by_journal: dict[str, list[FecEntry]] = {}
+    for entry in entries:
+        journal_code = entry.key[0]
+        journal_entries = entries_by_journal.get(journal_code)
+        if journal_entries is None:
+            entries_by_journal[journal_code] = [entry]
+        else:
+            journal_entries.append(entry)
+        for line in entry.lines:
+            if families[line.account_number] is AccountFamily.CUSTOMER:
+                customer_entries.append(entry)
+                break
+    return customer_entries, entries_by_journal
 
 
 def _lines_by_piece_ref(entry_lines: Sequence[FecLine]) -> dict[str, list[FecLine]]:
@@ -116,10 +132,12 @@ def _lines_by_piece_ref(entry_lines: Sequence[FecLine]) -> dict[str, list[FecLin
     return groups
 
 
-def _lines_of_document(document_lines: list[FecLine], customer_accounts: set[str]) -> list[FecLine] | None:
+def _lines_of_document(
+    document_lines: list[FecLine], amounts: AmountUnits, families: AccountFamilies
+) -> list[FecLine] | None:
     """Return the lines of one PieceRef of an entry if they form one balanced document: one customer line, debit = credit."""
-    customer_count = sum(1 for line in document_lines if line.account_number in customer_accounts)
-    balance = sum((line.debit - line.credit for line in document_lines), Decimal(0))
+    customer_count = sum(1 for line in document_lines if families[line.account_number] is AccountFamily.CUSTOMER)
+    balance = sum(amounts[line.debit] - amounts[line.credit] for line in document_lines)
     if customer_count != 1 or balance:
         return None
     return document_lines

@@ -30,7 +30,8 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from .accounts import is_cash_account, is_customer_account, is_output_vat_account, is_sales_revenue_account
+from .accounts import AccountFamilies, AccountFamily
+from .cents import AmountUnits
 from .entries import EntryKey
 from .journals import JournalType
 from .records import FecLine
@@ -87,20 +88,29 @@ class CustomerLine:
 
 
 def classify_customer_lines(
-    customer_lines: Sequence[FecLine], entry_lines: Sequence[FecLine], journal_type: JournalType, *, reliable_entry: bool
+    customer_lines: Sequence[FecLine],
+    entry_lines: Sequence[FecLine],
+    journal_type: JournalType,
+    amounts: AmountUnits,
+    families: AccountFamilies,
+    *,
+    reliable_entry: bool,
 ) -> list[DocumentKind]:
     """Return the kind of each of `customer_lines`, using the rules in the module docstring.
 
     `customer_lines` are the lines on 411 accounts of one entry, and
     `entry_lines` all the lines of that entry, the customer lines included.
+    `amounts` gives the number to compare for each amount (see `cents`).
     """
     if journal_type is JournalType.OPENING:
         return [DocumentKind.OPENING_BALANCE] * len(customer_lines)
-    debit_families, credit_families = _counterpart_families(entry_lines) if reliable_entry else (set(), set())
+    debit_families, credit_families = (
+        _counterpart_families(entry_lines, amounts, families) if reliable_entry else (set(), set())
+    )
 
     kinds: list[DocumentKind] = []
     for line in customer_lines:
-        amount = line.debit - line.credit
+        amount = amounts[line.debit] - amounts[line.credit]
         if not amount:
             kinds.append(DocumentKind.ADJUSTMENT)
         elif not reliable_entry:
@@ -112,42 +122,36 @@ def classify_customer_lines(
     return kinds
 
 
-_SALES = "sales"
-_CASH = "cash"
-_OTHER = "other"
+def _counterpart_families(
+    entry_lines: Sequence[FecLine], amounts: AmountUnits, families: AccountFamilies
+) -> tuple[set[AccountFamily], set[AccountFamily]]:
+    """Return the account families of the entry's debit lines and of its credit lines.
 
-
-def _counterpart_families(entry_lines: Sequence[FecLine]) -> tuple[set[str], set[str]]:
-    """Return the account families of the entry's debit lines and of its credit lines, customer accounts left out.
-
-    A family is _SALES (70 or 4457), _CASH (class 5) or _OTHER. Lines with no
-    amount count on neither side.
+    Lines with no amount count on neither side.
     """
-    debit_families: set[str] = set()
-    credit_families: set[str] = set()
+    debit_families: set[AccountFamily] = set()
+    credit_families: set[AccountFamily] = set()
     for line in entry_lines:
-        amount = line.debit - line.credit
-        account = line.account_number
-        if not amount or is_customer_account(account):
-            continue
-        if is_sales_revenue_account(account) or is_output_vat_account(account):
-            family = _SALES
-        elif is_cash_account(account):
-            family = _CASH
-        else:
-            family = _OTHER
+        amount = amounts[line.debit] - amounts[line.credit]
         if amount > 0:
-            debit_families.add(family)
-        else:
-            credit_families.add(family)
+            debit_families.add(families[line.account_number])
+        elif amount:
+            credit_families.add(families[line.account_number])
     return debit_families, credit_families
 
 
-def _classify_by_counterparts(counterpart_families: set[str], journal_type: JournalType, *, is_debit: bool) -> DocumentKind:
-    """Apply rules 3 to 6 to a customer line whose opposite side has lines of `counterpart_families`."""
-    if _SALES in counterpart_families:
+def _classify_by_counterparts(
+    counterpart_families: set[AccountFamily], journal_type: JournalType, *, is_debit: bool
+) -> DocumentKind:
+    """Apply rules 3 to 6 to a customer line whose opposite side has lines of `counterpart_families`.
+
+    Customer accounts on the opposite side count for nothing.
+    """
+    if AccountFamily.SALES_REVENUE in counterpart_families or AccountFamily.OUTPUT_VAT in counterpart_families:
         return DocumentKind.INVOICE if is_debit else DocumentKind.CREDIT_NOTE
-    if _CASH in counterpart_families or (_OTHER in counterpart_families and journal_type is JournalType.BANK):
+    if AccountFamily.CASH in counterpart_families or (
+        AccountFamily.OTHER in counterpart_families and journal_type is JournalType.BANK
+    ):
         return DocumentKind.REFUND if is_debit else DocumentKind.PAYMENT
     return DocumentKind.ADJUSTMENT
 

@@ -26,10 +26,13 @@ raised for it.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
+from .cents import AmountUnits
 from .errors import FecUnbalancedError
 from .records import FecFile, FecLine
 
@@ -62,49 +65,69 @@ class FecEntry:
         return tuple(line.line_number for line in self.lines)
 
 
-def group_entries(fec: FecFile) -> tuple[list[FecEntry], list[str]]:
-    """Group the lines of `fec` into entries, in order of first appearance, and return them with warnings.
+class GroupedEntries(NamedTuple):
+    """Entries of a file with the warnings about them and the file's totals."""
 
-    Raises FecUnbalancedError for the first entry that does not balance when its
-    journal does not balance either. The message also gives the file totals
-    when the whole file does not balance.
+    entries: list[FecEntry]
+    """Entries in order of first appearance."""
+    warnings: list[str]
+    total_debit: Decimal
+    total_credit: Decimal
+
+
+def group_entries(fec: FecFile, amounts: AmountUnits) -> GroupedEntries:
+    """Group the lines of `fec` into entries, in order of first appearance, and sum the file's debits and credits.
+
+    `amounts` gives the number to add up for each amount (see `cents`).
+    Raises FecUnbalancedError for the first entry that does not balance when
+    its journal does not balance either. The message also gives the file
+    totals when the whole file does not balance. Raises NotWholeCents from
+    `amounts` when it cannot represent an amount.
     """
-    # One pass builds the groups and their balances, because the loop over
-    # every line is the costly part on large files.
-    groups: dict[EntryKey, list[FecLine]] = {}
-    balances: dict[EntryKey, Decimal] = {}
+    # One pass over the lines builds the groups, their balances and the file
+    # totals, because this loop is the costly part on large files.
+    positions: dict[EntryKey, int] = {}
+    groups: list[list[FecLine]] = []
+    balances: list[int | Decimal] = []
+    total_debit = total_credit = amounts.zero
     for line in fec.lines:
+        debit = amounts[line.debit]
+        credit = amounts[line.credit]
+        total_debit += debit
+        total_credit += credit
         key = (line.journal_code, line.entry_number)
-        group = groups.get(key)
-        if group is None:
-            groups[key] = [line]
-            balances[key] = line.debit - line.credit
+        position = positions.get(key)
+        if position is None:
+            positions[key] = len(groups)
+            groups.append([line])
+            balances.append(debit - credit)
         else:
-            group.append(line)
-            balances[key] += line.debit - line.credit
+            groups[position].append(line)
+            balances[position] += debit - credit
 
-    unbalanced = {key for key, balance in balances.items() if balance}
+    keys = list(positions)
+    unbalanced = {key for key, balance in zip(keys, balances) if balance}
     if unbalanced:
-        _raise_if_amounts_wrong(groups, unbalanced, fec)
+        _raise_if_amounts_wrong(dict(zip(keys, groups)), unbalanced, fec)
 
     entries: list[FecEntry] = []
     unreliable: list[FecEntry] = []
-    for key, lines in groups.items():
+    for key, lines in zip(keys, groups):
         reliable = key not in unbalanced and not _groups_separate_operations(lines)
-        entry = FecEntry(key=key, lines=tuple(lines), is_reliable=reliable)
+        entry = FecEntry(key, tuple(lines), reliable)
         entries.append(entry)
         if not reliable:
             unreliable.append(entry)
 
     warnings = [_unreliable_keys_warning(unreliable, fec.source)] if unreliable else []
-    return entries, warnings
+    return GroupedEntries(entries, warnings, amounts.to_decimal(total_debit), amounts.to_decimal(total_credit))
 
 
 def _balance(lines: list[FecLine]) -> Decimal:
     return sum((line.debit - line.credit for line in lines), Decimal(0))
 
 
-def _groups_separate_operations(lines: list[FecLine]) -> bool:
+def _groups_separate_operations(lines: Sequence[FecLine]) -> bool:
     """Return whether `lines` span several dates and several PieceRefs, and each (date, PieceRef) sub-group balances."""
     if len(lines) == 1:
         return False

@@ -18,17 +18,13 @@ counts as BANK.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 from enum import StrEnum
-from operator import attrgetter
 
-from .accounts import is_cash_account, is_output_vat_account, is_sales_revenue_account
+from .accounts import AccountFamilies, AccountFamily
+from .cents import AmountUnits
 from .records import FecLine
 
 OPENING_JOURNAL_CODES = frozenset({"AN", "ANO", "RAN"})
-_MIN_SHARE = Decimal("0.4")
-_debit_of = attrgetter("debit")
-_credit_of = attrgetter("credit")
 
 
 class JournalType(StrEnum):
@@ -49,29 +45,29 @@ def is_opening_journal(code: str, label: str) -> bool:
     return code.upper() in OPENING_JOURNAL_CODES or "nouveau" in label.casefold()
 
 
-def infer_journal_type(code: str, lines: Sequence[FecLine]) -> JournalType:
+def infer_journal_type(
+    code: str, lines: Sequence[FecLine], amounts: AmountUnits, families: AccountFamilies
+) -> JournalType:
     """Return the type of the journal `code` from all its lines, the first of them first in file order.
 
-    The label of the first line is the journal's label.
+    The label of the first line is the journal's label. `amounts` gives the
+    number to add up for each amount (see `cents`).
     """
     if is_opening_journal(code, lines[0].journal_label):
         return JournalType.OPENING
-    total = _movements(lines)
-    if not total:
-        return JournalType.OTHER
-    if _movements([line for line in lines if is_cash_account(line.account_number)]) >= total * _MIN_SHARE:
+    total = cash = sales = amounts.zero
+    for line in lines:
+        movement = abs(amounts[line.debit]) + abs(amounts[line.credit])
+        total += movement
+        family = families[line.account_number]
+        if family is AccountFamily.CASH:
+            cash += movement
+        elif family is AccountFamily.SALES_REVENUE or family is AccountFamily.OUTPUT_VAT:
+            sales += movement
+
+    # A share of at least 2/5, compared without a division.
+    if total and 5 * cash >= 2 * total:
         return JournalType.BANK
-    sales_lines = [
-        line
-        for line in lines
-        if is_sales_revenue_account(line.account_number) or is_output_vat_account(line.account_number)
-    ]
-    if _movements(sales_lines) >= total * _MIN_SHARE:
+    if total and 5 * sales >= 2 * total:
         return JournalType.SALES
     return JournalType.OTHER
-
-
-def _movements(lines: Sequence[FecLine]) -> Decimal:
-    """Return the sum of debit plus credit, in absolute value, of `lines`."""
-    debits = sum(map(abs, map(_debit_of, lines)), Decimal(0))
-    return debits + sum(map(abs, map(_credit_of, lines)), Decimal(0))
