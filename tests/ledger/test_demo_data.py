@@ -274,3 +274,13 @@ def test_generate_opening_balance_entry():
     assert len(opening) == 1
     assert opening[0].lines[0].entry_date == date(2025, 2, 1)
     assert {line.account_number for line in opening[0].lines} >= {"512000", "101300", "110000"}
+
+
+@pytest.mark.parametrize(
+    "name", ["DEMO_AGENCIES", "DEMO_CREDITORS", "DemoAgency", "DemoCreditor", "LegalIdentity", "demo_creditor"]
+)
+def test_identities_importable_from_demo_data(name):
+    import services.ledger.demo_data as demo_data
+    import services.ledger.demo_identities as demo_identities
+
+    assert getattr(demo_data, name) is getattr(demo_identities, name)
