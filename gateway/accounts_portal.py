@@ -8,8 +8,8 @@ the user's principal. The link pages, which have no session, call the
 
 Service errors become the shared domain errors with the service's French
 message. Two statuses get classes of their own: 410 (a dead single-use
-link) raises LinkExpired and 429 (too many failed password checks) raises
-LoginThrottled.
+link) raises LinkExpired, and 429 (too many failed password checks, or too
+many contact messages) raises TooManyAttempts.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import structlog
 from aiohttp import web
 
 from gateway.clients import ACCOUNTS, SESSION_HEADER, AccountsClient
-from gateway.errors import LoginThrottled, ServiceUnavailable
+from gateway.errors import ServiceUnavailable
 from gateway.format import format_wait
 from gateway.sessions import ActiveSession, SessionInfo
 from shared.errors import DomainError
@@ -41,6 +41,13 @@ class LinkExpired(DomainError):
         super().__init__(
             message or "Ce lien n’est plus valable : il a expiré ou a déjà servi. Demandez-en un nouveau."
         )
+
+
+class TooManyAttempts(DomainError):
+    """Accounts limits the rate of an action: password checks after failures, or contact messages per hour."""
+
+    status = 429
+    code = "throttled"
 
 
 def _segment(value: str) -> str:
@@ -70,10 +77,13 @@ class AccountsPortalClient:
             retry_after = details.get("retry_after")
             if not isinstance(retry_after, int | float) or retry_after <= 0:
                 retry_after = DEFAULT_RETRY_AFTER_SECONDS
-            raise LoginThrottled(
-                message or f"Trop de tentatives ont échoué. Réessayez dans {format_wait(retry_after)}.",
-                retry_after=retry_after,
+            limited = TooManyAttempts(
+                message or f"Trop de tentatives. Réessayez dans {format_wait(retry_after)}.", retry_after=retry_after
             )
+            if isinstance(error.get("code"), str):
+                # Keep the service's code, such as "throttled" or "too_many_messages", for API clients.
+                limited.code = error["code"]
+            raise limited
         self._accounts.raise_for_status(status, body)
 
     def _expect_object(self, body: Any, path: str) -> dict[str, Any]:

@@ -215,6 +215,7 @@ ACCOUNT_DETAILS_PATHS: dict[str, Any] = {
                 "409": _error("The chosen service has no e-mail address (code `contact_unavailable`)."),
                 "415": _error("Content-Type is not application/json."),
                 "422": _error("Invalid fields (code `invalid_fields`, details.fields lists each field's message)."),
+                "429": _error("20 messages from this user within the last hour (code `too_many_messages`)."),
                 **COMMON_ERRORS,
             },
         }

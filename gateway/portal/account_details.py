@@ -21,8 +21,7 @@ from urllib.parse import quote
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from gateway.accounts_portal import AccountsPortalClient, accounts_portal
-from gateway.errors import LoginThrottled
+from gateway.accounts_portal import AccountsPortalClient, TooManyAttempts, accounts_portal
 from gateway.portal.account_details_form import (
     ADDRESS_FIELDS,
     BANK_FIELDS,
@@ -257,7 +256,7 @@ async def apply_changes(
     except Unprocessable as rejected:
         # Invalid bank fields, or a wrong password or TOTP code (details.field names it).
         collect_rejection(rejected, outcome.errors, outcome.alerts)
-    except (Forbidden, Conflict, LoginThrottled) as refused:
+    except (Forbidden, Conflict, TooManyAttempts) as refused:
         # TOTP not enrolled (403), a request already pending (409) or too many wrong passwords (429).
         outcome.alerts.append(refused.message)
         outcome.status = refused.status

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from gateway.accounts_portal import accounts_portal
+from gateway.accounts_portal import TooManyAttempts, accounts_portal
 from gateway.portal.forms import FieldErrors, field_errors_of, form_text, read_session_form
 from gateway.portal.layout import CONTACT, PortalFrame, load_frame, render_page
 from shared.errors import Conflict, Unprocessable
@@ -120,6 +120,9 @@ async def send_message(request: web.Request) -> web.Response:
     except Conflict as conflict:
         # The chosen service has no e-mail address yet, and the message tells the user to call or write.
         return await render_contact(request, frame, values=values, error=conflict.message, status=409)
+    except TooManyAttempts as limited:
+        # Accounts limits the messages of one author per hour, and the typed message stays in the form.
+        return await render_contact(request, frame, values=values, error=limited.message, status=limited.status)
 
     raise web.HTTPSeeOther(f"{contact_path(frame.creditor.id)}?{SENT_PARAMETER}={values['service']}")
 

@@ -18,8 +18,8 @@ import structlog
 from aiohttp import web
 from markupsafe import Markup
 
-from gateway.accounts_portal import accounts_portal
-from gateway.errors import LoginThrottled, ServiceUnavailable
+from gateway.accounts_portal import TooManyAttempts, accounts_portal
+from gateway.errors import ServiceUnavailable
 from gateway.portal.forms import FieldErrors, field_errors_of, form_text, read_session_form
 from gateway.portal.layout import SECURITY, PortalFrame, load_frame, render_page
 from gateway.portal.password_reset import CONFIRMATION_MISMATCH
@@ -139,7 +139,7 @@ async def change_password(request: web.Request) -> web.Response:
     except Unprocessable as rejected:
         errors = reauthentication_errors(rejected, new_password_field="new_password")
         return await render_security(request, frame, errors=errors, status=422)
-    except LoginThrottled as throttled:
+    except TooManyAttempts as throttled:
         return await render_security(request, frame, alert=throttled.message, status=throttled.status)
     raise web.HTTPSeeOther(f"{SECURITY.path}?{NOTICE_PARAMETER}=mot-de-passe")
 
@@ -211,7 +211,7 @@ async def disable_totp(request: web.Request) -> web.Response:
     except Unprocessable as rejected:
         errors = reauthentication_errors(rejected, new_password_field=None)
         return await render_security(request, frame, errors=_disable_field_names(errors), status=422)
-    except LoginThrottled as throttled:
+    except TooManyAttempts as throttled:
         return await render_security(request, frame, alert=throttled.message, status=throttled.status)
     raise web.HTTPSeeOther(f"{SECURITY.path}?{NOTICE_PARAMETER}=totp-desactivee")
 

@@ -313,3 +313,28 @@ async def test_api_returns_contacts_and_sends_message(gateway, accounts_pool, cr
     assert invalid.status == 422
     assert invalid_body["error"]["code"] == "invalid_fields"
     assert {item["field"] for item in invalid_body["error"]["details"]["fields"]} == {"subject", "message"}
+
+
+async def test_message_rate_limit_keeps_typed_text(gateway, accounts_pool, creditors):
+    filled, _empty = creditors
+    user = await create_agency_member(accounts_pool, [filled], role="comptable")
+    await logged_in_as(gateway, user)
+    token = await contact_form_token(gateway, filled)
+    for index in range(20):
+        sent = await gateway.post(
+            f"/creanciers/{filled.id}/nous-contacter",
+            data={"csrf_token": token, "service": "facturation", "subject": f"Relance {index}", "message": "Texte"},
+            allow_redirects=False,
+        )
+        assert sent.status == 303
+
+    response = await gateway.post(
+        f"/creanciers/{filled.id}/nous-contacter",
+        data={"csrf_token": token, "service": "facturation", "subject": "Une de trop", "message": "Texte gardé"},
+    )
+    html = await response.text()
+
+    assert response.status == 429
+    assert "au cours de la dernière heure" in html
+    assert 'value="Une de trop"' in html
+    assert "Texte gardé</textarea>" in html
