@@ -118,7 +118,7 @@ async def send_message(request: web.Request) -> web.Response:
         general = None if errors else rejected.message
         return await render_contact(request, frame, values=values, errors=errors, error=general, status=422)
     except Conflict as conflict:
-        # The chosen service has no e-mail address yet, and the message tells the user to call or write.
+        # The chosen service has no e-mail address yet, so its message suggests calling or writing instead.
         return await render_contact(request, frame, values=values, error=conflict.message, status=409)
     except TooManyAttempts as limited:
         # Accounts limits the messages of one author per hour, and the typed message stays in the form.
