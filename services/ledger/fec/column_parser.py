@@ -7,8 +7,8 @@ line break. Every value parses.
 
 The text is parsed in blocks of lines, and each block is split into one flat
 list of fields, without a string per line. Each column is then stripped and
-parsed by map() calls that run in C, and each distinct date or amount text is
-parsed only once. The records are the same as those of
+parsed by map() calls that run in C, and each distinct field text is
+stripped and parsed only once. The records are the same as those of
 `line_parser.parse_data_lines`, because both strip the same fields and parse
 them with the same functions from `values`.
 
@@ -88,16 +88,29 @@ def parse_data_columns(text: str, body_start: int, first_line_number: int, layou
 _BLOCK_CHARACTERS = 128 * 1024
 
 
-class _ValueParsers:
-    """Per-file caches of the parsed dates and amounts, shared by all blocks."""
+def _text_or_none(text: str) -> str | None:
+    return text or None
 
-    __slots__ = ("entry_dates", "optional_dates", "amounts", "optional_amounts")
+
+class _ValueParsers:
+    """Per-file caches of the parsed dates, amounts and stripped texts, shared by all blocks.
+
+    Text fields repeat a lot: the 5,422 lines of the real tab-separated
+    export have 151 account labels, 782 entry labels and 875 entry numbers.
+    Each distinct text becomes one shared string, so the lines hold far fewer
+    strings, and each string's hash is computed once, which speeds up the
+    analysis's lookups by account number and by entry key.
+    """
+
+    __slots__ = ("entry_dates", "optional_dates", "amounts", "optional_amounts", "texts", "optional_texts")
 
     def __init__(self) -> None:
         self.entry_dates = _ParsedValues(parse_date)
         self.optional_dates = _ParsedValues(parse_optional_date)
         self.amounts = _ParsedValues(parse_amount)
         self.optional_amounts = _ParsedValues(parse_optional_amount)
+        self.texts = _ParsedValues(str)
+        self.optional_texts = _ParsedValues(_text_or_none)
 
 
 def _parse_block(block: str, first_line_number: int, layout: ColumnLayout, parsers: _ValueParsers) -> list[FecLine] | None:
@@ -116,15 +129,15 @@ def _parse_block(block: str, first_line_number: int, layout: ColumnLayout, parse
     positions = layout.positions
 
     # A field's LF, or the CR of a CRLF at the end of a line, is stripped
-    # with the rest of the field's surrounding whitespace.
+    # with the rest of the field's surrounding whitespace, by the parsers.
     def raw_column(name: str) -> list[str]:
         return fields[positions[name] :: width]
 
     def text_column(name: str) -> list[str]:
-        return list(map(str.strip, raw_column(name)))
+        return list(map(parsers.texts.__getitem__, raw_column(name)))
 
     def optional_text_column(name: str) -> list[str | None]:
-        return [text or None for text in text_column(name)]
+        return list(map(parsers.optional_texts.__getitem__, raw_column(name)))
 
     journal_codes = text_column("JournalCode")
     account_numbers = text_column("CompteNum")
