@@ -105,7 +105,9 @@ class Stack:
                 "MF_HTTP_PORT": str(self.settings.gateway_port),
                 "MF_PRINCIPAL_PRIVATE_KEY": self.secrets.principal_private_key,
                 "MF_SESSION_SECRET": self.secrets.session_secret,
-                "MF_COOKIE_SECURE": os.environ.get("MF_COOKIE_SECURE", "false"),
+                # Browsers accept Secure cookies from http://127.0.0.1, so the
+                # __Host- cookie works without TLS on this machine too.
+                "MF_COOKIE_SECURE": os.environ.get("MF_COOKIE_SECURE", "true"),
                 "MF_PUBLIC_URL": self.portal_url,
                 "MF_MAIL_DIR": str(self.settings.data_dir / "mail"),
             }

@@ -66,7 +66,16 @@ async def test_statement_row_carries_selection_data(logged_in, portal_data):
     assert 'class="row-select"' in row
     assert 'data-amount-due="1500.00"' in row
     assert f"1{NNBSP}500,00{NBSP}€" in row
-    assert ">AB<" in row
+    assert ">AB <span" in row
+    assert "(partiel)" in row
+
+
+async def test_fully_lettered_row_is_not_marked_partial(logged_in, portal_data):
+    response = await logged_in.get(f"/creanciers/{portal_data.first.id}/etat-de-compte", params={"view": "all"})
+    row = row_of(await response.text(), "FA-0004")
+
+    assert ">AA<" in row
+    assert "(partiel)" not in row
 
 
 async def test_statement_total_line_and_subtotal(logged_in, portal_data):
