@@ -7,7 +7,20 @@ file. A second run finds the creditors' imports and users and adds nothing.
 
 from __future__ import annotations
 
+import time
+
 from services.accounts.commands import create_staff_user, create_user, ensure_creditor, link_account
+from services.accounts.contacts import (
+    read_manager,
+    read_sheet,
+    save_manager,
+    save_sheet,
+    validate_account_manager,
+    validate_contact_sheet,
+)
+from services.accounts.profile import update_billing_details, update_main_contact
+from services.accounts.scope import AccountScope
+from services.accounts.validation import validate_billing_details, validate_main_contact
 from services.accounts.domain import LoginAlreadyTaken
 from services.ledger.creditors import CreditorIdentity, set_creditor_identity, upsert_creditor
 from services.ledger.demo_data import DEMO_AGENCIES, DEMO_CREDITORS, demo_fec_file_name, generate_demo_fec
@@ -15,12 +28,83 @@ from services.ledger.domain import paris_today
 from services.ledger.importer import import_fec
 from services.runtime.stack import Stack
 from shared.db import open_pool
+from shared.principal import Principal, Role
 
 DEMO_SEED = 2026
 DEMO_LOGIN = "demo"
 # Fictional demo data only; a real installation never runs `demo`.
 DEMO_PASSWORD = "factures-en-ligne-2026"
 DEMO_STAFF_LOGIN = "staff-demo"
+
+
+# Fictional phone numbers from the ranges ARCEP reserves for fiction (01 99 00 …).
+DEMO_PHONES = ("+33199001001", "+33199001002", "+33199001003", "+33199001004")
+
+
+async def _load_demo_contacts(accounts_pool) -> None:
+    """Give the demo creditors contact sheets and the demo agencies a profile, where missing.
+
+    Each part is written only when absent, so a second run changes nothing.
+    """
+    # The audit trail names a real user: the demo staff member records the demo data.
+    staff_id = await accounts_pool.fetchval("SELECT id FROM users WHERE lower(login) = $1", DEMO_STAFF_LOGIN)
+    system = Principal(user_id=str(staff_id), role=Role.SYSTEM, expires_at=time.time() + 600)
+    for creditor in DEMO_CREDITORS:
+        async with accounts_pool.acquire() as connection:
+            if await read_sheet(connection, creditor.slug, "facturation") is not None:
+                continue
+        identity = creditor.identity
+        domain = identity.email.split("@", 1)[1]
+        for service, label, local_part, phone in (
+            ("facturation", "Service facturation", "facturation", DEMO_PHONES[0]),
+            ("recouvrement", "Service recouvrement", "recouvrement", DEMO_PHONES[1]),
+        ):
+            sheet = validate_contact_sheet(
+                {
+                    "label": label,
+                    "address_line1": identity.address_lines[0],
+                    "postal_code": identity.postal_code,
+                    "city": identity.city,
+                    "country": identity.country,
+                    "phone": phone,
+                    "fax": DEMO_PHONES[2],
+                    "email": f"{local_part}@{domain}",
+                }
+            )
+            await save_sheet(accounts_pool, system, creditor.slug, service, sheet)
+    for agency in DEMO_AGENCIES:
+        for creditor_slug, account in agency.accounts.items():
+            async with accounts_pool.acquire() as connection:
+                if await read_manager(connection, creditor_slug, account) is not None:
+                    continue
+            manager = validate_account_manager(
+                {"name": "Camille Martin", "phone": DEMO_PHONES[3], "email": f"commercial@{creditor_slug}.example"}
+            )
+            await save_manager(accounts_pool, system, creditor_slug, account, manager)
+            agency_id = await accounts_pool.fetchval(
+                "SELECT agency_id FROM agency_accounts WHERE creditor_id = $1 AND customer_account = $2",
+                creditor_slug,
+                account,
+            )
+            scope = AccountScope(creditor_id=creditor_slug, customer_account=account, agency_id=agency_id)
+            await update_main_contact(
+                accounts_pool, system, scope, validate_main_contact("Durand", "Alex", "Gérant")
+            )
+            await update_billing_details(
+                accounts_pool,
+                system,
+                scope,
+                validate_billing_details(
+                    {
+                        "address_line1": agency.identity.address_lines[0],
+                        "postal_code": agency.identity.postal_code,
+                        "city": agency.identity.city,
+                        "country": agency.identity.country,
+                        "phone": DEMO_PHONES[0],
+                        "email": agency.identity.email,
+                    }
+                ),
+            )
 
 
 def ledger_identity(identity) -> CreditorIdentity:
@@ -94,6 +178,8 @@ async def load_demo(stack: Stack) -> str:
             created_users.append(DEMO_STAFF_LOGIN)
         except LoginAlreadyTaken:
             pass
+
+        await _load_demo_contacts(accounts_pool)
 
     if not imported and not created_users:
         return "demo data already loaded"

@@ -1,0 +1,49 @@
+"""The demo loader: three creditors through the FEC importer, users and contacts, once."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from services.accounts.contacts import read_manager, read_sheet
+from services.runtime.demo import DEMO_LOGIN, load_demo
+from shared.db import open_pool
+
+
+async def test_demo_loads_once_with_contacts_and_profiles(engines):
+    stack = SimpleNamespace(service_dsn=engines.service_dsn)
+
+    first = await load_demo(stack)
+    second = await load_demo(stack)
+    async with open_pool(engines.service_dsn("ledger"), max_size=1) as ledger_pool:
+        imports = await ledger_pool.fetch(
+            "SELECT creditor_id, count(*) AS files FROM imports "
+            "WHERE creditor_id IN ('pressimmo', 'belles-demeures', 'poliris') GROUP BY creditor_id"
+        )
+        overdue = await ledger_pool.fetchval(
+            "SELECT count(*) FROM entries WHERE creditor_id = 'pressimmo' AND debit > 0 AND open_amount > 0 "
+            "AND due_date < current_date"
+        )
+        partly_paid = await ledger_pool.fetchval(
+            "SELECT count(*) FROM entries WHERE creditor_id IN ('pressimmo', 'belles-demeures', 'poliris') "
+            "AND debit > 0 AND open_amount > 0 AND open_amount < debit"
+        )
+    async with open_pool(engines.service_dsn("accounts"), max_size=1) as accounts_pool:
+        demo_accounts = await accounts_pool.fetchval(
+            """SELECT count(*) FROM users u JOIN memberships m ON m.user_id = u.id
+                 JOIN agency_accounts a ON a.agency_id = m.agency_id WHERE u.login = $1""",
+            DEMO_LOGIN,
+        )
+        async with accounts_pool.acquire() as connection:
+            billing_sheet = await read_sheet(connection, "pressimmo", "facturation")
+            manager = await read_manager(connection, "pressimmo", "C00123")
+
+    assert first.startswith("demo data loaded")
+    assert second == "demo data already loaded"
+    assert {row["creditor_id"]: row["files"] for row in imports} == {
+        "pressimmo": 1, "belles-demeures": 1, "poliris": 1,
+    }
+    assert overdue > 0
+    assert partly_paid > 0
+    assert demo_accounts == 3
+    assert billing_sheet["email"] == "facturation@pressimmo.example"
+    assert manager is not None
