@@ -6,7 +6,7 @@ or 4457120 match their family.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import IntEnum
 
 
 def is_customer_account(account_number: str) -> bool:
@@ -33,14 +33,17 @@ def is_cash_account(account_number: str) -> bool:
     return account_number.startswith("5")
 
 
-class AccountFamily(Enum):
-    """Family of an account for the classification, from the tests above."""
+class AccountFamily(IntEnum):
+    """Family of an account for the classification, from the tests above.
 
-    CUSTOMER = "customer"
-    SALES_REVENUE = "sales revenue"
-    OUTPUT_VAT = "output VAT"
-    CASH = "cash"
-    OTHER = "other"
+    The values are distinct bits, so that a set of families is an int mask.
+    """
+
+    CUSTOMER = 1
+    SALES_REVENUE = 2
+    OUTPUT_VAT = 4
+    CASH = 8
+    OTHER = 16
 
 
 def account_family(account_number: str) -> AccountFamily:

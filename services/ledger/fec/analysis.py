@@ -8,12 +8,18 @@ from decimal import Decimal
 
 from .accounts import AccountFamilies, AccountFamily
 from .cents import AmountUnits, CentAmounts, DecimalAmounts, NotWholeCents
-from .classify import DOCUMENT_KINDS_WITH_VAT, CustomerLine, DocumentKind, classify_customer_lines
+from .classify import (
+    DOCUMENT_KINDS_WITH_VAT,
+    CustomerLine,
+    DocumentKind,
+    build_customer_line,
+    classify_customer_lines,
+)
 from .entries import FecEntry, group_entries
 from .gc_pause import garbage_collection_paused
 from .journals import JournalType, infer_journal_type
 from .records import FecFile, FecLine
-from .vat import VatSummary, summarise_vat
+from .vat import VatSummary, VatSummaryCache, summarise_vat
 
 _MAX_LISTED_LINES = 5
 
@@ -61,6 +67,7 @@ def _analyse(fec: FecFile, amounts: AmountUnits) -> FecAnalysis:
     families = AccountFamilies()
     customer_entries, entries_by_journal = _index_entries(entries, families)
 
+    vat_summaries = VatSummaryCache(families) if amounts.only_two_decimals else None
     journal_types: dict[str, JournalType] = {}
     customer_lines: list[CustomerLine] = []
     without_breakdown: list[FecLine] = []
@@ -90,7 +97,11 @@ def _analyse(fec: FecFile, amounts: AmountUnits) -> FecAnalysis:
                 if document_lines is None:
                     without_breakdown.append(line)
                 else:
-                    vat_summary = summarise_vat(document_lines, 1 if kind is DocumentKind.INVOICE else -1)
+                    sign = 1 if kind is DocumentKind.INVOICE else -1
+                    if vat_summaries is None:
+                        vat_summary = summarise_vat(document_lines, sign)
+                    else:
+                        vat_summary = vat_summaries.summarise(document_lines, sign)
             customer_lines.append(_build_customer_line(entry, line, kind, vat_summary))
 
     customer_lines.sort(key=lambda customer_line: customer_line.line.line_number)
@@ -153,22 +164,22 @@ def _build_customer_line(
         customer_account, customer_label = line.account_number, line.account_label
 
     total = abs(line.debit - line.credit) if kind in DOCUMENT_KINDS_WITH_VAT else None
-    return CustomerLine(
-        line=line,
-        customer_account=customer_account,
-        customer_label=customer_label,
-        kind=kind,
-        document_number=document_number,
-        document_date=line.piece_date or line.entry_date,
-        debit=line.debit,
-        credit=line.credit,
-        lettering=line.lettering,
-        lettering_date=line.lettering_date,
-        entry_key=entry.key,
-        vat_breakdown=vat_summary.rows if vat_summary else (),
-        net_total=vat_summary.net_total if vat_summary else None,
-        vat_total=vat_summary.vat_total if vat_summary else None,
-        total=total,
+    return build_customer_line(
+        line,
+        customer_account,
+        customer_label,
+        kind,
+        document_number,
+        line.piece_date or line.entry_date,
+        line.debit,
+        line.credit,
+        line.lettering,
+        line.lettering_date,
+        entry.key,
+        vat_summary.rows if vat_summary else (),
+        vat_summary.net_total if vat_summary else None,
+        vat_summary.vat_total if vat_summary else None,
+        total,
     )
 
 

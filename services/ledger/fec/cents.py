@@ -2,10 +2,10 @@
 
 Subtracting two Decimals takes CPython 3.11 about ten times the instructions
 of subtracting two ints (counted with valgrind), and the analysis adds up
-every amount of a file several times. `CentAmounts` converts
-each distinct amount once, on first lookup. Sums of cents are exact, and so
-are Decimal sums of such amounts below 28 significant digits (10^26 euros),
-so both give the same balances, signs and totals.
+every amount of a file several times. `CentAmounts` converts each distinct
+amount once, on first lookup. Sums of cents are exact, and so are Decimal
+sums of such amounts below 28 significant digits (10^26 euros), so both give
+the same balances, signs and totals.
 
 Every amount that `read_fec` returns has exactly two decimals. A FecLine built
 by hand may have more, or be NaN or infinite. Then `CentAmounts` raises
@@ -27,14 +27,21 @@ class NotWholeCents(Exception):
 class CentAmounts(dict[Decimal, int]):
     """Number of cents of each amount looked up, as an int."""
 
-    __slots__ = ()
+    __slots__ = ("only_two_decimals",)
     zero = 0
+    only_two_decimals: bool
+    """Whether every amount looked up so far had exactly two decimals, as read_fec gives them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.only_two_decimals = True
 
     def __missing__(self, amount: Decimal) -> int:
-        # same_quantum is true for exactly two decimals, the case of every
-        # amount from read_fec, and as_tuple is costlier.
-        if not (amount.same_quantum(_CENT) or (amount.is_finite() and amount.as_tuple().exponent >= -2)):
-            raise NotWholeCents(amount)
+        # same_quantum is true for exactly two decimals, and as_tuple is costlier.
+        if not amount.same_quantum(_CENT):
+            if not (amount.is_finite() and amount.as_tuple().exponent >= -2):
+                raise NotWholeCents(amount)
+            self.only_two_decimals = False
         numerator, denominator = amount.as_integer_ratio()
         cents = numerator * (100 // denominator)
         self[amount] = cents
@@ -51,6 +58,7 @@ class DecimalAmounts(dict[Decimal, Decimal]):
 
     __slots__ = ()
     zero = Decimal("0.00")
+    only_two_decimals = False
 
     def __missing__(self, amount: Decimal) -> Decimal:
         return amount

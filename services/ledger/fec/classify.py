@@ -87,6 +87,56 @@ class CustomerLine:
         return self.debit - self.credit
 
 
+class _CustomerLineSlots:
+    """Plain class with the same slots as CustomerLine, so that an instance can become a CustomerLine."""
+
+    __slots__ = CustomerLine.__slots__
+
+
+_new_object = object.__new__
+
+
+def build_customer_line(
+    line: FecLine,
+    customer_account: str,
+    customer_label: str,
+    kind: DocumentKind,
+    document_number: str,
+    document_date: date,
+    debit: Decimal,
+    credit: Decimal,
+    lettering: str | None,
+    lettering_date: date | None,
+    entry_key: EntryKey,
+    vat_breakdown: tuple[VatBreakdown, ...],
+    net_total: Decimal | None,
+    vat_total: Decimal | None,
+    total: Decimal | None,
+) -> CustomerLine:
+    """Build the same CustomerLine as `CustomerLine(...)` with the same arguments, several times faster.
+
+    See `records.build_fec_line` for how and why.
+    """
+    customer_line = _new_object(_CustomerLineSlots)
+    customer_line.line = line
+    customer_line.customer_account = customer_account
+    customer_line.customer_label = customer_label
+    customer_line.kind = kind
+    customer_line.document_number = document_number
+    customer_line.document_date = document_date
+    customer_line.debit = debit
+    customer_line.credit = credit
+    customer_line.lettering = lettering
+    customer_line.lettering_date = lettering_date
+    customer_line.entry_key = entry_key
+    customer_line.vat_breakdown = vat_breakdown
+    customer_line.net_total = net_total
+    customer_line.vat_total = vat_total
+    customer_line.total = total
+    customer_line.__class__ = CustomerLine
+    return customer_line
+
+
 def classify_customer_lines(
     customer_lines: Sequence[FecLine],
     entry_lines: Sequence[FecLine],
@@ -104,9 +154,7 @@ def classify_customer_lines(
     """
     if journal_type is JournalType.OPENING:
         return [DocumentKind.OPENING_BALANCE] * len(customer_lines)
-    debit_families, credit_families = (
-        _counterpart_families(entry_lines, amounts, families) if reliable_entry else (set(), set())
-    )
+    debit_families, credit_families = _counterpart_families(entry_lines, amounts, families) if reliable_entry else (0, 0)
 
     kinds: list[DocumentKind] = []
     for line in customer_lines:
@@ -124,34 +172,34 @@ def classify_customer_lines(
 
 def _counterpart_families(
     entry_lines: Sequence[FecLine], amounts: AmountUnits, families: AccountFamilies
-) -> tuple[set[AccountFamily], set[AccountFamily]]:
-    """Return the account families of the entry's debit lines and of its credit lines.
+) -> tuple[int, int]:
+    """Return the account families of the entry's debit lines and of its credit lines, as AccountFamily masks.
 
     Lines with no amount count on neither side.
     """
-    debit_families: set[AccountFamily] = set()
-    credit_families: set[AccountFamily] = set()
+    debit_families = credit_families = 0
     for line in entry_lines:
         amount = amounts[line.debit] - amounts[line.credit]
         if amount > 0:
-            debit_families.add(families[line.account_number])
+            debit_families |= families[line.account_number]
         elif amount:
-            credit_families.add(families[line.account_number])
+            credit_families |= families[line.account_number]
     return debit_families, credit_families
 
 
-def _classify_by_counterparts(
-    counterpart_families: set[AccountFamily], journal_type: JournalType, *, is_debit: bool
-) -> DocumentKind:
-    """Apply rules 3 to 6 to a customer line whose opposite side has lines of `counterpart_families`.
+_SALES_FAMILIES = AccountFamily.SALES_REVENUE | AccountFamily.OUTPUT_VAT
+_CASH_FAMILY = int(AccountFamily.CASH)
+_OTHER_FAMILY = int(AccountFamily.OTHER)
+
+
+def _classify_by_counterparts(counterpart_families: int, journal_type: JournalType, *, is_debit: bool) -> DocumentKind:
+    """Apply rules 3 to 6 to a customer line whose opposite side has lines of the `counterpart_families` mask.
 
     Customer accounts on the opposite side count for nothing.
     """
-    if AccountFamily.SALES_REVENUE in counterpart_families or AccountFamily.OUTPUT_VAT in counterpart_families:
+    if counterpart_families & _SALES_FAMILIES:
         return DocumentKind.INVOICE if is_debit else DocumentKind.CREDIT_NOTE
-    if AccountFamily.CASH in counterpart_families or (
-        AccountFamily.OTHER in counterpart_families and journal_type is JournalType.BANK
-    ):
+    if counterpart_families & _CASH_FAMILY or (counterpart_families & _OTHER_FAMILY and journal_type is JournalType.BANK):
         return DocumentKind.REFUND if is_debit else DocumentKind.PAYMENT
     return DocumentKind.ADJUSTMENT
 

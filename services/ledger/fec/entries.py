@@ -65,6 +65,25 @@ class FecEntry:
         return tuple(line.line_number for line in self.lines)
 
 
+class _FecEntrySlots:
+    """Plain class with the same slots as FecEntry, so that an instance can become a FecEntry."""
+
+    __slots__ = FecEntry.__slots__
+
+
+_new_object = object.__new__
+
+
+def _build_entry(key: EntryKey, lines: tuple[FecLine, ...], is_reliable: bool) -> FecEntry:
+    """Build FecEntry(key, lines, is_reliable) faster, as `records.build_fec_line` does for lines."""
+    entry = _new_object(_FecEntrySlots)
+    entry.key = key
+    entry.lines = lines
+    entry.is_reliable = is_reliable
+    entry.__class__ = FecEntry
+    return entry
+
+
 class GroupedEntries(NamedTuple):
     """Entries of a file with the warnings about them and the file's totals."""
 
@@ -114,7 +133,7 @@ def group_entries(fec: FecFile, amounts: AmountUnits) -> GroupedEntries:
     unreliable: list[FecEntry] = []
     for key, lines in zip(keys, groups):
         reliable = key not in unbalanced and not _groups_separate_operations(lines)
-        entry = FecEntry(key, tuple(lines), reliable)
+        entry = _build_entry(key, tuple(lines), reliable)
         entries.append(entry)
         if not reliable:
             unreliable.append(entry)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from .accounts import is_output_vat_account, is_sales_revenue_account
+from .accounts import AccountFamilies, AccountFamily, is_output_vat_account, is_sales_revenue_account
 from .records import FecLine
 
 STANDARD_VAT_RATES = (Decimal("20"), Decimal("10"), Decimal("8.5"), Decimal("5.5"), Decimal("2.1"))
@@ -98,6 +98,37 @@ def summarise_vat(lines: Sequence[FecLine], sign: int) -> VatSummary:
         or [VatBreakdown(rate=None, base=net_total, vat=vat_total)]
     )
     return VatSummary(rows=tuple(rows), net_total=net_total, vat_total=vat_total)
+
+
+class VatSummaryCache:
+    """VAT summaries of the documents of one file, each computed once per distinct revenue and VAT lines.
+
+    A subscription business bills the same amounts every month, so many
+    documents of a file have the same summary. The key is what
+    `summarise_vat` reads: the sign, then each revenue or VAT line's family,
+    debit and credit, in order. Keys compare amounts by value, so 1.0 and
+    1.00 would share a summary, and the cache must only be used on files
+    whose amounts all have exactly two decimals.
+    """
+
+    __slots__ = ("_families", "_summaries")
+
+    def __init__(self, families: AccountFamilies) -> None:
+        self._families = families
+        self._summaries: dict[tuple[object, ...], VatSummary] = {}
+
+    def summarise(self, lines: Sequence[FecLine], sign: int) -> VatSummary:
+        """Return `summarise_vat(lines, sign)`, computed once per key."""
+        key: list[object] = [sign]
+        for line in lines:
+            family = self._families[line.account_number]
+            if family is AccountFamily.SALES_REVENUE or family is AccountFamily.OUTPUT_VAT:
+                key += (family, line.debit, line.credit)
+        summary_key = tuple(key)
+        summary = self._summaries.get(summary_key)
+        if summary is None:
+            summary = self._summaries[summary_key] = summarise_vat(lines, sign)
+        return summary
 
 
 def infer_vat_rate(base: Decimal, vat: Decimal, revenue_line_count: int = 1) -> Decimal | None:
