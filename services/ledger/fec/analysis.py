@@ -19,7 +19,7 @@ from .entries import FecEntry, group_entries
 from .gc_pause import garbage_collection_paused
 from .journals import JournalType, infer_journal_type
 from .records import FecFile, FecLine
-from .vat import VatSummary, VatSummaryCache, summarise_vat
+from .vat import VatSummary, VatSummaryCache
 
 _MAX_LISTED_LINES = 5
 
@@ -67,7 +67,7 @@ def _analyse(fec: FecFile, amounts: AmountUnits) -> FecAnalysis:
     families = AccountFamilies()
     customer_entries, entries_by_journal = _index_entries(entries, families)
 
-    vat_summaries = VatSummaryCache(families) if amounts.only_two_decimals else None
+    vat_summaries = VatSummaryCache(families)
     journal_types: dict[str, JournalType] = {}
     customer_lines: list[CustomerLine] = []
     without_breakdown: list[FecLine] = []
@@ -97,11 +97,7 @@ def _analyse(fec: FecFile, amounts: AmountUnits) -> FecAnalysis:
                 if document_lines is None:
                     without_breakdown.append(line)
                 else:
-                    sign = 1 if kind is DocumentKind.INVOICE else -1
-                    if vat_summaries is None:
-                        vat_summary = summarise_vat(document_lines, sign)
-                    else:
-                        vat_summary = vat_summaries.summarise(document_lines, sign)
+                    vat_summary = vat_summaries.summarise(document_lines, 1 if kind is DocumentKind.INVOICE else -1)
             customer_lines.append(_build_customer_line(entry, line, kind, vat_summary))
 
     customer_lines.sort(key=lambda customer_line: customer_line.line.line_number)

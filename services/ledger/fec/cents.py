@@ -27,21 +27,14 @@ class NotWholeCents(Exception):
 class CentAmounts(dict[Decimal, int]):
     """Number of cents of each amount looked up, as an int."""
 
-    __slots__ = ("only_two_decimals",)
+    __slots__ = ()
     zero = 0
-    only_two_decimals: bool
-    """Whether every amount looked up so far had exactly two decimals, as read_fec gives them."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.only_two_decimals = True
 
     def __missing__(self, amount: Decimal) -> int:
-        # same_quantum is true for exactly two decimals, and as_tuple is costlier.
-        if not amount.same_quantum(_CENT):
-            if not (amount.is_finite() and amount.as_tuple().exponent >= -2):
-                raise NotWholeCents(amount)
-            self.only_two_decimals = False
+        # same_quantum is true for exactly two decimals, the case of every
+        # amount from read_fec, and as_tuple is costlier.
+        if not (amount.same_quantum(_CENT) or (amount.is_finite() and amount.as_tuple().exponent >= -2)):
+            raise NotWholeCents(amount)
         numerator, denominator = amount.as_integer_ratio()
         cents = numerator * (100 // denominator)
         self[amount] = cents
@@ -58,7 +51,6 @@ class DecimalAmounts(dict[Decimal, Decimal]):
 
     __slots__ = ()
     zero = Decimal("0.00")
-    only_two_decimals = False
 
     def __missing__(self, amount: Decimal) -> Decimal:
         return amount

@@ -106,24 +106,27 @@ class VatSummaryCache:
     A subscription business bills the same amounts every month, so many
     documents of a file have the same summary. The key is what
     `summarise_vat` reads: the sign, then each revenue or VAT line's family,
-    debit and credit, in order. Keys compare amounts by value, so 1.0 and
-    1.00 would share a summary, and the cache must only be used on files
-    whose amounts all have exactly two decimals.
+    debit and credit, in order. It holds the id of each Decimal, not its
+    value, because equal Decimals such as 1.0 and 1.00 can give summaries
+    that print differently. The reader gives one Decimal object per distinct
+    amount text, so repeated documents still share keys. The ids stay unique
+    only while the lines exist, so a cache serves one file's lines and is
+    dropped with them.
     """
 
     __slots__ = ("_families", "_summaries")
 
     def __init__(self, families: AccountFamilies) -> None:
         self._families = families
-        self._summaries: dict[tuple[object, ...], VatSummary] = {}
+        self._summaries: dict[tuple[int, ...], VatSummary] = {}
 
     def summarise(self, lines: Sequence[FecLine], sign: int) -> VatSummary:
         """Return `summarise_vat(lines, sign)`, computed once per key."""
-        key: list[object] = [sign]
+        key: list[int] = [sign]
         for line in lines:
             family = self._families[line.account_number]
             if family is AccountFamily.SALES_REVENUE or family is AccountFamily.OUTPUT_VAT:
-                key += (family, line.debit, line.credit)
+                key += (family, id(line.debit), id(line.credit))
         summary_key = tuple(key)
         summary = self._summaries.get(summary_key)
         if summary is None:
