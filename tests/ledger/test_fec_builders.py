@@ -80,7 +80,7 @@ def test_vat_cache_keys_on_sign():
     assert credit_note != invoice
 
 
-def test_vat_cache_keeps_equal_amounts_with_other_decimals_apart():
+def test_vat_cache_separates_decimal_places():
     entry = analyse_fec(read_fec(SALES)).entries[0]
     tenth = Decimal("0.1")
     one_decimal_lines = [

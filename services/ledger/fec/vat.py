@@ -106,7 +106,7 @@ class VatSummaryCache:
     A subscription business bills the same amounts every month, so many
     documents of a file have the same summary. The key is what
     `summarise_vat` reads: the sign, then each revenue or VAT line's family,
-    debit and credit, in order. It holds the id of each Decimal, not its
+    debit and credit, in order. It contains the id of each Decimal, not its
     value, because equal Decimals such as 1.0 and 1.00 can give summaries
     that print differently. The reader gives one Decimal object per distinct
     amount text, so repeated documents still share keys. The ids stay unique
