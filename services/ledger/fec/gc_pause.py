@@ -8,7 +8,7 @@ Without the pause they started about 180 young passes and one or two full
 ones, and each full pass took 80 to 100 ms on a 2-core test machine, about
 as long as reading the file. The records form no reference cycles, so the
 collector has nothing to free from them. After the pause, its next young
-pass sees all the new objects at once.
+pass examines all the new objects in one go.
 """
 
 from __future__ import annotations
