@@ -23,25 +23,18 @@ INVOICE = "\n".join(
 ).encode()
 
 
-def test_cent_amounts_converts_two_decimals():
-    amounts = CentAmounts()
+@pytest.mark.parametrize(
+    ("amount", "cents"),
+    [(Decimal("120.00"), 12000), (Decimal("-0.05"), -5), (Decimal("3"), 300), (Decimal("1.500"), 150)],
+)
+def test_cent_amounts_converts_whole_cents(amount, cents):
+    assert CentAmounts()[amount] == cents
 
-    assert amounts[Decimal("120.00")] == 12000
-    assert amounts[Decimal("-0.05")] == -5
-    assert amounts[Decimal("3")] == 300
 
-
-@pytest.mark.parametrize("amount", [Decimal("1.005"), Decimal("1.000"), Decimal("NaN"), Decimal("-Infinity")])
+@pytest.mark.parametrize("amount", [Decimal("1.005"), Decimal("NaN"), Decimal("-Infinity")])
 def test_cent_amounts_rejects_other_amounts(amount):
     with pytest.raises(NotWholeCents):
         CentAmounts()[amount]
-
-
-@pytest.mark.parametrize(("cents", "expected"), [(12345, "123.45"), (-5, "-0.05"), (0, "0.00")])
-def test_cent_amounts_to_decimal(cents, expected):
-    total = CentAmounts.to_decimal(cents)
-
-    assert str(total) == expected
 
 
 def test_decimal_amounts_returns_amount():
@@ -70,6 +63,30 @@ def test_analysis_three_decimal_amounts_keep_exponent():
     assert repr(analysis.total_debit) == "Decimal('120.000')"
     assert repr(analysis.customer_lines[0].net_total) == "Decimal('100.000')"
     assert [row.rate for row in analysis.customer_lines[0].vat_breakdown] == [Decimal("20")]
+
+
+def test_analysis_totals_keep_mixed_exponents():
+    fec = read_fec(INVOICE)
+    lines = [replace(fec.lines[0], credit=Decimal("0.000")), *fec.lines[1:]]
+
+    analysis = analyse_fec(replace(fec, lines=lines))
+
+    assert repr(analysis.total_debit) == "Decimal('120.00')"
+    assert repr(analysis.total_credit) == "Decimal('120.000')"
+
+
+def test_analysis_sub_cent_amounts_use_decimals():
+    fec = read_fec(INVOICE)
+    lines = [
+        replace(fec.lines[0], debit=Decimal("120.005")),
+        replace(fec.lines[1], credit=Decimal("100.005")),
+        *fec.lines[2:],
+    ]
+
+    analysis = analyse_fec(replace(fec, lines=lines))
+
+    assert analysis.total_debit == Decimal("120.005")
+    assert analysis.customer_lines[0].net_total == Decimal("100.005")
 
 
 def test_analysis_nan_amount_is_unbalanced():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter
 
 from .accounts import AccountFamilies, AccountFamily
 from .cents import AmountUnits, CentAmounts, DecimalAmounts, NotWholeCents
@@ -22,6 +23,8 @@ from .records import FecFile, FecLine
 from .vat import VatSummary, VatSummaryCache
 
 _MAX_LISTED_LINES = 5
+_debit_of = attrgetter("debit")
+_credit_of = attrgetter("credit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +66,7 @@ def analyse_fec(fec: FecFile) -> FecAnalysis:
 
 
 def _analyse(fec: FecFile, amounts: AmountUnits) -> FecAnalysis:
-    entries, warnings, total_debit, total_credit = group_entries(fec, amounts)
+    entries, warnings = group_entries(fec, amounts)
     families = AccountFamilies()
     customer_entries, entries_by_journal = _index_entries(entries, families)
 
@@ -107,8 +110,8 @@ def _analyse(fec: FecFile, amounts: AmountUnits) -> FecAnalysis:
         entries=entries,
         customer_lines=customer_lines,
         warnings=[*fec.warnings, *warnings],
-        total_debit=total_debit,
-        total_credit=total_credit,
+        total_debit=sum(map(_debit_of, fec.lines), Decimal("0.00")),
+        total_credit=sum(map(_credit_of, fec.lines), Decimal("0.00")),
     )
 
 

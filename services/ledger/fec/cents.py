@@ -1,27 +1,27 @@
-"""Integer cents of the Debit and Credit amounts, for the sums and signs the analysis computes on every line.
+"""Integer cents of the Debit and Credit amounts, for the balances, signs and shares the analysis computes.
 
 Subtracting two Decimals takes CPython 3.11 about ten times the instructions
 of subtracting two ints (counted with valgrind), and the analysis adds up
 every amount of a file several times. `CentAmounts` converts each distinct
 amount once, on first lookup. Sums of cents are exact, and so are Decimal
 sums of such amounts below 28 significant digits (10^26 euros), so both give
-the same balances, signs and totals.
+the same balances, signs and shares. Only values matter there: a Decimal
+result such as a file total keeps being summed as a Decimal, because its
+exponent depends on how each amount is written (1.0 or 1.00).
 
-Every amount that `read_fec` returns has exactly two decimals. A FecLine built
-by hand may have more, or be NaN or infinite. Then `CentAmounts` raises
-`NotWholeCents`, and the caller starts again with `DecimalAmounts`, which
-keeps each amount as it is.
+Every amount that `read_fec` returns is a whole number of cents. A FecLine
+built by hand may have a fraction of a cent, or be NaN or infinite. Then
+`CentAmounts` raises `NotWholeCents`, and the caller starts again with
+`DecimalAmounts`, which keeps each amount as it is.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-_CENT = Decimal("0.01")
-
 
 class NotWholeCents(Exception):
-    """Raised by `CentAmounts` for an amount with more than two decimals, NaN or an infinity."""
+    """Raised by `CentAmounts` for an amount with a fraction of a cent, NaN or an infinity."""
 
 
 class CentAmounts(dict[Decimal, int]):
@@ -31,19 +31,15 @@ class CentAmounts(dict[Decimal, int]):
     zero = 0
 
     def __missing__(self, amount: Decimal) -> int:
-        # same_quantum is true for exactly two decimals, the case of every
-        # amount from read_fec, and as_tuple is costlier.
-        if not (amount.same_quantum(_CENT) or (amount.is_finite() and amount.as_tuple().exponent >= -2)):
+        try:
+            numerator, denominator = amount.as_integer_ratio()
+        except (ValueError, OverflowError):
+            raise NotWholeCents(amount) from None
+        if 100 % denominator:
             raise NotWholeCents(amount)
-        numerator, denominator = amount.as_integer_ratio()
         cents = numerator * (100 // denominator)
         self[amount] = cents
         return cents
-
-    @staticmethod
-    def to_decimal(total: int) -> Decimal:
-        """Return a sum of cents as a Decimal with two decimals, as a sum of the amounts from Decimal("0.00") gives."""
-        return Decimal(f"{total}E-2")
 
 
 class DecimalAmounts(dict[Decimal, Decimal]):
@@ -54,11 +50,6 @@ class DecimalAmounts(dict[Decimal, Decimal]):
 
     def __missing__(self, amount: Decimal) -> Decimal:
         return amount
-
-    @staticmethod
-    def to_decimal(total: Decimal) -> Decimal:
-        """Return `total`, which is already a Decimal."""
-        return total
 
 
 AmountUnits = CentAmounts | DecimalAmounts

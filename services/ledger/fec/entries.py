@@ -30,7 +30,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import NamedTuple
 
 from .cents import AmountUnits
 from .errors import FecUnbalancedError
@@ -84,18 +83,8 @@ def _build_entry(key: EntryKey, lines: tuple[FecLine, ...], is_reliable: bool) -
     return entry
 
 
-class GroupedEntries(NamedTuple):
-    """Entries of a file with the warnings about them and the file's totals."""
-
-    entries: list[FecEntry]
-    """Entries in order of first appearance."""
-    warnings: list[str]
-    total_debit: Decimal
-    total_credit: Decimal
-
-
-def group_entries(fec: FecFile, amounts: AmountUnits) -> GroupedEntries:
-    """Group the lines of `fec` into entries, in order of first appearance, and sum the file's debits and credits.
+def group_entries(fec: FecFile, amounts: AmountUnits) -> tuple[list[FecEntry], list[str]]:
+    """Group the lines of `fec` into entries, in order of first appearance, and return them with warnings.
 
     `amounts` gives the number to add up for each amount (see `cents`).
     Raises FecUnbalancedError for the first entry that does not balance when
@@ -103,17 +92,14 @@ def group_entries(fec: FecFile, amounts: AmountUnits) -> GroupedEntries:
     totals when the whole file does not balance. Raises NotWholeCents from
     `amounts` when it cannot represent an amount.
     """
-    # One pass over the lines builds the groups, their balances and the file
-    # totals, because this loop is the costly part on large files.
+    # One pass over the lines builds the groups and their balances, because
+    # this loop is the costly part on large files.
     positions: dict[EntryKey, int] = {}
     groups: list[list[FecLine]] = []
     balances: list[int | Decimal] = []
-    total_debit = total_credit = amounts.zero
     for line in fec.lines:
         debit = amounts[line.debit]
         credit = amounts[line.credit]
-        total_debit += debit
-        total_credit += credit
         key = (line.journal_code, line.entry_number)
         position = positions.get(key)
         if position is None:
@@ -139,7 +125,7 @@ def group_entries(fec: FecFile, amounts: AmountUnits) -> GroupedEntries:
             unreliable.append(entry)
 
     warnings = [_unreliable_keys_warning(unreliable, fec.source)] if unreliable else []
-    return GroupedEntries(entries, warnings, amounts.to_decimal(total_debit), amounts.to_decimal(total_credit))
+    return entries, warnings
 
 
 def _balance(lines: list[FecLine]) -> Decimal:
