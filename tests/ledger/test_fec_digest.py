@@ -1,4 +1,4 @@
-"""Regression digests of what the FEC reader and analysis return for the two real exports.
+"""Regression digests of what the FEC reader and analysis return for real and generated files.
 
 The expected digests were recorded from the straightforward reader and
 analysis, before they were optimised for speed. Any change to a parsed field, a
@@ -13,10 +13,12 @@ tests skip when that folder is missing, except under CI=true where they fail.
 import hashlib
 import os
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from services.ledger.demo_data import DEMO_CREDITORS, generate_demo_fec
 from services.ledger.fec import FecAnalysis, FecFile, analyse_fec, read_fec
 
 FEC_FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "fec"
@@ -160,3 +162,55 @@ def test_analysis_unchanged(fixtures_dir, file_name, variant):
     fec = read_case(fixtures_dir, file_name, variant)
 
     assert analysis_digest(analyse_fec(fec)) == EXPECTED_ANALYSIS_DIGESTS[file_name, variant]
+
+
+# Files with repeated documents: the tab file three times over with renamed
+# keys, as the benchmarks build it, and the demo FEC of each creditor.
+EXPECTED_SCALED_DIGESTS = (
+    "22373b6ecf2f5ad812143d35d3909e88bdc2db50c289c8e9913bfa237268bd25",
+    "0612f50581099be29560ebed6ab2364311eb3f732d745d6e0ebed6717a999741",
+)
+EXPECTED_DEMO_DIGESTS = {
+    "pressimmo": (
+        "13702eec5b343f14966c854f7d266d04ab466e1df6432a824939899a50852e4d",
+        "eaf5fb77764ef37351a24c25ec7465e6e943d3815988003a949e9268c01466c6",
+    ),
+    "belles-demeures": (
+        "dc1140bc73e89b19b1ef9c03f8ad04628faf6b985949a5e931e6852c7c592443",
+        "205392f1ba5039c508f00006f1db20b944ab7725e698cf99c81740985d138929",
+    ),
+    "poliris": (
+        "5ea6ec5942dff05324392741b8207a1adf7b5b1c6933bec849d26b0bf09c9ef8",
+        "1f50bceedec8ccfc76c436ae20c66090d3aa617bfd8251990b1ac7326be61709",
+    ),
+}
+
+
+def repeated_tab_file(data: bytes, copies: int) -> bytes:
+    """Repeat the data lines of a tab-separated UTF-8 FEC, prefixing EcritureNum and suffixing CompAuxNum per copy."""
+    header, *data_lines = data.decode("utf-8-sig").splitlines()
+    output = [header]
+    for copy in range(copies):
+        for data_line in data_lines:
+            fields = data_line.split("\t")
+            fields[2] = f"{copy}-{fields[2]}"
+            if fields[6]:
+                fields[6] = f"{fields[6]}{copy:03d}"
+            output.append("\t".join(fields))
+    return ("\r\n".join(output) + "\r\n").encode()
+
+
+def test_repeated_file_unchanged(fixtures_dir):
+    fec = read_fec(repeated_tab_file((fixtures_dir / TAB_FILE).read_bytes(), 3), source="x3")
+
+    assert lines_digest(fec) == EXPECTED_SCALED_DIGESTS[0]
+    assert analysis_digest(analyse_fec(fec)) == EXPECTED_SCALED_DIGESTS[1]
+
+
+@pytest.mark.parametrize("creditor", DEMO_CREDITORS, ids=[creditor.slug for creditor in DEMO_CREDITORS])
+def test_demo_file_unchanged(creditor):
+    data = generate_demo_fec(creditor, end_date=date(2026, 7, 31), seed=1)
+    fec = read_fec(data, source=creditor.slug)
+
+    assert lines_digest(fec) == EXPECTED_DEMO_DIGESTS[creditor.slug][0]
+    assert analysis_digest(analyse_fec(fec)) == EXPECTED_DEMO_DIGESTS[creditor.slug][1]
