@@ -17,32 +17,21 @@ import gc
 import os
 import statistics
 import time
-from decimal import Decimal
 from pathlib import Path
 
 from bench.engines import benchmark_postgres, machine_description
-from services.ledger.creditors import CreditorIdentity, set_creditor_identity, upsert_creditor
+from services.ledger.creditors import set_creditor_identity, upsert_creditor
+from services.ledger.demo_data import DEMO_CREDITORS
 from services.ledger.documents import render_document
 from services.ledger.importer import import_fec
 from services.ledger.rendering import build_document
+from services.runtime.demo import ledger_identity
 from shared.db import create_pool
 
 FEC_FILE = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "fec" / "0000000001FEC20220831.txt"
 
-SELLER = CreditorIdentity(
-    legal_name="PRESSE IMMO BENCH SAS",
-    legal_form="SAS",
-    share_capital=Decimal("100000.00"),
-    rcs_city="Lyon",
-    siren="812345676",
-    siret="81234567600017",
-    vat_number="FR19812345676",
-    address_lines=["14 rue des Tanneurs"],
-    postal_code="69002",
-    city="Lyon",
-    iban="FR7630002012340001234567846",
-    bic="CRLYFRPP",
-)
+# A fictional seller: the first demo creditor's legal identity.
+SELLER = ledger_identity(DEMO_CREDITORS[0].identity)
 
 
 async def build_documents(dsn: str) -> list:

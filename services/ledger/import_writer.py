@@ -303,23 +303,4 @@ def _new_entry(creditor, import_id, key, line, terms: PaymentTerms, scope: str) 
 
 async def recompute_daily_totals(connection: asyncpg.Connection, creditor: str, accounts: list[str]) -> None:
     """Rebuild the per-day totals of ``accounts`` from their entries."""
-    await connection.execute(
-        "DELETE FROM account_daily_totals WHERE creditor_id = $1 AND customer_account = ANY($2::text[])",
-        creditor,
-        accounts,
-    )
-    await connection.execute(
-        """INSERT INTO account_daily_totals
-               (creditor_id, customer_account, day, entry_count, debit, credit, open_signed,
-                open_debit_count, open_debit_debit, open_debit_amount)
-           SELECT creditor_id, customer_account, document_date, count(*), sum(debit), sum(credit),
-                  sum(CASE WHEN debit > 0 THEN open_amount ELSE -open_amount END),
-                  count(*) FILTER (WHERE debit > 0 AND open_amount > 0),
-                  coalesce(sum(debit) FILTER (WHERE debit > 0 AND open_amount > 0), 0),
-                  coalesce(sum(open_amount) FILTER (WHERE debit > 0 AND open_amount > 0), 0)
-             FROM entries
-            WHERE creditor_id = $1 AND customer_account = ANY($2::text[])
-            GROUP BY creditor_id, customer_account, document_date""",
-        creditor,
-        accounts,
-    )
+    await connection.execute("SELECT recompute_account_daily_totals($1, $2::text[])", creditor, accounts)

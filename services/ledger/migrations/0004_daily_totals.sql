@@ -108,14 +108,25 @@ CREATE TRIGGER entries_totals_update AFTER UPDATE ON entries
 CREATE TRIGGER entries_totals_delete AFTER DELETE ON entries
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION entries_totals_after_delete();
 
+-- Rebuilds the totals of some accounts from their entries (bulk writers, backfill).
+CREATE FUNCTION recompute_account_daily_totals(target_creditor text, target_accounts text[])
+    RETURNS void LANGUAGE sql AS $$
+    DELETE FROM account_daily_totals
+     WHERE creditor_id = target_creditor AND customer_account = ANY(target_accounts);
+    INSERT INTO account_daily_totals
+           (creditor_id, customer_account, day, entry_count, debit, credit, open_signed,
+            open_debit_count, open_debit_debit, open_debit_amount)
+    SELECT creditor_id, customer_account, document_date, count(*), sum(debit), sum(credit),
+           sum(CASE WHEN debit > 0 THEN open_amount ELSE -open_amount END),
+           count(*) FILTER (WHERE debit > 0 AND open_amount > 0),
+           coalesce(sum(debit) FILTER (WHERE debit > 0 AND open_amount > 0), 0),
+           coalesce(sum(open_amount) FILTER (WHERE debit > 0 AND open_amount > 0), 0)
+      FROM entries
+     WHERE creditor_id = target_creditor AND customer_account = ANY(target_accounts)
+     GROUP BY creditor_id, customer_account, document_date;
+$$;
+
 -- Entries that existed before this migration.
-INSERT INTO account_daily_totals
-       (creditor_id, customer_account, day, entry_count, debit, credit, open_signed,
-        open_debit_count, open_debit_debit, open_debit_amount)
-SELECT creditor_id, customer_account, document_date, count(*), sum(debit), sum(credit),
-       sum(CASE WHEN debit > 0 THEN open_amount ELSE -open_amount END),
-       count(*) FILTER (WHERE debit > 0 AND open_amount > 0),
-       coalesce(sum(debit) FILTER (WHERE debit > 0 AND open_amount > 0), 0),
-       coalesce(sum(open_amount) FILTER (WHERE debit > 0 AND open_amount > 0), 0)
-  FROM entries
- GROUP BY creditor_id, customer_account, document_date;
+SELECT recompute_account_daily_totals(creditor_id, array_agg(account_number))
+  FROM customer_accounts
+ GROUP BY creditor_id;
