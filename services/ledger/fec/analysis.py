@@ -19,12 +19,15 @@ from .classify import (
 from .entries import FecEntry, group_entries
 from .gc_pause import garbage_collection_paused
 from .journals import JournalType, infer_journal_type
+from .line_scan import scan_lines
 from .records import FecFile, FecLine
 from .vat import VatSummary, VatSummaryCache
 
 _MAX_LISTED_LINES = 5
 _debit_of = attrgetter("debit")
 _credit_of = attrgetter("credit")
+_CUSTOMER = AccountFamily.CUSTOMER
+"""A module constant, because reading it from the Enum class in a loop is slow (see `line_scan`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,9 +69,10 @@ def analyse_fec(fec: FecFile) -> FecAnalysis:
 
 
 def _analyse(fec: FecFile, amounts: AmountUnits) -> FecAnalysis:
-    entries, warnings = group_entries(fec, amounts)
     families = AccountFamilies()
-    customer_entries, entries_by_journal = _index_entries(entries, families)
+    scan = scan_lines(fec.lines, amounts, families)
+    entries, warnings = group_entries(fec, scan)
+    customer_entries = [entries[position] for position in sorted(scan.customer_groups)]
 
     vat_summaries = VatSummaryCache(families)
     journal_types: dict[str, JournalType] = {}
@@ -78,12 +82,9 @@ def _analyse(fec: FecFile, amounts: AmountUnits) -> FecAnalysis:
         journal_code = entry.key[0]
         journal_type = journal_types.get(journal_code)
         if journal_type is None:
-            # Inferred only for journals with customer lines, because it reads all their lines.
-            journal_lines = [line for journal_entry in entries_by_journal[journal_code] for line in journal_entry.lines]
-            journal_type = infer_journal_type(journal_code, journal_lines, amounts, families)
-            journal_types[journal_code] = journal_type
+            journal_type = journal_types[journal_code] = infer_journal_type(journal_code, scan.journals[journal_code])
 
-        customer_fec_lines = [line for line in entry.lines if families[line.account_number] is AccountFamily.CUSTOMER]
+        customer_fec_lines = [line for line in entry.lines if families[line.account_number] is _CUSTOMER]
         kinds = classify_customer_lines(
             customer_fec_lines, entry.lines, journal_type, amounts, families, reliable_entry=entry.is_reliable
         )
@@ -113,26 +114,6 @@ def _analyse(fec: FecFile, amounts: AmountUnits) -> FecAnalysis:
         total_debit=sum(map(_debit_of, fec.lines), Decimal("0.00")),
         total_credit=sum(map(_credit_of, fec.lines), Decimal("0.00")),
     )
-
-
-def _index_entries(
-    entries: list[FecEntry], families: AccountFamilies
-) -> tuple[list[FecEntry], dict[str, list[FecEntry]]]:
-    """Return the entries that have a customer line, and all entries by journal code, both in entry order."""
-    customer_entries: list[FecEntry] = []
-    entries_by_journal: dict[str, list[FecEntry]] = {}
-    for entry in entries:
-        journal_code = entry.key[0]
-        journal_entries = entries_by_journal.get(journal_code)
-        if journal_entries is None:
-            entries_by_journal[journal_code] = [entry]
-        else:
-            journal_entries.append(entry)
-        for line in entry.lines:
-            if families[line.account_number] is AccountFamily.CUSTOMER:
-                customer_entries.append(entry)
-                break
-    return customer_entries, entries_by_journal
 
 
 def _lines_by_piece_ref(entry_lines: Sequence[FecLine]) -> dict[str, list[FecLine]]:

@@ -28,7 +28,6 @@ class CentAmounts(dict[Decimal, int]):
     """Number of cents of each amount looked up, as an int."""
 
     __slots__ = ()
-    zero = 0
 
     def __missing__(self, amount: Decimal) -> int:
         try:
@@ -46,7 +45,6 @@ class DecimalAmounts(dict[Decimal, Decimal]):
     """Each amount looked up, unchanged, for files whose amounts are not all whole cents."""
 
     __slots__ = ()
-    zero = Decimal("0.00")
 
     def __missing__(self, amount: Decimal) -> Decimal:
         return amount

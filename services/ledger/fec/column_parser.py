@@ -88,8 +88,24 @@ def parse_data_columns(text: str, body_start: int, first_line_number: int, layou
 _BLOCK_CHARACTERS = 128 * 1024
 
 
-def _text_or_none(text: str) -> str | None:
-    return text or None
+class _StrippedTexts(dict[str, str]):
+    """Stripped text of each raw field text, one shared string per distinct value."""
+
+    __slots__ = ()
+
+    def __missing__(self, text: str) -> str:
+        value = self[text] = text.strip()
+        return value
+
+
+class _OptionalTexts(dict[str, "str | None"]):
+    """Stripped text of each raw field text, or None when nothing is left."""
+
+    __slots__ = ()
+
+    def __missing__(self, text: str) -> str | None:
+        value = self[text] = text.strip() or None
+        return value
 
 
 class _ValueParsers:
@@ -109,8 +125,8 @@ class _ValueParsers:
         self.optional_dates = _ParsedValues(parse_optional_date)
         self.amounts = _ParsedValues(parse_amount)
         self.optional_amounts = _ParsedValues(parse_optional_amount)
-        self.texts = _ParsedValues(str)
-        self.optional_texts = _ParsedValues(_text_or_none)
+        self.texts = _StrippedTexts()
+        self.optional_texts = _OptionalTexts()
 
 
 def _parse_block(block: str, first_line_number: int, layout: ColumnLayout, parsers: _ValueParsers) -> list[FecLine] | None:

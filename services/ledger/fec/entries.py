@@ -31,12 +31,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from .cents import AmountUnits
 from .errors import FecUnbalancedError
+from .line_scan import EntryKey, LineScan
 from .records import FecFile, FecLine
-
-EntryKey = tuple[str, str]
-"""(JournalCode, EcritureNum)."""
 
 _MAX_LISTED_LINES = 10
 _MAX_LISTED_KEYS = 5
@@ -83,34 +80,14 @@ def _build_entry(key: EntryKey, lines: tuple[FecLine, ...], is_reliable: bool) -
     return entry
 
 
-def group_entries(fec: FecFile, amounts: AmountUnits) -> tuple[list[FecEntry], list[str]]:
-    """Group the lines of `fec` into entries, in order of first appearance, and return them with warnings.
+def group_entries(fec: FecFile, scan: LineScan) -> tuple[list[FecEntry], list[str]]:
+    """Build the entries of `fec` from its scan, in order of first appearance, and return them with warnings.
 
-    `amounts` gives the number to add up for each amount (see `cents`).
     Raises FecUnbalancedError for the first entry that does not balance when
     its journal does not balance either. The message also gives the file
-    totals when the whole file does not balance. Raises NotWholeCents from
-    `amounts` when it cannot represent an amount.
+    totals when the whole file does not balance.
     """
-    # One pass over the lines builds the groups and their balances, because
-    # this loop is the costly part on large files.
-    positions: dict[EntryKey, int] = {}
-    groups: list[list[FecLine]] = []
-    balances: list[int | Decimal] = []
-    for line in fec.lines:
-        debit = amounts[line.debit]
-        credit = amounts[line.credit]
-        key = (line.journal_code, line.entry_number)
-        position = positions.get(key)
-        if position is None:
-            positions[key] = len(groups)
-            groups.append([line])
-            balances.append(debit - credit)
-        else:
-            groups[position].append(line)
-            balances[position] += debit - credit
-
-    keys = list(positions)
+    keys, groups, balances = scan.keys, scan.groups, scan.balances
     unbalanced = {key for key, balance in zip(keys, balances) if balance}
     if unbalanced:
         _raise_if_amounts_wrong(dict(zip(keys, groups)), unbalanced, fec)

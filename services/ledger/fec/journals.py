@@ -17,12 +17,9 @@ counts as BANK.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from enum import StrEnum
 
-from .accounts import AccountFamilies, AccountFamily
-from .cents import AmountUnits
-from .records import FecLine
+from .line_scan import JournalMovements
 
 OPENING_JOURNAL_CODES = frozenset({"AN", "ANO", "RAN"})
 
@@ -45,29 +42,13 @@ def is_opening_journal(code: str, label: str) -> bool:
     return code.upper() in OPENING_JOURNAL_CODES or "nouveau" in label.casefold()
 
 
-def infer_journal_type(
-    code: str, lines: Sequence[FecLine], amounts: AmountUnits, families: AccountFamilies
-) -> JournalType:
-    """Return the type of the journal `code` from all its lines, the first of them first in file order.
-
-    The label of the first line is the journal's label. `amounts` gives the
-    number to add up for each amount (see `cents`).
-    """
-    if is_opening_journal(code, lines[0].journal_label):
+def infer_journal_type(code: str, movements: JournalMovements) -> JournalType:
+    """Return the type of the journal `code` from its label and its movements by account family."""
+    if is_opening_journal(code, movements.label):
         return JournalType.OPENING
-    total = cash = sales = amounts.zero
-    for line in lines:
-        movement = abs(amounts[line.debit]) + abs(amounts[line.credit])
-        total += movement
-        family = families[line.account_number]
-        if family is AccountFamily.CASH:
-            cash += movement
-        elif family is AccountFamily.SALES_REVENUE or family is AccountFamily.OUTPUT_VAT:
-            sales += movement
-
     # A share of at least 2/5, compared without a division.
-    if total and 5 * cash >= 2 * total:
+    if movements.total and 5 * movements.cash >= 2 * movements.total:
         return JournalType.BANK
-    if total and 5 * sales >= 2 * total:
+    if movements.total and 5 * movements.sales >= 2 * movements.total:
         return JournalType.SALES
     return JournalType.OTHER

@@ -38,6 +38,9 @@ _HUNDRED = Decimal(100)
 # Each rate with rate / 100, e.g. (Decimal("0.055"), Decimal("5.5")). The
 # products with a base are exact, as base * rate / 100 was.
 _RATE_FRACTIONS = tuple((rate / _HUNDRED, rate) for rate in STANDARD_VAT_RATES)
+# Module constants, because reading members from the Enum class in a loop is slow (see `line_scan`).
+_SALES_REVENUE = AccountFamily.SALES_REVENUE
+_OUTPUT_VAT = AccountFamily.OUTPUT_VAT
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +128,7 @@ class VatSummaryCache:
         key: list[int] = [sign]
         for line in lines:
             family = self._families[line.account_number]
-            if family is AccountFamily.SALES_REVENUE or family is AccountFamily.OUTPUT_VAT:
+            if family is _SALES_REVENUE or family is _OUTPUT_VAT:
                 key += (family, id(line.debit), id(line.credit))
         summary_key = tuple(key)
         summary = self._summaries.get(summary_key)
