@@ -54,16 +54,23 @@ async def _write_events(pool: asyncpg.Pool, count: int, tag: str) -> list[uuid.U
     return ids
 
 
-async def _stream_event_ids(nats_url: str, subject: str) -> list[str]:
+async def _stream_event_ids(nats_url: str, subject: str, expected: int) -> list[str]:
+    """Read every message of ``subject``: wait up to 30 s for ``expected`` of them, then 1 s for extras."""
     client = await nats.connect(nats_url)
     jetstream = client.jetstream()
     subscription = await jetstream.pull_subscribe(subject, durable=None, stream="LEDGER")
     seen = []
+    deadline = asyncio.get_running_loop().time() + 30
     while True:
+        waiting_for_extras = len(seen) >= expected
+        if not waiting_for_extras and asyncio.get_running_loop().time() > deadline:
+            break
         try:
             messages = await subscription.fetch(500, timeout=1.0)
-        except nats.errors.TimeoutError:
-            break
+        except (nats.errors.TimeoutError, asyncio.TimeoutError):
+            if waiting_for_extras:
+                break
+            continue
         for message in messages:
             seen.append(EventEnvelope.model_validate_json(message.data).event_id)
             await message.ack()
@@ -98,7 +105,7 @@ async def test_relay_survives_nats_restart_without_loss_or_duplicate(scratch_dsn
         after = await _write_events(pool, 50, "restart")
         await _wait_until_published(pool)
         await relay.stop()
-    published = await _stream_event_ids(private_nats.url, "ledger.test.restart")
+    published = await _stream_event_ids(private_nats.url, "ledger.test.restart", expected=200)
     await pool.close()
 
     expected = {str(event_id) for event_id in before + during + after}
@@ -116,7 +123,7 @@ async def test_relay_republish_of_same_event_is_deduplicated(scratch_dsn, privat
         # Simulate a crash after publishing but before the rows were marked.
         await pool.execute("UPDATE outbox SET published_at = NULL")
         await relay.publish_batch()
-    published = await _stream_event_ids(private_nats.url, "ledger.test.dedup")
+    published = await _stream_event_ids(private_nats.url, "ledger.test.dedup", expected=5)
     await pool.close()
 
     assert sorted(published) == sorted(str(event_id) for event_id in ids)
