@@ -161,6 +161,7 @@ async def load_demo(stack: Stack) -> str:
                     customer_account=first_account,
                     agency_name=agency.name,
                     display_name=f"Démo {agency.name}",
+                    email=agency.identity.email,
                 )
             except LoginAlreadyTaken:
                 continue
@@ -174,6 +175,7 @@ async def load_demo(stack: Stack) -> str:
                 password=DEMO_PASSWORD,
                 creditors=[creditor.slug for creditor in DEMO_CREDITORS],
                 display_name="Service facturation (démo)",
+                email=f"{DEMO_STAFF_LOGIN}@{DEMO_CREDITORS[0].identity.email.split('@', 1)[1]}",
             )
             created_users.append(DEMO_STAFF_LOGIN)
         except LoginAlreadyTaken:

@@ -15,9 +15,11 @@ log = structlog.get_logger(__name__)
 def run_up(*, load_demo: bool) -> int:
     settings = StackSettings()
     group = ProcessGroup()
-    # Ctrl-C reaches every child of the terminal's process group too; we also
-    # forward it explicitly so children started in their own session stop.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    # A shell starts background jobs with SIGINT ignored, and Python then keeps
+    # it ignored: restore Ctrl-C, and treat SIGTERM the same way, so that both
+    # reach the clean-up below, which stops every child in order.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         with embedded_postgres(settings) as stack:
             stack.nats.start()
@@ -38,6 +40,10 @@ def run_up(*, load_demo: bool) -> int:
     except KeyboardInterrupt:
         print("\nstopped")
         return 0
+
+
+def _interrupt(_signal_number: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _print_banner(stack, with_demo: bool) -> None:
