@@ -261,6 +261,8 @@ async def write_import(
         )
 
     await recompute_daily_totals(connection, creditor, accounts)
+    # Later writes of this transaction (pending allocations) keep the totals again.
+    await connection.execute("SET LOCAL mf.skip_daily_totals = 'off'")
     moved = [entry for entry in changed_known if entry.open_amount != entry.open_before]
     return WriteResult(created=created, moved=moved, lettering_updated=lettering_updated)
 

@@ -143,9 +143,16 @@ async def test_payment_for_unknown_invoice_applies_when_it_arrives(ledger_pool):
     later = fec_bytes(*invoice_rows("FA9", "9", day(-1), "C001", "60,00"))
     await import_fec(ledger_pool, creditor, later, file_name="later.txt")
     invoice = await entry(ledger_pool, creditor, "FA9")
+    kept_due = await ledger_pool.fetchval(
+        "SELECT sum(open_debit_amount) FROM account_daily_totals WHERE creditor_id = $1", creditor
+    )
+    actual_due = await ledger_pool.fetchval(
+        "SELECT sum(open_amount) FROM entries WHERE creditor_id = $1 AND debit > 0", creditor
+    )
 
     assert result.pending == ["FA9"]
     assert invoice["open_amount"] == Decimal("0.00")
+    assert kept_due == actual_due
 
 
 async def test_same_payment_twice_records_once(ledger_pool):
