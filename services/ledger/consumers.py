@@ -16,6 +16,7 @@ from services.ledger.operations import (
     balance_events,
 )
 from shared.events.consumer import EventConsumer
+from shared.events.accounts import ProfileUpdated
 from shared.events.disputes import DISPUTE_RESOLVED, DisputeResolved
 from shared.events.envelope import EventEnvelope
 from shared.events.payments import PAYMENT_SUCCEEDED, PaymentSucceeded
@@ -23,6 +24,7 @@ from shared.events.payments import PAYMENT_SUCCEEDED, PaymentSucceeded
 log = structlog.get_logger(__name__)
 
 CONSUMER_NAME = "ledger"
+PROFILE_UPDATED = ProfileUpdated.EVENT_TYPE
 
 
 async def on_payment_succeeded(connection: asyncpg.Connection, event: EventEnvelope) -> None:
@@ -79,10 +81,47 @@ async def on_dispute_resolved(connection: asyncpg.Connection, event: EventEnvelo
         await balance_events(connection, creditor, [note_id, *result.touched], str(event.event_id))
 
 
+async def on_profile_updated(connection: asyncpg.Connection, event: EventEnvelope) -> None:
+    """Keep the buyer's billing address that documents rendered from now on print."""
+    profile = ProfileUpdated.model_validate(event.data)
+    if profile.section != "billing_details" or not event.creditor_id or not event.customer_account:
+        return
+    if not await connection.fetchval("SELECT 1 FROM creditors WHERE id = $1", event.creditor_id):
+        log.info("profile_ignored_unknown_creditor", creditor=event.creditor_id)
+        return
+    values = profile.values
+    address_lines = [
+        line for line in (values.get("address_line1"), values.get("address_line2"), values.get("address_line3")) if line
+    ]
+    await connection.execute(
+        """INSERT INTO customer_accounts (creditor_id, account_number) VALUES ($1, $2) ON CONFLICT DO NOTHING""",
+        event.creditor_id,
+        event.customer_account,
+    )
+    # Events may arrive out of order: an older address never replaces a newer one.
+    await connection.execute(
+        """UPDATE customer_accounts
+              SET address_lines = $3, postal_code = $4, city = $5, country = $6, buyer_updated_at = $7
+            WHERE creditor_id = $1 AND account_number = $2
+              AND (buyer_updated_at IS NULL OR buyer_updated_at < $7)""",
+        event.creditor_id,
+        event.customer_account,
+        address_lines,
+        values.get("postal_code"),
+        values.get("city"),
+        values.get("country") or "FR",
+        event.occurred_at,
+    )
+
+
 def ledger_consumers(pool: asyncpg.Pool) -> list[tuple[EventConsumer, list[str]]]:
     consumer = EventConsumer(
         CONSUMER_NAME,
         pool,
-        {PAYMENT_SUCCEEDED: on_payment_succeeded, DISPUTE_RESOLVED: on_dispute_resolved},
+        {
+            PAYMENT_SUCCEEDED: on_payment_succeeded,
+            DISPUTE_RESOLVED: on_dispute_resolved,
+            PROFILE_UPDATED: on_profile_updated,
+        },
     )
-    return [(consumer, [PAYMENT_SUCCEEDED, DISPUTE_RESOLVED])]
+    return [(consumer, [PAYMENT_SUCCEEDED, DISPUTE_RESOLVED, PROFILE_UPDATED])]
