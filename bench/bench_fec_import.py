@@ -50,7 +50,7 @@ def scaled_file(data: bytes, copies: int) -> bytes:
 
 
 def data_lines_as_copy_text(data: bytes, encoding: str) -> tuple[bytes, int]:
-    """The file's data lines as COPY text: tab separated, 18 fields, no header."""
+    """Convert the file's data lines to COPY text: tab separated, 18 fields, no header."""
     text = data.decode(encoding).lstrip("\ufeff")
     separator = "\t" if "\t" in text.splitlines()[0] else "|"
     rows = []

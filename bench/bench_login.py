@@ -1,9 +1,9 @@
 """Measure login latency of the accounts service at a fixed rate of logins per second.
 
 Starts its own PostgreSQL and NATS from the PyPI packages under a temporary
-folder, runs the accounts service on a loopback port, creates one user,
-then sends ``POST /internal/logins`` at a steady rate (open loop: a slow
-response does not delay the next request) and prints p50/p95/p99 with the
+folder, runs the accounts service on a loopback port and creates one user.
+Then sends ``POST /internal/logins`` at a steady rate, open loop, so a slow
+response does not delay the next request. Prints p50/p95/p99 with the
 argon2id parameters and the machine it ran on.
 
 Usage: python bench/bench_login.py [--rate 10] [--seconds 30]

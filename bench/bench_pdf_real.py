@@ -3,10 +3,10 @@
 Usage: .venv/bin/python -m bench.bench_pdf_real [--rounds 2]
 
 The file is imported into a throwaway ledger database with a fictional
-seller identity, the 400 documents are built from the database as the
-ledger route builds them, each is rendered once to warm caches, the heap is
-frozen as services do after start-up, and then every document is rendered
-``--rounds`` more times. p50/p95/p99 are over all timed renders.
+seller identity. The 400 documents are built from the database as the
+ledger route builds them, and each is rendered once to warm caches. The heap
+is then frozen, as services do after start-up, and every document is
+rendered ``--rounds`` more times. p50/p95/p99 are over all timed renders.
 """
 
 from __future__ import annotations

@@ -88,7 +88,7 @@ def main() -> None:
         for _ in range(arguments.warmup):
             pdf = render_document(document)
         # Services freeze their start-up heap (shared.service.freeze_startup_heap),
-        # so full collections skip it; do the same to time what a service sees.
+        # so full collections skip it. Do the same to time renders as a service runs them.
         gc.freeze()
         durations = []
         cpu_durations = []

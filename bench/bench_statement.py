@@ -2,9 +2,9 @@
 
 Usage: .venv/bin/python -m bench.bench_statement [--runs N]
 
-Entries are generated in SQL (invoices and payments over three years, a
-third of the invoices still open), then ``fetch_statement`` (the function
-the ledger route calls: one page query and one totals query) is timed for
+Entries are generated in SQL: invoices and payments over three years, a
+third of the invoices still open. Then ``fetch_statement``, the function
+the ledger route calls (one page query and one totals query), is timed for
 page 1 of each view, warm. The two accounts are timed in turn, run by run,
 and p50/p95/p99 are printed with the ratio of the large account to the
 small one.

@@ -1,4 +1,4 @@
-"""Where each service's definition lives, so tools can iterate over them."""
+"""Lookup of each service's definition by name, so tools can iterate over them."""
 
 from __future__ import annotations
 

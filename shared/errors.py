@@ -16,7 +16,7 @@ class DomainError(Exception):
 
 
 class NotFound(DomainError):
-    """The resource does not exist or belongs to someone else (never say which)."""
+    """The resource does not exist or belongs to someone else (the message never tells which)."""
 
     status = 404
     code = "not_found"

@@ -23,7 +23,7 @@ CLOCK_SKEW_SECONDS = 5
 
 
 class Role(StrEnum):
-    """What a user may do; agency roles first, then creditor staff."""
+    """Role of a user: agency roles first, then creditor staff and the system."""
 
     ADMIN = "administrateur"
     ACCOUNTANT = "comptable"
@@ -42,7 +42,7 @@ class AccountRef(BaseModel):
 
 
 class Principal(BaseModel):
-    """Who is calling, on behalf of which agency, with which accounts."""
+    """Identity of the caller: user, agency, role and accounts."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -56,7 +56,7 @@ class Principal(BaseModel):
     expires_at: float
 
     def account_at(self, creditor: str) -> str | None:
-        """Return the customer account this principal holds at ``creditor``, if any."""
+        """Return the principal's customer account at ``creditor``, if any."""
         for account in self.accounts:
             if account.creditor == creditor:
                 return account.customer_account

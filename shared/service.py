@@ -58,7 +58,7 @@ class ServiceDefinition:
 async def freeze_startup_heap(_app: web.Application) -> None:
     """Move everything allocated at start-up out of the garbage collector's reach.
 
-    Modules, schemas and caches live as long as the process; without this,
+    Modules, schemas and caches live as long as the process. Without this,
     each full collection walks them again, which made one document render
     in twenty take twice as long (measured with bench/bench_pdf_render.py).
     """

@@ -103,7 +103,7 @@ async def healthz(_request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Ready when the database answers and the broker is connected."""
+    """Report ready when the database responds and the broker is connected."""
     problems = []
     pool = request.app.get(POOL)
     if pool is not None:

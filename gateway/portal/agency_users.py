@@ -127,7 +127,7 @@ async def disable_user(request: web.Request) -> web.Response:
     try:
         await accounts_portal(request).disable_user(active.info, request.match_info["user_id"])
     except (Conflict, NotFound) as refused:
-        # Nobody disables their own access or the last active administrateur.
+        # The service rejects disabling oneself or the last active administrateur.
         frame = await load_frame(request, USERS)
         return await render_users(request, frame, alert=refused.message, status=refused.status)
     raise done("desactivation")

@@ -1,6 +1,6 @@
 """« Mot de passe perdu ? »: the reset request form and the e-mailed link ``/mot-de-passe/{token}``.
 
-The request form gives the same answer whether or not the identifier or
+The request form shows the same response whether or not the identifier or
 e-mail exists, so it reveals no account. The link is valid for one hour and
 works once (the accounts service enforces both). Setting the new password
 ends every session of the user.

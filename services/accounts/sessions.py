@@ -3,7 +3,7 @@
 A session ends when it is revoked, when it has been idle for 30 minutes or
 when it is 12 hours old, whichever comes first. Reading a session refreshes
 its last-seen time, but at most once a minute, so a busy page does not write
-on every request; the idle timeout is therefore exact to about one minute.
+on every request. The idle timeout is therefore exact to about one minute.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ LAST_SEEN_WRITE_INTERVAL = timedelta(minutes=1)
 
 @dataclass(frozen=True)
 class SessionInfo:
-    """Who a session belongs to and what it gives access to."""
+    """Owner of a session and the accounts it gives access to."""
 
     session_id: str
     user_id: str

@@ -10,7 +10,7 @@ from shared.service import ServiceDefinition
 
 
 def setup_routes(app: web.Application) -> None:
-    # TODO: add the disputes routes when the disputes capability is built; until then only health answers.
+    # TODO: add the disputes routes when the disputes capability is built; until then only the health routes respond.
     return None
 
 

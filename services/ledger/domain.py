@@ -72,7 +72,7 @@ STATE_LABELS = {
 def document_state(
     *, debit: Decimal, credit: Decimal, open_amount: Decimal, due_date: date | None, today: date
 ) -> DocumentState:
-    """The one place that decides an entry's state, for every screen, export and event.
+    """Decide an entry's state; the one place used by every screen, export and event.
 
     A debit with an amount still due is overdue once its due date is before
     today (Europe/Paris calendar days): due on the 31st, overdue on the 1st.

@@ -200,7 +200,7 @@ async def write_import(
             known.lettering_scope = new_scope
             continue
         # TODO: a card payment the ledger recorded from the payments service comes
-        # back in the creditor's next FEC file as a bank receipt; until receipts
+        # back in the creditor's next FEC file as a bank receipt. Until receipts
         # are matched to payments by reference, such a payment counts twice.
         created.append(_new_entry(creditor, import_id, key, line, terms, scope))
 

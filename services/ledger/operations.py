@@ -1,8 +1,9 @@
 """Ledger operations: record a payment, impute a credit note, reverse a payment.
 
 Each operation runs inside the caller's transaction together with its
-outbox events. Entries are always locked in ascending id order, so two
-operations on the same entries cannot deadlock.
+outbox events. An operation locks the entries it changes in one statement,
+in ascending id order, so two operations on the same entries do not deadlock
+over them.
 """
 
 from __future__ import annotations
@@ -217,6 +218,7 @@ async def settle_credit(
     result = OperationResult(entry_id=credit_id)
     found = await find_documents(connection, creditor, account, [number for number, _ in targets], target_kind)
     locked = await lock_entries(connection, [credit_id, *found.values()])
+
     credit = locked[credit_id]
     remaining = credit["open_amount"]
     code: str | None = None
@@ -238,6 +240,8 @@ async def settle_credit(
             )
             result.pending.append(number)
             continue
+
+        # Read again: an earlier target of this call may have allocated to it.
         debit = await connection.fetchrow(
             "SELECT id, creditor_id, customer_account, open_amount FROM entries WHERE id = $1", entry_id
         )
@@ -249,6 +253,7 @@ async def settle_credit(
         remaining -= amount
         result.allocated += amount
         touched.append(entry_id)
+
     result.unallocated = remaining
     result.touched = touched
     return result

@@ -150,7 +150,7 @@ def build_seller(creditor: asyncpg.Record) -> Seller:
 
 def build_buyer(account: asyncpg.Record) -> Buyer:
     # NOTE: FEC files carry only the customer's label. The address comes from the
-    # agency's billing details (accounts.profile.updated events); an account whose
+    # agency's billing details (accounts.profile.updated events). An account whose
     # agency never filled them in gets a PDF stating that the address was not provided.
     return Buyer(
         legal_name=account["legal_name"] or account["label"] or account["account_number"],

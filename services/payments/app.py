@@ -10,7 +10,7 @@ from shared.service import ServiceDefinition
 
 
 def setup_routes(app: web.Application) -> None:
-    # TODO: add the payments routes when the payments capability is built; until then only health answers.
+    # TODO: add the payments routes when the payments capability is built; until then only the health routes respond.
     return None
 
 

@@ -44,7 +44,7 @@ EVENT_CATALOG: tuple[EventSpec, ...] = (
 
 
 def envelope_model(spec: EventSpec) -> type[BaseModel]:
-    """The envelope of ``spec.type`` with its ``data`` typed by the event's model."""
+    """Build the envelope model of ``spec.type``, its ``data`` typed by the event's model."""
     name = "".join(part.capitalize() for part in spec.type.replace("_", ".").split(".")) + "Event"
     return create_model(name, __base__=EventEnvelope, data=(spec.model, ...))
 

@@ -3,9 +3,9 @@
 Each handler runs in one database transaction together with the insert of
 the event id into ``inbox``; the message is acknowledged only after commit.
 A redelivered event finds its id already there and has no second effect.
-A handler that raises is retried with back-off; after ``max_deliveries``
-the message is stored in ``dead_letters`` (then acknowledged), so nothing is
-dropped and an operator can replay it. A body that is not a valid envelope
+A handler that raises is retried with back-off. After ``max_deliveries``
+the message is stored in ``dead_letters`` and then acknowledged, so nothing
+is dropped and an operator can replay it. A body that is not a valid envelope
 can never succeed and goes to ``dead_letters`` at once.
 """
 
@@ -38,7 +38,7 @@ def retry_delay(delivery: int) -> float:
 
 
 class EventConsumer:
-    """Routes events of some types to handlers, exactly once per consumer name."""
+    """Consumer that routes events of some types to handlers, with one effect per event and consumer name."""
 
     def __init__(
         self,

@@ -41,7 +41,7 @@ async def wait_for_inbox(pool, event_id) -> None:
     raise AssertionError(f"event {event_id} was not consumed within 20 s")
 
 
-async def test_billing_address_reaches_ledger_and_older_news_is_ignored(ledger_service, ledger_pool, engines):
+async def test_buyer_address_ignores_older_event(ledger_service, ledger_pool, engines):
     creditor = unique_id("buyer")
     await upsert_creditor(ledger_pool, creditor, "Créancier")
     now = datetime.now(UTC)

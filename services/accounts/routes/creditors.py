@@ -1,4 +1,4 @@
-"""Routes about creditors as an agency or staff principal sees them."""
+"""Routes that show creditors to an agency or staff principal."""
 
 from __future__ import annotations
 

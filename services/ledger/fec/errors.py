@@ -2,7 +2,7 @@
 
 Messages are in English because the importer is an operator tool. Each one names
 the file, the physical line (the header is line 1), the column and the raw value
-where they apply, and says what was expected.
+where they apply, and states what was expected.
 """
 
 from __future__ import annotations
