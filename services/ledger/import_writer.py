@@ -183,6 +183,7 @@ async def write_import(
 
     created: list[PlannedEntry] = []
     lettering_updated = 0
+    due_dates = _DueDates(terms)
     for key, line in zip(source_keys(customer_lines), customer_lines):
         known = existing.get(key)
         if known is not None:
@@ -202,22 +203,22 @@ async def write_import(
         # TODO: a card payment the ledger recorded from the payments service comes
         # back in the creditor's next FEC file as a bank receipt. Until receipts
         # are matched to payments by reference, such a payment counts twice.
-        created.append(_new_entry(creditor, import_id, key, line, terms, scope))
+        created.append(_new_entry(creditor, import_id, key, line, due_dates, scope))
 
     entries = [*existing.values(), *created]
     allocations = _plan_allocations(entries)
 
     if created:
-        ids = await connection.fetch(
-            "SELECT nextval(pg_get_serial_sequence('entries', 'id')) AS id FROM generate_series(1, $1)",
+        ids = await connection.fetchval(
+            "SELECT array_agg(nextval(pg_get_serial_sequence('entries', 'id'))) FROM generate_series(1, $1)",
             len(created),
         )
-        for entry, row in zip(created, ids):
-            entry.id = row["id"]
-            entry.record = (entry.id, *entry.record[1:11], entry.open_amount, *entry.record[12:])
-        await connection.copy_records_to_table(
-            "entries", records=[entry.record for entry in created], columns=ENTRY_COLUMNS
-        )
+        records = []
+        for entry, entry_id in zip(created, ids):
+            entry.id = entry_id
+            record = entry.record
+            records.append((entry_id, *record[1:11], entry.open_amount, *record[12:]))
+        await connection.copy_records_to_table("entries", records=records, columns=ENTRY_COLUMNS)
 
     changed_known = [
         entry
@@ -267,12 +268,26 @@ async def write_import(
     return WriteResult(created=created, moved=moved, lettering_updated=lettering_updated)
 
 
-def _new_entry(creditor, import_id, key, line, terms: PaymentTerms, scope: str) -> PlannedEntry:
+class _DueDates(dict):
+    """Due date of each document date under one creditor's terms, computed once per date."""
+
+    __slots__ = ("_terms",)
+
+    def __init__(self, terms: PaymentTerms) -> None:
+        super().__init__()
+        self._terms = terms
+
+    def __missing__(self, document_date: date) -> date:
+        due_date = self[document_date] = self._terms.due_date(document_date)
+        return due_date
+
+
+def _new_entry(creditor, import_id, key, line, due_dates: _DueDates, scope: str) -> PlannedEntry:
     net = line.debit - line.credit
     debit = net if net > 0 else ZERO
     credit = -net if net < 0 else ZERO
     kind = EntryKind(line.kind)
-    due_date = terms.due_date(line.document_date) if kind in DEBIT_KINDS_WITH_DUE_DATE else None
+    due_date = due_dates[line.document_date] if kind in DEBIT_KINDS_WITH_DUE_DATE else None
     lettering_scope = scope if line.lettering else None
     breakdown = None
     if line.vat_breakdown:

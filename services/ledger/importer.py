@@ -9,10 +9,9 @@ entries not seen before and updates the lettering of the others.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
 
 import asyncpg
 import structlog
@@ -20,13 +19,19 @@ import structlog
 from services.ledger.domain import EntryKind, UnknownCreditor, parse_payment_terms
 from services.ledger.import_writer import write_import
 from services.ledger.operations import apply_pending_allocations
-from services.ledger.events import balance_changed_event, document_issued_event
-from services.ledger.fec import FecError, analyse_fec, read_fec
+from services.ledger.events import add_document_issued_events, balance_changed_event
+from services.ledger.fec import FecAnalysis, FecError, FecFile, analyse_fec, read_fec
 from shared.events.outbox import add_many_to_outbox
 
 log = structlog.get_logger(__name__)
 
 DOCUMENT_KINDS = {EntryKind.INVOICE.value, EntryKind.CREDIT_NOTE.value}
+
+# Files larger than this are parsed in a worker thread, so that the event
+# loop keeps sending the stored copy (and serving other requests) meanwhile.
+# Smaller ones parse in a few milliseconds, less than the wait for the GIL
+# that a thread would add (the interpreter's switch interval is 5 ms).
+THREAD_PARSE_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -70,40 +75,107 @@ async def import_fec(
     encoding: str | None = None,
     correlation_id: str | None = None,
 ) -> ImportSummary:
-    """Import one FEC file for ``creditor``; raise ``FecError`` for an invalid file."""
-    fec = read_fec(data, encoding=encoding, source=file_name)
-    analysis = analyse_fec(fec)
+    """Import one FEC file for ``creditor``; raise ``FecError`` for an invalid file.
+
+    Two things run at the same time: the file is stored for audit on a
+    connection of its own, and it is parsed, in a worker thread when it is
+    large. PostgreSQL compresses and writes the bytes on one core while
+    Python parses on the other. If the import fails, the stored file is deleted
+    again unless an earlier import references it, so a rejected file leaves
+    nothing behind.
+    """
     digest = hashlib.sha256(data).hexdigest()
+    stored = asyncio.create_task(_store_received_file(pool, digest, data))
+    try:
+        if len(data) > THREAD_PARSE_BYTES:
+            fec, analysis = await asyncio.to_thread(_read_and_analyse, data, encoding, file_name)
+        else:
+            await asyncio.sleep(0)  # lets the store task send its INSERT before the parse holds the loop
+            fec, analysis = _read_and_analyse(data, encoding, file_name)
+        await stored
+        return await _write(pool, creditor, file_name, digest, fec, analysis, correlation_id)
+    except BaseException:
+        await _forget_received_file(pool, digest, stored)
+        raise
+
+
+def _read_and_analyse(data: bytes, encoding: str | None, file_name: str) -> tuple[FecFile, FecAnalysis]:
+    fec = read_fec(data, encoding=encoding, source=file_name)
+    return fec, analyse_fec(fec)
+
+
+async def _store_received_file(pool: asyncpg.Pool, digest: str, data: bytes) -> None:
+    await pool.execute(
+        "INSERT INTO received_files (sha256, content) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING",
+        digest,
+        data,
+    )
+
+
+async def _forget_received_file(pool: asyncpg.Pool, digest: str, stored: asyncio.Task) -> None:
+    """Delete the stored copy of a file whose import failed, unless an import references it."""
+    if not stored.done():
+        stored.cancel()
+    try:
+        await stored
+    except BaseException:  # the import's own error is the one to report
+        return
+    try:
+        await pool.execute(
+            """DELETE FROM received_files
+                WHERE sha256 = $1 AND NOT EXISTS (SELECT 1 FROM imports WHERE file_sha256 = $1)""",
+            digest,
+        )
+    except asyncpg.ForeignKeyViolationError:
+        pass  # an import of the same file committed meanwhile and keeps it
+    except (OSError, asyncpg.PostgresError) as error:
+        log.warning("received_file_not_deleted", file_sha256=digest, error=str(error))
+
+
+async def _write(
+    pool: asyncpg.Pool,
+    creditor: str,
+    file_name: str,
+    digest: str,
+    fec: FecFile,
+    analysis: FecAnalysis,
+    correlation_id: str | None,
+) -> ImportSummary:
     warnings = list(fec.warnings) + [w for w in analysis.warnings if w not in fec.warnings]
     customer_lines = [line for line in analysis.customer_lines if line.debit != line.credit]
+    labels: dict[str, str] = {}
+    for line in customer_lines:
+        labels.setdefault(line.customer_account, line.customer_label or "")
+    summary = ImportSummary(
+        import_id=0,
+        creditor=creditor,
+        file_name=file_name,
+        lines=len(fec.lines),
+        customer_lines=len(customer_lines),
+        customer_accounts=len(labels),
+        entries_created=0,
+        lettering_updated=0,
+        encoding=fec.encoding,
+        warnings=warnings,
+    )
 
     async with pool.acquire() as connection, connection.transaction():
         creditor_row = await connection.fetchrow(
-            "SELECT id, payment_terms FROM creditors WHERE id = $1 FOR UPDATE", creditor
+            """SELECT payment_terms,
+                      (SELECT id FROM imports WHERE creditor_id = $1 AND file_sha256 = $2) AS existing_import
+                 FROM creditors WHERE id = $1 FOR UPDATE""",
+            creditor,
+            digest,
         )
         if creditor_row is None:
             raise UnknownCreditor(
                 f"Créancier « {creditor} » inconnu du grand livre : créez-le d'abord "
                 "(mesfactures ledger create-creditor)."
             )
-        existing = await connection.fetchrow(
-            "SELECT id FROM imports WHERE creditor_id = $1 AND file_sha256 = $2", creditor, digest
-        )
-        if existing is not None:
-            accounts = {line.customer_account for line in customer_lines}
-            return ImportSummary(
-                import_id=existing["id"],
-                creditor=creditor,
-                file_name=file_name,
-                lines=len(fec.lines),
-                customer_lines=len(customer_lines),
-                customer_accounts=len(accounts),
-                entries_created=0,
-                lettering_updated=0,
-                already_imported=True,
-                encoding=fec.encoding,
-                warnings=warnings,
-            )
+        if creditor_row["existing_import"] is not None:
+            summary.import_id = creditor_row["existing_import"]
+            summary.already_imported = True
+            return summary
         terms = parse_payment_terms(creditor_row["payment_terms"])
 
         import_id = await connection.fetchval(
@@ -119,16 +191,12 @@ async def import_fec(
             warnings,
         )
         await connection.execute(
-            "INSERT INTO import_files (import_id, content) VALUES ($1, $2)", import_id, data
-        )
-
-        labels: dict[str, str] = {}
-        for line in customer_lines:
-            labels.setdefault(line.customer_account, line.customer_label or "")
-        await connection.executemany(
-            """INSERT INTO customer_accounts (creditor_id, account_number, label) VALUES ($1, $2, $3)
+            """INSERT INTO customer_accounts (creditor_id, account_number, label)
+               SELECT $1, * FROM unnest($2::text[], $3::text[])
                ON CONFLICT (creditor_id, account_number) DO NOTHING""",
-            [(creditor, account, label) for account, label in labels.items()],
+            creditor,
+            list(labels),
+            list(labels.values()),
         )
 
         written = await write_import(connection, creditor, import_id, customer_lines, terms)
@@ -141,48 +209,35 @@ async def import_fec(
             len(written.created),
             written.lettering_updated,
         )
-        await add_many_to_outbox(connection, await _import_events(connection, creditor, written, correlation_id))
-        created = written.created
-        lettering_updated = written.lettering_updated
+        if written.created:
+            created_ids = [entry.id for entry in written.created]
+            await add_document_issued_events(
+                connection, creditor, import_id, min(created_ids), max(created_ids), correlation_id=correlation_id
+            )
+        await add_many_to_outbox(connection, await _balance_events(connection, creditor, written, correlation_id))
 
-    summary = ImportSummary(
-        import_id=import_id,
-        creditor=creditor,
-        file_name=file_name,
-        lines=len(fec.lines),
-        customer_lines=len(customer_lines),
-        customer_accounts=len(labels),
-        entries_created=len(created),
-        lettering_updated=lettering_updated,
-        encoding=fec.encoding,
-        warnings=warnings,
-    )
+    summary.import_id = import_id
+    summary.entries_created = len(written.created)
+    summary.lettering_updated = written.lettering_updated
     log.info("fec_imported", **{k: v for k, v in summary.as_json().items() if k != "warnings"}, warning_count=len(warnings))
     return summary
 
 
-async def _import_events(connection: asyncpg.Connection, creditor: str, written, correlation_id: str | None) -> list:
-    """Issued events for new documents, balance events for known documents whose balance moved."""
-    events = [
-        document_issued_event(creditor, entry, entry.open_amount, correlation_id=correlation_id)
-        for entry in written.created
-        if entry.kind in DOCUMENT_KINDS
-    ]
+async def _balance_events(connection: asyncpg.Connection, creditor: str, written, correlation_id: str | None) -> list:
+    """Balance events for known documents whose balance this file moved."""
     moved_ids = [entry.id for entry in written.moved if entry.kind in DOCUMENT_KINDS]
-    if moved_ids:
-        rows = await connection.fetch(
-            """SELECT id, customer_account, kind, document_number, due_date, debit, credit,
-                      open_amount, balance_version
-                 FROM entries WHERE id = ANY($1::bigint[])""",
-            moved_ids,
-        )
-        events.extend(
-            balance_changed_event(
-                creditor, row, row["open_amount"], row["balance_version"], correlation_id=correlation_id
-            )
-            for row in rows
-        )
-    return events
+    if not moved_ids:
+        return []
+    rows = await connection.fetch(
+        """SELECT id, customer_account, kind, document_number, due_date, debit, credit,
+                  open_amount, balance_version
+             FROM entries WHERE id = ANY($1::bigint[])""",
+        moved_ids,
+    )
+    return [
+        balance_changed_event(creditor, row, row["open_amount"], row["balance_version"], correlation_id=correlation_id)
+        for row in rows
+    ]
 
 
 __all__ = ["FecError", "ImportSummary", "import_fec"]
