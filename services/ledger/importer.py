@@ -21,6 +21,7 @@ from services.ledger.import_writer import write_import
 from services.ledger.operations import apply_pending_allocations
 from services.ledger.events import add_document_issued_events, balance_changed_event
 from services.ledger.fec import FecAnalysis, FecError, FecFile, analyse_fec, read_fec
+from services.ledger.fec.gc_pause import garbage_collection_paused
 from shared.events.outbox import add_many_to_outbox
 
 log = structlog.get_logger(__name__)
@@ -83,7 +84,23 @@ async def import_fec(
     Python parses on the other. If the import fails, the stored file is deleted
     again unless an earlier import references it, so a rejected file leaves
     nothing behind.
+
+    The cycle collector stays paused until the parsed lines are freed (see
+    `gc_pause`): an import makes tens of thousands of objects without
+    cycles, and a collection in the middle of it examines all of them.
     """
+    with garbage_collection_paused():
+        return await _import(pool, creditor, data, file_name, encoding, correlation_id)
+
+
+async def _import(
+    pool: asyncpg.Pool,
+    creditor: str,
+    data: bytes,
+    file_name: str,
+    encoding: str | None,
+    correlation_id: str | None,
+) -> ImportSummary:
     digest = hashlib.sha256(data).hexdigest()
     stored = asyncio.create_task(_store_received_file(pool, digest, data))
     try:
