@@ -7,7 +7,7 @@ from decimal import Decimal
 import asyncpg
 
 from services.ledger.domain import document_state, paris_today
-from shared.events.envelope import EventEnvelope
+from shared.events.envelope import EventEnvelope, new_event_id
 from shared.events.ledger import BALANCE_CHANGED, DOCUMENT_ISSUED, BalanceChanged, DocumentIssued
 from shared.events.streams import stream_for_subject
 
@@ -77,9 +77,9 @@ async def add_document_issued_events(
 
     An import creates thousands of documents, and building each envelope
     with pydantic, then encoding it and sending it, cost more than writing
-    the entries. PostgreSQL builds the events from the stored rows instead:
-    the envelope's fixed fields come from an `EventEnvelope` dumped here, so
-    its format stays the model's, and the ``data`` object follows
+    the entries. PostgreSQL builds the events from the stored rows instead.
+    The envelope's fixed fields come from an `EventEnvelope` dumped here, so
+    its format stays the model's. The ``data`` object follows
     `DocumentIssued` field by field, with the state from the SQL
     `document_state` function. A test compares these events with the ones
     `document_issued_event` builds for the same rows.
@@ -103,7 +103,7 @@ async def add_document_issued_events(
                           'total', (debit + credit)::text,
                           'amount_due', open_amount::text,
                           'state', document_state(debit, credit, open_amount, due_date, $4)))
-             FROM (SELECT uuidv7() AS event_id, e.*
+             FROM (SELECT ($8 || lpad(to_hex(row_number() OVER (ORDER BY e.id)), 8, '0'))::uuid AS event_id, e.*
                      FROM entries e
                     WHERE e.id BETWEEN $2 AND $3 AND e.import_id = $1
                       AND e.kind IN ('invoice', 'credit_note')
@@ -115,4 +115,8 @@ async def add_document_issued_events(
         DOCUMENT_ISSUED,
         stream_for_subject(DOCUMENT_ISSUED).name,
         template,
+        # One UUIDv7 for the statement, whose last 32 bits become a counter
+        # (RFC 9562, method 1): the ids keep the entries' order, and they
+        # cost no random bytes each (uuidv7() took 3 us per row for those).
+        str(new_event_id())[:28],
     )

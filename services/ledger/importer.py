@@ -167,7 +167,7 @@ async def _write(
         import_id=0,
         creditor=creditor,
         file_name=file_name,
-        lines=len(fec.lines),
+        lines=fec.line_count,
         customer_lines=len(customer_lines),
         customer_accounts=len(labels),
         entries_created=0,
@@ -203,7 +203,7 @@ async def _write(
             file_name,
             digest,
             fec.encoding,
-            len(fec.lines),
+            fec.line_count,
             len(customer_lines),
             warnings,
         )

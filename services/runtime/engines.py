@@ -162,6 +162,11 @@ class EmbeddedPostgres:
                 "-c", f"unix_socket_directories={self.data_dir}",
                 "-c", "max_connections=200",
                 "-c", "shared_buffers=128MB",
+                # A FEC import writes its entries and events in one transaction:
+                # a few MB of WAL for a large file. With the default of 1/32 of
+                # shared_buffers (4 MB) the WAL buffers filled during one import
+                # and the import waited for WAL writes.
+                "-c", "wal_buffers=16MB",
                 "-c", "fsync=on",
             ],
             stdout=log_handle,

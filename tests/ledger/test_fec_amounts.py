@@ -58,7 +58,7 @@ def test_analysis_three_decimal_amounts_keep_exponent():
         for line in fec.lines
     ]
 
-    analysis = analyse_fec(replace(fec, lines=lines))
+    analysis = analyse_fec(fec.with_lines(lines))
 
     assert repr(analysis.total_debit) == "Decimal('120.000')"
     assert repr(analysis.customer_lines[0].net_total) == "Decimal('100.000')"
@@ -69,7 +69,7 @@ def test_analysis_totals_keep_mixed_exponents():
     fec = read_fec(INVOICE)
     lines = [replace(fec.lines[0], credit=Decimal("0.000")), *fec.lines[1:]]
 
-    analysis = analyse_fec(replace(fec, lines=lines))
+    analysis = analyse_fec(fec.with_lines(lines))
 
     assert repr(analysis.total_debit) == "Decimal('120.00')"
     assert repr(analysis.total_credit) == "Decimal('120.000')"
@@ -83,7 +83,7 @@ def test_analysis_sub_cent_amounts_use_decimals():
         *fec.lines[2:],
     ]
 
-    analysis = analyse_fec(replace(fec, lines=lines))
+    analysis = analyse_fec(fec.with_lines(lines))
 
     assert analysis.total_debit == Decimal("120.005")
     assert analysis.customer_lines[0].net_total == Decimal("100.005")
@@ -94,6 +94,6 @@ def test_analysis_nan_amount_is_unbalanced():
     lines = [replace(fec.lines[0], debit=Decimal("NaN")), *fec.lines[1:]]
 
     with pytest.raises(FecUnbalancedError) as error:
-        analyse_fec(replace(fec, lines=lines))
+        analyse_fec(fec.with_lines(lines))
 
     assert "entry VE 1 does not balance: debit NaN, credit 120.00 (difference NaN)" in str(error.value)

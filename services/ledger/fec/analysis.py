@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
-from operator import attrgetter
 
 from .accounts import AccountFamilies, AccountFamily
 from .cents import AmountUnits, CentAmounts, DecimalAmounts, NotWholeCents
@@ -16,32 +14,51 @@ from .classify import (
     build_customer_line,
     classify_customer_lines,
 )
-from .entries import FecEntry, group_entries
+from .entries import FecEntry, build_entries, check_entries
 from .gc_pause import garbage_collection_paused
 from .journals import JournalType, infer_journal_type
-from .line_scan import scan_lines
+from .line_scan import LineScan, scan_lines
 from .records import FecFile, FecLine
 from .vat import VatSummary, VatSummaryCache
 
 _MAX_LISTED_LINES = 5
-_debit_of = attrgetter("debit")
-_credit_of = attrgetter("credit")
 _CUSTOMER = AccountFamily.CUSTOMER
 """A module constant, because reading it from the Enum class in a loop is slow (see `line_scan`)."""
 
 
-@dataclass(frozen=True, slots=True)
 class FecAnalysis:
     """Entries and classified customer lines of a FEC file whose balances are checked."""
 
-    entries: list[FecEntry]
-    """Entries in order of first appearance."""
-    customer_lines: list[CustomerLine]
-    """Lines on 411 accounts, in file order."""
-    warnings: list[str]
-    """Reader warnings followed by analysis warnings."""
-    total_debit: Decimal
-    total_credit: Decimal
+    __slots__ = ("customer_lines", "warnings", "total_debit", "total_credit", "_entries", "_entry_source")
+
+    def __init__(
+        self,
+        customer_lines: list[CustomerLine],
+        warnings: list[str],
+        total_debit: Decimal,
+        total_credit: Decimal,
+        entry_source: tuple[FecFile, LineScan, set[int]],
+    ) -> None:
+        # Lines on 411 accounts, in file order.
+        self.customer_lines = customer_lines
+        # Reader warnings followed by analysis warnings.
+        self.warnings = warnings
+        self.total_debit = total_debit
+        self.total_credit = total_credit
+        self._entries: list[FecEntry] | None = None
+        self._entry_source = entry_source
+
+    @property
+    def entries(self) -> list[FecEntry]:
+        """Every entry of the file in order of first appearance, built on first use.
+
+        The import reads only `customer_lines`, so the entries without a
+        customer line are built only when asked for.
+        """
+        if self._entries is None:
+            fec, scan, unreliable = self._entry_source
+            self._entries = build_entries(fec, scan, unreliable)
+        return self._entries
 
     def customer_balances(self) -> dict[str, Decimal]:
         """Return debit minus credit per customer account, opening balances included."""
@@ -70,9 +87,9 @@ def analyse_fec(fec: FecFile) -> FecAnalysis:
 
 def _analyse(fec: FecFile, amounts: AmountUnits) -> FecAnalysis:
     families = AccountFamilies()
-    scan = scan_lines(fec.lines, amounts, families)
-    entries, warnings = group_entries(fec, scan)
-    customer_entries = [entries[position] for position in sorted(scan.customer_groups)]
+    scan = scan_lines(fec.columns, amounts, families)
+    unreliable, warnings = check_entries(fec, scan)
+    customer_entries = build_entries(fec, scan, unreliable, scan.customer_groups)
 
     vat_summaries = VatSummaryCache(families)
     journal_types: dict[str, JournalType] = {}
@@ -108,11 +125,11 @@ def _analyse(fec: FecFile, amounts: AmountUnits) -> FecAnalysis:
     if without_breakdown:
         warnings.append(_without_breakdown_warning(without_breakdown, fec.source))
     return FecAnalysis(
-        entries=entries,
         customer_lines=customer_lines,
         warnings=[*fec.warnings, *warnings],
-        total_debit=sum(map(_debit_of, fec.lines), Decimal("0.00")),
-        total_credit=sum(map(_credit_of, fec.lines), Decimal("0.00")),
+        total_debit=sum(fec.columns.debit, Decimal("0.00")),
+        total_credit=sum(fec.columns.credit, Decimal("0.00")),
+        entry_source=(fec, scan, unreliable),
     )
 
 

@@ -6,9 +6,11 @@ as many fields as the header. No line is blank except the one after the final
 line break. Every value parses.
 
 The text is parsed in blocks of lines, and each block is split into one flat
-list of fields, without a string per line. Each column is then stripped and
-parsed by map() calls that run in C, and each distinct field text is
-stripped and parsed only once. The records are the same as those of
+list of fields, without a string per line. The columns the analysis reads
+on every line are then stripped and parsed by map() calls that run in C,
+and each distinct field text is stripped and parsed only once. The other
+text columns are kept as split until a line is built (see
+`records.FecColumns`). The records are the same as those of
 `line_parser.parse_data_lines`, because both strip the same fields and parse
 them with the same functions from `values`.
 
@@ -23,7 +25,7 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from .header import ColumnLayout
-from .records import FecLine, build_fec_line
+from .records import FecColumns
 from .values import parse_amount, parse_date, parse_optional_amount, parse_optional_date
 
 _Value = TypeVar("_Value")
@@ -49,7 +51,7 @@ class _ParsedValues(dict[str, _Value], Generic[_Value]):
         return value
 
 
-def parse_data_columns(text: str, body_start: int, first_line_number: int, layout: ColumnLayout) -> list[FecLine] | None:
+def parse_data_columns(text: str, body_start: int, first_line_number: int, layout: ColumnLayout) -> FecColumns | None:
     """Parse the data lines of `text` from offset `body_start`, or return None when the file is not regular.
 
     `body_start` is the offset just after the header's LF, and
@@ -67,18 +69,16 @@ def parse_data_columns(text: str, body_start: int, first_line_number: int, layou
         body_end = max(last_break, body_start)
 
     parsers = _ValueParsers()
-    lines: list[FecLine] = []
+    columns = FecColumns(raw_texts=True)
     block_start = body_start
     while block_start < body_end:
         block_end = text.find("\n", block_start + _BLOCK_CHARACTERS, body_end)
         if block_end == -1:
             block_end = body_end
-        block_lines = _parse_block(text[block_start:block_end], first_line_number + len(lines), layout, parsers)
-        if block_lines is None:
+        if not _parse_block(text[block_start:block_end], first_line_number + len(columns), layout, parsers, columns):
             return None
-        lines += block_lines
         block_start = block_end + 1
-    return lines
+    return columns
 
 
 # Text parsed at once: about a thousand lines of a typical export. Blocks of
@@ -98,16 +98,6 @@ class _StrippedTexts(dict[str, str]):
         return value
 
 
-class _OptionalTexts(dict[str, "str | None"]):
-    """Stripped text of each raw field text, or None when nothing is left."""
-
-    __slots__ = ()
-
-    def __missing__(self, text: str) -> str | None:
-        value = self[text] = text.strip() or None
-        return value
-
-
 class _ValueParsers:
     """Per-file caches of the parsed dates, amounts and stripped texts, shared by all blocks.
 
@@ -118,7 +108,7 @@ class _ValueParsers:
     analysis's lookups by account number and by entry key.
     """
 
-    __slots__ = ("entry_dates", "optional_dates", "amounts", "optional_amounts", "texts", "optional_texts")
+    __slots__ = ("entry_dates", "optional_dates", "amounts", "optional_amounts", "texts")
 
     def __init__(self) -> None:
         self.entry_dates = _ParsedValues(parse_date)
@@ -126,11 +116,16 @@ class _ValueParsers:
         self.amounts = _ParsedValues(parse_amount)
         self.optional_amounts = _ParsedValues(parse_optional_amount)
         self.texts = _StrippedTexts()
-        self.optional_texts = _OptionalTexts()
 
 
-def _parse_block(block: str, first_line_number: int, layout: ColumnLayout, parsers: _ValueParsers) -> list[FecLine] | None:
-    """Parse consecutive non-blank lines joined by LF, or return None when they are not regular."""
+def _parse_block(
+    block: str, first_line_number: int, layout: ColumnLayout, parsers: _ValueParsers, columns: FecColumns
+) -> bool:
+    """Parse consecutive non-blank lines joined by LF onto `columns`; return False when they are not regular.
+
+    The fields the analysis reads on every line are stripped and parsed
+    here. The other text fields are kept as split (see `FecColumns`).
+    """
     separator = layout.separator
     width = layout.width
     line_count = block.count("\n") + 1
@@ -141,7 +136,7 @@ def _parse_block(block: str, first_line_number: int, layout: ColumnLayout, parse
     # fields. A blank line has one field, so it fails this check.
     fields = block.replace("\n", separator + "\n").split(separator)
     if len(fields) != line_count * width or "".join(fields[width::width]).count("\n") != line_count - 1:
-        return None
+        return False
     positions = layout.positions
 
     # A field's LF, or the CR of a CRLF at the end of a line, is stripped
@@ -152,13 +147,10 @@ def _parse_block(block: str, first_line_number: int, layout: ColumnLayout, parse
     def text_column(name: str) -> list[str]:
         return list(map(parsers.texts.__getitem__, raw_column(name)))
 
-    def optional_text_column(name: str) -> list[str | None]:
-        return list(map(parsers.optional_texts.__getitem__, raw_column(name)))
-
     journal_codes = text_column("JournalCode")
     account_numbers = text_column("CompteNum")
     if "" in journal_codes or "" in account_numbers:
-        return None
+        return False
 
     try:
         entry_dates = list(map(parsers.entry_dates.__getitem__, raw_column("EcritureDate")))
@@ -171,29 +163,25 @@ def _parse_block(block: str, first_line_number: int, layout: ColumnLayout, parse
     # The parsers in `values` raise ValueError for a bad field, and decimal's
     # InvalidOperation, an ArithmeticError, for an amount beyond 28 digits.
     except (ValueError, ArithmeticError):
-        return None
+        return False
 
-    return list(
-        map(
-            build_fec_line,
-            range(first_line_number, first_line_number + line_count),
-            journal_codes,
-            text_column("JournalLib"),
-            text_column("EcritureNum"),
-            entry_dates,
-            account_numbers,
-            text_column("CompteLib"),
-            optional_text_column("CompAuxNum"),
-            optional_text_column("CompAuxLib"),
-            text_column("PieceRef"),
-            piece_dates,
-            text_column("EcritureLib"),
-            debits,
-            credits,
-            optional_text_column("EcritureLet"),
-            lettering_dates,
-            validation_dates,
-            currency_amounts,
-            optional_text_column("Idevise"),
-        )
-    )
+    columns.line_number += range(first_line_number, first_line_number + line_count)
+    columns.journal_code += journal_codes
+    columns.journal_label += raw_column("JournalLib")
+    columns.entry_number += text_column("EcritureNum")
+    columns.entry_date += entry_dates
+    columns.account_number += account_numbers
+    columns.account_label += raw_column("CompteLib")
+    columns.aux_account += raw_column("CompAuxNum")
+    columns.aux_label += raw_column("CompAuxLib")
+    columns.piece_ref += text_column("PieceRef")
+    columns.piece_date += piece_dates
+    columns.label += raw_column("EcritureLib")
+    columns.debit += debits
+    columns.credit += credits
+    columns.lettering += raw_column("EcritureLet")
+    columns.lettering_date += lettering_dates
+    columns.validation_date += validation_dates
+    columns.currency_amount += currency_amounts
+    columns.currency += raw_column("Idevise")
+    return True

@@ -16,7 +16,7 @@ operations. Such a key is unreliable when either
   several invoices, and stays one entry.
 
 A file with unreliable keys is accepted when every journal balances, because
-the lines are then only mis-numbered, not wrong. `group_entries` returns a
+the lines are then only mis-numbered, not wrong. `check_entries` returns a
 warning and marks those entries, and the classifier then falls back to the
 journal type and the sign of each customer line. When an unbalanced key also
 leaves its journal unbalanced, the amounts are wrong and FecUnbalancedError is
@@ -26,7 +26,7 @@ raised for it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -80,29 +80,38 @@ def _build_entry(key: EntryKey, lines: tuple[FecLine, ...], is_reliable: bool) -
     return entry
 
 
-def group_entries(fec: FecFile, scan: LineScan) -> tuple[list[FecEntry], list[str]]:
-    """Build the entries of `fec` from its scan, in order of first appearance, and return them with warnings.
+def check_entries(fec: FecFile, scan: LineScan) -> tuple[set[int], list[str]]:
+    """Check the balances of the entries in `scan`; return the unreliable keys (by number) and the warnings.
 
-    Raises FecUnbalancedError for the first entry that does not balance when
-    its journal does not balance either. The message also gives the file
-    totals when the whole file does not balance.
+    Raises FecUnbalancedError for the first entry, in order of first
+    appearance, that does not balance when its journal does not balance
+    either. The message also gives the file totals when the whole file does
+    not balance.
     """
-    keys, groups, balances = scan.keys, scan.groups, scan.balances
-    unbalanced = {key for key, balance in zip(keys, balances) if balance}
+    columns = fec.columns
+    unbalanced = {position for position, balance in enumerate(scan.balances) if balance}
     if unbalanced:
-        _raise_if_amounts_wrong(dict(zip(keys, groups)), unbalanced, fec)
+        _raise_if_amounts_wrong(scan, unbalanced, fec)
 
-    entries: list[FecEntry] = []
-    unreliable: list[FecEntry] = []
-    for key, lines in zip(keys, groups):
-        reliable = key not in unbalanced and not _groups_separate_operations(lines)
-        entry = _build_entry(key, tuple(lines), reliable)
-        entries.append(entry)
-        if not reliable:
-            unreliable.append(entry)
+    candidates = scan.mixed_groups - unbalanced
+    groups = scan.line_indexes(candidates)
+    unreliable = unbalanced | {
+        position for position in candidates if _groups_separate_operations(columns.lines(groups[position]))
+    }
+    warnings = [_unreliable_keys_warning(sorted(unreliable), scan, fec)] if unreliable else []
+    return unreliable, warnings
 
-    warnings = [_unreliable_keys_warning(unreliable, fec.source)] if unreliable else []
-    return entries, warnings
+
+def build_entries(fec: FecFile, scan: LineScan, unreliable: set[int], groups: Iterable[int] | None = None) -> list[FecEntry]:
+    """Build the entries of the keys `groups` (every key when None), in order of first appearance."""
+    line_indexes = scan.line_indexes(groups)
+    columns = fec.columns
+    # Building every line at once is faster than key by key (see FecColumns.lines).
+    columns.lines(sorted(index for indexes in line_indexes.values() for index in indexes))
+    return [
+        _build_entry(scan.keys[position], tuple(columns.lines(indexes)), position not in unreliable)
+        for position, indexes in line_indexes.items()
+    ]
 
 
 def _balance(lines: list[FecLine]) -> Decimal:
@@ -132,16 +141,25 @@ def _groups_separate_operations(lines: Sequence[FecLine]) -> bool:
     return len(operations) > 1 and not any(_balance(operation) for operation in operations.values())
 
 
-def _raise_if_amounts_wrong(
-    groups: dict[EntryKey, list[FecLine]], unbalanced: set[EntryKey], fec: FecFile
-) -> None:
-    journal_balances: defaultdict[str, Decimal] = defaultdict(Decimal)
-    for (journal_code, _), lines in groups.items():
-        journal_balances[journal_code] += _balance(lines)
+def _raise_if_amounts_wrong(scan: LineScan, unbalanced: set[int], fec: FecFile) -> None:
+    journal_offsets: defaultdict[str, int | Decimal] = defaultdict(int)
+    for (journal_code, _), balance in zip(scan.keys, scan.balances):
+        journal_offsets[journal_code] += balance
 
-    for key, lines in groups.items():
-        if key in unbalanced and journal_balances[key[0]]:
-            raise _unbalanced_entry_error(key, lines, journal_balances[key[0]], fec)
+    for position in sorted(unbalanced):
+        key = scan.keys[position]
+        if journal_offsets[key[0]]:
+            lines = fec.columns.lines(scan.line_indexes({position})[position])
+            raise _unbalanced_entry_error(key, lines, _journal_balance(fec, key[0]), fec)
+
+
+def _journal_balance(fec: FecFile, journal_code: str) -> Decimal:
+    columns = fec.columns
+    return sum(
+        (debit - credit for code, debit, credit in zip(columns.journal_code, columns.debit, columns.credit)
+         if code == journal_code),
+        Decimal(0),
+    )
 
 
 def _unbalanced_entry_error(
@@ -158,18 +176,20 @@ def _unbalanced_entry_error(
         f"{fec.source}: entry {_describe_key(key)} does not balance: debit {debit}, credit {credit}"
         f" (difference {debit - credit}) on lines {listed_lines}. Journal {key[0]} is off by {journal_balance}."
     )
-    file_debit = sum((line.debit for line in fec.lines), Decimal(0))
-    file_credit = sum((line.credit for line in fec.lines), Decimal(0))
+    file_debit = sum(fec.columns.debit, Decimal(0))
+    file_credit = sum(fec.columns.credit, Decimal(0))
     if file_debit != file_credit:
         message += f" The file does not balance either: debit {file_debit}, credit {file_credit}."
     message += " Correct the amounts in the accounting software and export the FEC again."
     return FecUnbalancedError(message, entry_key=key, line_numbers=line_numbers)
 
 
-def _unreliable_keys_warning(unreliable: list[FecEntry], source: str) -> str:
+def _unreliable_keys_warning(unreliable: list[int], scan: LineScan, fec: FecFile) -> str:
+    source = fec.source
+    line_numbers = fec.columns.line_number
     examples = "; ".join(
-        f"{_describe_key(entry.key)} (line {entry.lines[0].line_number})"
-        for entry in unreliable[:_MAX_LISTED_KEYS]
+        f"{_describe_key(scan.keys[position])} (line {line_numbers[scan.first_lines[position]]})"
+        for position in unreliable[:_MAX_LISTED_KEYS]
     )
     if len(unreliable) > _MAX_LISTED_KEYS:
         examples += f"; and {len(unreliable) - _MAX_LISTED_KEYS} more"

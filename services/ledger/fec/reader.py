@@ -18,7 +18,7 @@ from .errors import FecHeaderError
 from .gc_pause import garbage_collection_paused
 from .header import parse_header
 from .line_parser import parse_data_lines
-from .records import FecFile
+from .records import FecColumns, FecFile
 
 
 def read_fec(data: bytes, *, encoding: str | None = None, source: str = "<fec>") -> FecFile:
@@ -45,13 +45,13 @@ def _read(data: bytes, encoding: str | None, source: str) -> FecFile:
     header_index, header_start, header_end = header
     layout = parse_header(text[header_start:header_end].rstrip("\r"), header_index + 1, source)
 
-    lines = None
+    columns = None
     if line_break == "\n":
-        lines = parse_data_columns(text, header_end + 1, header_index + 2, layout)
-    if lines is None:
-        lines = parse_data_lines(text.split(line_break), header_index + 1, layout, source)
+        columns = parse_data_columns(text, header_end + 1, header_index + 2, layout)
+    if columns is None:
+        columns = FecColumns.from_lines(parse_data_lines(text.split(line_break), header_index + 1, layout, source))
     return FecFile(
-        lines=lines,
+        columns=columns,
         encoding=codec_name,
         separator=layout.separator,
         warnings=warnings,
