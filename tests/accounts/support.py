@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from dataclasses import dataclass
 
@@ -30,8 +31,12 @@ def new_password() -> str:
 
 
 def unique_address() -> str:
-    """A client address no other test uses, from the IPv6 documentation range."""
-    return f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"
+    """A client address no other test uses, from the IPv6 documentation range.
+
+    It is in canonical form, as the service stores it, so that tests can
+    find its rows with SQL: ``2001:db8::abc:1`` rather than ``2001:db8::0abc:0001``.
+    """
+    return str(ipaddress.ip_address(f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"))
 
 
 async def make_agency_user(
