@@ -11,7 +11,7 @@ are recomputed in one statement at the end.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -52,6 +52,10 @@ class PlannedEntry:
     is_new: bool = False
     record: tuple | None = None
     lettering_changed: bool = False
+    source: str = "fec"
+    receipt_key: str | None = None
+    """FEC key of the bank receipt that a card payment of the ledger was matched to."""
+    receipt_changed: bool = False
 
     def __getitem__(self, name: str):  # lets event builders read it like a database row
         return getattr(self, name)
@@ -62,6 +66,8 @@ class WriteResult:
     created: list[PlannedEntry]
     moved: list[PlannedEntry]
     lettering_updated: int
+    receipts_matched: int = 0
+    warnings: list[str] = field(default_factory=list)
 
 
 def source_keys(customer_lines) -> list[str]:
@@ -104,7 +110,7 @@ async def _existing_entries(connection, creditor: str, accounts: list[str]) -> d
                         WHERE creditor_id = $1 AND customer_account = ANY($2::text[])
                           AND reversed_at IS NULL AND origin = 'ledger') AS sides
                 GROUP BY entry_id)
-           SELECT e.id, e.source_key, e.source, e.customer_account, e.kind, e.document_number,
+           SELECT e.id, e.source_key, e.source, e.receipt_key, e.customer_account, e.kind, e.document_number,
                   e.document_date, e.due_date, e.debit, e.credit, e.open_amount, e.lettering,
                   e.lettering_date, e.lettering_scope, coalesce(a.amount, 0) AS ledger_allocated
              FROM entries e
@@ -129,6 +135,8 @@ async def _existing_entries(connection, creditor: str, accounts: list[str]) -> d
             lettering_scope=row["lettering_scope"],
             ledger_allocated=row["ledger_allocated"],
             open_before=row["open_amount"],
+            source=row["source"],
+            receipt_key=row["receipt_key"],
         )
         for row in rows
     }
@@ -174,8 +182,14 @@ async def write_import(
     import_id: int,
     customer_lines,
     terms: PaymentTerms,
+    source: str = "<fec>",
 ) -> WriteResult:
-    """Write the customer lines of one file (inside the caller's transaction)."""
+    """Write the customer lines of one file (inside the caller's transaction).
+
+    `source` names the file in warnings. A bank receipt that records a card
+    payment the ledger already has is matched to it (see `_CardPayments`)
+    rather than added as a second payment.
+    """
     await connection.execute("SET LOCAL mf.skip_daily_totals = 'on'")
     accounts = sorted({line.customer_account for line in customer_lines})
     existing = await _existing_entries(connection, creditor, accounts)
@@ -184,25 +198,22 @@ async def write_import(
     created: list[PlannedEntry] = []
     lettering_updated = 0
     due_dates = _DueDates(terms)
+    receipts = {entry.receipt_key: entry for entry in existing.values() if entry.receipt_key}
+    card_payments = _CardPayments(existing.values())
+    warnings: list[str] = []
     for key, line in zip(source_keys(customer_lines), customer_lines):
-        known = existing.get(key)
+        known = existing.get(key) or receipts.get(key)
+        if known is None and line.kind == EntryKind.PAYMENT and card_payments:
+            known, warning = card_payments.match(line, source)
+            if warning:
+                warnings.append(warning)
+            if known is not None:
+                known.receipt_key = key
+                known.receipt_changed = True
         if known is not None:
-            # A file that repeats a known entry re-scopes its lettering to itself,
-            # so a full-year export after a monthly one letters them together, while
-            # the same code in the file of another year stays a separate group.
-            new_scope = scope if line.lettering else None
-            if known.lettering != line.lettering:
+            if _take_lettering(known, line, scope):
                 lettering_updated += 1
-                known.lettering_changed = True
-            if known.lettering_scope != new_scope or known.lettering_date != line.lettering_date:
-                known.lettering_changed = True
-            known.lettering = line.lettering
-            known.lettering_date = line.lettering_date
-            known.lettering_scope = new_scope
             continue
-        # TODO: a card payment the ledger recorded from the payments service comes
-        # back in the creditor's next FEC file as a bank receipt. Until receipts
-        # are matched to payments by reference, such a payment counts twice.
         created.append(_new_entry(creditor, import_id, key, line, due_dates, scope))
 
     entries = [*existing.values(), *created]
@@ -223,22 +234,24 @@ async def write_import(
     changed_known = [
         entry
         for entry in existing.values()
-        if entry.lettering_changed or entry.open_amount != entry.open_before
+        if entry.lettering_changed or entry.receipt_changed or entry.open_amount != entry.open_before
     ]
     if changed_known:
         await connection.execute(
             """UPDATE entries AS e
                   SET lettering = c.lettering, lettering_date = c.lettering_date,
                       lettering_scope = c.lettering_scope, open_amount = c.open_amount,
+                      receipt_key = c.receipt_key,
                       balance_version = e.balance_version + (e.open_amount <> c.open_amount)::int
-                 FROM unnest($1::bigint[], $2::text[], $3::date[], $4::text[], $5::numeric[])
-                      AS c(id, lettering, lettering_date, lettering_scope, open_amount)
+                 FROM unnest($1::bigint[], $2::text[], $3::date[], $4::text[], $5::numeric[], $6::text[])
+                      AS c(id, lettering, lettering_date, lettering_scope, open_amount, receipt_key)
                 WHERE e.id = c.id""",
             [entry.id for entry in changed_known],
             [entry.lettering for entry in changed_known],
             [entry.lettering_date for entry in changed_known],
             [entry.lettering_scope for entry in changed_known],
             [entry.open_amount for entry in changed_known],
+            [entry.receipt_key for entry in changed_known],
         )
 
     await connection.execute(
@@ -265,7 +278,94 @@ async def write_import(
     # Later writes of this transaction (pending allocations) keep the totals again.
     await connection.execute("SET LOCAL mf.skip_daily_totals = 'off'")
     moved = [entry for entry in changed_known if entry.open_amount != entry.open_before]
-    return WriteResult(created=created, moved=moved, lettering_updated=lettering_updated)
+    return WriteResult(
+        created=created,
+        moved=moved,
+        lettering_updated=lettering_updated,
+        receipts_matched=sum(entry.receipt_changed for entry in changed_known),
+        warnings=warnings,
+    )
+
+
+def _take_lettering(known: PlannedEntry, line, scope: str) -> bool:
+    """Give a known entry the lettering of its line in this file; return whether the code changed.
+
+    A file that repeats a known entry re-scopes its lettering to itself, so
+    a full-year export after a monthly one letters them together, while the
+    same code in the file of another year stays a separate group.
+    """
+    new_scope = scope if line.lettering else None
+    code_changed = known.lettering != line.lettering
+    if code_changed or known.lettering_scope != new_scope or known.lettering_date != line.lettering_date:
+        known.lettering_changed = True
+    known.lettering = line.lettering
+    known.lettering_date = line.lettering_date
+    known.lettering_scope = new_scope
+    return code_changed
+
+
+# A payment id shorter than this could appear by chance in a receipt's label.
+_MIN_REFERENCE_LENGTH = 6
+
+
+class _CardPayments:
+    """Card payments the ledger recorded and no FEC receipt has matched yet, by customer account.
+
+    A receipt matches a payment when its PieceRef or EcritureLib contains the
+    payment id (white space and case ignored) and its amount is the
+    payment's. The creditor's accounting learns the id from the card
+    processor's payout report. A receipt that has only one of the two gets a
+    warning instead, and stays a payment of its own: the import does not
+    guess with real money.
+
+    NOTE: a receipt that groups several card payments (one bank credit for a
+    day's payouts) matches none of them, and counts on top of them, with a
+    warning only when its amount equals one payment's.
+    """
+
+    def __init__(self, entries) -> None:
+        self._by_account: dict[str, list[PlannedEntry]] = defaultdict(list)
+        for entry in entries:
+            if entry.source == "payment" and entry.receipt_key is None and entry.credit > 0:
+                self._by_account[entry.customer_account].append(entry)
+
+    def __bool__(self) -> bool:
+        return bool(self._by_account)
+
+    def match(self, line, source: str) -> tuple[PlannedEntry | None, str | None]:
+        """Return the payment that the receipt `line` records, or a warning when one only looks like it."""
+        candidates = self._by_account.get(line.customer_account)
+        if not candidates:
+            return None, None
+        amount = line.credit - line.debit
+        text = search_key(line.line.piece_ref) + " " + search_key(line.line.label)
+        by_reference = [
+            entry for entry in candidates
+            if len(search_key(entry.document_number)) >= _MIN_REFERENCE_LENGTH
+            and search_key(entry.document_number) in text
+        ]
+        for entry in by_reference:
+            if entry.credit == amount:
+                candidates.remove(entry)
+                return entry, None
+
+        where = f"{source}, line {line.line.line_number}"
+        if by_reference:
+            payment = by_reference[0]
+            return None, (
+                f"{where}: the receipt of {amount} on account {line.customer_account} names card payment"
+                f" {payment.document_number}, recorded by the portal for {payment.credit}; the amounts differ,"
+                " so it was imported as a separate payment. Check the account before lettering it."
+            )
+        same_amount = next((entry for entry in candidates if entry.credit == amount), None)
+        if same_amount is not None:
+            return None, (
+                f"{where}: the receipt of {amount} on account {line.customer_account} may be card payment"
+                f" {same_amount.document_number}, recorded by the portal for the same amount, but it does not"
+                " name the payment in PieceRef or EcritureLib, so it was imported as a separate payment."
+                " Check the account before lettering it."
+            )
+        return None, None
 
 
 class _DueDates(dict):

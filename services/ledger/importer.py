@@ -47,6 +47,8 @@ class ImportSummary:
     customer_accounts: int
     entries_created: int
     lettering_updated: int
+    card_payments_matched: int = 0
+    """Bank receipts recognised as card payments the ledger had already recorded."""
     already_imported: bool = False
     encoding: str = "utf-8"
     warnings: list[str] = field(default_factory=list)
@@ -61,6 +63,7 @@ class ImportSummary:
             "customer_accounts": self.customer_accounts,
             "entries_created": self.entries_created,
             "lettering_updated": self.lettering_updated,
+            "card_payments_matched": self.card_payments_matched,
             "already_imported": self.already_imported,
             "encoding": self.encoding,
             "warnings": self.warnings,
@@ -216,15 +219,17 @@ async def _write(
             list(labels.values()),
         )
 
-        written = await write_import(connection, creditor, import_id, customer_lines, terms)
+        written = await write_import(connection, creditor, import_id, customer_lines, terms, file_name)
         applied = await apply_pending_allocations(connection, creditor, sorted(labels), correlation_id)
         if applied:
             log.info("pending_allocations_applied", creditor=creditor, count=applied)
+        warnings.extend(written.warnings)
         await connection.execute(
-            "UPDATE imports SET entries_created = $2, lettering_updated = $3 WHERE id = $1",
+            "UPDATE imports SET entries_created = $2, lettering_updated = $3, warnings = $4 WHERE id = $1",
             import_id,
             len(written.created),
             written.lettering_updated,
+            warnings,
         )
         if written.created:
             created_ids = [entry.id for entry in written.created]
@@ -236,6 +241,7 @@ async def _write(
     summary.import_id = import_id
     summary.entries_created = len(written.created)
     summary.lettering_updated = written.lettering_updated
+    summary.card_payments_matched = written.receipts_matched
     log.info("fec_imported", **{k: v for k, v in summary.as_json().items() if k != "warnings"}, warning_count=len(warnings))
     return summary
 
