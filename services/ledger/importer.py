@@ -113,7 +113,7 @@ async def _import(
             await asyncio.sleep(0)  # lets the store task send its INSERT before the parse holds the loop
             fec, analysis = _read_and_analyse(data, encoding, file_name)
         await stored
-        return await _write(pool, creditor, file_name, digest, fec, analysis, correlation_id)
+        return await _write(pool, creditor, file_name, data, digest, fec, analysis, correlation_id)
     except BaseException:
         await _forget_received_file(pool, digest, stored)
         raise
@@ -124,7 +124,7 @@ def _read_and_analyse(data: bytes, encoding: str | None, file_name: str) -> tupl
     return fec, analyse_fec(fec)
 
 
-async def _store_received_file(pool: asyncpg.Pool, digest: str, data: bytes) -> None:
+async def _store_received_file(pool: asyncpg.Pool | asyncpg.Connection, digest: str, data: bytes) -> None:
     await pool.execute(
         "INSERT INTO received_files (sha256, content) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING",
         digest,
@@ -133,9 +133,11 @@ async def _store_received_file(pool: asyncpg.Pool, digest: str, data: bytes) -> 
 
 
 async def _forget_received_file(pool: asyncpg.Pool, digest: str, stored: asyncio.Task) -> None:
-    """Delete the stored copy of a file whose import failed, unless an import references it."""
-    if not stored.done():
-        stored.cancel()
+    """Delete the stored copy of a file whose import failed, unless an import references it.
+
+    The store is awaited, not cancelled: a cancelled INSERT may still commit
+    on the server, and its row would then be left behind.
+    """
     try:
         await stored
     except BaseException:  # the import's own error is the one to report
@@ -156,6 +158,7 @@ async def _write(
     pool: asyncpg.Pool,
     creditor: str,
     file_name: str,
+    data: bytes,
     digest: str,
     fec: FecFile,
     analysis: FecAnalysis,
@@ -197,6 +200,12 @@ async def _write(
             summary.already_imported = True
             return summary
         terms = parse_payment_terms(creditor_row["payment_terms"])
+        # The lock keeps the stored file until this transaction ends. A failed
+        # import of the same bytes may have deleted it since it was stored.
+        if not await connection.fetchval(
+            "SELECT true FROM received_files WHERE sha256 = $1 FOR KEY SHARE", digest
+        ):
+            await _store_received_file(connection, digest, data)
 
         import_id = await connection.fetchval(
             """INSERT INTO imports (creditor_id, file_name, file_sha256, encoding, line_count,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from datetime import timedelta
 from decimal import Decimal
@@ -13,6 +14,8 @@ from hypothesis import strategies as st
 from services.ledger.domain import document_state, paris_today
 from services.ledger.events import document_issued_event
 from services.ledger.fec import FecError
+from bench.bench_fec_import import scaled_file
+from services.ledger import importer
 from services.ledger.importer import import_fec
 from shared.events.envelope import EventEnvelope
 from shared.events.ledger import DocumentIssued
@@ -144,3 +147,65 @@ async def test_sql_document_state_matches_domain(ledger_pool, is_debit, total, o
     assert in_sql == expected.value
 
 
+
+
+async def test_large_file_parses_in_worker_thread(ledger_pool, monkeypatch):
+    data = scaled_file(fixture_path(*FILE_TAB).read_bytes(), 3)
+    assert len(data) > importer.THREAD_PARSE_BYTES
+    threads = []
+    real_to_thread = asyncio.to_thread
+
+    async def recording_to_thread(function, *args):
+        threads.append(function.__name__)
+        return await real_to_thread(function, *args)
+
+    monkeypatch.setattr(importer.asyncio, "to_thread", recording_to_thread)
+    creditor = await new_creditor(ledger_pool)
+
+    summary = await import_fec(ledger_pool, creditor, data, file_name="large.txt")
+
+    assert threads == ["_read_and_analyse"]
+    assert summary.lines == 3 * 5422
+    assert summary.customer_lines == 3 * 538
+
+
+async def test_rejected_large_file_is_not_kept(ledger_pool):
+    lines = fixture_path(*FILE_TAB).read_bytes().decode("utf-8-sig").splitlines()
+    # The last line gets another amount, so its entry, its journal and the file no longer balance.
+    fields = lines[-1].split("\t")
+    fields[11], fields[12] = "12345,67", ""
+    data = scaled_file("\r\n".join([*lines[:-1], "\t".join(fields)]).encode(), 3)
+    assert len(data) > importer.THREAD_PARSE_BYTES
+    creditor = await new_creditor(ledger_pool)
+
+    with pytest.raises(FecError, match="does not balance"):
+        await import_fec(ledger_pool, creditor, data, file_name="large-bad.txt")
+
+    kept = await ledger_pool.fetchval(
+        "SELECT count(*) FROM received_files WHERE sha256 = $1", hashlib.sha256(data).hexdigest()
+    )
+    assert kept == 0
+
+
+async def test_import_stores_file_deleted_meanwhile(ledger_pool, monkeypatch):
+    # Blank lines at the end make bytes that no other test imports.
+    data = fixture_path(*FILE_PIPE).read_bytes() + b"\r\n\r\n"
+    digest = hashlib.sha256(data).hexdigest()
+    stores = []
+    real_store = importer._store_received_file
+
+    async def store_then_lose(executor, file_digest, content):
+        # The first store stands for one that a failed import of the same bytes deleted again.
+        stores.append(file_digest)
+        if len(stores) > 1:
+            await real_store(executor, file_digest, content)
+
+    monkeypatch.setattr(importer, "_store_received_file", store_then_lose)
+    creditor = await new_creditor(ledger_pool)
+
+    summary = await import_fec(ledger_pool, creditor, data, file_name=FILE_PIPE[1], encoding="cp1252")
+
+    kept = await ledger_pool.fetch("SELECT content FROM received_files WHERE sha256 = $1", digest)
+    assert summary.entries_created == 151
+    assert [record["content"] for record in kept] == [data]
+    assert stores == [digest, digest]
