@@ -110,7 +110,7 @@ async def _import(
         if len(data) > THREAD_PARSE_BYTES:
             fec, analysis = await asyncio.to_thread(_read_and_analyse, data, encoding, file_name)
         else:
-            await asyncio.sleep(0)  # lets the store task send its INSERT before the parse holds the loop
+            await asyncio.sleep(0)  # lets the store task send its INSERT before parsing blocks the loop
             fec, analysis = _read_and_analyse(data, encoding, file_name)
         await stored
         return await _write(pool, creditor, file_name, data, digest, fec, analysis, correlation_id)
