@@ -147,6 +147,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs per file; the median is reported")
     parser.add_argument("--scale", type=int, default=20, help="copies of the tab file for the large case")
+    parser.add_argument(
+        "--fail-below",
+        type=float,
+        metavar="PERCENT",
+        help="exit with status 1 when a file's import runs below this share of the typed COPY's rate (the goal is 50)",
+    )
     arguments = parser.parse_args()
     with benchmark_postgres() as (postgres, secrets):
         dsn = postgres.dsn("ledger", secrets.service_passwords["ledger"], "ledger")
@@ -162,6 +168,11 @@ def main() -> None:
             f"{result['typed_copy_lines_per_s']:>15,.0f} {result['copy_lines_per_s']:>14,.0f} "
             f"{result['ratio']:>18.0%}"
         )
+    if arguments.fail_below is not None:
+        slow = [result["file"] for result in results if result["ratio"] * 100 < arguments.fail_below]
+        if slow:
+            print(f"below {arguments.fail_below:g} % of the typed COPY's rate: {', '.join(slow)}")
+            raise SystemExit(1)
 
 
 if __name__ == "__main__":
