@@ -8,7 +8,6 @@ page. IBANs appear masked (last 4 characters) on every page here.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -73,47 +72,19 @@ async def reviews_page(request: web.Request) -> web.Response:
     return render_page(request, "bank_change_reviews.html", frame, context)
 
 
-def previous_details(review: dict[str, Any], requests: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """Return the approved request whose details were in force when ``review`` was decided (or now, if pending).
-
-    Accounts changes bank details only by approving a request, so the details
-    in force are those of the account's last approval before that moment.
-    None means the account had no bank details yet.
-    """
-    # TODO: read the previous masked IBAN and BIC from the accounts service once
-    # GET /staff/bank-change-requests returns them, instead of deriving them here.
-    moment = parse_instant(review.get("decided_at")) or datetime.now(UTC)
-    approvals = []
-    for item in requests:
-        decided_at = parse_instant(item.get("decided_at"))
-        same_account = (item.get("creditor"), item.get("customer_account")) == (
-            review.get("creditor"),
-            review.get("customer_account"),
-        )
-        if item.get("status") == "approved" and same_account and decided_at is not None and decided_at < moment:
-            approvals.append((decided_at, item))
-    return max(approvals, key=lambda pair: pair[0])[1] if approvals else None
-
-
-def parse_instant(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 async def find_request(request: web.Request, frame: PortalFrame, request_id: str) -> dict[str, Any]:
-    """Return one request of the staff user's creditors with the details it replaces, or raise NotFound."""
+    """Return one request of the staff user's creditors, or raise NotFound.
+
+    The accounts service gives, in ``previous``, the details the request
+    replaces: those in force at its decision, or the current ones while it
+    waits.
+    """
     client = accounts_portal(request)
     requests = await client.staff_bank_change_requests(frame.session.info, "all")
     found = next((item for item in requests if item.get("request_id") == request_id), None)
     if found is None:
         raise NotFound(REQUEST_NOT_FOUND, request_id=request_id)
-    review = with_labels([found], await client.creditor_names(frame.session.info))[0]
-    return review | {"previous": previous_details(found, requests)}
+    return with_labels([found], await client.creditor_names(frame.session.info))[0]
 
 
 async def render_review(

@@ -92,7 +92,20 @@ async def current_details(
     return details | {"iban_masked": row["iban_masked"], "updated_at": row["updated_at"].isoformat()}
 
 
-def _request_json(row: asyncpg.Record) -> dict[str, Any]:
+def _request_json(row: asyncpg.Record, current: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return a request as the API gives it, with ``previous``: the details it replaces (masked), or None.
+
+    For a decided request these are the details in force at the decision.
+    For a pending one they are the current details: `current`, or the
+    ``current_iban_masked`` and ``current_bic`` columns of the row.
+    """
+    if row["status"] == "pending":
+        if current is not None:
+            previous_iban, previous_bic = current.get("iban_masked"), current.get("bic")
+        else:
+            previous_iban, previous_bic = row.get("current_iban_masked"), row.get("current_bic")
+    else:
+        previous_iban, previous_bic = row["replaced_iban_masked"], row["replaced_bic"]
     return {
         "request_id": str(row["id"]),
         "creditor": row["creditor_id"],
@@ -105,6 +118,7 @@ def _request_json(row: asyncpg.Record) -> dict[str, Any]:
         "decided_by": str(row["decided_by"]) if row["decided_by"] else None,
         "decided_at": row["decided_at"].isoformat() if row["decided_at"] else None,
         "decision_reason": row["decision_reason"],
+        "previous": {"iban_masked": previous_iban, "bic": previous_bic} if previous_iban else None,
     }
 
 
@@ -199,14 +213,17 @@ async def request_change(
         )
         await _send_notices(connection, settings, await _notice_recipients(connection, scope.agency_id, previous_email), subject, body)
     log.info("bank_change_requested", request_id=str(request_id), creditor=scope.creditor_id)
-    return _request_json(row)
+    return _request_json(row, current or {})
 
 
 async def account_requests(connection: asyncpg.Connection, scope: AccountScope) -> list[dict[str, Any]]:
     """Return the account's change requests, newest first."""
     rows = await connection.fetch(
-        """SELECT * FROM bank_change_requests WHERE creditor_id = $1 AND customer_account = $2
-            ORDER BY requested_at DESC""",
+        """SELECT r.*, d.iban_masked AS current_iban_masked, d.bic AS current_bic
+             FROM bank_change_requests r
+             LEFT JOIN bank_details d ON (d.creditor_id, d.customer_account) = (r.creditor_id, r.customer_account)
+            WHERE r.creditor_id = $1 AND r.customer_account = $2
+            ORDER BY r.requested_at DESC""",
         scope.creditor_id,
         scope.customer_account,
     )
@@ -218,7 +235,10 @@ async def staff_requests(
 ) -> list[dict[str, Any]]:
     """Return requests of ``creditors`` (all when None) in ``status`` (any when None), oldest first."""
     rows = await connection.fetch(
-        """SELECT r.*, a.name AS agency_name FROM bank_change_requests r JOIN agencies a ON a.id = r.agency_id
+        """SELECT r.*, a.name AS agency_name, d.iban_masked AS current_iban_masked, d.bic AS current_bic
+             FROM bank_change_requests r
+             JOIN agencies a ON a.id = r.agency_id
+             LEFT JOIN bank_details d ON (d.creditor_id, d.customer_account) = (r.creditor_id, r.customer_account)
             WHERE ($1::text[] IS NULL OR r.creditor_id = ANY($1::text[]))
               AND ($2::text IS NULL OR r.status = $2)
             ORDER BY r.requested_at""",
@@ -256,14 +276,21 @@ async def decide(
             raise ChangeAlreadyDecided(row["status"])
         scope = AccountScope(row["creditor_id"], row["customer_account"], row["agency_id"])
         outcome = "approved" if approve else "rejected"
+        # The details in force now are the ones an approval replaces; a
+        # rejection records them too, as what the request was compared with.
         decided = await connection.fetchrow(
-            """UPDATE bank_change_requests
-                  SET status = $2, decided_by = $3::uuid, decided_at = now(), decision_reason = $4
-                WHERE id = $1 RETURNING *""",
+            """UPDATE bank_change_requests AS r
+                  SET status = $2, decided_by = $3::uuid, decided_at = now(), decision_reason = $4,
+                      replaced_iban_masked = d.iban_masked, replaced_bic = d.bic
+                 FROM (SELECT $1::uuid AS id) AS target
+                 LEFT JOIN bank_details d ON (d.creditor_id, d.customer_account) = ($5, $6)
+                WHERE r.id = target.id RETURNING r.*""",
             request_uuid,
             outcome,
             principal.user_id,
             reason,
+            row["creditor_id"],
+            row["customer_account"],
         )
         await record_audit(
             connection,

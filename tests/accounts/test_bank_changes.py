@@ -22,12 +22,18 @@ BILLING = {
 
 
 async def enrol(service, user) -> str:
+    """Enrol `user` in TOTP and return the secret; keep the recovery codes in `RECOVERY_CODES`."""
     headers = principal_headers(service, user)
     started = await (await service.client.post("/me/totp/enrolment", headers=headers)).json()
     totp = pyotp.TOTP(started["secret"])
     confirmed = await service.client.post("/me/totp/confirmation", json={"code": totp.now()}, headers=headers)
     assert confirmed.status == 200
+    RECOVERY_CODES[user.login] = (await confirmed.json())["recovery_codes"]
     return started["secret"]
+
+
+# Each TOTP step works once, so a test that re-authenticates twice uses a recovery code the second time.
+RECOVERY_CODES: dict[str, list[str]] = {}
 
 
 def fresh_code(secret: str) -> str:
@@ -287,3 +293,32 @@ async def test_non_admin_cannot_request_change(accounts, prepared, role):
     )
 
     assert response.status == 403
+
+
+async def test_staff_list_gives_details_each_request_replaces(accounts, prepared, accounts_pool):
+    admin, _second, _billing_email, secret = prepared
+    staff_id = await staff_user(accounts_pool, admin.creditor)
+    headers = staff_headers(accounts, admin.creditor, staff_id)
+    first_id = (await (await post_request(accounts, admin, request_body(admin, secret))).json())["request_id"]
+    await accounts.client.post(f"/staff/bank-change-requests/{first_id}/approve", headers=headers)
+    second_body = request_body(
+        admin, secret, iban="FR1420041010050500013M02606", bic="CRLYFRPP", bank_code="20041",
+        branch_code="01005", account_number="0500013M026", rib_key="06",
+        totp_code=RECOVERY_CODES[admin.login].pop(),
+    )
+    second = await post_request(accounts, admin, second_body)
+    second_json = await second.json()
+    assert second.status == 201, second_json
+    second_id = second_json["request_id"]
+
+    pending = await (await accounts.client.get("/staff/bank-change-requests?status=all", headers=headers)).json()
+    await accounts.client.post(f"/staff/bank-change-requests/{second_id}/reject", headers=headers)
+    decided = await (await accounts.client.get("/staff/bank-change-requests?status=all", headers=headers)).json()
+
+    first_masked = {"iban_masked": "•••• •••• •••• •••• •••• •••• 0189", "bic": "AGRIFRPP"}
+    before = {item["request_id"]: item["previous"] for item in pending["requests"]}
+    after = {item["request_id"]: item["previous"] for item in decided["requests"]}
+    assert second.status == 201
+    assert (await second.json())["previous"] == first_masked
+    assert before == {first_id: None, second_id: first_masked}
+    assert after == {first_id: None, second_id: first_masked}

@@ -13,7 +13,6 @@ from gateway.portal.account_details_form import (
     section_values,
     service_body,
 )
-from gateway.portal.bank_change_reviews import previous_details
 from gateway.portal.contact import split_invoice_numbers
 from gateway.portal.dev_mail import french_date, linkify
 from gateway.portal.display import address_lines, country_choices, country_name, format_day, format_instant, format_phone
@@ -169,21 +168,6 @@ def test_linkify_escapes_text_and_links_urls():
 def test_french_date_of_mail_header():
     assert french_date("Fri, 31 Jul 2026 12:05:00 +0000") == "31/07/2026 à 14:05"
     assert french_date("illisible") == "illisible"
-
-
-def test_previous_details_is_last_earlier_approval():
-    account = {"creditor": "c", "customer_account": "A1"}
-    first = {**account, "request_id": "1", "status": "approved", "iban_masked": "•••• 0001", "decided_at": "2026-01-01T10:00:00+00:00"}
-    second = {**account, "request_id": "2", "status": "approved", "iban_masked": "•••• 0002", "decided_at": "2026-02-01T10:00:00+00:00"}
-    rejected = {**account, "request_id": "3", "status": "rejected", "iban_masked": "•••• 0003", "decided_at": "2026-03-01T10:00:00+00:00"}
-    other_account = {**second, "customer_account": "B2", "request_id": "4", "decided_at": "2026-04-01T10:00:00+00:00"}
-    pending = {**account, "request_id": "5", "status": "pending", "decided_at": None}
-    requests = [first, second, rejected, other_account, pending]
-
-    assert previous_details(pending, requests) == second
-    assert previous_details(second, requests) == first
-    assert previous_details(first, requests) is None
-    assert previous_details(rejected, requests) == second
 
 
 def test_menu_depends_on_role():
