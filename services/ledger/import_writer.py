@@ -211,7 +211,9 @@ async def write_import(
                 known.receipt_key = key
                 known.receipt_changed = True
         if known is not None:
-            if _take_lettering(known, line, scope):
+            # A card payment keeps the lettering the ledger gave it when the
+            # accountant's receipt line carries none.
+            if (known.source != "payment" or line.lettering) and _take_lettering(known, line, scope):
                 lettering_updated += 1
             continue
         created.append(_new_entry(creditor, import_id, key, line, due_dates, scope))

@@ -142,3 +142,15 @@ async def test_each_receipt_matches_one_card_payment(ledger_pool):
     assert summary.card_payments_matched == 2
     assert summary.entries_created == 0
     assert [p["receipt_key"].split("|")[2] for p in payments] == ["R2", "R1"]
+
+
+async def test_unlettered_receipt_keeps_portal_lettering(ledger_pool):
+    creditor = await seeded_account(ledger_pool, ("FA1", "500,00"))
+    await pay_by_card(ledger_pool, creditor)
+    before = await payments_of(ledger_pool, creditor)
+
+    await import_fec(ledger_pool, creditor, fec_bytes(*receipt(PAYMENT_ID, "Carte", "500,00")), file_name="bank.txt")
+
+    after = await payments_of(ledger_pool, creditor)
+    assert before[0]["lettering"] is not None
+    assert [(p["lettering"], p["open_amount"]) for p in after] == [(before[0]["lettering"], Decimal("0.00"))]
