@@ -47,7 +47,7 @@ class ImportSummary:
     customer_accounts: int
     entries_created: int
     lettering_updated: int
-    card_payments_matched: int = 0
+    receipts_matched: int = 0
     """Bank receipts recognised as card payments the ledger had already recorded."""
     already_imported: bool = False
     encoding: str = "utf-8"
@@ -63,7 +63,7 @@ class ImportSummary:
             "customer_accounts": self.customer_accounts,
             "entries_created": self.entries_created,
             "lettering_updated": self.lettering_updated,
-            "card_payments_matched": self.card_payments_matched,
+            "receipts_matched": self.receipts_matched,
             "already_imported": self.already_imported,
             "encoding": self.encoding,
             "warnings": self.warnings,
@@ -250,7 +250,7 @@ async def _write(
     summary.import_id = import_id
     summary.entries_created = len(written.created)
     summary.lettering_updated = written.lettering_updated
-    summary.card_payments_matched = written.receipts_matched
+    summary.receipts_matched = written.receipts_matched
     log.info("fec_imported", **{k: v for k, v in summary.as_json().items() if k != "warnings"}, warning_count=len(warnings))
     return summary
 

@@ -55,7 +55,7 @@ async def test_receipt_naming_card_payment_counts_once(ledger_pool):
 
     payments = await payments_of(ledger_pool, creditor)
     assert summary.entries_created == 0
-    assert summary.card_payments_matched == 1
+    assert summary.receipts_matched == 1
     assert summary.warnings == []
     assert [(p["document_number"], p["source"]) for p in payments] == [(PAYMENT_ID, "payment")]
     assert payments[0]["receipt_key"].startswith("fec|BQ|R1|")
@@ -75,7 +75,7 @@ async def test_receipt_repeated_in_later_file_stays_matched(ledger_pool):
 
     payments = await payments_of(ledger_pool, creditor)
     assert later.entries_created == 1
-    assert later.card_payments_matched == 0
+    assert later.receipts_matched == 0
     assert [(p["document_number"], p["credit"]) for p in payments] == [
         (PAYMENT_ID, Decimal("500.00")),
         ("VIR0043", Decimal("80.00")),
@@ -106,7 +106,7 @@ async def test_receipt_without_reference_warns(ledger_pool):
 
     stored = await ledger_pool.fetchval("SELECT warnings FROM imports WHERE id = $1", summary.import_id)
     assert summary.entries_created == 1
-    assert summary.card_payments_matched == 0
+    assert summary.receipts_matched == 0
     assert len(summary.warnings) == 1
     assert "bank.txt, line 3" in summary.warnings[0]
     assert f"may be card payment {PAYMENT_ID}" in summary.warnings[0]
@@ -122,7 +122,7 @@ async def test_receipt_with_other_amount_warns(ledger_pool):
     )
 
     assert summary.entries_created == 1
-    assert summary.card_payments_matched == 0
+    assert summary.receipts_matched == 0
     assert "amounts differ" in summary.warnings[0]
     assert await balance_of(ledger_pool, creditor) == Decimal("1050.00")
 
@@ -139,7 +139,7 @@ async def test_each_receipt_matches_one_card_payment(ledger_pool):
     )
 
     payments = await payments_of(ledger_pool, creditor)
-    assert summary.card_payments_matched == 2
+    assert summary.receipts_matched == 2
     assert summary.entries_created == 0
     assert [p["receipt_key"].split("|")[2] for p in payments] == ["R2", "R1"]
 
