@@ -276,21 +276,19 @@ async def decide(
             raise ChangeAlreadyDecided(row["status"])
         scope = AccountScope(row["creditor_id"], row["customer_account"], row["agency_id"])
         outcome = "approved" if approve else "rejected"
-        # The details in force now are the ones an approval replaces; a
+        # The details in force now are the ones an approval replaces. A
         # rejection records them too, as what the request was compared with.
         decided = await connection.fetchrow(
             """UPDATE bank_change_requests AS r
                   SET status = $2, decided_by = $3::uuid, decided_at = now(), decision_reason = $4,
-                      replaced_iban_masked = d.iban_masked, replaced_bic = d.bic
-                 FROM (SELECT $1::uuid AS id) AS target
-                 LEFT JOIN bank_details d ON (d.creditor_id, d.customer_account) = ($5, $6)
-                WHERE r.id = target.id RETURNING r.*""",
+                      (replaced_iban_masked, replaced_bic) = (
+                          SELECT d.iban_masked, d.bic FROM bank_details d
+                           WHERE (d.creditor_id, d.customer_account) = (r.creditor_id, r.customer_account))
+                WHERE r.id = $1 RETURNING *""",
             request_uuid,
             outcome,
             principal.user_id,
             reason,
-            row["creditor_id"],
-            row["customer_account"],
         )
         await record_audit(
             connection,

@@ -317,8 +317,8 @@ class _CardPayments:
     payment id (white space and case ignored) and its amount is the
     payment's. The creditor's accounting learns the id from the card
     processor's payout report. A receipt that has only one of the two gets a
-    warning instead, and stays a payment of its own: the import does not
-    guess with real money.
+    warning instead and stays a payment of its own, because the import does
+    not guess with real money.
 
     NOTE: a receipt that groups several card payments (one bank credit for a
     day's payouts) matches none of them, and counts on top of them, with a
@@ -326,10 +326,11 @@ class _CardPayments:
     """
 
     def __init__(self, entries) -> None:
-        self._by_account: dict[str, list[PlannedEntry]] = defaultdict(list)
+        # Each payment with its id as searched: upper case, without white space.
+        self._by_account: dict[str, list[tuple[PlannedEntry, str]]] = defaultdict(list)
         for entry in entries:
             if entry.source == "payment" and entry.receipt_key is None and entry.credit > 0:
-                self._by_account[entry.customer_account].append(entry)
+                self._by_account[entry.customer_account].append((entry, search_key(entry.document_number)))
 
     def __bool__(self) -> bool:
         return bool(self._by_account)
@@ -342,24 +343,23 @@ class _CardPayments:
         amount = line.credit - line.debit
         text = search_key(line.line.piece_ref) + " " + search_key(line.line.label)
         by_reference = [
-            entry for entry in candidates
-            if len(search_key(entry.document_number)) >= _MIN_REFERENCE_LENGTH
-            and search_key(entry.document_number) in text
+            (entry, reference) for entry, reference in candidates
+            if len(reference) >= _MIN_REFERENCE_LENGTH and reference in text
         ]
-        for entry in by_reference:
-            if entry.credit == amount:
-                candidates.remove(entry)
-                return entry, None
+        for candidate in by_reference:
+            if candidate[0].credit == amount:
+                candidates.remove(candidate)
+                return candidate[0], None
 
         where = f"{source}, line {line.line.line_number}"
         if by_reference:
-            payment = by_reference[0]
+            payment = by_reference[0][0]
             return None, (
                 f"{where}: the receipt of {amount} on account {line.customer_account} names card payment"
-                f" {payment.document_number}, recorded by the portal for {payment.credit}; the amounts differ,"
+                f" {payment.document_number}, recorded by the portal for {payment.credit}. The amounts differ,"
                 " so it was imported as a separate payment. Check the account before lettering it."
             )
-        same_amount = next((entry for entry in candidates if entry.credit == amount), None)
+        same_amount = next((entry for entry, _ in candidates if entry.credit == amount), None)
         if same_amount is not None:
             return None, (
                 f"{where}: the receipt of {amount} on account {line.customer_account} may be card payment"
