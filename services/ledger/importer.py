@@ -140,7 +140,7 @@ async def _forget_received_file(pool: asyncpg.Pool, digest: str, stored: asyncio
     """
     try:
         await stored
-    except BaseException:  # the import's own error is the one to report
+    except BaseException:  # the store failed too, and the import's own error is reported instead
         return
     try:
         await pool.execute(
@@ -149,7 +149,7 @@ async def _forget_received_file(pool: asyncpg.Pool, digest: str, stored: asyncio
             digest,
         )
     except asyncpg.ForeignKeyViolationError:
-        pass  # an import of the same file committed meanwhile and keeps it
+        pass  # an import of the same file committed in the meantime and references it
     except (OSError, asyncpg.PostgresError) as error:
         log.warning("received_file_not_deleted", file_sha256=digest, error=str(error))
 

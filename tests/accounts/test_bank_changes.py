@@ -295,7 +295,7 @@ async def test_non_admin_cannot_request_change(accounts, prepared, role):
     assert response.status == 403
 
 
-async def test_staff_list_gives_details_each_request_replaces(accounts, prepared, accounts_pool):
+async def test_staff_list_gives_replaced_details(accounts, prepared, accounts_pool):
     admin, _second, _billing_email, secret = prepared
     staff_id = await staff_user(accounts_pool, admin.creditor)
     headers = staff_headers(accounts, admin.creditor, staff_id)

@@ -23,7 +23,7 @@ from tests.conftest import fixture_path
 from tests.ledger.test_import import FILE_PIPE, FILE_TAB, fec_bytes, new_creditor, row
 
 
-async def test_imported_file_is_kept_once_by_content(ledger_pool):
+async def test_imported_file_stored_once(ledger_pool):
     data = fixture_path(*FILE_PIPE).read_bytes()
     first = await new_creditor(ledger_pool)
     second = await new_creditor(ledger_pool)
@@ -40,7 +40,7 @@ async def test_imported_file_is_kept_once_by_content(ledger_pool):
     assert referencing == 2
 
 
-async def test_rejected_file_is_not_kept(ledger_pool):
+async def test_rejected_file_not_stored(ledger_pool):
     creditor = await new_creditor(ledger_pool)
     bad = fec_bytes(
         row("VE", "1", "20260701", "411000", "C001", "FA001", "Facture", "120,00", ""),
@@ -50,13 +50,13 @@ async def test_rejected_file_is_not_kept(ledger_pool):
     with pytest.raises(FecError):
         await import_fec(ledger_pool, creditor, bad, file_name="bad.txt")
 
-    kept = await ledger_pool.fetchval(
+    stored_count = await ledger_pool.fetchval(
         "SELECT count(*) FROM received_files WHERE sha256 = $1", hashlib.sha256(bad).hexdigest()
     )
-    assert kept == 0
+    assert stored_count == 0
 
 
-async def test_file_of_an_unknown_creditor_is_not_kept(ledger_pool):
+async def test_unknown_creditor_file_not_stored(ledger_pool):
     data = fec_bytes(
         row("VE", "7", "20260701", "411000", "C001", "FA007", "Facture", "120,00", ""),
         row("VE", "7", "20260701", "706000", "", "FA007", "Facture", "", "120,00"),
@@ -65,10 +65,10 @@ async def test_file_of_an_unknown_creditor_is_not_kept(ledger_pool):
     with pytest.raises(Exception, match="inconnu du grand livre"):
         await import_fec(ledger_pool, "no-such-creditor", data, file_name="orphan.txt")
 
-    kept = await ledger_pool.fetchval(
+    stored_count = await ledger_pool.fetchval(
         "SELECT count(*) FROM received_files WHERE sha256 = $1", hashlib.sha256(data).hexdigest()
     )
-    assert kept == 0
+    assert stored_count == 0
 
 
 async def test_failed_import_keeps_referenced_file(ledger_pool):
@@ -79,10 +79,10 @@ async def test_failed_import_keeps_referenced_file(ledger_pool):
     with pytest.raises(Exception, match="inconnu du grand livre"):
         await import_fec(ledger_pool, "no-such-creditor", data, file_name=FILE_PIPE[1], encoding="cp1252")
 
-    kept = await ledger_pool.fetchval(
+    stored_count = await ledger_pool.fetchval(
         "SELECT count(*) FROM received_files WHERE sha256 = $1", hashlib.sha256(data).hexdigest()
     )
-    assert kept == 1
+    assert stored_count == 1
 
 
 async def test_sql_issued_events_match_python_builder(ledger_pool):
@@ -169,7 +169,7 @@ async def test_large_file_parses_in_worker_thread(ledger_pool, monkeypatch):
     assert summary.customer_lines == 3 * 538
 
 
-async def test_rejected_large_file_is_not_kept(ledger_pool):
+async def test_rejected_large_file_not_stored(ledger_pool):
     lines = fixture_path(*FILE_TAB).read_bytes().decode("utf-8-sig").splitlines()
     # The last line gets another amount, so its entry, its journal and the file no longer balance.
     fields = lines[-1].split("\t")
@@ -181,10 +181,10 @@ async def test_rejected_large_file_is_not_kept(ledger_pool):
     with pytest.raises(FecError, match="does not balance"):
         await import_fec(ledger_pool, creditor, data, file_name="large-bad.txt")
 
-    kept = await ledger_pool.fetchval(
+    stored_count = await ledger_pool.fetchval(
         "SELECT count(*) FROM received_files WHERE sha256 = $1", hashlib.sha256(data).hexdigest()
     )
-    assert kept == 0
+    assert stored_count == 0
 
 
 async def test_import_stores_file_deleted_meanwhile(ledger_pool, monkeypatch):
@@ -195,7 +195,7 @@ async def test_import_stores_file_deleted_meanwhile(ledger_pool, monkeypatch):
     real_store = importer._store_received_file
 
     async def store_then_lose(executor, file_digest, content):
-        # The first store stands for one that a failed import of the same bytes deleted again.
+        # The first store plays the part of one that a failed import of the same bytes deleted again.
         stores.append(file_digest)
         if len(stores) > 1:
             await real_store(executor, file_digest, content)
@@ -205,7 +205,7 @@ async def test_import_stores_file_deleted_meanwhile(ledger_pool, monkeypatch):
 
     summary = await import_fec(ledger_pool, creditor, data, file_name=FILE_PIPE[1], encoding="cp1252")
 
-    kept = await ledger_pool.fetch("SELECT content FROM received_files WHERE sha256 = $1", digest)
+    stored = await ledger_pool.fetch("SELECT content FROM received_files WHERE sha256 = $1", digest)
     assert summary.entries_created == 151
-    assert [record["content"] for record in kept] == [data]
+    assert [record["content"] for record in stored] == [data]
     assert stores == [digest, digest]

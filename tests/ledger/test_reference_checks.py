@@ -22,14 +22,14 @@ async def imported_creditor(pool) -> tuple[str, int]:
     return creditor, summary.import_id
 
 
-async def test_entry_of_unknown_account_is_refused(ledger_pool):
+async def test_entry_of_unknown_account_rejected(ledger_pool):
     creditor, import_id = await imported_creditor(ledger_pool)
 
     with pytest.raises(asyncpg.ForeignKeyViolationError, match="customer account NOPE of creditor"):
         await ledger_pool.execute(ENTRY, creditor, "NOPE", "test|unknown-account", import_id)
 
 
-async def test_entry_of_unknown_import_is_refused(ledger_pool):
+async def test_entry_of_unknown_import_rejected(ledger_pool):
     creditor, _ = await imported_creditor(ledger_pool)
     account = await ledger_pool.fetchval(
         "SELECT account_number FROM customer_accounts WHERE creditor_id = $1 LIMIT 1", creditor
@@ -39,7 +39,7 @@ async def test_entry_of_unknown_import_is_refused(ledger_pool):
         await ledger_pool.execute(ENTRY, creditor, account, "test|unknown-import", -1)
 
 
-async def test_one_orphan_refuses_whole_statement(ledger_pool):
+async def test_one_orphan_rejects_statement(ledger_pool):
     creditor, import_id = await imported_creditor(ledger_pool)
     account = await ledger_pool.fetchval(
         "SELECT account_number FROM customer_accounts WHERE creditor_id = $1 LIMIT 1", creditor
@@ -61,7 +61,7 @@ async def test_one_orphan_refuses_whole_statement(ledger_pool):
     assert after == before
 
 
-async def test_allocation_of_unknown_entry_is_refused(ledger_pool):
+async def test_allocation_of_unknown_entry_rejected(ledger_pool):
     creditor, _ = await imported_creditor(ledger_pool)
     entry = await ledger_pool.fetchrow(
         "SELECT id, customer_account FROM entries WHERE creditor_id = $1 AND debit > 0 LIMIT 1", creditor
