@@ -27,6 +27,7 @@ from services.accounts.app import DEFINITION as ACCOUNTS_DEFINITION
 from services.accounts.commands import create_staff_user, create_user, ensure_creditor, link_account
 from services.accounts.mail_sink import MailSink, StoredMessage, list_messages
 from services.accounts.settings import AccountsSettings
+from services.ledger.domain import paris_today
 from shared.principal import PrincipalSigner
 from shared.service import create_service_app
 from tests.conftest import Engines, ServiceClient, unique_id
@@ -178,7 +179,11 @@ async def create_agency_login(
 
 
 def days_ago(days: int) -> date:
-    return date.today() - timedelta(days=days)
+    """Return the date `days` days before today in Europe/Paris, the calendar of the ledger's due dates and ageing.
+
+    For one or two hours around midnight, the machine's UTC date is a day behind it.
+    """
+    return paris_today() - timedelta(days=days)
 
 
 # The legal mentions the ledger prints on invoice PDFs. The ledger issues no PDF without them.
