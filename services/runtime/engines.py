@@ -9,6 +9,8 @@ unprivileged system user created on first use.
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
 import os
 import pwd
 import shutil
@@ -18,6 +20,7 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import structlog
@@ -60,6 +63,38 @@ def wait_for_port(port: int, process: subprocess.Popen, name: str, log_file: Pat
             return
         time.sleep(0.05)
     raise RuntimeError(f"{name} did not listen on port {port} within {START_TIMEOUT_SECONDS:.0f} s; see {log_file}")
+
+
+# prctl(2) option: the signal the kernel sends a process when the thread that
+# started it exits (<linux/prctl.h>).
+_PR_SET_PDEATHSIG = 1
+
+
+def stop_with_parent(stop_signal: int) -> Callable[[], None] | None:
+    """Return a preexec_fn that makes the child receive `stop_signal` when its parent dies, or None off Linux.
+
+    A parent killed with SIGKILL runs no clean-up, so its engines and services
+    would keep running and holding their ports. The kernel sends the signal
+    when the thread that called Popen exits, so start children from a thread
+    that lives as long as they should, such as the main thread.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    library = ctypes.util.find_library("c")
+    if library is None:
+        return None
+    # Resolved here, in the parent: loading a library in the forked child could
+    # wait forever on a lock that another thread of the parent held at fork time.
+    prctl = ctypes.CDLL(library, use_errno=True).prctl
+    parent_pid = os.getpid()
+
+    def set_parent_death_signal() -> None:
+        prctl(_PR_SET_PDEATHSIG, stop_signal, 0, 0, 0)
+        # If the parent died between fork and prctl, no signal will come, so the child sends it to itself.
+        if os.getppid() != parent_pid:
+            os.kill(os.getpid(), stop_signal)
+
+    return set_parent_death_signal
 
 
 def _run_as_user() -> pwd.struct_passwd | None:
@@ -172,6 +207,9 @@ class EmbeddedPostgres:
             stdout=log_handle,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            # SIGINT is PostgreSQL's fast shutdown: clients are disconnected
+            # and open transactions rolled back.
+            preexec_fn=stop_with_parent(signal.SIGINT),
             **run_as,
         )
         wait_for_port(self.port, self.process, "PostgreSQL", self.log_file)
@@ -231,6 +269,7 @@ class EmbeddedNats:
             stdout=log_handle,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=stop_with_parent(signal.SIGTERM),
         )
         wait_for_port(self.port, self.process, "NATS", self.log_file)
         log.info("nats_started", port=self.port, data_dir=str(self.data_dir))

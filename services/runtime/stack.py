@@ -22,7 +22,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.registry import SERVICE_NAMES
-from services.runtime.engines import EmbeddedNats, EmbeddedPostgres, port_is_open, wait_for_port
+from services.runtime.engines import EmbeddedNats, EmbeddedPostgres, port_is_open, stop_with_parent, wait_for_port
 from services.runtime.secrets import RuntimeSecrets, load_or_create_secrets
 
 log = structlog.get_logger(__name__)
@@ -171,7 +171,10 @@ class ProcessGroup:
         self.processes: list[tuple[str, subprocess.Popen]] = []
 
     def start(self, name: str, command: list[str], environment: dict[str, str]) -> subprocess.Popen:
-        process = subprocess.Popen(command, env=environment, cwd=REPO_ROOT)
+        # A parent killed with SIGKILL cannot stop its children, so the kernel does it.
+        process = subprocess.Popen(
+            command, env=environment, cwd=REPO_ROOT, preexec_fn=stop_with_parent(signal.SIGTERM)
+        )
         self.processes.append((name, process))
         return process
 
