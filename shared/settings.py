@@ -54,6 +54,10 @@ def load_settings(settings_class: type[SettingsT], **overrides: object) -> Setti
         prefix = settings_class.model_config.get("env_prefix", "")
         lines = []
         for problem in error.errors():
+            if not problem["loc"]:
+                # A check across several variables; its message names them.
+                lines.append(f"invalid settings: {problem['msg']}")
+                continue
             name = prefix + "_".join(str(part) for part in problem["loc"]).upper()
             lines.append(f"invalid environment variable {name}: {problem['msg']}")
         sys.exit("\n".join(lines))

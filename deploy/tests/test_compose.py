@@ -7,6 +7,7 @@ the process it runs.
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 import re
@@ -162,6 +163,21 @@ def test_accounts_mail_and_encryption_settings(compose, environment, process_env
     assert settings.mail_sink_dir is None
     assert settings.public_url == SITE_SETTINGS["MF_PUBLIC_URL"]
     assert settings.data_encryption_key == environment["MF_DATA_ENCRYPTION_KEY"]
+
+
+def test_previous_data_keys_reach_only_accounts(environment, process_environment) -> None:
+    previous = base64.b64encode(os.urandom(32)).decode()
+    rotating = interpolate(raw_compose(), {**environment, "MF_DATA_ENCRYPTION_PREVIOUS_KEYS": previous})
+    process_environment(container_environment(rotating, "accounts"))
+
+    settings = AccountsSettings()
+    holders = {
+        name for name, definition in rotating["services"].items()
+        if previous in str(definition.get("environment", {}))
+    }
+
+    assert settings.previous_data_keys() == [previous]
+    assert holders == {"accounts"}
 
 
 def test_gateway_reaches_service_ports(compose, process_environment) -> None:

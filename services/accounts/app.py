@@ -35,7 +35,7 @@ async def settings_context(app: web.Application) -> AsyncIterator[None]:
         settings = load_settings(AccountsSettings, **settings.model_dump())
     app[ACCOUNTS_SETTINGS] = settings
     if settings.data_encryption_key:
-        app[CIPHER] = DataCipher(settings.data_encryption_key)
+        app[CIPHER] = DataCipher(settings.data_encryption_key, settings.previous_data_keys())
     else:
         log.warning(
             "data_encryption_key_missing",

@@ -54,11 +54,13 @@ def _request_not_found(request_id: str) -> NotFound:
     return NotFound("Cette demande de changement de coordonnées bancaires n’existe pas.", request_id=request_id)
 
 
-def _details_context(scope: AccountScope) -> str:
-    return f"bank-details:{scope.creditor_id}:{scope.customer_account}"
+def details_context(creditor_id: str, customer_account: str) -> str:
+    """Return the associated data that binds an account's current bank details to its row."""
+    return f"bank-details:{creditor_id}:{customer_account}"
 
 
-def _request_context(request_id: uuid.UUID) -> str:
+def request_context(request_id: uuid.UUID) -> str:
+    """Return the associated data that binds a change request's bank details to its row."""
     return f"bank-change:{request_id}"
 
 
@@ -83,12 +85,13 @@ async def current_details(
     )
     if row is None:
         return None
+    context = details_context(scope.creditor_id, scope.customer_account)
     if not full:
         view: dict[str, Any] = {"iban_masked": row["iban_masked"], "bic": row["bic"]}
         if cipher is not None:
-            view = _masked(json.loads(cipher.decrypt(row["details_encrypted"], _details_context(scope))))
+            view = _masked(json.loads(cipher.decrypt(row["details_encrypted"], context)))
         return view | {"updated_at": row["updated_at"].isoformat()}
-    details = json.loads(cipher_or_unavailable(cipher).decrypt(row["details_encrypted"], _details_context(scope)))
+    details = json.loads(cipher_or_unavailable(cipher).decrypt(row["details_encrypted"], context))
     return details | {"iban_masked": row["iban_masked"], "updated_at": row["updated_at"].isoformat()}
 
 
@@ -175,7 +178,7 @@ async def request_change(
                 scope.customer_account,
                 scope.agency_id,
                 principal.user_id,
-                cipher.encrypt(json.dumps(plain).encode(), _request_context(request_id)),
+                cipher.encrypt(json.dumps(plain).encode(), request_context(request_id)),
                 details.masked_iban,
                 details.bic,
                 previous_email,
@@ -333,7 +336,7 @@ async def decide(
 async def _apply(
     connection: asyncpg.Connection, cipher: DataCipher, principal: Principal, scope: AccountScope, request: asyncpg.Record
 ) -> None:
-    plain = cipher.decrypt(request["details_encrypted"], _request_context(request["id"]))
+    plain = cipher.decrypt(request["details_encrypted"], request_context(request["id"]))
     before = await current_details(connection, cipher, scope, full=False)
     await connection.execute(
         """INSERT INTO bank_details (creditor_id, customer_account, details_encrypted, iban_masked, bic, approved_request)
@@ -343,7 +346,7 @@ async def _apply(
                bic = EXCLUDED.bic, approved_request = EXCLUDED.approved_request, updated_at = now()""",
         scope.creditor_id,
         scope.customer_account,
-        cipher.encrypt(plain, _details_context(scope)),
+        cipher.encrypt(plain, details_context(scope.creditor_id, scope.customer_account)),
         request["iban_masked"],
         request["bic"],
         request["id"],

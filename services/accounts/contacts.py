@@ -101,7 +101,8 @@ def validate_account_manager(body: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "phone": phone, "email": email}
 
 
-def _identity_context(creditor_id: str) -> str:
+def identity_context(creditor_id: str) -> str:
+    """Return the associated data that binds a creditor's IBAN to its identity row."""
     return f"creditor-iban:{creditor_id}"
 
 
@@ -199,7 +200,7 @@ async def save_identity(
 ) -> dict[str, Any]:
     """Store a creditor's legal identity (validated by validate_identity); return it as agencies see it."""
     iban = values["iban"]
-    iban_encrypted = cipher_or_unavailable(cipher).encrypt(iban.encode(), _identity_context(creditor_id)) if iban else None
+    iban_encrypted = cipher_or_unavailable(cipher).encrypt(iban.encode(), identity_context(creditor_id)) if iban else None
     async with pool.acquire() as connection, connection.transaction():
         await _require_creditor(connection, creditor_id)
         before = await read_identity(connection, creditor_id)

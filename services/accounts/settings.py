@@ -11,7 +11,7 @@ import base64
 import binascii
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from shared.settings import ServiceSettings
 
@@ -45,21 +45,56 @@ class AccountsSettings(ServiceSettings):
         "", description="base64 of 32 random bytes; AES-256-GCM key that encrypts IBANs at rest"
     )
 
+    data_encryption_previous_keys: str = Field(
+        "",
+        description="comma-separated earlier values of MF_DATA_ENCRYPTION_KEY, still used to decrypt "
+        "during a key rotation; empty once `python -m services.accounts.reencrypt` has run",
+    )
+
     @field_validator("data_encryption_key")
     @classmethod
     def _check_data_key(cls, value: str) -> str:
-        if not value:
-            return value
-        try:
-            raw = base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            raise ValueError("expected base64 of 32 random bytes, e.g. from `openssl rand -base64 32`") from None
-        if len(raw) != DATA_KEY_BYTES:
-            raise ValueError(f"decodes to {len(raw)} bytes, expected {DATA_KEY_BYTES}")
+        if value:
+            _check_key_text(value)
         return value
+
+    @field_validator("data_encryption_previous_keys")
+    @classmethod
+    def _check_previous_keys(cls, value: str) -> str:
+        for position, key in enumerate(_split_keys(value), start=1):
+            try:
+                _check_key_text(key)
+            except ValueError as error:
+                raise ValueError(f"key {position}: {error}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _previous_keys_need_current_key(self) -> AccountsSettings:
+        if self.data_encryption_previous_keys.strip() and not self.data_encryption_key:
+            raise ValueError(
+                "MF_DATA_ENCRYPTION_PREVIOUS_KEYS is set but MF_DATA_ENCRYPTION_KEY is not: "
+                "set the new key in MF_DATA_ENCRYPTION_KEY"
+            )
+        return self
+
+    def previous_data_keys(self) -> list[str]:
+        """Return the keys of MF_DATA_ENCRYPTION_PREVIOUS_KEYS, in the order given."""
+        return _split_keys(self.data_encryption_previous_keys)
 
     @field_validator("public_url")
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
+
+def _split_keys(value: str) -> list[str]:
+    return [key.strip() for key in value.split(",") if key.strip()]
+
+
+def _check_key_text(value: str) -> None:
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("expected base64 of 32 random bytes, e.g. from `openssl rand -base64 32`") from None
+    if len(raw) != DATA_KEY_BYTES:
+        raise ValueError(f"decodes to {len(raw)} bytes, expected {DATA_KEY_BYTES}")

@@ -52,7 +52,8 @@ class SecondFactorAlreadyEnabled(Conflict):
         )
 
 
-def _context(user_id: uuid.UUID | str) -> str:
+def secret_context(user_id: uuid.UUID | str) -> str:
+    """Return the associated data that binds a TOTP secret to its user."""
     return f"totp:{user_id}"
 
 
@@ -92,7 +93,7 @@ async def start_enrolment(
     await connection.execute(
         "UPDATE users SET totp_secret_encrypted = $2, totp_last_step = NULL WHERE id = $1",
         user_id,
-        cipher.encrypt(secret.encode(), _context(user_id)),
+        cipher.encrypt(secret.encode(), secret_context(user_id)),
     )
     uri = pyotp.TOTP(secret, interval=STEP_SECONDS).provisioning_uri(name=login, issuer_name=ISSUER)
     qr_svg = segno.make(uri, error="m").svg_inline(scale=4)
@@ -110,7 +111,7 @@ async def confirm_enrolment(
         raise SecondFactorAlreadyEnabled()
     if row["totp_secret_encrypted"] is None:
         raise InvalidSecondFactorCode()
-    secret = cipher.decrypt(row["totp_secret_encrypted"], _context(user_id)).decode()
+    secret = cipher.decrypt(row["totp_secret_encrypted"], secret_context(user_id)).decode()
     step = matching_step(secret, code)
     if step is None:
         raise InvalidSecondFactorCode()
@@ -145,7 +146,7 @@ async def check_code(
     )
     if row is None:
         return False
-    secret = cipher.decrypt(row["totp_secret_encrypted"], _context(user_id)).decode()
+    secret = cipher.decrypt(row["totp_secret_encrypted"], secret_context(user_id)).decode()
     step = matching_step(secret, code)
     if step is not None:
         if row["totp_last_step"] is not None and step <= row["totp_last_step"]:

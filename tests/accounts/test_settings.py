@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 
 import pytest
 from pydantic import ValidationError
@@ -41,3 +42,32 @@ def test_mail_disabled_by_default(monkeypatch):
 
     assert settings.smtp_host == ""
     assert settings.mail_sink_dir is None
+
+
+def test_previous_keys_are_split(monkeypatch):
+    current, first, second = (base64.b64encode(os.urandom(32)).decode() for _ in range(3))
+    monkeypatch.setenv("MF_DATA_ENCRYPTION_KEY", current)
+    monkeypatch.setenv("MF_DATA_ENCRYPTION_PREVIOUS_KEYS", f" {first} ,{second},")
+
+    settings = AccountsSettings(database_url=DSN)
+
+    assert settings.previous_data_keys() == [first, second]
+
+
+def test_invalid_previous_key_is_named():
+    current = base64.b64encode(os.urandom(32)).decode()
+
+    with pytest.raises(ValidationError) as raised:
+        AccountsSettings(
+            database_url=DSN, data_encryption_key=current, data_encryption_previous_keys=f"{current},short"
+        )
+
+    assert "data_encryption_previous_keys" in str(raised.value)
+    assert "key 2" in str(raised.value)
+
+
+def test_previous_keys_need_current_key():
+    previous = base64.b64encode(os.urandom(32)).decode()
+
+    with pytest.raises(ValidationError, match="MF_DATA_ENCRYPTION_KEY is not"):
+        AccountsSettings(database_url=DSN, data_encryption_key="", data_encryption_previous_keys=previous)
