@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import Sequence
 from enum import StrEnum
 
 from cryptography.exceptions import InvalidSignature
@@ -107,12 +108,14 @@ class PrincipalSigner:
 
 
 class PrincipalVerifier:
-    """Verifies principals (service side)."""
+    """Verifies principals (service side) with the gateway's public key, or a previous one during a key rotation."""
 
-    def __init__(self, public_key_b64: str) -> None:
+    def __init__(self, public_key_b64: str, previous_public_keys_b64: Sequence[str] = ()) -> None:
         if not public_key_b64:
             raise ValueError("MF_PRINCIPAL_PUBLIC_KEY is empty: set it to the gateway's base64 Ed25519 public key")
-        self._key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key_b64))
+        self._keys = [_public_key(public_key_b64, "MF_PRINCIPAL_PUBLIC_KEY")]
+        for position, previous in enumerate(previous_public_keys_b64, start=1):
+            self._keys.append(_public_key(previous, f"key {position} of MF_PRINCIPAL_PREVIOUS_PUBLIC_KEYS"))
 
     def verify(self, token: str | None) -> Principal:
         if not token:
@@ -120,9 +123,11 @@ class PrincipalVerifier:
         body_part, _, signature_part = token.partition(".")
         try:
             body = _b64decode(body_part)
-            self._key.verify(_b64decode(signature_part), body)
-        except (InvalidSignature, ValueError) as error:
+            signature = _b64decode(signature_part)
+        except ValueError as error:
             raise InvalidPrincipal("principal signature is invalid") from error
+        if not any(_signed_by(key, signature, body) for key in self._keys):
+            raise InvalidPrincipal("principal signature is invalid")
         try:
             principal = Principal.model_validate_json(body)
         except ValidationError as error:
@@ -130,3 +135,18 @@ class PrincipalVerifier:
         if principal.expires_at + CLOCK_SKEW_SECONDS < time.time():
             raise InvalidPrincipal("principal has expired")
         return principal
+
+
+def _public_key(text: str, name: str) -> Ed25519PublicKey:
+    try:
+        return Ed25519PublicKey.from_public_bytes(base64.b64decode(text, validate=True))
+    except ValueError:
+        raise ValueError(f"{name} is not a base64 raw Ed25519 public key of 32 bytes") from None
+
+
+def _signed_by(key: Ed25519PublicKey, signature: bytes, body: bytes) -> bool:
+    try:
+        key.verify(signature, body)
+    except InvalidSignature:
+        return False
+    return True

@@ -72,7 +72,7 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
         client_max_size=64 * 1024 * 1024,
     )
     app[SETTINGS] = settings
-    app[VERIFIER] = PrincipalVerifier(settings.principal_public_key)
+    app[VERIFIER] = PrincipalVerifier(settings.principal_public_key, settings.previous_principal_keys())
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         async with open_pool(settings.database_url) as pool:

@@ -31,6 +31,15 @@ class CommonSettings(BaseSettings):
     principal_public_key: str = Field(
         "", description="base64 Ed25519 public key that verifies principals"
     )
+    principal_previous_public_keys: str = Field(
+        "",
+        description="comma-separated public keys also accepted, during a rotation of the gateway's key pair; "
+        "empty otherwise",
+    )
+
+    def previous_principal_keys(self) -> list[str]:
+        """Return the keys of MF_PRINCIPAL_PREVIOUS_PUBLIC_KEYS, in the order given."""
+        return [key.strip() for key in self.principal_previous_public_keys.split(",") if key.strip()]
 
 
 class ServiceSettings(CommonSettings):

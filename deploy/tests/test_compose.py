@@ -21,6 +21,7 @@ from deploy.tests.support import DEPLOY_DIR, REPO_ROOT, run_deploy_script
 from gateway.settings import GatewaySettings
 from services.accounts.settings import AccountsSettings
 from services.registry import SERVICE_NAMES
+from shared.principal import generate_keypair
 from shared.settings import ServiceSettings
 
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
@@ -178,6 +179,21 @@ def test_previous_data_keys_reach_only_accounts(environment, process_environment
 
     assert settings.previous_data_keys() == [previous]
     assert holders == {"accounts"}
+
+
+def test_previous_principal_keys_reach_services(environment, process_environment) -> None:
+    previous = generate_keypair()[1]
+    rotating = interpolate(raw_compose(), {**environment, "MF_PRINCIPAL_PREVIOUS_PUBLIC_KEYS": previous})
+    process_environment(container_environment(rotating, "ledger"))
+
+    settings = ServiceSettings()
+    holders = {
+        name for name, definition in rotating["services"].items()
+        if previous in str(definition.get("environment", {}))
+    }
+
+    assert settings.previous_principal_keys() == [previous]
+    assert holders == set(SERVICE_NAMES)
 
 
 def test_gateway_reaches_service_ports(compose, process_environment) -> None:
