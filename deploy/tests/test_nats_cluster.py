@@ -21,13 +21,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 import nats
 import pytest
+from aiohttp.test_utils import TestServer
 from nats.js.api import StreamInfo
 
 from deploy.tests.support import DEPLOY_DIR, free_port
 from services.runtime.engines import nats_server_binary
-from shared.events.streams import StreamSpec, ensure_stream
+from services.registry import service_definition
+from shared.db import migrate
+from shared.events.streams import STREAMS, StreamSpec, ensure_stream
+from shared.principal import generate_keypair
+from shared.service import create_service_app
+from shared.settings import ServiceSettings, load_settings
 
 NODES = ("nats-1", "nats-2", "nats-3")
 CLUSTER_START_SECONDS = 60.0
@@ -203,3 +210,32 @@ async def test_single_replica_stream_scales_to_three(cluster: Cluster) -> None:
     assert info.config.num_replicas == 3
     assert info.cluster.leader in NODES
     assert len(info.cluster.replicas) == 2
+
+
+async def test_service_creates_streams_with_configured_replicas(cluster: Cluster, postgres_server, monkeypatch) -> None:
+    database = f"disputes_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(postgres_server.server.admin_dsn)
+    await admin.execute(f'CREATE DATABASE "{database}"')
+    dsn = postgres_server.dsn("postgres", postgres_server.server.superuser_password, database)
+    definition = service_definition("disputes")
+    await migrate(dsn, definition.migration_folders)
+    # The variables Compose gives every service, with the loopback addresses.
+    monkeypatch.setenv("MF_DATABASE_URL", dsn)
+    monkeypatch.setenv("MF_NATS_URL", cluster.client_url("nats-3"))
+    monkeypatch.setenv("MF_STREAM_REPLICAS", "3")
+    monkeypatch.setenv("MF_PRINCIPAL_PUBLIC_KEY", generate_keypair()[1])
+    server = TestServer(create_service_app(definition, load_settings(ServiceSettings)))
+    await server.start_server()
+    connection = await nats.connect(cluster.client_url("nats-1"))
+    try:
+        replicas = {
+            spec.name: (await connection.jetstream().stream_info(spec.name)).config.num_replicas
+            for spec in STREAMS.values()
+        }
+    finally:
+        await connection.close()
+        await server.close()
+        await admin.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+        await admin.close()
+
+    assert replicas == {spec.name: 3 for spec in STREAMS.values()}
