@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from deploy.tests.support import PostgresServer, free_port
+from deploy.tests.support import PostgresServer, free_port, new_passwords
 from services.runtime.engines import EmbeddedPostgres
 
 
@@ -29,3 +29,12 @@ def postgres_server() -> Iterator[PostgresServer]:
     finally:
         server.stop()
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def provisioned(postgres_server: PostgresServer) -> dict[str, str]:
+    """Passwords of freshly (re)provisioned service roles."""
+    passwords = new_passwords()
+    result = postgres_server.run_init_script(passwords)
+    assert result.returncode == 0, result.stderr
+    return passwords

@@ -81,5 +81,13 @@ class PostgresServer:
         )
 
 
+def database_urls(server: PostgresServer, passwords: dict[str, str]) -> dict[str, str]:
+    """Return MF_<SERVICE>_DATABASE_URL of each service, as Compose gives them to `migrate`."""
+    return {
+        f"MF_{service.upper()}_DATABASE_URL": server.dsn(service, password, service)
+        for service, password in passwords.items()
+    }
+
+
 def new_passwords() -> dict[str, str]:
     return {service: secrets.token_urlsafe(16) for service in SERVICE_NAMES}

@@ -7,16 +7,9 @@ import json
 import asyncpg
 import pytest
 
-from deploy.tests.support import PostgresServer, load_deploy_script, new_passwords, run_deploy_script
+from deploy.tests.support import PostgresServer, database_urls, load_deploy_script, run_deploy_script
 from services.registry import SERVICE_NAMES, service_definition
 from shared.db import migration_files
-
-
-def database_urls(server: PostgresServer, passwords: dict[str, str]) -> dict[str, str]:
-    return {
-        f"MF_{service.upper()}_DATABASE_URL": server.dsn(service, password, service)
-        for service, password in passwords.items()
-    }
 
 
 def log_events(stderr: str) -> list[dict]:
@@ -30,15 +23,6 @@ async def applied_migrations(server: PostgresServer, service: str, password: str
     finally:
         await connection.close()
     return [row["name"] for row in rows]
-
-
-@pytest.fixture
-def provisioned(postgres_server: PostgresServer) -> dict[str, str]:
-    """Passwords of freshly (re)provisioned service roles."""
-    passwords = new_passwords()
-    result = postgres_server.run_init_script(passwords)
-    assert result.returncode == 0, result.stderr
-    return passwords
 
 
 async def test_migrate_applies_all_schemas(postgres_server, provisioned) -> None:

@@ -134,10 +134,13 @@ def embedded_postgres(settings: StackSettings | None = None) -> Iterator[Stack]:
     databases and no embedded server is started.
     """
     settings = settings or StackSettings()
-    secrets = load_or_create_secrets(settings.data_dir / "secrets.json")
+    external = uses_external_databases()
+    # With configured databases nothing is stored under the data folder,
+    # which the production image does not let the process write to.
+    secrets = RuntimeSecrets.generate() if external else load_or_create_secrets(settings.data_dir / "secrets.json")
     postgres = EmbeddedPostgres(settings.data_dir / "postgres", settings.pg_port, secrets.postgres_password)
     nats = EmbeddedNats(settings.data_dir / "nats", settings.nats_port)
-    started_here = not uses_external_databases() and not port_is_open(settings.pg_port)
+    started_here = not external and not port_is_open(settings.pg_port)
     if started_here:
         postgres.start()
     try:
