@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -116,7 +117,9 @@ _TERMS_PATTERN = re.compile(r"^(\d{1,3})\s*jours?(\s+fin\s+de\s+mois)?$")
 
 def parse_payment_terms(text: str) -> PaymentTerms:
     """Parse French payment terms; raise ``InvalidPaymentTerms`` naming the accepted forms."""
-    normalized = " ".join(text.lower().replace("à", "a").split())
+    # Accents and case are ignored, so "à réception", "A RECEPTION" and "a réception" all match.
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    normalized = " ".join("".join(character for character in decomposed if not unicodedata.combining(character)).split())
     if normalized in {"a reception", "comptant", "a reception de facture"}:
         return PaymentTerms(days=0, end_of_month=False)
     match = _TERMS_PATTERN.match(normalized)
