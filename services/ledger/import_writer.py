@@ -19,9 +19,18 @@ import asyncpg
 
 from services.ledger.allocation import OpenEntry, settle_group
 from services.ledger.domain import EntryKind, PaymentTerms, search_key
+from services.ledger.fec.errors import FecChangedEntryError
 
 DEBIT_KINDS_WITH_DUE_DATE = {EntryKind.INVOICE}
 ZERO = Decimal("0.00")
+
+# A new line whose entry, customer and document match an imported entry that
+# this file no longer contains is taken for a change of that entry when
+# their dates are at most this far apart. Farther apart, it is taken for an
+# entry of another fiscal year that reuses the number (many programs number
+# entries from 1 each year).
+CHANGED_ENTRY_MAX_DAYS = 183
+_MAX_LISTED_CHANGES = 5
 
 ENTRY_COLUMNS = (
     "id", "creditor_id", "customer_account", "kind", "document_number", "search_key", "document_date",
@@ -201,6 +210,8 @@ async def write_import(
     receipts = {entry.receipt_key: entry for entry in existing.values() if entry.receipt_key}
     card_payments = _CardPayments(existing.values())
     warnings: list[str] = []
+    matched: set[int] = set()
+    new_lines = []
     for key, line in zip(source_keys(customer_lines), customer_lines):
         known = existing.get(key) or receipts.get(key)
         if known is None and line.kind == EntryKind.PAYMENT and card_payments:
@@ -211,12 +222,18 @@ async def write_import(
                 known.receipt_key = key
                 known.receipt_changed = True
         if known is not None:
+            matched.add(known.id)
             # A card payment keeps the lettering the ledger gave it when the
             # accountant's receipt line carries none.
             if (known.source != "payment" or line.lettering) and _take_lettering(known, line, scope):
                 lettering_updated += 1
             continue
         created.append(_new_entry(creditor, import_id, key, line, due_dates, scope))
+        new_lines.append(line)
+
+    changes = _changed_entries(existing.values(), matched, zip(new_lines, created))
+    if changes:
+        raise await _changed_entries_error(connection, changes, source)
 
     entries = [*existing.values(), *created]
     allocations = _plan_allocations(entries)
@@ -286,6 +303,68 @@ async def write_import(
         lettering_updated=lettering_updated,
         receipts_matched=sum(entry.receipt_changed for entry in changed_known),
         warnings=warnings,
+    )
+
+
+def _changed_entries(existing, matched: set[int], new_entries) -> list[tuple[object, PlannedEntry]]:
+    """Return the (line, imported entry) pairs where a new line of this file changes an imported entry.
+
+    The imported entry came from a FEC file, and this file no longer
+    contains it. The new line has the same JournalCode, EcritureNum,
+    customer account and document number. Its amounts or its date differ,
+    since the source key covers both, and the dates are at most
+    CHANGED_ENTRY_MAX_DAYS apart.
+    """
+    missing: dict[tuple[str, str, str, str], list[PlannedEntry]] = defaultdict(list)
+    for entry in existing:
+        if entry.id in matched or not entry.source_key.startswith("fec|"):
+            continue
+        _, journal_code, entry_number, _rest = entry.source_key.split("|", 3)
+        missing[(journal_code, entry_number, entry.customer_account, entry.document_number)].append(entry)
+    if not missing:
+        return []
+    changes = []
+    for line, entry in new_entries:
+        anchor = (line.line.journal_code, line.line.entry_number, entry.customer_account, entry.document_number)
+        for imported in missing.get(anchor, ()):
+            if abs((imported.document_date - entry.document_date).days) <= CHANGED_ENTRY_MAX_DAYS:
+                changes.append((line, imported))
+                break
+    return changes
+
+
+async def _changed_entries_error(connection, changes, source: str) -> FecChangedEntryError:
+    imports = {
+        row["id"]: row
+        for row in await connection.fetch(
+            """SELECT e.id, i.id AS import_id, i.file_name, i.imported_at
+                 FROM entries e JOIN imports i ON i.id = e.import_id
+                WHERE e.id = ANY($1::bigint[])""",
+            [imported.id for _line, imported in changes],
+        )
+    }
+    described = []
+    for line, imported in changes[:_MAX_LISTED_CHANGES]:
+        origin = imports.get(imported.id)
+        imported_from = (
+            f"{origin['file_name']} (import {origin['import_id']}, {origin['imported_at']:%Y-%m-%d})"
+            if origin else "an earlier file"
+        )
+        described.append(
+            f"line {line.line.line_number}: entry {line.line.journal_code} {line.line.entry_number}"
+            f" (document {imported.document_number}, customer {imported.customer_account}) was imported from"
+            f" {imported_from} with debit {imported.debit}, credit {imported.credit}, dated"
+            f" {imported.document_date:%Y-%m-%d}; this file gives debit {line.debit}, credit {line.credit},"
+            f" dated {line.document_date:%Y-%m-%d}"
+        )
+    if len(changes) > _MAX_LISTED_CHANGES:
+        described.append(f"and {len(changes) - _MAX_LISTED_CHANGES} more")
+    lines = "1 customer line changes an entry" if len(changes) == 1 else f"{len(changes)} customer lines change entries"
+    return FecChangedEntryError(
+        f"{source}: nothing was imported, because {lines} imported earlier, and an imported document never"
+        f" changes. {'; '.join(described)}. Record each correction in the accounting software as new entries"
+        " (a credit note, then a new invoice), export the FEC again and import it.",
+        line_numbers=tuple(line.line.line_number for line, _imported in changes),
     )
 
 

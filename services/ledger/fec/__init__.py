@@ -9,7 +9,14 @@ groups its entries and classifies every line on a 411 customer account.
 from .analysis import FecAnalysis, analyse_fec
 from .classify import CustomerLine, DocumentKind
 from .entries import FecEntry
-from .errors import FecEncodingError, FecError, FecHeaderError, FecUnbalancedError, FecValueError
+from .errors import (
+    FecChangedEntryError,
+    FecEncodingError,
+    FecError,
+    FecHeaderError,
+    FecUnbalancedError,
+    FecValueError,
+)
 from .reader import read_fec
 from .records import FecFile, FecLine
 from .vat import VatBreakdown
@@ -19,6 +26,7 @@ __all__ = [
     "CustomerLine",
     "DocumentKind",
     "FecAnalysis",
+    "FecChangedEntryError",
     "FecEncodingError",
     "FecEntry",
     "FecError",

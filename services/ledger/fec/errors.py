@@ -55,3 +55,15 @@ class FecUnbalancedError(FecError):
         super().__init__(message, line_number=line_numbers[0] if line_numbers else None)
         self.entry_key = entry_key
         self.line_numbers = line_numbers
+
+
+class FecChangedEntryError(FecError):
+    """Customer line of an entry that an earlier import has, with other amounts or another date.
+
+    `line_numbers` lists the physical lines of this file that changed an
+    imported entry, in file order.
+    """
+
+    def __init__(self, message: str, *, line_numbers: tuple[int, ...]) -> None:
+        super().__init__(message, line_number=line_numbers[0])
+        self.line_numbers = line_numbers
