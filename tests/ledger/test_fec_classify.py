@@ -439,6 +439,23 @@ def test_unbalanced_keys_in_balanced_journal_accepted():
     assert "5 (JournalCode, EcritureNum) keys" in analysis.warnings[0]
 
 
+def test_offsetting_wrong_entries_rejected():
+    lines = [*invoice("1", piece="FA1"), *invoice("2", piece="FA2", aux="C002")]
+    lines[2] = line("VE", "1", "445710", credit="19,00", piece="FA1")
+    lines[5] = line("VE", "2", "445710", credit="21,00", piece="FA2")
+
+    with pytest.raises(FecUnbalancedError) as error:
+        analyse(*lines)
+
+    assert error.value.entry_key == ("VE", "1")
+    assert error.value.line_numbers == (2, 3, 4)
+    assert "entry VE 1 does not balance: debit 120.00, credit 119.00 (difference 1.00) on lines 2, 3, 4." in str(
+        error.value
+    )
+    assert "other entries are off by the opposite amount (VE 2)" in str(error.value)
+    assert "PieceRef FA1 appears in no other entry" in str(error.value)
+
+
 def test_warnings_start_with_reader_warnings():
     data = "\r\n".join((HEADER, *payment("1"), *payment("1", "50,00", "C002", day="20240220", piece="VIR2")))
     data = data.replace("Libellé", "Libellé é").encode("cp1252")

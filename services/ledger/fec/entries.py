@@ -18,9 +18,11 @@ operations. Such a key is unreliable when either
 A file with unreliable keys is accepted when every journal balances, because
 the lines are then only mis-numbered, not wrong. `check_entries` returns a
 warning and marks those entries, and the classifier then falls back to the
-journal type and the sign of each customer line. When an unbalanced key also
-leaves its journal unbalanced, the amounts are wrong and FecUnbalancedError is
-raised for it.
+journal type and the sign of each customer line. FecUnbalancedError is raised
+when an unbalanced key also leaves its journal unbalanced, and when it shows
+no sign of mis-numbering: one date or one PieceRef throughout, with every
+PieceRef non-empty and found in no other key of its journal. Such a key is a
+whole operation with wrong amounts, offset by another wrong entry.
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ def check_entries(fec: FecFile, scan: LineScan) -> tuple[set[int], list[str]]:
     unbalanced = {position for position, balance in enumerate(scan.balances) if balance}
     if unbalanced:
         _raise_if_amounts_wrong(scan, unbalanced, fec)
+        _raise_if_numbering_looks_right(scan, unbalanced, fec)
 
     candidates = scan.mixed_groups - unbalanced
     groups = scan.line_indexes(candidates)
@@ -153,6 +156,52 @@ def _raise_if_amounts_wrong(scan: LineScan, unbalanced: set[int], fec: FecFile) 
             raise _unbalanced_entry_error(key, lines, _journal_balance(fec, key[0]), fec)
 
 
+def _raise_if_numbering_looks_right(scan: LineScan, unbalanced: set[int], fec: FecFile) -> None:
+    """Raise FecUnbalancedError for an unbalanced key that shows no sign of mis-numbering.
+
+    An unbalanced key in a balanced journal is accepted as mis-numbered in two
+    cases. Its lines span several dates and several PieceRefs, or one of its
+    PieceRefs is empty or also appears in another key of the journal (an
+    operation split over two numbers). Otherwise the key is one whole
+    operation whose amounts are wrong, offset by another wrong entry of the
+    same journal.
+    """
+    candidates = sorted(unbalanced - scan.mixed_groups)
+    if not candidates:
+        return
+    columns = fec.columns
+    line_indexes = scan.line_indexes(candidates)
+    piece_refs = {position: {columns.piece_ref[index] for index in line_indexes[position]} for position in candidates}
+    searched = {(scan.keys[position][0], piece_ref) for position in candidates for piece_ref in piece_refs[position]}
+    holders: defaultdict[tuple[str, str], set[int]] = defaultdict(set)
+    for journal_code, piece_ref, position in zip(columns.journal_code, columns.piece_ref, scan.line_keys):
+        if (journal_code, piece_ref) in searched:
+            holders[(journal_code, piece_ref)].add(position)
+
+    for position in candidates:
+        journal_code = scan.keys[position][0]
+        if any(not piece_ref or len(holders[(journal_code, piece_ref)]) > 1 for piece_ref in piece_refs[position]):
+            continue
+        lines = columns.lines(line_indexes[position])
+        others = [
+            _describe_key(scan.keys[other]) for other in sorted(unbalanced)
+            if other != position and scan.keys[other][0] == journal_code
+        ]
+        listed_others = ", ".join(others[:_MAX_LISTED_KEYS])
+        if len(others) > _MAX_LISTED_KEYS:
+            listed_others += f" and {len(others) - _MAX_LISTED_KEYS} more"
+        listed_refs = ", ".join(sorted(piece_refs[position]))
+        message = (
+            f"{_entry_difference(fec, scan.keys[position], lines)} Journal {journal_code} balances only because"
+            f" other entries are off by the opposite amount ({listed_others}), and PieceRef {listed_refs} appears"
+            " in no other entry, so the amounts are wrong, not the numbering. Correct the amounts in the"
+            " accounting software and export the FEC again."
+        )
+        raise FecUnbalancedError(
+            message, entry_key=scan.keys[position], line_numbers=tuple(line.line_number for line in lines)
+        )
+
+
 def _journal_balance(fec: FecFile, journal_code: str) -> Decimal:
     columns = fec.columns
     return sum(
@@ -165,23 +214,28 @@ def _journal_balance(fec: FecFile, journal_code: str) -> Decimal:
 def _unbalanced_entry_error(
     key: EntryKey, lines: list[FecLine], journal_balance: Decimal, fec: FecFile
 ) -> FecUnbalancedError:
-    debit = sum((line.debit for line in lines), Decimal(0))
-    credit = sum((line.credit for line in lines), Decimal(0))
     line_numbers = tuple(line.line_number for line in lines)
-    listed_lines = ", ".join(str(number) for number in line_numbers[:_MAX_LISTED_LINES])
-    if len(line_numbers) > _MAX_LISTED_LINES:
-        listed_lines += f" and {len(line_numbers) - _MAX_LISTED_LINES} more"
-
-    message = (
-        f"{fec.source}: entry {_describe_key(key)} does not balance: debit {debit}, credit {credit}"
-        f" (difference {debit - credit}) on lines {listed_lines}. Journal {key[0]} is off by {journal_balance}."
-    )
+    message = f"{_entry_difference(fec, key, lines)} Journal {key[0]} is off by {journal_balance}."
     file_debit = sum(fec.columns.debit, Decimal(0))
     file_credit = sum(fec.columns.credit, Decimal(0))
     if file_debit != file_credit:
         message += f" The file does not balance either: debit {file_debit}, credit {file_credit}."
     message += " Correct the amounts in the accounting software and export the FEC again."
     return FecUnbalancedError(message, entry_key=key, line_numbers=line_numbers)
+
+
+def _entry_difference(fec: FecFile, key: EntryKey, lines: list[FecLine]) -> str:
+    """Return the sentence that names an unbalanced entry, its totals and its lines."""
+    debit = sum((line.debit for line in lines), Decimal(0))
+    credit = sum((line.credit for line in lines), Decimal(0))
+    line_numbers = [line.line_number for line in lines]
+    listed_lines = ", ".join(str(number) for number in line_numbers[:_MAX_LISTED_LINES])
+    if len(line_numbers) > _MAX_LISTED_LINES:
+        listed_lines += f" and {len(line_numbers) - _MAX_LISTED_LINES} more"
+    return (
+        f"{fec.source}: entry {_describe_key(key)} does not balance: debit {debit}, credit {credit}"
+        f" (difference {debit - credit}) on lines {listed_lines}."
+    )
 
 
 def _unreliable_keys_warning(unreliable: list[int], scan: LineScan, fec: FecFile) -> str:
