@@ -94,23 +94,29 @@ def bank_change_decided(
     reason: str | None,
     decided_at: datetime,
 ) -> tuple[str, str]:
-    outcome = "acceptée" if approved else "refusée"
-    subject = f"Changement de coordonnées bancaires {outcome} – compte {customer_account}"
+    """Return the decision notice, with the staff member's comment (``reason``) when one was given."""
+    # « Changement » is masculine, and in « a accepté la demande » the object follows the verb,
+    # so the participle takes no feminine ending in the subject or in the body.
+    participle = "accepté" if approved else "refusé"
+    subject = f"Changement de coordonnées bancaires {participle} – compte {customer_account}"
     lines = [
         "Bonjour,\n",
-        f"{creditor_name} a {outcome[:-1]} le {french_datetime(decided_at)} la demande de changement "
+        f"{creditor_name} a {participle} le {french_datetime(decided_at)} la demande de changement "
         f"de coordonnées bancaires du compte client {customer_account} (IBAN {iban_masked}).",
     ]
     if approved:
         lines.append("\nLes nouvelles coordonnées bancaires s’appliquent dès maintenant.")
     else:
         lines.append("\nLes coordonnées bancaires précédentes restent en vigueur.")
-        if reason:
-            lines.append(f"Motif : {reason}")
-    lines.append(
-        f"\nSi vous n’êtes pas à l’origine de cette demande, contactez immédiatement le service facturation de {creditor_name}."
+    body = french("\n".join(lines))
+    if reason:
+        label = "Commentaire" if approved else "Motif"
+        body += french(f"\n{label} : ") + reason
+    body += french(
+        "\n\nSi vous n’êtes pas à l’origine de cette demande, contactez immédiatement "
+        f"le service facturation de {creditor_name}."
     )
-    return french(subject), french("\n".join(lines)) + SIGNATURE
+    return french(subject), body + SIGNATURE
 
 
 def contact_message_to_service(

@@ -1,0 +1,62 @@
+"""Subject and body of the e-mail that announces the decision on a bank-detail change request."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from services.accounts.notices import bank_change_decided
+
+NBSP = "\u00a0"
+DECIDED_AT = datetime(2026, 7, 31, 12, 5, tzinfo=UTC)
+
+
+def build_decision(*, approved: bool, reason: str | None) -> tuple[str, str]:
+    return bank_change_decided(
+        creditor_name="Presse Immo Ouest",
+        customer_account="C1001",
+        approved=approved,
+        iban_masked="FR76 •••• 0189",
+        reason=reason,
+        decided_at=DECIDED_AT,
+    )
+
+
+def test_approval_subject_is_masculine():
+    subject, body = build_decision(approved=True, reason=None)
+
+    assert subject == "Changement de coordonnées bancaires accepté – compte C1001"
+    assert "Presse Immo Ouest a accepté le 31/07/2026 à 14:05 la demande" in body
+
+
+def test_rejection_subject_is_masculine():
+    subject, body = build_decision(approved=False, reason=None)
+
+    assert subject == "Changement de coordonnées bancaires refusé – compte C1001"
+    assert "Presse Immo Ouest a refusé le 31/07/2026 à 14:05 la demande" in body
+
+
+def test_approval_carries_comment():
+    _subject, body = build_decision(approved=True, reason="RIB vérifié par téléphone")
+
+    assert f"Commentaire{NBSP}: RIB vérifié par téléphone" in body
+    assert body.index("s’appliquent dès maintenant") < body.index("RIB vérifié par téléphone")
+
+
+def test_rejection_carries_reason():
+    _subject, body = build_decision(approved=False, reason="RIB illisible")
+
+    assert f"Motif{NBSP}: RIB illisible" in body
+
+
+def test_decision_without_comment_has_no_label():
+    _subject, approved_body = build_decision(approved=True, reason=None)
+    _subject, rejected_body = build_decision(approved=False, reason="")
+
+    assert "Commentaire" not in approved_body
+    assert "Motif" not in rejected_body
+
+
+def test_comment_is_left_as_typed():
+    _subject, body = build_decision(approved=True, reason="Vu : OK ?")
+
+    assert body.count("Vu : OK ?") == 1
