@@ -5,12 +5,15 @@ as an ``.eml`` file in ``MF_MAIL_DIR``, so a new user can follow invitation
 and reset links without a mail server. The page exists only when the
 gateway setting ``mail_dir`` is set; otherwise it responds with 404. Production
 never sets it. The page needs no login, because the person following an
-invitation has no account yet.
+invitation has no account yet. It lists every agency's reset and invitation
+links, so it serves only clients on the loopback interface and responds with
+404 to any other client and to any request that a proxy forwarded.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import re
 from dataclasses import dataclass
 from email import message_from_bytes, policy
@@ -33,6 +36,8 @@ MAX_MESSAGES = 100
 # The sink records the SMTP envelope in this header, before the message's own headers.
 ENVELOPE_TO_HEADER = "X-Sink-Envelope-To"
 URL_PATTERN = re.compile(r"https?://[^\s<>\"']+")
+# A request with one of these headers came through a proxy, so its socket peer is not the client.
+PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
 
 
 @dataclass(frozen=True)
@@ -112,9 +117,32 @@ def list_caught_messages(folder: Path, limit: int = MAX_MESSAGES) -> list[Caught
     return messages
 
 
+def is_local_client(request: web.Request) -> bool:
+    """Return whether the socket peer is a loopback address (127.0.0.0/8, ::1) and no proxy forwarded the request.
+
+    A proxy on the same host connects from the loopback interface on behalf of
+    remote clients, so a request that carries a forwarding header is not local.
+    """
+    if any(name in request.headers for name in PROXY_HEADERS):
+        return False
+    peername = request.transport.get_extra_info("peername") if request.transport else None
+    if not isinstance(peername, tuple) or not peername:
+        return False
+    try:
+        address = ipaddress.ip_address(peername[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
 async def dev_mail_page(request: web.Request) -> web.Response:
     folder = request.app[SETTINGS].mail_dir
     if folder is None:
+        raise web.HTTPNotFound()
+    if not is_local_client(request):
+        log.warning("dev_mail_remote_client_rejected", peer=request.remote)
         raise web.HTTPNotFound()
     messages = await asyncio.to_thread(list_caught_messages, folder)
     context = {"messages": messages, "folder": str(folder), "max_messages": MAX_MESSAGES, "linkify": linkify}
