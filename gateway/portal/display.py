@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import gettext
+import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -113,6 +114,18 @@ def role_label(role: str | None) -> str:
     return ROLE_LABELS.get(role or "", role or "")
 
 
+# Letters before which « de » elides to « d’ ». A mute h is not detected: « Horizon Immo » gets « de ».
+# services/accounts/notices.py applies the same rule to e-mails, because the gateway imports no service package.
+ELIDING_LETTERS = frozenset("aeiouyæœ")
+
+
+def prefix_de(name: str | None) -> str:
+    """Return « de ``name`` », elided to « d’``name`` » before a vowel (accented vowels included)."""
+    text = name or ""
+    first = unicodedata.normalize("NFD", text.lstrip()[:1])[:1].lower()
+    return f"d’{text}" if first in ELIDING_LETTERS else f"de {text}"
+
+
 DISPLAY_FILTERS = {
     "phone": format_phone,
     "country_name": country_name,
@@ -120,4 +133,5 @@ DISPLAY_FILTERS = {
     "instant": format_instant,
     "day": format_day,
     "role_label": role_label,
+    "prefix_de": prefix_de,
 }

@@ -8,6 +8,7 @@ as ``31/07/2026 à 14:05``.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,16 @@ ROLE_LABELS = {
 }
 
 
+# Letters before which « de » elides to « d’ ». A mute h is not detected: « Horizon Immo » gets « de ».
+ELIDING_LETTERS = frozenset("aeiouyæœ")
+
+
+def prefix_de(name: str) -> str:
+    """Return « de ``name`` », elided to « d’``name`` » before a vowel (accented vowels included)."""
+    first = unicodedata.normalize("NFD", name.lstrip()[:1])[:1].lower()
+    return f"d’{name}" if first in ELIDING_LETTERS else f"de {name}"
+
+
 def french_datetime(moment: datetime) -> str:
     """Return ``moment`` as ``31/07/2026 à 14:05``, Paris time."""
     local = moment.astimezone(PARIS)
@@ -30,7 +41,7 @@ def french_datetime(moment: datetime) -> str:
 
 
 def invitation(*, agency_name: str, inviter: str, role: str, link: str, expires_at: datetime) -> tuple[str, str]:
-    subject = f"Invitation à rejoindre l’espace Mes Factures de {agency_name}"
+    subject = f"Invitation à rejoindre l’espace Mes Factures {prefix_de(agency_name)}"
     body = (
         "Bonjour,\n\n"
         f"{inviter} vous invite à rejoindre l’espace Mes Factures de l’agence {agency_name} "
@@ -80,7 +91,7 @@ def bank_change_requested(
         f"Nouvel IBAN demandé : {iban_masked}\n\n"
         "La demande sera examinée par le créancier avant d’être appliquée ; vous recevrez un message "
         "à sa décision. Si vous n’êtes pas à l’origine de cette demande, contactez immédiatement "
-        f"le service facturation de {creditor_name}."
+        f"le service facturation {prefix_de(creditor_name)}."
     )
     return french(subject), french(body) + SIGNATURE
 
@@ -114,7 +125,7 @@ def bank_change_decided(
         body += french(f"\n{label} : ") + reason
     body += french(
         "\n\nSi vous n’êtes pas à l’origine de cette demande, contactez immédiatement "
-        f"le service facturation de {creditor_name}."
+        f"le service facturation {prefix_de(creditor_name)}."
     )
     return french(subject), body + SIGNATURE
 
@@ -146,7 +157,7 @@ def contact_message_copy(
     invoices = ", ".join(invoice_numbers) if invoice_numbers else "aucune"
     header = french(
         "Bonjour,\n\n"
-        f"Voici une copie du message que vous avez envoyé au {service_label} de {creditor_name}.\n"
+        f"Voici une copie du message que vous avez envoyé au {service_label} {prefix_de(creditor_name)}.\n"
         f"Factures concernées : {invoices}\n\n"
     )
     return mail_subject, header + message + SIGNATURE

@@ -1,0 +1,66 @@
+"""« de » elided to « d’ » before a vowel, in the accounts service's e-mails."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from services.accounts.notices import bank_change_requested, contact_message_copy, invitation, prefix_de
+
+EXPIRES_AT = datetime(2026, 7, 31, 12, 5, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Agence du Parc", "d’Agence du Parc"),
+        ("Étoile Immobilier", "d’Étoile Immobilier"),
+        ("Île Habitat", "d’Île Habitat"),
+        ("Œuvre Sociale", "d’Œuvre Sociale"),
+        ("Yves Martin", "d’Yves Martin"),
+        ("Presse Immo Ouest", "de Presse Immo Ouest"),
+    ],
+)
+def test_prefix_de_elides_before_vowel(name, expected):
+    assert prefix_de(name) == expected
+
+
+def test_invitation_subject_elides():
+    subject, _body = invitation(
+        agency_name="Agence du Parc", inviter="Claire Dubois", role="comptable", link="https://portail.example/x", expires_at=EXPIRES_AT
+    )
+
+    assert subject == "Invitation à rejoindre l’espace Mes Factures d’Agence du Parc"
+
+
+def test_invitation_subject_keeps_de():
+    subject, _body = invitation(
+        agency_name="Presse Immo", inviter="Claire Dubois", role="comptable", link="https://portail.example/x", expires_at=EXPIRES_AT
+    )
+
+    assert subject == "Invitation à rejoindre l’espace Mes Factures de Presse Immo"
+
+
+def test_bank_change_notice_elides_creditor():
+    _subject, body = bank_change_requested(
+        creditor_name="Annonces Sud Services",
+        customer_account="C2002",
+        requester="Claire Dubois",
+        iban_masked="FR76 •••• 0189",
+        requested_at=EXPIRES_AT,
+    )
+
+    assert "le service facturation d’Annonces Sud Services." in body
+
+
+def test_contact_copy_elides_creditor():
+    _subject, body = contact_message_copy(
+        service_label="service facturation",
+        creditor_name="Annonces Sud Services",
+        subject="Facture",
+        message="Bonjour",
+        invoice_numbers=[],
+    )
+
+    assert "au service facturation d’Annonces Sud Services." in body
