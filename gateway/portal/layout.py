@@ -31,7 +31,7 @@ class Area:
     path: str
 
 
-STATEMENT = Area("statement", "Etat de compte", "/etat-de-compte")
+STATEMENT = Area("statement", "État de compte", "/etat-de-compte")
 DISPUTES = Area("disputes", "Litiges", "/litiges")
 CONTACT = Area("contact", "Nous contacter", "/nous-contacter")
 ACCOUNT_DETAILS = Area("account_details", "Informations compte", "/informations-compte")
