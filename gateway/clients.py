@@ -45,9 +45,9 @@ ERROR_CLASSES: dict[int, type[DomainError]] = {
     422: Unprocessable,
 }
 DEFAULT_MESSAGES = {
-    403: "Vous n'avez pas les droits nécessaires pour cette action.",
+    403: "Vous n’avez pas les droits nécessaires pour cette action.",
     404: "Ce document ou ce compte est introuvable.",
-    409: "Cette action n'est plus possible dans l'état actuel du dossier.",
+    409: "Cette action n’est plus possible dans l’état actuel du dossier.",
     422: "Une valeur saisie est invalide. Corrigez-la puis recommencez.",
 }
 

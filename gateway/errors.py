@@ -17,7 +17,7 @@ class SessionRequired(DomainError):
     code = "unauthenticated"
 
     def __init__(self) -> None:
-        super().__init__("Votre session a expiré ou vous n'êtes pas connecté. Connectez-vous pour continuer.")
+        super().__init__("Votre session a expiré ou vous n’êtes pas connecté. Connectez-vous pour continuer.")
 
 
 class InvalidCredentials(DomainError):

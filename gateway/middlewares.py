@@ -31,7 +31,7 @@ HSTS_VALUE = "max-age=31536000"
 HTTP_ERROR_MESSAGES = {
     400: ("bad_request", "La requête est invalide."),
     404: ("not_found", "La page ou la ressource demandée est introuvable."),
-    405: ("method_not_allowed", "Cette méthode n'est pas acceptée à cette adresse."),
+    405: ("method_not_allowed", "Cette méthode n’est pas acceptée à cette adresse."),
     413: ("payload_too_large", "La requête est trop volumineuse."),
 }
 INTERNAL_ERROR_MESSAGE = "Une erreur interne est survenue. Réessayez plus tard."
@@ -95,8 +95,8 @@ async def json_body_middleware(request: web.Request, handler: Handler) -> web.St
     if is_api_request(request) and request.method in UNSAFE_METHODS:
         if request.content_type != "application/json":
             raise UnsupportedMediaType(
-                f"Le type de contenu « {request.content_type} » n'est pas accepté : "
-                "envoyez l'en-tête Content-Type: application/json.",
+                f"Le type de contenu « {request.content_type} » n’est pas accepté : "
+                "envoyez l’en-tête Content-Type: application/json.",
                 content_type=request.content_type,
             )
     return await handler(request)

@@ -39,7 +39,7 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
     try:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise InvalidJson("Le corps de la requête n'est pas un JSON valide.") from None
+        raise InvalidJson("Le corps de la requête n’est pas un JSON valide.") from None
     if not isinstance(body, dict):
         raise InvalidJson("Le corps de la requête doit être un objet JSON.")
     return body
