@@ -161,11 +161,22 @@ ACTION_LABELS = {
 }
 
 
+# French names of the roles for messages. The agency roles' values are already French.
+ROLE_NAMES = {
+    Role.ADMIN: "administrateur",
+    Role.ACCOUNTANT: "comptable",
+    Role.READER: "lecteur",
+    Role.STAFF: "personnel du créancier",
+    Role.SYSTEM: "système",
+}
+
+
 def require_role(principal: Principal, action: Action) -> None:
     """Raise Forbidden unless the principal's role allows ``action``."""
     if principal.role not in ALLOWED_ROLES[action]:
+        role_name = ROLE_NAMES.get(principal.role, principal.role.value)
         raise Forbidden(
-            french(f"Votre rôle « {principal.role.value} » ne permet pas de {ACTION_LABELS[action]}."),
+            french(f"Votre rôle « {role_name} » ne permet pas de {ACTION_LABELS[action]}."),
             role=principal.role.value,
             action=action.value,
         )
