@@ -45,8 +45,9 @@ STATEMENT_PARAMETERS = [
     {"name": "creditor", "in": "path", "required": True, "schema": {"type": "string"}},
     _query_parameter(
         "view",
-        "unpaid (default): debit documents with an amount due, any date; all: every entry of the last year "
-        "or of date_from..date_to",
+        "unpaid (default): debits with an amount due and credits not yet allocated, any date, so that the "
+        "total amount due is the balance; all: every entry of the last year or of date_from..date_to, after "
+        "the balance brought forward",
         {"type": "string", "enum": ["unpaid", "all"], "default": "unpaid"},
     ),
     _query_parameter("date_from", "first document date included", {"type": "string", "format": "date"}),

@@ -122,15 +122,37 @@ SCHEMAS: dict[str, Any] = {
             "page_size": {"type": "integer", "minimum": 1},
             "total_rows": {"type": "integer", "minimum": 0},
             "rows": {"type": "array", "items": {"$ref": "#/components/schemas/StatementRow"}},
+            "brought_forward": {
+                "description": "all view only: the balance of the entries before the period (« Solde au … »), "
+                "or null when the view has no start date, searches a number, or nothing precedes the period",
+                "oneOf": [
+                    {"type": "null"},
+                    {
+                        "type": "object",
+                        "required": ["date", "debit", "credit", "amount_due"],
+                        "properties": {
+                            "date": {"type": "string", "format": "date", "description": "the day before the period"},
+                            "debit": {**DECIMAL_STRING, "description": "net balance when the customer owes it"},
+                            "credit": {**DECIMAL_STRING, "description": "net balance when it is in the customer's favour"},
+                            "amount_due": {
+                                **DECIMAL_STRING,
+                                "description": "still due today on those entries, less their unallocated credits",
+                            },
+                        },
+                    },
+                ],
+            },
             "totals": {
                 "type": "object",
+                "description": "sums over every page, brought-forward balance included; for a period that runs "
+                "to today, debit minus credit equals amount_due",
                 "properties": {"debit": DECIMAL_STRING, "credit": DECIMAL_STRING, "amount_due": DECIMAL_STRING},
             },
         },
     },
     "Ageing": {
         "type": "object",
-        "required": ["as_of", "buckets", "total"],
+        "required": ["as_of", "buckets", "total", "unallocated_credits", "balance"],
         "properties": {
             "as_of": {"type": "string", "format": "date", "description": "Europe/Paris date the buckets count from"},
             "buckets": {
@@ -150,7 +172,12 @@ SCHEMAS: dict[str, Any] = {
                     },
                 },
             },
-            "total": DECIMAL_STRING,
+            "total": {**DECIMAL_STRING, "description": "debits still due, the sum of the buckets"},
+            "unallocated_credits": {
+                **DECIMAL_STRING,
+                "description": "payments and credit notes not yet allocated to a debit",
+            },
+            "balance": {**DECIMAL_STRING, "description": "total less unallocated_credits: what the account owes"},
         },
     },
 }

@@ -1,4 +1,4 @@
-"""The ageing chart of the Etat de compte page: one horizontal bar per overdue bucket, drawn as inline SVG.
+"""The ageing chart of the État de compte page: one horizontal bar per overdue bucket, drawn as inline SVG.
 
 The page's Content-Security-Policy forbids inline styles, so bar lengths are
 SVG ``width`` attributes computed here, and colours come from portal.css.
@@ -39,11 +39,17 @@ class AgeingBar:
 
 @dataclass(frozen=True)
 class AgeingChart:
-    """The five bars, the total and the date the ledger computed them for."""
+    """The five bars, the total and the date the ledger computed them for.
+
+    ``unallocated_credits`` and ``balance`` are formatted amounts, or empty
+    when no credit waits for allocation, because the total is then the balance.
+    """
 
     as_of: str
     total: str
     bars: tuple[AgeingBar, ...]
+    unallocated_credits: str = ""
+    balance: str = ""
     width: int = CHART_WIDTH
     height: int = 0
     bar_x: int = LABEL_WIDTH
@@ -75,9 +81,12 @@ def build_ageing_chart(ageing: dict[str, Any]) -> AgeingChart:
                 amount_x=round(LABEL_WIDTH + width + AMOUNT_GAP, 1),
             )
         )
+    unallocated = parse_amount(ageing.get("unallocated_credits") or "0")
     return AgeingChart(
         as_of=format_date(ageing["as_of"]),
         total=format_amount(ageing["total"]),
         bars=tuple(bars),
         height=len(bars) * ROW_HEIGHT,
+        unallocated_credits=format_amount(-unallocated) if unallocated else "",
+        balance=format_amount(ageing["balance"]) if unallocated else "",
     )

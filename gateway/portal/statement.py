@@ -1,4 +1,4 @@
-"""Etat de compte: the agency's invoices, credit notes and payments at one creditor."""
+"""État de compte: the agency's invoices, credit notes and payments at one creditor."""
 
 from __future__ import annotations
 

@@ -75,24 +75,36 @@ def _neutralise_formula(text: str) -> str:
 async def ageing_summary(
     connection: asyncpg.Connection, creditor: str, account: str, *, today: date | None = None
 ) -> dict:
-    """Amounts still due by days overdue, in Europe/Paris calendar days."""
+    """Amounts still due by days overdue, in Europe/Paris calendar days, and the balance they leave.
+
+    ``total`` sums the debits still due. ``unallocated_credits`` sums the
+    payments and credit notes not yet allocated to them, and ``balance``,
+    the total less those credits, is what the account owes.
+    """
     today = today or paris_today()
     rows = await connection.fetch(
-        """SELECT due_date, open_amount FROM entries
-            WHERE creditor_id = $1 AND customer_account = $2 AND debit > 0 AND open_amount > 0""",
+        """SELECT due_date, debit, open_amount FROM entries
+            WHERE creditor_id = $1 AND customer_account = $2 AND open_amount > 0""",
         creditor,
         account,
     )
     totals = {key: Decimal("0.00") for key, *_ in AGEING_BUCKETS}
+    unallocated = Decimal("0.00")
     for row in rows:
+        if row["debit"] == 0:
+            unallocated += row["open_amount"]
+            continue
         days_overdue = (today - row["due_date"]).days if row["due_date"] else 0
         totals[_bucket_of(days_overdue)] += row["open_amount"]
+    total = sum(totals.values(), Decimal("0.00"))
     return {
         "as_of": today.isoformat(),
         "buckets": [
             {"key": key, "label": label, "amount": str(totals[key])} for key, label, *_ in AGEING_BUCKETS
         ],
-        "total": str(sum(totals.values(), Decimal("0.00"))),
+        "total": str(total),
+        "unallocated_credits": str(unallocated),
+        "balance": str(total - unallocated),
     }
 
 

@@ -21,7 +21,9 @@ from services.ledger.allocation import OpenEntry, settle_group
 from services.ledger.domain import EntryKind, PaymentTerms, search_key
 from services.ledger.fec.errors import FecChangedEntryError
 
-DEBIT_KINDS_WITH_DUE_DATE = {EntryKind.INVOICE}
+# An opening balance carries invoices of the previous year forward. Their own
+# due dates are not in the file, so the creditor's terms run from its date.
+DEBIT_KINDS_WITH_DUE_DATE = {EntryKind.INVOICE, EntryKind.OPENING_BALANCE}
 ZERO = Decimal("0.00")
 
 # A new line whose entry, customer and document match an imported entry that

@@ -87,6 +87,22 @@ def _parse_int(text: str | None, label: str, *, default: int, minimum: int, maxi
     return value
 
 
+def window_start(statement_filter: StatementFilter, today: date) -> date | None:
+    """Return the first day of the period of the all-entries view, for its brought-forward balance, or None.
+
+    Without dates the view covers the last 365 days. The unpaid view has no
+    period, and a search by number gets no brought-forward balance, because
+    its rows are not all the movements of the period.
+    """
+    if statement_filter.view is not StatementView.ALL or statement_filter.number:
+        return None
+    if statement_filter.date_from is not None:
+        return statement_filter.date_from
+    if statement_filter.date_to is None:
+        return today - timedelta(days=365)
+    return None
+
+
 def _where_clause(statement_filter: StatementFilter, today: date) -> tuple[str, list[object]]:
     """Build the WHERE clause (placeholders only, never formatted values) and its arguments."""
     conditions = ["creditor_id = $1", "customer_account = $2"]
@@ -97,7 +113,8 @@ def _where_clause(statement_filter: StatementFilter, today: date) -> tuple[str, 
         return f"${len(arguments) + 2}"
 
     if statement_filter.view is StatementView.UNPAID:
-        conditions.append("debit > 0 AND open_amount > 0")
+        # Debits still due and credits not yet allocated: together they make the balance.
+        conditions.append("open_amount > 0")
     elif statement_filter.date_from is None and statement_filter.date_to is None:
         conditions.append(f"document_date >= {bind(today - timedelta(days=365))}")
     if statement_filter.date_from is not None:
@@ -159,6 +176,7 @@ async def fetch_statement(
         offset,
     )
     totals = await _totals(connection, creditor, account, statement_filter, where, arguments, today)
+    brought_forward = await fetch_brought_forward(connection, creditor, account, statement_filter, today=today)
     return {
         "creditor": creditor,
         "customer_account": account,
@@ -167,12 +185,89 @@ async def fetch_statement(
         "page_size": statement_filter.page_size,
         "total_rows": totals["total_rows"],
         "rows": [_row_json(row, today) for row in rows],
-        "totals": {
-            "debit": _money(totals["debit"]),
-            "credit": _money(totals["credit"]),
-            "amount_due": _money(totals["amount_due"]),
-        },
+        "brought_forward": brought_forward,
+        "totals": _with_brought_forward(
+            {
+                "debit": _money(totals["debit"]),
+                "credit": _money(totals["credit"]),
+                "amount_due": _money(totals["amount_due"]),
+            },
+            brought_forward,
+        ),
     }
+
+
+async def fetch_brought_forward(
+    connection: asyncpg.Connection,
+    creditor: str,
+    account: str,
+    statement_filter: StatementFilter,
+    *,
+    today: date | None = None,
+) -> dict | None:
+    """Return the balance of the entries before the period of the all-entries view, or None.
+
+    It is the statement's « Solde au … » line: the net balance on the day
+    before the period, in the debit or the credit column, and the amount
+    still due today on those older entries. With it, the totals of a
+    period that runs to today reconcile: debit minus credit equals the
+    amount still due. None when the view has no period start or nothing
+    precedes it.
+    """
+    start = window_start(statement_filter, today or paris_today())
+    if start is None:
+        return None
+    row = await connection.fetchrow(
+        """SELECT coalesce(sum(entry_count), 0) AS entry_count,
+                  coalesce(sum(debit), 0) - coalesce(sum(credit), 0) AS balance,
+                  coalesce(sum(open_signed), 0) AS amount_due
+             FROM account_daily_totals
+            WHERE creditor_id = $1 AND customer_account = $2 AND day < $3""",
+        creditor,
+        account,
+        start,
+    )
+    if not row["entry_count"]:
+        return None
+    balance = row["balance"]
+    return {
+        "date": (start - timedelta(days=1)).isoformat(),
+        "debit": _money(balance if balance > 0 else Decimal(0)),
+        "credit": _money(-balance if balance < 0 else Decimal(0)),
+        "amount_due": _money(row["amount_due"]),
+    }
+
+
+BROUGHT_FORWARD_KIND = "brought_forward"
+
+
+def brought_forward_row(brought_forward: dict) -> dict:
+    """Return the brought-forward balance as a statement row « Solde au … », the last row of an export."""
+    day = date.fromisoformat(brought_forward["date"])
+    return {
+        "id": None,
+        "kind": BROUGHT_FORWARD_KIND,
+        "designation": f"Solde au {day:%d/%m/%Y}",
+        "document_number": "",
+        "document_date": brought_forward["date"],
+        "due_date": None,
+        "debit": brought_forward["debit"],
+        "credit": brought_forward["credit"],
+        "lettering": None,
+        "lettering_partial": False,
+        "amount_due": brought_forward["amount_due"],
+        "state": "",
+        "state_label": "",
+        "selectable": False,
+        "has_pdf": False,
+    }
+
+
+def _with_brought_forward(totals: dict[str, str], brought_forward: dict | None) -> dict[str, str]:
+    """Add the brought-forward line to the period's totals, so that they cover it too."""
+    if brought_forward is None:
+        return totals
+    return {key: _money(Decimal(value) + Decimal(brought_forward[key])) for key, value in totals.items()}
 
 
 async def _totals(connection, creditor, account, statement_filter, where, arguments, today) -> asyncpg.Record:
@@ -199,17 +294,38 @@ async def _totals(connection, creditor, account, statement_filter, where, argume
     if statement_filter.view is StatementView.ALL and date_from is None and statement_filter.date_to is None:
         date_from = today - timedelta(days=365)
     if statement_filter.view is StatementView.UNPAID:
-        columns = """coalesce(sum(open_debit_count), 0)::bigint AS total_rows,
-                     coalesce(sum(open_debit_debit), 0) AS debit,
-                     0 AS credit,
-                     coalesce(sum(open_debit_amount), 0) AS amount_due"""
-    else:
-        columns = """coalesce(sum(entry_count), 0)::bigint AS total_rows,
-                     coalesce(sum(debit), 0) AS debit,
-                     coalesce(sum(credit), 0) AS credit,
-                     coalesce(sum(open_signed), 0) AS amount_due"""
+        # Open debits come from the per-day totals. Unallocated credits are few,
+        # and the entries_open index finds them directly.
+        return await connection.fetchrow(
+            """WITH debits AS (
+                   SELECT coalesce(sum(open_debit_count), 0)::bigint AS total_rows,
+                          coalesce(sum(open_debit_debit), 0) AS debit,
+                          coalesce(sum(open_debit_amount), 0) AS amount_due
+                     FROM account_daily_totals
+                    WHERE creditor_id = $1 AND customer_account = $2
+                      AND ($3::date IS NULL OR day >= $3) AND ($4::date IS NULL OR day <= $4)),
+               credits AS (
+                   SELECT count(*) AS total_rows,
+                          coalesce(sum(credit), 0) AS credit,
+                          coalesce(sum(open_amount), 0) AS amount_due
+                     FROM entries
+                    WHERE creditor_id = $1 AND customer_account = $2 AND credit > 0 AND open_amount > 0
+                      AND ($3::date IS NULL OR document_date >= $3) AND ($4::date IS NULL OR document_date <= $4))
+               SELECT debits.total_rows + credits.total_rows AS total_rows,
+                      debits.debit,
+                      credits.credit,
+                      debits.amount_due - credits.amount_due AS amount_due
+                 FROM debits, credits""",
+            creditor,
+            account,
+            date_from,
+            statement_filter.date_to,
+        )
     return await connection.fetchrow(
-        f"""SELECT {columns}
+        """SELECT coalesce(sum(entry_count), 0)::bigint AS total_rows,
+                  coalesce(sum(debit), 0) AS debit,
+                  coalesce(sum(credit), 0) AS credit,
+                  coalesce(sum(open_signed), 0) AS amount_due
               FROM account_daily_totals
              WHERE creditor_id = $1 AND customer_account = $2
                AND ($3::date IS NULL OR day >= $3) AND ($4::date IS NULL OR day <= $4)""",
@@ -265,8 +381,22 @@ async def fetch_all_rows(
     *,
     today: date | None = None,
 ) -> list[dict]:
-    """Fetch every row of the filtered statement, without pagination, for exports."""
+    """Fetch every row of the filtered statement, without pagination, for exports.
+
+    The brought-forward balance of the all-entries view, when there is one,
+    comes last (the rows run from newest to oldest), as « Solde au … ».
+    """
     today = today or paris_today()
+    rows = await _fetch_entry_rows(connection, creditor, account, statement_filter, today)
+    brought_forward = await fetch_brought_forward(connection, creditor, account, statement_filter, today=today)
+    if brought_forward is not None:
+        rows.append(brought_forward_row(brought_forward))
+    return rows
+
+
+async def _fetch_entry_rows(
+    connection: asyncpg.Connection, creditor: str, account: str, statement_filter: StatementFilter, today: date
+) -> list[dict]:
     where, arguments = _where_clause(statement_filter, today)
     rows = await connection.fetch(
         f"""SELECT id, kind, document_number, document_date, due_date, debit, credit, open_amount, lettering

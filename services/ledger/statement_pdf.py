@@ -20,7 +20,7 @@ from services.ledger.documents.fonts import BOLD_FONT_PATH, REGULAR_FONT_PATH, c
 from services.ledger.documents.format import NO_BREAK_SPACE, format_amount, format_date
 from services.ledger.documents.pdf_style import FONT_FAMILY, FOOTER_HEIGHT, HEADING_FILL, MARGIN, RULE_GREY, TEXT_GREY
 from services.ledger.documents.pdf_text import draw_paragraph, wrap_text
-from services.ledger.statement import StatementFilter, StatementView
+from services.ledger.statement import BROUGHT_FORWARD_KIND, StatementFilter, StatementView
 
 TITLE = "Relevé de compte"
 TABLE_FONT_SIZE = 7.5
@@ -64,6 +64,7 @@ def statement_totals(rows: Sequence[Mapping[str, str]]) -> dict[str, str]:
     allocated, so the sum is the balance still due.
     """
     totals = {"debit": ZERO, "credit": ZERO, "amount_due": ZERO}
+    # The brought-forward row counts in the totals, so that debit minus credit matches the amount due.
     for row in rows:
         for key in totals:
             totals[key] += Decimal(row[key])
@@ -123,7 +124,7 @@ def render_statement_pdf(
     if not rows:
         pdf.set_font(FONT_FAMILY, "", TABLE_FONT_SIZE + 1)
         pdf.cell(0, 10, "Aucune écriture ne correspond à cette sélection.", new_x="LMARGIN", new_y="NEXT")
-    _draw_totals(pdf, totals, len(rows))
+    _draw_totals(pdf, totals, sum(1 for row in rows if row.get("kind") != BROUGHT_FORWARD_KIND))
     return bytes(pdf.output())
 
 

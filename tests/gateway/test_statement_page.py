@@ -170,3 +170,38 @@ async def test_home_redirects_to_statement(logged_in):
 
     assert response.status == 302
     assert response.headers["Location"] == "/etat-de-compte"
+
+
+async def add_old_debt_and_unallocated_payment(ledger_service, creditor_id: str) -> None:
+    fec = FecBuilder(next_entry=10)
+    fec.invoice("C2002", "FB-0000", days_ago(400), "300.00")
+    fec.payment("C2002", "VIR-777", days_ago(4), "100.00")
+    await import_fec(ledger_service, creditor_id, fec)
+
+
+async def test_all_view_shows_brought_forward_balance(logged_in, portal_data, ledger_service):
+    await add_old_debt_and_unallocated_payment(ledger_service, portal_data.second.id)
+
+    _status, html = await statement_html(logged_in, portal_data.second.id, "?view=all")
+    brought_forward = unescape(re.search(r'<tr class="brought-forward">.*?</tr>', html, re.S).group(0))
+    total = unescape(re.search(r'<tr class="total">.*?</tr>', html, re.S).group(0))
+
+    assert f"Solde au {days_ago(366).strftime('%d/%m/%Y')}" in brought_forward
+    assert f"300,00{NBSP}€" in brought_forward
+    assert f"1{NNBSP}299,00{NBSP}€" in total
+    assert f"1{NNBSP}199,00{NBSP}€" in total
+
+
+async def test_unpaid_view_and_ageing_count_unallocated_payment(logged_in, portal_data, ledger_service):
+    await add_old_debt_and_unallocated_payment(ledger_service, portal_data.second.id)
+
+    _status, html = await statement_html(logged_in, portal_data.second.id)
+    payment = row_of(html, "VIR-777")
+    ageing = unescape(re.search(r'<table class="ageing-table".*?</table>', html, re.S).group(0))
+
+    assert "Règlement VIR-777" in payment
+    assert 'class="row-select"' not in payment
+    assert f"-100,00{NBSP}€" in payment.replace("\u2212", "-")
+    assert f"Total restant dû</th><td class=\"num\">1{NNBSP}299,00{NBSP}€" in ageing
+    assert "Règlements et avoirs non imputés" in ageing
+    assert f"Solde dû</th><td class=\"num\">1{NNBSP}199,00{NBSP}€" in ageing
