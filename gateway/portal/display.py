@@ -21,6 +21,13 @@ import pycountry
 
 PARIS = ZoneInfo("Europe/Paris")
 HOME_COUNTRY = "FR"
+# French names that the iso3166-1 catalogue of pycountry (26.2.16) spells wrongly: « Groënland » has no
+# diaeresis, and « État » in a country's official name takes a capital.
+FRENCH_NAME_CORRECTIONS = {
+    "BO": "Bolivie, État plurinational de",
+    "GL": "Groenland",
+    "VA": "Saint-Siège (État de la Cité du Vatican)",
+}
 
 
 @functools.cache
@@ -35,14 +42,23 @@ def country_name(code: str | None) -> str:
     country = pycountry.countries.get(alpha_2=code.upper()) if len(code) == 2 else None
     if country is None:
         return code
-    return _french_country_names().gettext(country.name)
+    return FRENCH_NAME_CORRECTIONS.get(country.alpha_2, _french_country_names().gettext(country.name))
+
+
+def sort_key(name: str) -> str:
+    """Return ``name`` case-folded and without accents, so that « Égypte » sorts among the E."""
+    decomposed = unicodedata.normalize("NFD", name.casefold())
+    return "".join(character for character in decomposed if not unicodedata.combining(character))
 
 
 @functools.cache
 def country_choices() -> tuple[tuple[str, str], ...]:
-    """Return ``(code, French name)`` of every country, France first and the others by name."""
+    """Return ``(code, French name)`` of every country, France first and the others by name, accents ignored."""
     names = [(country.alpha_2, country_name(country.alpha_2)) for country in pycountry.countries]
-    others = sorted((choice for choice in names if choice[0] != HOME_COUNTRY), key=lambda choice: choice[1].casefold())
+    others = sorted(
+        (choice for choice in names if choice[0] != HOME_COUNTRY),
+        key=lambda choice: (sort_key(choice[1]), choice[1]),
+    )
     return ((HOME_COUNTRY, country_name(HOME_COUNTRY)), *others)
 
 
