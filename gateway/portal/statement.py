@@ -93,6 +93,12 @@ async def render_statement(request: web.Request, frame: PortalFrame) -> web.Resp
 
     creditor_id = frame.creditor.id
     context["statement"] = statement
+    total_rows = _int_or(statement.get("total_rows"), len(statement["rows"]))
+    if not statement["rows"] and total_rows > 0:
+        # A page number past the end, from an old link or a shortened list: say so, not "nothing matches".
+        page_count = -(-total_rows // _int_or(statement.get("page_size"), PAGE_SIZE))
+        pages = f"{page_count} page" + ("s" if page_count > 1 else "")
+        context["empty_message"] = f"La page {page} n’existe pas : cette sélection compte {pages}."
     context["pdf_urls"] = {
         row.get("id"): document_pdf_url(creditor_id, row["document_number"])
         for row in statement["rows"]

@@ -1,4 +1,4 @@
-"""PDF links, export buttons and the ageing chart on the Etat de compte page."""
+"""PDF links, export buttons and the ageing chart on the État de compte page."""
 
 from __future__ import annotations
 

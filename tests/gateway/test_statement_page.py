@@ -1,4 +1,4 @@
-"""The Etat de compte page, rendered from the real ledger's statement."""
+"""The État de compte page, rendered from the real ledger's statement."""
 
 from __future__ import annotations
 
@@ -146,10 +146,10 @@ async def test_statement_page_has_menu_and_breadcrumb(logged_in, portal_data):
     _status, html = await statement_html(logged_in, portal_data.first.id)
     breadcrumb = html[html.index('class="breadcrumb"') : html.index("</nav>", html.index('class="breadcrumb"'))]
 
-    for label in ("Etat de compte", "Litiges", "Nous contacter", "Informations compte", "Règlement"):
+    for label in ("État de compte", "Litiges", "Nous contacter", "Informations compte", "Règlement"):
         assert f">{label}</a>" in html
     assert '<a href="/">Accueil</a>' in breadcrumb
-    assert '<span aria-current="page">Etat de compte</span>' in breadcrumb
+    assert '<span aria-current="page">État de compte</span>' in breadcrumb
 
 
 async def test_other_areas_say_coming_soon(logged_in):
@@ -205,3 +205,10 @@ async def test_unpaid_view_and_ageing_count_unallocated_payment(logged_in, porta
     assert f"Total restant dû</th><td class=\"num\">1{NNBSP}299,00{NBSP}€" in ageing
     assert "Règlements et avoirs non imputés" in ageing
     assert f"Solde dû</th><td class=\"num\">1{NNBSP}199,00{NBSP}€" in ageing
+
+
+async def test_page_past_end_says_so(logged_in, portal_data):
+    _status, html = await statement_html(logged_in, portal_data.first.id, "?page=5")
+
+    assert f"La page 5 n’existe pas{NBSP}: cette sélection compte 1 page." in unescape(html)
+    assert "Aucune écriture ne correspond" not in unescape(html)
