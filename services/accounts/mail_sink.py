@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 import uuid
 import weakref
@@ -132,10 +133,19 @@ def list_messages(folder: Path) -> list[StoredMessage]:
 
 
 async def _serve(folder: Path, port: int) -> None:
+    """Run the sink until SIGINT or SIGTERM, then stop it and return normally.
+
+    Handling the signals in the event loop, rather than letting SIGINT raise
+    KeyboardInterrupt, lets Ctrl-C stop the sink without a traceback.
+    """
+    stop_requested = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(stop_signal, stop_requested.set)
     sink = MailSink(folder, port=port)
     await sink.start()
     try:
-        await asyncio.Event().wait()
+        await stop_requested.wait()
     finally:
         await sink.stop()
 

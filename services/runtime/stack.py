@@ -174,9 +174,19 @@ class ProcessGroup:
         self.processes: list[tuple[str, subprocess.Popen]] = []
 
     def start(self, name: str, command: list[str], environment: dict[str, str]) -> subprocess.Popen:
+        # Each child gets a process group of its own, so Ctrl-C in the terminal
+        # reaches only this process, and stop() then sends each child a single
+        # SIGINT. A child that got both signals saw the second one in the
+        # middle of its clean-up. An aiohttp service then stopped without
+        # closing its connections, or hung until stop() killed it.
         # A parent killed with SIGKILL cannot stop its children, so the kernel does it.
         process = subprocess.Popen(
-            command, env=environment, cwd=REPO_ROOT, preexec_fn=stop_with_parent(signal.SIGTERM)
+            command,
+            env=environment,
+            cwd=REPO_ROOT,
+            stdin=subprocess.DEVNULL,
+            process_group=0,
+            preexec_fn=stop_with_parent(signal.SIGTERM),
         )
         self.processes.append((name, process))
         return process
