@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 import asyncpg
@@ -191,6 +191,9 @@ async def build_document(connection: asyncpg.Connection, entry: asyncpg.Record) 
         net_total = sum((item.taxable_base for item in breakdown), Decimal("0.00"))
         vat_total = sum((item.vat_amount for item in breakdown), Decimal("0.00"))
     kind = DocumentKind(entry["kind"])
+    preceding_number, preceding_date = None, None
+    if kind is DocumentKind.CREDIT_NOTE:
+        preceding_number, preceding_date = await _preceding_invoice(connection, entry)
     # The PDF is rendered once and kept, so it states no payment status: the
     # amount still due lives in the statement, which changes with payments.
     return DocumentToRender(
@@ -205,8 +208,42 @@ async def build_document(connection: asyncpg.Connection, entry: asyncpg.Record) 
         net_total=net_total,
         vat_total=vat_total,
         total=total,
-        preceding_invoice_number=entry["preceding_document"] if kind is DocumentKind.CREDIT_NOTE else None,
+        preceding_invoice_number=preceding_number,
+        preceding_invoice_date=preceding_date,
     )
+
+
+async def _preceding_invoice(connection: asyncpg.Connection, entry: asyncpg.Record) -> tuple[str | None, date | None]:
+    """Return the number and date of the invoice that a credit note corrects, or (None, None).
+
+    A credit note from a dispute or the feed names its invoice. One from a
+    FEC file names none, so the invoice it is allocated to is taken, when
+    there is exactly one such invoice dated on or before the credit note.
+    NOTE: a credit note whose PDF is rendered before its lettering arrives
+    keeps no reference, because a rendered document never changes.
+    """
+    if entry["preceding_document"]:
+        preceding_date = await connection.fetchval(
+            """SELECT min(document_date) FROM entries
+                WHERE creditor_id = $1 AND customer_account = $2 AND kind = 'invoice' AND document_number = $3""",
+            entry["creditor_id"],
+            entry["customer_account"],
+            entry["preceding_document"],
+        )
+        if preceding_date is not None and preceding_date > entry["document_date"]:
+            preceding_date = None
+        return entry["preceding_document"], preceding_date
+    invoices = await connection.fetch(
+        """SELECT DISTINCT d.document_number, d.document_date
+             FROM allocations a JOIN entries d ON d.id = a.debit_entry_id
+            WHERE a.credit_entry_id = $1 AND a.reversed_at IS NULL
+              AND d.kind = 'invoice' AND d.document_date <= $2""",
+        entry["id"],
+        entry["document_date"],
+    )
+    if len(invoices) != 1:
+        return None, None
+    return invoices[0]["document_number"], invoices[0]["document_date"]
 
 
 async def stored_document(pool: asyncpg.Pool, creditor: str, account: str, number: str) -> StoredDocument:

@@ -16,6 +16,8 @@ from services.ledger.rendering import build_document
 from services.ledger.documents import render_document
 from tests.conftest import fixture_path, unique_id
 from tests.ledger.test_feed import invoice_body
+from tests.ledger.test_import import fec_bytes, row
+from tests.ledger.test_statement import invoice_rows
 
 RAM = "{urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100}"
 
@@ -114,3 +116,45 @@ async def test_pdf_of_another_account_is_not_found(ledger_service, ledger_pool):
 
     assert foreign.status == 404
     assert unlinked.status == 404
+
+
+async def test_lettered_credit_note_names_its_invoice(ledger_pool):
+    creditor = await creditor_with_identity(ledger_pool)
+    lines = [
+        *invoice_rows("FA0101", "1", "20260702", "C001", "120,00", "AA"),
+        row("VE", "2", "20260710", "411000", "C001", "AV0101", "Avoir", "", "120,00", "AA"),
+        row("VE", "2", "20260710", "706000", "", "AV0101", "Avoir", "100,00", ""),
+        row("VE", "2", "20260710", "445710", "", "AV0101", "TVA", "20,00", ""),
+    ]
+    await import_fec(ledger_pool, creditor, fec_bytes(*lines), file_name="avoir.txt")
+    entry = await ledger_pool.fetchrow(
+        "SELECT * FROM entries WHERE creditor_id = $1 AND document_number = 'AV0101'", creditor
+    )
+
+    async with ledger_pool.acquire() as connection:
+        document = await build_document(connection, entry)
+    _name, xml = get_xml_from_pdf(render_document(document), check_xsd=False)
+    reference = etree.fromstring(xml).find(f".//{RAM}InvoiceReferencedDocument")
+
+    assert document.preceding_invoice_number == "FA0101"
+    assert document.preceding_invoice_date.isoformat() == "2026-07-02"
+    assert reference.find(f"{RAM}IssuerAssignedID").text == "FA0101"
+
+
+async def test_unlettered_credit_note_names_no_invoice(ledger_pool):
+    creditor = await creditor_with_identity(ledger_pool)
+    lines = [
+        *invoice_rows("FA0102", "1", "20260702", "C001", "120,00"),
+        row("VE", "2", "20260710", "411000", "C001", "AV0102", "Avoir", "", "120,00"),
+        row("VE", "2", "20260710", "706000", "", "AV0102", "Avoir", "100,00", ""),
+        row("VE", "2", "20260710", "445710", "", "AV0102", "TVA", "20,00", ""),
+    ]
+    await import_fec(ledger_pool, creditor, fec_bytes(*lines), file_name="avoir.txt")
+    entry = await ledger_pool.fetchrow(
+        "SELECT * FROM entries WHERE creditor_id = $1 AND document_number = 'AV0102'", creditor
+    )
+
+    async with ledger_pool.acquire() as connection:
+        document = await build_document(connection, entry)
+
+    assert document.preceding_invoice_number is None
