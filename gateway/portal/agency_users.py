@@ -94,6 +94,11 @@ async def invite(request: web.Request) -> web.Response:
     except Unprocessable as rejected:
         errors = field_errors_of(rejected) or {"email": rejected.message}
         return await render_users(request, frame, invite_values=values, errors=errors, status=422)
+    except Conflict as duplicate:
+        # The address is already an active user's or has an invitation waiting.
+        return await render_users(
+            request, frame, invite_values=values, errors={"email": duplicate.message}, status=duplicate.status
+        )
     raise done("invitation")
 
 

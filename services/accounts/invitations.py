@@ -21,12 +21,77 @@ from services.accounts.passwords import hash_password
 from services.accounts.settings import AccountsSettings
 from services.accounts.single_use_links import claim_link, create_link, find_live_link
 from services.accounts.validation import validate_password
+from services.accounts.validation.errors import apply_french_spacing as french
+from shared.errors import Conflict
 from shared.events.accounts import UserCreated, UserInvited
 from shared.principal import Principal
 
 log = structlog.get_logger(__name__)
 
 INVITATION_LIFETIME = timedelta(hours=72)
+
+
+class EmailAlreadyMember(Conflict):
+    """The invited address is the e-mail of an active user of the agency."""
+
+    code = "email_already_member"
+
+    def __init__(self, email: str, user: asyncpg.Record) -> None:
+        super().__init__(
+            french(
+                f"L’adresse « {email} » est déjà celle de {user['display_name'] or user['login']} "
+                f"(identifiant « {user['login']} »), utilisateur actif de l’agence. "
+                "Modifiez son rôle dans la liste des utilisateurs au lieu de l’inviter."
+            ),
+            email=email,
+            user_id=str(user["id"]),
+        )
+
+
+class InvitationAlreadyPending(Conflict):
+    """The agency already has a live invitation to the same address."""
+
+    code = "invitation_pending"
+
+    def __init__(self, invitation: asyncpg.Record) -> None:
+        invitee = f"{invitation['display_name']}, " if invitation["display_name"] else ""
+        super().__init__(
+            french(
+                f"Une invitation à l’adresse « {invitation['email']} » est déjà en attente ({invitee}"
+                f"envoyée le {notices.french_datetime(invitation['created_at'])}, "
+                f"valable jusqu’au {notices.french_datetime(invitation['expires_at'])}). "
+                "Annulez-la dans la liste des invitations avant d’en envoyer une nouvelle."
+            ),
+            email=invitation["email"],
+            invitation_id=str(invitation["id"]),
+        )
+
+
+async def check_address_is_new(connection: asyncpg.Connection, agency_id: uuid.UUID, email: str) -> None:
+    """Raise EmailAlreadyMember or InvitationAlreadyPending when ``email`` already has a place in the agency.
+
+    Addresses are compared case-insensitively. RFC 5321 lets a mail server
+    tell « Jean@x » from « jean@x », but few do, so both reach one person.
+    """
+    member = await connection.fetchrow(
+        """SELECT u.id, u.login, u.display_name FROM memberships m JOIN users u ON u.id = m.user_id
+            WHERE m.agency_id = $1 AND u.disabled_at IS NULL AND lower(u.email) = lower($2)
+            ORDER BY u.created_at LIMIT 1""",
+        agency_id,
+        email,
+    )
+    if member is not None:
+        raise EmailAlreadyMember(email, member)
+    pending = await connection.fetchrow(
+        """SELECT id, email, display_name, created_at, expires_at FROM single_use_links
+            WHERE purpose = 'invitation' AND agency_id = $1 AND lower(email) = lower($2)
+              AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+            ORDER BY created_at LIMIT 1""",
+        agency_id,
+        email,
+    )
+    if pending is not None:
+        raise InvitationAlreadyPending(pending)
 
 
 def invitation_json(row: asyncpg.Record) -> dict[str, Any]:
@@ -49,11 +114,17 @@ async def invite(
     role: str,
     display_name: str,
 ) -> dict[str, Any]:
-    """Create an invitation to the principal's agency and queue its e-mail; return the invitation."""
+    """Create an invitation to the principal's agency and queue its e-mail; return the invitation.
+
+    Raises EmailAlreadyMember or InvitationAlreadyPending when the address
+    belongs to an active user of the agency or has a live invitation to it.
+    """
     agency_id = uuid.UUID(principal.agency_id)
     async with pool.acquire() as connection, connection.transaction():
+        # Locking the agency row serializes its invitations, so two at once cannot both pass the check.
+        agency_name = await connection.fetchval("SELECT name FROM agencies WHERE id = $1 FOR UPDATE", agency_id)
+        await check_address_is_new(connection, agency_id, email)
         inviter = await connection.fetchval("SELECT display_name FROM users WHERE id = $1::uuid", principal.user_id)
-        agency_name = await connection.fetchval("SELECT name FROM agencies WHERE id = $1", agency_id)
         token, row = await create_link(
             connection,
             "invitation",
