@@ -21,12 +21,18 @@ async def entry_count(pool, creditor) -> int:
     return await pool.fetchval("SELECT count(*) FROM entries WHERE creditor_id = $1", creditor)
 
 
-async def test_changed_amount_is_rejected(ledger_pool):
-    creditor = await new_creditor(ledger_pool)
+async def creditor_with_january_invoice(pool) -> str:
+    """Return a new creditor whose first import, january.txt, contains invoice F0002 of 240,00 dated 2026-01-15."""
+    creditor = await new_creditor(pool)
     await import_fec(
-        ledger_pool, creditor, fec_bytes(*invoice_entry("2", "20260115", "F0002", "240,00", "200,00", "40,00")),
+        pool, creditor, fec_bytes(*invoice_entry("2", "20260115", "F0002", "240,00", "200,00", "40,00")),
         file_name="january.txt",
     )
+    return creditor
+
+
+async def test_changed_amount_is_rejected(ledger_pool):
+    creditor = await creditor_with_january_invoice(ledger_pool)
     corrected = fec_bytes(*invoice_entry("2", "20260115", "F0002", "250,00", "210,00", "40,00"))
 
     with pytest.raises(FecChangedEntryError) as raised:
@@ -44,11 +50,7 @@ async def test_changed_amount_is_rejected(ledger_pool):
 
 
 async def test_changed_date_is_rejected(ledger_pool):
-    creditor = await new_creditor(ledger_pool)
-    await import_fec(
-        ledger_pool, creditor, fec_bytes(*invoice_entry("2", "20260115", "F0002", "240,00", "200,00", "40,00")),
-        file_name="january.txt",
-    )
+    creditor = await creditor_with_january_invoice(ledger_pool)
     redated = fec_bytes(*invoice_entry("2", "20260120", "F0002", "240,00", "200,00", "40,00"))
 
     with pytest.raises(FecChangedEntryError, match="dated 2026-01-20"):

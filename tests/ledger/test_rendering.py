@@ -118,21 +118,25 @@ async def test_pdf_of_another_account_is_not_found(ledger_service, ledger_pool):
     assert unlinked.status == 404
 
 
-async def test_lettered_credit_note_names_its_invoice(ledger_pool):
-    creditor = await creditor_with_identity(ledger_pool)
+
+async def credit_note_document(pool, lettering: str):
+    """Import an invoice and a credit note for it, lettered together with `lettering` (or not), and build the credit note."""
+    creditor = await creditor_with_identity(pool)
     lines = [
-        *invoice_rows("FA0101", "1", "20260702", "C001", "120,00", "AA"),
-        row("VE", "2", "20260710", "411000", "C001", "AV0101", "Avoir", "", "120,00", "AA"),
+        *invoice_rows("FA0101", "1", "20260702", "C001", "120,00", lettering),
+        row("VE", "2", "20260710", "411000", "C001", "AV0101", "Avoir", "", "120,00", lettering),
         row("VE", "2", "20260710", "706000", "", "AV0101", "Avoir", "100,00", ""),
         row("VE", "2", "20260710", "445710", "", "AV0101", "TVA", "20,00", ""),
     ]
-    await import_fec(ledger_pool, creditor, fec_bytes(*lines), file_name="avoir.txt")
-    entry = await ledger_pool.fetchrow(
-        "SELECT * FROM entries WHERE creditor_id = $1 AND document_number = 'AV0101'", creditor
-    )
+    await import_fec(pool, creditor, fec_bytes(*lines), file_name="avoir.txt")
+    entry = await pool.fetchrow("SELECT * FROM entries WHERE creditor_id = $1 AND document_number = 'AV0101'", creditor)
+    async with pool.acquire() as connection:
+        return await build_document(connection, entry)
 
-    async with ledger_pool.acquire() as connection:
-        document = await build_document(connection, entry)
+
+async def test_lettered_credit_note_names_its_invoice(ledger_pool):
+    document = await credit_note_document(ledger_pool, "AA")
+
     _name, xml = get_xml_from_pdf(render_document(document), check_xsd=False)
     reference = etree.fromstring(xml).find(f".//{RAM}InvoiceReferencedDocument")
 
@@ -142,19 +146,6 @@ async def test_lettered_credit_note_names_its_invoice(ledger_pool):
 
 
 async def test_unlettered_credit_note_names_no_invoice(ledger_pool):
-    creditor = await creditor_with_identity(ledger_pool)
-    lines = [
-        *invoice_rows("FA0102", "1", "20260702", "C001", "120,00"),
-        row("VE", "2", "20260710", "411000", "C001", "AV0102", "Avoir", "", "120,00"),
-        row("VE", "2", "20260710", "706000", "", "AV0102", "Avoir", "100,00", ""),
-        row("VE", "2", "20260710", "445710", "", "AV0102", "TVA", "20,00", ""),
-    ]
-    await import_fec(ledger_pool, creditor, fec_bytes(*lines), file_name="avoir.txt")
-    entry = await ledger_pool.fetchrow(
-        "SELECT * FROM entries WHERE creditor_id = $1 AND document_number = 'AV0102'", creditor
-    )
-
-    async with ledger_pool.acquire() as connection:
-        document = await build_document(connection, entry)
+    document = await credit_note_document(ledger_pool, "")
 
     assert document.preceding_invoice_number is None
