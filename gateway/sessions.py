@@ -4,6 +4,8 @@ The cookie contains only the opaque token that accounts issued. Every request
 resolves it again through a small in-memory cache keyed by the token's SHA-256
 digest. A revoked session therefore stops working at once on the replica that
 revoked it, and within ``session_cache_seconds`` (at most 5 s) on the others.
+The same holds for the sessions that a password change or « Fermer mes autres
+sessions » ends, because the replica that relays it drops the user's cached sessions.
 """
 
 from __future__ import annotations
@@ -140,6 +142,13 @@ class SessionResolver:
     def forget(self, token: str) -> None:
         """Drop the cached session of ``token`` (after a logout)."""
         self._entries.pop(token_digest(token), None)
+
+    def forget_user(self, user_id: str) -> int:
+        """Drop every cached session of ``user_id`` (after accounts ended some of them); return how many."""
+        keys = [key for key, (_stored_at, info) in self._entries.items() if info.user_id == user_id]
+        for key in keys:
+            del self._entries[key]
+        return len(keys)
 
 
 SESSION_RESOLVER = web.AppKey("session_resolver", SessionResolver)

@@ -1,7 +1,8 @@
 """Sécurité: the user's password, other sessions and TOTP second factor.
 
 Changing the password keeps the current session and ends the user's other
-sessions (the accounts service does both). TOTP enrolment shows a QR code
+sessions (the accounts service does both), and this replica then drops the
+user's cached sessions. TOTP enrolment shows a QR code
 rendered here as inline SVG with segno, plus the secret as text, and a form
 for a code from the app. Confirming that code shows the recovery codes once,
 in the response itself and never in a URL. Disabling TOTP needs the password
@@ -20,9 +21,12 @@ from markupsafe import Markup
 
 from gateway.accounts_portal import TooManyAttempts, accounts_portal
 from gateway.errors import ServiceUnavailable
+from gateway.format import format_wait
 from gateway.portal.forms import FieldErrors, field_errors_of, form_text, read_session_form
 from gateway.portal.layout import SECURITY, PortalFrame, load_frame, render_page
 from gateway.portal.password_reset import CONFIRMATION_MISMATCH
+from gateway.sessions import SESSION_RESOLVER
+from gateway.settings import SETTINGS
 from shared.errors import Conflict, Unprocessable
 
 log = structlog.get_logger(__name__)
@@ -44,12 +48,35 @@ NOTICES = {
     "totp-desactivee": "La double authentification est désactivée.",
 }
 NOTICE_PARAMETER = "fait"
+# Notices of actions that end sessions, which get the describe_closing_delay sentence.
+SESSION_CLOSING_NOTICES = frozenset({"mot-de-passe", "sessions"})
 REQUIRED_MESSAGES = {
     "current_password": "Saisissez votre mot de passe actuel.",
     "new_password": "Saisissez un nouveau mot de passe.",
     "totp_code": "Saisissez le code à 6 chiffres de votre application, ou un code de secours.",
     "code": "Saisissez le code à 6 chiffres affiché par votre application.",
 }
+
+
+def describe_closing_delay(cache_seconds: float) -> str:
+    """Return the notices' sentence on how long other gateway replicas may still accept an ended session.
+
+    This replica drops the user's cached sessions at once. Another replica
+    keeps a resolved session for its own ``session_cache_seconds``.
+    """
+    # NOTE: this assumes that every replica has the same session_cache_seconds. A replica set
+    # otherwise keeps an ended session for its own value, which the settings cap at 5 s.
+    if cache_seconds <= 0:
+        return ""
+    return f" Sur vos autres appareils, la fermeture peut prendre jusqu’à {format_wait(cache_seconds)}."
+
+
+def notice_text(request: web.Request, key: str) -> str | None:
+    """Return the confirmation notice named by ``key`` in the query, or None for an unknown key."""
+    notice = NOTICES.get(key)
+    if notice is None or key not in SESSION_CLOSING_NOTICES:
+        return notice
+    return notice + describe_closing_delay(request.app[SETTINGS].session_cache_seconds)
 
 
 def qr_code_svg(otpauth_uri: str) -> Markup:
@@ -101,7 +128,7 @@ async def render_security(
         "me": me,
         "errors": errors or {},
         "alert": alert,
-        "notice": NOTICES.get(notice_key) if status == 200 else None,
+        "notice": notice_text(request, notice_key) if status == 200 else None,
         "password_action": PASSWORD_PATH,
         "sessions_action": SESSIONS_PATH,
         "totp_action": TOTP_PATH,
@@ -141,13 +168,21 @@ async def change_password(request: web.Request) -> web.Response:
         return await render_security(request, frame, errors=errors, status=422)
     except TooManyAttempts as throttled:
         return await render_security(request, frame, alert=throttled.message, status=throttled.status)
+    forget_cached_sessions(request, active.info.user_id)
     raise web.HTTPSeeOther(f"{SECURITY.path}?{NOTICE_PARAMETER}=mot-de-passe")
 
 
 async def revoke_other_sessions(request: web.Request) -> web.Response:
     active, _form = await read_session_form(request)
     await accounts_portal(request).revoke_other_sessions(active)
+    forget_cached_sessions(request, active.info.user_id)
     raise web.HTTPSeeOther(f"{SECURITY.path}?{NOTICE_PARAMETER}=sessions")
+
+
+def forget_cached_sessions(request: web.Request, user_id: str) -> None:
+    """Drop this replica's cached sessions of ``user_id``, so the ones accounts just ended stop working here at once."""
+    dropped = request.app[SESSION_RESOLVER].forget_user(user_id)
+    log.info("cached_sessions_dropped", user_id=user_id, count=dropped)
 
 
 def render_enrolment(

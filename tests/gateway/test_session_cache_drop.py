@@ -1,0 +1,139 @@
+"""Sessions that a password change or « Fermer mes autres sessions » ends stop working at once on this gateway."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from gateway.portal.security import describe_closing_delay
+from gateway.sessions import SessionInfo, SessionResolver
+from shared.principal import Role
+from tests.conftest import ServiceClient
+from tests.gateway.conftest import csrf_token_of, log_in
+from tests.gateway.support import AgencyLogin, CreditorAccount, accounts_with_mail, create_agency_member, create_creditor
+
+NEW_PASSWORD = "une tortue rapide gagne la course"
+
+
+@pytest.fixture
+async def accounts_service(engines, signer, tmp_path: Path) -> AsyncIterator[ServiceClient]:
+    """The accounts service with a local SMTP sink, for the password-changed notice."""
+    async with accounts_with_mail(engines, signer, tmp_path / "mail") as service:
+        yield service
+
+
+@pytest.fixture
+async def user(gateway, accounts_pool, ledger_service) -> AgencyLogin:
+    """A user logged in on ``gateway`` through its cookie jar."""
+    creditor_id = await create_creditor(accounts_pool, ledger_service, "Presse Immo Sessions")
+    member = await create_agency_member(
+        accounts_pool, [CreditorAccount(creditor_id, "Presse Immo Sessions", "C9301")], role="comptable"
+    )
+    response = await log_in(gateway, member.login, member.password)
+    assert response.status == 302
+    return member
+
+
+async def other_session(gateway, user: AgencyLogin) -> str:
+    """Log ``user`` in from another browser and return that session's cookie value."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+        page = await browser.get(gateway.make_url("/connexion"))
+        response = await browser.post(
+            gateway.make_url("/connexion"),
+            data={"login": user.login, "password": user.password, "csrf_token": csrf_token_of(await page.text())},
+            allow_redirects=False,
+        )
+        assert response.status == 302
+        return browser.cookie_jar.filter_cookies(gateway.make_url("/"))["mf_session"].value
+
+
+async def opens_page(gateway, cookie: str) -> bool:
+    """Return whether the session cookie ``cookie`` alone opens /securite."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as browser:
+        response = await browser.get(
+            gateway.make_url("/securite"), headers={"Cookie": f"mf_session={cookie}"}, allow_redirects=False
+        )
+        return response.status == 200
+
+
+async def security_token(gateway) -> str:
+    return csrf_token_of(await (await gateway.get("/securite")).text())
+
+
+async def test_password_change_drops_cached_session(gateway, user):
+    other = await other_session(gateway, user)
+    # Opening a page caches the other session on this gateway for session_cache_seconds.
+    assert await opens_page(gateway, other)
+
+    response = await gateway.post(
+        "/securite/mot-de-passe",
+        data={
+            "csrf_token": await security_token(gateway),
+            "current_password": user.password,
+            "new_password": NEW_PASSWORD,
+            "new_password_confirmation": NEW_PASSWORD,
+        },
+        allow_redirects=False,
+    )
+    confirmation = await (await gateway.get(response.headers["Location"])).text()
+
+    assert response.status == 303
+    assert not await opens_page(gateway, other)
+    assert (await gateway.get("/securite", allow_redirects=False)).status == 200
+    assert "avec le nouveau mot de passe. Sur vos autres appareils, la fermeture peut prendre jusqu’à 5 secondes." in confirmation
+
+
+async def test_closing_other_sessions_drops_cached_session(gateway, user):
+    other = await other_session(gateway, user)
+    assert await opens_page(gateway, other)
+
+    response = await gateway.post(
+        "/securite/sessions", data={"csrf_token": await security_token(gateway)}, allow_redirects=False
+    )
+    confirmation = await (await gateway.get(response.headers["Location"])).text()
+
+    assert response.status == 303
+    assert not await opens_page(gateway, other)
+    assert "Cette session reste ouverte. Sur vos autres appareils, la fermeture peut prendre jusqu’à 5 secondes." in confirmation
+
+
+def test_closing_delay_sentences():
+    assert describe_closing_delay(0) == ""
+    assert describe_closing_delay(5) == " Sur vos autres appareils, la fermeture peut prendre jusqu’à 5 secondes."
+    assert describe_closing_delay(0.5) == " Sur vos autres appareils, la fermeture peut prendre jusqu’à 1 seconde."
+
+
+def session_of(user_id: str, session_id: str) -> SessionInfo:
+    expires_at = datetime.now(UTC) + timedelta(hours=1)
+    return SessionInfo(session_id=session_id, user_id=user_id, login=user_id, role=Role.READER, expires_at=expires_at)
+
+
+async def test_forget_user_keeps_other_users():
+    sessions = {
+        "token-of-anne-laptop-0001": session_of("anne", "s1"),
+        "token-of-anne-phone-00002": session_of("anne", "s2"),
+        "token-of-bruno-laptop-003": session_of("bruno", "s3"),
+    }
+    calls: list[str] = []
+
+    async def fetch(token: str) -> SessionInfo | None:
+        calls.append(token)
+        return sessions[token]
+
+    resolver = SessionResolver(fetch, ttl_seconds=5, clock=time.monotonic)
+    for token in sessions:
+        await resolver.resolve(token)
+
+    dropped = resolver.forget_user("anne")
+    for token in sessions:
+        await resolver.resolve(token)
+
+    assert dropped == 2
+    assert calls.count("token-of-anne-laptop-0001") == 2
+    assert calls.count("token-of-anne-phone-00002") == 2
+    assert calls.count("token-of-bruno-laptop-003") == 1
