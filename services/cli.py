@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -84,10 +85,26 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
 def main(argv: list[str] | None = None) -> None:
+    from services.runtime.operations import OperatorError
+
     arguments = _build_parser().parse_args(argv)
-    configure_logging("cli")
-    code = arguments.handler(arguments)
+    # `up` logs the start and stop of each engine. The other commands print
+    # their own outcome, so their info lines would only repeat it.
+    default_level = "info" if arguments.command == "up" else "warning"
+    level = os.environ.get("MF_LOG_LEVEL", default_level).lower()
+    if level not in LOG_LEVELS:
+        print(f"error: invalid MF_LOG_LEVEL {level!r}: expected one of {', '.join(LOG_LEVELS)}", file=sys.stderr)
+        sys.exit(2)
+    configure_logging("cli", level=level)
+    try:
+        code = arguments.handler(arguments)
+    except OperatorError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        code = error.exit_code
     sys.exit(code or 0)
 
 
@@ -111,57 +128,51 @@ def _command_asyncapi(arguments: argparse.Namespace) -> int:
 
 
 def _command_migrate(_arguments: argparse.Namespace) -> int:
-    from services.runtime.stack import embedded_postgres, migrate_databases, prepare_databases, uses_external_databases
+    from services.runtime.operations import migrate_stack, operator_stack
 
-    with embedded_postgres() as stack:
-        if uses_external_databases():
-            asyncio.run(migrate_databases(stack))
-        else:
-            asyncio.run(prepare_databases(stack))
+    with operator_stack() as stack:
+        asyncio.run(migrate_stack(stack))
     print("migrations applied")
     return 0
 
 
 def _command_demo(_arguments: argparse.Namespace) -> int:
     from services.runtime.demo import load_demo
-    from services.runtime.stack import embedded_postgres, prepare_databases
+    from services.runtime.operations import migrate_stack, operator_stack
 
-    with embedded_postgres() as stack:
-        asyncio.run(prepare_databases(stack))
+    with operator_stack() as stack:
+        asyncio.run(migrate_stack(stack))
         outcome = asyncio.run(load_demo(stack))
     print(outcome)
     return 0
 
 
 def _command_import_fec(arguments: argparse.Namespace) -> int:
-    from services.runtime.operations import import_fec_file
-    from services.runtime.stack import embedded_postgres
+    from services.runtime.operations import import_fec_file, operator_stack
 
     if not arguments.file.is_file():
         print(f"error: file {arguments.file} not found", file=sys.stderr)
         return 2
-    with embedded_postgres() as stack:
+    with operator_stack() as stack:
         return asyncio.run(import_fec_file(stack, arguments.creditor, arguments.file, arguments.encoding))
 
 
 def _command_create_creditor(arguments: argparse.Namespace) -> int:
-    from services.runtime.operations import create_creditor
-    from services.runtime.stack import embedded_postgres
+    from services.runtime.operations import create_creditor, operator_stack
 
-    with embedded_postgres() as stack:
+    with operator_stack() as stack:
         return asyncio.run(create_creditor(stack, arguments.creditor, arguments.name, arguments.payment_terms))
 
 
 def _command_create_user(arguments: argparse.Namespace) -> int:
-    from services.runtime.operations import create_user
-    from services.runtime.stack import embedded_postgres
+    from services.runtime.operations import create_user, operator_stack
 
     password = sys.stdin.readline().rstrip("\r\n")
     if not password:
         print("error: no password on standard input: pipe it in, e.g. printf '%s\\n' \"$PASSWORD\" | mesfactures …",
               file=sys.stderr)
         return 2
-    with embedded_postgres() as stack:
+    with operator_stack() as stack:
         return asyncio.run(
             create_user(
                 stack,

