@@ -44,10 +44,18 @@ TEMPLATES_DIR = PACKAGE_DIR / "templates"
 STATIC_DIR = PACKAGE_DIR / "static"
 MAX_REQUEST_BYTES = 1024 * 1024
 HOME_REDIRECT = "/etat-de-compte"
+# Pages link /static/favicon.svg; this ICO is the same drawing at 16, 32 and 48 pixels.
+FAVICON_PATH = STATIC_DIR / "favicon.ico"
+FAVICON_CACHE = "public, max-age=86400"
 
 
 async def home(_request: web.Request) -> web.Response:
     raise web.HTTPFound(HOME_REDIRECT)
+
+
+async def favicon(_request: web.Request) -> web.FileResponse:
+    """Serve the ICO icon at the address browsers request when a page names no icon, such as a PDF tab."""
+    return web.FileResponse(FAVICON_PATH, headers={"Content-Type": "image/x-icon", "Cache-Control": FAVICON_CACHE})
 
 
 def create_gateway_app(settings: GatewaySettings) -> web.Application:
@@ -87,6 +95,7 @@ def create_gateway_app(settings: GatewaySettings) -> web.Application:
     )
 
     app.router.add_get("/", home, name="home")
+    app.router.add_get("/favicon.ico", favicon, name="favicon")
     for area in (login, creditor_selector, statement, documents, disputes, contact, account_details, payment):
         area.setup_routes(app)
     account_screens.setup_routes(app)
