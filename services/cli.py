@@ -167,6 +167,10 @@ def _command_create_creditor(arguments: argparse.Namespace) -> int:
 def _command_create_user(arguments: argparse.Namespace) -> int:
     from services.runtime.operations import create_user, operator_stack
 
+    # Checked here because the database would reject it with a bare check-constraint error.
+    if not arguments.account.strip():
+        print("error: --account must not be empty", file=sys.stderr)
+        return 2
     password = sys.stdin.readline().rstrip("\r\n")
     if not password:
         print("error: no password on standard input: pipe it in, e.g. printf '%s\\n' \"$PASSWORD\" | mesfactures …",

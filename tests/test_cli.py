@@ -17,10 +17,11 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from services.registry import SERVICE_NAMES
-from tests.conftest import Engines, free_port
+from tests.conftest import Engines, free_port, unique_id
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 COMMAND_TIMEOUT_SECONDS = 120
@@ -162,3 +163,79 @@ def test_migrate_on_port_of_other_folder(tmp_path: Path, engines: Engines) -> No
     line = assert_one_error_line(result)
     assert str(data_dir) in line
     assert "MF_DATA_DIR" in line
+
+
+# accounts create-user
+
+GOOD_PASSWORD = "correct horse battery staple 42"
+
+
+def create_creditor(environment: dict[str, str], creditor: str) -> None:
+    result = run_cli("ledger", "create-creditor", "--creditor", creditor, "--name", "Créancier test", environment=environment)
+    assert result.code == 0, result.stderr
+
+
+def test_create_user_prints_password_rules(session_environment: dict[str, str]) -> None:
+    creditor = unique_id("cli")
+    create_creditor(session_environment, creditor)
+
+    result = run_cli(
+        "accounts", "create-user", "--login", unique_id("user"), "--creditor", creditor, "--account", "C001",
+        environment=session_environment, stdin="password\n",
+    )
+
+    assert result.code == 1
+    assert "Traceback" not in result.stderr
+    assert "password.too_short" not in result.stderr
+    assert "password.common" not in result.stderr
+    assert "Le mot de passe doit contenir au moins 12 caractères" in result.stderr
+    assert "mots de passe les plus courants" in result.stderr
+
+
+def test_create_user_rejects_empty_account(tmp_path: Path) -> None:
+    # Nothing listens on this port: a command that reached the database would fail another way.
+    environment = base_environment(tmp_path / "unused", free_port(), tmp_path / "runtime")
+
+    result = run_cli(
+        "accounts", "create-user", "--login", "jdupont", "--creditor", "pressimmo", "--account", "",
+        environment=environment, stdin=GOOD_PASSWORD + "\n",
+    )
+
+    assert result.code == 2
+    assert result.stderr == "error: --account must not be empty\n"
+    assert not (tmp_path / "unused").exists()
+
+
+def test_create_user_warns_unknown_account(session_environment: dict[str, str]) -> None:
+    creditor = unique_id("cli")
+    create_creditor(session_environment, creditor)
+
+    result = run_cli(
+        "accounts", "create-user", "--login", unique_id("user"), "--creditor", creditor, "--account", "C00999",
+        environment=session_environment, stdin=GOOD_PASSWORD + "\n",
+    )
+
+    assert result.code == 0, result.stderr
+    assert "created" in result.stdout
+    assert result.stderr.startswith("warning: ")
+    assert "C00999" in result.stderr
+    assert creditor in result.stderr
+
+
+async def test_create_user_known_account_no_warning(
+    session_environment: dict[str, str], ledger_pool: asyncpg.Pool
+) -> None:
+    creditor = unique_id("cli")
+    create_creditor(session_environment, creditor)
+    await ledger_pool.execute(
+        "INSERT INTO customer_accounts (creditor_id, account_number, label) VALUES ($1, 'C00123', 'Agence test')",
+        creditor,
+    )
+
+    result = run_cli(
+        "accounts", "create-user", "--login", unique_id("user"), "--creditor", creditor, "--account", "C00123",
+        environment=session_environment, stdin=GOOD_PASSWORD + "\n",
+    )
+
+    assert result.code == 0, result.stderr
+    assert result.stderr == ""

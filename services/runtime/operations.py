@@ -224,9 +224,17 @@ async def create_user(
     role: str,
     agency_name: str | None,
 ) -> int:
+    """Create an agency user linked to (creditor, account) and return the exit code.
+
+    The user is created even when the ledger has nothing for that account yet,
+    because an account may get its user before its first FEC import, but a
+    warning then names the account, in case its number is mistyped.
+    """
     from services.accounts.commands import create_user as create_account_user
+    from services.accounts.validation import ValidationError
     from shared.errors import DomainError
 
+    known_to_ledger = await _ledger_has_account(stack, creditor, account)
     async with service_pool(stack, "accounts", max_size=1) as pool:
         try:
             user_id = await create_account_user(
@@ -241,8 +249,27 @@ async def create_user(
         except DomainError as error:
             print(f"error: {error.message}", file=sys.stderr)
             return 1
-        except Exception as error:  # validation errors of the accounts package carry their own text
-            print(f"error: {error}", file=sys.stderr)
+        except ValidationError as error:
+            # The French messages state each rule that failed. They never contain the password.
+            for field_error in error.errors:
+                print(f"error: {field_error.message}", file=sys.stderr)
             return 1
     print(f"user {login} created ({user_id}), linked to {creditor}/{account} as {role}")
+    if not known_to_ledger:
+        print(
+            f"warning: the ledger has no customer account {account} at creditor {creditor} and no entry for it,"
+            " so the agency sees an empty portal until a FEC import brings its entries: check the account number",
+            file=sys.stderr,
+        )
     return 0
+
+
+async def _ledger_has_account(stack: Stack, creditor: str, account: str) -> bool:
+    """Return whether the ledger has a customer_accounts row or an entry for (creditor, account)."""
+    async with service_pool(stack, "ledger", max_size=1) as pool:
+        return await pool.fetchval(
+            """SELECT EXISTS (SELECT 1 FROM customer_accounts WHERE creditor_id = $1 AND account_number = $2)
+                   OR EXISTS (SELECT 1 FROM entries WHERE creditor_id = $1 AND customer_account = $2)""",
+            creditor,
+            account,
+        )
