@@ -165,6 +165,10 @@ async def _write(
     correlation_id: str | None,
 ) -> ImportSummary:
     warnings = list(fec.warnings) + [w for w in analysis.warnings if w not in fec.warnings]
+    if fec.line_count == 0:
+        warnings.append(
+            f"{file_name}: no data lines after the header: check that the export covers a period with entries"
+        )
     customer_lines = [line for line in analysis.customer_lines if line.debit != line.credit]
     labels: dict[str, str] = {}
     for line in customer_lines:
@@ -198,6 +202,9 @@ async def _write(
         if creditor_row["existing_import"] is not None:
             summary.import_id = creditor_row["existing_import"]
             summary.already_imported = True
+            later_warning = await _later_import_warning(connection, creditor, summary.import_id, file_name)
+            if later_warning:
+                summary.warnings.append(later_warning)
             return summary
         terms = parse_payment_terms(creditor_row["payment_terms"])
         # The lock keeps the stored file until this transaction ends. A failed
@@ -253,6 +260,35 @@ async def _write(
     summary.receipts_matched = written.receipts_matched
     log.info("fec_imported", **{k: v for k, v in summary.as_json().items() if k != "warnings"}, warning_count=len(warnings))
     return summary
+
+
+async def _later_import_warning(
+    connection: asyncpg.Connection, creditor: str, earlier_import_id: int, file_name: str
+) -> str | None:
+    """Return a warning when the creditor has imported other files since the identical earlier import.
+
+    The same file again is a no-op, so the lettering that a later import set
+    stays, even where this file letters entries otherwise.
+    """
+    rows = await connection.fetch(
+        """SELECT id, file_name, imported_at FROM imports
+            WHERE creditor_id = $1 AND (id = $2 OR id = (SELECT max(id) FROM imports WHERE creditor_id = $1))""",
+        creditor,
+        earlier_import_id,
+    )
+    imports = {row["id"]: row for row in rows}
+    latest_id = max(imports)
+    if latest_id == earlier_import_id:
+        return None
+    earlier = imports[earlier_import_id]
+    latest = imports[latest_id]
+    return (
+        f"{file_name} is identical to import {earlier_import_id} ({earlier['file_name']},"
+        f" {earlier['imported_at']:%Y-%m-%d}), so nothing was imported. Import {latest_id}"
+        f" ({latest['file_name']}, {latest['imported_at']:%Y-%m-%d}) came later and may have changed the"
+        " lettering since, so the lettering of this file was not applied. To apply it, export the file again"
+        " from the accounting software and import the new export."
+    )
 
 
 async def _balance_events(connection: asyncpg.Connection, creditor: str, written, correlation_id: str | None) -> list:

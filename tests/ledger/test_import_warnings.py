@@ -1,0 +1,69 @@
+"""Warnings of the FEC import for files that import nothing the operator expects."""
+
+from __future__ import annotations
+
+from services.ledger.importer import import_fec
+from tests.conftest import unique_id
+from tests.ledger.test_import import fec_bytes, new_creditor, row
+
+
+def invoice_rows(number: str, day: str, lettering: str = "") -> list[str]:
+    return [
+        row("VE", number, day, "411000", "C001", f"FA{number}", "Facture", "120,00", "", lettering),
+        row("VE", number, day, "706000", "", f"FA{number}", "Facture", "", "120,00"),
+    ]
+
+
+def payment_rows(number: str, day: str, lettering: str = "") -> list[str]:
+    return [
+        row("BQ", number, day, "411000", "C001", f"VIR{number}", "Virement", "", "120,00", lettering),
+        row("BQ", number, day, "512000", "", f"VIR{number}", "Virement", "120,00", ""),
+    ]
+
+
+async def test_reimport_after_later_import_warns(ledger_pool):
+    creditor = await new_creditor(ledger_pool)
+    july = fec_bytes(*invoice_rows("1", "20260701"), *payment_rows("1", "20260715"))
+    august = fec_bytes(*invoice_rows("1", "20260701", "AA"), *payment_rows("1", "20260715", "AA"))
+    first = await import_fec(ledger_pool, creditor, july, file_name="juillet.txt")
+    later = await import_fec(ledger_pool, creditor, august, file_name="aout.txt")
+
+    again = await import_fec(ledger_pool, creditor, july, file_name="juillet-bis.txt")
+
+    assert again.already_imported
+    assert again.import_id == first.import_id
+    assert len(again.warnings) == 1
+    warning = again.warnings[0]
+    assert f"import {first.import_id} (juillet.txt" in warning
+    assert f"Import {later.import_id} (aout.txt" in warning
+    assert "lettering of this file was not applied" in warning
+    assert "export the file again from the accounting software" in warning
+
+
+async def test_reimport_of_latest_file_has_no_warning(ledger_pool):
+    creditor = await new_creditor(ledger_pool)
+    july = fec_bytes(*invoice_rows("1", "20260701"), *payment_rows("1", "20260715"))
+    august = fec_bytes(*invoice_rows("1", "20260701", "AA"), *payment_rows("1", "20260715", "AA"))
+    await import_fec(ledger_pool, creditor, july, file_name="juillet.txt")
+    await import_fec(ledger_pool, creditor, august, file_name="aout.txt")
+
+    again = await import_fec(ledger_pool, creditor, august, file_name="aout.txt")
+
+    assert again.already_imported
+    assert again.warnings == []
+
+
+async def test_header_only_file_imports_with_warning(ledger_pool):
+    creditor = await new_creditor(ledger_pool)
+    file_name = f"{unique_id('vide')}.txt"
+
+    summary = await import_fec(ledger_pool, creditor, fec_bytes(), file_name=file_name)
+
+    assert not summary.already_imported
+    assert summary.import_id > 0
+    assert summary.lines == 0
+    assert summary.warnings == [
+        f"{file_name}: no data lines after the header: check that the export covers a period with entries"
+    ]
+    stored = await ledger_pool.fetchval("SELECT warnings FROM imports WHERE id = $1", summary.import_id)
+    assert stored == summary.warnings
