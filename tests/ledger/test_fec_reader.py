@@ -326,6 +326,7 @@ def test_read_fec_detects_cp1252_with_warning():
     assert "agence.txt" in fec.warnings[0]
     assert "cp1252" in fec.warnings[0]
     assert "line 2" in fec.warnings[0]
+    assert "(--encoding on the command line, ?encoding= over HTTP)" in fec.warnings[0]
 
 
 def test_read_fec_detects_iso_8859_15():
@@ -511,6 +512,7 @@ def test_read_fec_explicit_wrong_encoding():
     assert error.value.line_number == 4
     assert error.value.value == "0xE9"
     assert "not valid utf-8" in str(error.value)
+    assert "(--encoding on the command line, ?encoding= over HTTP)" in str(error.value)
 
 
 def test_read_fec_unknown_encoding():
@@ -527,6 +529,7 @@ def test_read_fec_bom_with_single_byte_encoding():
         read_fec(data, encoding="cp1252")
 
     assert "byte order mark" in str(error.value)
+    assert "give utf-8 as the encoding" in str(error.value)
 
 
 def test_read_fec_undecodable_in_utf8_and_cp1252():
@@ -537,6 +540,7 @@ def test_read_fec_undecodable_in_utf8_and_cp1252():
 
     assert error.value.line_number == 2
     assert "0x81" in str(error.value)
+    assert "(--encoding on the command line, ?encoding= over HTTP)" in str(error.value)
 
 
 # Writing

@@ -22,6 +22,8 @@ _UTF8_BOM = codecs.BOM_UTF8
 # Bytes that decode differently in ISO-8859-15 (€ Š š Ž ž Œ œ Ÿ) and CP1252.
 _ISO_8859_15_ONLY = frozenset(b"\xa4\xa6\xa8\xb4\xb8\xbc\xbd\xbe")
 _ASCII_BYTES = bytes(range(0x80))
+# The two ways to give the importer an encoding: the CLI option and the HTTP query parameter.
+_HOW_TO_GIVE_ENCODING = "--encoding on the command line, ?encoding= over HTTP"
 
 
 def decode_fec_bytes(data: bytes, encoding: str | None, source: str) -> tuple[str, str, list[str]]:
@@ -46,7 +48,8 @@ def decode_fec_bytes(data: bytes, encoding: str | None, source: str) -> tuple[st
         line_number = physical_line_of_offset(data, exc.start)
         raise FecEncodingError(
             f"{source}, line {line_number}: byte 0x{data[exc.start]:02X} is valid neither in UTF-8"
-            f" nor in {code_page}; pass the file's encoding explicitly (encoding=...)",
+            f" nor in {code_page}, so give the file's encoding ({_HOW_TO_GIVE_ENCODING}),"
+            " for example cp1252 or cp850",
             line_number=line_number,
             value=f"0x{data[exc.start]:02X}",
         ) from None
@@ -54,8 +57,8 @@ def decode_fec_bytes(data: bytes, encoding: str | None, source: str) -> tuple[st
     line_number = physical_line_of_offset(data, first_bad.start)
     warning = (
         f"{source}: the file is not valid UTF-8 (first invalid byte 0x{data[first_bad.start]:02X}"
-        f" on line {line_number}), so it was decoded as {code_page}; pass encoding=... if the"
-        " file uses another code page"
+        f" on line {line_number}), so it was decoded as {code_page}. If the file uses another code page,"
+        f" give its encoding ({_HOW_TO_GIVE_ENCODING}), for example cp850"
     )
     return text, code_page, [warning]
 
@@ -71,15 +74,15 @@ def _decode_explicit(data: bytes, encoding: str, source: str) -> str:
         codec_name = codecs.lookup(encoding).name
     except LookupError:
         raise FecEncodingError(
-            f"{source}: unknown encoding {encoding!r}; use a Python codec name such as"
-            " 'utf-8', 'cp1252' or 'iso-8859-15'",
+            f"{source}: unknown encoding {encoding!r}: give a Python codec name such as"
+            " utf-8, cp1252, cp850 or iso-8859-15",
             value=encoding,
         ) from None
 
     if data.startswith(_UTF8_BOM) and codec_name != "utf-8":
         raise FecEncodingError(
-            f"{source}: the file starts with a UTF-8 byte order mark but encoding {encoding!r}"
-            " was given; read it with encoding='utf-8' or let the reader detect the encoding",
+            f"{source}: the file starts with a UTF-8 byte order mark, but encoding {encoding!r}"
+            " was given: give utf-8 as the encoding, or none so that the importer detects it",
             line_number=1,
             value=encoding,
         )
@@ -89,8 +92,9 @@ def _decode_explicit(data: bytes, encoding: str, source: str) -> str:
     except UnicodeDecodeError as exc:
         line_number = physical_line_of_offset(data, exc.start)
         raise FecEncodingError(
-            f"{source}, line {line_number}: byte 0x{data[exc.start]:02X} is not valid {codec_name};"
-            " pass the file's real encoding (e.g. encoding='cp1252') or omit encoding to detect it",
+            f"{source}, line {line_number}: byte 0x{data[exc.start]:02X} is not valid {codec_name}:"
+            f" give the file's real encoding ({_HOW_TO_GIVE_ENCODING}), for example cp1252 or cp850,"
+            " or none so that the importer detects it",
             line_number=line_number,
             value=f"0x{data[exc.start]:02X}",
         ) from None
