@@ -150,6 +150,9 @@ def _command_demo(_arguments: argparse.Namespace) -> int:
 def _command_import_fec(arguments: argparse.Namespace) -> int:
     from services.runtime.operations import import_fec_file, operator_stack
 
+    if arguments.file.is_dir():
+        print(f"error: {arguments.file} is a folder, not a FEC file: give the path of the file itself", file=sys.stderr)
+        return 2
     if not arguments.file.is_file():
         print(f"error: file {arguments.file} not found", file=sys.stderr)
         return 2

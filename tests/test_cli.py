@@ -239,3 +239,82 @@ async def test_create_user_known_account_no_warning(
 
     assert result.code == 0, result.stderr
     assert result.stderr == ""
+
+
+# ledger import-fec
+
+FEC_HEADER = (
+    "JournalCode\tJournalLib\tEcritureNum\tEcritureDate\tCompteNum\tCompteLib\tCompAuxNum\tCompAuxLib\t"
+    "PieceRef\tPieceDate\tEcritureLib\tDebit\tCredit\tEcritureLet\tDateLet\tValidDate\tMontantdevise\tIdevise"
+)
+
+
+def fec_line(number: str, day: str, account: str, customer: str, debit: str, credit: str) -> str:
+    return "\t".join(
+        ["VE", "Ventes", number, day, account, "lib", customer, customer and "Agence", f"FA{number}", day,
+         "Facture", debit, credit, "", "", day, "", ""]
+    )
+
+
+def write_fec(path: Path, *lines: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(("\r\n".join([FEC_HEADER, *lines]) + "\r\n").encode())
+    return path
+
+
+def test_import_success_output_is_plain(tmp_path: Path, session_environment: dict[str, str]) -> None:
+    creditor = unique_id("cli")
+    create_creditor(session_environment, creditor)
+    path = write_fec(
+        tmp_path / "exports" / "juillet.txt",
+        fec_line("1", "20260701", "411000", "C001", "120,00", ""),
+        fec_line("1", "20260701", "706000", "", "", "120,00"),
+    )
+
+    result = run_cli("ledger", "import-fec", "--creditor", creditor, str(path), environment=session_environment)
+
+    assert result.code == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.startswith("juillet.txt: 2 lines, 1 customer lines")
+    assert "\r" not in result.stdout
+
+
+def test_import_error_names_typed_path(tmp_path: Path, session_environment: dict[str, str]) -> None:
+    creditor = unique_id("cli")
+    create_creditor(session_environment, creditor)
+    path = write_fec(
+        tmp_path / "exports" / "bad-date.txt",
+        fec_line("1", "20261301", "411000", "C001", "120,00", ""),
+        fec_line("1", "20260701", "706000", "", "", "120,00"),
+    )
+
+    result = run_cli("ledger", "import-fec", "--creditor", creditor, str(path), environment=session_environment)
+
+    assert result.code == 1
+    line = assert_one_error_line(result)
+    assert line.startswith(f"error: {path}, line 2")
+    assert line.count("bad-date.txt") == 1
+
+
+def test_import_header_only_warns(tmp_path: Path, session_environment: dict[str, str]) -> None:
+    creditor = unique_id("cli")
+    create_creditor(session_environment, creditor)
+    path = write_fec(tmp_path / "vide.txt")
+
+    result = run_cli("ledger", "import-fec", "--creditor", creditor, str(path), environment=session_environment)
+
+    assert result.code == 0, result.stderr
+    assert "warning: vide.txt: no data lines after the header" in result.stderr
+    assert result.stdout.startswith("vide.txt: 0 lines")
+
+
+def test_import_folder_is_not_a_file(tmp_path: Path) -> None:
+    environment = base_environment(tmp_path / "unused", free_port(), tmp_path / "runtime")
+    folder = tmp_path / "exports"
+    folder.mkdir()
+
+    result = run_cli("ledger", "import-fec", "--creditor", "pressimmo", str(folder), environment=environment)
+
+    assert result.code == 2
+    line = assert_one_error_line(result)
+    assert line == f"error: {folder} is a folder, not a FEC file: give the path of the file itself"

@@ -163,12 +163,19 @@ async def migrate_stack(stack: Stack) -> None:
 
 
 async def import_fec_file(stack: Stack, creditor: str, path: Path, encoding: str | None) -> int:
-    """Import one FEC file into the ledger, showing progress; return the exit code."""
+    """Import one FEC file into the ledger and return the exit code.
+
+    A progress bar is shown only when stderr is a terminal, so that a log or
+    a pipe gets no carriage returns.
+    """
     from services.ledger.fec import FecError
     from services.ledger.importer import import_fec
     from shared.errors import DomainError
 
-    with tqdm(total=3, desc=f"import {path.name}", unit="step", file=sys.stderr) as progress:
+    progress = tqdm(
+        total=3, desc=f"import {path.name}", unit="step", file=sys.stderr, disable=not sys.stderr.isatty()
+    )
+    with progress:
         data = path.read_bytes()
         progress.update(1)
         async with service_pool(stack, "ledger", max_size=2) as pool:
@@ -176,7 +183,7 @@ async def import_fec_file(stack: Stack, creditor: str, path: Path, encoding: str
                 summary = await import_fec(pool, creditor, data, file_name=path.name, encoding=encoding)
             except FecError as error:
                 progress.close()
-                print(f"error: {path}: {error}", file=sys.stderr)
+                print(f"error: {_with_typed_path(str(error), path)}", file=sys.stderr)
                 return 1
             except DomainError as error:
                 progress.close()
@@ -195,6 +202,17 @@ async def import_fec_file(stack: Stack, creditor: str, path: Path, encoding: str
             f"{summary.receipts_matched} receipts matched to card payments"
         )
     return 0
+
+
+def _with_typed_path(message: str, path: Path) -> str:
+    """Return the reader's message with the path as the operator typed it in place of the file name.
+
+    The importer names the file by its base name, which it also stores, so
+    the message starts with that name.
+    """
+    if message.startswith(path.name):
+        return str(path) + message[len(path.name):]
+    return f"{path}: {message}"
 
 
 async def create_creditor(stack: Stack, creditor: str, name: str, payment_terms: str) -> int:
