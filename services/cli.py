@@ -21,6 +21,40 @@ from pathlib import Path
 from shared.logging import configure_logging
 
 
+DATABASE_SETTINGS = """\
+databases:
+  The command works on the PostgreSQL of the data folder MF_DATA_DIR (default:
+  .data in the checkout) on port MF_PG_PORT (default: 54329). It uses the
+  server of a running `make run` when that port accepts connections, and
+  otherwise starts the server for its own duration. To work on a running
+  stack, give both variables the values it runs with.
+  When every MF_<SERVICE>_DATABASE_URL is set (MF_ACCOUNTS_DATABASE_URL,
+  MF_LEDGER_DATABASE_URL, MF_DISPUTES_DATABASE_URL, MF_PAYMENTS_DATABASE_URL),
+  the command works on those databases instead.
+"""
+
+IMPORT_FEC_EPILOG = """\
+exit codes:
+  0  imported, or already imported (nothing changed)
+  1  invalid file, or unknown creditor
+  2  missing file, or no usable database with these settings
+
+""" + DATABASE_SETTINGS
+
+
+def _add_command(
+    commands, name: str, help_text: str, description: str, epilog: str | None = None
+) -> argparse.ArgumentParser:
+    """Add a subcommand whose description and epilog keep their line breaks."""
+    return commands.add_parser(
+        name,
+        help=help_text,
+        description=description,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mesfactures",
@@ -28,17 +62,49 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    up = commands.add_parser("up", help="start PostgreSQL, NATS, the four services and the gateway")
+    up = _add_command(
+        commands,
+        "up",
+        "start PostgreSQL, NATS, the four services and the gateway",
+        "Start the whole product on this machine, in the foreground: PostgreSQL, NATS, a local SMTP\n"
+        "sink, the accounts, ledger, disputes and payments services, and the web portal. The command\n"
+        "creates the databases and applies pending migrations first, and loads the demo data unless\n"
+        "it is already loaded or --no-demo is given. Ctrl-C stops every process.",
+        "Databases, logs, mail and secrets are stored under MF_DATA_DIR (default: .data in the checkout).\n"
+        "Ports: MF_PG_PORT (54329), MF_NATS_PORT (42229), MF_GATEWAY_PORT (8470), MF_SMTP_PORT (8025),\n"
+        "and MF_FIRST_SERVICE_PORT (8471) with the next three for the four services.",
+    )
     up.add_argument("--no-demo", action="store_true", help="do not load the demo data on first start")
     up.set_defaults(handler=_command_up)
 
-    migrate = commands.add_parser("migrate", help="create the service databases and apply pending migrations")
+    migrate = _add_command(
+        commands,
+        "migrate",
+        "create the service databases and apply pending migrations",
+        "Create the role and database of each service in the embedded PostgreSQL when they are\n"
+        "missing, then apply the pending migrations. With every MF_<SERVICE>_DATABASE_URL set, apply\n"
+        "the migrations to those databases and create nothing.",
+        DATABASE_SETTINGS,
+    )
     migrate.set_defaults(handler=_command_migrate)
 
-    demo = commands.add_parser("demo", help="load the demo data through the FEC importer (skipped if loaded)")
+    demo = _add_command(
+        commands,
+        "demo",
+        "load the demo data through the FEC importer (skipped if loaded)",
+        "Create the demo creditors, agencies and users, and import a generated FEC file for each demo\n"
+        "creditor that has no import yet. Running it again imports nothing.",
+        DATABASE_SETTINGS,
+    )
     demo.set_defaults(handler=_command_demo)
 
-    asyncapi = commands.add_parser("asyncapi", help="write the AsyncAPI document of every event type")
+    asyncapi = _add_command(
+        commands,
+        "asyncapi",
+        "write the AsyncAPI document of every event type",
+        "Write the AsyncAPI document, in JSON, that describes every event type the services publish\n"
+        "on NATS. The command needs no database.",
+    )
     asyncapi.add_argument(
         "--output", type=Path, default=None, help="file to write (default: standard output)"
     )
@@ -47,7 +113,15 @@ def _build_parser() -> argparse.ArgumentParser:
     ledger = commands.add_parser("ledger", help="ledger operations").add_subparsers(
         dest="ledger_command", required=True, metavar="COMMAND"
     )
-    import_fec = ledger.add_parser("import-fec", help="import a FEC file (all or nothing, idempotent)")
+    import_fec = _add_command(
+        ledger,
+        "import-fec",
+        "import a FEC file (all or nothing, idempotent)",
+        "Import a FEC file for a creditor, all or nothing. The creditor must exist in the ledger:\n"
+        "create it first with `mesfactures ledger create-creditor`. Importing the same file again\n"
+        "changes nothing.",
+        IMPORT_FEC_EPILOG,
+    )
     import_fec.add_argument("--creditor", required=True, help="creditor id, a slug such as pressimmo")
     import_fec.add_argument(
         "--encoding", help="file encoding, e.g. cp1252 or iso-8859-15 (default: UTF-8, else detected with a warning)"
@@ -55,21 +129,35 @@ def _build_parser() -> argparse.ArgumentParser:
     import_fec.add_argument("file", type=Path, help="path of the FEC file")
     import_fec.set_defaults(handler=_command_import_fec)
 
-    create_creditor = ledger.add_parser("create-creditor", help="create or update a creditor")
+    create_creditor = _add_command(
+        ledger,
+        "create-creditor",
+        "create or update a creditor",
+        "Create a creditor in the ledger and accounts databases, or update the name and payment\n"
+        "terms of an existing one. An update without --payment-terms keeps the stored terms.",
+        DATABASE_SETTINGS,
+    )
     create_creditor.add_argument("--creditor", required=True, help="creditor id, a slug such as pressimmo")
     create_creditor.add_argument("--name", required=True, help="legal name shown to agencies")
     create_creditor.add_argument(
         "--payment-terms",
-        default="30 jours fin de mois",
-        help="'à réception', 'N jours' or 'N jours fin de mois' (default: 30 jours fin de mois)",
+        default=None,
+        help="'à réception', 'N jours' or 'N jours fin de mois' (default: 30 jours fin de mois for a new"
+        " creditor, the stored terms for an existing one)",
     )
     create_creditor.set_defaults(handler=_command_create_creditor)
 
     accounts = commands.add_parser("accounts", help="user and agency operations").add_subparsers(
         dest="accounts_command", required=True, metavar="COMMAND"
     )
-    create_user = accounts.add_parser(
-        "create-user", help="create a user linked to a creditor account; reads the password from standard input"
+    create_user = _add_command(
+        accounts,
+        "create-user",
+        "create a user linked to a creditor account; reads the password from standard input",
+        "Create an agency user linked to a customer account at a creditor, and the agency when no\n"
+        "agency has that account yet. The password is the first line of standard input. A warning\n"
+        "names the account when the ledger has nothing for it yet.",
+        DATABASE_SETTINGS,
     )
     create_user.add_argument("--login", required=True, help="login of the new user")
     create_user.add_argument("--creditor", required=True, help="creditor id, a slug such as pressimmo")

@@ -318,3 +318,77 @@ def test_import_folder_is_not_a_file(tmp_path: Path) -> None:
     assert result.code == 2
     line = assert_one_error_line(result)
     assert line == f"error: {folder} is a folder, not a FEC file: give the path of the file itself"
+
+
+# Help and create-creditor
+
+
+def help_text(capsys: pytest.CaptureFixture[str], *command: str) -> str:
+    from services.cli import _build_parser
+
+    with pytest.raises(SystemExit) as exit_info:
+        _build_parser().parse_args([*command, "--help"])
+    assert exit_info.value.code == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("command", "description"),
+    [
+        (("up",), "Start the whole product on this machine"),
+        (("migrate",), "apply the pending migrations"),
+        (("demo",), "Create the demo creditors, agencies and users"),
+        (("asyncapi",), "Write the AsyncAPI document"),
+    ],
+)
+def test_subcommand_help_has_description(capsys, command: tuple[str, ...], description: str) -> None:
+    assert description in help_text(capsys, *command)
+
+
+def test_import_fec_help_lists_requirements(capsys) -> None:
+    text = help_text(capsys, "ledger", "import-fec")
+
+    assert "create it first with `mesfactures ledger create-creditor`" in text
+    assert "0  imported, or already imported" in text
+    assert "1  invalid file, or unknown creditor" in text
+    assert "2  missing file" in text
+    for variable in ("MF_DATA_DIR", "MF_PG_PORT", "MF_LEDGER_DATABASE_URL"):
+        assert variable in text
+
+
+def test_create_creditor_help_states_update_rule(capsys) -> None:
+    text = help_text(capsys, "ledger", "create-creditor")
+
+    assert "An update without --payment-terms keeps the stored terms." in text
+
+
+async def test_creditor_update_keeps_payment_terms(
+    session_environment: dict[str, str], ledger_pool: asyncpg.Pool
+) -> None:
+    creditor = unique_id("cli")
+    created = run_cli(
+        "ledger", "create-creditor", "--creditor", creditor, "--name", "Avant", "--payment-terms", "45 jours",
+        environment=session_environment,
+    )
+    assert created.code == 0, created.stderr
+
+    updated = run_cli(
+        "ledger", "create-creditor", "--creditor", creditor, "--name", "Après", environment=session_environment
+    )
+
+    assert updated.code == 0, updated.stderr
+    stored = await ledger_pool.fetchrow("SELECT name, payment_terms FROM creditors WHERE id = $1", creditor)
+    assert stored["name"] == "Après"
+    assert stored["payment_terms"] == "45 jours"
+    assert "payment terms: 45 jours" in updated.stdout
+
+
+async def test_new_creditor_gets_default_terms(
+    session_environment: dict[str, str], ledger_pool: asyncpg.Pool
+) -> None:
+    creditor = unique_id("cli")
+
+    create_creditor(session_environment, creditor)
+
+    stored = await ledger_pool.fetchval("SELECT payment_terms FROM creditors WHERE id = $1", creditor)
+    assert stored == "30 jours fin de mois"

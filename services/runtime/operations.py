@@ -215,20 +215,31 @@ def _with_typed_path(message: str, path: Path) -> str:
     return f"{path}: {message}"
 
 
-async def create_creditor(stack: Stack, creditor: str, name: str, payment_terms: str) -> int:
+async def create_creditor(stack: Stack, creditor: str, name: str, payment_terms: str | None) -> int:
+    """Create the creditor in the ledger and accounts databases, or rename it, and return the exit code.
+
+    Without ``payment_terms`` a new creditor gets the default terms, and an
+    existing one keeps its stored terms.
+    """
     from services.accounts.commands import ensure_creditor
-    from services.ledger.creditors import upsert_creditor
+    from services.ledger.creditors import DEFAULT_PAYMENT_TERMS, upsert_creditor
     from shared.errors import DomainError
 
     try:
         async with service_pool(stack, "ledger", max_size=1) as pool:
-            await upsert_creditor(pool, creditor, name, payment_terms)
+            async with pool.acquire() as connection, connection.transaction():
+                stored_terms = await connection.fetchval(
+                    "SELECT payment_terms FROM creditors WHERE id = $1 FOR UPDATE", creditor
+                )
+                if payment_terms is None:
+                    payment_terms = stored_terms or DEFAULT_PAYMENT_TERMS
+                await upsert_creditor(connection, creditor, name, payment_terms)
         async with service_pool(stack, "accounts", max_size=1) as pool:
             await ensure_creditor(pool, creditor, name)
     except DomainError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return 1
-    print(f"creditor {creditor} ({name}) saved")
+    print(f"creditor {creditor} ({name}) saved, payment terms: {payment_terms}")
     return 0
 
 
