@@ -102,7 +102,7 @@ async def test_request_then_approval_applies_details(accounts, prepared, mail_si
         f"/staff/bank-change-requests/{request_id}/approve", headers=staff_headers(accounts, admin.creditor, staff_id)
     )
     decided_notices = await wait_for_mail(
-        mail_sink.folder, lambda message: "acceptée" in message.subject and admin.customer_account in message.subject, count=3
+        mail_sink.folder, lambda message: "accepté" in message.subject and admin.customer_account in message.subject, count=3
     )
     profile_after = await (await accounts.client.get(f"/creditors/{admin.creditor}/profile", headers=principal_headers(accounts, second))).json()
     audit = await (await accounts.client.get(f"/creditors/{admin.creditor}/audit", headers=principal_headers(accounts, admin))).json()
@@ -178,7 +178,7 @@ async def test_rejection_keeps_previous_details(accounts, prepared, mail_sink, a
         headers=staff_headers(accounts, admin.creditor, staff_id),
     )
     notices = await wait_for_mail(
-        mail_sink.folder, lambda message: "refusée" in message.subject and billing_email in message.envelope_to
+        mail_sink.folder, lambda message: "refusé" in message.subject and billing_email in message.envelope_to
     )
     profile = await (await accounts.client.get(f"/creditors/{admin.creditor}/profile", headers=principal_headers(accounts, admin))).json()
 

@@ -183,7 +183,7 @@ async def test_approval_applies_details_and_notifies(gateway, accounts_pool, sce
     response = await decide(gateway, request_id, "validation", "RIB vérifié par téléphone")
     listing = await (await gateway.get(response.headers["Location"])).text()
     decided = await wait_for_caught_mail(
-        tmp_path / "mail", lambda message: "acceptée" in message.subject, count=2
+        tmp_path / "mail", lambda message: "accepté" in message.subject, count=2
     )
     await switch_to_admin(gateway, scene)
     read_page = await (await gateway.get(details_path(scene.creditor))).text()

@@ -40,5 +40,5 @@ async def test_agency_reads_real_fec_statement_through_gateway(engines, make_gat
     assert Decimal(body["totals"]["debit"]) - Decimal(body["totals"]["credit"]) == Decimal("27123.29")
     assert Decimal(body["totals"]["amount_due"]) == Decimal("27123.29")
     assert page.status == 200
-    assert "Etat de compte" in html
+    assert "État de compte" in html
     assert "27\u202f123,29\u00a0€" in html
