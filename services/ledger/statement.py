@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -72,7 +73,12 @@ def _parse_date(text: str | None, label: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
+        if _ISO_DATE_SHAPE.fullmatch(text):
+            raise InvalidFilter(f"La {label} « {text} » n’existe pas : vérifiez le jour et le mois.") from None
         raise InvalidFilter(f"La {label} « {text} » est invalide : format attendu AAAA-MM-JJ.") from None
+
+
+_ISO_DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _parse_int(text: str | None, label: str, *, default: int, minimum: int, maximum: int) -> int:
@@ -81,7 +87,7 @@ def _parse_int(text: str | None, label: str, *, default: int, minimum: int, maxi
     try:
         value = int(text)
     except ValueError:
-        raise InvalidFilter(f"La {label} « {text} » n'est pas un nombre entier.") from None
+        raise InvalidFilter(f"La {label} « {text} » n’est pas un nombre entier.") from None
     if not minimum <= value <= maximum:
         raise InvalidFilter(f"La {label} doit être comprise entre {minimum} et {maximum}, reçu {value}.")
     return value

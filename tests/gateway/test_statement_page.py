@@ -120,7 +120,7 @@ async def test_statement_invalid_filter_shows_ledger_message(logged_in, portal_d
     status, html = await statement_html(logged_in, portal_data.first.id, "?view=all&date_from=2026-13-45")
 
     assert status == 422
-    assert "format attendu AAAA-MM-JJ" in unescape(html)
+    assert "La date de début « 2026-13-45 » n’existe pas" in unescape(html).replace("\u00a0", " ")
     assert 'id="filter-from"' in html
 
 

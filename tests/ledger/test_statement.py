@@ -149,6 +149,15 @@ async def test_bad_filter_gets_french_message(ledger_service, ledger_pool):
     assert "AAAA-MM-JJ" in body["error"]["message"]
 
 
+async def test_impossible_day_named_as_such(ledger_service, ledger_pool):
+    creditor = await seed(ledger_pool)
+
+    status, body = await get_statement(ledger_service, creditor, "C001", date_from="2026-02-30")
+
+    assert status == 422
+    assert body["error"]["message"] == "La date de début « 2026-02-30 » n’existe pas : vérifiez le jour et le mois."
+
+
 async def test_import_endpoint_rejects_agency_users(ledger_service, ledger_pool):
     creditor = await seed(ledger_pool)
     headers = ledger_service.headers_for(accounts=((creditor, "C001"),))
