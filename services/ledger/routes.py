@@ -45,7 +45,7 @@ async def get_statement(request: web.Request) -> web.Response:
         # The same 404 for "no such creditor", "not yours" and "no entries yet
         # imported for you", so ids cannot be probed.
         if account is None or not await account_exists(connection, creditor, account):
-            raise AccountNotFound("Aucun compte client n'est rattaché à ce créancier pour votre agence.")
+            raise AccountNotFound("Aucun compte client n’est rattaché à ce créancier pour votre agence.")
         body = await fetch_statement(connection, creditor, account, statement_filter)
     return web.json_response(body)
 
@@ -127,7 +127,8 @@ async def get_document_pdf(request: web.Request) -> web.Response:
         # Issued documents never change: browsers may keep them as long as they like.
         "Cache-Control": "private, max-age=31536000, immutable",
         "Last-Modified": document.rendered_at.strftime("%a, %d %b %Y %H:%M:%S GMT"),
-        "Content-Disposition": f'inline; filename="{_safe_file_name(document.number)}.pdf"',
+        # The creditor's id keeps documents of two creditors with the same number apart in a downloads folder.
+        "Content-Disposition": f'inline; filename="{_safe_file_name(creditor)}-{_safe_file_name(document.number)}.pdf"',
     }
     if etag in request.headers.get("If-None-Match", ""):
         return web.Response(status=304, headers=headers)
@@ -142,7 +143,7 @@ async def _own_account(request: web.Request, connection) -> tuple[str, str]:
     creditor = request.match_info["creditor"]
     account = principal_of(request).account_at(creditor)
     if account is None or not await account_exists(connection, creditor, account):
-        raise AccountNotFound("Aucun compte client n'est rattaché à ce créancier pour votre agence.")
+        raise AccountNotFound("Aucun compte client n’est rattaché à ce créancier pour votre agence.")
     return creditor, account
 
 

@@ -40,7 +40,7 @@ async def test_api_document_pdf_relays_pdf(with_identity, portal_data):
 
     assert response.status == 200
     assert response.headers["Content-Type"] == "application/pdf"
-    assert response.headers["Content-Disposition"] == 'inline; filename="FA-0002.pdf"'
+    assert response.headers["Content-Disposition"] == f'inline; filename="{portal_data.first.id}-FA-0002.pdf"'
     assert response.headers["Content-Length"] == str(len(content))
     assert content.startswith(b"%PDF-")
     assert "FA-0002" in pdf_text(content)
@@ -174,7 +174,7 @@ async def test_foreign_creditor_csv_is_ledger_404(logged_in, portal_data):
     body = await response.json()
 
     assert response.status == 404
-    assert body["error"]["message"] == "Aucun compte client n'est rattaché à ce créancier pour votre agence."
+    assert body["error"]["message"] == "Aucun compte client n’est rattaché à ce créancier pour votre agence."
 
 
 async def test_api_statement_pdf_relays_file(logged_in, portal_data):
