@@ -24,7 +24,7 @@ VIEW_CHOICES = (
     ("all", "Toutes les écritures sur un an"),
 )
 EMPTY_MESSAGE = "Aucune écriture ne correspond à votre recherche."
-NO_CREDITOR_MESSAGE = "Aucun créancier n'est rattaché à votre agence. Contactez votre créancier pour y accéder."
+NO_CREDITOR_MESSAGE = "Aucun créancier n’est rattaché à votre agence. Contactez votre créancier pour y accéder."
 
 
 def read_filters(query: MultiMapping[str]) -> dict[str, str]:

@@ -48,7 +48,7 @@ class CreditorIdentity(BaseModel):
     email: str | None = Field(None, max_length=254)
     iban: str = Field(..., min_length=15, max_length=34)
     bic: str = Field(..., min_length=8, max_length=11)
-    penalty_rate: str = Field("trois fois le taux d'intérêt légal", min_length=1, max_length=200)
+    penalty_rate: str = Field("trois fois le taux d’intérêt légal", min_length=1, max_length=200)
 
 
 async def set_creditor_identity(

@@ -37,14 +37,14 @@ async def get_statement_pdf(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as connection:
         # The same 404 as the JSON statement, so foreign creditors and accounts cannot be probed.
         if account is None or not await account_exists(connection, creditor, account):
-            raise AccountNotFound("Aucun compte client n'est rattaché à ce créancier pour votre agence.")
+            raise AccountNotFound("Aucun compte client n’est rattaché à ce créancier pour votre agence.")
         rows = await fetch_all_rows(connection, creditor, account, statement_filter, today=today)
         creditor_name = await connection.fetchval("SELECT name FROM creditors WHERE id = $1", creditor)
     if len(rows) > MAX_PDF_ROWS:
         # fetch_all_rows stops at MAX_EXPORT_ROWS, so that count means "at least".
         count = ("au moins " if len(rows) >= MAX_EXPORT_ROWS else "") + format_number(Decimal(len(rows)))
         raise StatementTooLong(
-            f"Le relevé compte {count} écritures alors qu'un relevé PDF en contient au plus "
+            f"Le relevé compte {count} écritures alors qu’un relevé PDF en contient au plus "
             f"{format_number(Decimal(MAX_PDF_ROWS))} : réduisez la période ou exportez-le en CSV.",
             rows=len(rows),
             max_rows=MAX_PDF_ROWS,

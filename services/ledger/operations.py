@@ -85,7 +85,7 @@ async def allocate(
 ) -> None:
     """Allocate ``amount`` of ``credit`` to ``debit`` (both locked by the caller)."""
     if amount <= 0:
-        raise InvalidAmount(f"Montant d'imputation invalide : {amount} (un montant positif est attendu).")
+        raise InvalidAmount(f"Montant d’imputation invalide : {amount} (un montant positif est attendu).")
     await connection.execute(
         """INSERT INTO allocations (creditor_id, customer_account, debit_entry_id, credit_entry_id, amount,
                                     lettering, lettering_scope, origin)

@@ -126,7 +126,7 @@ def build_seller(creditor: asyncpg.Record) -> Seller:
     if missing or not creditor["address_lines"]:
         raise SellerIdentityIncomplete(
             f"L'identité légale du créancier « {creditor['id']} » est incomplète "
-            f"({', '.join(missing) or 'address_lines'}) : complétez-la avant d'émettre des documents."
+            f"({', '.join(missing) or 'address_lines'}) : complétez-la avant d’émettre des documents."
         )
     return Seller(
         legal_name=creditor["legal_name"],

@@ -93,7 +93,7 @@ def describe_filter(statement_filter: StatementFilter, today: date) -> str:
     elif date_from is not None:
         text += f" {subject} depuis le {format_date(date_from)}"
     elif date_to is not None:
-        text += f" {subject} jusqu'au {format_date(date_to)}"
+        text += f" {subject} jusqu’au {format_date(date_to)}"
     if statement_filter.number:
         text += f", n° de document contenant «{NO_BREAK_SPACE}{statement_filter.number}{NO_BREAK_SPACE}»"
     return text
@@ -174,7 +174,7 @@ def _draw_title(pdf: _StatementPdf, filters_description: str) -> None:
         ("Créancier", pdf.creditor_name),
         ("Compte client", pdf.account),
         ("Sélection", _printable(filters_description)),
-        ("Date d'édition", format_date(pdf.generated_on)),
+        ("Date d’édition", format_date(pdf.generated_on)),
     )
     label_width = 32.0
     for label, value in details:

@@ -163,7 +163,7 @@ def test_xml_invoice_notes_carry_legal_mentions():
         )
     )
     assert notes["REG"] == "Gestion Immobilière du Parc, SAS au capital de 50\u202f000,00\u00a0€, RCS Lyon 812\u00a0345\u00a0676"
-    assert "trois fois le taux d'intérêt légal" in notes["PMD"]
+    assert "trois fois le taux d’intérêt légal" in notes["PMD"]
     assert "40\u00a0€" in notes["PMT"]
     assert "escompte" in notes["AAB"]
 

@@ -156,9 +156,9 @@ def test_invoice_text_shows_payment_terms_and_mentions(rendered):
 
     assert f"Conditions de paiement{NBSP}: 30 jours fin de mois, soit au plus tard le 31/08/2026." in text
     assert "IBAN FR76 3000 6000 0112 3456 7890 189, BIC BNPAFRPP" in text
-    assert "pénalités de retard au taux de trois fois le taux d'intérêt légal" in text
+    assert "pénalités de retard au taux de trois fois le taux d’intérêt légal" in text
     assert f"indemnité forfaitaire de 40{NBSP}€ pour frais de recouvrement" in text
-    assert "Aucun escompte n'est accordé en cas de paiement anticipé." in text
+    assert "Aucun escompte n’est accordé en cas de paiement anticipé." in text
 
 
 def test_invoice_footer_shows_legal_identity(rendered):
@@ -198,7 +198,7 @@ def test_zero_vat_invoice_text_shows_exemption(rendered):
     text = page_texts(rendered["zero_vat_invoice"])[0]
 
     assert "Exonéré" in text
-    assert f"Motif d'exonération{NBSP}: Exonération de TVA, article 261 D 2° du CGI" in text
+    assert f"Motif d’exonération{NBSP}: Exonération de TVA, article 261 D 2° du CGI" in text
     assert f"Total TVA 0,00{NBSP}€" in text
 
 

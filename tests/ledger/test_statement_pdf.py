@@ -70,7 +70,7 @@ async def test_statement_pdf_has_french_headers(ledger_service, ledger_pool):
     assert f"Créancier{NBSP}: Créancier de test" in text
     assert f"Compte client{NBSP}: C001" in text
     assert f"Sélection{NBSP}: Toutes les écritures datées depuis le " in text
-    assert f"Date d'édition{NBSP}: {paris_today():%d/%m/%Y}" in text
+    assert f"Date d’édition{NBSP}: {paris_today():%d/%m/%Y}" in text
     assert HEADINGS in text
 
 
@@ -244,7 +244,7 @@ def test_describe_filter_cases():
             StatementFilter(view=StatementView.ALL, date_from=date(2026, 1, 1), date_to=date(2026, 6, 30)),
             "Toutes les écritures datées du 01/01/2026 au 30/06/2026",
         ),
-        (StatementFilter(view=StatementView.ALL, date_to=date(2026, 6, 30)), "Toutes les écritures datées jusqu'au 30/06/2026"),
+        (StatementFilter(view=StatementView.ALL, date_to=date(2026, 6, 30)), "Toutes les écritures datées jusqu’au 30/06/2026"),
         (StatementFilter(date_from=date(2026, 1, 1)), "Factures non réglées émises depuis le 01/01/2026"),
         (StatementFilter(number="FA 22"), f"Factures non réglées, n° de document contenant «{NBSP}FA 22{NBSP}»"),
     ]

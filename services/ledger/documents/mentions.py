@@ -16,12 +16,12 @@ RECOVERY_INDEMNITY = (
     f"Une indemnité forfaitaire de 40{NO_BREAK_SPACE}€ pour frais de recouvrement est "
     "également due en cas de retard de paiement (article L.\u00a0441-10 du Code de commerce)."
 )
-NO_EARLY_PAYMENT_DISCOUNT = "Aucun escompte n'est accordé en cas de paiement anticipé."
+NO_EARLY_PAYMENT_DISCOUNT = "Aucun escompte n’est accordé en cas de paiement anticipé."
 
 
 def late_payment_penalties(seller: Seller) -> str:
     return (
-        "Tout paiement après l'échéance rend exigibles de plein droit des pénalités de "
+        "Tout paiement après l’échéance rend exigibles de plein droit des pénalités de "
         f"retard au taux de {seller.late_payment_penalty_rate}."
     )
 

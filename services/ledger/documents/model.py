@@ -118,7 +118,7 @@ class Seller(Party):
     """Payment terms in French, such as « 30 jours fin de mois »."""
 
     late_payment_penalty_rate: Text
-    """Rate of late-payment penalties in French, such as « trois fois le taux d'intérêt légal »."""
+    """Rate of late-payment penalties in French, such as « trois fois le taux d’intérêt légal »."""
 
     legal_form: Text | None = None
     share_capital: Money | None = None

@@ -162,7 +162,7 @@ def _draw_vat_summary(pdf: FPDF, document: DocumentToRender, reasons: list[str])
     pdf.set_font(FONT_FAMILY, "", 7.5)
     summary_width = sum(width for _, width, _ in VAT_COLUMNS)
     for reason in reasons:
-        draw_paragraph(pdf, f"Motif d'exonération{NO_BREAK_SPACE}: {reason}", summary_width, 4)
+        draw_paragraph(pdf, f"Motif d’exonération{NO_BREAK_SPACE}: {reason}", summary_width, 4)
 
 
 def draw_payment(pdf: FPDF, document: DocumentToRender) -> None:

@@ -28,7 +28,7 @@ SELLER = Seller(
     iban="FR76 3000 6000 0112 3456 7890 189",
     bic="BNPAFRPP",
     payment_terms="30 jours fin de mois",
-    late_payment_penalty_rate="trois fois le taux d'intérêt légal",
+    late_payment_penalty_rate="trois fois le taux d’intérêt légal",
     legal_form="SAS",
     share_capital=Decimal("50000.00"),
     rcs_city="Lyon",
@@ -86,7 +86,7 @@ def sample_invoice() -> DocumentToRender:
         "F-2026-0107",
         [
             _line("Honoraires de gestion locative – juillet 2026, résidence « Les Tilleuls »", "12", "85.50", "20"),
-            _line("Frais d'état des lieux et de rédaction de bail", "1", "1150.00", "20"),
+            _line("Frais d’état des lieux et de rédaction de bail", "1", "1150.00", "20"),
         ],
     )
 
@@ -110,7 +110,7 @@ def sample_multi_rate_invoice() -> DocumentToRender:
             _line("Honoraires de location", "1", "0.03", "20"),
             _line("Honoraires de location (suite)", "1", "0.03", "20"),
             _line("Honoraires de location (fin)", "1", "0.03", "20"),
-            _line("Travaux d'entretien des parties communes", "3", "146.35", "10"),
+            _line("Travaux d’entretien des parties communes", "3", "146.35", "10"),
             _line("Travaux de rénovation énergétique", "1", "2480.00", "5.5"),
             _line("Abonnement à la revue professionnelle", "2", "37.90", "2.1"),
         ],
@@ -124,7 +124,7 @@ def sample_zero_vat_invoice() -> DocumentToRender:
         "F-2026-0109",
         [
             _line(
-                "Loyer d'un logement nu – août 2026",
+                "Loyer d’un logement nu – août 2026",
                 "1",
                 "890.00",
                 "0",
@@ -142,7 +142,7 @@ def sample_partly_paid_invoice() -> DocumentToRender:
         "F-2026-0110",
         [
             _line("Honoraires de mise en location", "1", "81.90", "20"),
-            _line("Travaux d'amélioration du logement", "1", "543.00", "5.5"),
+            _line("Travaux d’amélioration du logement", "1", "543.00", "5.5"),
         ],
         amount_paid=Decimal("201.00"),
     )
