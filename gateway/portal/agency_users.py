@@ -16,6 +16,7 @@ from gateway.accounts_portal import accounts_portal
 from gateway.portal.display import AGENCY_ROLE_CHOICES
 from gateway.portal.forms import FieldErrors, field_errors_of, form_text, read_session_form
 from gateway.portal.layout import USERS, PortalFrame, load_frame, render_page
+from gateway.portal.security import forget_cached_sessions
 from shared.errors import Conflict, NotFound, Unprocessable
 
 INVITATIONS_PATH = f"{USERS.path}/invitations"
@@ -124,6 +125,8 @@ async def change_role(request: web.Request) -> web.Response:
         # 409 protects the last active administrateur, and 404 means the user is not in the agency.
         frame = await load_frame(request, USERS)
         return await render_users(request, frame, alert=refused.message, status=refused.status)
+    # A cached session still carries the old role, so this gateway forgets the user's sessions.
+    forget_cached_sessions(request, request.match_info["user_id"])
     raise done("role")
 
 
@@ -135,6 +138,7 @@ async def disable_user(request: web.Request) -> web.Response:
         # The service rejects disabling oneself or the last active administrateur.
         frame = await load_frame(request, USERS)
         return await render_users(request, frame, alert=refused.message, status=refused.status)
+    forget_cached_sessions(request, request.match_info["user_id"])
     raise done("desactivation")
 
 

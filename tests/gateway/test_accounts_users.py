@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import ServiceClient, unique_id
 from tests.gateway.conftest import csrf_token_of, log_in
+from tests.gateway.test_session_cache_drop import opens_page, other_session
 from tests.gateway.support import (
     AgencyLogin,
     CreditorAccount,
@@ -218,3 +219,21 @@ async def test_user_action_without_csrf_token_is_rejected(gateway, accounts_pool
 
     assert response.status == 403
     assert disabled is None
+
+
+async def test_disabled_user_cached_session_stops(gateway, accounts_pool, admin):
+    accountant = await add_agency_member(accounts_pool, admin, role="comptable")
+    accountant_id = await user_id_of(accounts_pool, accountant)
+    other = await other_session(gateway, accountant)
+    # Opening a page caches the accountant's session on this gateway.
+    assert await opens_page(gateway, other)
+    await logged_in_as(gateway, admin)
+
+    response = await gateway.post(
+        f"/utilisateurs/{accountant_id}/desactivation",
+        data={"csrf_token": await users_token(gateway)},
+        allow_redirects=False,
+    )
+
+    assert response.status == 303
+    assert not await opens_page(gateway, other)
