@@ -196,7 +196,7 @@ async def _write(
         )
         if creditor_row is None:
             raise UnknownCreditor(
-                f"Créancier « {creditor} » inconnu du grand livre : créez-le d'abord "
+                f"Créancier « {creditor} » inconnu du grand livre : créez-le d’abord "
                 "(mesfactures ledger create-creditor)."
             )
         if creditor_row["existing_import"] is not None:
