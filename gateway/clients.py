@@ -34,6 +34,10 @@ log = structlog.get_logger(__name__)
 
 SESSION_HEADER = "X-MF-Session"
 PRINCIPAL_LIFETIME_SECONDS = 60
+# A FEC file of a few hundred thousand lines imports in a few seconds (an
+# estimate from docs/benchmarks.md). The limit leaves room for the largest
+# files the ledger accepts (256 MB).
+IMPORT_TIMEOUT_SECONDS = 600.0
 GATEWAY_USER_ID = "gateway"
 HEALTH_TIMEOUT_SECONDS = 2.0
 PRINCIPAL_REJECTED_CODE = "unauthenticated"
@@ -123,10 +127,15 @@ class ServiceClient:
         principal: str,
         params: dict[str, str] | None = None,
         json_body: Any = None,
+        data: Any = None,
         headers: dict[str, str] | None = None,
+        timeout_seconds: float | None = None,
         principal_rejection_is_error: bool = True,
     ) -> tuple[int, Any]:
         """Send one request and return ``(status, parsed JSON or None)``.
+
+        The body is ``json_body`` as JSON, or ``data`` as given (bytes or a
+        stream). ``timeout_seconds`` replaces the gateway's service timeout.
 
         Raises ServiceUnavailable when the service cannot be reached, times
         out, responds with 5xx or sends a body that is not JSON. A 401 also raises
@@ -139,10 +148,11 @@ class ServiceClient:
         if request_id:
             all_headers[REQUEST_ID_HEADER] = request_id
         url = f"{self.base_url}{path}"
+        options: dict[str, Any] = {"json": json_body} if data is None else {"data": data}
+        if timeout_seconds is not None:
+            options["timeout"] = aiohttp.ClientTimeout(total=timeout_seconds)
         try:
-            async with self._http.request(
-                method, url, params=params, json=json_body, headers=all_headers
-            ) as response:
+            async with self._http.request(method, url, params=params, headers=all_headers, **options) as response:
                 status = response.status
                 if status >= 500:
                     log.error("service_failed", service=self.name, path=path, status=status)
@@ -271,6 +281,29 @@ class LedgerClient(ServiceClient):
         self.raise_for_status(status, body)
         if not isinstance(body, dict) or not isinstance(body.get("buckets"), list):
             log.error("service_invalid_response", service=self.name, path="/ageing")
+            raise ServiceUnavailable(self.name)
+        return body
+
+
+    async def import_fec(
+        self, session: SessionInfo, creditor: str, content: Any, content_length: int, params: dict[str, str]
+    ) -> dict[str, Any]:
+        """Stream a FEC file to the ledger's import and return its summary, or raise its 4xx as a domain error.
+
+        The ledger lets only the creditor's staff import, and checks it from the principal.
+        """
+        status, body = await self.call(
+            "POST",
+            f"/creditors/{quote(creditor, safe='')}/imports/fec",
+            principal=self.user_principal(session),
+            params=params,
+            data=content,
+            headers={"Content-Type": "application/octet-stream", "Content-Length": str(content_length)},
+            timeout_seconds=IMPORT_TIMEOUT_SECONDS,
+        )
+        self.raise_for_status(status, body)
+        if not isinstance(body, dict):
+            log.error("service_invalid_response", service=self.name, path="/imports/fec")
             raise ServiceUnavailable(self.name)
         return body
 

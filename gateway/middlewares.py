@@ -8,6 +8,7 @@ import aiohttp_jinja2
 import structlog
 from aiohttp import web
 
+from gateway.api.imports import RAW_BODY_CONTENT_TYPE, takes_raw_body
 from gateway.errors import SessionRequired, UnsupportedMediaType
 from gateway.relay import RelayInterrupted
 from gateway.sessions import COOKIE_NAMES, COOKIE_SECURE, clear_session_cookies
@@ -91,12 +92,17 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 @web.middleware
 async def json_body_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Require ``Content-Type: application/json`` on state-changing API requests (CSRF defence)."""
+    """Require ``Content-Type: application/json`` on state-changing API requests (CSRF defence).
+
+    A FEC upload sends the file itself, as ``application/octet-stream``,
+    which protects it the same way (see `gateway.api.imports.takes_raw_body`).
+    """
     if is_api_request(request) and request.method in UNSAFE_METHODS:
-        if request.content_type != "application/json":
+        expected = RAW_BODY_CONTENT_TYPE if takes_raw_body(request) else "application/json"
+        if request.content_type != expected:
             raise UnsupportedMediaType(
                 f"Le type de contenu « {request.content_type} » n’est pas accepté : "
-                "envoyez l’en-tête Content-Type: application/json.",
+                f"envoyez l’en-tête Content-Type: {expected}.",
                 content_type=request.content_type,
             )
     return await handler(request)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from gateway.api import creditors, ledger_files, openapi, session
+from gateway.api import creditors, imports, ledger_files, openapi, session
 
 
 def setup_routes(app: web.Application) -> None:
     session.setup_routes(app)
     creditors.setup_routes(app)
     ledger_files.setup_routes(app)
+    imports.setup_routes(app)
     openapi.setup_routes(app)

@@ -225,6 +225,42 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    f"{API_BASE}/creditors/{{creditor}}/imports/fec": {
+        "post": {
+            "summary": "Import a FEC file into the creditor's ledger (creditor staff only)",
+            "description": "The body is the file itself, sent with `Content-Type: application/octet-stream` "
+            "and a `Content-Length`, for example `curl --data-binary @FEC.txt -H 'Content-Type: "
+            "application/octet-stream'`. The import is all or nothing, and a file already imported changes "
+            "nothing. Only a staff user of this creditor may call it; the ledger checks it.",
+            "parameters": [
+                CREDITOR_PARAMETER,
+                _query_parameter(
+                    "file_name", "name of the file, kept with the import and used in messages", {"type": "string"}
+                ),
+                _query_parameter(
+                    "encoding",
+                    "code page of a file that is not UTF-8, such as cp1252 or cp850; detected with a warning "
+                    "when omitted",
+                    {"type": "string"},
+                ),
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            },
+            "responses": {
+                "200": _json_response("The import's summary, with its warnings.", "ImportSummary"),
+                "401": UNAUTHENTICATED,
+                "403": _error_response("The user is not staff of this creditor (code `forbidden`)."),
+                "415": _error_response("Content-Type is not application/octet-stream."),
+                "422": _error_response(
+                    "The file is invalid (code `invalid_fec`, with details.line, details.column and "
+                    "details.value where they apply), too large, or sent without Content-Length."
+                ),
+                "503": UNAVAILABLE,
+            },
+        }
+    },
     f"{API_BASE}/creditors/{{creditor}}/ageing": {
         "get": {
             "summary": "Return the amounts still due by days overdue",

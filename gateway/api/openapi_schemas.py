@@ -150,6 +150,27 @@ SCHEMAS: dict[str, Any] = {
             },
         },
     },
+    "ImportSummary": {
+        "type": "object",
+        "required": ["import_id", "creditor", "file_name", "lines", "entries_created", "already_imported", "warnings"],
+        "properties": {
+            "import_id": {"type": "integer"},
+            "creditor": {"type": "string"},
+            "file_name": {"type": "string"},
+            "lines": {"type": "integer", "description": "data lines read"},
+            "customer_lines": {"type": "integer", "description": "lines on customer (411) accounts"},
+            "customer_accounts": {"type": "integer"},
+            "entries_created": {"type": "integer"},
+            "lettering_updated": {"type": "integer"},
+            "receipts_matched": {
+                "type": "integer",
+                "description": "bank receipts recognised as card payments the ledger already had",
+            },
+            "already_imported": {"type": "boolean", "description": "true when the same file was imported before"},
+            "encoding": {"type": "string", "examples": ["utf-8", "cp1252"]},
+            "warnings": {"type": "array", "items": {"type": "string"}},
+        },
+    },
     "Ageing": {
         "type": "object",
         "required": ["as_of", "buckets", "total", "unallocated_credits", "balance"],

@@ -1,0 +1,75 @@
+"""FEC imports through the gateway's API: staff of the creditor only, the file streamed as the body."""
+
+from __future__ import annotations
+
+from tests.conftest import fixture_path
+from tests.gateway.conftest import log_in
+from tests.gateway.support import create_creditor, create_staff_login
+
+FEC_FILE = "0000000001FEC20220831.txt"
+OCTET_STREAM = {"Content-Type": "application/octet-stream"}
+
+
+def import_url(creditor: str) -> str:
+    return f"/api/v1/creditors/{creditor}/imports/fec"
+
+
+async def staff_gateway(gateway, accounts_pool, ledger_service) -> tuple[object, str]:
+    creditor = await create_creditor(accounts_pool, ledger_service, "Presse Immo Import")
+    login, password = await create_staff_login(accounts_pool, [creditor])
+    response = await log_in(gateway, login, password)
+    assert response.status == 302
+    return gateway, creditor
+
+
+async def test_staff_imports_real_file(gateway, accounts_pool, ledger_service):
+    client, creditor = await staff_gateway(gateway, accounts_pool, ledger_service)
+    data = fixture_path("fec", FEC_FILE).read_bytes()
+
+    first = await client.post(import_url(creditor), params={"file_name": FEC_FILE}, data=data, headers=OCTET_STREAM)
+    again = await client.post(import_url(creditor), params={"file_name": FEC_FILE}, data=data, headers=OCTET_STREAM)
+    summary, repeated = await first.json(), await again.json()
+
+    assert first.status == 200
+    assert summary["lines"] == 5422
+    assert summary["customer_accounts"] == 17
+    assert summary["file_name"] == FEC_FILE
+    assert summary["already_imported"] is False
+    assert again.status == 200
+    assert repeated["already_imported"] is True
+
+
+async def test_invalid_file_names_line(gateway, accounts_pool, ledger_service):
+    client, creditor = await staff_gateway(gateway, accounts_pool, ledger_service)
+    header = fixture_path("fec", FEC_FILE).read_bytes().split(b"\n", 1)[0]
+    bad = header + b"\nVE\tVentes\t1\t20260231\t411000\tClients\tC1\tAgence\tF1\t20260101\tFacture\t10,00\t0,00\t\t\t\t\t\n"
+
+    response = await client.post(import_url(creditor), params={"file_name": "bad.txt"}, data=bad, headers=OCTET_STREAM)
+    body = await response.json()
+
+    assert response.status == 422
+    assert body["error"]["code"] == "invalid_fec"
+    assert body["error"]["details"]["line"] == 2
+    assert "20260231" in body["error"]["message"]
+
+
+async def test_agency_user_is_forbidden(logged_in, portal_data):
+    response = await logged_in.post(import_url(portal_data.first.id), data=b"JournalCode\n", headers=OCTET_STREAM)
+
+    assert response.status == 403
+
+
+async def test_other_content_type_is_rejected(gateway, accounts_pool, ledger_service):
+    client, creditor = await staff_gateway(gateway, accounts_pool, ledger_service)
+
+    response = await client.post(import_url(creditor), data=b"x", headers={"Content-Type": "text/plain"})
+    body = await response.json()
+
+    assert response.status == 415
+    assert "application/octet-stream" in body["error"]["message"]
+
+
+async def test_anonymous_upload_needs_session(gateway, portal_data):
+    response = await gateway.post(import_url(portal_data.first.id), data=b"x", headers=OCTET_STREAM)
+
+    assert response.status == 401
