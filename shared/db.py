@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import AsyncIterator, Sequence
@@ -54,7 +55,25 @@ async def open_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> Async
     try:
         yield pool
     finally:
-        await pool.close()
+        await close_pool(pool)
+
+
+# Pool.close() waits until every connection is released, with no limit.
+POOL_CLOSE_TIMEOUT_SECONDS = 15.0
+
+
+async def close_pool(pool: asyncpg.Pool, timeout_seconds: float = POOL_CLOSE_TIMEOUT_SECONDS) -> None:
+    """Close the pool, or terminate its connections when one is still in use after `timeout_seconds`.
+
+    A task stuck with a connection (see OutboxRelay.stop) would otherwise
+    keep the process from stopping. Terminating rolls back what that
+    connection had not committed.
+    """
+    try:
+        await asyncio.wait_for(pool.close(), timeout_seconds)
+    except TimeoutError:
+        log.error("pool_close_timed_out", waited_seconds=timeout_seconds)
+        pool.terminate()
 
 
 def migration_files(folders: Sequence[Path]) -> list[tuple[str, Path]]:

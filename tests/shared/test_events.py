@@ -12,7 +12,7 @@ import nats
 import pytest
 
 from services.runtime.engines import EmbeddedNats
-from shared.db import SHARED_SQL, create_pool, migrate
+from shared.db import SHARED_SQL, close_pool, create_pool, migrate
 from shared.events.broker import build_broker, running_broker
 from shared.events.consumer import EventConsumer, subscribe
 from shared.events.envelope import EventEnvelope
@@ -236,3 +236,47 @@ async def test_consumer_dead_letters_a_malformed_body(scratch_dsn, private_nats)
     await pool.close()
 
     assert payload == b"{not json"
+
+
+class StubbornBroker:
+    """A broker whose publish ignores cancellation and waits until released, as a stuck client library might."""
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+        self.released = asyncio.Event()
+
+    async def publish(self, *_args, **_kwargs) -> None:
+        self.started.set()
+        while not self.released.is_set():
+            try:
+                await self.released.wait()
+            except asyncio.CancelledError:
+                continue
+
+
+async def test_relay_stop_gives_up_on_stuck_publish(scratch_dsn):
+    pool = await create_pool(scratch_dsn, min_size=2, max_size=4)
+    broker = StubbornBroker()
+    relay = OutboxRelay(pool, broker, batch_size=5, poll_seconds=0.1, stop_timeout_seconds=0.5)
+    await _write_events(pool, 3, "stuck")
+    await relay.start()
+    await asyncio.wait_for(broker.started.wait(), timeout=10)
+
+    started = asyncio.get_running_loop().time()
+    await relay.stop()
+    stopped_after = asyncio.get_running_loop().time() - started
+    await close_pool(pool, timeout_seconds=0.5)
+    unpublished = await _count_unpublished(scratch_dsn)
+    # Let the stuck publish return, so that the event loop can end the relay's task after the test.
+    broker.released.set()
+
+    assert stopped_after < 5
+    assert unpublished == 3
+
+
+async def _count_unpublished(dsn: str) -> int:
+    connection = await asyncpg.connect(dsn)
+    try:
+        return await connection.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+    finally:
+        await connection.close()
