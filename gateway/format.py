@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 NARROW_NO_BREAK_SPACE = "\u202f"
 NO_BREAK_SPACE = "\u00a0"
+MINUS_SIGN = "\u2212"
 CENT = Decimal("0.01")
 
 
@@ -45,9 +46,9 @@ def group_thousands(digits: str) -> str:
 
 
 def format_number(value: Decimal | str | int) -> str:
-    """Format an amount without currency: ``-1 234,56``."""
+    """Format an amount without currency: ``−1 234,56``, with the minus sign U+2212 of French typography."""
     amount = parse_amount(value)
-    sign = "-" if amount < 0 else ""
+    sign = MINUS_SIGN if amount < 0 else ""
     units, _, cents = f"{abs(amount):.2f}".partition(".")
     return f"{sign}{group_thousands(units)},{cents}"
 

@@ -201,7 +201,7 @@ async def test_unpaid_view_and_ageing_count_unallocated_payment(logged_in, porta
 
     assert "Règlement VIR-777" in payment
     assert 'class="row-select"' not in payment
-    assert f"-100,00{NBSP}€" in payment.replace("\u2212", "-")
+    assert f"\u2212100,00{NBSP}€" in payment
     assert f"Total restant dû</th><td class=\"num\">1{NNBSP}299,00{NBSP}€" in ageing
     assert "Règlements et avoirs non imputés" in ageing
     assert f"Solde dû</th><td class=\"num\">1{NNBSP}199,00{NBSP}€" in ageing
