@@ -301,7 +301,7 @@ async def _totals(connection, creditor, account, statement_filter, where, argume
         date_from = today - timedelta(days=365)
     if statement_filter.view is StatementView.UNPAID:
         # Open debits come from the per-day totals. Unallocated credits are few,
-        # and the entries_open index finds them directly.
+        # and the entries_open_credits index finds them directly.
         return await connection.fetchrow(
             """WITH debits AS (
                    SELECT coalesce(sum(open_debit_count), 0)::bigint AS total_rows,
