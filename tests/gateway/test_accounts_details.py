@@ -363,3 +363,12 @@ async def test_menu_depends_on_role(gateway, accounts_pool, admin, creditor):
     assert "/utilisateurs" not in accountant_html
     assert '<a href="/securite">Sécurité</a>' in accountant_html
     assert "/back-office/" not in admin_html
+
+
+async def test_no_masked_placeholder_without_bank_details(gateway, admin, creditor):
+    await logged_in_as(gateway, admin)
+
+    html = await (await gateway.get(details_path(creditor))).text()
+
+    assert "Aucune coordonnée bancaire n’est enregistrée." in html
+    assert 'placeholder="Masqué"' not in html
