@@ -392,3 +392,27 @@ async def test_new_creditor_gets_default_terms(
 
     stored = await ledger_pool.fetchval("SELECT payment_terms FROM creditors WHERE id = $1", creditor)
     assert stored == "30 jours fin de mois"
+
+
+async def test_invalid_creditor_id_writes_nothing(
+    session_environment: dict[str, str], ledger_pool: asyncpg.Pool
+) -> None:
+    result = run_cli("ledger", "create-creditor", "--creditor", "Belles Demeures", "--name", "BD", environment=session_environment)
+
+    line = assert_one_error_line(result)
+    assert result.code == 1
+    assert "invalid creditor id 'Belles Demeures'" in line
+    assert await ledger_pool.fetchval("SELECT count(*) FROM creditors WHERE id = 'Belles Demeures'") == 0
+
+
+async def test_invalid_terms_write_nothing(session_environment: dict[str, str], ledger_pool: asyncpg.Pool) -> None:
+    creditor = unique_id("cli")
+
+    result = run_cli(
+        "ledger", "create-creditor", "--creditor", creditor, "--name", "X", "--payment-terms", "sous huitaine",
+        environment=session_environment,
+    )
+
+    assert result.code == 1
+    assert "sous huitaine" in assert_one_error_line(result)
+    assert await ledger_pool.fetchval("SELECT count(*) FROM creditors WHERE id = $1", creditor) == 0

@@ -221,11 +221,22 @@ async def create_creditor(stack: Stack, creditor: str, name: str, payment_terms:
     Without ``payment_terms`` a new creditor gets the default terms, and an
     existing one keeps its stored terms.
     """
-    from services.accounts.commands import ensure_creditor
+    from services.accounts.commands import CREDITOR_ID_PATTERN, ensure_creditor
     from services.ledger.creditors import DEFAULT_PAYMENT_TERMS, upsert_creditor
+    from services.ledger.domain import parse_payment_terms
     from shared.errors import DomainError
 
+    # Both checks come before any write, so that a bad value leaves neither database changed.
+    if not CREDITOR_ID_PATTERN.fullmatch(creditor):
+        print(
+            f"error: invalid creditor id {creditor!r}: use lower-case letters, digits and hyphens,"
+            " starting with a letter or digit, as in pressimmo or belles-demeures",
+            file=sys.stderr,
+        )
+        return 1
     try:
+        if payment_terms is not None:
+            parse_payment_terms(payment_terms)
         async with service_pool(stack, "ledger", max_size=1) as pool:
             async with pool.acquire() as connection, connection.transaction():
                 stored_terms = await connection.fetchval(
