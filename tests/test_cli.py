@@ -416,3 +416,19 @@ async def test_invalid_terms_write_nothing(session_environment: dict[str, str], 
     assert result.code == 1
     assert "sous huitaine" in assert_one_error_line(result)
     assert await ledger_pool.fetchval("SELECT count(*) FROM creditors WHERE id = $1", creditor) == 0
+
+
+
+def test_postgres_binaries_found_without_runtime_dir_warning(tmp_path: Path) -> None:
+    environment = {name: value for name, value in os.environ.items() if name != "XDG_RUNTIME_DIR"}
+
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", "from services.runtime.engines import postgres_bin_dir; postgres_bin_dir()"],
+        cwd=REPO_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr

