@@ -44,13 +44,16 @@ BANK_CHANGE_REVIEWS = Area(
 )
 
 
+STAFF_AREAS = (BANK_CHANGE_REVIEWS, SECURITY)
+
+
 def menu_for(role: Role) -> tuple[Area, ...]:
     """Return the left menu of ``role``: staff get the back-office, administrateurs also manage users.
 
     The menu only hides pages. Each service checks the role again.
     """
     if role is Role.STAFF:
-        return (BANK_CHANGE_REVIEWS, SECURITY)
+        return STAFF_AREAS
     if role is Role.ADMIN:
         return (*MENU, USERS, SECURITY)
     return (*MENU, SECURITY)
@@ -74,6 +77,9 @@ async def load_frame(request: web.Request, area: Area, creditor_id: str | None =
     missing or names a creditor the session does not hold.
     """
     active = await require_session(request)
+    if active.info.role is Role.STAFF and area not in STAFF_AREAS:
+        # Staff hold no customer account, so an agency page would show them nothing.
+        raise web.HTTPFound(BANK_CHANGE_REVIEWS.path)
     creditors = await request.app[ACCOUNTS].list_creditors(active.info)
 
     if creditor_id is not None:

@@ -306,3 +306,13 @@ async def test_staff_login_opens_back_office(gateway, scene):
 
     assert response.status == 302
     assert response.headers["Location"] == "/back-office/demandes-bancaires"
+
+
+@pytest.mark.parametrize("path", ["/", "/etat-de-compte", "/nous-contacter", "/informations-compte"])
+async def test_staff_agency_pages_lead_to_back_office(gateway, scene, path):
+    await switch_user(gateway, scene.staff_login, scene.staff_password)
+
+    response = await gateway.get(path)
+
+    assert response.status == 200
+    assert response.url.path == "/back-office/demandes-bancaires"
