@@ -223,6 +223,9 @@ class AccountsPortalClient:
     async def disable_user(self, session: SessionInfo, user_id: str) -> None:
         await self._as_user("DELETE", f"/agency/users/{_segment(user_id)}", session)
 
+    async def enable_user(self, session: SessionInfo, user_id: str) -> None:
+        await self._as_user("POST", f"/agency/users/{_segment(user_id)}/enable", session)
+
     # Staff back-office
 
     async def creditor_names(self, session: SessionInfo) -> dict[str, str]:

@@ -26,6 +26,7 @@ NOTICES = {
     "revocation": "L’invitation a été annulée : son lien ne fonctionne plus.",
     "role": "Le rôle a été modifié. Il s’applique à la prochaine page ouverte par cet utilisateur.",
     "desactivation": "L’utilisateur a été désactivé et ses sessions ont été fermées.",
+    "reactivation": "L’utilisateur a été réactivé : il peut de nouveau se connecter avec son mot de passe.",
 }
 AGENCY_ROLES = frozenset(role for role, _label in AGENCY_ROLE_CHOICES)
 ROLE_REQUIRED = "Choisissez un rôle : administrateur, comptable ou lecteur."
@@ -125,7 +126,7 @@ async def change_role(request: web.Request) -> web.Response:
         # 409 protects the last active administrateur, and 404 means the user is not in the agency.
         frame = await load_frame(request, USERS)
         return await render_users(request, frame, alert=refused.message, status=refused.status)
-    # A cached session still carries the old role, so this gateway forgets the user's sessions.
+    # A cached session still carries the old role, so this gateway drops the user's cached sessions.
     forget_cached_sessions(request, request.match_info["user_id"])
     raise done("role")
 
@@ -142,9 +143,20 @@ async def disable_user(request: web.Request) -> web.Response:
     raise done("desactivation")
 
 
+async def enable_user(request: web.Request) -> web.Response:
+    active, _form = await read_session_form(request)
+    try:
+        await accounts_portal(request).enable_user(active.info, request.match_info["user_id"])
+    except NotFound as refused:
+        frame = await load_frame(request, USERS)
+        return await render_users(request, frame, alert=refused.message, status=refused.status)
+    raise done("reactivation")
+
+
 def setup_routes(app: web.Application) -> None:
     app.router.add_get(USERS.path, users_page, name="agency_users")
     app.router.add_post(INVITATIONS_PATH, invite)
     app.router.add_post(f"{INVITATIONS_PATH}/{{invitation_id}}/revocation", revoke_invitation)
     app.router.add_post(f"{USERS.path}/{{user_id}}/role", change_role)
     app.router.add_post(f"{USERS.path}/{{user_id}}/desactivation", disable_user)
+    app.router.add_post(f"{USERS.path}/{{user_id}}/reactivation", enable_user)

@@ -11,7 +11,7 @@ from services.accounts import events
 from services.accounts.audit import record_audit
 from services.accounts.sessions import revoke_user_sessions
 from shared.errors import Conflict, NotFound
-from shared.events.accounts import UserDisabled, UserRoleChanged
+from shared.events.accounts import UserDisabled, UserEnabled, UserRoleChanged
 from shared.principal import Principal
 
 
@@ -136,4 +136,26 @@ async def disable_user(pool: asyncpg.Pool, principal: Principal, user_id: str) -
         )
         await events.publish(
             connection, UserDisabled(user_id=user_id, agency_id=str(agency_id), disabled_by=principal.user_id)
+        )
+
+
+async def enable_user(pool: asyncpg.Pool, principal: Principal, user_id: str) -> None:
+    """Let a disabled user of the principal's agency log in again; do nothing when the user is active."""
+    agency_id = uuid.UUID(principal.agency_id)
+    async with pool.acquire() as connection, connection.transaction():
+        member = await _locked_member(connection, agency_id, user_id)
+        if member["disabled_at"] is None:
+            return
+        await connection.execute("UPDATE users SET disabled_at = NULL WHERE id = $1", member["user_id"])
+        await record_audit(
+            connection,
+            principal,
+            subject="user",
+            action="enabled",
+            agency_id=agency_id,
+            before={"user_id": user_id, "active": False},
+            after={"user_id": user_id, "active": True},
+        )
+        await events.publish(
+            connection, UserEnabled(user_id=user_id, agency_id=str(agency_id), enabled_by=principal.user_id)
         )

@@ -91,6 +91,16 @@ class UserDisabled(AccountsEvent):
     disabled_by: str = Field(..., description="user id of who disabled the account", examples=["2c1d0e9f-8a7b-4c6d-9e5f-4a3b2c1d0e9f"])
 
 
+class UserEnabled(AccountsEvent):
+    """A disabled user can log in again with the same password. No earlier session comes back."""
+
+    EVENT_TYPE: ClassVar[str] = "accounts.user.enabled"
+
+    user_id: str = Field(..., description="enabled user (UUID)", examples=["0b5e0d1a-8f3c-4c52-9a57-2f1a7a1f6c11"])
+    agency_id: str | None = Field(None, description="agency of the user (UUID)", examples=["5d6c2a9e-1e0b-4b2a-9c55-0e7b3b9f4e21"])
+    enabled_by: str = Field(..., description="user id of who enabled the account", examples=["2c1d0e9f-8a7b-4c6d-9e5f-4a3b2c1d0e9f"])
+
+
 class PasswordChanged(AccountsEvent):
     """A user's password changed, by a reset link or from the user's own session."""
 

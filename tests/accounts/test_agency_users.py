@@ -63,6 +63,36 @@ async def test_disabling_user_ends_sessions(accounts_service, agency_admin, acco
     assert (await log_in(accounts_service, colleague)).status == 401
 
 
+async def test_enabling_user_restores_login(accounts_service, agency_admin, accounts_pool):
+    colleague = await make_agency_user(
+        accounts_pool, role="comptable", creditor=agency_admin.creditor, customer_account=agency_admin.customer_account
+    )
+    headers = principal_headers(accounts_service, agency_admin)
+    await accounts_service.client.delete(f"/agency/users/{colleague.user_id}", headers=headers)
+
+    response = await accounts_service.client.post(f"/agency/users/{colleague.user_id}/enable", headers=headers)
+    again = await accounts_service.client.post(f"/agency/users/{colleague.user_id}/enable", headers=headers)
+    events = await accounts_pool.fetchval(
+        "SELECT count(*) FROM outbox WHERE subject = 'accounts.user.enabled' AND payload->'data'->>'user_id' = $1",
+        colleague.user_id,
+    )
+
+    assert response.status == 204
+    assert again.status == 204
+    assert (await log_in(accounts_service, colleague)).status == 200
+    assert events == 1
+
+
+async def test_enabling_user_of_other_agency_is_not_found(accounts_service, agency_admin, accounts_pool):
+    outsider = await make_agency_user(accounts_pool)
+
+    response = await accounts_service.client.post(
+        f"/agency/users/{outsider.user_id}/enable", headers=principal_headers(accounts_service, agency_admin)
+    )
+
+    assert response.status == 404
+
+
 async def test_administrator_cannot_disable_self(accounts_service, agency_admin):
     response = await accounts_service.client.delete(
         f"/agency/users/{agency_admin.user_id}", headers=principal_headers(accounts_service, agency_admin)

@@ -26,6 +26,7 @@ ACTIONS = [
     ("GET", "/agency/users", None, {ADMIN}),
     ("POST", "/agency/invitations", {"email": "nouveau@agence.example", "role": "lecteur"}, {ADMIN}),
     ("PATCH", "/agency/users/{user}", {"role": "administrateur"}, {ADMIN}),
+    ("POST", "/agency/users/{user}/enable", None, {ADMIN}),
     ("GET", "/staff/bank-change-requests", None, {STAFF}),
     ("POST", f"/staff/bank-change-requests/{uuid.uuid4()}/approve", {}, {STAFF}),
     ("POST", f"/staff/bank-change-requests/{uuid.uuid4()}/reject", {"reason": "non"}, {STAFF}),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -237,3 +238,33 @@ async def test_disabled_user_cached_session_stops(gateway, accounts_pool, admin)
 
     assert response.status == 303
     assert not await opens_page(gateway, other)
+
+
+async def test_disabled_user_can_be_enabled_again(gateway, accounts_pool, admin):
+    accountant = await add_agency_member(accounts_pool, admin, role="comptable")
+    accountant_id = await user_id_of(accounts_pool, accountant)
+    await logged_in_as(gateway, admin)
+    await gateway.post(f"/utilisateurs/{accountant_id}/desactivation", data={"csrf_token": await users_token(gateway)})
+
+    response = await gateway.post(
+        f"/utilisateurs/{accountant_id}/reactivation",
+        data={"csrf_token": await users_token(gateway)},
+        allow_redirects=False,
+    )
+    page = unescape(await (await gateway.get(response.headers["Location"])).text())
+    gateway.session.cookie_jar.clear()
+    login_again = await log_in(gateway, accountant.login, accountant.password)
+
+    assert response.status == 303
+    assert "L’utilisateur a été réactivé\u00a0: il peut de nouveau se connecter avec son mot de passe." in page
+    assert re.search(rf'<tr data-user-id="{accountant_id}"[^>]*class="inactive"', page) is None
+    assert login_again.status == 302
+
+
+async def test_disable_form_asks_for_confirmation(gateway, accounts_pool, admin):
+    accountant = await add_agency_member(accounts_pool, admin, role="comptable")
+    await logged_in_as(gateway, admin)
+
+    page = unescape(await (await gateway.get("/utilisateurs")).text())
+
+    assert f"data-confirm=\"Désactiver {accountant.display_name}\u00a0? Ses sessions seront fermées" in page

@@ -55,6 +55,14 @@ async def delete_user(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
+async def post_enabled_user(request: web.Request) -> web.Response:
+    principal = principal_of(request)
+    require_role(principal, Action.MANAGE_USERS)
+    agency_id_of(principal)
+    await agency_users.enable_user(request.app[POOL], principal, request.match_info["user_id"])
+    return web.Response(status=204)
+
+
 async def post_invitation(request: web.Request) -> web.Response:
     principal = principal_of(request)
     require_role(principal, Action.MANAGE_USERS)
@@ -97,5 +105,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/agency/users", get_users)
     app.router.add_patch("/agency/users/{user_id}", patch_user)
     app.router.add_delete("/agency/users/{user_id}", delete_user)
+    app.router.add_post("/agency/users/{user_id}/enable", post_enabled_user)
     app.router.add_post("/agency/invitations", post_invitation)
     app.router.add_delete("/agency/invitations/{invitation_id}", delete_invitation)
