@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import ServiceClient, unique_id
 from tests.gateway.conftest import csrf_token_of, log_in
-from tests.gateway.test_session_cache_drop import opens_page, other_session
+from tests.gateway.browsers import is_logged_in, second_session
 from tests.gateway.support import (
     AgencyLogin,
     CreditorAccount,
@@ -225,9 +225,9 @@ async def test_user_action_without_csrf_token_is_rejected(gateway, accounts_pool
 async def test_disabled_user_cached_session_stops(gateway, accounts_pool, admin):
     accountant = await add_agency_member(accounts_pool, admin, role="comptable")
     accountant_id = await user_id_of(accounts_pool, accountant)
-    other = await other_session(gateway, accountant)
+    other = await second_session(gateway, accountant)
     # Opening a page caches the accountant's session on this gateway.
-    assert await opens_page(gateway, other)
+    assert await is_logged_in(gateway, other)
     await logged_in_as(gateway, admin)
 
     response = await gateway.post(
@@ -237,7 +237,7 @@ async def test_disabled_user_cached_session_stops(gateway, accounts_pool, admin)
     )
 
     assert response.status == 303
-    assert not await opens_page(gateway, other)
+    assert not await is_logged_in(gateway, other)
 
 
 async def test_disabled_user_can_be_enabled_again(gateway, accounts_pool, admin):

@@ -7,14 +7,14 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from gateway.portal.security import describe_closing_delay
 from gateway.sessions import SessionInfo, SessionResolver
 from shared.principal import Role
 from tests.conftest import ServiceClient
-from tests.gateway.conftest import csrf_token_of, log_in
+from tests.gateway.browsers import is_logged_in, second_session, security_token
+from tests.gateway.conftest import log_in
 from tests.gateway.support import AgencyLogin, CreditorAccount, accounts_with_mail, create_agency_member, create_creditor
 
 NEW_PASSWORD = "une tortue rapide gagne la course"
@@ -39,36 +39,13 @@ async def user(gateway, accounts_pool, ledger_service) -> AgencyLogin:
     return member
 
 
-async def other_session(gateway, user: AgencyLogin) -> str:
-    """Log ``user`` in from another browser and return that session's cookie value."""
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
-        page = await browser.get(gateway.make_url("/connexion"))
-        response = await browser.post(
-            gateway.make_url("/connexion"),
-            data={"login": user.login, "password": user.password, "csrf_token": csrf_token_of(await page.text())},
-            allow_redirects=False,
-        )
-        assert response.status == 302
-        return browser.cookie_jar.filter_cookies(gateway.make_url("/"))["mf_session"].value
 
-
-async def opens_page(gateway, cookie: str) -> bool:
-    """Return whether the session cookie ``cookie`` alone opens /securite."""
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as browser:
-        response = await browser.get(
-            gateway.make_url("/securite"), headers={"Cookie": f"mf_session={cookie}"}, allow_redirects=False
-        )
-        return response.status == 200
-
-
-async def security_token(gateway) -> str:
-    return csrf_token_of(await (await gateway.get("/securite")).text())
 
 
 async def test_password_change_drops_cached_session(gateway, user):
-    other = await other_session(gateway, user)
+    other = await second_session(gateway, user)
     # Opening a page caches the other session on this gateway for session_cache_seconds.
-    assert await opens_page(gateway, other)
+    assert await is_logged_in(gateway, other)
 
     response = await gateway.post(
         "/securite/mot-de-passe",
@@ -83,14 +60,14 @@ async def test_password_change_drops_cached_session(gateway, user):
     confirmation = await (await gateway.get(response.headers["Location"])).text()
 
     assert response.status == 303
-    assert not await opens_page(gateway, other)
+    assert not await is_logged_in(gateway, other)
     assert (await gateway.get("/securite", allow_redirects=False)).status == 200
     assert "avec le nouveau mot de passe. Sur vos autres appareils, la fermeture peut prendre jusqu’à 5 secondes." in confirmation
 
 
 async def test_closing_other_sessions_drops_cached_session(gateway, user):
-    other = await other_session(gateway, user)
-    assert await opens_page(gateway, other)
+    other = await second_session(gateway, user)
+    assert await is_logged_in(gateway, other)
 
     response = await gateway.post(
         "/securite/sessions", data={"csrf_token": await security_token(gateway)}, allow_redirects=False
@@ -98,7 +75,7 @@ async def test_closing_other_sessions_drops_cached_session(gateway, user):
     confirmation = await (await gateway.get(response.headers["Location"])).text()
 
     assert response.status == 303
-    assert not await opens_page(gateway, other)
+    assert not await is_logged_in(gateway, other)
     assert "Cette session reste ouverte. Sur vos autres appareils, la fermeture peut prendre jusqu’à 5 secondes." in confirmation
 
 
