@@ -26,12 +26,12 @@ from services.ledger.fec.errors import FecChangedEntryError
 DEBIT_KINDS_WITH_DUE_DATE = {EntryKind.INVOICE, EntryKind.OPENING_BALANCE}
 ZERO = Decimal("0.00")
 
-# A new line whose entry, customer and document match an imported entry that
-# this file no longer contains is taken for a change of that entry when
-# their dates are at most this far apart. Farther apart, it is taken for an
-# entry of another fiscal year that reuses the number (many programs number
-# entries from 1 each year).
+# A new line that matches an imported entry that this file no longer
+# contains is taken for a change of that entry when their dates are at most
+# this far apart. Farther apart, it is taken for an entry of another fiscal
+# year that reuses the number (many programs number entries from 1 each year).
 CHANGED_ENTRY_MAX_DAYS = 183
+DOCUMENT_KINDS = (EntryKind.INVOICE.value, EntryKind.CREDIT_NOTE.value)
 _MAX_LISTED_CHANGES = 5
 
 ENTRY_COLUMNS = (
@@ -214,6 +214,7 @@ async def write_import(
     warnings: list[str] = []
     matched: set[int] = set()
     new_lines = []
+    redated: list[tuple[object, PlannedEntry]] = []
     for key, line in zip(source_keys(customer_lines), customer_lines):
         known = existing.get(key) or receipts.get(key)
         if known is None and line.kind == EntryKind.PAYMENT and card_payments:
@@ -225,6 +226,8 @@ async def write_import(
                 known.receipt_changed = True
         if known is not None:
             matched.add(known.id)
+            if known.source == "fec" and known.document_date != line.document_date:
+                redated.append((line, known))
             # A card payment keeps the lettering the ledger gave it when the
             # accountant's receipt line carries none.
             if (known.source != "payment" or line.lettering) and _take_lettering(known, line, scope):
@@ -233,7 +236,7 @@ async def write_import(
         created.append(_new_entry(creditor, import_id, key, line, due_dates, scope))
         new_lines.append(line)
 
-    changes = _changed_entries(existing.values(), matched, zip(new_lines, created))
+    changes = redated + _changed_entries(existing.values(), matched, list(zip(new_lines, created)), customer_lines)
     if changes:
         raise await _changed_entries_error(connection, changes, source)
 
@@ -308,27 +311,43 @@ async def write_import(
     )
 
 
-def _changed_entries(existing, matched: set[int], new_entries) -> list[tuple[object, PlannedEntry]]:
+def _changed_entries(existing, matched: set[int], new_entries, customer_lines) -> list[tuple[object, PlannedEntry]]:
     """Return the (line, imported entry) pairs where a new line of this file changes an imported entry.
 
     The imported entry came from a FEC file, and this file no longer
-    contains it. The new line has the same JournalCode, EcritureNum,
-    customer account and document number. Its amounts or its date differ,
-    since the source key covers both, and the dates are at most
-    CHANGED_ENTRY_MAX_DAYS apart.
+    contains it although its EcritureDate lies within the dates the file
+    covers, so the file was exported after the entry changed. An incremental
+    file of later months misses the older entries without changing them.
+    The new line matches the imported entry in one of two ways, with dates at
+    most CHANGED_ENTRY_MAX_DAYS apart. It has the same JournalCode,
+    EcritureNum, customer and document number. Or it is an invoice or credit
+    note of the same customer whose number is the same, ignoring spaces and
+    case, whatever its entry number.
     """
-    missing: dict[tuple[str, str, str, str], list[PlannedEntry]] = defaultdict(list)
+    if not customer_lines:
+        return []
+    first_day = min(line.line.entry_date for line in customer_lines)
+    last_day = max(line.line.entry_date for line in customer_lines)
+    by_entry: dict[tuple[str, str, str, str], list[PlannedEntry]] = defaultdict(list)
+    by_document: dict[tuple[str, str, str], list[PlannedEntry]] = defaultdict(list)
     for entry in existing:
         if entry.id in matched or not entry.source_key.startswith("fec|"):
             continue
-        _, journal_code, entry_number, _rest = entry.source_key.split("|", 3)
-        missing[(journal_code, entry_number, entry.customer_account, entry.document_number)].append(entry)
-    if not missing:
+        _, journal_code, entry_number, entry_day, _rest = entry.source_key.split("|", 4)
+        if not first_day.isoformat() <= entry_day <= last_day.isoformat():
+            continue
+        by_entry[(journal_code, entry_number, entry.customer_account, entry.document_number)].append(entry)
+        if entry.kind in DOCUMENT_KINDS:
+            by_document[(entry.customer_account, entry.kind, search_key(entry.document_number))].append(entry)
+    if not by_entry:
         return []
     changes = []
     for line, entry in new_entries:
-        anchor = (line.line.journal_code, line.line.entry_number, entry.customer_account, entry.document_number)
-        for imported in missing.get(anchor, ()):
+        candidates = [
+            *by_entry.get((line.line.journal_code, line.line.entry_number, entry.customer_account, entry.document_number), ()),
+            *by_document.get((entry.customer_account, entry.kind, search_key(entry.document_number)), ()),
+        ]
+        for imported in candidates:
             if abs((imported.document_date - entry.document_date).days) <= CHANGED_ENTRY_MAX_DAYS:
                 changes.append((line, imported))
                 break
@@ -352,12 +371,15 @@ async def _changed_entries_error(connection, changes, source: str) -> FecChanged
             f"{origin['file_name']} (import {origin['import_id']}, {origin['imported_at']:%Y-%m-%d})"
             if origin else "an earlier file"
         )
+        _, journal_code, entry_number, entry_day, _rest = imported.source_key.split("|", 4)
+        net = line.debit - line.credit
         described.append(
-            f"line {line.line.line_number}: entry {line.line.journal_code} {line.line.entry_number}"
-            f" (document {imported.document_number}, customer {imported.customer_account}) was imported from"
-            f" {imported_from} with debit {imported.debit}, credit {imported.credit}, dated"
-            f" {imported.document_date:%Y-%m-%d}; this file gives debit {line.debit}, credit {line.credit},"
-            f" dated {line.document_date:%Y-%m-%d}"
+            f"line {line.line.line_number}: entry {journal_code} {entry_number} (document {imported.document_number},"
+            f" customer {imported.customer_account}) was imported from {imported_from} with debit {imported.debit},"
+            f" credit {imported.credit}, EcritureDate {entry_day}, document date {imported.document_date:%Y-%m-%d};"
+            f" this file gives entry {line.line.journal_code} {line.line.entry_number} (document"
+            f" {line.document_number}) with debit {max(net, ZERO)}, credit {max(-net, ZERO)}, EcritureDate"
+            f" {line.line.entry_date:%Y-%m-%d}, document date {line.document_date:%Y-%m-%d}"
         )
     if len(changes) > _MAX_LISTED_CHANGES:
         described.append(f"and {len(changes) - _MAX_LISTED_CHANGES} more")

@@ -6,6 +6,7 @@ import pytest
 
 from services.ledger.fec import FecChangedEntryError
 from services.ledger.importer import import_fec
+from tests.conftest import fixture_path
 from tests.ledger.test_import import fec_bytes, new_creditor, row
 
 
@@ -21,11 +22,18 @@ async def entry_count(pool, creditor) -> int:
     return await pool.fetchval("SELECT count(*) FROM entries WHERE creditor_id = $1", creditor)
 
 
+# The first invoice of January, repeated in every export of the month, so that
+# each later file covers January from its first day.
+FIRST_OF_JANUARY = invoice_entry("1", "20260102", "F0001", "120,00", "100,00", "20,00")
+
+
 async def creditor_with_january_invoice(pool) -> str:
-    """Return a new creditor whose first import, january.txt, contains invoice F0002 of 240,00 dated 2026-01-15."""
+    """Return a new creditor whose first import, january.txt, contains F0001 and F0002 of 240,00 dated 2026-01-15."""
     creditor = await new_creditor(pool)
     await import_fec(
-        pool, creditor, fec_bytes(*invoice_entry("2", "20260115", "F0002", "240,00", "200,00", "40,00")),
+        pool,
+        creditor,
+        fec_bytes(*FIRST_OF_JANUARY, *invoice_entry("2", "20260115", "F0002", "240,00", "200,00", "40,00")),
         file_name="january.txt",
     )
     return creditor
@@ -33,28 +41,62 @@ async def creditor_with_january_invoice(pool) -> str:
 
 async def test_changed_amount_is_rejected(ledger_pool):
     creditor = await creditor_with_january_invoice(ledger_pool)
-    corrected = fec_bytes(*invoice_entry("2", "20260115", "F0002", "250,00", "210,00", "40,00"))
+    corrected = fec_bytes(*FIRST_OF_JANUARY, *invoice_entry("2", "20260115", "F0002", "250,00", "210,00", "40,00"))
 
     with pytest.raises(FecChangedEntryError) as raised:
         await import_fec(ledger_pool, creditor, corrected, file_name="january-corrected.txt")
 
     message = str(raised.value)
     assert "nothing was imported, because 1 customer line changes an entry imported earlier" in message
-    assert "line 2: entry VE 2 (document F0002, customer C001) was imported from january.txt" in message
-    assert "with debit 240.00, credit 0.00, dated 2026-01-15" in message
-    assert "this file gives debit 250.00, credit 0.00, dated 2026-01-15" in message
+    assert "line 5: entry VE 2 (document F0002, customer C001) was imported from january.txt" in message
+    assert "with debit 240.00, credit 0.00, EcritureDate 2026-01-15, document date 2026-01-15" in message
+    assert "this file gives entry VE 2 (document F0002) with debit 250.00, credit 0.00" in message
     assert "credit note" in message
-    assert raised.value.line_numbers == (2,)
-    assert await entry_count(ledger_pool, creditor) == 1
+    assert raised.value.line_numbers == (5,)
+    assert await entry_count(ledger_pool, creditor) == 2
     assert await ledger_pool.fetchval("SELECT count(*) FROM imports WHERE creditor_id = $1", creditor) == 1
 
 
-async def test_changed_date_is_rejected(ledger_pool):
+async def test_changed_entry_date_is_rejected(ledger_pool):
     creditor = await creditor_with_january_invoice(ledger_pool)
-    redated = fec_bytes(*invoice_entry("2", "20260120", "F0002", "240,00", "200,00", "40,00"))
+    redated = fec_bytes(*FIRST_OF_JANUARY, *invoice_entry("2", "20260120", "F0002", "240,00", "200,00", "40,00"))
 
-    with pytest.raises(FecChangedEntryError, match="dated 2026-01-20"):
+    with pytest.raises(FecChangedEntryError, match="EcritureDate 2026-01-20, document date 2026-01-20"):
         await import_fec(ledger_pool, creditor, redated, file_name="january-redated.txt")
+
+
+async def test_changed_piece_date_is_rejected(ledger_pool):
+    creditor = await creditor_with_january_invoice(ledger_pool)
+    lines = invoice_entry("2", "20260115", "F0002", "240,00", "200,00", "40,00")
+    # PieceDate is the tenth field; the entry keeps its EcritureDate, amounts and number.
+    redated = [line.split("\t") for line in lines]
+    for fields in redated:
+        fields[9] = "20260116"
+
+    with pytest.raises(FecChangedEntryError, match="document date 2026-01-15; this file gives .* document date 2026-01-16"):
+        await import_fec(
+            ledger_pool, creditor, fec_bytes(*FIRST_OF_JANUARY, *("\t".join(fields) for fields in redated)),
+            file_name="january-piece-date.txt",
+        )
+
+
+async def test_renumbered_respaced_invoice_is_rejected(ledger_pool):
+    creditor = await creditor_with_january_invoice(ledger_pool)
+    renumbered = fec_bytes(*FIRST_OF_JANUARY, *invoice_entry("7", "20260115", "F 0002", "250,00", "210,00", "40,00"))
+
+    with pytest.raises(FecChangedEntryError, match=r"entry VE 2 \(document F0002, customer C001\)"):
+        await import_fec(ledger_pool, creditor, renumbered, file_name="january-renumbered.txt")
+
+
+async def test_later_months_file_leaves_older_entries(ledger_pool):
+    creditor = await creditor_with_january_invoice(ledger_pool)
+
+    summary = await import_fec(
+        ledger_pool, creditor, fec_bytes(*invoice_entry("2", "20260210", "F0010", "90,00", "75,00", "15,00")),
+        file_name="february.txt",
+    )
+
+    assert summary.entries_created == 1
 
 
 async def test_number_of_another_year_is_new(ledger_pool):
@@ -86,3 +128,24 @@ async def test_added_entry_beside_imported_one_is_new(ledger_pool):
 
     assert summary.entries_created == 1
     assert await entry_count(ledger_pool, creditor) == 2
+
+
+async def test_real_file_with_corrected_invoice_is_rejected(ledger_pool):
+    creditor = await new_creditor(ledger_pool)
+    data = fixture_path("fec", "0000000001FEC20220831.txt").read_bytes()
+    await import_fec(ledger_pool, creditor, data, file_name="FEC20220831.txt")
+    # Invoice FA  220393 of CPRO00, re-exported with one space in its number,
+    # another entry number and 10,00 more on the sale and the customer line.
+    corrected = (
+        data.replace(b"\t409\t20220831\t", b"\t999\t20220831\t")
+        .replace(b"FA  220393", b"FA 220393")
+        .replace(b"\t1362,53\t0,00\t", b"\t1372,53\t0,00\t")
+        .replace(b"\t0,00\t1291,50\t", b"\t0,00\t1301,50\t")
+    )
+
+    with pytest.raises(FecChangedEntryError) as raised:
+        await import_fec(ledger_pool, creditor, corrected, file_name="FEC20220831-corrected.txt")
+
+    assert "entry VEN 409 (document FA  220393, customer CPRO00)" in str(raised.value)
+    assert "this file gives entry VEN 999 (document FA 220393) with debit 1372.53" in str(raised.value)
+    assert raised.value.line_numbers == (5410,)
