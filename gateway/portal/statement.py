@@ -94,7 +94,9 @@ async def render_statement(request: web.Request, frame: PortalFrame) -> web.Resp
     creditor_id = frame.creditor.id
     context["statement"] = statement
     total_rows = _int_or(statement.get("total_rows"), len(statement["rows"]))
-    if not statement["rows"] and total_rows > 0:
+    if not statement["rows"] and total_rows == 0 and statement.get("brought_forward"):
+        context["empty_message"] = "Aucune écriture sur cette période\u00a0: le solde des écritures antérieures figure ci-dessous."
+    elif not statement["rows"] and total_rows > 0:
         # A page number past the end, from an old link or a shortened list: say so, not "nothing matches".
         page_count = -(-total_rows // _int_or(statement.get("page_size"), PAGE_SIZE))
         pages = f"{page_count} page" + ("s" if page_count > 1 else "")

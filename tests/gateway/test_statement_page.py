@@ -212,3 +212,15 @@ async def test_page_past_end_says_so(logged_in, portal_data):
 
     assert f"La page 5 n’existe pas{NBSP}: cette sélection compte 1 page." in unescape(html)
     assert "Aucune écriture ne correspond" not in unescape(html)
+
+
+async def test_empty_period_still_shows_brought_forward(logged_in, portal_data, ledger_service):
+    await add_old_debt_and_unallocated_payment(ledger_service, portal_data.second.id)
+    period = f"?view=all&date_from={days_ago(300).isoformat()}&date_to={days_ago(200).isoformat()}"
+
+    _status, html = await statement_html(logged_in, portal_data.second.id, period)
+    text = unescape(html)
+
+    assert f"Aucune écriture sur cette période{NBSP}: le solde des écritures antérieures figure ci-dessous." in text
+    assert '<tr class="brought-forward">' in html
+    assert f"300,00{NBSP}€" in text
