@@ -6,6 +6,7 @@ import json
 from decimal import Decimal
 from functools import partial
 
+import structlog
 from aiohttp import web
 
 from pydantic import ValidationError
@@ -22,6 +23,8 @@ from services.ledger.statement import StatementFilter, account_exists, fetch_all
 from shared.errors import Forbidden, Unprocessable
 from shared.principal import Principal, Role
 from shared.web import POOL, REQUEST_ID_HEADER, principal_of
+
+log = structlog.get_logger(__name__)
 
 MAX_FEC_BYTES = 256 * 1024 * 1024
 
@@ -68,6 +71,16 @@ async def post_fec_import(request: web.Request) -> web.Response:
             correlation_id=request.headers.get(REQUEST_ID_HEADER),
         )
     except FecError as error:
+        # Support needs the reason later; the caller only gets it in the response.
+        log.warning(
+            "fec_import_rejected",
+            creditor=creditor,
+            file_name=file_name,
+            user_id=principal_of(request).user_id,
+            error_type=type(error).__name__,
+            line=getattr(error, "line_number", None),
+            error=str(error)[:500],
+        )
         raise InvalidFecFile(
             str(error),
             line=getattr(error, "line_number", None),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from structlog.testing import capture_logs
+
 from services.ledger.creditors import upsert_creditor
 from services.ledger.domain import paris_today
 from services.ledger.importer import import_fec
@@ -179,6 +181,24 @@ async def test_import_endpoint_reports_line_of_bad_value(ledger_service, ledger_
     assert response.status == 422
     assert body["error"]["details"]["line"] == 2
     assert "20261332" in body["error"]["message"]
+
+
+async def test_rejected_import_is_logged(ledger_service, ledger_pool):
+    creditor = await seed(ledger_pool)
+    bad = fec_bytes(row("VE", "9", "20261332", "411000", "C001", "FA9", "Facture", "1,00", ""))
+
+    with capture_logs() as logs:
+        await ledger_service.client.post(
+            f"/creditors/{creditor}/imports/fec", params={"file_name": "bad.txt"}, data=bad,
+            headers=ledger_service.system_headers(),
+        )
+    rejected = [entry for entry in logs if entry["event"] == "fec_import_rejected"]
+
+    assert len(rejected) == 1
+    assert rejected[0]["creditor"] == creditor
+    assert rejected[0]["file_name"] == "bad.txt"
+    assert rejected[0]["line"] == 2
+    assert "20261332" in rejected[0]["error"]
 
 
 async def test_partial_lettering_is_flagged(ledger_service, ledger_pool):
