@@ -8,6 +8,7 @@ Subcommands:
   ledger import-fec        import a FEC file for a creditor
   ledger create-creditor   create or update a creditor in the ledger
   accounts create-user     create a user linked to a creditor account
+  accounts create-staff-user  create a staff user of one or more creditors
 """
 
 from __future__ import annotations
@@ -170,6 +171,23 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     create_user.add_argument("--agency-name", help="agency name when the agency is new")
     create_user.set_defaults(handler=_command_create_user)
+
+    create_staff = _add_command(
+        accounts,
+        "create-staff-user",
+        "create a staff user of one or more creditors; reads the password from standard input",
+        "Create a user of the creditors' own staff: they review bank-detail changes in the\n"
+        "back-office and may import FEC files through the API. The password is the first line\n"
+        "of standard input.",
+        DATABASE_SETTINGS,
+    )
+    create_staff.add_argument("--login", required=True, help="login of the new user")
+    create_staff.add_argument(
+        "--creditor", required=True, action="append", help="creditor id the user works for; repeat for several"
+    )
+    create_staff.add_argument("--name", help="name shown in the portal (default: the login)")
+    create_staff.add_argument("--email", help="e-mail address of the user")
+    create_staff.set_defaults(handler=_command_create_staff_user)
     return parser
 
 
@@ -253,6 +271,27 @@ def _command_create_creditor(arguments: argparse.Namespace) -> int:
 
     with operator_stack() as stack:
         return asyncio.run(create_creditor(stack, arguments.creditor, arguments.name, arguments.payment_terms))
+
+
+def _command_create_staff_user(arguments: argparse.Namespace) -> int:
+    from services.runtime.operations import create_staff_user, operator_stack
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        print("error: no password on standard input: pipe it in, e.g. printf '%s\\n' \"$PASSWORD\" | mesfactures …",
+              file=sys.stderr)
+        return 2
+    with operator_stack() as stack:
+        return asyncio.run(
+            create_staff_user(
+                stack,
+                login=arguments.login,
+                password=password,
+                creditors=arguments.creditor,
+                display_name=arguments.name,
+                email=arguments.email,
+            )
+        )
 
 
 def _command_create_user(arguments: argparse.Namespace) -> int:

@@ -432,3 +432,42 @@ def test_postgres_binaries_found_without_runtime_dir_warning(tmp_path: Path) -> 
     )
 
     assert result.returncode == 0, result.stderr
+
+
+# accounts create-staff-user
+
+
+async def test_staff_user_of_two_creditors(session_environment: dict[str, str], engines: Engines) -> None:
+    first, second = unique_id("cli"), unique_id("cli")
+    create_creditor(session_environment, first)
+    create_creditor(session_environment, second)
+    login = unique_id("staff")
+
+    result = run_cli(
+        "accounts", "create-staff-user", "--login", login, "--creditor", first, "--creditor", second,
+        "--email", f"{login}@creancier.example", environment=session_environment, stdin=f"{GOOD_PASSWORD}\n",
+    )
+
+    assert result.code == 0, result.stderr
+    assert f"staff user {login} created" in result.stdout
+    connection = await asyncpg.connect(engines.service_dsn("accounts"))
+    try:
+        rows = await connection.fetch(
+            """SELECT s.creditor_id, u.kind FROM staff_creditors s JOIN users u ON u.id = s.user_id
+                WHERE u.login = $1 ORDER BY s.creditor_id""",
+            login,
+        )
+    finally:
+        await connection.close()
+    assert [row["creditor_id"] for row in rows] == sorted([first, second])
+    assert {row["kind"] for row in rows} == {"staff"}
+
+
+def test_staff_user_of_unknown_creditor_rejected(session_environment: dict[str, str]) -> None:
+    result = run_cli(
+        "accounts", "create-staff-user", "--login", unique_id("staff"), "--creditor", "no-such-creditor",
+        environment=session_environment, stdin=f"{GOOD_PASSWORD}\n",
+    )
+
+    assert result.code == 1
+    assert "no-such-creditor" in assert_one_error_line(result)

@@ -304,6 +304,36 @@ async def create_user(
     return 0
 
 
+async def create_staff_user(
+    stack: Stack,
+    *,
+    login: str,
+    password: str,
+    creditors: list[str],
+    display_name: str | None,
+    email: str | None,
+) -> int:
+    """Create a staff user of ``creditors`` and return the exit code."""
+    from services.accounts.commands import create_staff_user as create_account_staff_user
+    from services.accounts.validation import ValidationError
+    from shared.errors import DomainError
+
+    async with service_pool(stack, "accounts", max_size=1) as pool:
+        try:
+            user_id = await create_account_staff_user(
+                pool, login=login, password=password, creditors=creditors, display_name=display_name, email=email
+            )
+        except DomainError as error:
+            print(f"error: {error.message}", file=sys.stderr)
+            return 1
+        except ValidationError as error:
+            for field_error in error.errors:
+                print(f"error: {field_error.message}", file=sys.stderr)
+            return 1
+    print(f"staff user {login} created ({user_id}) for {', '.join(creditors)}")
+    return 0
+
+
 async def _ledger_has_account(stack: Stack, creditor: str, account: str) -> bool:
     """Return whether the ledger has a customer_accounts row or an entry for (creditor, account)."""
     async with service_pool(stack, "ledger", max_size=1) as pool:
