@@ -82,12 +82,35 @@ async def post_fec_import(request: web.Request) -> web.Response:
             error=str(error)[:500],
         )
         raise InvalidFecFile(
-            str(error),
+            _french_rejection(error),
             line=getattr(error, "line_number", None),
             column=getattr(error, "column", None),
             value=getattr(error, "value", None),
+            detail=str(error),
         ) from error
     return web.json_response(summary.as_json())
+
+
+def _french_rejection(error: FecError) -> str:
+    """Return the French message that staff read through the API, with the reader's English detail after it.
+
+    The reader's messages are in English, for operators and the command
+    line. The French sentence names the line, column and value when the
+    error has them.
+    """
+    where = []
+    line_number = getattr(error, "line_number", None)
+    if line_number is not None:
+        where.append(f"ligne {line_number}")
+    if getattr(error, "column", None):
+        where.append(f"colonne {error.column}")
+    if getattr(error, "value", None) is not None:
+        where.append(f"valeur « {error.value} »")
+    located = f" ({', '.join(where)})" if where else ""
+    return (
+        f"Fichier FEC refusé{located} : rien n’a été importé. Corrigez le fichier dans le logiciel comptable,"
+        f" exportez-le de nouveau, puis renvoyez-le. Détail, en anglais : {error}"
+    )
 
 
 async def put_creditor(request: web.Request) -> web.Response:

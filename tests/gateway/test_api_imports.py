@@ -50,7 +50,8 @@ async def test_invalid_file_names_line(gateway, accounts_pool, ledger_service):
     assert response.status == 422
     assert body["error"]["code"] == "invalid_fec"
     assert body["error"]["details"]["line"] == 2
-    assert "20260231" in body["error"]["message"]
+    assert body["error"]["message"].startswith("Fichier FEC refusé (ligne 2, colonne EcritureDate, valeur «\u00a020260231\u00a0»)")
+    assert "20260231" in body["error"]["details"]["detail"]
 
 
 async def test_agency_user_is_forbidden(logged_in, portal_data):
