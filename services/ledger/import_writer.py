@@ -323,6 +323,9 @@ def _changed_entries(existing, matched: set[int], new_entries, customer_lines) -
     EcritureNum, customer and document number. Or it is an invoice or credit
     note of the same customer whose number is the same, ignoring spaces and
     case, whatever its entry number.
+
+    NOTE: a file that holds only the changed entry, dated outside the old
+    date, does not cover the old date, so the change goes unnoticed there.
     """
     if not customer_lines:
         return []
