@@ -34,12 +34,14 @@ RECOVERY_CODE_LENGTH = 10
 
 
 class InvalidSecondFactorCode(Unprocessable):
+    """The code typed to confirm an enrolment, when no recovery code exists yet, does not match the new secret."""
+
     code = "invalid_totp_code"
 
     def __init__(self) -> None:
         super().__init__(
-            "Le code de vérification est incorrect ou a déjà servi. "
-            "Saisissez le code à 6 chiffres affiché par votre application, ou un code de secours."
+            "Le code de vérification est incorrect. Saisissez le code à 6 chiffres affiché en ce moment "
+            "par votre application, et vérifiez que l’heure de votre téléphone est juste."
         )
 
 

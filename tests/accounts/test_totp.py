@@ -46,10 +46,14 @@ async def test_confirmation_rejects_wrong_code(accounts, agency_admin):
     await accounts.client.post("/me/totp/enrolment", headers=headers)
 
     response = await accounts.client.post("/me/totp/confirmation", json={"code": "000000"}, headers=headers)
+    message = (await response.json())["error"]["message"]
     me = await (await accounts.client.get("/me", headers=headers)).json()
 
     assert response.status == 422
     assert me["totp_enabled"] is False
+    # No recovery code exists before the enrolment is confirmed, so the message offers none.
+    assert "code de secours" not in message
+    assert "l’heure de votre téléphone" in message
 
 
 async def test_secret_is_encrypted_at_rest(accounts, agency_admin, accounts_pool):
