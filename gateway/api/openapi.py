@@ -52,7 +52,9 @@ STATEMENT_PARAMETERS = [
     ),
     _query_parameter("date_from", "first document date included", {"type": "string", "format": "date"}),
     _query_parameter("date_to", "last document date included", {"type": "string", "format": "date"}),
-    _query_parameter("number", "document number, ignoring spaces and case", {"type": "string"}),
+    _query_parameter(
+        "number", "part of a document number, ignoring spaces, punctuation and case", {"type": "string"}
+    ),
     _query_parameter("page", "page number", {"type": "integer", "minimum": 1, "default": 1}),
     _query_parameter("page_size", "rows per page", {"type": "integer", "minimum": 1, "default": 50}),
 ]

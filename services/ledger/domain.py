@@ -94,8 +94,19 @@ def document_state(
 
 
 def search_key(document_number: str) -> str:
-    """Document number as searched: upper case, without any white space."""
+    """Document number as matched between payments and invoices: upper case, without any white space."""
     return "".join(document_number.split()).upper()
+
+
+_SEARCH_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def search_text(document_number: str) -> str:
+    """Document number as the statement's search compares it: ASCII letters and digits only, upper case.
+
+    The same as the generated column entries.search_text (migration 0011).
+    """
+    return "".join(character for character in document_number if character in _SEARCH_CHARACTERS).upper()
 
 
 @dataclass(frozen=True, slots=True)

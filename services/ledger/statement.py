@@ -18,6 +18,7 @@ from services.ledger.domain import (
     document_state,
     paris_today,
     search_key,
+    search_text,
 )
 
 MAX_PAGE_SIZE = 200
@@ -128,9 +129,15 @@ def _where_clause(statement_filter: StatementFilter, today: date) -> tuple[str, 
     if statement_filter.date_to is not None:
         conditions.append(f"document_date <= {bind(statement_filter.date_to)}")
     if statement_filter.number:
-        pattern = search_key(statement_filter.number)
-        escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(f"search_key LIKE {bind('%' + escaped + '%')}")
+        letters_and_digits = search_text(statement_filter.number)
+        if letters_and_digits:
+            # Spaces, punctuation and case are ignored: FA2026000019 finds FA2026-000019.
+            conditions.append(f"search_text LIKE {bind('%' + letters_and_digits + '%')}")
+        else:
+            # A search made only of punctuation keeps it, and ignores spaces and case only.
+            pattern = search_key(statement_filter.number)
+            escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            conditions.append(f"search_key LIKE {bind('%' + escaped + '%')}")
     return " AND ".join(conditions), arguments
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from structlog.testing import capture_logs
 
 from services.ledger.creditors import upsert_creditor
-from services.ledger.domain import paris_today
+from services.ledger.domain import paris_today, search_text
 from services.ledger.importer import import_fec
 from tests.conftest import unique_id
 from tests.ledger.test_import import fec_bytes, row
@@ -92,6 +92,23 @@ async def test_number_search_ignores_spaces_and_case(ledger_service, ledger_pool
     _, body = await get_statement(ledger_service, creditor, "C001", view="all", number="fa220001")
 
     assert [r["document_number"] for r in body["rows"]] == ["FA  220001"]
+
+
+async def test_number_search_ignores_punctuation(ledger_service, ledger_pool):
+    creditor = await seed(ledger_pool)
+
+    _, body = await get_statement(ledger_service, creditor, "C001", view="all", number="fa-22.0003")
+
+    assert [r["document_number"] for r in body["rows"]] == ["FA220003"]
+    assert body["totals"]["debit"] == "240.00"
+
+
+async def test_number_search_of_punctuation_only(ledger_service, ledger_pool):
+    creditor = await seed(ledger_pool)
+
+    _, body = await get_statement(ledger_service, creditor, "C001", view="all", number="--")
+
+    assert body["rows"] == []
 
 
 async def test_date_range_bounds_the_view(ledger_service, ledger_pool):
@@ -211,3 +228,21 @@ async def test_partial_lettering_is_flagged(ledger_service, ledger_pool):
     assert by_number["VIR2"]["lettering_partial"] is True
     assert by_number["FA  220001"]["lettering_partial"] is False
     assert by_number["FA220003"]["lettering_partial"] is False
+
+
+
+async def test_search_text_matches_stored_column(ledger_pool):
+    creditor = unique_id("cred")
+    await upsert_creditor(ledger_pool, creditor, "Créancier de test", "30 jours")
+    numbers = ["FA  220001", "fa-2026/000019", "AV.0001_b", "Été-ß 12", "---"]
+    lines = [
+        line
+        for entry, number in enumerate(numbers, start=1)
+        for line in invoice_rows(number, str(entry), day(-3), "C001", "12,00")
+    ]
+    await import_fec(ledger_pool, creditor, fec_bytes(*lines), file_name="numbers.txt")
+
+    rows = await ledger_pool.fetch("SELECT document_number, search_text FROM entries WHERE creditor_id = $1", creditor)
+
+    assert len(rows) == len(numbers)
+    assert {row["document_number"]: row["search_text"] for row in rows} == {number: search_text(number) for number in numbers}
