@@ -273,13 +273,21 @@ def _command_create_creditor(arguments: argparse.Namespace) -> int:
         return asyncio.run(create_creditor(stack, arguments.creditor, arguments.name, arguments.payment_terms))
 
 
-def _command_create_staff_user(arguments: argparse.Namespace) -> int:
-    from services.runtime.operations import create_staff_user, operator_stack
-
+def _read_password() -> str | None:
+    """Return the first line of standard input, or None after printing an error when it is empty."""
     password = sys.stdin.readline().rstrip("\r\n")
     if not password:
         print("error: no password on standard input: pipe it in, e.g. printf '%s\\n' \"$PASSWORD\" | mesfactures …",
               file=sys.stderr)
+        return None
+    return password
+
+
+def _command_create_staff_user(arguments: argparse.Namespace) -> int:
+    from services.runtime.operations import create_staff_user, operator_stack
+
+    password = _read_password()
+    if password is None:
         return 2
     with operator_stack() as stack:
         return asyncio.run(
@@ -301,10 +309,8 @@ def _command_create_user(arguments: argparse.Namespace) -> int:
     if not arguments.account.strip():
         print("error: --account must not be empty", file=sys.stderr)
         return 2
-    password = sys.stdin.readline().rstrip("\r\n")
-    if not password:
-        print("error: no password on standard input: pipe it in, e.g. printf '%s\\n' \"$PASSWORD\" | mesfactures …",
-              file=sys.stderr)
+    password = _read_password()
+    if password is None:
         return 2
     with operator_stack() as stack:
         return asyncio.run(

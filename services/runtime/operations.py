@@ -286,13 +286,8 @@ async def create_user(
                 role=role,
                 agency_name=agency_name,
             )
-        except DomainError as error:
-            print(f"error: {error.message}", file=sys.stderr)
-            return 1
-        except ValidationError as error:
-            # The French messages state each rule that failed. They never contain the password.
-            for field_error in error.errors:
-                print(f"error: {field_error.message}", file=sys.stderr)
+        except (DomainError, ValidationError) as error:
+            _print_account_error(error)
             return 1
     print(f"user {login} created ({user_id}), linked to {creditor}/{account} as {role}")
     if not known_to_ledger:
@@ -323,15 +318,26 @@ async def create_staff_user(
             user_id = await create_account_staff_user(
                 pool, login=login, password=password, creditors=creditors, display_name=display_name, email=email
             )
-        except DomainError as error:
-            print(f"error: {error.message}", file=sys.stderr)
-            return 1
-        except ValidationError as error:
-            for field_error in error.errors:
-                print(f"error: {field_error.message}", file=sys.stderr)
+        except (DomainError, ValidationError) as error:
+            _print_account_error(error)
             return 1
     print(f"staff user {login} created ({user_id}) for {', '.join(creditors)}")
     return 0
+
+
+def _print_account_error(error: Exception) -> None:
+    """Print one line per problem of a rejected user: the accounts service's French messages.
+
+    A ValidationError lists each password or field rule that failed; its
+    messages never contain the password.
+    """
+    from services.accounts.validation import ValidationError
+
+    if isinstance(error, ValidationError):
+        for field_error in error.errors:
+            print(f"error: {field_error.message}", file=sys.stderr)
+    else:
+        print(f"error: {error.message}", file=sys.stderr)
 
 
 async def _ledger_has_account(stack: Stack, creditor: str, account: str) -> bool:
