@@ -126,7 +126,7 @@ async def accounts_client(mail_stack: MailStack, signer: PrincipalSigner):
 
 
 async def import_one_invoice(ledger, creditor: CreditorAccount) -> None:
-    """Give the account one invoice, so that Etat de compte, the page after login, has a statement to show."""
+    """Give the account one invoice, so that État de compte, the page after login, has a statement to show."""
     fec = FecBuilder()
     fec.invoice(creditor.customer_account, f"FA-{creditor.customer_account}", days_ago(5), "120.00")
     await import_fec(ledger, creditor.id, fec)
@@ -283,7 +283,8 @@ async def test_contact_message_reaches_sink(browser_page, mail_stack, accounts_p
     await page.get_by_label("Service recouvrement").check()
     await page.get_by_label("Objet").fill(subject)
     await page.get_by_label("Message").fill("Bonjour,\nmerci de confirmer la réception de notre virement.")
-    await page.get_by_label("Numéros de facture (facultatif)").fill("FA-0001, FA-0002")
+    # Typed in lower case without the hyphen; the message carries the number as the statement writes it.
+    await page.get_by_label("Numéros de facture (facultatif)").fill(f"fa {creditor.customer_account.lower()}")
     await page.get_by_role("button", name="Envoyer", exact=True).click()
 
     await expect(page.get_by_text("Votre message a été envoyé au service recouvrement.")).to_be_visible()
@@ -295,4 +296,4 @@ async def test_contact_message_reaches_sink(browser_page, mail_stack, accounts_p
 
     await expect(page.locator(".mail-message").filter(has_text=subject).first).to_be_visible()
     assert "merci de confirmer la réception de notre virement" in delivered[0].text
-    assert "FA-0002" in delivered[0].text
+    assert f"FA-{creditor.customer_account}" in delivered[0].text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -11,11 +12,14 @@ from tests.conftest import ServiceClient
 from tests.gateway.conftest import csrf_token_of, log_in
 from tests.gateway.support import (
     CreditorAccount,
+    FecBuilder,
     accounts_with_mail,
     add_agency_member,
     create_agency_member,
     create_creditor,
+    days_ago,
     fill_contact_sheets,
+    import_fec,
     wait_for_caught_mail,
 )
 
@@ -35,6 +39,10 @@ async def creditors(accounts_pool, ledger_service, accounts_service):
     filled_id = await create_creditor(accounts_pool, ledger_service, "Presse Immo Contact")
     filled = CreditorAccount(filled_id, "Presse Immo Contact", "C5001")
     await fill_contact_sheets(accounts_service, filled)
+    fec = FecBuilder()
+    fec.invoice("C5001", "FA-0001", days_ago(20), "120.00")
+    fec.invoice("C5001", "FA  0002", days_ago(10), "60.00")
+    await import_fec(ledger_service, filled_id, fec)
     empty_id = await create_creditor(accounts_pool, ledger_service, "Annonces Muettes")
     empty = CreditorAccount(empty_id, "Annonces Muettes", "C5002")
     return filled, empty
@@ -129,6 +137,31 @@ async def test_sending_message_reaches_service_mailbox(gateway, accounts_pool, c
     assert "Votre message a été envoyé au service recouvrement." in confirmation_html
     assert "Échéancier pour la facture FA-0001" in delivered[0].subject
     assert "pouvons-nous étaler le paiement ?" in delivered[0].text
+    assert "FA  0002" in delivered[0].text
+
+
+async def test_invoice_numbers_are_checked_and_normalised(gateway, accounts_pool, creditors, tmp_path):
+    filled, _empty = creditors
+    user = await create_agency_member(accounts_pool, [filled], role="comptable")
+    await logged_in_as(gateway, user)
+    form = {"service": "facturation", "subject": "Objet", "message": "Texte"}
+
+    unknown = await gateway.post(
+        f"/creanciers/{filled.id}/nous-contacter",
+        data={**form, "csrf_token": await contact_form_token(gateway, filled), "invoice_numbers": "fa0001, FA9999"},
+    )
+    sent = await gateway.post(
+        f"/creanciers/{filled.id}/nous-contacter",
+        data={**form, "csrf_token": await contact_form_token(gateway, filled), "invoice_numbers": "fa0001; fa-0002"},
+        allow_redirects=False,
+    )
+    delivered = await wait_for_caught_mail(tmp_path / "mail", lambda message: "facturation@creancier.example" in message.envelope_to)
+    error = unescape(await unknown.text()).split('id="invoices-error"', 1)[1]
+
+    assert unknown.status == 422
+    assert "Introuvable sur votre état de compte chez ce créancier\u00a0: FA9999." in error
+    assert sent.status == 303
+    assert "FA-0001" in delivered[0].text
     assert "FA  0002" in delivered[0].text
     assert user.agency_name in delivered[0].text
 
