@@ -108,7 +108,7 @@ def test_mail_sink_stops_quietly_on_sigint(tmp_path: Path) -> None:
 
 def test_up_stops_every_process_on_sigint(tmp_path: Path, engines: Engines) -> None:
     # `up` reuses a PostgreSQL that listens on MF_PG_PORT, here the session's,
-    # when the data folder holds that server's secrets. Only NATS and the six
+    # when the data folder contains that server's secrets. Only NATS and the six
     # processes start, which keeps the test to a few seconds.
     data_dir = tmp_path / "data"
     data_dir.mkdir()

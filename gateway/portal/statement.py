@@ -97,7 +97,7 @@ async def render_statement(request: web.Request, frame: PortalFrame) -> web.Resp
     if not statement["rows"] and total_rows == 0 and statement.get("brought_forward"):
         context["empty_message"] = "Aucune écriture sur cette période\u00a0: le solde des écritures antérieures figure ci-dessous."
     elif not statement["rows"] and total_rows > 0:
-        # A page number past the end, from an old link or a shortened list: say so, not "nothing matches".
+        # A page past the end comes from an old link or a shortened list, so the message gives the number of pages.
         page_count = -(-total_rows // _int_or(statement.get("page_size"), PAGE_SIZE))
         pages = f"{page_count} page" + ("s" if page_count > 1 else "")
         context["empty_message"] = f"La page {page} n’existe pas : cette sélection compte {pages}."
