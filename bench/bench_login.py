@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import os
 import platform
-import socket
 import statistics
 import tempfile
 import time
@@ -24,6 +23,8 @@ from pathlib import Path
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 
+from bench.engines import free_port
+from bench.stats import cpu_model, nearest_rank_percentile
 from services.accounts.app import DEFINITION
 from services.accounts.commands import create_user, ensure_creditor
 from services.accounts.passwords import ARGON2_ITERATIONS, ARGON2_MEMORY_KIB, ARGON2_PARALLELISM
@@ -38,27 +39,10 @@ from shared.service import create_service_app
 PASSWORD = "benchmark passphrase 2026"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    """Return the nearest-rank percentile of ``values``."""
-    ordered = sorted(values)
-    rank = max(1, round(fraction * len(ordered)))
-    return ordered[rank - 1]
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 async def run(rate: float, seconds: float, postgres: EmbeddedPostgres, nats: EmbeddedNats, secrets: RuntimeSecrets) -> None:
@@ -110,8 +94,8 @@ async def run(rate: float, seconds: float, postgres: EmbeddedPostgres, nats: Emb
     print(f"load: {rate:g} logins/s for {seconds:g} s ({len(latencies)} logins), statuses {statuses}")
     print(
         "latency ms: "
-        f"p50 {percentile(latencies, 0.50):.1f}, p95 {percentile(latencies, 0.95):.1f}, "
-        f"p99 {percentile(latencies, 0.99):.1f}, max {max(latencies):.1f}, mean {statistics.fmean(latencies):.1f}"
+        f"p50 {nearest_rank_percentile(latencies, 0.50):.1f}, p95 {nearest_rank_percentile(latencies, 0.95):.1f}, "
+        f"p99 {nearest_rank_percentile(latencies, 0.99):.1f}, max {max(latencies):.1f}, mean {statistics.fmean(latencies):.1f}"
     )
 
 

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from bench.engines import benchmark_postgres, machine_description
+from bench.stats import index_percentile
 from services.ledger.creditors import set_creditor_identity, upsert_creditor
 from services.ledger.demo_data import DEMO_CREDITORS
 from services.ledger.documents import render_document
@@ -48,9 +49,6 @@ async def build_documents(dsn: str) -> list:
     return documents
 
 
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
 def main() -> None:
@@ -76,10 +74,10 @@ def main() -> None:
     print(f"machine: {machine_description()}, load average {os.getloadavg()[0]:.2f}")
     print(f"{len(documents)} documents, {len(wall)} timed renders")
     print(
-        f"wall ms: p50 {statistics.median(wall):.1f}  p95 {percentile(wall, 0.95):.1f}  "
-        f"p99 {percentile(wall, 0.99):.1f}  max {max(wall):.1f}"
+        f"wall ms: p50 {statistics.median(wall):.1f}  p95 {index_percentile(wall, 0.95):.1f}  "
+        f"p99 {index_percentile(wall, 0.99):.1f}  max {max(wall):.1f}"
     )
-    print(f"CPU ms:  p50 {statistics.median(cpu):.1f}  p95 {percentile(cpu, 0.95):.1f}  p99 {percentile(cpu, 0.99):.1f}")
+    print(f"CPU ms:  p50 {statistics.median(cpu):.1f}  p95 {index_percentile(cpu, 0.95):.1f}  p99 {index_percentile(cpu, 0.99):.1f}")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.stats import cpu_model, nearest_rank_percentile  # noqa: E402
 from services.ledger.documents import render_document  # noqa: E402
 from services.ledger.documents.samples import (  # noqa: E402
     sample_credit_note,
@@ -44,20 +45,8 @@ DOCUMENTS = {
 PACKAGES = ("fpdf2", "factur-x", "pypdf", "fonttools", "lxml", "pydantic")
 
 
-def percentile(sorted_values: list[float], fraction: float) -> float:
-    """Return the nearest-rank percentile of already sorted values."""
-    rank = max(1, round(fraction * len(sorted_values)))
-    return sorted_values[rank - 1]
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def print_machine_facts() -> None:
@@ -100,9 +89,9 @@ def main() -> None:
         durations.sort()
         cpu_durations.sort()
         print(
-            f"{name:32s} {statistics.median(durations):8.1f} {percentile(durations, 0.95):8.1f} "
-            f"{percentile(durations, 0.99):8.1f} {durations[-1]:8.1f} "
-            f"{statistics.median(cpu_durations):8.1f} {percentile(cpu_durations, 0.95):8.1f} "
+            f"{name:32s} {statistics.median(durations):8.1f} {nearest_rank_percentile(durations, 0.95):8.1f} "
+            f"{nearest_rank_percentile(durations, 0.99):8.1f} {durations[-1]:8.1f} "
+            f"{statistics.median(cpu_durations):8.1f} {nearest_rank_percentile(cpu_durations, 0.95):8.1f} "
             f"{len(pdf) / 1000:8.1f}"
         )
 

@@ -18,6 +18,7 @@ import statistics
 import time
 
 from bench.engines import benchmark_postgres, machine_description
+from bench.stats import index_percentile
 from services.ledger.creditors import upsert_creditor
 from services.ledger.statement import StatementFilter, StatementView, fetch_statement
 from shared.db import create_pool
@@ -52,9 +53,6 @@ async def seed_account(pool, creditor: str, account: str, size: int) -> None:
     await pool.execute("ANALYZE entries")
 
 
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
 async def time_views(pool, creditor: str, runs: int) -> dict[int, dict[str, list[float]]]:
@@ -102,12 +100,12 @@ def main() -> None:
     for size, views in results.items():
         for view, samples in views.items():
             print(
-                f"{size:>8} {view:<7} {statistics.median(samples):>8.2f} {percentile(samples, 0.95):>8.2f} "
-                f"{percentile(samples, 0.99):>8.2f}"
+                f"{size:>8} {view:<7} {statistics.median(samples):>8.2f} {index_percentile(samples, 0.95):>8.2f} "
+                f"{index_percentile(samples, 0.99):>8.2f}"
             )
     for view in ("unpaid", "all"):
-        small = percentile(results[SIZES[0]][view], 0.99)
-        large = percentile(results[SIZES[1]][view], 0.99)
+        small = index_percentile(results[SIZES[0]][view], 0.99)
+        large = index_percentile(results[SIZES[1]][view], 0.99)
         print(f"p99 ratio {SIZES[1]} / {SIZES[0]} entries, view {view}: {large / small:.2f}")
 
 

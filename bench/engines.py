@@ -16,7 +16,8 @@ from services.runtime.secrets import RuntimeSecrets
 from shared.db import migrate
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """Return a TCP port that is free on the loopback address now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -26,7 +27,7 @@ def _free_port() -> int:
 def benchmark_postgres() -> Iterator[tuple[EmbeddedPostgres, RuntimeSecrets]]:
     """Start PostgreSQL in a temporary folder with every service database migrated."""
     secrets = RuntimeSecrets.generate()
-    postgres = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="mf-bench-")), _free_port(), secrets.postgres_password)
+    postgres = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="mf-bench-")), free_port(), secrets.postgres_password)
     postgres.start()
     try:
 

@@ -18,27 +18,8 @@ from services.ledger.fec import column_parser, line_parser, reader
 from services.ledger.fec.decoding import decode_fec_bytes
 from services.ledger.fec.header import parse_header
 from services.ledger.fec.records import build_fec_line
+from tests.ledger.test_fec_reader import COLUMNS
 
-COLUMNS = (
-    "JournalCode",
-    "JournalLib",
-    "EcritureNum",
-    "EcritureDate",
-    "CompteNum",
-    "CompteLib",
-    "CompAuxNum",
-    "CompAuxLib",
-    "PieceRef",
-    "PieceDate",
-    "EcritureLib",
-    "Debit",
-    "Credit",
-    "EcritureLet",
-    "DateLet",
-    "ValidDate",
-    "Montantdevise",
-    "Idevise",
-)
 INVOICE_LINE = (
     "VE\tVentes\t1\t20240131\t411000\tClients\tC00101\tAgence du Parc\tFA2024-000001\t20240131"
     "\tAbonnement janvier\t120,00\t0,00\tAA\t20240215\t20240131\t\t"
