@@ -8,6 +8,7 @@ from aiohttp import web
 
 from gateway.api.session import API_BASE
 from gateway.clients import LEDGER
+from gateway.format import group_thousands
 from gateway.sessions import require_session
 from shared.errors import Unprocessable
 
@@ -36,8 +37,8 @@ async def import_fec(request: web.Request) -> web.Response:
         )
     if length > MAX_FEC_BYTES:
         raise Unprocessable(
-            f"Fichier trop volumineux : {_grouped(length)} octets pour un maximum de "
-            f"{_grouped(MAX_FEC_BYTES)} ; découpez l’export par période.",
+            f"Fichier trop volumineux : {group_thousands(str(length))} octets pour un maximum de "
+            f"{group_thousands(str(MAX_FEC_BYTES))} ; découpez l’export par période.",
             size=length,
             max_size=MAX_FEC_BYTES,
         )
@@ -46,11 +47,6 @@ async def import_fec(request: web.Request) -> web.Response:
         active.info, request.match_info["creditor"], request.content, length, params
     )
     return web.json_response(summary)
-
-
-def _grouped(count: int) -> str:
-    """Write a whole number with narrow no-break spaces between thousands, as French typography does."""
-    return f"{count:,}".replace(",", "\u202f")
 
 
 def setup_routes(app: web.Application) -> None:

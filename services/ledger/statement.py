@@ -94,20 +94,29 @@ def _parse_int(text: str | None, label: str, *, default: int, minimum: int, maxi
     return value
 
 
+# The all-entries view without dates covers the last 365 days.
+ALL_VIEW_DAYS = 365
+
+
+def period_start(statement_filter: StatementFilter, today: date) -> date | None:
+    """Return the first document date that the filter lets through, or None when it has no lower bound."""
+    if statement_filter.date_from is not None:
+        return statement_filter.date_from
+    if statement_filter.view is StatementView.ALL and statement_filter.date_to is None:
+        return today - timedelta(days=ALL_VIEW_DAYS)
+    return None
+
+
 def window_start(statement_filter: StatementFilter, today: date) -> date | None:
     """Return the first day of the period of the all-entries view, for its brought-forward balance, or None.
 
-    Without dates the view covers the last 365 days. The unpaid view has no
-    period, and a search by number gets no brought-forward balance, because
-    its rows are not all the movements of the period.
+    The unpaid view has no period, and a search by number gets no
+    brought-forward balance, because its rows are not all the movements of
+    the period.
     """
     if statement_filter.view is not StatementView.ALL or statement_filter.number:
         return None
-    if statement_filter.date_from is not None:
-        return statement_filter.date_from
-    if statement_filter.date_to is None:
-        return today - timedelta(days=365)
-    return None
+    return period_start(statement_filter, today)
 
 
 def _where_clause(statement_filter: StatementFilter, today: date) -> tuple[str, list[object]]:
@@ -122,10 +131,9 @@ def _where_clause(statement_filter: StatementFilter, today: date) -> tuple[str, 
     if statement_filter.view is StatementView.UNPAID:
         # Debits still due and credits not yet allocated: together they make the balance.
         conditions.append("open_amount > 0")
-    elif statement_filter.date_from is None and statement_filter.date_to is None:
-        conditions.append(f"document_date >= {bind(today - timedelta(days=365))}")
-    if statement_filter.date_from is not None:
-        conditions.append(f"document_date >= {bind(statement_filter.date_from)}")
+    start = period_start(statement_filter, today)
+    if start is not None:
+        conditions.append(f"document_date >= {bind(start)}")
     if statement_filter.date_to is not None:
         conditions.append(f"document_date <= {bind(statement_filter.date_to)}")
     if statement_filter.number:
@@ -303,9 +311,7 @@ async def _totals(connection, creditor, account, statement_filter, where, argume
             account,
             *arguments,
         )
-    date_from = statement_filter.date_from
-    if statement_filter.view is StatementView.ALL and date_from is None and statement_filter.date_to is None:
-        date_from = today - timedelta(days=365)
+    date_from = period_start(statement_filter, today)
     if statement_filter.view is StatementView.UNPAID:
         # Open debits come from the per-day totals. Unallocated credits are few,
         # and the entries_open_credits index finds them directly.

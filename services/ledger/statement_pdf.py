@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 from fpdf import FPDF
@@ -20,7 +20,7 @@ from services.ledger.documents.fonts import BOLD_FONT_PATH, REGULAR_FONT_PATH, c
 from services.ledger.documents.format import NO_BREAK_SPACE, format_amount, format_date
 from services.ledger.documents.pdf_style import FONT_FAMILY, FOOTER_HEIGHT, HEADING_FILL, MARGIN, RULE_GREY, TEXT_GREY
 from services.ledger.documents.pdf_text import draw_paragraph, wrap_text
-from services.ledger.statement import BROUGHT_FORWARD_KIND, StatementFilter, StatementView
+from services.ledger.statement import BROUGHT_FORWARD_KIND, StatementFilter, StatementView, period_start
 
 TITLE = "Relevé de compte"
 TABLE_FONT_SIZE = 7.5
@@ -77,7 +77,7 @@ def describe_filter(statement_filter: StatementFilter, today: date) -> str:
     The « all » view without dates covers the 365 days up to ``today``, as
     ``services.ledger.statement`` filters it.
     """
-    date_from = statement_filter.date_from
+    date_from = period_start(statement_filter, today)
     date_to = statement_filter.date_to
     if statement_filter.view is StatementView.UNPAID:
         text = "Factures non réglées"
@@ -85,8 +85,6 @@ def describe_filter(statement_filter: StatementFilter, today: date) -> str:
     else:
         text = "Toutes les écritures"
         subject = "datées"
-        if date_from is None and date_to is None:
-            date_from = today - timedelta(days=365)
 
     if date_from is not None and date_to is not None:
         text += f" {subject} du {format_date(date_from)} au {format_date(date_to)}"
