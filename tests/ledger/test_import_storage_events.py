@@ -195,7 +195,7 @@ async def test_import_stores_file_deleted_meanwhile(ledger_pool, monkeypatch):
     real_store = importer._store_received_file
 
     async def store_then_lose(executor, file_digest, content):
-        # The first store plays the part of one that a failed import of the same bytes deleted again.
+        # The first store writes nothing, as if a failed import of the same bytes had deleted its copy.
         stores.append(file_digest)
         if len(stores) > 1:
             await real_store(executor, file_digest, content)
