@@ -55,7 +55,8 @@ async def run(rate: float, seconds: float, postgres: EmbeddedPostgres, nats: Emb
         await create_user(pool, login="bench.user", password=PASSWORD, creditor="bench", customer_account="B001")
 
     settings = AccountsSettings(
-        database_url=dsn, nats_url=nats.url, principal_public_key=secrets.principal_public_key
+        database_url=dsn, nats_url=nats.url, nats_user="accounts", nats_password=secrets.nats_passwords["accounts"],
+        principal_public_key=secrets.principal_public_key,
     )
     server = TestServer(create_service_app(DEFINITION, settings), host="127.0.0.1")
     await server.start_server()
@@ -108,7 +109,7 @@ def main() -> None:
     base = Path(tempfile.mkdtemp(prefix="mesfactures-bench-"))
     secrets = RuntimeSecrets.generate()
     postgres = EmbeddedPostgres(base / "postgres", free_port(), secrets.postgres_password)
-    nats = EmbeddedNats(base / "nats", free_port())
+    nats = EmbeddedNats(base / "nats", free_port(), secrets.nats_passwords)
     postgres.start()
     nats.start()
     try:

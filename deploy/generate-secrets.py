@@ -18,10 +18,12 @@ import sys
 from datetime import datetime, timezone
 
 from services.registry import SERVICE_NAMES
+from shared.events.access import OPERATOR, generate_password, password_variable
 from shared.principal import generate_keypair
 
 # 32 random bytes make 43 URL-safe characters: letters, digits, "-" and "_",
-# which need no escaping inside a postgresql:// URL or an .env file.
+# which need no escaping inside a postgresql:// URL, an .env file or the
+# NATS configuration.
 PASSWORD_BYTES = 32
 DATA_KEY_BYTES = 32
 
@@ -32,6 +34,8 @@ def generate_secrets() -> dict[str, str]:
     values = {"MF_POSTGRES_PASSWORD": secrets.token_urlsafe(PASSWORD_BYTES)}
     for service in SERVICE_NAMES:
         values[f"MF_{service.upper()}_DB_PASSWORD"] = secrets.token_urlsafe(PASSWORD_BYTES)
+    for user in (*SERVICE_NAMES, OPERATOR):
+        values[password_variable(user)] = generate_password()
     values["MF_PRINCIPAL_PRIVATE_KEY"] = private_key
     values["MF_PRINCIPAL_PUBLIC_KEY"] = public_key
     values["MF_DATA_ENCRYPTION_KEY"] = base64.b64encode(secrets.token_bytes(DATA_KEY_BYTES)).decode()

@@ -80,12 +80,12 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
             yield
 
     async def events(app: web.Application) -> AsyncIterator[None]:
-        broker = build_broker(settings.nats_url)
+        broker = build_broker(settings.nats_url, settings.nats_user, settings.nats_password.get_secret_value())
         if definition.consumers is not None:
             for consumer, subjects in definition.consumers(app[POOL]):
-                subscribe(broker, consumer, subjects)
+                subscribe(broker, consumer, subjects, user=settings.nats_user)
         # Every service declares all streams so consumers can bind before producers start.
-        async with running_broker(broker, replicas=settings.stream_replicas):
+        async with running_broker(broker, replicas=settings.stream_replicas, owner=definition.name):
             app[BROKER] = broker
             relay = OutboxRelay(
                 app[POOL],

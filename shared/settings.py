@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from typing import Literal, TypeVar
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -50,6 +50,14 @@ class ServiceSettings(CommonSettings):
     )
     outbox_batch_size: int = Field(100, ge=1, le=10_000)
     outbox_poll_seconds: float = Field(1.0, gt=0, le=60)
+    nats_user: str = Field("", description="NATS user of this service, named after it; empty: no authentication")
+    nats_password: SecretStr = Field(SecretStr(""), description="password of MF_NATS_USER")
+
+    @model_validator(mode="after")
+    def _nats_credentials_come_together(self) -> ServiceSettings:
+        if bool(self.nats_user) != bool(self.nats_password.get_secret_value()):
+            raise ValueError("set both MF_NATS_USER and MF_NATS_PASSWORD, or neither")
+        return self
 
 
 SettingsT = TypeVar("SettingsT", bound=BaseSettings)

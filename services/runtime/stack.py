@@ -81,6 +81,8 @@ class Stack:
         environment.update(
             {
                 "MF_DATABASE_URL": self.service_dsn(name),
+                "MF_NATS_USER": name,
+                "MF_NATS_PASSWORD": self.secrets.nats_passwords[name],
                 "MF_HTTP_HOST": self.settings.host,
                 "MF_HTTP_PORT": str(self.settings.service_port(name)),
                 "MF_DATA_ENCRYPTION_KEY": self.secrets.data_encryption_key,
@@ -139,7 +141,7 @@ def embedded_postgres(settings: StackSettings | None = None) -> Iterator[Stack]:
     # which the production image does not let the process write to.
     secrets = RuntimeSecrets.generate() if external else load_or_create_secrets(settings.data_dir / "secrets.json")
     postgres = EmbeddedPostgres(settings.data_dir / "postgres", settings.pg_port, secrets.postgres_password)
-    nats = EmbeddedNats(settings.data_dir / "nats", settings.nats_port)
+    nats = EmbeddedNats(settings.data_dir / "nats", settings.nats_port, secrets.nats_passwords)
     started_here = not external and not port_is_open(settings.pg_port)
     if started_here:
         postgres.start()

@@ -21,6 +21,7 @@ from faststream.nats.annotations import NatsMessage
 from nats.js.api import AckPolicy as JsAckPolicy
 from pydantic import ValidationError
 
+from shared.events.access import inbox_prefix
 from shared.events.envelope import EventEnvelope
 from shared.events.streams import stream_for_subject
 
@@ -118,8 +119,14 @@ class EventConsumer:
         )
 
 
-def subscribe(broker: NatsBroker, consumer: EventConsumer, subjects: Iterable[str]) -> None:
-    """Register one durable pull consumer per subject filter for ``consumer``."""
+def subscribe(broker: NatsBroker, consumer: EventConsumer, subjects: Iterable[str], *, user: str = "") -> None:
+    """Register one durable pull consumer per subject filter for ``consumer``.
+
+    ``user`` is the NATS user of the broker's connection: the messages are
+    fetched on that user's inbox prefix, the only one NATS lets it read
+    (faststream would otherwise use the default ``_INBOX.``).
+    """
+    fetch_prefix = f"{inbox_prefix(user) if user else '_INBOX'}.".encode()
     for subject in subjects:
         spec = stream_for_subject(subject)
         durable = f"{consumer.name}-{spec.name.lower()}-{subject.replace('.', '_').replace('>', 'all').replace('*', 'any')}"
@@ -128,6 +135,7 @@ def subscribe(broker: NatsBroker, consumer: EventConsumer, subjects: Iterable[st
             stream=JStream(spec.name, declare=False),
             durable=durable,
             pull_sub=PullSub(batch_size=32, timeout=1.0),
+            inbox_prefix=fetch_prefix,
             ack_policy=AckPolicy.MANUAL,
             config=ConsumerConfig(
                 ack_policy=JsAckPolicy.EXPLICIT,

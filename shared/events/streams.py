@@ -38,8 +38,12 @@ def stream_for_subject(subject: str) -> StreamSpec:
         ) from None
 
 
-async def ensure_stream(jetstream, spec: StreamSpec, *, replicas: int = 1) -> None:
-    """Create the stream, or update it to this configuration if it exists."""
+async def ensure_stream(jetstream, spec: StreamSpec, *, replicas: int = 1, update: bool = True) -> None:
+    """Create the stream, or, when ``update``, update it to this configuration if it exists.
+
+    A service updates only its own stream: NATS lets it create the others
+    but not change them (see `shared.events.access`).
+    """
     config = StreamConfig(
         name=spec.name,
         subjects=list(spec.subjects),
@@ -52,4 +56,5 @@ async def ensure_stream(jetstream, spec: StreamSpec, *, replicas: int = 1) -> No
     except NotFoundError:
         await jetstream.add_stream(config)
         return
-    await jetstream.update_stream(config)
+    if update:
+        await jetstream.update_stream(config)

@@ -57,7 +57,7 @@ def data_key() -> str:
 async def accounts(engines, signer, mail_sink, data_key) -> AsyncIterator[ServiceClient]:
     settings = AccountsSettings(
         database_url=engines.service_dsn("accounts"),
-        nats_url=engines.nats.url,
+        **engines.nats_settings("accounts"),
         principal_public_key=engines.secrets.principal_public_key,
         outbox_poll_seconds=0.2,
         smtp_host="127.0.0.1",

@@ -57,7 +57,8 @@ def test_non_ascii_subject_is_encoded():
 
 def settings_for(engines, port: int) -> AccountsSettings:
     return AccountsSettings(
-        database_url=engines.service_dsn("accounts"), nats_url=engines.nats.url, smtp_host="127.0.0.1", smtp_port=port
+        database_url=engines.service_dsn("accounts"), **engines.nats_settings("accounts"), smtp_host="127.0.0.1",
+        smtp_port=port,
     )
 
 
@@ -108,7 +109,7 @@ async def test_sink_listing_route_returns_messages(engines, signer, tmp_path):
     port = free_port()
     settings = AccountsSettings(
         database_url=engines.service_dsn("accounts"),
-        nats_url=engines.nats.url,
+        **engines.nats_settings("accounts"),
         principal_public_key=engines.secrets.principal_public_key,
         smtp_port=port,
         mail_sink_dir=tmp_path / "sink",

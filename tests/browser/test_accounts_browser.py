@@ -60,7 +60,7 @@ async def mail_stack(engines: Engines, tmp_path: Path) -> AsyncIterator[MailStac
         gateway_port = free_port()
         accounts_settings = AccountsSettings(
             database_url=engines.service_dsn("accounts"),
-            nats_url=engines.nats.url,
+            **engines.nats_settings("accounts"),
             principal_public_key=engines.secrets.principal_public_key,
             outbox_poll_seconds=0.2,
             smtp_host="127.0.0.1",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-import nats
 
 from services.ledger.creditors import upsert_creditor
 from shared.events.accounts import ProfileUpdated
@@ -27,8 +26,8 @@ def profile_event(creditor: str, city: str, occurred_at: datetime) -> EventEnvel
     )
 
 
-async def publish(nats_url: str, event: EventEnvelope) -> None:
-    client = await nats.connect(nats_url)
+async def publish(engines, event: EventEnvelope) -> None:
+    client = await engines.connect_nats("accounts")
     await client.jetstream().publish(event.type, event.model_dump_json().encode(), stream="ACCOUNTS")
     await client.close()
 
@@ -48,9 +47,9 @@ async def test_buyer_address_ignores_older_event(ledger_service, ledger_pool, en
     newer = profile_event(creditor, "Nantes", now)
     older = profile_event(creditor, "Rennes", now - timedelta(minutes=5))
 
-    await publish(engines.nats.url, newer)
+    await publish(engines, newer)
     await wait_for_inbox(ledger_pool, newer.event_id)
-    await publish(engines.nats.url, older)
+    await publish(engines, older)
     await wait_for_inbox(ledger_pool, older.event_id)
     account = await ledger_pool.fetchrow(
         "SELECT address_lines, postal_code, city FROM customer_accounts WHERE creditor_id = $1", creditor

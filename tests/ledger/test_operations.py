@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
-import nats
 import pytest
 
 from services.ledger.creditors import upsert_creditor
@@ -179,7 +178,7 @@ async def test_payment_event_delivered_three_times_allocates_once(ledger_service
     )
     event = EventEnvelope(type=PAYMENT_SUCCEEDED, producer="payments", creditor_id=creditor,
                           customer_account="C001", data=payment.model_dump(mode="json"))
-    client = await nats.connect(engines.nats.url)
+    client = await engines.connect_nats("payments")
     jetstream = client.jetstream()
     for _ in range(3):
         await jetstream.publish(PAYMENT_SUCCEEDED, event.model_dump_json().encode(), stream="PAYMENTS")
