@@ -67,13 +67,24 @@ async def log_in(
                     return await _check_credentials(connection, login_key, password, client_ip, totp_code, cipher)
                 except _Failure as raised:
                     failure = raised.error
-                if not isinstance(failure, SecondFactorCodeRequired):
-                    await _publish_if_throttled(connection, login_key, client_ip)
+            shown_login = await _loggable_login(connection, login_key)
+            if throttled is None and not isinstance(failure, SecondFactorCodeRequired):
+                await _publish_if_throttled(connection, shown_login, login_key, client_ip)
     if throttled is not None:
-        log.warning("login_rejected_throttled", login=login_key, client_ip=client_ip, scope=throttled.scope)
+        log.warning("login_rejected_throttled", login=shown_login, client_ip=client_ip, scope=throttled.scope)
         raise Throttled(throttled.retry_after)
-    log.info("login_failed", login=login_key, client_ip=client_ip, reason=type(failure).__name__)
+    log.info("login_failed", login=shown_login, client_ip=client_ip, reason=type(failure).__name__)
     raise failure
+
+
+async def _loggable_login(connection: asyncpg.Connection, login_key: str) -> str | None:
+    """Return ``login_key`` when it is a user's login, else None.
+
+    A login that matches no user is often a password typed into the login
+    field, so it never reaches the logs or the events.
+    """
+    known = await connection.fetchval("SELECT true FROM users WHERE lower(login) = $1", login_key)
+    return login_key if known else None
 
 
 async def _check_credentials(
@@ -116,16 +127,18 @@ async def _check_credentials(
     return token, info
 
 
-async def _publish_if_throttled(connection: asyncpg.Connection, login_key: str, client_ip: str) -> None:
+async def _publish_if_throttled(
+    connection: asyncpg.Connection, shown_login: str | None, login_key: str, client_ip: str
+) -> None:
     state = await throttle_state(connection, login_key, client_ip)
     if state is None:
         return
-    log.warning("login_throttled", login=login_key, client_ip=client_ip, scope=state.scope, failures=state.failures)
+    log.warning("login_throttled", login=shown_login, client_ip=client_ip, scope=state.scope, failures=state.failures)
     await events.publish(
         connection,
         LoginThrottled(
             scope=state.scope,
-            login=login_key,
+            login=shown_login,
             client_ip=client_ip,
             failures=state.failures,
             retry_after_seconds=state.retry_after,

@@ -51,7 +51,12 @@ class LoginThrottled(AccountsEvent):
     scope: Literal["login", "address"] = Field(
         ..., description="which limit was reached: failures for one login, or failures from one client address", examples=["login"]
     )
-    login: str = Field(..., description="login typed in the failed attempt, lower-cased; it may match no user", examples=["agence.dupont"])
+    login: str | None = Field(
+        ...,
+        description="login typed in the failed attempts, lower-cased, when it is a user's login; null when it matches"
+        " no user, because it may then be a password typed in the wrong field",
+        examples=["agence.dupont"],
+    )
     client_ip: str = Field(..., description="client address reported by the gateway", examples=["203.0.113.7"])
     failures: int = Field(..., ge=1, description="failures counted by the limit that was reached", examples=[6])
     retry_after_seconds: int = Field(..., ge=0, description="seconds before the next attempt is accepted", examples=[60])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from structlog.testing import capture_logs
+
 from services.accounts.throttle import (
     ADDRESS_MAX_FAILURES,
     LOGIN_FIRST_DELAY_SECONDS,
@@ -167,3 +169,33 @@ async def test_throttling_publishes_event(accounts_service, agency_admin, accoun
     assert data["scope"] == "login"
     assert data["failures"] == LOGIN_FREE_FAILURES
     assert data["retry_after_seconds"] == LOGIN_FIRST_DELAY_SECONDS
+
+
+async def test_failed_login_unknown_login_not_logged_or_published(accounts_service, accounts_pool):
+    """A password typed into the login field must not be written down."""
+    typed = f"MonMotDePasse-Secret-{unique_address()}"
+    ghost = type("Ghost", (), {"login": typed, "password": WRONG})()
+
+    with capture_logs() as logs:
+        await fail_times(accounts_service, ghost, LOGIN_FREE_FAILURES)
+        throttled = await log_in(accounts_service, ghost, client_ip=unique_address())
+    events = await accounts_pool.fetch(
+        "SELECT payload FROM outbox WHERE subject = 'accounts.login.throttled' AND payload::text ILIKE $1",
+        f"%{typed}%",
+    )
+    logins = [entry for entry in logs if entry["event"].startswith("login_")]
+
+    assert throttled.status == 429
+    assert {entry["event"] for entry in logins} >= {"login_failed", "login_throttled", "login_rejected_throttled"}
+    assert all(entry["login"] is None for entry in logins)
+    assert typed.lower() not in repr(logs)
+    assert events == []
+
+
+async def test_failed_login_known_login_logged(accounts_service, agency_admin):
+    with capture_logs() as logs:
+        await fail_times(accounts_service, agency_admin, 1)
+
+    failed = [entry for entry in logs if entry["event"] == "login_failed"]
+
+    assert [entry["login"] for entry in failed] == [agency_admin.login.lower()]
