@@ -7,18 +7,35 @@ edge, so every line of a request or a message carries it.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 
 import structlog
 
 SENSITIVE_KEYS = frozenset({"password", "iban", "card", "secret", "token", "authorization", "cookie"})
 
+# Paths whose last part is the token of a single-use link: an invitation or
+# a password reset, on the portal and on the accounts service. Anyone who reads
+# the token can use the link until it expires, so log lines show "{token}"
+# in its place. tests/gateway/test_log_redaction.py checks that this covers every
+# route of the gateway and the services with a {token} part.
+_SINGLE_USE_LINK = re.compile(
+    r"(/(?:invitation|mot-de-passe|internal/password-resets|internal/invitations)/)[^/?#\s\"']+"
+)
+
+
+def redact_link_tokens(text: str) -> str:
+    """Return ``text`` with the token of every single-use link path replaced by ``{token}``."""
+    return _SINGLE_USE_LINK.sub(r"\1{token}", text)
+
 
 def _scrub_sensitive(_logger: object, _method: str, event_dict: dict) -> dict:
     """Replace values of keys that may carry secrets or full bank details."""
-    for key in list(event_dict):
+    for key, value in list(event_dict.items()):
         if any(word in key.lower() for word in SENSITIVE_KEYS):
             event_dict[key] = "[redacted]"
+        elif isinstance(value, str) and "/" in value:
+            event_dict[key] = redact_link_tokens(value)
     return event_dict
 
 
@@ -39,7 +56,8 @@ def configure_logging(service: str, *, log_format: str = "auto", level: str = "i
         else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     )
     structlog.configure(
-        processors=[*shared_processors, structlog.processors.format_exc_info, renderer],
+        # Scrubbed again once the traceback is text, which may quote a URL.
+        processors=[*shared_processors, structlog.processors.format_exc_info, _scrub_sensitive, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,

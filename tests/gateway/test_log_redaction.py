@@ -1,0 +1,98 @@
+"""Log lines never carry the token of a single-use link (shared.logging)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+
+import pytest
+import structlog
+from aiohttp import web
+
+from gateway.app import create_gateway_app
+from gateway.settings import GatewaySettings
+from services.registry import SERVICE_NAMES, service_definition
+from shared.logging import _scrub_sensitive, configure_logging, redact_link_tokens
+from shared.principal import generate_keypair
+
+PARAMETER = re.compile(r"\{(?P<name>\w+)(?::[^}]*)?\}")
+
+
+def token_routes(app) -> set[str]:
+    """Return the canonical paths of ``app`` that have a part named like a token."""
+    return {
+        resource.canonical
+        for resource in app.router.resources()
+        if any("token" in name for name in PARAMETER.findall(resource.canonical))
+    }
+
+
+def all_token_routes() -> set[str]:
+    gateway = create_gateway_app(
+        GatewaySettings(principal_private_key=generate_keypair()[0], session_secret="s" * 40, cookie_secure=False)
+    )
+    routes = token_routes(gateway)
+    for name in SERVICE_NAMES:
+        service = web.Application()
+        service_definition(name).setup_routes(service)
+        routes |= token_routes(service)
+    return routes
+
+
+def test_every_token_route_is_known_to_the_redaction() -> None:
+    routes = all_token_routes()
+
+    assert "/invitation/{token}" in routes
+    assert "/internal/password-resets/{token}" in routes
+    for route in routes:
+        token = secrets.token_urlsafe(32)
+        path = PARAMETER.sub(lambda match: token if "token" in match["name"] else "x", route)
+        assert token not in redact_link_tokens(path), route
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/invitation/{}", "/mot-de-passe/{}", "/internal/password-resets/{}", "/internal/invitations/{}"],
+)
+def test_scrubbing_replaces_the_token_in_any_value(path: str) -> None:
+    token = secrets.token_urlsafe(32)
+    event = {
+        "event": "http_request",
+        "path": path.format(token),
+        "error": f"ClientError('GET http://accounts:8471{path.format(token)}?x=1')",
+        "status": 200,
+    }
+
+    scrubbed = _scrub_sensitive(None, "info", dict(event))
+
+    assert token not in repr(scrubbed)
+    assert scrubbed["path"] == path.format("{token}")
+    assert scrubbed["status"] == 200
+
+
+def test_scrubbing_keeps_other_paths() -> None:
+    event = {"event": "http_request", "path": "/creanciers/pressimmo/etat-de-compte"}
+
+    assert _scrub_sensitive(None, "info", dict(event)) == event
+
+
+async def test_request_log_invitation_link_hides_token(make_gateway, capsys) -> None:
+    token = secrets.token_urlsafe(32)
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    configure_logging("gateway", log_format="json")
+    try:
+        gateway = await make_gateway()
+        response = await gateway.get(f"/invitation/{token}")
+        await response.read()
+    finally:
+        structlog.reset_defaults()
+        structlog.contextvars.clear_contextvars()
+        root.handlers[:], root.level = handlers, level
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    requests = [line for line in lines if line.get("event") == "http_request"]
+
+    assert any(line["path"] == "/invitation/{token}" for line in requests)
+    assert token not in json.dumps(lines)
