@@ -92,6 +92,7 @@ async def change_role(pool: asyncpg.Pool, principal: Principal, user_id: str, ro
     agency_id = uuid.UUID(principal.agency_id)
     async with pool.acquire() as connection, connection.transaction():
         member = await _locked_member(connection, agency_id, user_id)
+        user_id = str(member["user_id"])
         if member["role"] == role:
             return
         if member["role"] == "administrateur" and await _other_active_admins(connection, agency_id, member["user_id"]) == 0:
@@ -115,10 +116,12 @@ async def change_role(pool: asyncpg.Pool, principal: Principal, user_id: str, ro
 async def disable_user(pool: asyncpg.Pool, principal: Principal, user_id: str) -> None:
     """Disable a user of the principal's agency and end all of the user's sessions."""
     agency_id = uuid.UUID(principal.agency_id)
-    if user_id == principal.user_id:
-        raise CannotDisableSelf()
     async with pool.acquire() as connection, connection.transaction():
         member = await _locked_member(connection, agency_id, user_id)
+        # Compared as UUIDs: the same id in upper case is the same user.
+        if member["user_id"] == uuid.UUID(principal.user_id):
+            raise CannotDisableSelf()
+        user_id = str(member["user_id"])
         if member["disabled_at"] is not None:
             return
         if member["role"] == "administrateur" and await _other_active_admins(connection, agency_id, member["user_id"]) == 0:
@@ -144,6 +147,7 @@ async def enable_user(pool: asyncpg.Pool, principal: Principal, user_id: str) ->
     agency_id = uuid.UUID(principal.agency_id)
     async with pool.acquire() as connection, connection.transaction():
         member = await _locked_member(connection, agency_id, user_id)
+        user_id = str(member["user_id"])
         if member["disabled_at"] is None:
             return
         await connection.execute("UPDATE users SET disabled_at = NULL WHERE id = $1", member["user_id"])

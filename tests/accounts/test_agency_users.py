@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.accounts.support import current_session, log_in, make_agency_user, principal_headers
 
 
@@ -93,12 +95,24 @@ async def test_enabling_user_of_other_agency_is_not_found(accounts_service, agen
     assert response.status == 404
 
 
-async def test_administrator_cannot_disable_self(accounts_service, agency_admin):
+@pytest.mark.parametrize("spelling", [str.lower, str.upper])
+async def test_administrator_cannot_disable_self(accounts_service, agency_admin, accounts_pool, spelling):
+    """The same id written in upper case is still the administrateur's own."""
+    # A second administrateur, so that only the rule on one's own access can refuse.
+    await make_agency_user(
+        accounts_pool, role="administrateur", creditor=agency_admin.creditor, customer_account=agency_admin.customer_account
+    )
+
     response = await accounts_service.client.delete(
-        f"/agency/users/{agency_admin.user_id}", headers=principal_headers(accounts_service, agency_admin)
+        f"/agency/users/{spelling(str(agency_admin.user_id))}", headers=principal_headers(accounts_service, agency_admin)
+    )
+    disabled = await accounts_pool.fetchval(
+        "SELECT disabled_at IS NOT NULL FROM users WHERE id = $1::uuid", str(agency_admin.user_id)
     )
 
     assert response.status == 409
+    assert (await response.json())["error"]["code"] == "cannot_disable_self"
+    assert disabled is False
 
 
 async def test_user_of_other_agency_is_not_found(accounts_service, agency_admin, accounts_pool):
