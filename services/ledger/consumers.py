@@ -82,7 +82,11 @@ async def on_dispute_resolved(connection: asyncpg.Connection, event: EventEnvelo
 
 
 async def on_profile_updated(connection: asyncpg.Connection, event: EventEnvelope) -> None:
-    """Keep the buyer's billing address that documents rendered from now on print."""
+    """Add a version to the account's billing address history and update its latest address.
+
+    Documents print the version in force on their date (see
+    ``services.ledger.rendering.address_in_force``).
+    """
     profile = ProfileUpdated.model_validate(event.data)
     if profile.section != "billing_details" or not event.creditor_id or not event.customer_account:
         return
@@ -97,6 +101,23 @@ async def on_profile_updated(connection: asyncpg.Connection, event: EventEnvelop
         """INSERT INTO customer_accounts (creditor_id, account_number) VALUES ($1, $2) ON CONFLICT DO NOTHING""",
         event.creditor_id,
         event.customer_account,
+    )
+    # An older event delivered late is still a version of the past. The inbox
+    # already rejects a redelivered event before this handler runs, and the
+    # unique event_id prevents a second version even without it.
+    await connection.execute(
+        """INSERT INTO buyer_address_versions
+               (creditor_id, account_number, event_id, occurred_at, address_lines, postal_code, city, country)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (event_id) DO NOTHING""",
+        event.creditor_id,
+        event.customer_account,
+        event.event_id,
+        event.occurred_at,
+        address_lines,
+        values.get("postal_code"),
+        values.get("city"),
+        values.get("country") or "FR",
     )
     # Events may arrive out of order: an older address never replaces a newer one.
     await connection.execute(

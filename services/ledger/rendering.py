@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import asyncpg
@@ -25,7 +25,7 @@ from services.ledger.documents import (
     compute_totals,
     render_document,
 )
-from services.ledger.domain import LedgerError, search_key
+from services.ledger.domain import PARIS, LedgerError, search_key
 from shared.errors import Conflict, NotFound
 
 log = structlog.get_logger(__name__)
@@ -148,16 +148,53 @@ def build_seller(creditor: asyncpg.Record) -> Seller:
     )
 
 
-def build_buyer(account: asyncpg.Record) -> Buyer:
-    # NOTE: FEC files carry only the customer's label. The address comes from the
-    # agency's billing details (accounts.profile.updated events). An account whose
-    # agency never filled them in gets a PDF stating that the address was not provided.
+async def address_in_force(
+    connection: asyncpg.Connection, creditor: str, account: str, document_date: date
+) -> asyncpg.Record | None:
+    """Fetch the buyer's billing address version that a document dated ``document_date`` prints.
+
+    That is the latest version that occurred at or before the end of that
+    day in Europe/Paris. When every version is later (the address was first
+    entered after the document), the earliest one is taken, so the result
+    does not depend on when the PDF is first rendered. Returns None when the
+    account has no version.
+    """
+    next_midnight = datetime.combine(document_date + timedelta(days=1), time(), tzinfo=PARIS)
+    in_force = await connection.fetchrow(
+        """SELECT address_lines, postal_code, city, country FROM buyer_address_versions
+            WHERE creditor_id = $1 AND account_number = $2 AND occurred_at < $3
+            ORDER BY occurred_at DESC, id DESC
+            LIMIT 1""",
+        creditor,
+        account,
+        next_midnight,
+    )
+    if in_force is not None:
+        return in_force
+    return await connection.fetchrow(
+        """SELECT address_lines, postal_code, city, country FROM buyer_address_versions
+            WHERE creditor_id = $1 AND account_number = $2
+            ORDER BY occurred_at, id
+            LIMIT 1""",
+        creditor,
+        account,
+    )
+
+
+def build_buyer(account: asyncpg.Record, address: asyncpg.Record | None) -> Buyer:
+    """Build the buyer from the account's identity and the address version from `address_in_force`."""
+    # NOTE: FEC files carry only the customer's label, so the address comes from the
+    # history of the agency's billing details (accounts.profile.updated events).
+    # A feed document's buyer address is stored per account, not per document, and
+    # is printed only while the account has no version. An account with neither
+    # gets a PDF stating that the address was not provided.
+    source = address if address is not None else account
     return Buyer(
         legal_name=account["legal_name"] or account["label"] or account["account_number"],
-        address_lines=tuple(account["address_lines"]) or (UNKNOWN_ADDRESS,),
-        postal_code=account["postal_code"] or "-",
-        city=account["city"] or "-",
-        country=account["country"],
+        address_lines=tuple(source["address_lines"]) or (UNKNOWN_ADDRESS,),
+        postal_code=source["postal_code"] or "-",
+        city=source["city"] or "-",
+        country=source["country"],
         siren=account["siren"],
         vat_number=account["vat_number"],
         customer_account=account["account_number"],
@@ -170,6 +207,9 @@ async def build_document(connection: asyncpg.Connection, entry: asyncpg.Record) 
         "SELECT * FROM customer_accounts WHERE creditor_id = $1 AND account_number = $2",
         entry["creditor_id"],
         entry["customer_account"],
+    )
+    address = await address_in_force(
+        connection, entry["creditor_id"], entry["customer_account"], entry["document_date"]
     )
     line_rows = await connection.fetch(
         "SELECT * FROM document_lines WHERE entry_id = $1 ORDER BY position", entry["id"]
@@ -202,7 +242,7 @@ async def build_document(connection: asyncpg.Connection, entry: asyncpg.Record) 
         issue_date=entry["document_date"],
         due_date=entry["due_date"] if kind is DocumentKind.INVOICE else None,
         seller=build_seller(creditor),
-        buyer=build_buyer(account),
+        buyer=build_buyer(account, address),
         lines=lines,
         vat_breakdown=breakdown,
         net_total=net_total,

@@ -1,22 +1,40 @@
-"""The ledger keeps the buyer's billing address from the accounts service's events."""
+"""The ledger keeps the history of the buyer's billing address from the accounts service's events.
+
+Documents print the address in force at the end of their date (Europe/Paris),
+whenever their PDF is first rendered.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import io
+import uuid
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
+from pypdf import PdfReader
 
 from services.ledger.creditors import upsert_creditor
+from services.registry import service_definition
+from shared.db import migrate
 from shared.events.accounts import ProfileUpdated
 from shared.events.envelope import EventEnvelope
 from tests.conftest import unique_id
+from tests.ledger.test_feed import invoice_body
+from tests.ledger.test_rendering import creditor_with_identity
+
+# Durable consumer through which the ledger reads accounts.profile.updated,
+# named by shared.events.consumer.subscribe.
+PROFILE_CONSUMER = "ledger-accounts-accounts_profile_updated"
 
 
-def profile_event(creditor: str, city: str, occurred_at: datetime) -> EventEnvelope:
+def profile_event(
+    creditor: str, city: str, occurred_at: datetime, street: str = "3 place du Parc"
+) -> EventEnvelope:
     data = ProfileUpdated(
         section="billing_details",
-        changed_fields=["city"],
-        values={"address_line1": "3 place du Parc", "address_line2": None, "address_line3": None,
+        changed_fields=["address_line1", "city"],
+        values={"address_line1": street, "address_line2": None, "address_line3": None,
                 "postal_code": "44000", "city": city, "country": "FR"},
         updated_by="0b5e0d1a-8f3c-4c52-9a57-2f1a7a1f6c11",
     )
@@ -26,10 +44,12 @@ def profile_event(creditor: str, city: str, occurred_at: datetime) -> EventEnvel
     )
 
 
-async def publish(engines, event: EventEnvelope) -> None:
+async def publish(engines, event: EventEnvelope) -> int:
+    """Publish ``event`` as the accounts service and return its sequence number in the stream."""
     client = await engines.connect_nats("accounts")
-    await client.jetstream().publish(event.type, event.model_dump_json().encode(), stream="ACCOUNTS")
+    ack = await client.jetstream().publish(event.type, event.model_dump_json().encode(), stream="ACCOUNTS")
     await client.close()
+    return ack.seq
 
 
 async def wait_for_inbox(pool, event_id) -> None:
@@ -40,7 +60,56 @@ async def wait_for_inbox(pool, event_id) -> None:
     raise AssertionError(f"event {event_id} was not consumed within 20 s")
 
 
-async def test_buyer_address_ignores_older_event(ledger_service, ledger_pool, engines):
+async def wait_for_ack(engines, sequence: int) -> None:
+    """Wait until the ledger has acknowledged every profile event up to ``sequence``, duplicates included."""
+    client = await engines.connect_nats("accounts")
+    try:
+        for _ in range(400):
+            info = await client.jetstream().consumer_info("ACCOUNTS", PROFILE_CONSUMER)
+            if info.ack_floor.stream_seq >= sequence:
+                return
+            await asyncio.sleep(0.05)
+    finally:
+        await client.close()
+    raise AssertionError(f"message {sequence} of ACCOUNTS was not acknowledged within 20 s")
+
+
+async def apply_events(engines, pool, *events: EventEnvelope) -> None:
+    """Publish ``events`` in this order, waiting for the ledger to consume each one."""
+    for event in events:
+        await publish(engines, event)
+        await wait_for_inbox(pool, event.event_id)
+
+
+async def address_versions(pool, creditor: str) -> list[str]:
+    rows = await pool.fetch(
+        """SELECT city FROM buyer_address_versions WHERE creditor_id = $1 AND account_number = 'C001'
+            ORDER BY occurred_at, id""",
+        creditor,
+    )
+    return [row["city"] for row in rows]
+
+
+async def issue_invoice(service, creditor: str, number: str, issue_date: str, account: str = "C001", **fields) -> None:
+    """Issue an invoice through the feed, by default with no buyer, so that its address comes from the history."""
+    response = await service.client.post(
+        f"/creditors/{creditor}/documents",
+        json=invoice_body(number, account, issue_date=issue_date, **fields),
+        headers=service.system_headers(),
+    )
+    assert response.status == 201, await response.text()
+
+
+async def pdf_text(service, creditor: str, number: str, account: str = "C001") -> str:
+    """Fetch the invoice's PDF as ``account`` (rendering it on first request) and return its text."""
+    headers = service.headers_for(accounts=((creditor, account),))
+    response = await service.client.get(f"/creditors/{creditor}/documents/{number}/pdf", headers=headers)
+    assert response.status == 200, await response.text()
+    content = await response.read()
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+async def test_late_older_event_adds_only_version(ledger_service, ledger_pool, engines):
     creditor = unique_id("buyer")
     await upsert_creditor(ledger_pool, creditor, "Créancier")
     now = datetime.now(UTC)
@@ -58,3 +127,169 @@ async def test_buyer_address_ignores_older_event(ledger_service, ledger_pool, en
     assert account["address_lines"] == ["3 place du Parc"]
     assert account["postal_code"] == "44000"
     assert account["city"] == "Nantes"
+    assert await address_versions(ledger_pool, creditor) == ["Rennes", "Nantes"]
+
+
+async def test_redelivered_event_adds_no_version(ledger_service, ledger_pool, engines):
+    creditor = unique_id("buyer")
+    await upsert_creditor(ledger_pool, creditor, "Créancier")
+    event = profile_event(creditor, "Nantes", datetime.now(UTC))
+
+    await publish(engines, event)
+    await wait_for_inbox(ledger_pool, event.event_id)
+    # Published again without a Nats-Msg-Id header, JetStream stores it as a
+    # second message, so the ledger receives the same event id twice.
+    second_sequence = await publish(engines, event)
+    await wait_for_ack(engines, second_sequence)
+    inbox_rows = await ledger_pool.fetchval(
+        "SELECT count(*) FROM inbox WHERE consumer = 'ledger' AND event_id = $1", event.event_id
+    )
+
+    assert inbox_rows == 1
+    assert await address_versions(ledger_pool, creditor) == ["Nantes"]
+
+
+async def test_invoice_prints_address_of_its_date(ledger_service, ledger_pool, engines):
+    creditor = await creditor_with_identity(ledger_pool)
+    await issue_invoice(ledger_service, creditor, "FA-JUIN", "2026-06-30")
+    await issue_invoice(ledger_service, creditor, "FA-JUILLET", "2026-07-10")
+    await issue_invoice(ledger_service, creditor, "FA-AOUT", "2026-08-01")
+
+    # A document prints the address in force at the end of its date, so the
+    # change at 23:30 on 10 July applies to the invoice of that day.
+    await apply_events(
+        engines,
+        ledger_pool,
+        profile_event(creditor, "Rennes", datetime.fromisoformat("2026-06-01T09:00+02:00"), street="8 rue de Brest"),
+        profile_event(creditor, "Nantes", datetime.fromisoformat("2026-07-10T23:30+02:00"), street="3 place du Parc"),
+    )
+    june = await pdf_text(ledger_service, creditor, "FA-JUIN")
+    july = await pdf_text(ledger_service, creditor, "FA-JUILLET")
+    august = await pdf_text(ledger_service, creditor, "FA-AOUT")
+
+    assert "8 rue de Brest" in june
+    assert "Rennes" in june
+    assert "Nantes" not in june
+    assert "3 place du Parc" in july
+    assert "Nantes" in july
+    assert "Rennes" not in july
+    assert "Nantes" in august
+
+
+async def test_change_after_paris_midnight_is_next_day(ledger_service, ledger_pool, engines):
+    creditor = await creditor_with_identity(ledger_pool)
+    await issue_invoice(ledger_service, creditor, "FA-0710", "2026-07-10")
+
+    # 00:30 on 11 July in Paris is 22:30 on 10 July in UTC, so the change is
+    # not yet in force for an invoice dated 10 July.
+    await apply_events(
+        engines,
+        ledger_pool,
+        profile_event(creditor, "Rennes", datetime.fromisoformat("2026-07-01T09:00+02:00")),
+        profile_event(creditor, "Nantes", datetime.fromisoformat("2026-07-11T00:30+02:00")),
+    )
+    text = await pdf_text(ledger_service, creditor, "FA-0710")
+
+    assert "Rennes" in text
+    assert "Nantes" not in text
+
+
+async def test_late_older_event_applies_to_its_period(ledger_service, ledger_pool, engines):
+    creditor = await creditor_with_identity(ledger_pool)
+    await issue_invoice(ledger_service, creditor, "FA-JUIN", "2026-06-30")
+
+    await apply_events(
+        engines,
+        ledger_pool,
+        profile_event(creditor, "Nantes", datetime.fromisoformat("2026-07-10T10:00+02:00")),
+        profile_event(creditor, "Rennes", datetime.fromisoformat("2026-06-01T10:00+02:00")),
+    )
+    text = await pdf_text(ledger_service, creditor, "FA-JUIN")
+
+    assert "Rennes" in text
+    assert "Nantes" not in text
+
+
+async def test_address_entered_after_invoice_stays(ledger_service, ledger_pool, engines):
+    creditor = await creditor_with_identity(ledger_pool)
+    await issue_invoice(ledger_service, creditor, "FA-1", "2026-07-01")
+    await issue_invoice(ledger_service, creditor, "FA-2", "2026-07-01")
+    first_entered = profile_event(creditor, "Rennes", datetime.fromisoformat("2026-08-01T10:00+02:00"))
+    changed = profile_event(creditor, "Nantes", datetime.fromisoformat("2026-09-01T10:00+02:00"))
+
+    await apply_events(engines, ledger_pool, first_entered)
+    rendered_before_change = await pdf_text(ledger_service, creditor, "FA-1")
+    await apply_events(engines, ledger_pool, changed)
+    # FA-2 is rendered for the first time only now, after the change.
+    rendered_after_change = await pdf_text(ledger_service, creditor, "FA-2")
+
+    assert "Rennes" in rendered_before_change
+    assert "Nantes" not in rendered_before_change
+    assert "Rennes" in rendered_after_change
+    assert "Nantes" not in rendered_after_change
+
+
+
+async def test_account_without_versions_prints_stored_address(ledger_service, ledger_pool):
+    creditor = await creditor_with_identity(ledger_pool)
+    buyer = {"legal_name": "Agence du Port", "address_lines": ["5 quai Fleuri"], "postal_code": "29200",
+             "city": "Brest"}
+    await issue_invoice(ledger_service, creditor, "FA-FEED", "2026-07-01", account="C001", buyer=buyer)
+    await issue_invoice(ledger_service, creditor, "FA-NONE", "2026-07-01", account="C002")
+
+    with_feed_buyer = await pdf_text(ledger_service, creditor, "FA-FEED", account="C001")
+    without_address = await pdf_text(ledger_service, creditor, "FA-NONE", account="C002")
+
+    assert "5 quai Fleuri" in with_feed_buyer
+    assert "Brest" in with_feed_buyer
+    assert "Adresse non communiquée" in without_address
+
+
+async def test_migration_copies_event_addresses(engines, tmp_path):
+    # This test migrates a database of its own up to 0011, fills it, then applies 0012.
+    name = f"ledger_backfill_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(engines.postgres.admin_dsn)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    dsn = engines.postgres.dsn("postgres", engines.secrets.postgres_password, name)
+    shared_folder, ledger_folder = service_definition("ledger").migration_folders
+    older_folder = tmp_path / "ledger" / "migrations"
+    older_folder.mkdir(parents=True)
+    backfill = ledger_folder / "0012_buyer_address_versions.sql"
+    for path in sorted(ledger_folder.glob("*.sql")):
+        if path.name < backfill.name:
+            (older_folder / path.name).write_bytes(path.read_bytes())
+    updated_at = datetime.fromisoformat("2026-05-04T08:00+02:00")
+    try:
+        await migrate(dsn, [shared_folder, older_folder])
+        connection = await asyncpg.connect(dsn)
+        try:
+            await upsert_creditor(connection, "cred", "Créancier")
+            await connection.execute(
+                """INSERT INTO customer_accounts
+                       (creditor_id, account_number, address_lines, postal_code, city, buyer_updated_at)
+                   VALUES ('cred', 'FROM-EVENT', '{"3 place du Parc"}', '44000', 'Nantes', $1),
+                          ('cred', 'FROM-FEED', '{"5 quai Fleuri"}', '29200', 'Brest', NULL),
+                          ('cred', 'NO-ADDRESS', '{}', NULL, NULL, NULL)""",
+                updated_at,
+            )
+            (older_folder / backfill.name).write_bytes(backfill.read_bytes())
+            applied = await migrate(dsn, [shared_folder, older_folder])
+            versions = await connection.fetch(
+                "SELECT account_number, event_id, occurred_at, address_lines, postal_code, city, country"
+                " FROM buyer_address_versions"
+            )
+        finally:
+            await connection.close()
+    finally:
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.close()
+
+    assert applied == [f"ledger/migrations/{backfill.name}"]
+    assert len(versions) == 1
+    assert versions[0]["account_number"] == "FROM-EVENT"
+    assert versions[0]["event_id"] is None
+    assert versions[0]["occurred_at"] == updated_at
+    assert versions[0]["address_lines"] == ["3 place du Parc"]
+    assert versions[0]["postal_code"] == "44000"
+    assert versions[0]["city"] == "Nantes"
+    assert versions[0]["country"] == "FR"
