@@ -314,18 +314,18 @@ async def write_import(
 def _changed_entries(existing, matched: set[int], new_entries, customer_lines) -> list[tuple[object, PlannedEntry]]:
     """Return the (line, imported entry) pairs where a new line of this file changes an imported entry.
 
-    The imported entry came from a FEC file, and this file no longer
-    contains it although its EcritureDate lies within the dates the file
-    covers, so the file was exported after the entry changed. An incremental
-    file of later months misses the older entries without changing them.
-    The new line matches the imported entry in one of two ways, with dates at
-    most CHANGED_ENTRY_MAX_DAYS apart. It has the same JournalCode,
-    EcritureNum, customer and document number. Or it is an invoice or credit
-    note of the same customer whose number is the same, ignoring spaces and
-    case, whatever its entry number.
+    The imported entry came from a FEC file, this file does not contain it,
+    and a new line of this file matches it in one of two ways, with dates at
+    most CHANGED_ENTRY_MAX_DAYS apart:
 
-    NOTE: a file that holds only the changed entry, dated outside the old
-    date, does not cover the old date, so the change goes unnoticed there.
+    - the line is an invoice or credit note of the same customer whose
+      number is the same, ignoring spaces and case, whatever its entry
+      number and date: a document number names one document, so the file
+      was exported after the document changed;
+    - or the line has the same JournalCode, EcritureNum, customer and
+      document number, and the imported entry's EcritureDate lies within
+      the dates this file covers. Outside them, the file is an incremental
+      one of other months, and entry numbers may be reused there.
     """
     if not customer_lines:
         return []
@@ -336,13 +336,12 @@ def _changed_entries(existing, matched: set[int], new_entries, customer_lines) -
     for entry in existing:
         if entry.id in matched or not entry.source_key.startswith("fec|"):
             continue
-        _, journal_code, entry_number, entry_day, _rest = entry.source_key.split("|", 4)
-        if not first_day.isoformat() <= entry_day <= last_day.isoformat():
-            continue
-        by_entry[(journal_code, entry_number, entry.customer_account, entry.document_number)].append(entry)
         if entry.kind in DOCUMENT_KINDS:
             by_document[(entry.customer_account, entry.kind, search_key(entry.document_number))].append(entry)
-    if not by_entry:
+        _, journal_code, entry_number, entry_day, _rest = entry.source_key.split("|", 4)
+        if first_day.isoformat() <= entry_day <= last_day.isoformat():
+            by_entry[(journal_code, entry_number, entry.customer_account, entry.document_number)].append(entry)
+    if not by_entry and not by_document:
         return []
     changes = []
     for line, entry in new_entries:

@@ -88,6 +88,21 @@ async def test_renumbered_respaced_invoice_is_rejected(ledger_pool):
         await import_fec(ledger_pool, creditor, renumbered, file_name="january-renumbered.txt")
 
 
+async def test_invoice_redated_into_a_later_months_file_is_rejected(ledger_pool):
+    """The later file does not cover the invoice's old date, but its number names the same document."""
+    creditor = await creditor_with_january_invoice(ledger_pool)
+    february = fec_bytes(*invoice_entry("31", "20260203", "F0002", "240,00", "200,00", "40,00"))
+
+    with pytest.raises(FecChangedEntryError) as raised:
+        await import_fec(ledger_pool, creditor, february, file_name="february.txt")
+
+    assert "entry VE 2 (document F0002, customer C001) was imported from january.txt" in str(raised.value)
+    assert "this file gives entry VE 31 (document F0002) with debit 240.00, credit 0.00, EcritureDate 2026-02-03" in str(
+        raised.value
+    )
+    assert await entry_count(ledger_pool, creditor) == 2
+
+
 async def test_later_months_file_leaves_older_entries(ledger_pool):
     creditor = await creditor_with_january_invoice(ledger_pool)
 
