@@ -1,4 +1,4 @@
-"""Events the ledger consumes: card payments and resolved disputes."""
+"""Events the ledger consumes: card payments, resolved disputes and buyers' billing details."""
 
 from __future__ import annotations
 
