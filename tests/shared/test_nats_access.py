@@ -19,7 +19,7 @@ from pathlib import Path
 import nats
 import nats.errors
 import pytest
-from nats.js.api import StreamConfig
+from nats.js.api import ConsumerConfig, DeliverPolicy, StreamConfig
 from nats.js.errors import NotFoundError
 
 from services.runtime.engines import EmbeddedNats
@@ -142,6 +142,25 @@ async def test_service_user_cannot_publish_events_of_another_service(server) -> 
         await client.close()
 
     assert subject.lower() in refusal.lower()
+    assert await last_message_on(server, "PAYMENTS", subject) is None
+
+
+async def test_service_user_cannot_inject_events_through_a_push_consumer(server) -> None:
+    """A consumer of the ledger's own stream that delivers to a payments subject stores nothing in PAYMENTS."""
+    subject = f"payments.payment.succeeded.{uuid.uuid4().hex}"
+    refusals = Refusals()
+    client = await connect_as(server, "ledger", refusals)
+    try:
+        jetstream = client.jetstream(timeout=QUICK)
+        await jetstream.publish("ledger.forged.payment", b'{"forged": true}')
+        await jetstream.add_consumer(
+            "LEDGER",
+            ConsumerConfig(filter_subject="ledger.forged.payment", deliver_subject=subject, deliver_policy=DeliverPolicy.ALL),
+        )
+        await asyncio.sleep(QUICK)
+    finally:
+        await client.close()
+
     assert await last_message_on(server, "PAYMENTS", subject) is None
 
 
