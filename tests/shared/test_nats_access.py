@@ -149,6 +149,15 @@ async def test_service_user_cannot_inject_events_through_a_push_consumer(server)
     """A consumer of the ledger's own stream that delivers to a payments subject stores nothing in PAYMENTS."""
     subject = f"payments.payment.succeeded.{uuid.uuid4().hex}"
     refusals = Refusals()
+    # A subscriber on the deliver subject, so that the consumer does deliver.
+    listener = await server.connect_nats(OPERATOR)
+    delivered: list[bytes] = []
+
+    async def receive(message) -> None:
+        delivered.append(message.data)
+
+    await listener.subscribe(subject, cb=receive)
+    await listener.flush()
     client = await connect_as(server, "ledger", refusals)
     try:
         jetstream = client.jetstream(timeout=QUICK)
@@ -160,7 +169,9 @@ async def test_service_user_cannot_inject_events_through_a_push_consumer(server)
         await asyncio.sleep(QUICK)
     finally:
         await client.close()
+        await listener.close()
 
+    assert delivered == [b'{"forged": true}']
     assert await last_message_on(server, "PAYMENTS", subject) is None
 
 
