@@ -96,12 +96,17 @@ async def json_body_middleware(request: web.Request, handler: Handler) -> web.St
 
     A FEC upload sends the file itself, as ``application/octet-stream``,
     which protects it the same way (see `gateway.api.imports.takes_raw_body`).
+    A DELETE without a body, such as a logout, needs no Content-Type: a
+    cross-site page can send a DELETE only after a CORS preflight, which the
+    gateway never allows.
     """
     if is_api_request(request) and request.method in UNSAFE_METHODS:
+        if request.method == "DELETE" and not request.body_exists:
+            return await handler(request)
         expected = RAW_BODY_CONTENT_TYPE if takes_raw_body(request) else "application/json"
         if request.content_type != expected:
             raise UnsupportedMediaType(
-                f"Le type de contenu « {request.content_type} » n’est pas accepté : "
+                f"Le type de contenu «\u00a0{request.content_type}\u00a0» n’est pas accepté\u00a0: "
                 f"envoyez l’en-tête Content-Type: {expected}.",
                 content_type=request.content_type,
             )

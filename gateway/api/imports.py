@@ -33,12 +33,12 @@ async def import_fec(request: web.Request) -> web.Response:
     length = request.content_length
     if length is None:
         raise Unprocessable(
-            "La taille du fichier est inconnue : envoyez le fichier en entier avec l’en-tête Content-Length."
+            "La taille du fichier est inconnue\u00a0: envoyez le fichier en entier avec l’en-tête Content-Length."
         )
     if length > MAX_FEC_BYTES:
         raise Unprocessable(
-            f"Fichier trop volumineux : {group_thousands(str(length))} octets pour un maximum de "
-            f"{group_thousands(str(MAX_FEC_BYTES))} ; découpez l’export par période.",
+            f"Fichier trop volumineux\u00a0: {group_thousands(str(length))} octets pour un maximum de "
+            f"{group_thousands(str(MAX_FEC_BYTES))}\u202f; découpez l’export par période.",
             size=length,
             max_size=MAX_FEC_BYTES,
         )

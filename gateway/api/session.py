@@ -51,7 +51,7 @@ async def create_session(request: web.Request) -> web.Response:
     password = body.get("password")
     if not isinstance(login, str) or not isinstance(password, str):
         raise Unprocessable(
-            "Les champs « login » et « password » sont obligatoires et doivent être des chaînes.",
+            "Les champs «\u00a0login\u00a0» et «\u00a0password\u00a0» sont obligatoires et doivent être des chaînes.",
             fields=["login", "password"],
         )
     totp_code = body.get("totp_code")

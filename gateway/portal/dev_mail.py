@@ -83,7 +83,7 @@ def plain_body(message: EmailMessage) -> str:
     try:
         return part.get_content()
     except (LookupError, ValueError) as error:
-        return f"(corps illisible : {error})"
+        return f"(corps illisible\u00a0: {error})"
 
 
 def read_caught_message(path: Path) -> CaughtMessage:

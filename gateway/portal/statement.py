@@ -9,6 +9,7 @@ from aiohttp import web
 from multidict import MultiMapping
 
 from gateway.clients import LEDGER
+from gateway.format import group_thousands
 from gateway.ledger_files import ExportFormat
 from gateway.portal.ageing_chart import build_ageing_chart
 from gateway.portal.documents import document_pdf_url, statement_export_url
@@ -17,6 +18,8 @@ from gateway.portal.pagination import build_pagination
 from shared.errors import Unprocessable
 
 PAGE_SIZE = 50
+# Page numbers stay below 1 000 000, which has 7 digits, and this bound keeps int() short.
+MAX_PAGE_DIGITS = 7
 FILTER_FIELDS = ("view", "date_from", "date_to", "number")
 DEFAULT_VIEW = "unpaid"
 VIEW_CHOICES = (
@@ -40,9 +43,16 @@ def read_filters(query: MultiMapping[str]) -> dict[str, str]:
 
 
 def read_page(query: MultiMapping[str]) -> int:
-    """Return the requested page number, or 1 for anything but a positive integer."""
+    """Return the requested page number, or 1 for anything but a positive integer in ASCII digits below 1 000 000.
+
+    ``str.isdigit`` alone would pass other scripts' digits such as « ٣ », and
+    superscripts such as « ² », which int() then rejects.
+    """
     text = query.get("page", "1")
-    return int(text) if text.isdigit() and 0 < int(text) < 1_000_000 else 1
+    if not (text.isascii() and text.isdigit()) or len(text) > MAX_PAGE_DIGITS:
+        return 1
+    page = int(text)
+    return page if 0 < page < 1_000_000 else 1
 
 
 async def statement_page(request: web.Request) -> web.Response:
@@ -99,8 +109,8 @@ async def render_statement(request: web.Request, frame: PortalFrame) -> web.Resp
     elif not statement["rows"] and total_rows > 0:
         # A page past the end comes from an old link or a shortened list, so the message gives the number of pages.
         page_count = -(-total_rows // _int_or(statement.get("page_size"), PAGE_SIZE))
-        pages = f"{page_count} page" + ("s" if page_count > 1 else "")
-        context["empty_message"] = f"La page {page} n’existe pas : cette sélection compte {pages}."
+        pages = f"{group_thousands(str(page_count))} page" + ("s" if page_count > 1 else "")
+        context["empty_message"] = f"La page {group_thousands(str(page))} n’existe pas : cette sélection compte {pages}."
     context["pdf_urls"] = {
         row.get("id"): document_pdf_url(creditor_id, row["document_number"])
         for row in statement["rows"]

@@ -50,7 +50,7 @@ function setUpSelection() {
       }
       checked += 1;
     }
-    output.textContent = `Total sélectionné : ${formatCents(total)}`;
+    output.textContent = `Total sélectionné\u00a0: ${formatCents(total)}`;
     if (selectAll !== null) {
       selectAll.checked = boxes.length > 0 && checked === boxes.length;
       selectAll.indeterminate = checked > 0 && checked < boxes.length;

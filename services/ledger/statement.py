@@ -23,6 +23,9 @@ from services.ledger.domain import (
 
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
+NBSP = "\u00a0"
+NARROW_NO_BREAK_SPACE = "\u202f"
+MINUS_SIGN = "\u2212"
 
 
 class StatementView(StrEnum):
@@ -49,14 +52,14 @@ class StatementFilter:
             view = StatementView(view_text)
         except ValueError:
             raise InvalidFilter(
-                f"Affichage « {view_text} » inconnu : utilisez « unpaid » ou « all »."
+                f"Affichage «{NBSP}{view_text}{NBSP}» inconnu{NBSP}: utilisez «{NBSP}unpaid{NBSP}» ou «{NBSP}all{NBSP}»."
             ) from None
         date_from = _parse_date(query.get("date_from"), "date de début")
         date_to = _parse_date(query.get("date_to"), "date de fin")
         if date_from and date_to and date_from > date_to:
             raise InvalidFilter(
                 f"La date de début {date_from:%d/%m/%Y} est postérieure à la date de fin "
-                f"{date_to:%d/%m/%Y} : inversez-les."
+                f"{date_to:%d/%m/%Y}{NBSP}: inversez-les."
             )
         page = _parse_int(query.get("page"), "page", default=1, minimum=1, maximum=1_000_000)
         page_size = _parse_int(
@@ -74,24 +77,46 @@ def _parse_date(text: str | None, label: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
+        quoted = f"«{NBSP}{text}{NBSP}»"
+        if _ISO_DATE_SHAPE.fullmatch(text) and text.startswith("0000"):
+            # Python's dates start at year 1, so 0000 is the one four-digit year that fromisoformat rejects.
+            raise InvalidFilter(
+                f"La {label} {quoted} n’existe pas{NBSP}: l’année 0000 est invalide, vérifiez l’année."
+            ) from None
         if _ISO_DATE_SHAPE.fullmatch(text):
-            raise InvalidFilter(f"La {label} « {text} » n’existe pas : vérifiez le jour et le mois.") from None
-        raise InvalidFilter(f"La {label} « {text} » est invalide : format attendu AAAA-MM-JJ.") from None
+            raise InvalidFilter(f"La {label} {quoted} n’existe pas{NBSP}: vérifiez le jour et le mois.") from None
+        raise InvalidFilter(f"La {label} {quoted} est invalide{NBSP}: format attendu AAAA-MM-JJ.") from None
 
 
-_ISO_DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# ASCII digits only: \d and int() would also take other scripts' digits, such as « ٣ » for 3.
+_ISO_DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ASCII_INTEGER = re.compile(r"-?[0-9]+")
+# Longer numbers are out of every range here, and Python 3.11's int() rejects more than 4300 digits by default.
+_MAX_INTEGER_DIGITS = 18
 
 
 def _parse_int(text: str | None, label: str, *, default: int, minimum: int, maximum: int) -> int:
     if not text:
         return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise InvalidFilter(f"La {label} « {text} » n’est pas un nombre entier.") from None
+    if not _ASCII_INTEGER.fullmatch(text):
+        raise InvalidFilter(
+            f"La {label} «{NBSP}{text}{NBSP}» n’est pas un nombre entier{NBSP}: utilisez les chiffres 0 à 9."
+        )
+    bounds = f"entre {_group_thousands(minimum)} et {_group_thousands(maximum)}"
+    digit_count = len(text.lstrip("-"))
+    if digit_count > _MAX_INTEGER_DIGITS:
+        raise InvalidFilter(
+            f"La {label} doit être comprise {bounds}, reçu un nombre de {_group_thousands(digit_count)} chiffres."
+        )
+    value = int(text)
     if not minimum <= value <= maximum:
-        raise InvalidFilter(f"La {label} doit être comprise entre {minimum} et {maximum}, reçu {value}.")
+        raise InvalidFilter(f"La {label} doit être comprise {bounds}, reçu {_group_thousands(value)}.")
     return value
+
+
+def _group_thousands(value: int) -> str:
+    """Format an integer with a narrow no-break space every three digits and the minus sign U+2212."""
+    return f"{value:,}".replace(",", NARROW_NO_BREAK_SPACE).replace("-", MINUS_SIGN)
 
 
 # The all-entries view without dates covers the last 365 days.

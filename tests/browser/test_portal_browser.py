@@ -61,14 +61,14 @@ async def test_statement_selection_in_browser(browser_page, live_stack, accounts
 
     await page.locator('tr[data-document-number="FA-1001"] input.row-select').check()
     await page.locator('tr[data-document-number="FA-1002"] input.row-select').check()
-    await expect(page.locator("#selection-total")).to_have_text(f"Total sélectionné : 2{NNBSP}734,56{NBSP}€")
+    await expect(page.locator("#selection-total")).to_have_text(f"Total sélectionné{NBSP}: 2{NNBSP}734,56{NBSP}€")
     await expect(page.locator("#select-all")).not_to_be_checked()
 
     await page.get_by_label("Sélectionner tout").check()
-    await expect(page.locator("#selection-total")).to_have_text(f"Total sélectionné : 2{NNBSP}734,66{NBSP}€")
+    await expect(page.locator("#selection-total")).to_have_text(f"Total sélectionné{NBSP}: 2{NNBSP}734,66{NBSP}€")
 
     await page.get_by_label("Sélectionner tout").uncheck()
-    await expect(page.locator("#selection-total")).to_have_text(f"Total sélectionné : 0,00{NBSP}€")
+    await expect(page.locator("#selection-total")).to_have_text(f"Total sélectionné{NBSP}: 0,00{NBSP}€")
 
 
 async def test_secure_session_cookie_in_browser(browser_page, live_stack, accounts_pool, ledger_service):

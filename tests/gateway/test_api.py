@@ -49,7 +49,7 @@ async def test_api_login_rejects_missing_fields(gateway):
     body = await response.json()
 
     assert response.status == 422
-    assert "« password »" in body["error"]["message"]
+    assert "«\u00a0password\u00a0»" in body["error"]["message"]
 
 
 async def test_api_login_rejects_invalid_json(gateway):
@@ -124,7 +124,7 @@ async def test_api_statement_invalid_filter_is_422(logged_in, portal_data):
     body = await response.json()
 
     assert response.status == 422
-    assert "« tout »" in body["error"]["message"]
+    assert "«\u00a0tout\u00a0»" in body["error"]["message"]
 
 
 async def test_api_logout_revokes_session(logged_in):
@@ -139,11 +139,24 @@ async def test_api_logout_revokes_session(logged_in):
     assert reused.status == 401
 
 
-async def test_api_logout_requires_json_content_type(logged_in):
+async def test_api_logout_without_body_needs_no_content_type(logged_in):
     response = await logged_in.delete("/api/v1/session")
+    logged_out = await logged_in.get("/api/v1/me")
+
+    assert response.status == 204
+    assert logged_out.status == 401
+
+
+async def test_api_logout_with_plain_text_body_is_rejected(logged_in):
+    response = await logged_in.delete("/api/v1/session", data="{}", headers={"Content-Type": "text/plain"})
+    body = await response.json()
     still_logged_in = await logged_in.get("/api/v1/me")
 
     assert response.status == 415
+    assert body["error"]["message"] == (
+        "Le type de contenu «\u00a0text/plain\u00a0» n’est pas accepté\u00a0: "
+        "envoyez l’en-tête Content-Type: application/json."
+    )
     assert still_logged_in.status == 200
 
 
@@ -153,3 +166,39 @@ async def test_api_unknown_route_is_json_404(gateway):
 
     assert response.status == 404
     assert body["error"]["code"] == "not_found"
+
+
+async def test_api_statement_rejects_non_ascii_digits(logged_in, portal_data):
+    statement_path = f"/api/v1/creditors/{portal_data.first.id}/statement"
+
+    arabic_indic = await logged_in.get(statement_path, params={"page": "\u0663"})
+    superscript = await logged_in.get(statement_path, params={"page_size": "\u00b2"})
+
+    assert arabic_indic.status == 422
+    assert (await arabic_indic.json())["error"]["message"] == (
+        "La page «\u00a0\u0663\u00a0» n’est pas un nombre entier\u00a0: utilisez les chiffres 0 à 9."
+    )
+    assert superscript.status == 422
+    assert "taille de page «\u00a0\u00b2\u00a0» n’est pas un nombre entier" in (await superscript.json())["error"]["message"]
+
+
+async def test_api_statement_page_bounds_group_thousands(logged_in, portal_data):
+    response = await logged_in.get(f"/api/v1/creditors/{portal_data.first.id}/statement", params={"page": "1000001"})
+
+    assert response.status == 422
+    assert (await response.json())["error"]["message"] == (
+        "La page doit être comprise entre 1 et 1\u202f000\u202f000, reçu 1\u202f000\u202f001."
+    )
+
+
+async def test_api_statement_year_zero_names_the_year(logged_in, portal_data):
+    response = await logged_in.get(
+        f"/api/v1/creditors/{portal_data.first.id}/statement", params={"date_from": "0000-01-01"}
+    )
+    message = (await response.json())["error"]["message"]
+
+    assert response.status == 422
+    assert message == (
+        "La date de début «\u00a00000-01-01\u00a0» n’existe pas\u00a0: l’année 0000 est invalide, vérifiez l’année."
+    )
+    assert "le jour et le mois" not in message

@@ -84,7 +84,7 @@ async def test_statement_total_line_and_subtotal(logged_in, portal_data):
 
     assert f"2{NNBSP}974,56{NBSP}€" in footer
     assert 'id="select-all"' in html
-    assert f"Total sélectionné : 0,00{NBSP}€" in unescape(html)
+    assert f"Total sélectionné{NBSP}: 0,00{NBSP}€" in unescape(html)
 
 
 async def test_all_view_payments_unselectable(logged_in, portal_data):
@@ -212,6 +212,16 @@ async def test_page_past_end_says_so(logged_in, portal_data):
 
     assert f"La page 5 n’existe pas{NBSP}: cette sélection compte 1 page." in unescape(html)
     assert "Aucune écriture ne correspond" not in unescape(html)
+
+
+async def test_page_in_other_digits_shows_first_page(logged_in, portal_data):
+    # « ٣ » is the Arabic-Indic digit three, and « ² » a superscript that str.isdigit accepts but int() rejects.
+    for page in ("%D9%A3", "%C2%B2"):
+        status, html = await statement_html(logged_in, portal_data.first.id, f"?page={page}")
+
+        assert status == 200, page
+        assert "n’existe pas" not in unescape(html), page
+        row_of(html, "FA-0002")
 
 
 async def test_empty_period_still_shows_brought_forward(logged_in, portal_data, ledger_service):

@@ -174,7 +174,9 @@ async def test_impossible_day_named_as_such(ledger_service, ledger_pool):
     status, body = await get_statement(ledger_service, creditor, "C001", date_from="2026-02-30")
 
     assert status == 422
-    assert body["error"]["message"] == "La date de début « 2026-02-30 » n’existe pas : vérifiez le jour et le mois."
+    assert body["error"]["message"] == (
+        "La date de début «\u00a02026-02-30\u00a0» n’existe pas\u00a0: vérifiez le jour et le mois."
+    )
 
 
 async def test_import_endpoint_rejects_agency_users(ledger_service, ledger_pool):
