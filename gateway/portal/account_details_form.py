@@ -104,7 +104,7 @@ def bank_values(details: Mapping[str, Any] | None) -> dict[str, str]:
 
 
 def submitted_values(form: MultiDictProxy[Any], fields: tuple[FormField, ...]) -> dict[str, str]:
-    return {field.name: form_text(form, field.name) for field in fields}
+    return {field.name: form_text(form, field.name, label=field.label) for field in fields}
 
 
 def differs(submitted: Mapping[str, str], shown: Mapping[str, str]) -> bool:

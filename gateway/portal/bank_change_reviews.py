@@ -114,7 +114,14 @@ async def review_page(request: web.Request) -> web.Response:
 async def decide(request: web.Request, *, approve: bool) -> web.Response:
     active, form = await read_session_form(request)
     request_id = request.match_info["request_id"]
-    reason = form_text(form, "reason")[:MAX_REASON_LENGTH] or None
+    reason = form_text(form, "reason") or None
+    if reason is not None and len(reason) > MAX_REASON_LENGTH:
+        frame = await load_frame(request, BANK_CHANGE_REVIEWS)
+        alert = (
+            f"Le motif dépasse {MAX_REASON_LENGTH} caractères ({len(reason)} saisis)\u00a0: "
+            "raccourcissez-le, puis validez ou refusez à nouveau."
+        )
+        return await render_review(request, frame, request_id, alert=alert, status=422)
     try:
         await accounts_portal(request).decide_bank_change(active.info, request_id, approve=approve, reason=reason)
     except Conflict as decided:

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from gateway.accounts_portal import TooManyAttempts, accounts_portal
 from gateway.clients import LEDGER
-from gateway.portal.forms import FieldErrors, field_errors_of, form_text, read_session_form
+from gateway.portal.forms import FieldErrors, field_errors_of, form_texts, read_session_form
 from gateway.portal.layout import CONTACT, PortalFrame, load_frame, render_page
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.principal import Role
@@ -97,12 +97,9 @@ async def send_message(request: web.Request) -> web.Response:
     """Send « Contacter par mail » to the chosen service, then redirect to the page with a confirmation."""
     _active, form = await read_session_form(request)
     frame = await load_frame(request, CONTACT, creditor_id=request.match_info["creditor"])
-    values = {
-        "service": form_text(form, "service"),
-        "subject": form_text(form, "subject"),
-        "message": form_text(form, "message"),
-        "invoice_numbers": form_text(form, "invoice_numbers"),
-    }
+    values, errors = form_texts(form, ("service", "subject", "message", "invoice_numbers"))
+    if errors:
+        return await render_contact(request, frame, values=values, errors=errors, status=422)
     if values["service"] not in SERVICE_NAMES:
         errors = {"service": "Choisissez le destinataire : service facturation ou service recouvrement."}
         return await render_contact(request, frame, values=values, errors=errors, status=422)

@@ -4,10 +4,15 @@ Forms of a logged-in user carry the session's CSRF token. Forms shown to
 visitors without a session (lost password, reset and invitation links) use
 the login form's signed double submit: a random nonce in a cookie and its
 HMAC in the form.
+
+Text fields are never cut. Browsers submit line breaks as CRLF, so a
+field's line breaks become LF before any length check, which then counts
+characters as the browser's ``maxlength`` did.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import aiohttp_jinja2
@@ -21,14 +26,55 @@ from gateway.csrf import (
     login_csrf_token,
     new_login_nonce,
 )
+from gateway.format import NO_BREAK_SPACE, group_thousands
 from gateway.sessions import COOKIE_NAMES, ActiveSession, require_session, set_cookie
-from shared.errors import DomainError
+from shared.errors import DomainError, Unprocessable
 
 FieldErrors = dict[str, str]
 
-# Longer than any value the accounts service accepts, so it still reports the
-# precise limit of each field, and short enough to bound what is forwarded.
-MAX_FIELD_LENGTH = 5000
+# Hard cap on any text field, checked after line breaks become LF. It is above every
+# limit of the accounts service (the longest is a contact message's 5000 characters),
+# so the service still reports each field's precise limit. A longer value is rejected,
+# never cut. A browser that enforces the forms' maxlength never reaches it.
+MAX_FIELD_LENGTH = 20_000
+
+# French names of the posted fields, as the forms label them, for FieldTooLong.
+FIELD_LABELS = {
+    "code": "Code de vérification",
+    "current_password": "Mot de passe actuel",
+    "display_name": "Nom affiché",
+    "email": "Adresse e-mail",
+    "identifier": "Identifiant",
+    "invoice_numbers": "Numéros de facture",
+    "login": "Identifiant",
+    "message": "Message",
+    "new_password": "Nouveau mot de passe",
+    "new_password_confirmation": "Confirmation du nouveau mot de passe",
+    "otpauth_uri": "Adresse de configuration TOTP",
+    "password": "Mot de passe",
+    "password_confirmation": "Confirmation du mot de passe",
+    "reason": "Motif",
+    "role": "Rôle",
+    "service": "Destinataire",
+    "subject": "Objet",
+    "totp_code": "Code de vérification",
+}
+
+
+class FieldTooLong(Unprocessable):
+    """A posted text field longer than MAX_FIELD_LENGTH characters, which the gateway rejects instead of forwarding."""
+
+    code = "field_too_long"
+
+    def __init__(self, field: str, label: str, length: int) -> None:
+        limit = group_thousands(str(MAX_FIELD_LENGTH))
+        typed = group_thousands(str(length))
+        space = NO_BREAK_SPACE
+        super().__init__(
+            f"Le champ «{space}{label}{space}» dépasse {limit} caractères ({typed} saisis){space}: "
+            "raccourcissez-le puis renvoyez le formulaire.",
+            field=field,
+        )
 
 
 async def read_session_form(request: web.Request) -> tuple[ActiveSession, MultiDictProxy[Any]]:
@@ -62,13 +108,41 @@ def render_visitor_page(
     return response
 
 
-def form_text(form: MultiDictProxy[Any], name: str, *, strip: bool = True) -> str:
-    """Return the text field ``name``, "" when it is missing or a file, cut to MAX_FIELD_LENGTH characters."""
+def normalize_line_breaks(text: str) -> str:
+    """Replace CRLF and lone CR with LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def form_text(form: MultiDictProxy[Any], name: str, *, strip: bool = True, label: str | None = None) -> str:
+    """Return the text field ``name`` with LF line breaks, or "" when it is missing or a file.
+
+    Raises FieldTooLong, named by ``label`` or by the field's entry in
+    FIELD_LABELS, when the field has more than MAX_FIELD_LENGTH characters.
+    """
     value = form.get(name)
     if not isinstance(value, str):
         return ""
-    value = value[:MAX_FIELD_LENGTH]
+    value = normalize_line_breaks(value)
+    if len(value) > MAX_FIELD_LENGTH:
+        raise FieldTooLong(name, label or FIELD_LABELS.get(name, name), len(value))
     return value.strip() if strip else value
+
+
+def form_texts(form: MultiDictProxy[Any], names: Iterable[str]) -> tuple[dict[str, str], FieldErrors]:
+    """Return the stripped text fields ``names``, and the FieldTooLong message of each over-long one.
+
+    An over-long field's value is "", so that the form shown again with the
+    error does not repeat tens of thousands of characters.
+    """
+    values: dict[str, str] = {}
+    errors: FieldErrors = {}
+    for name in names:
+        try:
+            values[name] = form_text(form, name)
+        except FieldTooLong as too_long:
+            values[name] = ""
+            errors[name] = too_long.message
+    return values, errors
 
 
 def field_errors_of(error: DomainError) -> FieldErrors:

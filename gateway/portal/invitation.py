@@ -67,12 +67,17 @@ async def invitation_page(request: web.Request) -> web.Response:
 
 
 def check_choices(values: dict[str, str], password: str, confirmation: str) -> FieldErrors:
-    """Return the errors the gateway can see before calling accounts: missing fields and a mismatched confirmation."""
+    """Return the errors the gateway can see before calling accounts: missing fields, lengths and a mismatched confirmation."""
     errors: FieldErrors = {}
     if not values["login"]:
         errors["login"] = LOGIN_REQUIRED
     elif len(values["login"]) > MAX_LOGIN_LENGTH:
         errors["login"] = LOGIN_TOO_LONG
+    if len(values["display_name"]) > MAX_DISPLAY_NAME_LENGTH:
+        errors["display_name"] = (
+            f"Le nom affiché dépasse {MAX_DISPLAY_NAME_LENGTH} caractères ({len(values['display_name'])} saisis)\u00a0: "
+            "raccourcissez-le."
+        )
     if not password:
         errors["password"] = PASSWORD_REQUIRED
     elif password != confirmation:
@@ -95,7 +100,7 @@ async def invitation_submit(request: web.Request) -> web.Response:
 
     values = {
         "login": form_text(form, "login"),
-        "display_name": form_text(form, "display_name")[:MAX_DISPLAY_NAME_LENGTH],
+        "display_name": form_text(form, "display_name"),
     }
     password = form_text(form, "password", strip=False)
     errors = check_choices(values, password, form_text(form, "password_confirmation", strip=False))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ServiceClient
+from tests.conftest import ServiceClient, unique_id
 from tests.gateway.conftest import csrf_token_of, log_in
 from tests.gateway.support import (
     CreditorAccount,
@@ -371,3 +371,89 @@ async def test_message_rate_limit_keeps_typed_text(gateway, accounts_pool, credi
     assert "au cours de la dernière heure" in html
     assert 'value="Une de trop"' in html
     assert "Texte gardé</textarea>" in html
+
+
+async def sent_message_count(accounts_pool, user) -> int:
+    return await accounts_pool.fetchval(
+        "SELECT count(*) FROM contact_messages m JOIN users u ON u.id = m.user_id WHERE u.login = $1", user.login
+    )
+
+
+async def test_crlf_message_within_limit_is_sent_whole(gateway, accounts_pool, creditors, tmp_path):
+    filled, _empty = creditors
+    user = await create_agency_member(accounts_pool, [filled], role="comptable")
+    await logged_in_as(gateway, user)
+    # 50 lines of 98 characters and a last line: 4964 characters as a browser counts them, 5014 with CRLF.
+    lines = [f"Ligne {number:03d} " + "x" * 88 for number in range(50)] + ["FIN DU MESSAGE"]
+    subject = f"Message long {unique_id('lignes')}"
+    message = "\r\n".join(lines)
+
+    response = await gateway.post(
+        f"/creanciers/{filled.id}/nous-contacter",
+        data={
+            "csrf_token": await contact_form_token(gateway, filled),
+            "service": "facturation",
+            "subject": subject,
+            "message": message,
+        },
+        allow_redirects=False,
+    )
+    delivered = await wait_for_caught_mail(
+        tmp_path / "mail",
+        lambda caught: subject in caught.subject and "facturation@creancier.example" in caught.envelope_to,
+    )
+
+    assert len(message) == 5014
+    assert len(message.replace("\r\n", "\n")) == 4964
+    assert response.status == 303
+    assert "Ligne 049 " in delivered[0].text
+    assert "FIN DU MESSAGE" in delivered[0].text
+
+
+async def test_message_over_service_limit_is_rejected(gateway, accounts_pool, creditors):
+    filled, _empty = creditors
+    user = await create_agency_member(accounts_pool, [filled], role="comptable")
+    await logged_in_as(gateway, user)
+
+    response = await gateway.post(
+        f"/creanciers/{filled.id}/nous-contacter",
+        data={
+            "csrf_token": await contact_form_token(gateway, filled),
+            "service": "facturation",
+            "subject": "Message trop long",
+            "message": "B" * 5001,
+        },
+        allow_redirects=False,
+    )
+    error = unescape(await response.text()).split('id="message-error"', 1)[1]
+
+    assert response.status == 422
+    assert f"Le message dépasse 5000 caractères (5001 saisis){NBSP}: raccourcissez-le." in error
+    assert await sent_message_count(accounts_pool, user) == 0
+
+
+async def test_message_over_gateway_cap_is_rejected(gateway, accounts_pool, creditors):
+    filled, _empty = creditors
+    user = await create_agency_member(accounts_pool, [filled], role="comptable")
+    await logged_in_as(gateway, user)
+
+    response = await gateway.post(
+        f"/creanciers/{filled.id}/nous-contacter",
+        data={
+            "csrf_token": await contact_form_token(gateway, filled),
+            "service": "facturation",
+            "subject": "Message bien trop long",
+            "message": "B" * 15000 + "\r\n" * 6000,
+        },
+        allow_redirects=False,
+    )
+    html = unescape(await response.text())
+    error = html.split('id="message-error"', 1)[1]
+
+    assert response.status == 422
+    assert (
+        f"Le champ «{NBSP}Message{NBSP}» dépasse 20\u202f000 caractères (21\u202f000 saisis){NBSP}: "
+        "raccourcissez-le puis renvoyez le formulaire."
+    ) in error
+    assert "Message bien trop long" in html
+    assert await sent_message_count(accounts_pool, user) == 0

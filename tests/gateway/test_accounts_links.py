@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -324,3 +325,14 @@ async def test_invitation_checks_password_choice(gateway, member, tmp_path):
     assert "au moins 12 caractères" in await short.text()
     assert missing_login.status == 422
     assert "Choisissez un identifiant" in await missing_login.text()
+
+
+async def test_invitation_rejects_long_display_name(gateway, member, tmp_path):
+    token, _address = await invitation_token_for(gateway, member, tmp_path / "mail")
+
+    response = await accept(gateway, token, display_name="N" * 101)
+    page = unescape(await response.text())
+
+    assert response.status == 422
+    assert "Le nom affiché dépasse 100 caractères (101 saisis)\u00a0: raccourcissez-le." in page
+    assert (await accept(gateway, token)).status == 303

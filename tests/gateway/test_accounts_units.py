@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from multidict import MultiDict, MultiDictProxy
 
 from gateway.portal.account_details_form import (
     BANK_FIELDS,
@@ -16,9 +17,10 @@ from gateway.portal.account_details_form import (
 from gateway.portal.contact import split_invoice_numbers
 from gateway.portal.dev_mail import french_date, linkify
 from gateway.portal.display import address_lines, country_choices, country_name, format_day, format_instant, format_phone
-from gateway.portal.forms import field_errors_of
+from gateway.portal.forms import MAX_FIELD_LENGTH, FieldTooLong, field_errors_of, form_text
 from gateway.portal.layout import BANK_CHANGE_REVIEWS, MENU, SECURITY, USERS, menu_for
 from gateway.portal.security import grouped_secret, reauthentication_errors, secret_of
+from services.accounts.contact_messages import MAX_MESSAGE_LENGTH
 from shared.errors import Unprocessable
 from shared.principal import Role
 
@@ -175,3 +177,23 @@ def test_menu_depends_on_role():
     assert menu_for(Role.ADMIN) == (*MENU, USERS, SECURITY)
     assert menu_for(Role.ACCOUNTANT) == (*MENU, SECURITY)
     assert menu_for(Role.READER) == (*MENU, SECURITY)
+
+
+def test_form_text_normalises_line_breaks():
+    form = MultiDictProxy(MultiDict({"message": "un\r\ndeux\rtrois\nquatre"}))
+
+    assert form_text(form, "message") == "un\ndeux\ntrois\nquatre"
+
+
+def test_form_text_rejects_field_over_cap():
+    form = MultiDictProxy(MultiDict({"reason": "x" * (MAX_FIELD_LENGTH + 1)}))
+
+    with pytest.raises(FieldTooLong) as raised:
+        form_text(form, "reason")
+
+    assert raised.value.details == {"field": "reason"}
+    assert "«\u00a0Motif\u00a0» dépasse 20\u202f000 caractères (20\u202f001 saisis)" in raised.value.message
+
+
+def test_field_cap_leaves_service_limits_to_service():
+    assert MAX_FIELD_LENGTH > MAX_MESSAGE_LENGTH
