@@ -191,9 +191,13 @@ class AccountsPortalClient:
         closed = body.get("other_sessions_closed")
         return closed if isinstance(closed, int) else 0
 
-    async def start_totp_enrolment(self, session: SessionInfo) -> dict[str, Any]:
-        """Create a pending TOTP secret and return ``secret`` and ``otpauth_uri``."""
-        return await self._as_user("POST", "/me/totp/enrolment", session, json_body={})
+    async def start_totp_enrolment(self, session: SessionInfo, password: str) -> dict[str, Any]:
+        """Check the current password, create a pending TOTP secret and return ``secret`` and ``otpauth_uri``.
+
+        Raises Unprocessable for a wrong password, TooManyAttempts after too
+        many failed password checks and Conflict when TOTP is already on.
+        """
+        return await self._as_user("POST", "/me/totp/enrolment", session, json_body={"password": password})
 
     async def confirm_totp(self, session: SessionInfo, code: str) -> list[str]:
         """Activate the pending secret with a code from the app and return the recovery codes."""

@@ -4,9 +4,11 @@ Changing the password keeps the current session and ends the user's other
 sessions (the accounts service does both), and this replica then drops the
 user's cached sessions. TOTP enrolment shows a QR code
 rendered here as inline SVG with segno, plus the secret as text, and a form
-for a code from the app. Confirming that code shows the recovery codes once,
-in the response itself and never in a URL. Disabling TOTP needs the password
-and a current code.
+for a code from the app. Starting the enrolment needs the current password,
+checked by the accounts service, so that a borrowed session cannot lock the
+owner out. Confirming the code shows the recovery codes once, in the
+response itself and never in a URL. Disabling TOTP needs the password and a
+current code.
 """
 
 from __future__ import annotations
@@ -200,11 +202,21 @@ def render_enrolment(
 
 
 async def start_totp_enrolment(request: web.Request) -> web.Response:
-    """Create a pending TOTP secret and show its QR code and confirmation form."""
-    active, _form = await read_session_form(request)
+    """Check the current password, create a pending TOTP secret and show its QR code and confirmation form."""
+    active, form = await read_session_form(request)
     frame = await load_frame(request, SECURITY)
+    password = form_text(form, "password", strip=False)
+    if not password:
+        errors = {"enrol_current_password": REQUIRED_MESSAGES["current_password"]}
+        return await render_security(request, frame, errors=errors, status=422)
     try:
-        enrolment = await accounts_portal(request).start_totp_enrolment(active.info)
+        enrolment = await accounts_portal(request).start_totp_enrolment(active.info, password)
+    except Unprocessable as rejected:
+        # The password is the form's only field, so every rejection shows under it.
+        errors = {"enrol_current_password": rejected.message}
+        return await render_security(request, frame, errors=errors, status=422)
+    except TooManyAttempts as throttled:
+        return await render_security(request, frame, alert=throttled.message, status=throttled.status)
     except Conflict:
         raise web.HTTPSeeOther(f"{SECURITY.path}?{NOTICE_PARAMETER}=totp-active") from None
     otpauth_uri = enrolment.get("otpauth_uri")
@@ -240,20 +252,20 @@ async def disable_totp(request: web.Request) -> web.Response:
     values = {"current_password": form_text(form, "password", strip=False), "totp_code": form_text(form, "totp_code")}
     errors = missing_fields(values)
     if errors:
-        return await render_security(request, frame, errors=_disable_field_names(errors), status=422)
+        return await render_security(request, frame, errors=_prefixed(errors, "disable_"), status=422)
     try:
         await accounts_portal(request).disable_totp(active.info, values["current_password"], values["totp_code"])
     except Unprocessable as rejected:
         errors = reauthentication_errors(rejected, new_password_field=None)
-        return await render_security(request, frame, errors=_disable_field_names(errors), status=422)
+        return await render_security(request, frame, errors=_prefixed(errors, "disable_"), status=422)
     except TooManyAttempts as throttled:
         return await render_security(request, frame, alert=throttled.message, status=throttled.status)
     raise web.HTTPSeeOther(f"{SECURITY.path}?{NOTICE_PARAMETER}=totp-desactivee")
 
 
-def _disable_field_names(errors: FieldErrors) -> FieldErrors:
-    # The disable form's inputs are prefixed, so its errors never show under the password form.
-    return {f"disable_{name}": message for name, message in errors.items()}
+def _prefixed(errors: FieldErrors, prefix: str) -> FieldErrors:
+    # The TOTP forms' error keys are prefixed, so their errors never show under the password change form.
+    return {f"{prefix}{name}": message for name, message in errors.items()}
 
 
 def setup_routes(app: web.Application) -> None:

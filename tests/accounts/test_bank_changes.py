@@ -24,7 +24,9 @@ BILLING = {
 async def enrol(service, user) -> str:
     """Enrol `user` in TOTP and return the secret; keep the recovery codes in `RECOVERY_CODES`."""
     headers = principal_headers(service, user)
-    started = await (await service.client.post("/me/totp/enrolment", headers=headers)).json()
+    started = await (
+        await service.client.post("/me/totp/enrolment", json={"password": user.password}, headers=headers)
+    ).json()
     totp = pyotp.TOTP(started["secret"])
     confirmed = await service.client.post("/me/totp/confirmation", json={"code": totp.now()}, headers=headers)
     assert confirmed.status == 200

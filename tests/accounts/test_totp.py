@@ -12,7 +12,9 @@ from tests.accounts.support import log_in, principal_headers, unique_address
 async def enrol(accounts, user) -> tuple[str, list[str]]:
     """Enrol ``user`` with the current code; return the secret and the recovery codes."""
     headers = principal_headers(accounts, user)
-    started = await (await accounts.client.post("/me/totp/enrolment", headers=headers)).json()
+    started = await (
+        await accounts.client.post("/me/totp/enrolment", json={"password": user.password}, headers=headers)
+    ).json()
     code = pyotp.TOTP(started["secret"]).now()
     confirmed = await accounts.client.post("/me/totp/confirmation", json={"code": code}, headers=headers)
     assert confirmed.status == 200
@@ -32,7 +34,9 @@ async def login_with_code(accounts, user, code: str | None):
 
 
 async def test_enrolment_returns_qr_code_and_uri(accounts, agency_admin):
-    response = await accounts.client.post("/me/totp/enrolment", headers=principal_headers(accounts, agency_admin))
+    response = await accounts.client.post(
+        "/me/totp/enrolment", json={"password": agency_admin.password}, headers=principal_headers(accounts, agency_admin)
+    )
     body = await response.json()
 
     assert response.status == 201
@@ -43,7 +47,7 @@ async def test_enrolment_returns_qr_code_and_uri(accounts, agency_admin):
 
 async def test_confirmation_rejects_wrong_code(accounts, agency_admin):
     headers = principal_headers(accounts, agency_admin)
-    await accounts.client.post("/me/totp/enrolment", headers=headers)
+    await accounts.client.post("/me/totp/enrolment", json={"password": agency_admin.password}, headers=headers)
 
     response = await accounts.client.post("/me/totp/confirmation", json={"code": "000000"}, headers=headers)
     message = (await response.json())["error"]["message"]
@@ -149,15 +153,62 @@ async def test_disable_requires_password_and_code(accounts, agency_admin):
 async def test_second_enrolment_is_rejected(accounts, agency_admin):
     await enrol(accounts, agency_admin)
 
-    response = await accounts.client.post("/me/totp/enrolment", headers=principal_headers(accounts, agency_admin))
+    response = await accounts.client.post(
+        "/me/totp/enrolment", json={"password": agency_admin.password}, headers=principal_headers(accounts, agency_admin)
+    )
 
     assert response.status == 409
 
 
 async def test_totp_unavailable_without_encryption_key(accounts_service, agency_admin):
     response = await accounts_service.client.post(
-        "/me/totp/enrolment", headers=principal_headers(accounts_service, agency_admin)
+        "/me/totp/enrolment",
+        json={"password": agency_admin.password},
+        headers=principal_headers(accounts_service, agency_admin),
     )
 
     assert response.status == 503
     assert (await response.json())["error"]["code"] == "encryption_unavailable"
+
+
+async def test_enrolment_requires_password(accounts, agency_admin, accounts_pool):
+    response = await accounts.client.post(
+        "/me/totp/enrolment", json={}, headers=principal_headers(accounts, agency_admin)
+    )
+    stored = await accounts_pool.fetchval(
+        "SELECT totp_secret_encrypted FROM users WHERE id = $1::uuid", agency_admin.user_id
+    )
+
+    assert response.status == 422
+    assert (await response.json())["error"]["details"]["field"] == "password"
+    assert stored is None
+
+
+async def test_enrolment_rejects_wrong_password(accounts, agency_admin, accounts_pool):
+    response = await accounts.client.post(
+        "/me/totp/enrolment", json={"password": "pas le bon mot de passe"}, headers=principal_headers(accounts, agency_admin)
+    )
+    body = await response.json()
+    stored = await accounts_pool.fetchval(
+        "SELECT totp_secret_encrypted FROM users WHERE id = $1::uuid", agency_admin.user_id
+    )
+    failures = await accounts_pool.fetchval(
+        "SELECT count(*) FROM login_attempts WHERE login_key = $1 AND NOT succeeded", agency_admin.login.lower()
+    )
+
+    assert response.status == 422
+    assert body["error"]["code"] == "reauthentication_failed"
+    assert body["error"]["details"]["field"] == "password"
+    assert stored is None
+    assert failures == 1
+
+
+async def test_enrolment_password_checks_are_throttled(accounts, agency_admin):
+    headers = principal_headers(accounts, agency_admin)
+    for _attempt in range(5):
+        await accounts.client.post("/me/totp/enrolment", json={"password": "pas le bon mot de passe"}, headers=headers)
+
+    response = await accounts.client.post("/me/totp/enrolment", json={"password": agency_admin.password}, headers=headers)
+
+    assert response.status == 429
+    assert (await response.json())["error"]["code"] == "throttled"

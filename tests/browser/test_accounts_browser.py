@@ -252,7 +252,9 @@ async def approve_bank_details(
         )
     }
     async with aiohttp.ClientSession(base_url=stack.accounts_url) as http:
-        enrolment = await (await http.post("/me/totp/enrolment", headers=admin_principal, json={})).json()
+        enrolment = await (
+            await http.post("/me/totp/enrolment", headers=admin_principal, json={"password": admin.password})
+        ).json()
         totp = pyotp.parse_uri(enrolment["otpauth_uri"])
         confirmation = await http.post("/me/totp/confirmation", headers=admin_principal, json={"code": totp.now()})
         codes = (await confirmation.json())["recovery_codes"]
@@ -297,3 +299,55 @@ async def test_contact_message_reaches_sink(browser_page, mail_stack, accounts_p
     await expect(page.locator(".mail-message").filter(has_text=subject).first).to_be_visible()
     assert "merci de confirmer la réception de notre virement" in delivered[0].text
     assert f"FA-{creditor.customer_account}" in delivered[0].text
+
+
+async def test_long_multiline_message_arrives_whole(browser_page, mail_stack, accounts_pool, ledger_client, accounts_client):
+    creditor_id = await create_creditor(accounts_pool, ledger_client, "Presse Immo Message Long")
+    creditor = CreditorAccount(creditor_id, "Presse Immo Message Long", "C7106")
+    await fill_contact_sheets(accounts_client, creditor)
+    user = await create_agency_member(accounts_pool, [creditor], role="comptable")
+    subject = f"Message long {unique_id('lignes')}"
+    await import_one_invoice(ledger_client, creditor)
+    page = browser_page
+    await log_in_browser(page, mail_stack.gateway_url, user)
+    # 4964 characters as the textarea counts them; the browser posts the line breaks as CRLF, 5014 characters.
+    message = "\n".join([f"Ligne {number:03d} " + "x" * 88 for number in range(50)] + ["FIN DU MESSAGE"])
+
+    await page.goto(f"{mail_stack.gateway_url}/creanciers/{creditor.id}/nous-contacter")
+    await page.get_by_label("Service facturation").check()
+    await page.get_by_label("Objet").fill(subject)
+    await page.get_by_label("Message").fill(message)
+    await page.get_by_role("button", name="Envoyer", exact=True).click()
+
+    await expect(page.get_by_text("Votre message a été envoyé au service facturation.")).to_be_visible()
+    delivered = await wait_for_caught_mail(
+        mail_stack.mail_dir,
+        lambda caught: subject in caught.subject and "facturation@creancier.example" in caught.envelope_to,
+    )
+    assert len(message) == 4964
+    assert "FIN DU MESSAGE" in delivered[0].text
+
+
+async def test_totp_enrolment_asks_for_password(browser_page, mail_stack, accounts_pool, ledger_client):
+    creditor_id = await create_creditor(accounts_pool, ledger_client, "Presse Immo TOTP Navigateur")
+    creditor = CreditorAccount(creditor_id, "Presse Immo TOTP Navigateur", "C7107")
+    user = await create_agency_member(accounts_pool, [creditor], role="comptable")
+    await import_one_invoice(ledger_client, creditor)
+    page = browser_page
+    await log_in_browser(page, mail_stack.gateway_url, user)
+    await page.goto(mail_stack.gateway_url + "/securite")
+    activate = page.get_by_role("button", name="Activer la double authentification")
+
+    await activate.click()
+    await expect(page.locator("#error-enrol_current_password")).to_have_text("Saisissez votre mot de passe actuel.")
+    await page.locator("#security-enrol_current_password").fill("pas le bon mot de passe")
+    await activate.click()
+    await expect(page.locator("#error-enrol_current_password")).to_contain_text("Le mot de passe saisi est incorrect.")
+    await page.locator("#security-enrol_current_password").fill(user.password)
+    await activate.click()
+
+    await expect(page.locator("#totp-enrolment svg")).to_be_visible()
+    secret = (await page.locator("#totp-secret").inner_text()).replace(" ", "")
+    await page.get_by_label("Code de vérification").fill(pyotp.TOTP(secret).now())
+    await page.get_by_role("button", name="Confirmer").click()
+    await expect(page.get_by_text("La double authentification est activée.")).to_be_visible()

@@ -353,15 +353,19 @@ def link_token_in(text: str, path: str) -> str:
     return match.group(1)
 
 
-async def enrol_totp_through_portal(gateway: TestClient) -> tuple[pyotp.TOTP, list[str]]:
-    """Enrol the logged-in user in TOTP through the Sécurité page; return the app's generator and the recovery codes.
+async def enrol_totp_through_portal(gateway: TestClient, password: str) -> tuple[pyotp.TOTP, list[str]]:
+    """Enrol the logged-in user, whose password is ``password``, in TOTP through the Sécurité page.
+
+    Returns the app's generator and the recovery codes.
 
     The confirmation uses the code of the current 30-second step, so the next
     code the user may give is that of the following step (``next_totp_code``).
     """
     page = await (await gateway.get("/securite")).text()
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    enrolment = await (await gateway.post("/securite/double-authentification", data={"csrf_token": token})).text()
+    enrolment = await (
+        await gateway.post("/securite/double-authentification", data={"csrf_token": token, "password": password})
+    ).text()
     uri = html.unescape(re.search(r'name="otpauth_uri" value="([^"]+)"', enrolment).group(1))
     totp = pyotp.parse_uri(uri)
     confirmation = await gateway.post(

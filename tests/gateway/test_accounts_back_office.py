@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 
 import pyotp
@@ -74,7 +75,7 @@ async def scene(gateway, accounts_pool, ledger_service) -> Scene:
         accounts_pool, [creditor], role="administrateur", email=f"{unique_id('admin')}@agence-nantes.example"
     )
     await switch_user(gateway, admin.login, admin.password)
-    totp, codes = await enrol_totp_through_portal(gateway)
+    totp, codes = await enrol_totp_through_portal(gateway, admin.password)
     staff_login, staff_password = await create_staff_login(accounts_pool, [creditor.id])
     return Scene(creditor, admin, totp, codes, staff_login, staff_password)
 
@@ -316,3 +317,17 @@ async def test_staff_agency_pages_lead_to_back_office(gateway, scene, path):
 
     assert response.status == 200
     assert response.url.path == "/back-office/demandes-bancaires"
+
+
+async def test_long_reason_is_rejected_not_cut(gateway, accounts_pool, scene):
+    await request_bank_change(gateway, scene, FIRST_IBAN, next_totp_code(scene.totp))
+    request_id = await pending_request_id(accounts_pool, scene.creditor)
+    await switch_user(gateway, scene.staff_login, scene.staff_password)
+
+    response = await decide(gateway, request_id, "refus", "R" * 501)
+    page = unescape(await response.text())
+    status = await accounts_pool.fetchval("SELECT status FROM bank_change_requests WHERE id = $1::uuid", request_id)
+
+    assert response.status == 422
+    assert "Le motif dépasse 500 caractères (501 saisis)\u00a0: raccourcissez-le" in page
+    assert status == "pending"

@@ -241,7 +241,7 @@ async def test_forged_bank_change_without_totp_is_refused(gateway, admin, credit
 
 async def test_bank_change_needs_password(gateway, admin, creditor):
     await logged_in_as(gateway, admin)
-    await enrol_totp_through_portal(gateway)
+    await enrol_totp_through_portal(gateway, admin.password)
 
     response = await submit(gateway, creditor, bank={**BANK_EMPTY, "iban": IBAN})
     html = await response.text()
@@ -255,7 +255,7 @@ async def test_bank_change_needs_password(gateway, admin, creditor):
 async def test_bank_change_request_waits_for_validation(gateway, accounts_pool, admin, creditor, tmp_path):
     await logged_in_as(gateway, admin)
     await submit(gateway, creditor)
-    totp, _codes = await enrol_totp_through_portal(gateway)
+    totp, _codes = await enrol_totp_through_portal(gateway, admin.password)
 
     response = await submit(
         gateway,
@@ -291,7 +291,7 @@ async def test_bank_change_request_waits_for_validation(gateway, accounts_pool, 
 
 async def test_wrong_password_is_shown_next_to_field(gateway, admin, creditor):
     await logged_in_as(gateway, admin)
-    totp, _codes = await enrol_totp_through_portal(gateway)
+    totp, _codes = await enrol_totp_through_portal(gateway, admin.password)
 
     response = await submit(
         gateway, creditor, bank={**BANK_EMPTY, "iban": IBAN}, password="pas le bon mot de passe", totp_code=next_totp_code(totp)
@@ -305,7 +305,7 @@ async def test_wrong_password_is_shown_next_to_field(gateway, admin, creditor):
 
 async def test_wrong_totp_code_is_shown_next_to_field(gateway, admin, creditor):
     await logged_in_as(gateway, admin)
-    await enrol_totp_through_portal(gateway)
+    await enrol_totp_through_portal(gateway, admin.password)
 
     response = await submit(gateway, creditor, bank={**BANK_EMPTY, "iban": IBAN}, password=admin.password, totp_code="000000")
     html = await response.text()
@@ -316,7 +316,7 @@ async def test_wrong_totp_code_is_shown_next_to_field(gateway, admin, creditor):
 
 async def test_invalid_iban_is_shown_next_to_field(gateway, admin, creditor):
     await logged_in_as(gateway, admin)
-    totp, _codes = await enrol_totp_through_portal(gateway)
+    totp, _codes = await enrol_totp_through_portal(gateway, admin.password)
 
     response = await submit(
         gateway,

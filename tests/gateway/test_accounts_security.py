@@ -177,7 +177,9 @@ async def test_revoking_other_sessions_keeps_this_one(gateway, logged_in_user):
 async def test_totp_enrolment_shows_qr_code_and_secret(gateway, logged_in_user):
     token = await security_token(gateway)
 
-    response = await gateway.post("/securite/double-authentification", data={"csrf_token": token})
+    response = await gateway.post(
+        "/securite/double-authentification", data={"csrf_token": token, "password": logged_in_user.password}
+    )
     page = await response.text()
     uri = html.unescape(re.search(r'name="otpauth_uri" value="([^"]+)"', page).group(1))
     secret = pyotp.parse_uri(uri).secret
@@ -193,9 +195,75 @@ async def test_totp_enrolment_shows_qr_code_and_secret(gateway, logged_in_user):
     assert re.fullmatch(r"([A-Z2-7]{4} )*[A-Z2-7]{1,4}", shown_secret)
 
 
+async def test_totp_enrolment_needs_password(gateway, logged_in_user):
+    token = await security_token(gateway)
+
+    response = await gateway.post("/securite/double-authentification", data={"csrf_token": token})
+    page = html.unescape(await response.text())
+
+    assert response.status == 422
+    assert 'name="otpauth_uri"' not in page
+    assert 'id="error-enrol_current_password">Saisissez votre mot de passe actuel.' in page
+
+
+async def test_totp_enrolment_rejects_wrong_password(gateway, logged_in_user, accounts_pool):
+    token = await security_token(gateway)
+
+    response = await gateway.post(
+        "/securite/double-authentification", data={"csrf_token": token, "password": "pas le bon mot de passe"}
+    )
+    page = html.unescape(await response.text())
+    pending_secret = await accounts_pool.fetchval(
+        "SELECT totp_secret_encrypted FROM users WHERE login = $1", logged_in_user.login
+    )
+
+    assert response.status == 422
+    assert 'name="otpauth_uri"' not in page
+    assert "Le mot de passe saisi est incorrect. Saisissez votre mot de passe actuel." in page
+    assert pending_secret is None
+
+
+async def test_totp_enrolment_password_checks_are_throttled(gateway, logged_in_user):
+    token = await security_token(gateway)
+    for _attempt in range(5):
+        await gateway.post(
+            "/securite/double-authentification", data={"csrf_token": token, "password": "pas le bon mot de passe"}
+        )
+
+    response = await gateway.post(
+        "/securite/double-authentification", data={"csrf_token": token, "password": logged_in_user.password}
+    )
+    page = html.unescape(await response.text())
+
+    assert response.status == 429
+    assert 'name="otpauth_uri"' not in page
+    assert "Réessayez dans" in page
+
+
+async def test_session_alone_cannot_enable_totp(gateway, logged_in_user):
+    token = await security_token(gateway)
+
+    enrolment = await (await gateway.post("/securite/double-authentification", data={"csrf_token": token})).text()
+    # Someone with only the session uses the secret shown, if any, or else one of their own.
+    shown = re.search(r'name="otpauth_uri" value="([^"]+)"', enrolment)
+    uri = html.unescape(shown.group(1)) if shown else pyotp.TOTP(pyotp.random_base32()).provisioning_uri(name="intrus")
+    confirmation = await gateway.post(
+        "/securite/double-authentification/confirmation",
+        data={"csrf_token": token, "otpauth_uri": uri, "code": pyotp.parse_uri(uri).now()},
+    )
+    security = await (await gateway.get("/securite")).text()
+
+    assert confirmation.status == 422
+    assert "La double authentification n’est pas activée." in security
+
+
 async def test_wrong_totp_code_shows_same_qr_code(gateway, logged_in_user):
     token = await security_token(gateway)
-    enrolment = await (await gateway.post("/securite/double-authentification", data={"csrf_token": token})).text()
+    enrolment = await (
+        await gateway.post(
+            "/securite/double-authentification", data={"csrf_token": token, "password": logged_in_user.password}
+        )
+    ).text()
     uri = html.unescape(re.search(r'name="otpauth_uri" value="([^"]+)"', enrolment).group(1))
 
     response = await gateway.post(
@@ -212,7 +280,7 @@ async def test_wrong_totp_code_shows_same_qr_code(gateway, logged_in_user):
 
 
 async def test_totp_confirmation_shows_recovery_codes_once(gateway, logged_in_user):
-    _totp, codes = await enrol_totp_through_portal(gateway)
+    _totp, codes = await enrol_totp_through_portal(gateway, logged_in_user.password)
 
     page = await (await gateway.get("/securite")).text()
 
@@ -224,7 +292,7 @@ async def test_totp_confirmation_shows_recovery_codes_once(gateway, logged_in_us
 
 
 async def test_totp_can_be_disabled_with_password_and_code(gateway, logged_in_user):
-    totp, _codes = await enrol_totp_through_portal(gateway)
+    totp, _codes = await enrol_totp_through_portal(gateway, logged_in_user.password)
     token = await security_token(gateway)
 
     response = await gateway.post(
@@ -240,7 +308,7 @@ async def test_totp_can_be_disabled_with_password_and_code(gateway, logged_in_us
 
 
 async def test_disabling_totp_needs_valid_code(gateway, logged_in_user):
-    await enrol_totp_through_portal(gateway)
+    await enrol_totp_through_portal(gateway, logged_in_user.password)
     token = await security_token(gateway)
 
     response = await gateway.post(
@@ -255,7 +323,7 @@ async def test_disabling_totp_needs_valid_code(gateway, logged_in_user):
 
 
 async def test_password_change_with_totp_needs_code(gateway, logged_in_user, tmp_path):
-    _totp, codes = await enrol_totp_through_portal(gateway)
+    _totp, codes = await enrol_totp_through_portal(gateway, logged_in_user.password)
     token = await security_token(gateway)
     data = {
         "csrf_token": token,
@@ -282,7 +350,7 @@ async def post_login(gateway, user: AgencyLogin, **fields: str):
 
 
 async def test_enrolled_user_login_asks_for_code(gateway, logged_in_user):
-    await enrol_totp_through_portal(gateway)
+    await enrol_totp_through_portal(gateway, logged_in_user.password)
 
     response = await post_login(gateway, logged_in_user)
     page = await response.text()
@@ -295,7 +363,7 @@ async def test_enrolled_user_login_asks_for_code(gateway, logged_in_user):
 
 
 async def test_enrolled_user_logs_in_with_code(gateway, logged_in_user):
-    totp, codes = await enrol_totp_through_portal(gateway)
+    totp, codes = await enrol_totp_through_portal(gateway, logged_in_user.password)
 
     wrong = await post_login(gateway, logged_in_user, totp_code="000000")
     with_app_code = await post_login(gateway, logged_in_user, totp_code=next_totp_code(totp))
@@ -310,7 +378,7 @@ async def test_enrolled_user_logs_in_with_code(gateway, logged_in_user):
 
 
 async def test_api_login_of_enrolled_user_needs_code(gateway, logged_in_user):
-    _totp, codes = await enrol_totp_through_portal(gateway)
+    _totp, codes = await enrol_totp_through_portal(gateway, logged_in_user.password)
     gateway.session.cookie_jar.clear()
 
     without_code = await gateway.post(

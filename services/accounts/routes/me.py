@@ -77,9 +77,23 @@ async def post_revoke_other_sessions(request: web.Request) -> web.Response:
 
 
 async def post_totp_enrolment(request: web.Request) -> web.Response:
+    """Start a TOTP enrolment after checking the current password.
+
+    The password check stops someone who holds only a session, such as a
+    borrowed one, from enrolling their own app and locking the owner out.
+    """
     principal = principal_of(request)
     user_id = user_id_of(principal)
     cipher = cipher_or_unavailable(request.app.get(CIPHER))
+    body = await json_body(request)
+    password = required_text(body, "password", max_length=MAX_PASSWORD_LENGTH)
+
+    async with request.app[POOL].acquire() as connection:
+        if await totp.is_enabled(connection, user_id):
+            raise totp.SecondFactorAlreadyEnabled()
+    await reauthenticate(
+        request.app[POOL], cipher, principal, password=password, totp_code=None, require_second_factor=False
+    )
     async with request.app[POOL].acquire() as connection, connection.transaction():
         login = await connection.fetchval("SELECT login FROM users WHERE id = $1", user_id)
         enrolment = await totp.start_enrolment(connection, cipher, user_id, login)
