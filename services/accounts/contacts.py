@@ -17,6 +17,7 @@ from services.accounts import events
 from services.accounts.audit import record_audit
 from services.accounts.crypto import DataCipher, cipher_or_unavailable
 from services.accounts.validation import (
+    check_bic_matches_iban,
     mask_iban,
     normalize_phone,
     validate_bic,
@@ -61,6 +62,8 @@ def validate_identity(body: dict[str, Any]) -> dict[str, Any]:
     address = _validated_address(body, collector)
     iban = collector.run(validate_iban, _text(body, "iban")) if (_text(body, "iban") or "").strip() else None
     bic = collector.run(validate_bic, _text(body, "bic")) if (_text(body, "bic") or "").strip() else None
+    if iban is not None and bic is not None:
+        collector.run(check_bic_matches_iban, bic, iban, raw=_text(body, "bic") or "")
     payment_terms = collector.run(
         clean_text,
         _text(body, "payment_terms"),

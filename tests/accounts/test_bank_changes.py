@@ -259,6 +259,22 @@ async def test_invalid_bank_details_are_rejected_in_french(accounts, prepared):
     assert all(NEW_IBAN_COMPACT[:-1] not in field["message"] for field in fields)
 
 
+async def test_bic_of_other_bank_is_rejected(accounts, prepared, accounts_pool):
+    admin, _second, _billing_email, secret = prepared
+
+    response = await post_request(accounts, admin, request_body(admin, secret, bic="BNPAFRPP"))
+    fields = (await response.json())["error"]["details"]["fields"]
+    stored = await accounts_pool.fetchval(
+        "SELECT count(*) FROM bank_change_requests WHERE creditor_id = $1", admin.creditor
+    )
+
+    assert response.status == 422
+    assert [(field["field"], field["code"]) for field in fields] == [("bic", "bic.iban_bank")]
+    assert "BNPAFRPP" in fields[0]["message"]
+    assert "code banque 30006" in fields[0]["message"]
+    assert stored == 0
+
+
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.ACCOUNTANT, Role.READER])
 async def test_agency_user_cannot_approve(accounts, prepared, role):
     admin, _second, _billing_email, secret = prepared
@@ -304,7 +320,7 @@ async def test_staff_list_gives_replaced_details(accounts, prepared, accounts_po
     first_id = (await (await post_request(accounts, admin, request_body(admin, secret))).json())["request_id"]
     await accounts.client.post(f"/staff/bank-change-requests/{first_id}/approve", headers=headers)
     second_body = request_body(
-        admin, secret, iban="FR1420041010050500013M02606", bic="CRLYFRPP", bank_code="20041",
+        admin, secret, iban="FR1420041010050500013M02606", bic="PSSTFRPP", bank_code="20041",
         branch_code="01005", account_number="0500013M026", rib_key="06",
         totp_code=RECOVERY_CODES[admin.login].pop(),
     )

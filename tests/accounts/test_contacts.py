@@ -187,6 +187,18 @@ async def test_message_goes_to_service_with_copy(accounts, agency_admin, mail_si
     assert event["data"]["service"] == "recouvrement"
 
 
+async def test_identity_bic_of_other_bank_rejected(accounts, agency_admin):
+    response = await accounts.client.put(
+        f"/staff/creditors/{agency_admin.creditor}/identity",
+        json={**IDENTITY, "bic": "BNPAFRPP"},
+        headers=staff_headers(accounts, agency_admin.creditor),
+    )
+    errors = (await response.json())["error"]["details"]["fields"]
+
+    assert response.status == 422
+    assert [(error["field"], error["code"]) for error in errors] == [("bic", "bic.iban_bank")]
+
+
 async def test_subject_with_header_injection_is_rejected(accounts, agency_admin, accounts_pool):
     await set_up_contacts(accounts, agency_admin)
 

@@ -13,6 +13,7 @@ from services.accounts.validation import (
     BankDetails,
     FieldError,
     ValidationError,
+    check_bic_matches_iban,
     compute_rib_key,
     format_iban,
     mask_iban,
@@ -21,6 +22,7 @@ from services.accounts.validation import (
     validate_bic,
     validate_iban,
 )
+from services.accounts.validation.bank import bic_countries_for_iban
 
 IBAN_FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "iban"
 
@@ -43,6 +45,19 @@ REASON_CODES = {
     "Wrong format (country specific)": "iban.structure",
     "Wrong account format (country specific)": "iban.structure",
 }
+
+
+def iban_check_digits(country_code: str, bban: str) -> str:
+    """Return the ISO 13616 check digits of ``bban``: 98 minus the mod-97 remainder of BBAN + country + 00."""
+    rearranged = bban + country_code + "00"
+    number = int("".join(str(int(character, 36)) for character in rearranged))
+    return f"{98 - number % 97:02d}"
+
+
+def french_iban(bank_code: str, branch_code: str, account_number: str, country_code: str = "FR") -> str:
+    """Build a valid French or Monaco IBAN: RIB key and IBAN check digits are computed."""
+    bban = bank_code + branch_code + account_number + compute_rib_key(bank_code, branch_code, account_number)
+    return country_code + iban_check_digits(country_code, bban) + bban
 
 
 def plain(message: str) -> str:
@@ -654,3 +669,166 @@ def test_bank_form_invalid_iban_needs_no_rib_parts() -> None:
     error = only_error(raised)
     assert error.field == "iban"
     assert error.code == "iban.checksum"
+
+
+# BIC against the IBAN's country and bank
+
+# Bank code 30006 is Crédit Agricole SA (BIC AGRIFRPPXXX in schwifty's registry).
+CREDIT_AGRICOLE_FR = french_iban("30006", "00001", "12345678901")
+# Bank code 18719 is the BFCOI, listed with BICs BFCORERXXXX (Réunion) and BFCOYTYTXXX (Mayotte).
+BFCOI_FR = french_iban("18719", "00080", "12345678901")
+# Bank code 99999 is in none of schwifty's registries.
+UNLISTED_BANK_FR = french_iban("99999", "00001", "12345678901")
+# Bank code 37040044 is Commerzbank (BIC COBADEFFXXX).
+COMMERZBANK_DE = VALID_DE
+# Bank code NWBK is NatWest (BIC NWBKGB2LXXX).
+NATWEST_GB = "GB29NWBK60161331926819"
+
+
+def test_sample_ibans_are_valid() -> None:
+    assert CREDIT_AGRICOLE_FR == "FR7630006000011234567890189"
+    for iban in (CREDIT_AGRICOLE_FR, BFCOI_FR, UNLISTED_BANK_FR, COMMERZBANK_DE, NATWEST_GB):
+        assert IBAN(iban).is_valid, iban
+        assert validate_iban(iban).iban == iban
+
+
+def test_bic_of_other_french_bank_rejected() -> None:
+    with pytest.raises(ValidationError) as raised:
+        validate_bank_details("", "", "", "", CREDIT_AGRICOLE_FR, "BNPAFRPP")
+
+    error = only_error(raised)
+    assert error.field == "bic"
+    assert error.code == "bic.iban_bank"
+    assert error.value == "BNPAFRPP"
+    assert plain(error.message) == (
+        "Le BIC « BNPAFRPP » n’est pas celui de la banque de l’IBAN (code banque 30006), dont le "
+        "BIC commence par AGRIFR : recopiez le BIC depuis le RIB du même compte que l’IBAN, ou "
+        "laissez le champ BIC vide, car l’IBAN suffit."
+    )
+
+
+def test_bic_bank_message_uses_french_spacing() -> None:
+    with pytest.raises(ValidationError) as raised:
+        validate_bank_details("", "", "", "", CREDIT_AGRICOLE_FR, "BNPAFRPP")
+
+    message = only_error(raised).message
+    assert "«\u00a0BNPAFRPP\u00a0»" in message
+    assert "AGRIFR\u00a0: recopiez" in message
+
+
+@pytest.mark.parametrize("typed", ["AGRIFRPP", "agri fr pp xxx", "AGRIFRPP831"])
+def test_bic_of_iban_bank_accepted(typed: str) -> None:
+    details = validate_bank_details("", "", "", "", CREDIT_AGRICOLE_FR, typed)
+
+    assert details.bic == typed.replace(" ", "").upper()
+
+
+@pytest.mark.parametrize("typed", ["BFCORERX", "BFCOYTYTXXX"])
+def test_overseas_bic_of_iban_bank_accepted(typed: str) -> None:
+    details = validate_bank_details("", "", "", "", BFCOI_FR, typed)
+
+    assert details.bic == typed
+
+
+def test_bic_lists_every_known_prefix_of_bank() -> None:
+    with pytest.raises(ValidationError) as raised:
+        validate_bank_details("", "", "", "", BFCOI_FR, "BFCOFRPP")
+
+    error = only_error(raised)
+    assert error.code == "bic.iban_bank"
+    assert "dont le BIC commence par BFCORE ou BFCOYT" in plain(error.message)
+
+
+def test_french_iban_rejects_foreign_bic() -> None:
+    with pytest.raises(ValidationError) as raised:
+        validate_bank_details("", "", "", "", UNLISTED_BANK_FR, "COBADEFF")
+
+    error = only_error(raised)
+    assert error.field == "bic"
+    assert error.code == "bic.iban_country"
+    assert plain(error.message) == (
+        "Le BIC « COBADEFF » est celui d’une banque de ce pays (Allemagne), alors que l’IBAN "
+        "(code banque 99999) est celui d’un compte de ce pays (France) : recopiez le BIC et "
+        "l’IBAN depuis le RIB du même compte."
+    )
+
+
+@pytest.mark.parametrize("typed", ["BNPAFRPP", "CFMOMCMX", "BNPAGPGP", "BNPARERX", "BNPANCNC", "BNPAPFPT"])
+def test_unlisted_bank_accepts_french_group_bic(typed: str) -> None:
+    details = validate_bank_details("", "", "", "", UNLISTED_BANK_FR, typed)
+
+    assert details.bic == typed
+
+
+def test_monaco_iban_accepts_french_bic() -> None:
+    monaco = french_iban("12739", "00070", "0011111000H", country_code="MC")
+
+    details = validate_bank_details("", "", "", "", monaco, "CFMOMCMX")
+    with_french_bic = validate_bank_details("", "", "", "", monaco, "BNPAFRPP")
+
+    assert monaco == VALID_MC
+    assert details.bic == "CFMOMCMX"
+    assert with_french_bic.bic == "BNPAFRPP"
+
+
+def test_monaco_iban_rejects_german_bic() -> None:
+    with pytest.raises(ValidationError) as raised:
+        validate_bank_details("", "", "", "", VALID_MC, "COBADEFF")
+
+    assert only_error(raised).code == "bic.iban_country"
+
+
+def test_german_iban_rejects_other_german_bank() -> None:
+    with pytest.raises(ValidationError) as raised:
+        validate_bank_details(None, None, None, None, COMMERZBANK_DE, "DEUTDEFF")
+
+    error = only_error(raised)
+    assert error.code == "bic.iban_bank"
+    assert "(code banque 37040044), dont le BIC commence par COBADE" in plain(error.message)
+
+
+def test_german_iban_rejects_french_bic() -> None:
+    with pytest.raises(ValidationError) as raised:
+        validate_bank_details(None, None, None, None, COMMERZBANK_DE, "BNPAFRPP")
+
+    error = only_error(raised)
+    assert error.code == "bic.iban_country"
+    assert "(France), alors que l’IBAN (code banque 37040044)" in plain(error.message)
+    assert "compte de ce pays (Allemagne)" in plain(error.message)
+
+
+def test_british_iban_accepts_bic_of_its_bank() -> None:
+    details = validate_bank_details(None, None, None, None, NATWEST_GB, "NWBKGB2L")
+
+    assert details.bic == "NWBKGB2L"
+
+
+def test_bic_countries_of_french_iban() -> None:
+    countries = bic_countries_for_iban("FR")
+
+    assert countries == {
+        "FR", "MC", "GF", "GP", "MQ", "RE", "YT", "NC", "PF", "PM", "BL", "MF", "TF", "WF"
+    }
+    assert bic_countries_for_iban("MC") == countries
+
+
+def test_bic_countries_of_other_ibans() -> None:
+    assert bic_countries_for_iban("GB") == {"GB", "JE", "GG", "IM"}
+    assert bic_countries_for_iban("FI") == {"FI", "AX"}
+    assert bic_countries_for_iban("DE") == {"DE"}
+
+
+def test_bic_and_iban_errors_not_compared() -> None:
+    with pytest.raises(ValidationError) as raised:
+        validate_bank_details("", "", "", "", "FR7630006000011234567890188", "COBADEFF")
+
+    assert only_error(raised).code == "iban.checksum"
+
+
+def test_bic_check_callable_alone() -> None:
+    with pytest.raises(ValidationError) as raised:
+        check_bic_matches_iban("BNPAFRPP", validate_iban(CREDIT_AGRICOLE_FR), raw="bnpa fr pp", field="bic")
+
+    error = only_error(raised)
+    assert error.code == "bic.iban_bank"
+    assert error.value == "bnpa fr pp"

@@ -4,7 +4,7 @@ Every validator returns normalized values or raises ValidationError, whose Field
 carry a French message for the user and a machine-readable code.
 """
 
-from .bank import BankDetails, validate_bank_details, validate_bic
+from .bank import BankDetails, check_bic_matches_iban, validate_bank_details, validate_bic
 from .billing import BillingDetails, validate_billing_details
 from .contact import MainContact, validate_main_contact
 from .country import country_name_fr, validate_country_code
@@ -40,6 +40,7 @@ __all__ = [
     "RibParts",
     "ValidatedIban",
     "ValidationError",
+    "check_bic_matches_iban",
     "compute_rib_key",
     "country_name_fr",
     "format_iban",

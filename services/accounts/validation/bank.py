@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 
-from schwifty import BIC
+import pycountry
+from schwifty import BIC, IBAN, registry
 from schwifty import exceptions as schwifty_errors
+from schwifty.domain import Component
 
 from .country import country_name_fr
 from .errors import ErrorCollector, field_error, reject
@@ -128,6 +131,92 @@ def validate_bic(value: str | None, *, field: str = "bic") -> str:
     return bic
 
 
+def check_bic_matches_iban(
+    bic: str, validated_iban: ValidatedIban, *, raw: str, field: str = "bic"
+) -> None:
+    """Raise ValidationError unless the normalized ``bic`` can belong to the IBAN's bank.
+
+    The BIC's country (5th and 6th characters) must be one that uses the IBAN's format. When
+    schwifty's bank registry lists BICs for the IBAN's bank code, the BIC's first 6 characters
+    (institution and country) must also be those of one of them. Staff who review a bank
+    change see only the masked IBAN, so a BIC copied from another bank's RIB would go unnoticed.
+    Error codes: ``bic.iban_country``, ``bic.iban_bank``.
+    """
+    iban_country = validated_iban.country_code
+    bank_code = IBAN(validated_iban.iban).bank_code
+    bank_code_text = f" (code banque {bank_code})" if bank_code else ""
+    bic_country = bic[4:6]
+    if bic_country not in bic_countries_for_iban(iban_country):
+        raise reject(
+            field,
+            raw,
+            "bic.iban_country",
+            f"Le BIC « {bic} » est celui d’une banque de ce pays ({country_name_fr(bic_country)}), "
+            f"alors que l’IBAN{bank_code_text} est celui d’un compte de ce pays "
+            f"({country_name_fr(iban_country)}) : recopiez le BIC et l’IBAN depuis le RIB du "
+            "même compte.",
+        )
+
+    known_prefixes = _registry_bic_prefixes(validated_iban)
+    # A bank code that the registry does not list is accepted: the registry covers only some
+    # countries and banks, and the BIC is optional anyway.
+    if not known_prefixes or bic[:6] in known_prefixes:
+        return
+    # NOTE: Jersey, Guernsey and the Isle of Man use GB IBANs. When the registry lists only
+    # the GB BIC of such a bank, a correct JE, GG or IM BIC is rejected, and the user's way out
+    # is the message's advice to leave the BIC empty.
+    expected = " ou ".join(sorted(known_prefixes))
+    raise reject(
+        field,
+        raw,
+        "bic.iban_bank",
+        f"Le BIC « {bic} » n’est pas celui de la banque de l’IBAN{bank_code_text}, dont le BIC "
+        f"commence par {expected} : recopiez le BIC depuis le RIB du même compte que l’IBAN, "
+        "ou laissez le champ BIC vide, car l’IBAN suffit.",
+    )
+
+
+@functools.cache
+def bic_countries_for_iban(iban_country: str) -> frozenset[str]:
+    """Return the country codes that a BIC may have for an IBAN of ``iban_country``.
+
+    In schwifty's IBAN registry (2026.10.1), a territory that uses another country's IBAN has
+    that country's prefix. GF, GP, MQ, RE, YT, NC, PF, PM, BL, MF, TF and WF use FR IBANs. JE,
+    GG and IM use GB IBANs, and AX uses FI IBANs. A bank there may have a BIC with its
+    territory's code, such as AGRIRERX in Réunion. French and Monaco IBANs also accept each
+    other's BIC countries, because Monaco's banks get their bank codes from the Banque de
+    France and a French bank's Monaco branch may keep its French BIC.
+    """
+    prefixes = RIB_COUNTRIES if iban_country in RIB_COUNTRIES else frozenset({iban_country})
+    countries = set(prefixes)
+    for country in pycountry.countries:
+        try:
+            spec = registry.get_iban_spec(country.alpha_2)
+        except schwifty_errors.InvalidCountryCode:
+            continue
+        if spec.iban_spec[:2] in prefixes:
+            countries.add(country.alpha_2)
+    return frozenset(countries)
+
+
+def _registry_bic_prefixes(validated_iban: ValidatedIban) -> frozenset[str]:
+    """Return the first 6 characters of the BICs that schwifty's bank registry lists for the IBAN's bank.
+
+    The set is empty when the registry does not list the bank, or when the country looks banks
+    up by a part of the IBAN other than its bank and branch codes.
+    """
+    iban = IBAN(validated_iban.iban)
+    components = {Component.BANK_CODE: iban.bank_code, Component.BRANCH_CODE: iban.branch_code}
+    lookup_components = iban.spec.bic_lookup_components or [Component.BANK_CODE]
+    if any(component not in components for component in lookup_components):
+        return frozenset()
+    lookup_key = "".join(components[component] for component in lookup_components)
+    if not lookup_key:
+        return frozenset()
+    banks = registry.get_banks_by_code(validated_iban.country_code, lookup_key)
+    return frozenset(bank.bic[:6].upper() for bank in banks if bank.bic)
+
+
 def _validate_rib_part(rib_field: _RibField, raw: str) -> str:
     """Return the compact RIB part, or raise ValidationError naming what is wrong."""
     part = _compact(raw)
@@ -165,8 +254,9 @@ def validate_bank_details(
     The IBAN is required. For a French or Monaco IBAN, each RIB part that the user filled must
     match the IBAN, and empty parts are taken from it. The four RIB parts, when all given, must
     also agree with their key. RIB parts given with another country's IBAN are rejected. The
-    BIC is optional, because SEPA transfers inside the EEA need only the IBAN. Raises
-    ValidationError with every field error of the form.
+    BIC is optional, because SEPA transfers inside the EEA need only the IBAN, but a BIC given
+    must belong to the IBAN's bank (see ``check_bic_matches_iban``). Raises ValidationError
+    with every field error of the form.
     """
     collector = ErrorCollector()
     raw_parts = {
@@ -186,9 +276,9 @@ def validate_bank_details(
             parts[rib_field.name] = part
 
     validated_iban = collector.run(validate_iban, iban, field="iban")
-    # NOTE: the BIC's country is not compared with the IBAN's, because a French IBAN may go with
-    # a BIC of an overseas territory (RE, GP…) or of Monaco.
     normalized_bic = collector.run(validate_bic, bic) if _compact(bic) else None
+    if validated_iban is not None and normalized_bic is not None:
+        collector.run(check_bic_matches_iban, normalized_bic, validated_iban, raw=bic or "")
 
     # The RIB parts are checked against their own key only when the IBAN cannot be compared
     # with them or agrees with them, so that one typo does not produce two errors.
