@@ -55,15 +55,28 @@ class SessionExpired(Unauthenticated):
 
 
 class Throttled(DomainError):
+    """Too many failed logins: the next attempt must wait ``retry_after`` seconds."""
+
     status = 429
     code = "throttled"
+    # First sentence of the message: what failed too often.
+    cause = "Trop de tentatives de connexion ont échoué."
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(
-            "Trop de tentatives de connexion ont échoué. "
-            f"Réessayez dans {describe_duration(retry_after)}.",
+            f"{self.cause} Réessayez dans {describe_duration(retry_after)}.",
             retry_after=retry_after,
         )
+
+
+class ReauthenticationThrottled(Throttled):
+    """Too many failures where a logged-in user confirms an action with the password and a code.
+
+    These failures share the login throttle, but no login took place, so the message names
+    what the user typed wrong.
+    """
+
+    cause = "Trop de codes de vérification ou de mots de passe incorrects ont été saisis."
 
 
 class LoginAlreadyTaken(Conflict):
@@ -106,21 +119,71 @@ class AccountOwnedByAnotherAgency(Conflict):
         )
 
 
+# ``details.field`` of InvalidRequest when the body itself is not a JSON object.
+REQUEST_BODY_FIELD = "corps"
+
+# French names of the JSON body fields, as the portal labels them, for InvalidRequest's
+# message. ``details.field`` keeps the JSON name.
+FIELD_LABELS = {
+    "login": "Identifiant",
+    "password": "Mot de passe",
+    "current_password": "Mot de passe actuel",
+    "new_password": "Nouveau mot de passe",
+    "totp_code": "Code de vérification",
+    "code": "Code de vérification",
+    "client_ip": "Adresse IP du client",
+    "display_name": "Nom affiché",
+    "email": "Adresse e-mail",
+    "role": "Rôle",
+    "service": "Service",
+    "status": "Statut",
+    "reason": "Commentaire",
+    "creditor_id": "Identifiant du créancier",
+    "creditors": "Créanciers",
+    "name": "Nom",
+    "last_name": "Nom",
+    "first_name": "Prénom",
+    "job_title": "Fonction",
+    "address_line1": "Adresse",
+    "address_line2": "Complément d’adresse (ligne 2)",
+    "address_line3": "Complément d’adresse (ligne 3)",
+    "postal_code": "Code postal",
+    "city": "Ville",
+    "country": "Pays",
+    "phone": "Téléphone",
+    "mobile": "Mobile",
+    "fax": "Fax",
+    "bank_code": "Code banque",
+    "branch_code": "Code guichet",
+    "account_number": "Numéro de compte",
+    "rib_key": "Clé RIB",
+    "iban": "IBAN",
+    "bic": "BIC",
+}
+
+
 class InvalidRequest(Unprocessable):
     """A request body field is missing or has the wrong type or size."""
 
     code = "invalid_request"
 
     def __init__(self, field: str, expected: str) -> None:
-        super().__init__(french(f"Le champ « {field} » est invalide : {expected}."), field=field)
+        if field == REQUEST_BODY_FIELD:
+            subject = "Le corps de la requête"
+        else:
+            subject = f"Le champ « {FIELD_LABELS.get(field, field)} »"
+        super().__init__(french(f"{subject} est invalide : {expected}."), field=field)
 
 
 def describe_duration(seconds: int) -> str:
-    """Return a French duration such as ``45 secondes`` or ``3 minutes``, rounded up to the minute past 60 s."""
+    """Return a French duration such as ``45 secondes`` or ``3 minutes``, rounded up to the minute past 60 s.
+
+    A no-break space (U+00A0) joins the number and the unit, so that a line break cannot part them.
+    """
     if seconds < 60:
-        return "1 seconde" if seconds <= 1 else f"{seconds} secondes"
+        return "1\u00a0seconde" if seconds <= 1 else f"{seconds}\u00a0secondes"
     minutes = -(-seconds // 60)
-    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+    return "1\u00a0minute" if minutes == 1 else f"{minutes}\u00a0minutes"
 
 
 class Action(StrEnum):
@@ -154,7 +217,11 @@ ACTION_LABELS = {
     Action.SEND_CONTACT_MESSAGE: "écrire au créancier",
     Action.EDIT_PROFILE: "modifier les informations du compte",
     Action.REQUEST_BANK_CHANGE: "demander un changement de coordonnées bancaires",
-    Action.READ_BANK_DETAILS_FOR_EDIT: "voir l’IBAN complet",
+    # Only the bank-change form reads the full IBAN, so a user who sends that form without the
+    # right role gets this refusal first.
+    Action.READ_BANK_DETAILS_FOR_EDIT: (
+        "demander un changement de coordonnées bancaires ni de voir l’IBAN complet"
+    ),
     Action.MANAGE_USERS: "gérer les utilisateurs de l’agence",
     Action.DECIDE_BANK_CHANGE: "valider ou refuser un changement de coordonnées bancaires",
     Action.EDIT_CREDITOR: "modifier les informations du créancier",

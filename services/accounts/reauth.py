@@ -13,7 +13,7 @@ import structlog
 
 from services.accounts import totp
 from services.accounts.crypto import DataCipher
-from services.accounts.domain import Throttled
+from services.accounts.domain import ReauthenticationThrottled
 from services.accounts.passwords import verify_password
 from services.accounts.throttle import login_throttle_state, record_attempt
 from services.accounts.validation.errors import apply_french_spacing as french
@@ -64,7 +64,7 @@ async def reauthenticate(
 ) -> None:
     """Check the principal's password and, when enrolled, a TOTP or recovery code.
 
-    Raises Throttled, ReauthenticationFailed (field ``password`` or
+    Raises ReauthenticationThrottled, ReauthenticationFailed (field ``password`` or
     ``totp_code``) or, when ``require_second_factor`` and the user has no
     TOTP, SecondFactorRequired. Failures are committed before raising.
     """
@@ -80,7 +80,7 @@ async def reauthenticate(
             await connection.execute("SELECT pg_advisory_xact_lock(hashtext('login:' || $1))", login_key)
             state = await login_throttle_state(connection, login_key)
             if state is not None:
-                raise Throttled(state.retry_after)
+                raise ReauthenticationThrottled(state.retry_after)
             if not await verify_password(user["password_hash"] if user else None, password):
                 failure = "password"
             elif user["has_totp"]:

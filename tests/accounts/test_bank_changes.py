@@ -275,6 +275,41 @@ async def test_bic_of_other_bank_is_rejected(accounts, prepared, accounts_pool):
     assert stored == 0
 
 
+async def test_wrong_totp_codes_throttle_names_codes(accounts, prepared):
+    from services.accounts.throttle import LOGIN_FREE_FAILURES
+
+    admin, _second, _billing_email, secret = prepared
+    for _attempt in range(LOGIN_FREE_FAILURES):
+        failed = await post_request(accounts, admin, request_body(admin, secret, totp_code="000000"))
+        assert failed.status == 422
+
+    response = await post_request(accounts, admin, request_body(admin, secret))
+    error = (await response.json())["error"]
+
+    assert response.status == 429
+    assert error["code"] == "throttled"
+    assert error["message"].startswith(
+        "Trop de codes de vérification ou de mots de passe incorrects ont été saisis. Réessayez dans "
+    )
+    assert error["message"].endswith("\u00a0secondes.")
+    assert "connexion" not in error["message"]
+
+
+async def test_reader_bank_form_names_change_request(accounts, prepared):
+    admin, second, _billing_email, _secret = prepared
+
+    response = await accounts.client.get(
+        f"/creditors/{admin.creditor}/profile/bank-details", headers=principal_headers(accounts, second, Role.READER)
+    )
+    message = (await response.json())["error"]["message"]
+
+    assert response.status == 403
+    assert message == (
+        "Votre rôle «\u00a0lecteur\u00a0» ne permet pas de demander un changement de coordonnées "
+        "bancaires ni de voir l’IBAN complet."
+    )
+
+
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.ACCOUNTANT, Role.READER])
 async def test_agency_user_cannot_approve(accounts, prepared, role):
     admin, _second, _billing_email, secret = prepared

@@ -23,6 +23,11 @@ def principal_with(role: Role) -> Principal:
         (Role.STAFF, Action.READ_ACCOUNT, f"Votre rôle «{NBSP}personnel du créancier{NBSP}» ne permet pas de consulter ce compte."),
         (Role.READER, Action.MANAGE_USERS, f"Votre rôle «{NBSP}lecteur{NBSP}» ne permet pas de gérer les utilisateurs de l’agence."),
         (Role.ACCOUNTANT, Action.EDIT_PROFILE, f"Votre rôle «{NBSP}comptable{NBSP}» ne permet pas de modifier les informations du compte."),
+        (
+            Role.READER,
+            Action.READ_BANK_DETAILS_FOR_EDIT,
+            f"Votre rôle «{NBSP}lecteur{NBSP}» ne permet pas de demander un changement de coordonnées bancaires ni de voir l’IBAN complet.",
+        ),
         (Role.ADMIN, Action.DECIDE_BANK_CHANGE, f"Votre rôle «{NBSP}administrateur{NBSP}» ne permet pas de valider ou refuser un changement de coordonnées bancaires."),
     ],
 )

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from services.accounts.domain import InvalidRequest
+from services.accounts.domain import REQUEST_BODY_FIELD, InvalidRequest
 
 DEFAULT_MAX_LENGTH = 1000
 
@@ -17,9 +17,9 @@ async def json_body(request: web.Request) -> dict[str, Any]:
     try:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise InvalidRequest("corps", "un objet JSON est attendu") from None
+        raise InvalidRequest(REQUEST_BODY_FIELD, "un objet JSON est attendu") from None
     if not isinstance(body, dict):
-        raise InvalidRequest("corps", "un objet JSON est attendu")
+        raise InvalidRequest(REQUEST_BODY_FIELD, "un objet JSON est attendu")
     return body
 
 
