@@ -1,9 +1,12 @@
 """French texts of the e-mails the accounts service sends.
 
 Each function returns ``(subject, body)`` with French typographic spaces
-(before ``:`` and ``?``, inside guillemets) in the fixed text. Text typed by
-users is left as typed. Times are shown in Europe/Paris
-as ``31/07/2026 à 14:05``.
+(before ``:`` and ``?``, inside guillemets) in the fixed text. Names of
+agencies, creditors and people get the typographic apostrophe (’) in place of
+the straight one. Messages and comments typed by users keep their spacing but
+are quoted with ``> `` under a label that names their author, and their links
+are defused (see ``services.accounts.quoted_text``). Times are shown in
+Europe/Paris as ``31/07/2026 à 14:05``.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from services.accounts.quoted_text import defuse_links, quote_lines
 from services.accounts.validation.errors import apply_french_spacing as french
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -34,6 +38,32 @@ def prefix_de(name: str) -> str:
     return f"d’{name}" if first in ELIDING_LETTERS else f"de {name}"
 
 
+# Shown under a quotation whose links ``defuse_links`` rewrote.
+DEFUSED_LINKS_NOTE = (
+    "Par sécurité, les adresses web de ce texte ne sont pas cliquables : « [.] » y remplace le point."
+)
+
+
+def mail_name(name: str) -> str:
+    """Return ``name`` with typographic apostrophes (’) in place of straight ones (').
+
+    Names are stored as typed, and only their display in mails changes.
+    """
+    return name.replace("'", "’")
+
+
+def quote_user_text(label: str, text: str) -> str:
+    """Return ``label`` (French, naming the author), then ``text`` quoted with its links defused.
+
+    A note after the quotation explains the ``[.]`` when a link was defused.
+    """
+    defused = defuse_links(text)
+    block = french(label) + "\n" + quote_lines(defused)
+    if defused != text:
+        block += "\n" + french(DEFUSED_LINKS_NOTE)
+    return block
+
+
 def french_datetime(moment: datetime) -> str:
     """Return ``moment`` as ``31/07/2026 à 14:05``, Paris time."""
     local = moment.astimezone(PARIS)
@@ -41,6 +71,7 @@ def french_datetime(moment: datetime) -> str:
 
 
 def invitation(*, agency_name: str, inviter: str, role: str, link: str, expires_at: datetime) -> tuple[str, str]:
+    agency_name, inviter = mail_name(agency_name), mail_name(inviter)
     subject = f"Invitation à rejoindre l’espace Mes Factures {prefix_de(agency_name)}"
     body = (
         "Bonjour,\n\n"
@@ -83,6 +114,7 @@ def password_changed(*, login: str, changed_at: datetime) -> tuple[str, str]:
 def bank_change_requested(
     *, creditor_name: str, customer_account: str, requester: str, iban_masked: str, requested_at: datetime
 ) -> tuple[str, str]:
+    creditor_name, requester = mail_name(creditor_name), mail_name(requester)
     subject = f"Demande de changement de coordonnées bancaires – compte {customer_account}"
     body = (
         "Bonjour,\n\n"
@@ -105,7 +137,8 @@ def bank_change_decided(
     reason: str | None,
     decided_at: datetime,
 ) -> tuple[str, str]:
-    """Return the decision notice, with the staff member's comment (``reason``) when one was given."""
+    """Return the decision notice, with the staff member's comment (``reason``) quoted when one was given."""
+    creditor_name = mail_name(creditor_name)
     # « Changement » is masculine, and in « a accepté la demande » the object follows the verb,
     # so the participle takes no feminine ending in the subject or in the body.
     participle = "accepté" if approved else "refusé"
@@ -121,8 +154,11 @@ def bank_change_decided(
         lines.append("\nLes coordonnées bancaires précédentes restent en vigueur.")
     body = french("\n".join(lines))
     if reason:
-        label = "Commentaire" if approved else "Motif"
-        body += french(f"\n{label} : ") + reason
+        if approved:
+            label = f"Commentaire {prefix_de(creditor_name)} :"
+        else:
+            label = f"Motif du refus donné par {creditor_name} :"
+        body += "\n\n" + quote_user_text(label, reason)
     body += french(
         "\n\nSi vous n’êtes pas à l’origine de cette demande, contactez immédiatement "
         f"le service facturation {prefix_de(creditor_name)}."
@@ -140,24 +176,34 @@ def contact_message_to_service(
     message: str,
     invoice_numbers: list[str],
 ) -> tuple[str, str]:
-    mail_subject = f"[{customer_account}] {subject}"
-    invoices = ", ".join(invoice_numbers) if invoice_numbers else "aucune"
+    """Return the message for the creditor's service, with the author's text quoted.
+
+    The subject typed by the author is defused too, and so are the invoice numbers, which the
+    service only checks for their characters.
+    """
+    agency_name, author = mail_name(agency_name), mail_name(author)
+    mail_subject = f"[{customer_account}] {defuse_links(subject)}"
+    invoices = defuse_links(", ".join(invoice_numbers)) if invoice_numbers else "aucune"
     header = french(
         f"Message envoyé depuis Mes Factures par {author} ({author_email or 'adresse e-mail non renseignée'}), "
         f"agence {agency_name}, compte client {customer_account}.\n"
         f"Factures concernées : {invoices}\n\n"
     )
-    return mail_subject, header + message
+    quotation = quote_user_text(f"Texte écrit par {author}, que Mes Factures n’a pas vérifié :", message)
+    return mail_subject, header + quotation
 
 
 def contact_message_copy(
     *, service_label: str, creditor_name: str, subject: str, message: str, invoice_numbers: list[str]
 ) -> tuple[str, str]:
-    mail_subject = french("Copie de votre message : ") + subject
-    invoices = ", ".join(invoice_numbers) if invoice_numbers else "aucune"
+    """Return the author's copy of a contact message, with the text quoted as it was sent."""
+    creditor_name = mail_name(creditor_name)
+    mail_subject = french("Copie de votre message : ") + defuse_links(subject)
+    invoices = defuse_links(", ".join(invoice_numbers)) if invoice_numbers else "aucune"
     header = french(
         "Bonjour,\n\n"
         f"Voici une copie du message que vous avez envoyé au {service_label} {prefix_de(creditor_name)}.\n"
         f"Factures concernées : {invoices}\n\n"
     )
-    return mail_subject, header + message + SIGNATURE
+    quotation = quote_user_text("Texte que vous avez écrit :", message)
+    return mail_subject, header + quotation + SIGNATURE

@@ -38,14 +38,14 @@ def test_rejection_subject_is_masculine():
 def test_approval_carries_comment():
     _subject, body = build_decision(approved=True, reason="RIB vérifié par téléphone")
 
-    assert f"Commentaire{NBSP}: RIB vérifié par téléphone" in body
+    assert f"\n\nCommentaire de Presse Immo Ouest{NBSP}:\n> RIB vérifié par téléphone\n\n" in body
     assert body.index("s’appliquent dès maintenant") < body.index("RIB vérifié par téléphone")
 
 
 def test_rejection_carries_reason():
     _subject, body = build_decision(approved=False, reason="RIB illisible")
 
-    assert f"Motif{NBSP}: RIB illisible" in body
+    assert f"\n\nMotif du refus donné par Presse Immo Ouest{NBSP}:\n> RIB illisible\n\n" in body
 
 
 def test_decision_without_comment_has_no_label():
@@ -60,3 +60,45 @@ def test_comment_is_left_as_typed():
     _subject, body = build_decision(approved=True, reason="Vu : OK ?")
 
     assert body.count("Vu : OK ?") == 1
+
+
+def test_comment_lines_are_all_quoted():
+    _subject, body = build_decision(approved=False, reason="RIB illisible.\n\nMerci de renvoyer un RIB.")
+
+    assert "\n> RIB illisible.\n>\n> Merci de renvoyer un RIB.\n\n" in body
+
+
+def test_comment_links_are_defused():
+    _subject, body = build_decision(
+        approved=True, reason="Validé <b>ok</b> après appel — voir http://evil.example/x"
+    )
+
+    assert "> Validé <b>ok</b> après appel — voir evil[.]example/x\n" in body
+    assert (
+        f"Par sécurité, les adresses web de ce texte ne sont pas cliquables{NBSP}: "
+        f"«{NBSP}[.]{NBSP}» y remplace le point."
+    ) in body
+    assert "http://" not in body
+    assert "evil.example" not in body
+
+
+def test_comment_without_link_has_no_note():
+    _subject, body = build_decision(approved=True, reason="RIB vérifié")
+
+    assert "cliquables" not in body
+
+
+def test_creditor_name_gets_typographic_apostrophe():
+    subject, body = bank_change_decided(
+        creditor_name="Clés de l'Ouest",
+        customer_account="C1001",
+        approved=True,
+        iban_masked="FR76 •••• 0189",
+        reason="OK",
+        decided_at=DECIDED_AT,
+    )
+
+    assert "Clés de l’Ouest a accepté" in body
+    assert f"Commentaire de Clés de l’Ouest{NBSP}:" in body
+    assert "'" not in body
+    assert "'" not in subject

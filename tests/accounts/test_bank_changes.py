@@ -186,7 +186,8 @@ async def test_rejection_keeps_previous_details(accounts, prepared, mail_sink, a
 
     assert rejected.status == 200
     assert (await rejected.json())["decision_reason"] == "RIB illisible"
-    assert "Motif\u00a0: RIB illisible" in notices[0].text
+    text = notices[0].text.replace("\r\n", "\n")
+    assert f"Motif du refus donné par Créancier {admin.creditor}\u00a0:\n> RIB illisible\n" in text
     assert profile["bank_details"] is None
     assert profile["pending_bank_change"] is None
 
@@ -308,6 +309,33 @@ async def test_reader_bank_form_names_change_request(accounts, prepared):
         "Votre rôle «\u00a0lecteur\u00a0» ne permet pas de demander un changement de coordonnées "
         "bancaires ni de voir l’IBAN complet."
     )
+
+
+async def test_decision_comment_is_quoted_in_mail(accounts, prepared, mail_sink, accounts_pool):
+    admin, _second, billing_email, secret = prepared
+    staff_id = await staff_user(accounts_pool, admin.creditor)
+    request_id = (await (await post_request(accounts, admin, request_body(admin, secret))).json())["request_id"]
+
+    approved = await accounts.client.post(
+        f"/staff/bank-change-requests/{request_id}/approve",
+        json={"reason": "Validé <b>ok</b> après appel — voir http://evil.example/x"},
+        headers=staff_headers(accounts, admin.creditor, staff_id),
+    )
+    [notice] = await wait_for_mail(
+        mail_sink.folder, lambda message: "accepté" in message.subject and billing_email in message.envelope_to
+    )
+    text = notice.text.replace("\r\n", "\n")
+
+    assert approved.status == 200
+    assert (await approved.json())["decision_reason"] == "Validé <b>ok</b> après appel — voir http://evil.example/x"
+    assert (
+        f"\n\nCommentaire de Créancier {admin.creditor}\u00a0:\n"
+        "> Validé <b>ok</b> après appel — voir evil[.]example/x\n"
+        "Par sécurité, les adresses web de ce texte ne sont pas cliquables\u00a0: "
+        "«\u00a0[.]\u00a0» y remplace le point.\n\n"
+    ) in text
+    assert "http://" not in text
+    assert "evil.example" not in text
 
 
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.ACCOUNTANT, Role.READER])

@@ -187,6 +187,49 @@ async def test_message_goes_to_service_with_copy(accounts, agency_admin, mail_si
     assert event["data"]["service"] == "recouvrement"
 
 
+async def test_message_links_are_defused_in_mails(accounts, accounts_pool, mail_sink):
+    agency_name = "Clés de la Presqu'île"
+    user = await make_agency_user(accounts_pool, agency_name=agency_name)
+    await accounts_pool.execute("UPDATE users SET display_name = 'Jeanne d''Arc' WHERE id = $1::uuid", user.user_id)
+    await set_up_contacts(accounts, user)
+    service_email = f"facturation@{user.creditor}.example"
+    typed = 'Bonjour,\r\n\r\n<a href="http://evil.example/x">cliquez</a>\r\nhttp://evil.example/phish'
+
+    response = await accounts.client.post(
+        f"/creditors/{user.creditor}/messages",
+        json={"service": "facturation", "subject": "Voir www.evil.example", "message": typed},
+        headers=principal_headers(accounts, user),
+    )
+    [to_service] = await wait_for_mail(mail_sink.folder, lambda message: service_email in message.envelope_to)
+    [copy] = await wait_for_mail(mail_sink.folder, lambda message: user.email in message.envelope_to)
+    stored_body = await accounts_pool.fetchval(
+        "SELECT body FROM contact_messages WHERE id = $1::uuid", (await response.json())["message_id"]
+    )
+    stored_agency = await accounts_pool.fetchval("SELECT name FROM agencies WHERE id = $1::uuid", user.agency_id)
+    service_text = to_service.text.replace("\r\n", "\n")
+    copy_text = copy.text.replace("\r\n", "\n")
+    quotation = (
+        "> Bonjour,\n"
+        ">\n"
+        '> <a href="evil[.]example/x">cliquez</a>\n'
+        "> evil[.]example/phish\n"
+        "Par sécurité, les adresses web de ce texte ne sont pas cliquables\u00a0: "
+        "«\u00a0[.]\u00a0» y remplace le point."
+    )
+
+    assert response.status == 201
+    assert "agence Clés de la Presqu’île, compte client" in service_text
+    assert f"\n\nTexte écrit par Jeanne d’Arc, que Mes Factures n’a pas vérifié\u00a0:\n{quotation}" in service_text
+    assert f"\n\nTexte que vous avez écrit\u00a0:\n{quotation}\n" in copy_text
+    assert to_service.subject == f"[{user.customer_account}] Voir www[.]evil[.]example"
+    assert copy.subject == "Copie de votre message\u00a0: Voir www[.]evil[.]example"
+    for text in (service_text, copy_text, to_service.subject, copy.subject):
+        assert "http://" not in text
+        assert "evil.example" not in text
+    assert stored_body == 'Bonjour,\n\n<a href="http://evil.example/x">cliquez</a>\nhttp://evil.example/phish'
+    assert stored_agency == agency_name
+
+
 async def test_identity_bic_of_other_bank_rejected(accounts, agency_admin):
     response = await accounts.client.put(
         f"/staff/creditors/{agency_admin.creditor}/identity",

@@ -6,7 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.accounts.notices import bank_change_requested, contact_message_copy, invitation, prefix_de
+from services.accounts.notices import (
+    bank_change_requested,
+    contact_message_copy,
+    contact_message_to_service,
+    invitation,
+    prefix_de,
+)
 
 EXPIRES_AT = datetime(2026, 7, 31, 12, 5, tzinfo=UTC)
 
@@ -64,3 +70,53 @@ def test_contact_copy_elides_creditor():
     )
 
     assert "au service facturation d’Annonces Sud Services." in body
+
+
+def test_invitation_names_get_typographic_apostrophe():
+    link = "https://portail.example/invitation/abc'def"
+    subject, body = invitation(
+        agency_name="Clés de la Presqu'île", inviter="Jeanne d'Arc", role="comptable", link=link, expires_at=EXPIRES_AT
+    )
+
+    assert subject == "Invitation à rejoindre l’espace Mes Factures de Clés de la Presqu’île"
+    assert "Jeanne d’Arc vous invite à rejoindre l’espace Mes Factures de l’agence Clés de la Presqu’île" in body
+    assert f"\n{link}\n" in body
+
+
+def test_bank_change_request_names_get_typographic_apostrophe():
+    _subject, body = bank_change_requested(
+        creditor_name="L'Immobilière",
+        customer_account="C2002",
+        requester="Jeanne d'Arc",
+        iban_masked="FR76 •••• 0189",
+        requested_at=EXPIRES_AT,
+    )
+
+    assert "Jeanne d’Arc a demandé" in body
+    assert "chez L’Immobilière." in body
+    assert "le service facturation de L’Immobilière." in body
+
+
+def test_contact_message_names_get_typographic_apostrophe():
+    _subject, to_service = contact_message_to_service(
+        agency_name="Clés de la Presqu'île",
+        customer_account="C2002",
+        author="Jeanne d'Arc",
+        author_email="jeanne@agence.example",
+        subject="Facture",
+        message="Bonjour, c'est Jeanne.",
+        invoice_numbers=[],
+    )
+    _subject, copy = contact_message_copy(
+        service_label="service facturation",
+        creditor_name="L'Immobilière",
+        subject="Facture",
+        message="Bonjour, c'est Jeanne.",
+        invoice_numbers=[],
+    )
+
+    assert "par Jeanne d’Arc (jeanne@agence.example), agence Clés de la Presqu’île," in to_service
+    assert "au service facturation de L’Immobilière." in copy
+    # The author's text is quoted as typed.
+    assert "> Bonjour, c'est Jeanne." in to_service
+    assert "> Bonjour, c'est Jeanne." in copy

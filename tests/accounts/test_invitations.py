@@ -5,7 +5,14 @@ from __future__ import annotations
 from services.accounts.single_use_links import hash_token
 from shared.principal import Role
 from tests.accounts.conftest import PUBLIC_URL
-from tests.accounts.support import link_token, log_in, new_password, principal_headers, wait_for_mail
+from tests.accounts.support import (
+    link_token,
+    log_in,
+    make_agency_user,
+    new_password,
+    principal_headers,
+    wait_for_mail,
+)
 from tests.conftest import unique_id
 
 
@@ -35,6 +42,21 @@ async def test_invitation_mail_carries_portal_link(accounts, agency_admin, mail_
     assert f"{PUBLIC_URL}/invitation/" in message.text
     assert "Invitation à rejoindre" in message.subject
     assert "comptable" in message.text
+
+
+async def test_invitation_mail_agency_name_apostrophe(accounts, accounts_pool, mail_sink):
+    admin = await make_agency_user(accounts_pool, agency_name="Clés de la Presqu'île")
+    email = f"{unique_id('invitee')}@agence.example"
+
+    response = await invite(accounts, admin, email)
+    [message] = await wait_for_mail(mail_sink.folder, lambda message: email in message.envelope_to)
+    stored_name = await accounts_pool.fetchval("SELECT name FROM agencies WHERE id = $1::uuid", admin.agency_id)
+
+    assert response.status == 201
+    assert message.subject == "Invitation à rejoindre l’espace Mes Factures de Clés de la Presqu’île"
+    assert "de l’agence Clés de la Presqu’île avec le rôle" in message.text
+    assert f"{PUBLIC_URL}/invitation/" in message.text
+    assert stored_name == "Clés de la Presqu'île"
 
 
 async def test_invitation_accepted_creates_user(accounts, agency_admin, mail_sink):
