@@ -73,12 +73,12 @@ def format_date(value: date | datetime | str | None) -> str:
 
 
 def format_wait(seconds: float) -> str:
-    """Describe a wait in French, rounded up: ``45 secondes``, ``1 minute``, ``3 minutes``."""
+    """Describe a wait in French, rounded up, with a no-break space: ``45 secondes``, ``1 minute``, ``3 minutes``."""
     whole_seconds = max(1, math.ceil(seconds))
     if whole_seconds < 60:
-        return f"{whole_seconds} seconde" + ("s" if whole_seconds > 1 else "")
+        return f"{whole_seconds}\u00a0seconde" + ("s" if whole_seconds > 1 else "")
     minutes = math.ceil(whole_seconds / 60)
-    return f"{minutes} minute" + ("s" if minutes > 1 else "")
+    return f"{minutes}\u00a0minute" + ("s" if minutes > 1 else "")
 
 
 def format_nonzero_amount(value: Decimal | str | int | None) -> str:

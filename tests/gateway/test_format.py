@@ -72,8 +72,8 @@ def test_format_date_rejects_invalid_text():
 
 @pytest.mark.parametrize(
     ("seconds", "expected"),
-    [(1, "1 seconde"), (0.2, "1 seconde"), (30, "30 secondes"), (59.5, "1 minute"),
-     (60, "1 minute"), (61, "2 minutes"), (900, "15 minutes")],
+    [(1, "1\u00a0seconde"), (0.2, "1\u00a0seconde"), (30, "30\u00a0secondes"), (59.5, "1\u00a0minute"),
+     (60, "1\u00a0minute"), (61, "2\u00a0minutes"), (900, "15\u00a0minutes")],
 )
 def test_format_wait_rounds_up(seconds, expected):
     assert format_wait(seconds) == expected

@@ -62,7 +62,7 @@ async def test_password_change_drops_cached_session(gateway, user):
     assert response.status == 303
     assert not await is_logged_in(gateway, other)
     assert (await gateway.get("/securite", allow_redirects=False)).status == 200
-    assert "avec le nouveau mot de passe. Sur vos autres appareils, la fermeture peut prendre jusqu’à 5 secondes." in confirmation
+    assert "avec le nouveau mot de passe. Sur vos autres appareils, la fermeture peut prendre jusqu’à 5\u00a0secondes." in confirmation
 
 
 async def test_closing_other_sessions_drops_cached_session(gateway, user):
@@ -76,13 +76,13 @@ async def test_closing_other_sessions_drops_cached_session(gateway, user):
 
     assert response.status == 303
     assert not await is_logged_in(gateway, other)
-    assert "Cette session reste ouverte. Sur vos autres appareils, la fermeture peut prendre jusqu’à 5 secondes." in confirmation
+    assert "Cette session reste ouverte. Sur vos autres appareils, la fermeture peut prendre jusqu’à 5\u00a0secondes." in confirmation
 
 
 def test_closing_delay_sentences():
     assert describe_closing_delay(0) == ""
-    assert describe_closing_delay(5) == " Sur vos autres appareils, la fermeture peut prendre jusqu’à 5 secondes."
-    assert describe_closing_delay(0.5) == " Sur vos autres appareils, la fermeture peut prendre jusqu’à 1 seconde."
+    assert describe_closing_delay(5) == " Sur vos autres appareils, la fermeture peut prendre jusqu’à 5\u00a0secondes."
+    assert describe_closing_delay(0.5) == " Sur vos autres appareils, la fermeture peut prendre jusqu’à 1\u00a0seconde."
 
 
 def session_of(user_id: str, session_id: str) -> SessionInfo:
