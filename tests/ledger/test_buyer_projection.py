@@ -18,14 +18,16 @@ from services.ledger.creditors import upsert_creditor
 from services.registry import service_definition
 from shared.db import migrate
 from shared.events.accounts import ProfileUpdated
+from shared.events.access import OPERATOR
 from shared.events.envelope import EventEnvelope
+from shared.events.streams import durable_name
 from tests.conftest import unique_id
 from tests.ledger.test_feed import invoice_body
 from tests.ledger.test_rendering import creditor_with_identity
 
 # Durable consumer through which the ledger reads accounts.profile.updated,
 # named by shared.events.consumer.subscribe.
-PROFILE_CONSUMER = "ledger-accounts-accounts_profile_updated"
+PROFILE_CONSUMER = durable_name("ledger", "accounts.profile.updated")
 
 
 def profile_event(
@@ -61,8 +63,11 @@ async def wait_for_inbox(pool, event_id) -> None:
 
 
 async def wait_for_ack(engines, sequence: int) -> None:
-    """Wait until the ledger has acknowledged every profile event up to ``sequence``, duplicates included."""
-    client = await engines.connect_nats("accounts")
+    """Wait until the ledger has acknowledged every profile event up to ``sequence``, duplicates included.
+
+    Only the ledger's user and the operator may read the ledger's consumer.
+    """
+    client = await engines.connect_nats(OPERATOR)
     try:
         for _ in range(400):
             info = await client.jetstream().consumer_info("ACCOUNTS", PROFILE_CONSUMER)
@@ -269,8 +274,18 @@ async def test_migration_copies_event_addresses(engines, tmp_path):
                        (creditor_id, account_number, address_lines, postal_code, city, buyer_updated_at)
                    VALUES ('cred', 'FROM-EVENT', '{"3 place du Parc"}', '44000', 'Nantes', $1),
                           ('cred', 'FROM-FEED', '{"5 quai Fleuri"}', '29200', 'Brest', NULL),
-                          ('cred', 'NO-ADDRESS', '{}', NULL, NULL, NULL)""",
+                          ('cred', 'NO-ADDRESS', '{}', NULL, NULL, NULL),
+                          ('cred', 'FEED-AFTER-EVENT', '{"7 rue du Port"}', '56100', 'Lorient', $1)""",
                 updated_at,
+            )
+            # A feed document written after the event replaced that account's address with its buyer's.
+            await connection.execute(
+                """INSERT INTO entries (creditor_id, customer_account, kind, document_number, search_key,
+                                        document_date, label, debit, credit, open_amount, source, source_key,
+                                        created_at)
+                   VALUES ('cred', 'FEED-AFTER-EVENT', 'invoice', 'FA-FEED', 'FAFEED', '2026-05-05', 'Facture',
+                           10, 0, 10, 'feed', 'feed:FA-FEED', $1)""",
+                updated_at + timedelta(days=1),
             )
             (older_folder / backfill.name).write_bytes(backfill.read_bytes())
             applied = await migrate(dsn, [shared_folder, older_folder])
