@@ -155,9 +155,13 @@ async def address_in_force(
 
     That is the latest version that occurred at or before the end of that
     day in Europe/Paris. When every version is later (the address was first
-    entered after the document), the earliest one is taken, so the result
-    does not depend on when the PDF is first rendered. Returns None when the
+    entered after the document), the earliest one is taken, so a later
+    change of address does not alter the result. Returns None when the
     account has no version.
+
+    NOTE: the PDF is rendered once and stored, so a document rendered before
+    an address that applies to it arrived (an event late or dated on the
+    document's own day) keeps the address it was rendered with.
     """
     next_midnight = datetime.combine(document_date + timedelta(days=1), time(), tzinfo=PARIS)
     in_force = await connection.fetchrow(
