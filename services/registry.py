@@ -15,3 +15,8 @@ def service_definition(name: str) -> ServiceDefinition:
         raise ValueError(f"unknown service {name!r}: expected one of {', '.join(SERVICE_NAMES)}")
     module = importlib.import_module(f"services.{name}.app")
     return module.DEFINITION
+
+
+def service_subscriptions() -> dict[str, tuple[str, ...]]:
+    """Return the subjects each service reads, by service name (see `ServiceDefinition.subscriptions`)."""
+    return {name: service_definition(name).subscriptions for name in SERVICE_NAMES}

@@ -48,6 +48,12 @@ class ServiceDefinition:
     migrations: Path
     setup_routes: Callable[[web.Application], None]
     consumers: ConsumerFactory | None = None
+    subscriptions: tuple[str, ...] = ()
+    """Subjects the service's consumers read, each through a durable consumer named after the service.
+
+    NATS lets the service use those durable consumers and no other (see
+    `shared.events.access`), so `consumers` may subscribe to these subjects only.
+    """
     extra_contexts: list[Callable[[web.Application], AsyncIterator[None]]] = field(default_factory=list)
 
     @property
@@ -83,6 +89,12 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
         broker = build_broker(settings.nats_url, settings.nats_user, settings.nats_password.get_secret_value())
         if definition.consumers is not None:
             for consumer, subjects in definition.consumers(app[POOL]):
+                undeclared = [subject for subject in subjects if subject not in definition.subscriptions]
+                if consumer.name != definition.name or undeclared:
+                    raise RuntimeError(
+                        f"{definition.name}: consumer {consumer.name!r} of {undeclared or list(subjects)} is not declared"
+                        " in ServiceDefinition.subscriptions under the service's name, so NATS would refuse it"
+                    )
                 subscribe(broker, consumer, subjects, user=settings.nats_user)
         # Every service declares all streams so consumers can bind before producers start.
         async with running_broker(broker, replicas=settings.stream_replicas, owner=definition.name):

@@ -20,7 +20,7 @@ from dotenv import dotenv_values
 from deploy.tests.support import DEPLOY_DIR, REPO_ROOT, run_deploy_script
 from gateway.settings import GatewaySettings
 from services.accounts.settings import AccountsSettings
-from services.registry import SERVICE_NAMES
+from services.registry import SERVICE_NAMES, service_subscriptions
 from shared.events.access import OPERATOR, deploy_users_config, password_variable
 from shared.principal import generate_keypair
 from shared.settings import ServiceSettings
@@ -316,9 +316,9 @@ def test_nats_node_mounts_its_own_config(compose, environment, node: str) -> Non
 
 
 def test_nats_users_file_is_generated_from_the_permissions_in_code() -> None:
-    assert (DEPLOY_DIR / "nats" / "users.conf").read_text() == deploy_users_config(), (
-        "deploy/nats/users.conf differs from shared/events/access.py:"
-        " run `python -m shared.events.access > deploy/nats/users.conf`"
+    assert (DEPLOY_DIR / "nats" / "users.conf").read_text() == deploy_users_config(service_subscriptions()), (
+        "deploy/nats/users.conf differs from shared/events/access.py and the services' subscriptions:"
+        " run `python -m services.nats_users > deploy/nats/users.conf`"
     )
 
 

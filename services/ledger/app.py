@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.ledger.consumers import ledger_consumers
+from services.ledger.consumers import SUBSCRIPTIONS, ledger_consumers
 from services.ledger.routes import setup_routes
 from shared.service import ServiceDefinition
 
@@ -13,4 +13,5 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     setup_routes=setup_routes,
     consumers=ledger_consumers,
+    subscriptions=SUBSCRIPTIONS,
 )

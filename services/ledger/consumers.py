@@ -135,6 +135,10 @@ async def on_profile_updated(connection: asyncpg.Connection, event: EventEnvelop
     )
 
 
+SUBSCRIPTIONS = (PAYMENT_SUCCEEDED, DISPUTE_RESOLVED, PROFILE_UPDATED)
+"""Subjects the ledger reads, through durable consumers named after it."""
+
+
 def ledger_consumers(pool: asyncpg.Pool) -> list[tuple[EventConsumer, list[str]]]:
     consumer = EventConsumer(
         CONSUMER_NAME,
@@ -145,4 +149,4 @@ def ledger_consumers(pool: asyncpg.Pool) -> list[tuple[EventConsumer, list[str]]
             PROFILE_UPDATED: on_profile_updated,
         },
     )
-    return [(consumer, [PAYMENT_SUCCEEDED, DISPUTE_RESOLVED, PROFILE_UPDATED])]
+    return [(consumer, list(SUBSCRIPTIONS))]

@@ -271,13 +271,14 @@ class EmbeddedNats:
 
     def _write_config(self) -> Path:
         """Write the users and their permissions where only this account can read them."""
+        from services.registry import service_subscriptions
         from shared.events.access import authorization_block
 
         path = self.data_dir / "nats.conf"
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w") as handle:
             handle.write("# Written by mesfactures at each start: edits are lost.\n")
-            handle.write(authorization_block(self.passwords or {}))
+            handle.write(authorization_block(self.passwords or {}, service_subscriptions()))
         return path
 
     def start(self) -> None:

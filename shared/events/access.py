@@ -9,8 +9,10 @@ rest of its permissions are the JetStream API calls the service makes:
 - declaring the four streams (every service creates the streams it consumes
   from, so that its consumers can bind before the producer starts), and
   updating only its own stream's configuration;
-- creating durable pull consumers on any stream, fetching their messages and
-  acknowledging them;
+- creating, reading and acknowledging its own durable consumers, one per
+  subject it reads (`ServiceDefinition.subscriptions`), named after it;
+  another service's consumers are out of its reach, so it can neither take
+  their messages nor change their filter;
 - reading replies on an inbox prefix of its own (``_INBOX_<service>``), so
   that one service cannot read the replies or messages fetched by another.
 
@@ -20,14 +22,15 @@ maintenance with the ``nats`` command-line tool.
 
 The permissions are written into the embedded server's configuration by
 `services.runtime.engines.EmbeddedNats`, and into deploy/nats/users.conf for
-Compose; a test checks that the two agree.
+Compose (`services.nats_users`); a test checks that the file is up to date.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping, Sequence
 
-from shared.events.streams import STREAMS
+from shared.events.streams import STREAMS, durable_name, stream_for_subject
 
 OPERATOR = "operator"
 """NATS user with every permission: tests and maintenance, never a service."""
@@ -52,8 +55,12 @@ def inbox_prefix(user: str) -> str:
     return f"_INBOX_{user}"
 
 
-def service_permissions(service: str) -> dict[str, list[str]]:
-    """Subjects ``service`` may publish to and subscribe to, as the server's allow lists."""
+def service_permissions(service: str, subscriptions: Sequence[str] = ()) -> dict[str, list[str]]:
+    """Return the subjects ``service`` may publish to and subscribe to, as the server's allow lists.
+
+    ``subscriptions`` are the subjects the service reads: it may use the
+    durable consumer of each, named by `durable_name`, and no other consumer.
+    """
     own_stream = STREAMS[service].name
     publish = [
         *STREAMS[service].subjects,
@@ -62,13 +69,18 @@ def service_permissions(service: str) -> dict[str, list[str]]:
         "$JS.API.STREAM.INFO.*",
         *(f"$JS.API.STREAM.CREATE.{spec.name}" for spec in STREAMS.values()),
         f"$JS.API.STREAM.UPDATE.{own_stream}",
-        "$JS.API.CONSUMER.INFO.*.*",
-        "$JS.API.CONSUMER.CREATE.*",
-        "$JS.API.CONSUMER.CREATE.*.>",
-        "$JS.API.CONSUMER.DURABLE.CREATE.*.*",
-        "$JS.API.CONSUMER.MSG.NEXT.*.*",
-        "$JS.ACK.>",
     ]
+    for subject in subscriptions:
+        stream = stream_for_subject(subject).name
+        consumer = f"{stream}.{durable_name(service, subject)}"
+        publish += [
+            f"$JS.API.CONSUMER.INFO.{consumer}",
+            f"$JS.API.CONSUMER.CREATE.{consumer}",
+            f"$JS.API.CONSUMER.CREATE.{consumer}.>",
+            f"$JS.API.CONSUMER.DURABLE.CREATE.{consumer}",
+            f"$JS.API.CONSUMER.MSG.NEXT.{consumer}",
+            f"$JS.ACK.{consumer}.>",
+        ]
     return {"publish": publish, "subscribe": [f"{inbox_prefix(service)}.>"]}
 
 
@@ -81,13 +93,14 @@ def _quoted(text: str) -> str:
     return f'"{text}"'
 
 
-def authorization_block(passwords: dict[str, str]) -> str:
+def authorization_block(passwords: Mapping[str, str], subscriptions: Mapping[str, Sequence[str]]) -> str:
     """Return the ``authorization`` block of a nats-server configuration for these users.
 
     ``passwords`` maps each user (the services and `OPERATOR`) to its
     password, given either as the password itself or as a reference to a
     variable, such as ``$MF_LEDGER_NATS_PASSWORD``, which nats-server reads
-    from its environment. A reference is written unquoted.
+    from its environment. A reference is written unquoted. ``subscriptions``
+    gives the subjects each service reads (see `service_permissions`).
     """
     lines = ["authorization {", "  users: ["]
     for user, password in passwords.items():
@@ -96,7 +109,7 @@ def authorization_block(passwords: dict[str, str]) -> str:
         if user == OPERATOR:
             lines.append("    }")
             continue
-        permissions = service_permissions(user)
+        permissions = service_permissions(user, subscriptions.get(user, ()))
         lines.append("     permissions: {")
         for direction in ("publish", "subscribe"):
             subjects = ", ".join(_quoted(subject) for subject in permissions[direction])
@@ -108,10 +121,11 @@ def authorization_block(passwords: dict[str, str]) -> str:
 
 DEPLOY_USERS_HEADER = """\
 # NATS users of Mes Factures and their permissions, included by nats-1.conf,
-# nats-2.conf and nats-3.conf. Generated from shared/events/access.py: after
-# a change there, run `python -m shared.events.access > deploy/nats/users.conf`
-# (a test fails while the two differ). nats-server reads each password from
-# the environment variable named here; docker-compose.yml sets them from .env.
+# nats-2.conf and nats-3.conf. Generated from shared/events/access.py and the
+# subjects each service reads: after a change to either, run
+# `python -m services.nats_users > deploy/nats/users.conf` (a test fails
+# while the two differ). nats-server reads each password from the
+# environment variable named here; docker-compose.yml sets them from .env.
 """
 
 
@@ -120,11 +134,8 @@ def password_variable(user: str) -> str:
     return "MF_NATS_OPERATOR_PASSWORD" if user == OPERATOR else f"MF_{user.upper()}_NATS_PASSWORD"
 
 
-def deploy_users_config() -> str:
+def deploy_users_config(subscriptions: Mapping[str, Sequence[str]]) -> str:
     """Return the text of deploy/nats/users.conf."""
     users = (*SERVICE_USERS, OPERATOR)
-    return DEPLOY_USERS_HEADER + authorization_block({user: f"${password_variable(user)}" for user in users})
-
-
-if __name__ == "__main__":
-    print(deploy_users_config(), end="")
+    passwords = {user: f"${password_variable(user)}" for user in users}
+    return DEPLOY_USERS_HEADER + authorization_block(passwords, subscriptions)

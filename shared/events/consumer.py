@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from shared.events.access import inbox_prefix
 from shared.events.envelope import EventEnvelope
-from shared.events.streams import stream_for_subject
+from shared.events.streams import durable_name, stream_for_subject
 
 log = structlog.get_logger(__name__)
 
@@ -129,7 +129,7 @@ def subscribe(broker: NatsBroker, consumer: EventConsumer, subjects: Iterable[st
     fetch_prefix = f"{inbox_prefix(user) if user else '_INBOX'}.".encode()
     for subject in subjects:
         spec = stream_for_subject(subject)
-        durable = f"{consumer.name}-{spec.name.lower()}-{subject.replace('.', '_').replace('>', 'all').replace('*', 'any')}"
+        durable = durable_name(consumer.name, subject)
         broker.subscriber(
             subject,
             stream=JStream(spec.name, declare=False),

@@ -38,6 +38,12 @@ def stream_for_subject(subject: str) -> StreamSpec:
         ) from None
 
 
+def durable_name(consumer: str, subject: str) -> str:
+    """Return the name of ``consumer``'s durable JetStream consumer of ``subject``."""
+    stream = stream_for_subject(subject).name.lower()
+    return f"{consumer}-{stream}-{subject.replace('.', '_').replace('>', 'all').replace('*', 'any')}"
+
+
 async def ensure_stream(jetstream, spec: StreamSpec, *, replicas: int = 1, update: bool = True) -> None:
     """Create the stream, or, when ``update``, update it to this configuration if it exists.
 

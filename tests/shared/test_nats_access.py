@@ -19,13 +19,15 @@ from pathlib import Path
 import nats
 import nats.errors
 import pytest
-from nats.js.api import ConsumerConfig, DeliverPolicy, StreamConfig
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig
 from nats.js.errors import NotFoundError
 
 from services.runtime.engines import EmbeddedNats
 from services.runtime.secrets import generate_nats_passwords
 from shared.events.access import OPERATOR, authorization_block, inbox_prefix, service_permissions
-from shared.events.streams import STREAMS, ensure_stream
+from shared.events.disputes import DISPUTE_RESOLVED
+from shared.events.payments import PAYMENT_SUCCEEDED
+from shared.events.streams import STREAMS, durable_name, ensure_stream
 from tests.conftest import free_port
 
 QUICK = 1.0
@@ -145,33 +147,25 @@ async def test_service_user_cannot_publish_events_of_another_service(server) -> 
     assert await last_message_on(server, "PAYMENTS", subject) is None
 
 
-async def test_service_user_cannot_inject_events_through_a_push_consumer(server) -> None:
-    """A consumer of the ledger's own stream that delivers to a payments subject stores nothing in PAYMENTS."""
+async def test_service_user_cannot_create_a_consumer_of_its_choice(server) -> None:
+    """A push consumer of the ledger's own stream, delivering to a payments subject, is refused at creation."""
     subject = f"payments.payment.succeeded.{uuid.uuid4().hex}"
     refusals = Refusals()
-    # A subscriber on the deliver subject, so that the consumer does deliver.
-    listener = await server.connect_nats(OPERATOR)
-    delivered: list[bytes] = []
-
-    async def receive(message) -> None:
-        delivered.append(message.data)
-
-    await listener.subscribe(subject, cb=receive)
-    await listener.flush()
     client = await connect_as(server, "ledger", refusals)
     try:
         jetstream = client.jetstream(timeout=QUICK)
         await jetstream.publish("ledger.forged.payment", b'{"forged": true}')
-        await jetstream.add_consumer(
-            "LEDGER",
-            ConsumerConfig(filter_subject="ledger.forged.payment", deliver_subject=subject, deliver_policy=DeliverPolicy.ALL),
-        )
-        await asyncio.sleep(QUICK)
+        with pytest.raises(nats.errors.Error):
+            await jetstream.add_consumer(
+                "LEDGER",
+                ConsumerConfig(
+                    filter_subject="ledger.forged.payment", deliver_subject=subject, deliver_policy=DeliverPolicy.ALL
+                ),
+            )
+        await refusals.wait_for("Permissions Violation for Publish")
     finally:
         await client.close()
-        await listener.close()
 
-    assert delivered == [b'{"forged": true}']
     assert await last_message_on(server, "PAYMENTS", subject) is None
 
 
@@ -227,4 +221,85 @@ def test_service_permissions_publish_only_on_own_stream() -> None:
 @pytest.mark.parametrize("password", ['with"quote', "with\\backslash", "with space", ""])
 def test_authorization_block_refuses_password_it_cannot_hold(password: str) -> None:
     with pytest.raises(ValueError, match="generate-secrets.py"):
-        authorization_block({"ledger": password})
+        authorization_block({"ledger": password}, {})
+
+
+LEDGER_PAYMENTS = durable_name("ledger", PAYMENT_SUCCEEDED)
+LEDGER_DISPUTES = durable_name("ledger", DISPUTE_RESOLVED)
+
+
+async def ledger_consumer(server: PrivateServer, stream: str, durable: str, subject: str):
+    """Create the ledger's durable pull consumer as the ledger's user, and return its info."""
+    client = await connect_as(server, "ledger", Refusals())
+    try:
+        return await client.jetstream(timeout=QUICK).add_consumer(
+            stream,
+            ConsumerConfig(durable_name=durable, filter_subject=subject, ack_policy=AckPolicy.EXPLICIT),
+        )
+    finally:
+        await client.close()
+
+
+async def test_service_user_reads_its_own_durable_consumer(server) -> None:
+    await ledger_consumer(server, "PAYMENTS", LEDGER_PAYMENTS, PAYMENT_SUCCEEDED)
+    payments = await connect_as(server, "payments", Refusals())
+    await payments.jetstream().publish(PAYMENT_SUCCEEDED, b'{"paid": true}')
+    await payments.close()
+    client = await connect_as(server, "ledger", Refusals())
+    try:
+        subscription = await client.jetstream().pull_subscribe_bind(LEDGER_PAYMENTS, stream="PAYMENTS")
+        messages = await subscription.fetch(1, timeout=QUICK)
+        for message in messages:
+            await message.ack_sync()
+    finally:
+        await client.close()
+
+    assert [message.data for message in messages] == [b'{"paid": true}']
+
+
+async def test_service_user_cannot_take_messages_of_another_services_consumer(server) -> None:
+    """A message the accounts service fetched and acknowledged would be lost to the ledger."""
+    await ledger_consumer(server, "PAYMENTS", LEDGER_PAYMENTS, PAYMENT_SUCCEEDED)
+    payments = await connect_as(server, "payments", Refusals())
+    await payments.jetstream().publish(PAYMENT_SUCCEEDED, b'{"paid": "again"}')
+    await payments.close()
+    operator = await server.connect_nats(OPERATOR)
+    pending = (await operator.jetstream().consumer_info("PAYMENTS", LEDGER_PAYMENTS)).num_pending
+    refusals = Refusals()
+    client = await connect_as(server, "accounts", refusals)
+    try:
+        subscription = await client.jetstream().pull_subscribe_bind(LEDGER_PAYMENTS, stream="PAYMENTS")
+        with pytest.raises(nats.errors.Error):
+            await subscription.fetch(1, timeout=QUICK)
+        await refusals.wait_for("Permissions Violation for Publish")
+        after = await operator.jetstream().consumer_info("PAYMENTS", LEDGER_PAYMENTS)
+    finally:
+        await client.close()
+        await operator.close()
+
+    assert pending >= 1
+    assert after.num_pending == pending
+    assert after.num_ack_pending == 0
+
+
+async def test_service_user_cannot_change_another_services_consumer(server) -> None:
+    """A new filter on the ledger's consumer would hide every later dispute resolution from it."""
+    await ledger_consumer(server, "DISPUTES", LEDGER_DISPUTES, DISPUTE_RESOLVED)
+    refusals = Refusals()
+    client = await connect_as(server, "payments", refusals)
+    try:
+        with pytest.raises(nats.errors.Error):
+            await client.jetstream(timeout=QUICK).add_consumer(
+                "DISPUTES",
+                ConsumerConfig(durable_name=LEDGER_DISPUTES, filter_subject="disputes.nothing", ack_policy=AckPolicy.EXPLICIT),
+            )
+    finally:
+        await client.close()
+    operator = await server.connect_nats(OPERATOR)
+    try:
+        info = await operator.jetstream().consumer_info("DISPUTES", LEDGER_DISPUTES)
+    finally:
+        await operator.close()
+
+    assert refusals.messages
+    assert info.config.filter_subject == DISPUTE_RESOLVED
