@@ -15,6 +15,7 @@ from aiohttp import web
 
 from gateway.accounts_portal import accounts_portal
 from gateway.portal.display import format_day
+from gateway.format import group_thousands
 from gateway.portal.forms import form_text, read_session_form
 from gateway.portal.layout import BANK_CHANGE_REVIEWS, HOME_LABEL, HOME_PATH, PortalFrame, load_frame, render_page
 from shared.errors import Conflict, NotFound
@@ -118,7 +119,7 @@ async def decide(request: web.Request, *, approve: bool) -> web.Response:
     if reason is not None and len(reason) > MAX_REASON_LENGTH:
         frame = await load_frame(request, BANK_CHANGE_REVIEWS)
         alert = (
-            f"Le motif dépasse {MAX_REASON_LENGTH} caractères ({len(reason)} saisis)\u00a0: "
+            f"Le motif dépasse {MAX_REASON_LENGTH} caractères ({group_thousands(str(len(reason)))} saisis)\u00a0: "
             "raccourcissez-le, puis validez ou refusez à nouveau."
         )
         return await render_review(request, frame, request_id, alert=alert, status=422)

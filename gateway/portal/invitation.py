@@ -17,6 +17,7 @@ from gateway.accounts_portal import LinkExpired, accounts_portal
 from gateway.authentication import MAX_LOGIN_LENGTH, log_in, start_session
 from gateway.errors import CsrfRejected, InvalidCredentials, LoginThrottled, ServiceUnavailable
 from gateway.portal.display import ROLE_DESCRIPTIONS, role_label
+from gateway.format import group_thousands
 from gateway.portal.forms import FieldErrors, field_errors_of, form_text, read_visitor_form, render_visitor_page
 from gateway.portal.navigation import DEFAULT_PATH
 from gateway.portal.password_reset import CONFIRMATION_MISMATCH, EXPIRED_FORM_MESSAGE, PASSWORD_REQUIRED
@@ -75,7 +76,7 @@ def check_choices(values: dict[str, str], password: str, confirmation: str) -> F
         errors["login"] = LOGIN_TOO_LONG
     if len(values["display_name"]) > MAX_DISPLAY_NAME_LENGTH:
         errors["display_name"] = (
-            f"Le nom affiché dépasse {MAX_DISPLAY_NAME_LENGTH} caractères ({len(values['display_name'])} saisis)\u00a0: "
+            f"Le nom affiché dépasse {MAX_DISPLAY_NAME_LENGTH} caractères ({group_thousands(str(len(values['display_name'])))} saisis)\u00a0: "
             "raccourcissez-le."
         )
     if not password:

@@ -109,7 +109,7 @@ async def render_statement(request: web.Request, frame: PortalFrame) -> web.Resp
     elif not statement["rows"] and total_rows > 0:
         # A page past the end comes from an old link or a shortened list, so the message gives the number of pages.
         page_count = -(-total_rows // _int_or(statement.get("page_size"), PAGE_SIZE))
-        pages = f"{group_thousands(str(page_count))} page" + ("s" if page_count > 1 else "")
+        pages = f"{group_thousands(str(page_count))}\u00a0page" + ("s" if page_count > 1 else "")
         context["empty_message"] = f"La page {group_thousands(str(page))} n’existe pas : cette sélection compte {pages}."
     context["pdf_urls"] = {
         row.get("id"): document_pdf_url(creditor_id, row["document_number"])

@@ -319,15 +319,16 @@ async def test_staff_agency_pages_lead_to_back_office(gateway, scene, path):
     assert response.url.path == "/back-office/demandes-bancaires"
 
 
-async def test_long_reason_is_rejected_not_cut(gateway, accounts_pool, scene):
+@pytest.mark.parametrize(("length", "shown"), [(501, "501"), (12345, "12\u202f345")])
+async def test_long_reason_is_rejected_not_cut(gateway, accounts_pool, scene, length, shown):
     await request_bank_change(gateway, scene, FIRST_IBAN, next_totp_code(scene.totp))
     request_id = await pending_request_id(accounts_pool, scene.creditor)
     await switch_user(gateway, scene.staff_login, scene.staff_password)
 
-    response = await decide(gateway, request_id, "refus", "R" * 501)
+    response = await decide(gateway, request_id, "refus", "R" * length)
     page = unescape(await response.text())
     status = await accounts_pool.fetchval("SELECT status FROM bank_change_requests WHERE id = $1::uuid", request_id)
 
     assert response.status == 422
-    assert "Le motif dépasse 500 caractères (501 saisis)\u00a0: raccourcissez-le" in page
+    assert f"Le motif dépasse 500 caractères ({shown} saisis)\u00a0: raccourcissez-le" in page
     assert status == "pending"

@@ -210,7 +210,7 @@ async def test_unpaid_view_and_ageing_count_unallocated_payment(logged_in, porta
 async def test_page_past_end_says_so(logged_in, portal_data):
     _status, html = await statement_html(logged_in, portal_data.first.id, "?page=5")
 
-    assert f"La page 5 n’existe pas{NBSP}: cette sélection compte 1 page." in unescape(html)
+    assert f"La page 5 n’existe pas{NBSP}: cette sélection compte 1{NBSP}page." in unescape(html)
     assert "Aucune écriture ne correspond" not in unescape(html)
 
 
