@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.parser import BytesParser
 from email.policy import SMTP
 from email.utils import formatdate, make_msgid, parseaddr
 
@@ -18,6 +19,7 @@ import asyncpg
 
 from services.accounts.validation.errors import apply_french_spacing as french
 from shared.errors import Unprocessable
+from shared.logging import redact_link_tokens
 
 # Long enough for any real subject, short enough to fit a mail client's list.
 MAX_SUBJECT_LENGTH = 200
@@ -66,6 +68,24 @@ def build_message(
     message["Message-ID"] = make_msgid(domain=sender_address.domain)
     message.set_content(body, charset="utf-8")
     return message
+
+
+def without_link_tokens(raw: bytes) -> bytes:
+    """Return the queued message ``raw`` with the token of each single-use link replaced by ``{token}``.
+
+    A sent message stays in ``outgoing_mail`` for support questions, and a
+    pending invitation or reset link in it would work for anyone who reads the
+    table or a dump of it. The body is decoded first, because the message
+    stores it in a transfer encoding (base64 or quoted-printable) where the
+    token cannot be searched for.
+    """
+    message = BytesParser(policy=SMTP).parsebytes(raw)
+    body = message.get_content()
+    redacted = redact_link_tokens(body)
+    if redacted == body:
+        return raw
+    message.set_content(redacted, charset="utf-8")
+    return message.as_bytes()
 
 
 async def queue_mail(

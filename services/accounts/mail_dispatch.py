@@ -16,6 +16,7 @@ import aiosmtplib
 import asyncpg
 import structlog
 
+from services.accounts.mail import without_link_tokens
 from services.accounts.settings import AccountsSettings
 
 log = structlog.get_logger(__name__)
@@ -127,8 +128,12 @@ class MailDispatcher:
                         delay,
                     )
                     continue
+                # The copy kept after sending has no usable link (see without_link_tokens).
+                # NOTE: until it is sent, and in the write-ahead log, the message still has the token.
                 await connection.execute(
-                    "UPDATE outgoing_mail SET sent_at = now(), attempts = attempts + 1 WHERE id = $1", row["id"]
+                    "UPDATE outgoing_mail SET sent_at = now(), attempts = attempts + 1, message = $2 WHERE id = $1",
+                    row["id"],
+                    without_link_tokens(bytes(row["message"])),
                 )
                 log.info("mail_sent", mail_id=str(row["id"]))
                 sent += 1

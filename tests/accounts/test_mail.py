@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
+from email.parser import BytesParser
+from email.policy import SMTP
 
 import pytest
 
@@ -75,6 +78,27 @@ async def test_dispatcher_delivers_queued_mail_to_sink(engines, accounts_pool, m
     assert stored[0].envelope_to == ["agence@example.org"]
     assert stored[0].text.strip() == "Bonjour é"
     assert sent_at is not None
+
+
+async def test_sent_copy_keeps_no_single_use_link_token(engines, accounts_pool, mail_sink):
+    """The mail goes out with its link; the copy kept in outgoing_mail cannot be used to open it."""
+    token = secrets.token_urlsafe(32)
+    subject = f"Invitation {uuid.uuid4().hex[:8]}"
+    body = f"Bonjour é,\n\nAcceptez l’invitation : http://127.0.0.1:8470/invitation/{token}\n"
+    async with accounts_pool.acquire() as connection:
+        mail_id = await queue_mail(connection, sender=SENDER, to="agence@example.org", subject=subject, body=body)
+    dispatcher = MailDispatcher(accounts_pool, settings_for(engines, mail_sink.port), smtp_host="127.0.0.1")
+
+    await dispatcher.send_due()
+    delivered = await wait_for_mail(mail_sink.folder, lambda message: message.subject == subject)
+    kept = await accounts_pool.fetchval("SELECT message FROM outgoing_mail WHERE id = $1", mail_id)
+    kept_text = BytesParser(policy=SMTP).parsebytes(bytes(kept)).get_content()
+
+    assert f"/invitation/{token}" in delivered[0].text
+    assert token not in kept_text
+    assert token.encode() not in bytes(kept)
+    assert "http://127.0.0.1:8470/invitation/{token}" in kept_text
+    assert kept_text.startswith("Bonjour é,")
 
 
 async def test_dispatcher_retries_when_server_is_down(engines, accounts_pool, mail_sink):
