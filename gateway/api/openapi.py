@@ -66,7 +66,9 @@ EXPORT_PARAMETERS = [
 ]
 CACHING_HEADERS = {
     "ETag": {"description": "SHA-256 of the stored file, quoted", "schema": {"type": "string"}},
-    "Cache-Control": {"schema": {"type": "string", "examples": ["private, max-age=31536000, immutable"]}},
+    "Cache-Control": {
+        "schema": {"type": "string", "examples": ["private, max-age=31536000, immutable", "private, no-store"]}
+    },
     "Last-Modified": {"description": "when the file was rendered", "schema": {"type": "string"}},
 }
 
@@ -157,9 +159,11 @@ PATHS: dict[str, Any] = {
     f"{API_BASE}/creditors/{{creditor}}/documents/{{number}}/pdf": {
         "get": {
             "summary": "Return an invoice or credit-note PDF (Factur-X) of the agency's account",
-            "description": "The ledger renders each issued document once and keeps it, so the response "
-            "carries an `ETag` and `Cache-Control: private, max-age=31536000, immutable`. Send the ETag "
-            "back in `If-None-Match` to get 304. `Content-Disposition: inline` lets the browser's PDF "
+            "description": "The ledger renders each issued document once its date has ended and keeps it, so "
+            "the response carries an `ETag` and `Cache-Control: private, max-age=31536000, immutable`. Send the "
+            "ETag back in `If-None-Match` to get 304. A document dated today or later is rendered at each request, "
+            "because a change of the buyer's address may still apply to it, and comes with "
+            "`Cache-Control: private, no-store`. `Content-Disposition: inline` lets the browser's PDF "
             "viewer open and print it. Percent-encode the number: `FA  220001` is `FA%20%20220001`.",
             "parameters": [
                 CREDITOR_PARAMETER,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import asyncpg
@@ -25,7 +25,7 @@ from services.ledger.documents import (
     compute_totals,
     render_document,
 )
-from services.ledger.domain import PARIS, LedgerError, search_key
+from services.ledger.domain import PARIS, LedgerError, paris_today, search_key
 from shared.errors import Conflict, NotFound
 
 log = structlog.get_logger(__name__)
@@ -47,12 +47,14 @@ class SellerIdentityIncomplete(LedgerError, Conflict):
 
 @dataclass(frozen=True, slots=True)
 class StoredDocument:
-    """A rendered PDF as stored."""
+    """A rendered PDF, as stored or, while its date lasts, as rendered for this request."""
 
     content: bytes
     sha256: str
     rendered_at: datetime
     number: str
+    final: bool = True
+    """False while the document's date lasts: it is rendered again at each request and not stored."""
 
 
 async def find_document_entry(
@@ -159,9 +161,9 @@ async def address_in_force(
     change of address does not alter the result. Returns None when the
     account has no version.
 
-    NOTE: the PDF is rendered once and stored, so a document rendered before
-    an address that applies to it arrived (an event late or dated on the
-    document's own day) keeps the address it was rendered with.
+    NOTE: the PDF is stored once its date has ended (see `stored_document`),
+    so an event that arrives later still, about an address change in force
+    by that date, does not reach a document already stored.
     """
     next_midnight = datetime.combine(document_date + timedelta(days=1), time(), tzinfo=PARIS)
     in_force = await connection.fetchrow(
@@ -291,7 +293,14 @@ async def _preceding_invoice(connection: asyncpg.Connection, entry: asyncpg.Reco
 
 
 async def stored_document(pool: asyncpg.Pool, creditor: str, account: str, number: str) -> StoredDocument:
-    """Return the document's PDF, rendering and storing it on first request."""
+    """Return the document's PDF, rendering and storing it on first request once its date has ended.
+
+    The buyer's address printed is the one in force at the end of the
+    document's date (see `address_in_force`). Until that day has ended in
+    Europe/Paris an address change may still apply to it, so the PDF is
+    rendered for each request and not stored; from the next day on, the
+    first rendering is stored and served for good.
+    """
     async with pool.acquire() as connection:
         entry = await find_document_entry(connection, creditor, account, number)
         if entry is None:
@@ -306,6 +315,9 @@ async def stored_document(pool: asyncpg.Pool, creditor: str, account: str, numbe
     # Rendering takes tens of milliseconds of CPU: keep it off the event loop.
     content = await asyncio.get_running_loop().run_in_executor(None, render_document, document)
     digest = hashlib.sha256(content).hexdigest()
+    if entry["document_date"] >= paris_today():
+        log.info("document_rendered_unstored", entry_id=entry["id"], size=len(content))
+        return StoredDocument(content, digest, datetime.now(UTC), entry["document_number"], final=False)
     async with pool.acquire() as connection:
         # Two concurrent first requests may both render; the first insert wins
         # and both callers serve the stored copy.

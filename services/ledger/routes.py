@@ -160,8 +160,9 @@ async def get_document_pdf(request: web.Request) -> web.Response:
     etag = f'"{document.sha256}"'
     headers = {
         "ETag": etag,
-        # Issued documents never change: browsers may keep them as long as they like.
-        "Cache-Control": "private, max-age=31536000, immutable",
+        # A stored document never changes: browsers may keep it as long as they like. One dated
+        # today is rendered at each request until its date has ended, and is not kept.
+        "Cache-Control": "private, max-age=31536000, immutable" if document.final else "private, no-store",
         "Last-Modified": document.rendered_at.strftime("%a, %d %b %Y %H:%M:%S GMT"),
         # The creditor's id keeps documents of two creditors with the same number apart in a downloads folder.
         "Content-Disposition": f'inline; filename="{_safe_file_name(creditor)}-{_safe_file_name(document.number)}.pdf"',

@@ -15,6 +15,7 @@ import asyncpg
 from pypdf import PdfReader
 
 from services.ledger.creditors import upsert_creditor
+from services.ledger.domain import paris_today
 from services.registry import service_definition
 from shared.db import migrate
 from shared.events.accounts import ProfileUpdated
@@ -25,8 +26,7 @@ from tests.conftest import unique_id
 from tests.ledger.test_feed import invoice_body
 from tests.ledger.test_rendering import creditor_with_identity
 
-# Durable consumer through which the ledger reads accounts.profile.updated,
-# named by shared.events.consumer.subscribe.
+# Durable consumer through which the ledger reads accounts.profile.updated.
 PROFILE_CONSUMER = durable_name("ledger", "accounts.profile.updated")
 
 
@@ -308,3 +308,32 @@ async def test_migration_copies_event_addresses(engines, tmp_path):
     assert versions[0]["postal_code"] == "44000"
     assert versions[0]["city"] == "Nantes"
     assert versions[0]["country"] == "FR"
+
+
+async def test_document_dated_today_is_not_stored_until_its_date_ends(ledger_service, ledger_pool, engines):
+    """Two invoices of today print the same address, whichever was opened before the change."""
+    creditor = await creditor_with_identity(ledger_pool)
+    today = paris_today()
+    await issue_invoice(ledger_service, creditor, "FA-TODAY-1", today.isoformat())
+    await issue_invoice(ledger_service, creditor, "FA-TODAY-2", today.isoformat())
+    await issue_invoice(ledger_service, creditor, "FA-YESTERDAY", (today - timedelta(days=1)).isoformat())
+    await apply_events(engines, ledger_pool, profile_event(creditor, "Rennes", datetime.now(UTC) - timedelta(days=2)))
+    opened_early = await pdf_text(ledger_service, creditor, "FA-TODAY-1")
+    yesterday = await pdf_text(ledger_service, creditor, "FA-YESTERDAY")
+
+    await apply_events(engines, ledger_pool, profile_event(creditor, "Nantes", datetime.now(UTC)))
+    headers = ledger_service.headers_for(accounts=((creditor, "C001"),))
+    response = await ledger_service.client.get(f"/creditors/{creditor}/documents/FA-TODAY-1/pdf", headers=headers)
+    reopened = "".join(page.extract_text() for page in PdfReader(io.BytesIO(await response.read())).pages)
+    other = await pdf_text(ledger_service, creditor, "FA-TODAY-2")
+    stored = await ledger_pool.fetch(
+        """SELECT e.document_number FROM document_files f JOIN entries e ON e.id = f.entry_id
+            WHERE e.creditor_id = $1""",
+        creditor,
+    )
+
+    assert "Rennes" in opened_early
+    assert "Nantes" in reopened and "Nantes" in other
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert "Rennes" in yesterday and "Rennes" in await pdf_text(ledger_service, creditor, "FA-YESTERDAY")
+    assert [row["document_number"] for row in stored] == ["FA-YESTERDAY"]
