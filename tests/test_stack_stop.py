@@ -104,6 +104,8 @@ def test_mail_sink_stops_quietly_on_sigint(tmp_path: Path) -> None:
     assert "KeyboardInterrupt" not in output_text
     assert "mail_sink_stopped" in output_text
     assert not port_is_open(port)
+    # Its output is not a terminal, so its lines are JSON like those of the services.
+    assert {("smtp-sink", "mail_sink_started"), ("smtp-sink", "mail_sink_stopped")} <= _logged_events(output_text)
 
 
 def test_up_stops_every_process_on_sigint(tmp_path: Path, engines: Engines) -> None:

@@ -24,6 +24,8 @@ from pathlib import Path
 import structlog
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from shared.logging import configure_logging
+
 log = structlog.get_logger(__name__)
 
 DEFAULT_PORT = 8025
@@ -153,4 +155,7 @@ async def _serve(folder: Path, port: int) -> None:
 if __name__ == "__main__":
     if len(sys.argv) not in (2, 3):
         sys.exit("usage: python -m services.accounts.mail_sink FOLDER [PORT]")
+    configure_logging(
+        "smtp-sink", log_format=os.environ.get("MF_LOG_FORMAT", "auto"), level=os.environ.get("MF_LOG_LEVEL", "info")
+    )
     asyncio.run(_serve(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) == 3 else DEFAULT_PORT))

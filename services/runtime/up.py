@@ -28,7 +28,7 @@ def run_up(*, load_demo: bool) -> int:
                 if load_demo:
                     from services.runtime.demo import load_demo as load_demo_data
 
-                    print(asyncio.run(load_demo_data(stack)))
+                    log.info("demo_data", outcome=asyncio.run(load_demo_data(stack)))
                 start_processes(stack, group)
                 _print_banner(stack, load_demo)
                 name, code = group.wait_any()
@@ -56,7 +56,8 @@ def _print_banner(stack, with_demo: bool) -> None:
     if with_demo:
         lines.append(f"  Demo login: {DEMO_LOGIN} / password: {DEMO_PASSWORD}")
     lines += [
-        f"  Data and logs: {stack.settings.data_dir}",
+        f"  Data, with the PostgreSQL and NATS logs: {stack.settings.data_dir}",
+        "  Service logs: this terminal.",
         "  Press Ctrl-C to stop every process.",
         "",
     ]
