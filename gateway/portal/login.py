@@ -15,6 +15,16 @@ from shared.principal import Role
 
 LOGGED_OUT_MESSAGE = "Vous êtes déconnecté."
 EXPIRED_FORM_MESSAGE = "Le formulaire a expiré. Saisissez à nouveau vos identifiants."
+# The page comes back with an empty password field after a right password without a code or
+# with a wrong code, so these messages, unlike the API's, ask for the password again.
+TOTP_REQUIRED_MESSAGE = (
+    "Saisissez de nouveau votre mot de passe, et le code à 6\u00a0chiffres de votre application "
+    "d’authentification ou un code de secours."
+)
+TOTP_INVALID_MESSAGE = (
+    "Le code de vérification est incorrect ou a déjà servi. Saisissez de nouveau votre mot de passe, "
+    "et le nouveau code affiché par votre application ou un code de secours."
+)
 
 
 def render_login(
@@ -73,8 +83,10 @@ async def login_submit(request: web.Request) -> web.Response:
     try:
         result = await log_in(request, login, password, totp_code=totp_code or None)
     except (SecondFactorRequired, SecondFactorInvalid) as error:
-        # The gateway keeps no state between the two steps, so the user types the password again with the code.
-        return render_login(request, error=error.message, login=login, totp_required=True, status=error.status)
+        # The gateway keeps no state between the two steps and never sends the password back
+        # in the page, so the user types the password again with the code.
+        message = TOTP_REQUIRED_MESSAGE if isinstance(error, SecondFactorRequired) else TOTP_INVALID_MESSAGE
+        return render_login(request, error=message, login=login, totp_required=True, status=error.status)
     except InvalidCredentials as error:
         return render_login(request, error=error.message, login=login, status=error.status)
     except LoginThrottled as error:

@@ -55,8 +55,8 @@ SESSION_CLOSING_NOTICES = frozenset({"mot-de-passe", "sessions"})
 REQUIRED_MESSAGES = {
     "current_password": "Saisissez votre mot de passe actuel.",
     "new_password": "Saisissez un nouveau mot de passe.",
-    "totp_code": "Saisissez le code à 6 chiffres de votre application, ou un code de secours.",
-    "code": "Saisissez le code à 6 chiffres affiché par votre application.",
+    "totp_code": "Saisissez le code à 6\u00a0chiffres de votre application, ou un code de secours.",
+    "code": "Saisissez le code à 6\u00a0chiffres affiché par votre application.",
 }
 
 

@@ -34,7 +34,7 @@ class SecondFactorCodeRequired(Unauthenticated):
 
     def __init__(self) -> None:
         super().__init__(
-            "Saisissez le code à 6 chiffres de votre application d’authentification, ou un code de secours."
+            "Saisissez le code à 6\u00a0chiffres de votre application d’authentification, ou un code de secours."
         )
 
 

@@ -36,7 +36,7 @@ class ReauthenticationFailed(Unprocessable):
             "Le mot de passe saisi est incorrect. Saisissez votre mot de passe actuel."
             if field == "password"
             else "Le code de vérification est incorrect ou a déjà servi. "
-            "Saisissez le code à 6 chiffres affiché par votre application, ou un code de secours."
+            "Saisissez le code à 6\u00a0chiffres affiché par votre application, ou un code de secours."
         )
         super().__init__(message, field=field)
 

@@ -40,7 +40,7 @@ class InvalidSecondFactorCode(Unprocessable):
 
     def __init__(self) -> None:
         super().__init__(
-            "Le code de vérification est incorrect. Saisissez le code à 6 chiffres affiché en ce moment "
+            "Le code de vérification est incorrect. Saisissez le code à 6\u00a0chiffres affiché en ce moment "
             "par votre application, et vérifiez que l’heure de votre téléphone est juste."
         )
 

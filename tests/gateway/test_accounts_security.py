@@ -286,7 +286,7 @@ async def test_totp_confirmation_shows_recovery_codes_once(gateway, logged_in_us
 
     assert len(codes) == 10
     assert all(re.fullmatch(r"[a-z2-9]{5}-[a-z2-9]{5}", code) for code in codes)
-    assert "La double authentification est activée. Il vous reste 10 code(s) de secours." in page
+    assert "La double authentification est activée. Il vous reste 10&nbsp;codes de secours." in page
     assert not any(code in page for code in codes)
     assert "Code de vérification (application ou code de secours)" in page
 
@@ -356,7 +356,7 @@ async def test_enrolled_user_login_asks_for_code(gateway, logged_in_user):
     page = await response.text()
 
     assert response.status == 401
-    assert "Saisissez aussi le code à 6" in page
+    assert "Saisissez de nouveau votre mot de passe, et le code à 6\u00a0chiffres" in page
     assert 'name="totp_code"' in page
     assert f'value="{logged_in_user.login}"' in page
     assert "mf_session" not in response.cookies
@@ -372,6 +372,7 @@ async def test_enrolled_user_logs_in_with_code(gateway, logged_in_user):
 
     assert wrong.status == 401
     assert "Le code de vérification est incorrect" in await wrong.text()
+    assert "Saisissez de nouveau votre mot de passe" in await wrong.text()
     assert with_app_code.status == 302
     assert with_recovery_code.status == 302
     assert reused_recovery_code.status == 401
@@ -392,3 +393,18 @@ async def test_api_login_of_enrolled_user_needs_code(gateway, logged_in_user):
     assert without_code.status == 401
     assert (await without_code.json())["error"]["code"] == "totp_required"
     assert with_code.status == 200
+
+
+async def test_six_digit_code_has_no_break_space(gateway, logged_in_user):
+    security_page = await (await gateway.get("/securite")).text()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', security_page).group(1)
+    enrolment_page = await (
+        await gateway.post(
+            "/securite/double-authentification", data={"csrf_token": token, "password": logged_in_user.password}
+        )
+    ).text()
+
+    assert "un code à 6&nbsp;chiffres" in security_page
+    assert "6 chiffres" not in security_page
+    assert "le code à 6&nbsp;chiffres que l’application affiche" in enrolment_page
+    assert "6 chiffres" not in enrolment_page
