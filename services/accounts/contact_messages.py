@@ -25,6 +25,7 @@ from services.accounts.validation.text import clean_text
 from shared.errors import Conflict, DomainError
 from shared.events.accounts import ContactMessageSent
 from shared.principal import Principal
+from shared.typography import format_count
 
 log = structlog.get_logger(__name__)
 
@@ -81,7 +82,8 @@ def validate_message(subject: Any, message: Any, invoice_numbers: Any) -> tuple[
                 "message",
                 "",
                 "message.too_long",
-                f"Le message dépasse {MAX_MESSAGE_LENGTH} caractères ({len(body)} saisis) : raccourcissez-le.",
+                f"Le message dépasse {format_count(MAX_MESSAGE_LENGTH)} caractères ({format_count(len(body))} saisis) : "
+                "raccourcissez-le.",
             )
         )
     elif _BODY_FORBIDDEN.search(body):

@@ -428,7 +428,7 @@ async def test_message_over_service_limit_is_rejected(gateway, accounts_pool, cr
     error = unescape(await response.text()).split('id="message-error"', 1)[1]
 
     assert response.status == 422
-    assert f"Le message dépasse 5000 caractères (5001 saisis){NBSP}: raccourcissez-le." in error
+    assert f"Le message dépasse 5\u202f000 caractères (5\u202f001 saisis){NBSP}: raccourcissez-le." in error
     assert await sent_message_count(accounts_pool, user) == 0
 
 

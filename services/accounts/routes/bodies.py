@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from services.accounts.domain import REQUEST_BODY_FIELD, InvalidRequest
+from shared.typography import format_count
 
 DEFAULT_MAX_LENGTH = 1000
 
@@ -29,7 +30,7 @@ def required_text(body: dict[str, Any], field: str, *, max_length: int = DEFAULT
     if not isinstance(value, str) or not value:
         raise InvalidRequest(field, "un texte non vide est attendu")
     if len(value) > max_length:
-        raise InvalidRequest(field, f"au plus {max_length} caractères sont acceptés, reçu {len(value)}")
+        raise InvalidRequest(field, f"au plus {format_count(max_length)} caractères sont acceptés, reçu {format_count(len(value))}")
     return value
 
 
@@ -41,5 +42,5 @@ def optional_text(body: dict[str, Any], field: str, *, max_length: int = DEFAULT
     if not isinstance(value, str):
         raise InvalidRequest(field, "un texte est attendu")
     if len(value) > max_length:
-        raise InvalidRequest(field, f"au plus {max_length} caractères sont acceptés, reçu {len(value)}")
+        raise InvalidRequest(field, f"au plus {format_count(max_length)} caractères sont acceptés, reçu {format_count(len(value))}")
     return value

@@ -11,6 +11,8 @@ from schwifty import BIC, IBAN, registry
 from schwifty import exceptions as schwifty_errors
 from schwifty.domain import Component
 
+from shared.typography import format_count
+
 from .country import country_name_fr
 from .errors import ErrorCollector, field_error, reject
 from .iban import ValidatedIban, mask_iban, validate_iban
@@ -99,7 +101,7 @@ def validate_bic(value: str | None, *, field: str = "bic") -> str:
             field,
             raw,
             "bic.length",
-            f"Le BIC « {raw.strip()} » compte {len(bic)} caractères : un BIC en compte 8 ou 11, "
+            f"Le BIC « {raw.strip()} » compte {format_count(len(bic))} caractères : un BIC en compte 8 ou 11, "
             "recopiez-le depuis votre RIB.",
         )
     if not _BIC_STRUCTURE.fullmatch(bic):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from shared.typography import format_count
+
 from .errors import reject
 from .text import describe_character, find_control_character
 
@@ -61,7 +63,7 @@ def validate_email(value: str | None, *, field: str = "email") -> str:
             field,
             raw,
             "email.length",
-            f"L’adresse e-mail dépasse {MAX_EMAIL_LENGTH} caractères ({len(address)} saisis) : "
+            f"L’adresse e-mail dépasse {MAX_EMAIL_LENGTH} caractères ({format_count(len(address))} saisis) : "
             "vérifiez-la.",
         )
     if address.count("@") != 1:

@@ -16,6 +16,8 @@ from schwifty import exceptions as schwifty_errors
 from schwifty import registry
 from schwifty.domain import IBANSpec
 
+from shared.typography import format_count
+
 from .bban import check_bban_structure
 from .country import country_name_fr, is_known_country
 from .errors import reject
@@ -161,7 +163,7 @@ def _check_length(iban: str, spec: IBANSpec, raw: str, field: str) -> None:
         field,
         raw,
         "iban.length",
-        f"L’IBAN compte {len(iban)} caractères au lieu de {spec.iban_length} pour ce pays "
+        f"L’IBAN compte {format_count(len(iban))} caractères au lieu de {spec.iban_length} pour ce pays "
         f"({country_name_fr(spec.country)}) : vérifiez qu’il ne manque aucun caractère "
         "et qu’aucun n’est en trop.",
     )

@@ -20,6 +20,8 @@ import functools
 import re
 import unicodedata
 
+from shared.typography import format_count
+
 from .errors import ErrorCollector, field_error
 from .text import describe_character, find_control_character
 
@@ -112,7 +114,7 @@ def validate_password(password: str, *, login: str | None = None) -> None:
                 PASSWORD_FIELD,
                 "",
                 "password.too_long",
-                f"Le mot de passe dépasse {MAX_PASSWORD_LENGTH} caractères ({len(normalized)} "
+                f"Le mot de passe dépasse {MAX_PASSWORD_LENGTH} caractères ({format_count(len(normalized))} "
                 "saisis) : raccourcissez-le.",
             )
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from shared.typography import format_count
+
 from .errors import reject
 
 _SPACE_RUN = re.compile(r"[ \u00a0\u202f]{2,}")
@@ -68,7 +70,7 @@ def clean_text(
             field,
             raw,
             "text.too_long",
-            f"Le champ « {label} » dépasse {max_length} caractères ({len(cleaned)} saisis) : "
+            f"Le champ « {label} » dépasse {format_count(max_length)} caractères ({format_count(len(cleaned))} saisis) : "
             "raccourcissez-le.",
         )
     return cleaned
