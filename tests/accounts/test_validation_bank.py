@@ -649,7 +649,7 @@ def test_bank_form_rib_parts_with_foreign_iban() -> None:
     assert error.code == "rib.not_applicable"
     assert plain(error.message) == (
         "Le code banque n’existe que pour les comptes français et monégasques, or l’IBAN saisi "
-        "est celui d’un compte de ce pays (Allemagne) : videz ce champ."
+        "est celui d’un compte en Allemagne : videz ce champ."
     )
 
 
@@ -747,8 +747,8 @@ def test_french_iban_rejects_foreign_bic() -> None:
     assert error.field == "bic"
     assert error.code == "bic.iban_country"
     assert plain(error.message) == (
-        "Le BIC « COBADEFF » est celui d’une banque de ce pays (Allemagne), alors que l’IBAN "
-        "(code banque 99999) est celui d’un compte de ce pays (France) : recopiez le BIC et "
+        "Le BIC « COBADEFF » est celui d’une banque d’Allemagne, alors que l’IBAN "
+        "(code banque 99999) est celui d’un compte en France : recopiez le BIC et "
         "l’IBAN depuis le RIB du même compte."
     )
 
@@ -793,8 +793,18 @@ def test_german_iban_rejects_french_bic() -> None:
 
     error = only_error(raised)
     assert error.code == "bic.iban_country"
-    assert "(France), alors que l’IBAN (code banque 37040044)" in plain(error.message)
-    assert "compte de ce pays (Allemagne)" in plain(error.message)
+    assert "d’une banque de France, alors que l’IBAN (code banque 37040044)" in plain(error.message)
+    assert "d’un compte en Allemagne :" in plain(error.message)
+
+
+def test_dutch_iban_with_portuguese_bic_names_both_countries() -> None:
+    with pytest.raises(ValidationError) as raised:
+        validate_bank_details(None, None, None, None, "NL91ABNA0417164300", "BCOMPTPL")
+
+    error = only_error(raised)
+    assert error.code == "bic.iban_country"
+    assert "Le BIC « BCOMPTPL » est celui d’une banque du Portugal, alors que l’IBAN" in plain(error.message)
+    assert "est celui d’un compte aux Pays-Bas :" in plain(error.message)
 
 
 def test_british_iban_accepts_bic_of_its_bank() -> None:

@@ -13,7 +13,7 @@ from schwifty.domain import Component
 
 from shared.typography import format_count
 
-from .country import country_name_fr
+from .country_phrases import in_country, of_country
 from .errors import ErrorCollector, field_error, reject
 from .iban import ValidatedIban, mask_iban, validate_iban
 from .rib import (
@@ -153,10 +153,9 @@ def check_bic_matches_iban(
             field,
             raw,
             "bic.iban_country",
-            f"Le BIC « {bic} » est celui d’une banque de ce pays ({country_name_fr(bic_country)}), "
-            f"alors que l’IBAN{bank_code_text} est celui d’un compte de ce pays "
-            f"({country_name_fr(iban_country)}) : recopiez le BIC et l’IBAN depuis le RIB du "
-            "même compte.",
+            f"Le BIC « {bic} » est celui d’une banque {of_country(bic_country)}, alors que "
+            f"l’IBAN{bank_code_text} est celui d’un compte {in_country(iban_country)} : recopiez "
+            "le BIC et l’IBAN depuis le RIB du même compte.",
         )
 
     known_prefixes = _registry_bic_prefixes(validated_iban)
@@ -332,7 +331,7 @@ def _compare_with_iban(
     """
     rib = validated_iban.rib
     if validated_iban.country_code not in RIB_COUNTRIES or rib is None:
-        country = country_name_fr(validated_iban.country_code)
+        country = in_country(validated_iban.country_code)
         for rib_field in _RIB_FIELDS:
             raw = raw_parts[rib_field.name]
             if _compact(raw) and not collector.has_errors(rib_field.name):
@@ -342,7 +341,7 @@ def _compare_with_iban(
                         raw,
                         "rib.not_applicable",
                         f"{rib_field.label} n’existe que pour les comptes français et monégasques, "
-                        f"or l’IBAN saisi est celui d’un compte de ce pays ({country}) : "
+                        f"or l’IBAN saisi est celui d’un compte {country} : "
                         "videz ce champ.",
                     )
                 )
