@@ -8,6 +8,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
+from gateway.accounts_portal import accounts_portal
 from gateway.clients import ACCOUNTS, Creditor
 from gateway.csrf import CSRF_FIELD, session_csrf_token
 from gateway.sessions import COOKIE_NAMES, ActiveSession, require_session
@@ -61,12 +62,17 @@ def menu_for(role: Role) -> tuple[Area, ...]:
 
 @dataclass(frozen=True)
 class PortalFrame:
-    """The logged-in user's session, the agency's creditors and the creditor the page shows."""
+    """The logged-in user's session, the agency's creditors and the creditor the page shows.
+
+    ``staff_creditor_names`` are the names of the creditors a staff user works for, which the
+    top bar shows in place of the agency's creditor selector.
+    """
 
     session: ActiveSession
     creditors: list[Creditor]
     creditor: Creditor | None
     area: Area
+    staff_creditor_names: tuple[str, ...] = ()
 
 
 async def load_frame(request: web.Request, area: Area, creditor_id: str | None = None) -> PortalFrame:
@@ -80,6 +86,9 @@ async def load_frame(request: web.Request, area: Area, creditor_id: str | None =
     if active.info.role is Role.STAFF and area not in STAFF_AREAS:
         # Staff hold no customer account, so an agency page would show them nothing.
         raise web.HTTPFound(BANK_CHANGE_REVIEWS.path)
+    if active.info.role is Role.STAFF:
+        names = await accounts_portal(request).creditor_names(active.info)
+        return PortalFrame(active, [], None, area, staff_creditor_names=tuple(sorted(names.values())))
     creditors = await request.app[ACCOUNTS].list_creditors(active.info)
 
     if creditor_id is not None:
@@ -106,6 +115,7 @@ def frame_context(request: web.Request, frame: PortalFrame) -> dict[str, Any]:
         "agency_name": info.agency_name or "",
         "creditors": frame.creditors,
         "creditor": frame.creditor,
+        "staff_creditor_names": frame.staff_creditor_names,
         "menu": menu_for(info.role),
         "area": frame.area,
         "breadcrumb": [(HOME_LABEL, HOME_PATH), (frame.area.label, None)],
