@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 import pycountry
 
+from shared.typography import typographic_apostrophes
+
 PARIS = ZoneInfo("Europe/Paris")
 HOME_COUNTRY = "FR"
 # French names that the iso3166-1 catalogue of pycountry (26.2.16) spells wrongly: « Groënland » has no
@@ -36,13 +38,17 @@ def _french_country_names() -> gettext.NullTranslations:
 
 
 def country_name(code: str | None) -> str:
-    """Return the French name of an ISO alpha-2 code (``BE`` gives ``Belgique``), or the code when unknown."""
+    """Return the French name of an ISO alpha-2 code (``BE`` gives ``Belgique``), or the code when unknown.
+
+    The catalogue writes straight apostrophes (« Côte d'Ivoire »), which the name shows as ’.
+    """
     if not code:
         return ""
     country = pycountry.countries.get(alpha_2=code.upper()) if len(code) == 2 else None
     if country is None:
         return code
-    return FRENCH_NAME_CORRECTIONS.get(country.alpha_2, _french_country_names().gettext(country.name))
+    name = FRENCH_NAME_CORRECTIONS.get(country.alpha_2, _french_country_names().gettext(country.name))
+    return typographic_apostrophes(name)
 
 
 def sort_key(name: str) -> str:
@@ -79,7 +85,10 @@ def format_phone(value: str | None) -> str:
 
 
 def address_lines(values: Mapping[str, Any] | None) -> list[str]:
-    """Return the non-empty lines of a postal address, with the country named only outside France."""
+    """Return the non-empty lines of a postal address, with the country named only outside France.
+
+    Straight apostrophes of the stored lines show as ’.
+    """
     if not values:
         return []
     lines = [values.get(field) or "" for field in ("address_line1", "address_line2", "address_line3")]
@@ -87,7 +96,7 @@ def address_lines(values: Mapping[str, Any] | None) -> list[str]:
     country = values.get("country")
     if country and country != HOME_COUNTRY:
         lines.append(country_name(country))
-    return [line for line in lines if line]
+    return [typographic_apostrophes(line) for line in lines if line]
 
 
 def format_instant(value: str | None) -> str:
@@ -143,6 +152,7 @@ def prefix_de(name: str | None) -> str:
 
 
 DISPLAY_FILTERS = {
+    "typographic_apostrophes": typographic_apostrophes,
     "phone": format_phone,
     "country_name": country_name,
     "address_lines": address_lines,

@@ -13,6 +13,7 @@ from gateway.clients import ACCOUNTS, Creditor
 from gateway.csrf import CSRF_FIELD, session_csrf_token
 from gateway.sessions import COOKIE_NAMES, ActiveSession, require_session
 from shared.errors import NotFound
+from shared.typography import typographic_apostrophes
 from shared.principal import Role
 
 HOME_PATH = "/"
@@ -88,7 +89,8 @@ async def load_frame(request: web.Request, area: Area, creditor_id: str | None =
         raise web.HTTPFound(BANK_CHANGE_REVIEWS.path)
     if active.info.role is Role.STAFF:
         names = await accounts_portal(request).creditor_names(active.info)
-        return PortalFrame(active, [], None, area, staff_creditor_names=tuple(sorted(names.values())))
+        staff_names = tuple(sorted(typographic_apostrophes(name) for name in names.values()))
+        return PortalFrame(active, [], None, area, staff_creditor_names=staff_names)
     creditors = await request.app[ACCOUNTS].list_creditors(active.info)
 
     if creditor_id is not None:
@@ -111,8 +113,9 @@ def frame_context(request: web.Request, frame: PortalFrame) -> dict[str, Any]:
     """Build the template variables of the page frame (menu, breadcrumb, selector, user)."""
     info = frame.session.info
     return {
-        "user_name": info.display_name or info.login,
-        "agency_name": info.agency_name or "",
+        # Names are stored as typed, and pages show their straight apostrophes as ’.
+        "user_name": typographic_apostrophes(info.display_name or info.login),
+        "agency_name": typographic_apostrophes(info.agency_name or ""),
         "creditors": frame.creditors,
         "creditor": frame.creditor,
         "staff_creditor_names": frame.staff_creditor_names,

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from html import unescape
+
 from gateway.clients import DEFAULT_MESSAGES
+from gateway.portal.display import address_lines, country_choices
+from tests.gateway.conftest import log_in
+from tests.gateway.support import CreditorAccount, create_agency_member, create_creditor
 
 
 def assert_typographic(text: str) -> None:
@@ -56,3 +61,34 @@ async def test_invalid_json_message(gateway):
 def test_default_service_messages():
     for message in DEFAULT_MESSAGES.values():
         assert_typographic(message)
+
+
+def test_country_list_apostrophes():
+    names = [name for _code, name in country_choices()]
+
+    assert "Côte d’Ivoire" in names
+    assert "Territoire britannique de l’océan Indien" in names
+    assert not [name for name in names if "'" in name]
+
+
+def test_address_lines_apostrophes():
+    lines = address_lines({"address_line1": "22 rue de la Presqu'île", "postal_code": "56000", "city": "Vannes"})
+
+    assert lines == ["22 rue de la Presqu’île", "56000 Vannes"]
+
+
+async def test_top_bar_names_apostrophes(gateway, accounts_pool, ledger_service):
+    creditor_id = await create_creditor(accounts_pool, ledger_service, "Annonces de l'Ouest")
+    member = await create_agency_member(accounts_pool, [CreditorAccount(creditor_id, "Annonces de l'Ouest", "C4401")], role="lecteur")
+    await accounts_pool.execute("UPDATE agencies SET name = 'Clés de la Presqu''île' WHERE name = $1", member.agency_name)
+    await accounts_pool.execute("UPDATE users SET display_name = 'Jeanne d''Arc' WHERE login = $1", member.login)
+    gateway.session.cookie_jar.clear()
+    await log_in(gateway, member.login, member.password)
+
+    page = unescape(await (await gateway.get("/securite")).text())
+
+    assert '<span class="user-agency">Clés de la Presqu’île</span>' in page
+    assert '<span class="user-name">Jeanne d’Arc</span>' in page
+    assert ">Annonces de l’Ouest</option>" in page
+    assert "Presqu'île" not in page
+    assert "d'Arc" not in page

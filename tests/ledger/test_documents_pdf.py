@@ -231,6 +231,21 @@ def test_wrapped_long_word_keeps_every_character():
     assert long_word in text
 
 
+def test_pdf_typographic_apostrophes():
+    buyer = BUYER.model_copy(update={"legal_name": "Clés de la Presqu'île", "address_lines": ("22 rue de la Presqu'île",)})
+    document = DocumentToRender(**(dict(sample_invoice()) | {"buyer": buyer}))
+    pdf = render_document(document)
+
+    text = page_texts(pdf)[0]
+    xml = facturx.get_facturx_xml_from_pdf(BytesIO(pdf))[1].decode()
+
+    assert "Clés de la Presqu’île" in text
+    assert "22 rue de la Presqu’île" in text
+    assert "Presqu'île" not in text
+    assert "Clés de la Presqu'île" in xml
+    assert "Presqu’île" not in xml
+
+
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
 def test_pdftotext_reads_accents_euro_and_quotes(rendered, tmp_path: Path):
     path = tmp_path / "invoice.pdf"

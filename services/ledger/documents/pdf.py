@@ -28,6 +28,7 @@ from services.ledger.documents.pdf_style import (
 )
 from services.ledger.documents.pdf_sections import draw_lines, draw_payment, draw_vat_and_totals
 from services.ledger.documents.pdf_text import draw_paragraph
+from shared.typography import typographic_apostrophes
 
 CELL_PADDING = 1.5  # mm between a cell's border and its text
 
@@ -146,7 +147,7 @@ def _draw_header(pdf: _DocumentPdf, document: DocumentToRender) -> None:
 def _draw_seller(pdf: _DocumentPdf, seller: Seller) -> None:
     width = RIGHT_COLUMN_X - MARGIN - 10
     pdf.set_font(FONT_FAMILY, "B", 12)
-    draw_paragraph(pdf, seller.legal_name, width, 6)
+    draw_paragraph(pdf, typographic_apostrophes(seller.legal_name), width, 6)
     pdf.set_font(FONT_FAMILY, "", 9)
     rows = list(_address(seller))
     rows.append(f"SIREN{NO_BREAK_SPACE}: {format_siren(seller.siren)}")
@@ -187,7 +188,7 @@ def _draw_buyer(pdf: _DocumentPdf, document: DocumentToRender) -> None:
     pdf.cell(inner_width, 4, "CLIENT", new_x="LEFT", new_y="NEXT")
     pdf.set_text_color(0)
     pdf.set_font(FONT_FAMILY, "B", 10)
-    draw_paragraph(pdf, buyer.legal_name, inner_width, 5)
+    draw_paragraph(pdf, typographic_apostrophes(buyer.legal_name), inner_width, 5)
     pdf.set_font(FONT_FAMILY, "", 9)
     rows = list(_address(buyer))
     rows.append(f"Compte client{NO_BREAK_SPACE}: {buyer.customer_account}")
@@ -205,7 +206,9 @@ def _draw_buyer(pdf: _DocumentPdf, document: DocumentToRender) -> None:
 
 
 def _address(party: Party) -> Iterator[str]:
-    yield from party.address_lines
-    yield f"{party.postal_code} {party.city}"
+    """Yield the party's address lines, with typographic apostrophes in place of the stored straight ones."""
+    for line in party.address_lines:
+        yield typographic_apostrophes(line)
+    yield typographic_apostrophes(f"{party.postal_code} {party.city}")
     if party.country != "FR":
         yield party.country
