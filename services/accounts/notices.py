@@ -4,9 +4,11 @@ Each function returns ``(subject, body)`` with French typographic spaces
 (before ``:`` and ``?``, inside guillemets) in the fixed text. Names of
 agencies, creditors and people get the typographic apostrophe (’) in place of
 the straight one. Messages and comments typed by users keep their spacing but
-are quoted with ``> `` under a label that names their author, and their links
-are defused (see ``services.accounts.quoted_text``). Times are shown in
-Europe/Paris as ``31/07/2026 à 14:05``.
+are quoted with ``> `` under a label that names their author. The links of
+that text, of the names and of the logins are defused (see
+``services.accounts.quoted_text``), because users choose them and the mail
+comes from the portal's address. Times are shown in Europe/Paris as
+``31/07/2026 à 14:05``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from services.accounts.quoted_text import defuse_links, quote_lines
 from services.accounts.validation.errors import apply_french_spacing as french
+from shared.typography import typographic_apostrophes
 
 PARIS = ZoneInfo("Europe/Paris")
 SIGNATURE = "\n\n-- \nMes Factures\nCe message vous est envoyé automatiquement, merci de ne pas y répondre."
@@ -42,14 +45,26 @@ def prefix_de(name: str) -> str:
 DEFUSED_LINKS_NOTE = (
     "Par sécurité, les adresses web de ce texte ne sont pas cliquables : « [.] » y remplace le point."
 )
+# Shown at the end of a mail when ``defuse_links`` rewrote a name or a login that it cites.
+DEFUSED_NAMES_NOTE = (
+    "Par sécurité, les adresses web des noms et identifiants cités dans ce message ne sont pas "
+    "cliquables : « [.] » y remplace le point."
+)
 
 
 def mail_name(name: str) -> str:
-    """Return ``name`` with typographic apostrophes (’) in place of straight ones (').
+    """Return ``name`` with typographic apostrophes (’) and its links defused.
 
     Names are stored as typed, and only their display in mails changes.
     """
-    return name.replace("'", "’")
+    return defuse_links(typographic_apostrophes(name))
+
+
+def defused_names_note(*names: str) -> str:
+    """Return DEFUSED_NAMES_NOTE after a blank line when ``defuse_links`` changes one of ``names``, else ""."""
+    if any(defuse_links(name) != name for name in names):
+        return "\n\n" + french(DEFUSED_NAMES_NOTE)
+    return ""
 
 
 def quote_user_text(label: str, text: str) -> str:
@@ -71,6 +86,7 @@ def french_datetime(moment: datetime) -> str:
 
 
 def invitation(*, agency_name: str, inviter: str, role: str, link: str, expires_at: datetime) -> tuple[str, str]:
+    note = defused_names_note(agency_name, inviter)
     agency_name, inviter = mail_name(agency_name), mail_name(inviter)
     subject = f"Invitation à rejoindre l’espace Mes Factures {prefix_de(agency_name)}"
     body = (
@@ -82,10 +98,12 @@ def invitation(*, agency_name: str, inviter: str, role: str, link: str, expires_
         f"Ce lien ne sert qu’une fois et expire le {french_datetime(expires_at)}. "
         "Si vous n’attendiez pas cette invitation, ignorez ce message."
     )
-    return french(subject), french(body) + SIGNATURE
+    return french(subject), french(body) + note + SIGNATURE
 
 
 def password_reset(*, login: str, link: str, expires_at: datetime) -> tuple[str, str]:
+    note = defused_names_note(login)
+    login = defuse_links(login)
     subject = "Réinitialisation de votre mot de passe Mes Factures"
     body = (
         "Bonjour,\n\n"
@@ -96,10 +114,12 @@ def password_reset(*, login: str, link: str, expires_at: datetime) -> tuple[str,
         "Si vous n’êtes pas à l’origine de cette demande, ignorez ce message : "
         "votre mot de passe actuel reste valable."
     )
-    return french(subject), french(body) + SIGNATURE
+    return french(subject), french(body) + note + SIGNATURE
 
 
 def password_changed(*, login: str, changed_at: datetime) -> tuple[str, str]:
+    note = defused_names_note(login)
+    login = defuse_links(login)
     subject = "Votre mot de passe Mes Factures a été modifié"
     body = (
         "Bonjour,\n\n"
@@ -108,12 +128,13 @@ def password_changed(*, login: str, changed_at: datetime) -> tuple[str, str]:
         "Si vous n’êtes pas à l’origine de ce changement, utilisez sans attendre "
         "« Mot de passe perdu ? » sur la page de connexion et prévenez l’administrateur de votre agence."
     )
-    return french(subject), french(body) + SIGNATURE
+    return french(subject), french(body) + note + SIGNATURE
 
 
 def bank_change_requested(
     *, creditor_name: str, customer_account: str, requester: str, iban_masked: str, requested_at: datetime
 ) -> tuple[str, str]:
+    note = defused_names_note(creditor_name, requester)
     creditor_name, requester = mail_name(creditor_name), mail_name(requester)
     subject = f"Demande de changement de coordonnées bancaires – compte {customer_account}"
     body = (
@@ -125,7 +146,7 @@ def bank_change_requested(
         "à sa décision. Si vous n’êtes pas à l’origine de cette demande, contactez immédiatement "
         f"le service facturation {prefix_de(creditor_name)}."
     )
-    return french(subject), french(body) + SIGNATURE
+    return french(subject), french(body) + note + SIGNATURE
 
 
 def bank_change_decided(
@@ -138,6 +159,7 @@ def bank_change_decided(
     decided_at: datetime,
 ) -> tuple[str, str]:
     """Return the decision notice, with the staff member's comment (``reason``) quoted when one was given."""
+    note = defused_names_note(creditor_name)
     creditor_name = mail_name(creditor_name)
     # « Changement » is masculine, and in « a accepté la demande » the object follows the verb,
     # so the participle takes no feminine ending in the subject or in the body.
@@ -163,7 +185,7 @@ def bank_change_decided(
         "\n\nSi vous n’êtes pas à l’origine de cette demande, contactez immédiatement "
         f"le service facturation {prefix_de(creditor_name)}."
     )
-    return french(subject), body + SIGNATURE
+    return french(subject), body + note + SIGNATURE
 
 
 def contact_message_to_service(
@@ -179,8 +201,10 @@ def contact_message_to_service(
     """Return the message for the creditor's service, with the author's text quoted.
 
     The subject typed by the author is defused too, and so are the invoice numbers, which the
-    service only checks for their characters.
+    service only checks for their characters. The author's e-mail address is left as it is,
+    because it is also the mail's Reply-To.
     """
+    note = defused_names_note(agency_name, author)
     agency_name, author = mail_name(agency_name), mail_name(author)
     mail_subject = f"[{customer_account}] {defuse_links(subject)}"
     invoices = defuse_links(", ".join(invoice_numbers)) if invoice_numbers else "aucune"
@@ -190,13 +214,14 @@ def contact_message_to_service(
         f"Factures concernées : {invoices}\n\n"
     )
     quotation = quote_user_text(f"Texte écrit par {author}, que Mes Factures n’a pas vérifié :", message)
-    return mail_subject, header + quotation
+    return mail_subject, header + quotation + note
 
 
 def contact_message_copy(
     *, service_label: str, creditor_name: str, subject: str, message: str, invoice_numbers: list[str]
 ) -> tuple[str, str]:
     """Return the author's copy of a contact message, with the text quoted as it was sent."""
+    note = defused_names_note(creditor_name)
     creditor_name = mail_name(creditor_name)
     mail_subject = french("Copie de votre message : ") + defuse_links(subject)
     invoices = defuse_links(", ".join(invoice_numbers)) if invoice_numbers else "aucune"
@@ -206,4 +231,4 @@ def contact_message_copy(
         f"Factures concernées : {invoices}\n\n"
     )
     quotation = quote_user_text("Texte que vous avez écrit :", message)
-    return mail_subject, header + quotation + SIGNATURE
+    return mail_subject, header + quotation + note + SIGNATURE

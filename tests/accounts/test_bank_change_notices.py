@@ -102,3 +102,22 @@ def test_creditor_name_gets_typographic_apostrophe():
     assert f"Commentaire de Clés de l’Ouest{NBSP}:" in body
     assert "'" not in body
     assert "'" not in subject
+
+
+def test_creditor_name_links_are_defused():
+    subject, body = bank_change_decided(
+        creditor_name="Presse Immo https://evil.example/pay",
+        customer_account="C1001",
+        approved=False,
+        iban_masked="FR76 •••• 0189",
+        reason=None,
+        decided_at=DECIDED_AT,
+    )
+
+    assert "Presse Immo evil[.]example/pay a refusé" in body
+    assert (
+        f"Par sécurité, les adresses web des noms et identifiants cités dans ce message ne sont pas "
+        f"cliquables{NBSP}: «{NBSP}[.]{NBSP}» y remplace le point."
+    ) in body
+    assert "evil.example" not in body
+    assert "evil.example" not in subject

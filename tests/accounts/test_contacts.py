@@ -230,6 +230,35 @@ async def test_message_links_are_defused_in_mails(accounts, accounts_pool, mail_
     assert stored_agency == agency_name
 
 
+async def test_author_and_agency_names_are_defused_in_mails(accounts, accounts_pool, mail_sink):
+    user = await make_agency_user(accounts_pool, agency_name="Immobilière des Tilleuls (tilleuls.example)")
+    await accounts_pool.execute(
+        "UPDATE users SET display_name = 'Règlement urgent sur https://paiement-tilleuls.example/carte' "
+        "WHERE id = $1::uuid",
+        user.user_id,
+    )
+    await set_up_contacts(accounts, user)
+    service_email = f"recouvrement@{user.creditor}.example"
+
+    response = await accounts.client.post(
+        f"/creditors/{user.creditor}/messages",
+        json={"service": "recouvrement", "subject": "Relance", "message": "Bonjour"},
+        headers=principal_headers(accounts, user),
+    )
+    [to_service] = await wait_for_mail(mail_sink.folder, lambda message: service_email in message.envelope_to)
+    service_text = to_service.text.replace("\r\n", "\n")
+
+    assert response.status == 201
+    assert "par Règlement urgent sur paiement-tilleuls[.]example/carte (" in service_text
+    assert "agence Immobilière des Tilleuls (tilleuls[.]example), compte client" in service_text
+    assert "Texte écrit par Règlement urgent sur paiement-tilleuls[.]example/carte, que" in service_text
+    assert "les adresses web des noms et identifiants cités dans ce message ne sont pas cliquables" in service_text
+    assert "https://" not in service_text
+    assert "paiement-tilleuls.example" not in service_text
+    assert "tilleuls.example" not in service_text
+    assert str(to_service.message["Reply-To"]) == user.email
+
+
 async def test_identity_bic_of_other_bank_rejected(accounts, agency_admin):
     response = await accounts.client.put(
         f"/staff/creditors/{agency_admin.creditor}/identity",

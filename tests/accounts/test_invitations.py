@@ -59,6 +59,29 @@ async def test_invitation_mail_agency_name_apostrophe(accounts, accounts_pool, m
     assert stored_name == "Clés de la Presqu'île"
 
 
+async def test_invitation_mail_defuses_names(accounts, accounts_pool, mail_sink):
+    admin = await make_agency_user(accounts_pool, agency_name="Agence www.tilleuls-immo.example")
+    await accounts_pool.execute(
+        "UPDATE users SET display_name = 'Règlement urgent sur https://paiement.example/carte' WHERE id = $1::uuid",
+        admin.user_id,
+    )
+    email = f"{unique_id('invitee')}@agence.example"
+
+    response = await invite(accounts, admin, email)
+    [message] = await wait_for_mail(mail_sink.folder, lambda message: email in message.envelope_to)
+
+    assert response.status == 201
+    assert message.subject == "Invitation à rejoindre l’espace Mes Factures d’Agence www[.]tilleuls-immo[.]example"
+    assert "Règlement urgent sur paiement[.]example/carte vous invite" in message.text
+    assert "de l’agence Agence www[.]tilleuls-immo[.]example avec le rôle" in message.text
+    assert "les adresses web des noms et identifiants cités dans ce message ne sont pas cliquables" in message.text
+    for text in (message.subject, message.text):
+        assert "https://paiement" not in text
+        assert "paiement.example" not in text
+        assert "tilleuls-immo.example" not in text
+    assert f"{PUBLIC_URL}/invitation/" in message.text
+
+
 async def test_invitation_accepted_creates_user(accounts, agency_admin, mail_sink):
     email = f"{unique_id('invitee')}@agence.example"
     token = await invitation_token(accounts, agency_admin, mail_sink, email)
