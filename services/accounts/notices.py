@@ -157,8 +157,14 @@ def bank_change_decided(
     iban_masked: str,
     reason: str | None,
     decided_at: datetime,
+    had_previous_details: bool = True,
 ) -> tuple[str, str]:
-    """Return the decision notice, with the staff member's comment (``reason``) quoted when one was given."""
+    """Return the decision notice, with the staff member's comment (``reason``) quoted when one was given.
+
+    ``had_previous_details`` tells whether the account had bank details when the request was
+    decided. A refusal notice then says that they are still in force, or else that the account
+    has none.
+    """
     note = defused_names_note(creditor_name)
     creditor_name = mail_name(creditor_name)
     # « Changement » is masculine, and in « a accepté la demande » the object follows the verb,
@@ -172,8 +178,10 @@ def bank_change_decided(
     ]
     if approved:
         lines.append("\nLes nouvelles coordonnées bancaires s’appliquent dès maintenant.")
-    else:
+    elif had_previous_details:
         lines.append("\nLes coordonnées bancaires précédentes restent en vigueur.")
+    else:
+        lines.append("\nAucune coordonnée bancaire n’est enregistrée pour ce compte.")
     body = french("\n".join(lines))
     if reason:
         if approved:

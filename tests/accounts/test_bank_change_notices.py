@@ -10,7 +10,7 @@ NBSP = "\u00a0"
 DECIDED_AT = datetime(2026, 7, 31, 12, 5, tzinfo=UTC)
 
 
-def build_decision(*, approved: bool, reason: str | None) -> tuple[str, str]:
+def build_decision(*, approved: bool, reason: str | None, had_previous_details: bool = True) -> tuple[str, str]:
     return bank_change_decided(
         creditor_name="Presse Immo Ouest",
         customer_account="C1001",
@@ -18,6 +18,7 @@ def build_decision(*, approved: bool, reason: str | None) -> tuple[str, str]:
         iban_masked="FR76 •••• 0189",
         reason=reason,
         decided_at=DECIDED_AT,
+        had_previous_details=had_previous_details,
     )
 
 
@@ -33,6 +34,19 @@ def test_rejection_subject_is_masculine():
 
     assert subject == "Changement de coordonnées bancaires refusé – compte C1001"
     assert "Presse Immo Ouest a refusé le 31/07/2026 à 14:05 la demande" in body
+
+
+def test_rejection_keeps_previous_details():
+    _subject, body = build_decision(approved=False, reason=None, had_previous_details=True)
+
+    assert "\nLes coordonnées bancaires précédentes restent en vigueur.\n" in body
+
+
+def test_rejection_without_previous_details():
+    _subject, body = build_decision(approved=False, reason=None, had_previous_details=False)
+
+    assert "\nAucune coordonnée bancaire n’est enregistrée pour ce compte.\n" in body
+    assert "précédentes" not in body
 
 
 def test_approval_carries_comment():
@@ -96,6 +110,7 @@ def test_creditor_name_gets_typographic_apostrophe():
         iban_masked="FR76 •••• 0189",
         reason="OK",
         decided_at=DECIDED_AT,
+        had_previous_details=True,
     )
 
     assert "Clés de l’Ouest a accepté" in body
@@ -112,6 +127,7 @@ def test_creditor_name_links_are_defused():
         iban_masked="FR76 •••• 0189",
         reason=None,
         decided_at=DECIDED_AT,
+        had_previous_details=True,
     )
 
     assert "Presse Immo evil[.]example/pay a refusé" in body
