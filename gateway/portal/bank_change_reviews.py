@@ -3,7 +3,10 @@
 Only staff users see the menu entry. The accounts service responds with 403 to
 any other role and limits staff to the creditors they work for, so an
 agency user who opens these pages gets the service's refusal as an error
-page. IBANs appear masked (last 4 characters) on every page here.
+page. IBANs appear masked (last 4 characters), with their country and bank
+but never their account number: the accounts service decides what staff
+see (``services.accounts.iban_summary``). The review page warns when the
+request moves the account to another country or bank.
 """
 
 from __future__ import annotations
@@ -37,6 +40,15 @@ NOTICES = {
 }
 MAX_REASON_LENGTH = 500
 REQUEST_NOT_FOUND = "Cette demande de modification bancaire est introuvable parmi celles de vos créanciers."
+FRAUD_ADVICE = (
+    "Un changement vers un compte à l’étranger est le signe habituel d’une fraude au changement "
+    "de coordonnées bancaires\u00a0: avant de valider, confirmez la demande auprès de l’agence, "
+    "à un numéro de téléphone que vous connaissez déjà."
+)
+UNREADABLE_DETAILS = (
+    "Le pays et la banque ne peuvent pas être comparés, car les coordonnées bancaires "
+    "enregistrées n’ont pas pu être lues."
+)
 
 
 def review_path(request_id: str, action: str | None = None) -> str:
@@ -56,6 +68,73 @@ def with_labels(requests: list[dict[str, Any]], creditor_names: dict[str, str]) 
     ]
 
 
+def country_label(summary: dict[str, Any]) -> str:
+    """Return « Belgique (BE) »: the French country name and the ISO code of an IBAN summary."""
+    return f"{summary.get('country_name')} ({summary.get('country_code')})"
+
+
+def bank_label(summary: dict[str, Any]) -> str | None:
+    """Return « LA BANQUE POSTALE (code banque 20041) », or None when the bank code is withheld or unknown."""
+    code = summary.get("bank_code")
+    if not code:
+        return None
+    name = summary.get("bank_name")
+    return f"{name} (code banque {code})" if name else f"code banque {code}"
+
+
+def summary_cells(summary: dict[str, Any] | None) -> dict[str, str]:
+    """Return the texts of the country, bank code and bank name cells for one IBAN summary.
+
+    The summary is None when the accounts service could not decrypt the
+    stored details.
+    """
+    if summary is None:
+        return {"country": "indisponible", "bank_code": "indisponible", "bank_name": "indisponible"}
+    if summary.get("bank_withheld"):
+        hidden = "masqué, car l’IBAN est trop court pour le montrer sans dévoiler le compte"
+        return {"country": country_label(summary), "bank_code": hidden, "bank_name": "masquée"}
+    if not summary.get("bank_code"):
+        return {"country": country_label(summary), "bank_code": "inconnu pour ce pays", "bank_name": "inconnue"}
+    return {
+        "country": country_label(summary),
+        "bank_code": summary["bank_code"],
+        "bank_name": summary.get("bank_name") or "absente de l’annuaire des banques",
+    }
+
+
+def review_warnings(review: dict[str, Any]) -> list[str]:
+    """Return the French warnings of the review page: a change of country, of bank, or details that could not be read.
+
+    The accounts service compares the requested IBAN with the details it
+    replaces, or with France when the account has none.
+    """
+    requested = review.get("iban_summary")
+    previous = review.get("previous")
+    previous_summary = previous.get("iban_summary") if previous else None
+    if review.get("country_changed") is None:
+        return [UNREADABLE_DETAILS]
+
+    warnings: list[str] = []
+    if review["country_changed"] and requested:
+        if previous_summary:
+            change = f"Changement de pays\u00a0: {country_label(previous_summary)} → {country_label(requested)}."
+        else:
+            change = (
+                f"Compte hors de France\u00a0: {country_label(requested)}. "
+                "Aucun IBAN n’était enregistré pour ce compte."
+            )
+        if review.get("status") == "pending":
+            change = f"{change} {FRAUD_ADVICE}"
+        warnings.append(change)
+    if review.get("bank_changed") and requested and previous_summary:
+        before, after = bank_label(previous_summary), bank_label(requested)
+        if before and after:
+            warnings.append(f"Changement de banque\u00a0: {before} → {after}.")
+        else:
+            warnings.append("Changement de banque\u00a0: le compte demandé n’est pas tenu par la même banque.")
+    return warnings
+
+
 async def reviews_page(request: web.Request) -> web.Response:
     """List the requests of the staff user's creditors, pending ones by default."""
     frame = await load_frame(request, BANK_CHANGE_REVIEWS)
@@ -66,6 +145,7 @@ async def reviews_page(request: web.Request) -> web.Response:
     requests = await client.staff_bank_change_requests(frame.session.info, STATUS_FILTERS[status_filter])
     context = {
         "requests": with_labels(requests, await client.creditor_names(frame.session.info)),
+        "country_label": country_label,
         "status_filter": status_filter,
         "notice": NOTICES.get(request.query.get(NOTICE_PARAMETER, "")),
         "review_path": review_path,
@@ -94,6 +174,9 @@ async def render_review(
     review = await find_request(request, frame, request_id)
     context = {
         "review": review,
+        "warnings": review_warnings(review),
+        "requested_cells": summary_cells(review.get("iban_summary")),
+        "previous_cells": summary_cells(review["previous"].get("iban_summary")) if review.get("previous") else None,
         "alert": alert,
         "approve_action": review_path(request_id, "validation"),
         "reject_action": review_path(request_id, "refus"),

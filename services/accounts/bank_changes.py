@@ -7,6 +7,7 @@ or rejects it. Approval replaces the current details. Every administrateur
 of the agency and the billing e-mail in force when the request was made get
 a notice at the request and at the decision. IBANs leave this module
 masked, except for the owner's edit form (``current_details(full=True)``).
+The staff list adds each IBAN's country and bank (``staff_requests``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import structlog
 
 from services.accounts import events, notices
 from services.accounts.audit import record_audit
-from services.accounts.crypto import DataCipher, cipher_or_unavailable
+from services.accounts.crypto import DataCipher, DecryptionFailed, cipher_or_unavailable
+from services.accounts.iban_summary import compare_summaries, summarize_iban
 from services.accounts.mail import queue_mail
 from services.accounts.scope import AccountScope
 from services.accounts.settings import AccountsSettings
@@ -234,21 +236,81 @@ async def account_requests(connection: asyncpg.Connection, scope: AccountScope) 
 
 
 async def staff_requests(
-    connection: asyncpg.Connection, creditors: list[str] | None, status: str | None
+    connection: asyncpg.Connection, cipher: DataCipher, creditors: list[str] | None, status: str | None
 ) -> list[dict[str, Any]]:
-    """Return requests of ``creditors`` (all when None) in ``status`` (any when None), oldest first."""
+    """Return requests of ``creditors`` (all when None) in ``status`` (any when None), oldest first.
+
+    Besides the fields every request has, each one carries what staff need
+    to judge it: ``agency_name``, ``iban_summary`` for the requested IBAN and
+    for ``previous`` (see ``services.accounts.iban_summary``), and
+    ``country_changed`` and ``bank_changed``.
+    """
+    # A decided request replaced the details of the account's previous
+    # approval, because bank details change only by approving a request. The
+    # LATERAL join finds that approval, whose encrypted details give the
+    # replaced IBAN's country and bank.
     rows = await connection.fetch(
-        """SELECT r.*, a.name AS agency_name, d.iban_masked AS current_iban_masked, d.bic AS current_bic
+        """SELECT r.*, a.name AS agency_name, d.iban_masked AS current_iban_masked, d.bic AS current_bic,
+                  d.details_encrypted AS current_details_encrypted,
+                  p.id AS replaced_request_id, p.iban_masked AS replaced_request_iban_masked,
+                  p.details_encrypted AS replaced_details_encrypted
              FROM bank_change_requests r
              JOIN agencies a ON a.id = r.agency_id
              LEFT JOIN bank_details d ON (d.creditor_id, d.customer_account) = (r.creditor_id, r.customer_account)
+             LEFT JOIN LATERAL (
+                  SELECT id, iban_masked, details_encrypted FROM bank_change_requests
+                   WHERE creditor_id = r.creditor_id AND customer_account = r.customer_account
+                     AND status = 'approved' AND decided_at < r.decided_at
+                   ORDER BY decided_at DESC LIMIT 1) p ON r.status <> 'pending'
             WHERE ($1::text[] IS NULL OR r.creditor_id = ANY($1::text[]))
               AND ($2::text IS NULL OR r.status = $2)
             ORDER BY r.requested_at""",
         creditors,
         status,
     )
-    return [_request_json(row) | {"agency_name": row["agency_name"]} for row in rows]
+    return [_staff_request_json(row, cipher) for row in rows]
+
+
+def _staff_request_json(row: asyncpg.Record, cipher: DataCipher) -> dict[str, Any]:
+    request_id = str(row["id"])
+    view = _request_json(row) | {"agency_name": row["agency_name"]}
+    requested_iban = _decrypted_iban(cipher, row["details_encrypted"], request_context(row["id"]), request_id)
+    requested = summarize_iban(requested_iban) if requested_iban else None
+    view["iban_summary"] = requested.to_json() if requested else None
+
+    previous = None
+    if view["previous"] is not None:
+        previous_iban = _previous_iban(row, cipher, view["previous"]["iban_masked"])
+        previous = summarize_iban(previous_iban) if previous_iban else None
+        view["previous"]["iban_summary"] = previous.to_json() if previous else None
+    return view | compare_summaries(requested, previous, has_previous=view["previous"] is not None)
+
+
+def _previous_iban(row: asyncpg.Record, cipher: DataCipher, previous_masked: str) -> str | None:
+    """Return the full IBAN that the request is compared with, or None when it cannot be read."""
+    request_id = str(row["id"])
+    if row["status"] == "pending":
+        context = details_context(row["creditor_id"], row["customer_account"])
+        return _decrypted_iban(cipher, row["current_details_encrypted"], context, request_id)
+    if row["replaced_request_id"] is None or row["replaced_request_iban_masked"] != previous_masked:
+        # The approval found does not match the masked IBAN recorded at the
+        # decision, so its details are not the ones this request replaced.
+        log.warning("bank_change_replaced_details_not_found", request_id=request_id)
+        return None
+    context = request_context(row["replaced_request_id"])
+    return _decrypted_iban(cipher, row["replaced_details_encrypted"], context, request_id)
+
+
+def _decrypted_iban(cipher: DataCipher, encrypted: bytes | None, context: str, request_id: str) -> str | None:
+    if encrypted is None:
+        return None
+    try:
+        return json.loads(cipher.decrypt(encrypted, context))["iban"]
+    except DecryptionFailed:
+        # A key that MF_DATA_ENCRYPTION_PREVIOUS_KEYS no longer lists, or
+        # tampered data. The page then shows the masked IBAN only.
+        log.warning("bank_details_decryption_failed", request_id=request_id, context=context)
+        return None
 
 
 async def decide(

@@ -13,6 +13,26 @@ from tests.conftest import unique_id
 
 NEW_IBAN = "FR76 3000 6000 0112 3456 7890 189"
 NEW_IBAN_COMPACT = "FR7630006000011234567890189"
+BELGIAN_IBAN = "BE68 5390 0754 7034"
+BELGIAN_IBAN_COMPACT = "BE68539007547034"
+BELGIAN_ACCOUNT_NUMBER = "0075470"
+POSTE_IBAN = "FR1420041010050500013M02606"
+CREDIT_AGRICOLE_SUMMARY = {
+    "country_code": "FR",
+    "country_name": "France",
+    "bank_code": "30006",
+    "bank_name": "CREDIT AGRICOLE SA",
+    "bank_withheld": False,
+    "last_four": "0189",
+}
+BELGIAN_SUMMARY = {
+    "country_code": "BE",
+    "country_name": "Belgique",
+    "bank_code": "539",
+    "bank_name": None,
+    "bank_withheld": False,
+    "last_four": "7034",
+}
 BILLING = {
     "address_line1": "12 rue de la Paix",
     "postal_code": "75002",
@@ -397,9 +417,134 @@ async def test_staff_list_gives_replaced_details(accounts, prepared, accounts_po
     decided = await (await accounts.client.get("/staff/bank-change-requests?status=all", headers=headers)).json()
 
     first_masked = {"iban_masked": "•••• •••• •••• •••• •••• •••• 0189", "bic": "AGRIFRPP"}
+    first_for_staff = first_masked | {"iban_summary": CREDIT_AGRICOLE_SUMMARY}
     before = {item["request_id"]: item["previous"] for item in pending["requests"]}
     after = {item["request_id"]: item["previous"] for item in decided["requests"]}
     assert second.status == 201
     assert (await second.json())["previous"] == first_masked
-    assert before == {first_id: None, second_id: first_masked}
-    assert after == {first_id: None, second_id: first_masked}
+    assert before == {first_id: None, second_id: first_for_staff}
+    assert after == {first_id: None, second_id: first_for_staff}
+
+
+async def approve_first_request(accounts, admin, secret: str, headers: dict) -> None:
+    """Request the Crédit Agricole IBAN and approve it, so that the account has current details."""
+    first_id = (await (await post_request(accounts, admin, request_body(admin, secret))).json())["request_id"]
+    approved = await accounts.client.post(f"/staff/bank-change-requests/{first_id}/approve", headers=headers)
+    assert approved.status == 200
+
+
+def belgian_body(admin, secret: str, **overrides) -> dict:
+    """A request for the Belgian IBAN with an empty BIC and no RIB parts, as the form allows."""
+    return request_body(
+        admin, secret, iban=BELGIAN_IBAN, bic="", bank_code="", branch_code="", account_number="", rib_key="", **overrides
+    )
+
+
+async def test_staff_list_shows_foreign_iban_country(accounts, prepared, accounts_pool):
+    admin, _second, _billing_email, secret = prepared
+    staff_id = await staff_user(accounts_pool, admin.creditor)
+
+    requested = await post_request(accounts, admin, belgian_body(admin, secret))
+    request_id = (await requested.json())["request_id"]
+    listing = await accounts.client.get("/staff/bank-change-requests", headers=staff_headers(accounts, admin.creditor, staff_id))
+    [item] = (await listing.json())["requests"]
+
+    assert requested.status == 201
+    assert item["request_id"] == request_id
+    assert item["bic"] is None
+    assert item["iban_summary"] == BELGIAN_SUMMARY
+    assert item["previous"] is None
+    assert item["country_changed"] is True
+    assert item["bank_changed"] is None
+    assert BELGIAN_IBAN_COMPACT not in str(item)
+    assert BELGIAN_ACCOUNT_NUMBER not in str(item)
+
+
+async def test_staff_list_flags_country_and_bank_change(accounts, prepared, accounts_pool):
+    admin, _second, _billing_email, secret = prepared
+    staff_id = await staff_user(accounts_pool, admin.creditor)
+    headers = staff_headers(accounts, admin.creditor, staff_id)
+    await approve_first_request(accounts, admin, secret, headers)
+
+    requested = await post_request(accounts, admin, belgian_body(admin, secret, totp_code=RECOVERY_CODES[admin.login].pop()))
+    request_id = (await requested.json())["request_id"]
+    pending = await (await accounts.client.get("/staff/bank-change-requests", headers=headers)).json()
+    await accounts.client.post(f"/staff/bank-change-requests/{request_id}/reject", headers=headers)
+    decided = await (await accounts.client.get("/staff/bank-change-requests?status=rejected", headers=headers)).json()
+
+    assert requested.status == 201
+    for listing in (pending, decided):
+        [item] = listing["requests"]
+        assert item["request_id"] == request_id
+        assert item["iban_summary"] == BELGIAN_SUMMARY
+        assert item["previous"]["iban_summary"] == CREDIT_AGRICOLE_SUMMARY
+        assert item["country_changed"] is True
+        assert item["bank_changed"] is True
+
+
+async def test_staff_list_flags_bank_change_only(accounts, prepared, accounts_pool):
+    admin, _second, _billing_email, secret = prepared
+    staff_id = await staff_user(accounts_pool, admin.creditor)
+    headers = staff_headers(accounts, admin.creditor, staff_id)
+    await approve_first_request(accounts, admin, secret, headers)
+
+    body = request_body(
+        admin, secret, iban=POSTE_IBAN, bic="", bank_code="", branch_code="", account_number="", rib_key="",
+        totp_code=RECOVERY_CODES[admin.login].pop(),
+    )
+    requested = await post_request(accounts, admin, body)
+    [item] = (await (await accounts.client.get("/staff/bank-change-requests", headers=headers)).json())["requests"]
+
+    assert requested.status == 201
+    assert item["iban_summary"]["bank_code"] == "20041"
+    assert item["iban_summary"]["bank_name"] == "LA BANQUE POSTALE"
+    assert item["country_changed"] is False
+    assert item["bank_changed"] is True
+
+
+async def test_same_bank_is_not_flagged(accounts, prepared, accounts_pool):
+    admin, _second, _billing_email, secret = prepared
+    staff_id = await staff_user(accounts_pool, admin.creditor)
+    headers = staff_headers(accounts, admin.creditor, staff_id)
+    await approve_first_request(accounts, admin, secret, headers)
+
+    requested = await post_request(accounts, admin, request_body(admin, secret, totp_code=RECOVERY_CODES[admin.login].pop()))
+    [item] = (await (await accounts.client.get("/staff/bank-change-requests", headers=headers)).json())["requests"]
+
+    assert requested.status == 201
+    assert item["country_changed"] is False
+    assert item["bank_changed"] is False
+
+
+async def test_unreadable_details_leave_comparison_unknown(accounts, prepared, accounts_pool):
+    admin, _second, _billing_email, secret = prepared
+    staff_id = await staff_user(accounts_pool, admin.creditor)
+    await post_request(accounts, admin, belgian_body(admin, secret))
+    # A value of an unknown format version cannot be decrypted with any key.
+    await accounts_pool.execute(
+        "UPDATE bank_change_requests SET details_encrypted = '\\x09'::bytea WHERE creditor_id = $1", admin.creditor
+    )
+
+    listing = await accounts.client.get("/staff/bank-change-requests", headers=staff_headers(accounts, admin.creditor, staff_id))
+    [item] = (await listing.json())["requests"]
+
+    assert listing.status == 200
+    assert item["iban_summary"] is None
+    assert item["iban_masked"] == "•••• •••• •••• 7034"
+    assert item["country_changed"] is None
+    assert item["bank_changed"] is None
+
+
+async def test_agency_requests_keep_masked_view(accounts, prepared):
+    admin, _second, _billing_email, secret = prepared
+    await post_request(accounts, admin, belgian_body(admin, secret))
+
+    listing = await accounts.client.get(
+        f"/creditors/{admin.creditor}/bank-change-requests", headers=principal_headers(accounts, admin)
+    )
+    [item] = (await listing.json())["requests"]
+
+    assert item["iban_masked"] == "•••• •••• •••• 7034"
+    assert "iban_summary" not in item
+    assert "country_changed" not in item
+    assert "bank_code" not in str(item)

@@ -28,6 +28,11 @@ FIRST_IBAN = "FR7630006000011234567890189"
 FIRST_MASKED = "•••• •••• •••• •••• •••• •••• 0189"
 SECOND_IBAN = "FR1420041010050500013M02606"
 SECOND_MASKED = "•••• •••• •••• •••• •••• •••• 2606"
+BELGIAN_IBAN = "BE68 5390 0754 7034"
+BELGIAN_COMPACT = "BE68539007547034"
+BELGIAN_MASKED = "•••• •••• •••• 7034"
+BELGIAN_ACCOUNT_NUMBER = "0075470"
+FRAUD_ADVICE_START = "Un changement vers un compte à l’étranger est le signe habituel d’une fraude"
 CONTACT = {"last_name": "Roux", "first_name": "Marc", "job_title": ""}
 BILLING = {
     "address_line1": "8 quai de la Fosse",
@@ -332,3 +337,90 @@ async def test_long_reason_is_rejected_not_cut(gateway, accounts_pool, scene, le
     assert response.status == 422
     assert f"Le motif dépasse 500 caractères ({shown} saisis)\u00a0: raccourcissez-le" in page
     assert status == "pending"
+
+
+async def review_page_text(gateway, request_id: str) -> str:
+    return unescape(await (await gateway.get(f"/back-office/demandes-bancaires/{request_id}")).text())
+
+
+async def approve_first_iban(gateway, accounts_pool, scene: Scene) -> None:
+    """Request the Crédit Agricole IBAN and approve it as staff, so that the account has current details."""
+    await request_bank_change(gateway, scene, FIRST_IBAN, next_totp_code(scene.totp))
+    await switch_user(gateway, scene.staff_login, scene.staff_password)
+    response = await decide(gateway, await pending_request_id(accounts_pool, scene.creditor), "validation")
+    assert response.status == 303
+
+
+async def test_foreign_iban_shows_country_and_bank(gateway, accounts_pool, scene):
+    await request_bank_change(gateway, scene, BELGIAN_IBAN, next_totp_code(scene.totp))
+    request_id = await pending_request_id(accounts_pool, scene.creditor)
+    await switch_user(gateway, scene.staff_login, scene.staff_password)
+
+    listing = unescape(await (await gateway.get("/back-office/demandes-bancaires")).text())
+    page = await review_page_text(gateway, request_id)
+
+    assert "Belgique (BE) – hors de France" in listing
+    assert '<td rowspan="5">Aucun IBAN enregistré</td>' in page
+    assert BELGIAN_MASKED in page
+    assert "<td>Belgique (BE)</td>" in page
+    assert "<td>539</td>" in page
+    assert "<td>absente de l’annuaire des banques</td>" in page
+    assert "<td>non renseigné</td>" in page
+    assert "Compte hors de France\u00a0: Belgique (BE). Aucun IBAN n’était enregistré pour ce compte." in page
+    assert FRAUD_ADVICE_START in page
+    assert BELGIAN_COMPACT not in page
+    assert BELGIAN_ACCOUNT_NUMBER not in page
+
+
+async def test_move_abroad_flags_country_and_bank(gateway, accounts_pool, scene):
+    await approve_first_iban(gateway, accounts_pool, scene)
+    await request_bank_change(gateway, scene, BELGIAN_IBAN, scene.unused_recovery_code())
+    request_id = await pending_request_id(accounts_pool, scene.creditor)
+    await switch_user(gateway, scene.staff_login, scene.staff_password)
+
+    pending_page = await review_page_text(gateway, request_id)
+    rejected = await decide(gateway, request_id, "refus", "Compte à l’étranger")
+    decided_page = await review_page_text(gateway, request_id)
+
+    country_warning = "Changement de pays\u00a0: France (FR) → Belgique (BE)."
+    bank_warning = "Changement de banque\u00a0: CREDIT AGRICOLE SA (code banque 30006) → code banque 539."
+    assert country_warning in pending_page
+    assert bank_warning in pending_page
+    assert FRAUD_ADVICE_START in pending_page
+    assert "<td>France (FR)</td>" in pending_page
+    assert "<td>30006</td>" in pending_page
+    assert "<td>CREDIT AGRICOLE SA</td>" in pending_page
+    assert pending_page.index(FIRST_MASKED) < pending_page.index(BELGIAN_MASKED)
+    assert FIRST_IBAN not in pending_page
+    assert rejected.status == 303
+    assert country_warning in decided_page
+    assert bank_warning in decided_page
+    assert FRAUD_ADVICE_START not in decided_page
+
+
+async def test_other_french_bank_is_flagged(gateway, accounts_pool, scene):
+    await approve_first_iban(gateway, accounts_pool, scene)
+    await request_bank_change(gateway, scene, SECOND_IBAN, scene.unused_recovery_code())
+    request_id = await pending_request_id(accounts_pool, scene.creditor)
+    await switch_user(gateway, scene.staff_login, scene.staff_password)
+
+    page = await review_page_text(gateway, request_id)
+
+    assert (
+        "Changement de banque\u00a0: CREDIT AGRICOLE SA (code banque 30006) → "
+        "LA BANQUE POSTALE (code banque 20041)."
+    ) in page
+    assert "Changement de pays" not in page
+    assert FRAUD_ADVICE_START not in page
+
+
+async def test_first_french_iban_has_no_warning(gateway, accounts_pool, scene):
+    await request_bank_change(gateway, scene, FIRST_IBAN, next_totp_code(scene.totp))
+    request_id = await pending_request_id(accounts_pool, scene.creditor)
+    await switch_user(gateway, scene.staff_login, scene.staff_password)
+
+    page = await review_page_text(gateway, request_id)
+
+    assert "<td>France (FR)</td>" in page
+    assert "<td>CREDIT AGRICOLE SA</td>" in page
+    assert "bank-warning" not in page

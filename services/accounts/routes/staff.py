@@ -21,9 +21,11 @@ async def get_requests(request: web.Request) -> web.Response:
     status = request.query.get("status", "pending")
     if status not in (*STATUSES, "all"):
         raise InvalidRequest("status", "les valeurs acceptées sont pending, approved, rejected et all")
+    # The staff view of each IBAN (country, bank) comes from the encrypted details.
+    cipher = cipher_or_unavailable(request.app.get(CIPHER))
     async with request.app[POOL].acquire() as connection:
         requests = await bank_changes.staff_requests(
-            connection, staff_scope(principal), None if status == "all" else status
+            connection, cipher, staff_scope(principal), None if status == "all" else status
         )
     return web.json_response({"requests": requests})
 
