@@ -388,6 +388,7 @@ async def decide(
             iban_masked=row["iban_masked"],
             reason=reason,
             decided_at=decided["decided_at"],
+            had_previous_details=decided["replaced_iban_masked"] is not None,
         )
         recipients = await _notice_recipients(connection, scope.agency_id, row["previous_billing_email"])
         await _send_notices(connection, settings, recipients, subject, body)

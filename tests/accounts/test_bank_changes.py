@@ -208,6 +208,9 @@ async def test_rejection_keeps_previous_details(accounts, prepared, mail_sink, a
     assert (await rejected.json())["decision_reason"] == "RIB illisible"
     text = notices[0].text.replace("\r\n", "\n")
     assert f"Motif du refus donné par Créancier {admin.creditor}\u00a0:\n> RIB illisible\n" in text
+    # The account had no bank details before the request, so none stay in force.
+    assert "Aucune coordonnée bancaire n’est enregistrée pour ce compte." in text
+    assert "précédentes restent en vigueur" not in text
     assert profile["bank_details"] is None
     assert profile["pending_bank_change"] is None
 
