@@ -251,7 +251,7 @@ async def test_account_without_versions_prints_stored_address(ledger_service, le
 
 
 async def test_migration_copies_event_addresses(engines, tmp_path):
-    # This test migrates a database of its own up to 0011, fills it, then applies 0012.
+    # This test migrates a database of its own up to 0011, fills it, then applies 0012 and 0013.
     name = f"ledger_backfill_{uuid.uuid4().hex[:10]}"
     admin = await asyncpg.connect(engines.postgres.admin_dsn)
     await admin.execute(f'CREATE DATABASE "{name}"')
@@ -287,7 +287,9 @@ async def test_migration_copies_event_addresses(engines, tmp_path):
                            10, 0, 10, 'feed', 'feed:FA-FEED', $1)""",
                 updated_at + timedelta(days=1),
             )
-            (older_folder / backfill.name).write_bytes(backfill.read_bytes())
+            for path in sorted(ledger_folder.glob("*.sql")):
+                if path.name >= backfill.name:
+                    (older_folder / path.name).write_bytes(path.read_bytes())
             applied = await migrate(dsn, [shared_folder, older_folder])
             versions = await connection.fetch(
                 "SELECT account_number, event_id, occurred_at, address_lines, postal_code, city, country"
@@ -299,7 +301,10 @@ async def test_migration_copies_event_addresses(engines, tmp_path):
         await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
         await admin.close()
 
-    assert applied == [f"ledger/migrations/{backfill.name}"]
+    assert applied == [
+        f"ledger/migrations/{backfill.name}",
+        "ledger/migrations/0013_drop_feed_address_copies.sql",
+    ]
     assert len(versions) == 1
     assert versions[0]["account_number"] == "FROM-EVENT"
     assert versions[0]["event_id"] is None

