@@ -310,12 +310,15 @@ async def stored_document(pool: asyncpg.Pool, creditor: str, account: str, numbe
         )
         if stored is not None:
             return StoredDocument(stored["content"], stored["sha256"], stored["rendered_at"], entry["document_number"])
+        # Decided before the address is read: a rendering that starts before
+        # midnight and ends after it is not stored with the day's last address missing.
+        final = entry["document_date"] < paris_today()
         document = await build_document(connection, entry)
 
     # Rendering takes tens of milliseconds of CPU: keep it off the event loop.
     content = await asyncio.get_running_loop().run_in_executor(None, render_document, document)
     digest = hashlib.sha256(content).hexdigest()
-    if entry["document_date"] >= paris_today():
+    if not final:
         log.info("document_rendered_unstored", entry_id=entry["id"], size=len(content))
         return StoredDocument(content, digest, datetime.now(UTC), entry["document_number"], final=False)
     async with pool.acquire() as connection:
