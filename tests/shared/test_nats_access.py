@@ -147,8 +147,8 @@ async def test_service_user_cannot_publish_events_of_another_service(server) -> 
     assert await last_message_on(server, "PAYMENTS", subject) is None
 
 
-async def test_service_user_cannot_create_a_consumer_of_its_choice(server) -> None:
-    """A push consumer of the ledger's own stream, delivering to a payments subject, is refused at creation."""
+async def test_service_user_cannot_create_unnamed_consumer(server) -> None:
+    """A consumer that is not one of the ledger's durables, here a push one delivering to payments, is refused."""
     subject = f"payments.payment.succeeded.{uuid.uuid4().hex}"
     refusals = Refusals()
     client = await connect_as(server, "ledger", refusals)
