@@ -25,6 +25,8 @@ from services.accounts.validation.country_phrases import country_phrases, in_cou
         ("YE", "du Yémen", "au Yémen"),
         ("HU", "de Hongrie", "en Hongrie"),
         ("HT", "d’Haïti", "en Haïti"),
+        # Outside ISO 3166-1, but the prefix of Kosovo's IBANs.
+        ("XK", "du Kosovo", "au Kosovo"),
         ("KR", "de Corée du Sud", "en Corée du Sud"),
         ("SL", "de Sierra Leone", "en Sierra Leone"),
         ("CD", "de la République démocratique du Congo", "en République démocratique du Congo"),

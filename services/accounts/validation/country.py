@@ -20,11 +20,16 @@ def is_known_country(code: str) -> bool:
     return len(code) == 2 and pycountry.countries.get(alpha_2=code) is not None
 
 
+# Codes outside ISO 3166-1 that the IBAN registry uses for a country: Kosovo's
+# IBANs start with XK, a code left for user assignment.
+NAMES_OUTSIDE_ISO = {"XK": "Kosovo"}
+
+
 def country_name_fr(code: str) -> str:
     """Return the French name of an alpha-2 country code, or the code itself if unknown."""
     country = pycountry.countries.get(alpha_2=code.upper()) if len(code) == 2 else None
     if country is None:
-        return code
+        return NAMES_OUTSIDE_ISO.get(code.upper(), code)
     return _french_translation().gettext(country.name)
 
 

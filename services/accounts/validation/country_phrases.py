@@ -77,6 +77,7 @@ EXCEPTIONS = {
     "RE": ("de La Réunion", "à La Réunion"),
     "SJ": ("du Svalbard et de l’île Jan Mayen", "au Svalbard et sur l’île Jan Mayen"),
     "VA": ("du Saint-Siège", "au Saint-Siège"),
+    "XK": ("du Kosovo", "au Kosovo"),
 }
 
 # A name that starts with one of these letters elides « de » to « d’ » and takes « en » whatever its
