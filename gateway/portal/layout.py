@@ -11,6 +11,7 @@ from aiohttp import web
 from gateway.accounts_portal import accounts_portal
 from gateway.clients import ACCOUNTS, Creditor
 from gateway.csrf import CSRF_FIELD, session_csrf_token
+from gateway.portal.display import sort_key
 from gateway.sessions import COOKIE_NAMES, ActiveSession, require_session
 from shared.errors import NotFound
 from shared.typography import typographic_apostrophes
@@ -89,7 +90,7 @@ async def load_frame(request: web.Request, area: Area, creditor_id: str | None =
         raise web.HTTPFound(BANK_CHANGE_REVIEWS.path)
     if active.info.role is Role.STAFF:
         names = await accounts_portal(request).creditor_names(active.info)
-        staff_names = tuple(sorted(typographic_apostrophes(name) for name in names.values()))
+        staff_names = tuple(sorted((typographic_apostrophes(name) for name in names.values()), key=sort_key))
         return PortalFrame(active, [], None, area, staff_creditor_names=staff_names)
     creditors = await request.app[ACCOUNTS].list_creditors(active.info)
 

@@ -29,8 +29,11 @@ async def test_staff_top_bar_names_creditor(gateway, accounts_pool, ledger_servi
 
 
 async def test_staff_top_bar_lists_creditors(gateway, accounts_pool, ledger_service):
-    page = await staff_page(gateway, accounts_pool, ledger_service, ["Zénith Annonces", "Annonces Ouest"])
+    page = await staff_page(
+        gateway, accounts_pool, ledger_service, ["Zénith Annonces", "Échos Immobiliers", "Annonces Ouest"]
+    )
     top_bar = page.split('<header class="topbar">', 1)[1].split("</header>", 1)[0]
 
     assert '<span class="creditor-label">Créanciers</span>' in top_bar
-    assert '<span class="creditor-names">Annonces Ouest, Zénith Annonces</span>' in top_bar
+    # Sorted as in a French list: « Échos » among the E, not after « Zénith ».
+    assert '<span class="creditor-names">Annonces Ouest, Échos Immobiliers, Zénith Annonces</span>' in top_bar
