@@ -111,15 +111,15 @@ def engines() -> Iterator[Engines]:
     finally:
         nats.stop()
         postgres.stop()
-    refusals = permission_refusals(nats.log_file)
-    if refusals:
+    violations = permission_violations(nats.log_file)
+    if violations:
         pytest.fail(
             "the session's NATS server refused these operations, so a service lacks a permission"
-            " (shared/events/access.py):\n" + "\n".join(refusals[:20])
+            " (shared/events/access.py):\n" + "\n".join(violations[:20])
         )
 
 
-def permission_refusals(log_file: Path) -> list[str]:
+def permission_violations(log_file: Path) -> list[str]:
     """Return the lines where the NATS server refused a publish, a subscription or a login."""
     if not log_file.exists():
         return []

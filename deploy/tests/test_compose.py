@@ -315,7 +315,7 @@ def test_nats_node_mounts_its_own_config(compose, environment, node: str) -> Non
     assert f"{node}-data:/data" in definition["volumes"]
 
 
-def test_nats_users_file_is_generated_from_the_permissions_in_code() -> None:
+def test_nats_users_file_matches_code() -> None:
     assert (DEPLOY_DIR / "nats" / "users.conf").read_text() == deploy_users_config(service_subscriptions()), (
         "deploy/nats/users.conf differs from shared/events/access.py and the services' subscriptions:"
         " run `python -m services.nats_users > deploy/nats/users.conf`"

@@ -103,7 +103,7 @@ def compare_summaries(requested: IbanSummary | None, previous: IbanSummary | Non
 
     ``has_previous`` is True when the account had bank details. Without
     them the country is compared with France and ``bank_changed`` is None.
-    A value is None when it cannot be told: a summary is missing (the
+    A value is None when it is unknown: a summary is missing (the
     stored details could not be decrypted), or both IBANs are of a country
     where schwifty knows no bank code position.
     """

@@ -161,7 +161,7 @@ def bank_change_decided(
 ) -> tuple[str, str]:
     """Return the decision notice, with the staff member's comment (``reason``) quoted when one was given.
 
-    ``had_previous_details`` tells whether the account had bank details when the request was
+    ``had_previous_details`` is whether the account had bank details when the request was
     decided. A refusal notice then says that they are still in force, or else that the account
     has none.
     """

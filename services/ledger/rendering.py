@@ -297,8 +297,8 @@ async def stored_document(pool: asyncpg.Pool, creditor: str, account: str, numbe
 
     The buyer's address printed is the one in force at the end of the
     document's date (see `address_in_force`). Until that day has ended in
-    Europe/Paris an address change may still apply to it, so the PDF is
-    rendered for each request and not stored; from the next day on, the
+    Europe/Paris, an address change may still apply to it, so the PDF is
+    rendered for each request and not stored. From the next day on, the
     first rendering is stored and served for good.
     """
     async with pool.acquire() as connection:

@@ -22,7 +22,7 @@ maintenance with the ``nats`` command-line tool.
 
 The permissions are written into the embedded server's configuration by
 `services.runtime.engines.EmbeddedNats`, and into deploy/nats/users.conf for
-Compose (`services.nats_users`); a test checks that the file is up to date.
+Compose (`services.nats_users`). A test checks that the file is up to date.
 """
 
 from __future__ import annotations

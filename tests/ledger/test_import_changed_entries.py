@@ -88,7 +88,7 @@ async def test_renumbered_respaced_invoice_is_rejected(ledger_pool):
         await import_fec(ledger_pool, creditor, renumbered, file_name="january-renumbered.txt")
 
 
-async def test_invoice_redated_into_a_later_months_file_is_rejected(ledger_pool):
+async def test_invoice_redated_later_month_rejected(ledger_pool):
     """The later file does not cover the invoice's old date, but its number names the same document."""
     creditor = await creditor_with_january_invoice(ledger_pool)
     february = fec_bytes(*invoice_entry("31", "20260203", "F0002", "240,00", "200,00", "40,00"))

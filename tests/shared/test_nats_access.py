@@ -1,6 +1,6 @@
 """NATS users and permissions (shared.events.access) on a real server.
 
-These tests provoke refusals on a server of their own. The session's server
+These tests provoke permission violations on a server of their own. The session's server
 runs with the same users, as `mesfactures up` does. So every test that starts
 a service shows that the service can do its work under its own user. The
 session also ends with an error if that server refused anything to anyone
@@ -64,7 +64,7 @@ async def streams(server) -> None:
         await operator.close()
 
 
-class Refusals:
+class ServerErrors:
     """Collects the errors the server sends to a client (permission violations arrive this way)."""
 
     def __init__(self) -> None:
@@ -83,9 +83,9 @@ class Refusals:
         raise AssertionError(f"the server sent no error containing {text!r}; it sent {self.messages}")
 
 
-async def connect_as(server: PrivateServer, user: str, refusals: Refusals) -> nats.aio.client.Client:
+async def connect_as(server: PrivateServer, user: str, errors: ServerErrors) -> nats.aio.client.Client:
     return await nats.connect(
-        server.nats.client_url(user), inbox_prefix=inbox_prefix(user), error_cb=refusals.record, allow_reconnect=False
+        server.nats.client_url(user), inbox_prefix=inbox_prefix(user), error_cb=errors.record, allow_reconnect=False
     )
 
 
@@ -107,18 +107,18 @@ async def test_nats_server_refuses_client_without_valid_credentials(server, cred
         "wrong password": f"nats://ledger:not-the-password@127.0.0.1:{port}",
         "unknown user": f"nats://intruder:{server.passwords['ledger']}@127.0.0.1:{port}",
     }[credentials]
-    refusals = Refusals()
+    errors = ServerErrors()
 
     with pytest.raises((nats.errors.NoServersError, nats.errors.Error)) as raised:
-        await nats.connect(url, allow_reconnect=False, max_reconnect_attempts=0, error_cb=refusals.record, connect_timeout=QUICK)
+        await nats.connect(url, allow_reconnect=False, max_reconnect_attempts=0, error_cb=errors.record, connect_timeout=QUICK)
 
-    assert any("Authorization Violation" in message for message in [str(raised.value), *refusals.messages])
+    assert any("Authorization Violation" in message for message in [str(raised.value), *errors.messages])
 
 
 async def test_service_user_publishes_own_events(server) -> None:
     subject = f"ledger.access.{uuid.uuid4().hex}"
-    refusals = Refusals()
-    client = await connect_as(server, "ledger", refusals)
+    errors = ServerErrors()
+    client = await connect_as(server, "ledger", errors)
     try:
         acknowledgement = await client.jetstream().publish(subject, b"{}", stream="LEDGER", timeout=QUICK)
     finally:
@@ -126,32 +126,32 @@ async def test_service_user_publishes_own_events(server) -> None:
 
     assert acknowledgement.stream == "LEDGER"
     assert await last_message_on(server, "LEDGER", subject) is not None
-    assert refusals.messages == []
+    assert errors.messages == []
 
 
 async def test_service_user_cannot_publish_events_of_another_service(server) -> None:
     """A forged payments.payment.succeeded from the ledger's user never reaches the PAYMENTS stream."""
     subject = f"payments.payment.succeeded.{uuid.uuid4().hex}"
-    refusals = Refusals()
-    client = await connect_as(server, "ledger", refusals)
+    errors = ServerErrors()
+    client = await connect_as(server, "ledger", errors)
     try:
         with pytest.raises(nats.errors.Error):  # no reply from the stream: the server dropped the message
             await client.jetstream().publish(subject, b'{"forged": true}', timeout=QUICK)
         await client.publish(subject, b'{"forged": true}')
         await client.flush()
-        refusal = await refusals.wait_for("Permissions Violation for Publish")
+        error_message = await errors.wait_for("Permissions Violation for Publish")
     finally:
         await client.close()
 
-    assert subject.lower() in refusal.lower()
+    assert subject.lower() in error_message.lower()
     assert await last_message_on(server, "PAYMENTS", subject) is None
 
 
 async def test_service_user_cannot_create_unnamed_consumer(server) -> None:
     """A consumer that is not one of the ledger's durables, here a push one delivering to payments, is refused."""
     subject = f"payments.payment.succeeded.{uuid.uuid4().hex}"
-    refusals = Refusals()
-    client = await connect_as(server, "ledger", refusals)
+    errors = ServerErrors()
+    client = await connect_as(server, "ledger", errors)
     try:
         jetstream = client.jetstream(timeout=QUICK)
         await jetstream.publish("ledger.forged.payment", b'{"forged": true}')
@@ -162,16 +162,16 @@ async def test_service_user_cannot_create_unnamed_consumer(server) -> None:
                     filter_subject="ledger.forged.payment", deliver_subject=subject, deliver_policy=DeliverPolicy.ALL
                 ),
             )
-        await refusals.wait_for("Permissions Violation for Publish")
+        await errors.wait_for("Permissions Violation for Publish")
     finally:
         await client.close()
 
     assert await last_message_on(server, "PAYMENTS", subject) is None
 
 
-async def test_service_user_cannot_delete_purge_or_reconfigure_another_stream(server) -> None:
-    refusals = Refusals()
-    client = await connect_as(server, "disputes", refusals)
+async def test_service_user_cannot_alter_other_stream(server) -> None:
+    errors = ServerErrors()
+    client = await connect_as(server, "disputes", errors)
     jetstream = client.jetstream(timeout=QUICK)
     attempts = {
         "delete": jetstream.delete_stream("PAYMENTS"),
@@ -183,7 +183,7 @@ async def test_service_user_cannot_delete_purge_or_reconfigure_another_stream(se
         for name, attempt in attempts.items():
             with pytest.raises(nats.errors.Error):
                 await attempt
-            assert refusals.messages, f"{name}: the server sent no refusal"
+            assert errors.messages, f"{name}: the server sent no error_message"
     finally:
         await client.close()
 
@@ -198,16 +198,16 @@ async def test_service_user_cannot_delete_purge_or_reconfigure_another_stream(se
 
 
 async def test_service_user_cannot_read_replies_of_another_service(server) -> None:
-    refusals = Refusals()
-    client = await connect_as(server, "ledger", refusals)
+    errors = ServerErrors()
+    client = await connect_as(server, "ledger", errors)
     try:
         await client.subscribe("_INBOX_payments.>")
         await client.flush()
-        refusal = await refusals.wait_for("Permissions Violation for Subscription")
+        error_message = await errors.wait_for("Permissions Violation for Subscription")
     finally:
         await client.close()
 
-    assert "_inbox_payments.>" in refusal.lower()
+    assert "_inbox_payments.>" in error_message.lower()
 
 
 def test_service_permissions_publish_only_on_own_stream() -> None:
@@ -230,7 +230,7 @@ LEDGER_DISPUTES = durable_name("ledger", DISPUTE_RESOLVED)
 
 async def ledger_consumer(server: PrivateServer, stream: str, durable: str, subject: str):
     """Create the ledger's durable pull consumer as the ledger's user, and return its info."""
-    client = await connect_as(server, "ledger", Refusals())
+    client = await connect_as(server, "ledger", ServerErrors())
     try:
         return await client.jetstream(timeout=QUICK).add_consumer(
             stream,
@@ -242,10 +242,10 @@ async def ledger_consumer(server: PrivateServer, stream: str, durable: str, subj
 
 async def test_service_user_reads_its_own_durable_consumer(server) -> None:
     await ledger_consumer(server, "PAYMENTS", LEDGER_PAYMENTS, PAYMENT_SUCCEEDED)
-    payments = await connect_as(server, "payments", Refusals())
+    payments = await connect_as(server, "payments", ServerErrors())
     await payments.jetstream().publish(PAYMENT_SUCCEEDED, b'{"paid": true}')
     await payments.close()
-    client = await connect_as(server, "ledger", Refusals())
+    client = await connect_as(server, "ledger", ServerErrors())
     try:
         subscription = await client.jetstream().pull_subscribe_bind(LEDGER_PAYMENTS, stream="PAYMENTS")
         messages = await subscription.fetch(1, timeout=QUICK)
@@ -257,21 +257,21 @@ async def test_service_user_reads_its_own_durable_consumer(server) -> None:
     assert [message.data for message in messages] == [b'{"paid": true}']
 
 
-async def test_service_user_cannot_take_messages_of_another_services_consumer(server) -> None:
+async def test_service_user_cannot_fetch_other_consumer(server) -> None:
     """A message the accounts service fetched and acknowledged would be lost to the ledger."""
     await ledger_consumer(server, "PAYMENTS", LEDGER_PAYMENTS, PAYMENT_SUCCEEDED)
-    payments = await connect_as(server, "payments", Refusals())
+    payments = await connect_as(server, "payments", ServerErrors())
     await payments.jetstream().publish(PAYMENT_SUCCEEDED, b'{"paid": "again"}')
     await payments.close()
     operator = await server.connect_nats(OPERATOR)
     pending = (await operator.jetstream().consumer_info("PAYMENTS", LEDGER_PAYMENTS)).num_pending
-    refusals = Refusals()
-    client = await connect_as(server, "accounts", refusals)
+    errors = ServerErrors()
+    client = await connect_as(server, "accounts", errors)
     try:
         subscription = await client.jetstream().pull_subscribe_bind(LEDGER_PAYMENTS, stream="PAYMENTS")
         with pytest.raises(nats.errors.Error):
             await subscription.fetch(1, timeout=QUICK)
-        await refusals.wait_for("Permissions Violation for Publish")
+        await errors.wait_for("Permissions Violation for Publish")
         after = await operator.jetstream().consumer_info("PAYMENTS", LEDGER_PAYMENTS)
     finally:
         await client.close()
@@ -285,8 +285,8 @@ async def test_service_user_cannot_take_messages_of_another_services_consumer(se
 async def test_service_user_cannot_change_another_services_consumer(server) -> None:
     """A new filter on the ledger's consumer would hide every later dispute resolution from it."""
     await ledger_consumer(server, "DISPUTES", LEDGER_DISPUTES, DISPUTE_RESOLVED)
-    refusals = Refusals()
-    client = await connect_as(server, "payments", refusals)
+    errors = ServerErrors()
+    client = await connect_as(server, "payments", errors)
     try:
         with pytest.raises(nats.errors.Error):
             await client.jetstream(timeout=QUICK).add_consumer(
@@ -301,5 +301,5 @@ async def test_service_user_cannot_change_another_services_consumer(server) -> N
     finally:
         await operator.close()
 
-    assert refusals.messages
+    assert errors.messages
     assert info.config.filter_subject == DISPUTE_RESOLVED
