@@ -144,7 +144,7 @@ async def reviews_page(request: web.Request) -> web.Response:
     client = accounts_portal(request)
     requests = await client.staff_bank_change_requests(frame.session.info, STATUS_FILTERS[status_filter])
     context = {
-        "requests": with_labels(requests, await client.creditor_names(frame.session.info)),
+        "requests": with_labels(requests, frame.staff_creditors),
         "country_label": country_label,
         "status_filter": status_filter,
         "notice": NOTICES.get(request.query.get(NOTICE_PARAMETER, "")),
@@ -165,7 +165,7 @@ async def find_request(request: web.Request, frame: PortalFrame, request_id: str
     found = next((item for item in requests if item.get("request_id") == request_id), None)
     if found is None:
         raise NotFound(REQUEST_NOT_FOUND, request_id=request_id)
-    return with_labels([found], await client.creditor_names(frame.session.info))[0]
+    return with_labels([found], frame.staff_creditors)[0]
 
 
 async def render_review(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp_jinja2
@@ -66,15 +66,20 @@ def menu_for(role: Role) -> tuple[Area, ...]:
 class PortalFrame:
     """The logged-in user's session, the agency's creditors and the creditor the page shows.
 
-    ``staff_creditor_names`` are the names of the creditors a staff user works for, which the
-    top bar shows in place of the agency's creditor selector.
+    ``staff_creditors`` maps the id of each creditor a staff user works for to its name. The
+    top bar shows those names in place of the agency's creditor selector.
     """
 
     session: ActiveSession
     creditors: list[Creditor]
     creditor: Creditor | None
     area: Area
-    staff_creditor_names: tuple[str, ...] = ()
+    staff_creditors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def staff_creditor_names(self) -> tuple[str, ...]:
+        """Return the staff user's creditor names as shown, in French alphabetical order."""
+        return tuple(sorted((typographic_apostrophes(name) for name in self.staff_creditors.values()), key=sort_key))
 
 
 async def load_frame(request: web.Request, area: Area, creditor_id: str | None = None) -> PortalFrame:
@@ -90,8 +95,7 @@ async def load_frame(request: web.Request, area: Area, creditor_id: str | None =
         raise web.HTTPFound(BANK_CHANGE_REVIEWS.path)
     if active.info.role is Role.STAFF:
         names = await accounts_portal(request).creditor_names(active.info)
-        staff_names = tuple(sorted((typographic_apostrophes(name) for name in names.values()), key=sort_key))
-        return PortalFrame(active, [], None, area, staff_creditor_names=staff_names)
+        return PortalFrame(active, [], None, area, staff_creditors=names)
     creditors = await request.app[ACCOUNTS].list_creditors(active.info)
 
     if creditor_id is not None:
