@@ -292,7 +292,7 @@ def test_import_error_names_typed_path(tmp_path: Path, session_environment: dict
 
     assert result.code == 1
     line = assert_one_error_line(result)
-    assert line.startswith(f"error: {path}, line 2")
+    assert line.startswith(f"error: {path}, ligne 2")
     assert line.count("bad-date.txt") == 1
 
 
@@ -304,7 +304,7 @@ def test_import_header_only_warns(tmp_path: Path, session_environment: dict[str,
     result = run_cli("ledger", "import-fec", "--creditor", creditor, str(path), environment=session_environment)
 
     assert result.code == 0, result.stderr
-    assert "warning: vide.txt: no data lines after the header" in result.stderr
+    assert "warning: vide.txt\u00a0: aucune ligne de données après l’en-tête" in result.stderr
     assert result.stdout.startswith("vide.txt: 0 lines")
 
 

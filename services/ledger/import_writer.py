@@ -18,8 +18,10 @@ from decimal import Decimal
 import asyncpg
 
 from services.ledger.allocation import OpenEntry, settle_group
-from services.ledger.domain import EntryKind, PaymentTerms, search_key
+from services.ledger.domain import PARIS, EntryKind, PaymentTerms, search_key
 from services.ledger.fec.errors import FecChangedEntryError
+from services.ledger.fec.wording import COLON, SEMICOLON, counted, day, place
+from services.ledger.fec.wording import amount as format_amount
 
 # An opening balance carries invoices of the previous year forward. Their own
 # due dates are not in the file, so the creditor's terms run from its date.
@@ -370,26 +372,32 @@ async def _changed_entries_error(connection, changes, source: str) -> FecChanged
     for line, imported in changes[:_MAX_LISTED_CHANGES]:
         origin = imports.get(imported.id)
         imported_from = (
-            f"{origin['file_name']} (import {origin['import_id']}, {origin['imported_at']:%Y-%m-%d})"
-            if origin else "an earlier file"
+            f"{origin['file_name']} (import {origin['import_id']}"
+            f" du {day(origin['imported_at'].astimezone(PARIS).date())})"
+            if origin else "un fichier précédent"
         )
         _, journal_code, entry_number, entry_day, _rest = imported.source_key.split("|", 4)
         net = line.debit - line.credit
         described.append(
-            f"line {line.line.line_number}: entry {journal_code} {entry_number} (document {imported.document_number},"
-            f" customer {imported.customer_account}) was imported from {imported_from} with debit {imported.debit},"
-            f" credit {imported.credit}, EcritureDate {entry_day}, document date {imported.document_date:%Y-%m-%d};"
-            f" this file gives entry {line.line.journal_code} {line.line.entry_number} (document"
-            f" {line.document_number}) with debit {max(net, ZERO)}, credit {max(-net, ZERO)}, EcritureDate"
-            f" {line.line.entry_date:%Y-%m-%d}, document date {line.document_date:%Y-%m-%d}"
+            f"Ligne {line.line.line_number}{COLON} l’écriture {journal_code} {entry_number} (document"
+            f" {imported.document_number}, client {imported.customer_account}) a été importée de {imported_from}"
+            f" avec débit {format_amount(imported.debit)}, crédit {format_amount(imported.credit)}, EcritureDate"
+            f" {day(date.fromisoformat(entry_day))}, date du document {day(imported.document_date)}{SEMICOLON}"
+            f" ce fichier donne l’écriture {line.line.journal_code} {line.line.entry_number} (document"
+            f" {line.document_number}) avec débit {format_amount(max(net, ZERO))}, crédit {format_amount(max(-net, ZERO))},"
+            f" EcritureDate {day(line.line.entry_date)}, date du document {day(line.document_date)}."
         )
-    if len(changes) > _MAX_LISTED_CHANGES:
-        described.append(f"and {len(changes) - _MAX_LISTED_CHANGES} more")
-    lines = "1 customer line changes an entry" if len(changes) == 1 else f"{len(changes)} customer lines change entries"
+    hidden = len(changes) - _MAX_LISTED_CHANGES
+    if hidden > 0:
+        described.append(f"Et {counted(hidden, 'autre ligne', 'autres lignes')}.")
+    if len(changes) == 1:
+        lines = "1 ligne client modifie une écriture importée"
+    else:
+        lines = f"{counted(len(changes), 'ligne client', 'lignes clients')} modifient des écritures importées"
     return FecChangedEntryError(
-        f"{source}: nothing was imported, because {lines} imported earlier, and an imported document never"
-        f" changes. {'; '.join(described)}. Record each correction in the accounting software as new entries"
-        " (a credit note, then a new invoice), export the FEC again and import it.",
+        f"{source}{COLON} rien n’a été importé, car {lines} plus tôt, et un document importé ne change jamais."
+        f" {' '.join(described)} Enregistrez chaque correction dans le logiciel comptable par de nouvelles"
+        " écritures (un avoir, puis une nouvelle facture), exportez de nouveau le FEC et importez-le.",
         line_numbers=tuple(line.line.line_number for line, _imported in changes),
     )
 
@@ -456,21 +464,22 @@ class _CardPayments:
                 candidates.remove(candidate)
                 return candidate[0], None
 
-        where = f"{source}, line {line.line.line_number}"
+        where = place(source, line.line.line_number)
         if by_reference:
             payment = by_reference[0][0]
             return None, (
-                f"{where}: the receipt of {amount} on account {line.customer_account} names card payment"
-                f" {payment.document_number}, recorded by the portal for {payment.credit}. The amounts differ,"
-                " so it was imported as a separate payment. Check the account before lettering it."
+                f"{where}{COLON} l’encaissement de {format_amount(amount)} sur le compte {line.customer_account}"
+                f" cite le paiement par carte {payment.document_number}, enregistré par le portail pour"
+                f" {format_amount(payment.credit)}. Les montants diffèrent, il a donc été importé comme un"
+                " règlement distinct. Vérifiez le compte avant de le lettrer."
             )
         same_amount = next((entry for entry, _ in candidates if entry.credit == amount), None)
         if same_amount is not None:
             return None, (
-                f"{where}: the receipt of {amount} on account {line.customer_account} may be card payment"
-                f" {same_amount.document_number}, recorded by the portal for the same amount, but it does not"
-                " name the payment in PieceRef or EcritureLib, so it was imported as a separate payment."
-                " Check the account before lettering it."
+                f"{where}{COLON} l’encaissement de {format_amount(amount)} sur le compte {line.customer_account}"
+                f" correspond peut-être au paiement par carte {same_amount.document_number}, enregistré par le"
+                " portail pour le même montant, mais il ne cite ce paiement ni dans PieceRef ni dans EcritureLib,"
+                " il a donc été importé comme un règlement distinct. Vérifiez le compte avant de le lettrer."
             )
         return None, None
 

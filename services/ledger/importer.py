@@ -12,16 +12,18 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import asyncpg
 import structlog
 
-from services.ledger.domain import EntryKind, UnknownCreditor, parse_payment_terms
+from services.ledger.domain import PARIS, EntryKind, UnknownCreditor, parse_payment_terms
 from services.ledger.import_writer import write_import
 from services.ledger.operations import apply_pending_allocations
 from services.ledger.events import add_document_issued_events, balance_changed_event
 from services.ledger.fec import FecAnalysis, FecError, FecFile, analyse_fec, read_fec
 from services.ledger.fec.gc_pause import garbage_collection_paused
+from services.ledger.fec.wording import COLON, SEMICOLON, day
 from shared.events.outbox import add_many_to_outbox
 
 log = structlog.get_logger(__name__)
@@ -167,7 +169,8 @@ async def _write(
     warnings = list(fec.warnings) + [w for w in analysis.warnings if w not in fec.warnings]
     if fec.line_count == 0:
         warnings.append(
-            f"{file_name}: no data lines after the header: check that the export covers a period with entries"
+            f"{file_name}{COLON} aucune ligne de données après l’en-tête{SEMICOLON} vérifiez que l’export couvre une"
+            " période qui a des écritures"
         )
     customer_lines = [line for line in analysis.customer_lines if line.debit != line.credit]
     labels: dict[str, str] = {}
@@ -283,12 +286,16 @@ async def _later_import_warning(
     earlier = imports[earlier_import_id]
     latest = imports[latest_id]
     return (
-        f"{file_name} is identical to import {earlier_import_id} ({earlier['file_name']},"
-        f" {earlier['imported_at']:%Y-%m-%d}), so nothing was imported. Import {latest_id}"
-        f" ({latest['file_name']}, {latest['imported_at']:%Y-%m-%d}) came later and may have changed the"
-        " lettering since, so the lettering of this file was not applied. To apply it, export the file again"
-        " from the accounting software and import the new export."
+        f"{file_name} est identique à l’import {earlier_import_id} ({earlier['file_name']}, du"
+        f" {_paris_date(earlier['imported_at'])}), donc rien n’a été importé. L’import {latest_id}"
+        f" ({latest['file_name']}, du {_paris_date(latest['imported_at'])}) est venu après et a pu changer le"
+        " lettrage depuis, donc le lettrage de ce fichier n’a pas été appliqué. Pour l’appliquer, exportez de"
+        " nouveau le fichier depuis le logiciel comptable et importez ce nouvel export."
     )
+
+
+def _paris_date(imported_at: datetime) -> str:
+    return day(imported_at.astimezone(PARIS).date())
 
 
 async def _balance_events(connection: asyncpg.Connection, creditor: str, written, correlation_id: str | None) -> list:

@@ -21,6 +21,7 @@ from services.ledger.exports import ageing_summary, statement_csv
 from services.ledger.export_routes import setup_export_routes
 from services.ledger.statement import StatementFilter, account_exists, fetch_all_rows, fetch_statement
 from shared.errors import Forbidden, Unprocessable
+from shared.typography import format_count
 from shared.principal import Principal, Role
 from shared.web import POOL, REQUEST_ID_HEADER, principal_of
 
@@ -57,7 +58,10 @@ async def post_fec_import(request: web.Request) -> web.Response:
     creditor = request.match_info["creditor"]
     _require_operator(principal_of(request), creditor)
     if request.content_length is not None and request.content_length > MAX_FEC_BYTES:
-        raise Unprocessable(f"Fichier trop volumineux : {request.content_length} octets (maximum {MAX_FEC_BYTES}).")
+        raise Unprocessable(
+            f"Fichier trop volumineux\u00a0: {format_count(request.content_length)} octets pour un maximum de"
+            f" {format_count(MAX_FEC_BYTES)}\u202f; découpez l’export par période."
+        )
     data = await request.read()
     file_name = request.query.get("file_name") or "upload.txt"
     encoding = request.query.get("encoding") or None
@@ -86,31 +90,13 @@ async def post_fec_import(request: web.Request) -> web.Response:
             line=getattr(error, "line_number", None),
             column=getattr(error, "column", None),
             value=getattr(error, "value", None),
-            detail=str(error),
         ) from error
     return web.json_response(summary.as_json())
 
 
 def _french_rejection(error: FecError) -> str:
-    """Return the French message that staff read through the API, with the reader's English detail after it.
-
-    The reader's messages are in English, for operators and the command
-    line. The French sentence names the line, column and value when the
-    error has them.
-    """
-    where = []
-    line_number = getattr(error, "line_number", None)
-    if line_number is not None:
-        where.append(f"ligne {line_number}")
-    if getattr(error, "column", None):
-        where.append(f"colonne {error.column}")
-    if getattr(error, "value", None) is not None:
-        where.append(f"valeur « {error.value} »")
-    located = f" ({', '.join(where)})" if where else ""
-    return (
-        f"Fichier FEC refusé{located} : rien n’a été importé. Corrigez le fichier dans le logiciel comptable,"
-        f" exportez-le de nouveau, puis renvoyez-le. Détail, en anglais : {error}"
-    )
+    """Return the French message of a rejected file for the API: nothing was imported, then the reader's reason."""
+    return f"Fichier FEC refusé, rien n’a été importé. {error}"
 
 
 async def put_creditor(request: web.Request) -> web.Response:

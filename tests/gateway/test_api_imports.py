@@ -50,8 +50,12 @@ async def test_invalid_file_names_line(gateway, accounts_pool, ledger_service):
     assert response.status == 422
     assert body["error"]["code"] == "invalid_fec"
     assert body["error"]["details"]["line"] == 2
-    assert body["error"]["message"].startswith("Fichier FEC refusé (ligne 2, colonne EcritureDate, valeur «\u00a020260231\u00a0»)")
-    assert "20260231" in body["error"]["details"]["detail"]
+    assert body["error"]["details"]["column"] == "EcritureDate"
+    assert body["error"]["details"]["value"] == "20260231"
+    assert body["error"]["message"] == (
+        "Fichier FEC refusé, rien n’a été importé. bad.txt, ligne 2, colonne EcritureDate\u00a0: «\u00a020260231\u00a0»"
+        " n’est pas une date (attendu\u00a0: AAAAMMJJ avec un jour qui existe, par exemple 20220831)"
+    )
 
 
 async def test_agency_user_is_forbidden(logged_in, portal_data):

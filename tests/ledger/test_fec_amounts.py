@@ -96,4 +96,4 @@ def test_analysis_nan_amount_is_unbalanced():
     with pytest.raises(FecUnbalancedError) as error:
         analyse_fec(fec.with_lines(lines))
 
-    assert "entry VE 1 does not balance: debit NaN, credit 120.00 (difference NaN)" in str(error.value)
+    assert "l’écriture VE 1 n’est pas équilibrée\u00a0: débit NaN, crédit 120,00\u00a0€ (écart NaN)" in str(error.value)

@@ -355,7 +355,7 @@ def test_vat_missing_when_documents_share_piece_ref():
     assert analysis.customer_lines[0].net_total is None
     assert analysis.customer_lines[0].total == Decimal("60.00")
     assert len(analysis.warnings) == 1
-    assert "2 invoice or credit-note lines have no VAT breakdown (lines 2, 3)" in analysis.warnings[0]
+    assert "2 lignes de facture ou d’avoir n’ont pas de ventilation de TVA (lignes 2 et 3)" in analysis.warnings[0]
 
 
 # Entries and balances
@@ -392,7 +392,10 @@ def test_unbalanced_entry_names_entry_and_lines():
     assert error.value.entry_key == ("VE", "1")
     assert error.value.line_numbers == (2, 3, 4)
     assert error.value.line_number == 2
-    assert "entry VE 1 does not balance: debit 120.00, credit 119.00 (difference 1.00) on lines 2, 3, 4" in str(error.value)
+    assert (
+        "l’écriture VE 1 n’est pas équilibrée\u00a0: débit 120,00\u00a0€, crédit 119,00\u00a0€ (écart 1,00\u00a0€), lignes 2, 3 et 4"
+        in str(error.value)
+    )
 
 
 def test_unbalanced_file_gives_file_totals():
@@ -403,7 +406,7 @@ def test_unbalanced_file_gives_file_totals():
         analyse(*lines)
 
     assert error.value.entry_key == ("BQ", "1")
-    assert "The file does not balance either: debit 240.00, credit 220.00." in str(error.value)
+    assert "Le fichier n’est pas équilibré non plus\u00a0: débit 240,00\u00a0€, crédit 220,00\u00a0€." in str(error.value)
 
 
 def test_reused_numbers_fall_back_to_journal():
@@ -416,8 +419,8 @@ def test_reused_numbers_fall_back_to_journal():
     assert [entry.is_reliable for entry in analysis.entries] == [False, True]
     assert kinds(analysis) == [DocumentKind.PAYMENT, DocumentKind.PAYMENT, DocumentKind.INVOICE]
     assert len(analysis.warnings) == 1
-    assert "1 (JournalCode, EcritureNum) keys" in analysis.warnings[0]
-    assert "BQ 1 (line 2)" in analysis.warnings[0]
+    assert "1 clé (JournalCode, EcritureNum) regroupe" in analysis.warnings[0]
+    assert "BQ 1 (ligne 2)" in analysis.warnings[0]
 
 
 def test_unbalanced_keys_in_balanced_journal_accepted():
@@ -436,7 +439,7 @@ def test_unbalanced_keys_in_balanced_journal_accepted():
     assert analysis.customer_lines[0].vat_breakdown == ()
     assert analysis.customer_lines[0].net_total is None
     assert analysis.customer_lines[0].total == Decimal("120.00")
-    assert "5 (JournalCode, EcritureNum) keys" in analysis.warnings[0]
+    assert "5 clés (JournalCode, EcritureNum) regroupent" in analysis.warnings[0]
 
 
 def test_offsetting_wrong_entries_rejected():
@@ -449,11 +452,11 @@ def test_offsetting_wrong_entries_rejected():
 
     assert error.value.entry_key == ("VE", "1")
     assert error.value.line_numbers == (2, 3, 4)
-    assert "entry VE 1 does not balance: debit 120.00, credit 119.00 (difference 1.00) on lines 2, 3, 4." in str(
+    assert "l’écriture VE 1 n’est pas équilibrée\u00a0: débit 120,00\u00a0€, crédit 119,00\u00a0€ (écart 1,00\u00a0€), lignes 2, 3 et 4." in str(
         error.value
     )
-    assert "other entries are off by the opposite amount (VE 2)" in str(error.value)
-    assert "PieceRef FA1 appears in no other entry" in str(error.value)
+    assert "d’autres écritures présentent l’écart inverse (VE 2)" in str(error.value)
+    assert "la pièce (PieceRef) «\u00a0FA1\u00a0» ne figure dans aucune autre écriture" in str(error.value)
 
 
 def test_warnings_start_with_reader_warnings():
@@ -464,4 +467,4 @@ def test_warnings_start_with_reader_warnings():
 
     assert len(analysis.warnings) == 2
     assert "cp1252" in analysis.warnings[0]
-    assert "keys" in analysis.warnings[1]
+    assert "(JournalCode, EcritureNum)" in analysis.warnings[1]

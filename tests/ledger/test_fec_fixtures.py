@@ -125,8 +125,8 @@ def test_pipe_file_decoded_with_warning(pipe_fec):
     assert pipe_fec.encoding == "cp1252"
     assert decoded.label.startswith("CREATø MAQUETTE")
     assert len(pipe_fec.warnings) == 1
-    assert "0xF8 on line 779" in pipe_fec.warnings[0]
-    assert "decoded as cp1252" in pipe_fec.warnings[0]
+    assert "0xF8 à la ligne 779" in pipe_fec.warnings[0]
+    assert "il a donc été lu en cp1252" in pipe_fec.warnings[0]
 
 
 def test_pipe_file_explicit_encoding_no_warning(fixtures_dir):

@@ -325,8 +325,8 @@ def test_read_fec_detects_cp1252_with_warning():
     assert len(fec.warnings) == 1
     assert "agence.txt" in fec.warnings[0]
     assert "cp1252" in fec.warnings[0]
-    assert "line 2" in fec.warnings[0]
-    assert "(--encoding on the command line, ?encoding= over HTTP)" in fec.warnings[0]
+    assert "à la ligne 2" in fec.warnings[0]
+    assert "(option --encoding en ligne de commande, paramètre ?encoding= par HTTP)" in fec.warnings[0]
 
 
 def test_read_fec_detects_iso_8859_15():
@@ -361,7 +361,7 @@ def test_read_fec_header_without_separator():
 
     assert error.value.line_number == 1
     assert "bad.csv" in str(error.value)
-    assert "no tab or" in str(error.value)
+    assert "ni tabulation ni «\u00a0|\u00a0»" in str(error.value)
 
 
 def test_read_fec_missing_column_named():
@@ -372,7 +372,7 @@ def test_read_fec_missing_column_named():
         read_fec(tab_file(*lines, header=header))
 
     assert error.value.column == "CompAuxNum"
-    assert "missing column CompAuxNum" in str(error.value)
+    assert "il manque la colonne CompAuxNum" in str(error.value)
 
 
 def test_read_fec_missing_debit_credit_named():
@@ -391,14 +391,14 @@ def test_read_fec_duplicate_column():
         read_fec(tab_file(*INVOICE_LINES, header=header))
 
     assert error.value.column == "journalcode"
-    assert "appears twice" in str(error.value)
+    assert "figure deux fois" in str(error.value)
 
 
 def test_read_fec_empty_file():
     with pytest.raises(FecHeaderError) as error:
         read_fec(b"\r\n\r\n", source="empty.txt")
 
-    assert "empty.txt: the file is empty" in str(error.value)
+    assert "empty.txt\u00a0: le fichier est vide" in str(error.value)
 
 
 def test_read_fec_bad_amount_message():
@@ -408,8 +408,8 @@ def test_read_fec_bad_amount_message():
         read_fec(tab_file(*lines), source="f.txt")
 
     assert str(error.value) == (
-        'f.txt, line 4, column Debit: "12,3,4" is not an amount'
-        " (expected digits with a decimal comma, e.g. 1234,56)"
+        "f.txt, ligne 4, colonne Debit\u00a0: «\u00a012,3,4\u00a0» n’est pas un montant"
+        " (attendu\u00a0: des chiffres avec une virgule décimale, par exemple 1234,56)"
     )
     assert error.value.line_number == 4
     assert error.value.column == "Debit"
@@ -425,7 +425,7 @@ def test_read_fec_rejects_amount(raw):
 
     assert error.value.column == "Credit"
     assert error.value.value == raw
-    assert "is not an amount" in str(error.value)
+    assert "n’est pas un montant" in str(error.value)
 
 
 def test_read_fec_rejects_thousands_separator():
@@ -434,7 +434,7 @@ def test_read_fec_rejects_thousands_separator():
     with pytest.raises(FecValueError) as error:
         read_fec(tab_file(line))
 
-    assert "no thousands separator" in str(error.value)
+    assert "sans séparateur de milliers" in str(error.value)
 
 
 def test_read_fec_rejects_sub_cent_amount():
@@ -443,7 +443,7 @@ def test_read_fec_rejects_sub_cent_amount():
     with pytest.raises(FecValueError) as error:
         read_fec(tab_file(line))
 
-    assert "more than 2 decimals" in str(error.value)
+    assert "a plus de deux décimales" in str(error.value)
 
 
 @pytest.mark.parametrize(
@@ -459,7 +459,7 @@ def test_read_fec_rejects_date(column, raw):
     assert error.value.column == column
     assert error.value.value == raw
     assert error.value.line_number == 2
-    assert "is not a date (expected YYYYMMDD" in str(error.value)
+    assert "n’est pas une date (attendu\u00a0: AAAAMMJJ" in str(error.value)
 
 
 @pytest.mark.parametrize("column", ["JournalCode", "CompteNum"])
@@ -470,7 +470,7 @@ def test_read_fec_rejects_empty_required_field(column):
         read_fec(tab_file(line))
 
     assert error.value.column == column
-    assert "is empty (expected" in str(error.value)
+    assert "le champ est vide (attendu\u00a0:" in str(error.value)
 
 
 def test_read_fec_rejects_bad_sens():
@@ -481,7 +481,7 @@ def test_read_fec_rejects_bad_sens():
         read_fec(tab_file(line, header=header))
 
     assert error.value.column == "Sens"
-    assert "is not a sign" in str(error.value)
+    assert "n’est pas un sens" in str(error.value)
 
 
 def test_read_fec_rejects_short_line():
@@ -491,8 +491,8 @@ def test_read_fec_rejects_short_line():
         read_fec(tab_file(INVOICE_LINES[0], short))
 
     assert error.value.line_number == 3
-    assert "15 fields" in str(error.value)
-    assert "expected 18" in str(error.value)
+    assert "15 champs" in str(error.value)
+    assert "l’en-tête en compte 18" in str(error.value)
 
 
 def test_read_fec_rejects_extra_values():
@@ -500,7 +500,7 @@ def test_read_fec_rejects_extra_values():
         read_fec(tab_file(INVOICE_LINES[0] + "\tsurplus"))
 
     assert error.value.line_number == 2
-    assert "19 fields" in str(error.value)
+    assert "19 champs" in str(error.value)
 
 
 def test_read_fec_explicit_wrong_encoding():
@@ -511,15 +511,15 @@ def test_read_fec_explicit_wrong_encoding():
 
     assert error.value.line_number == 4
     assert error.value.value == "0xE9"
-    assert "not valid utf-8" in str(error.value)
-    assert "(--encoding on the command line, ?encoding= over HTTP)" in str(error.value)
+    assert "n’est pas valide en utf-8" in str(error.value)
+    assert "(option --encoding en ligne de commande, paramètre ?encoding= par HTTP)" in str(error.value)
 
 
 def test_read_fec_unknown_encoding():
     with pytest.raises(FecEncodingError) as error:
         read_fec(tab_file(*INVOICE_LINES), encoding="latin-42")
 
-    assert "unknown encoding 'latin-42'" in str(error.value)
+    assert "encodage inconnu «\u00a0latin-42\u00a0»" in str(error.value)
 
 
 def test_read_fec_bom_with_single_byte_encoding():
@@ -528,8 +528,8 @@ def test_read_fec_bom_with_single_byte_encoding():
     with pytest.raises(FecEncodingError) as error:
         read_fec(data, encoding="cp1252")
 
-    assert "byte order mark" in str(error.value)
-    assert "give utf-8 as the encoding" in str(error.value)
+    assert "marque d’ordre des octets (BOM)" in str(error.value)
+    assert "indiquez utf-8" in str(error.value)
 
 
 def test_read_fec_undecodable_in_utf8_and_cp1252():
@@ -540,7 +540,7 @@ def test_read_fec_undecodable_in_utf8_and_cp1252():
 
     assert error.value.line_number == 2
     assert "0x81" in str(error.value)
-    assert "(--encoding on the command line, ?encoding= over HTTP)" in str(error.value)
+    assert "(option --encoding en ligne de commande, paramètre ?encoding= par HTTP)" in str(error.value)
 
 
 # Writing

@@ -108,8 +108,8 @@ async def test_receipt_without_reference_warns(ledger_pool):
     assert summary.entries_created == 1
     assert summary.receipts_matched == 0
     assert len(summary.warnings) == 1
-    assert "bank.txt, line 3" in summary.warnings[0]
-    assert f"may be card payment {PAYMENT_ID}" in summary.warnings[0]
+    assert "bank.txt, ligne 3" in summary.warnings[0]
+    assert f"correspond peut-être au paiement par carte {PAYMENT_ID}" in summary.warnings[0]
     assert stored == summary.warnings
 
 
@@ -123,7 +123,7 @@ async def test_receipt_with_other_amount_warns(ledger_pool):
 
     assert summary.entries_created == 1
     assert summary.receipts_matched == 0
-    assert "amounts differ" in summary.warnings[0]
+    assert "Les montants diffèrent" in summary.warnings[0]
     assert await balance_of(ledger_pool, creditor) == Decimal("1050.00")
 
 

@@ -47,11 +47,11 @@ async def test_changed_amount_is_rejected(ledger_pool):
         await import_fec(ledger_pool, creditor, corrected, file_name="january-corrected.txt")
 
     message = str(raised.value)
-    assert "nothing was imported, because 1 customer line changes an entry imported earlier" in message
-    assert "line 5: entry VE 2 (document F0002, customer C001) was imported from january.txt" in message
-    assert "with debit 240.00, credit 0.00, EcritureDate 2026-01-15, document date 2026-01-15" in message
-    assert "this file gives entry VE 2 (document F0002) with debit 250.00, credit 0.00" in message
-    assert "credit note" in message
+    assert "rien n’a été importé, car 1 ligne client modifie une écriture importée plus tôt" in message
+    assert "Ligne 5\u00a0: l’écriture VE 2 (document F0002, client C001) a été importée de january.txt" in message
+    assert "avec débit 240,00\u00a0€, crédit 0,00\u00a0€, EcritureDate 15/01/2026, date du document 15/01/2026" in message
+    assert "ce fichier donne l’écriture VE 2 (document F0002) avec débit 250,00\u00a0€, crédit 0,00\u00a0€" in message
+    assert "un avoir, puis une nouvelle facture" in message
     assert raised.value.line_numbers == (5,)
     assert await entry_count(ledger_pool, creditor) == 2
     assert await ledger_pool.fetchval("SELECT count(*) FROM imports WHERE creditor_id = $1", creditor) == 1
@@ -61,7 +61,7 @@ async def test_changed_entry_date_is_rejected(ledger_pool):
     creditor = await creditor_with_january_invoice(ledger_pool)
     redated = fec_bytes(*FIRST_OF_JANUARY, *invoice_entry("2", "20260120", "F0002", "240,00", "200,00", "40,00"))
 
-    with pytest.raises(FecChangedEntryError, match="EcritureDate 2026-01-20, document date 2026-01-20"):
+    with pytest.raises(FecChangedEntryError, match="EcritureDate 20/01/2026, date du document 20/01/2026"):
         await import_fec(ledger_pool, creditor, redated, file_name="january-redated.txt")
 
 
@@ -73,7 +73,7 @@ async def test_changed_piece_date_is_rejected(ledger_pool):
     for fields in redated:
         fields[9] = "20260116"
 
-    with pytest.raises(FecChangedEntryError, match="document date 2026-01-15; this file gives .* document date 2026-01-16"):
+    with pytest.raises(FecChangedEntryError, match="date du document 15/01/2026\u202f; ce fichier donne .* date du document 16/01/2026"):
         await import_fec(
             ledger_pool, creditor, fec_bytes(*FIRST_OF_JANUARY, *("\t".join(fields) for fields in redated)),
             file_name="january-piece-date.txt",
@@ -84,7 +84,7 @@ async def test_renumbered_respaced_invoice_is_rejected(ledger_pool):
     creditor = await creditor_with_january_invoice(ledger_pool)
     renumbered = fec_bytes(*FIRST_OF_JANUARY, *invoice_entry("7", "20260115", "F 0002", "250,00", "210,00", "40,00"))
 
-    with pytest.raises(FecChangedEntryError, match=r"entry VE 2 \(document F0002, customer C001\)"):
+    with pytest.raises(FecChangedEntryError, match=r"l’écriture VE 2 \(document F0002, client C001\)"):
         await import_fec(ledger_pool, creditor, renumbered, file_name="january-renumbered.txt")
 
 
@@ -96,8 +96,8 @@ async def test_invoice_redated_later_month_rejected(ledger_pool):
     with pytest.raises(FecChangedEntryError) as raised:
         await import_fec(ledger_pool, creditor, february, file_name="february.txt")
 
-    assert "entry VE 2 (document F0002, customer C001) was imported from january.txt" in str(raised.value)
-    assert "this file gives entry VE 31 (document F0002) with debit 240.00, credit 0.00, EcritureDate 2026-02-03" in str(
+    assert "l’écriture VE 2 (document F0002, client C001) a été importée de january.txt" in str(raised.value)
+    assert "ce fichier donne l’écriture VE 31 (document F0002) avec débit 240,00\u00a0€, crédit 0,00\u00a0€, EcritureDate 03/02/2026" in str(
         raised.value
     )
     assert await entry_count(ledger_pool, creditor) == 2
@@ -161,6 +161,6 @@ async def test_real_file_with_corrected_invoice_is_rejected(ledger_pool):
     with pytest.raises(FecChangedEntryError) as raised:
         await import_fec(ledger_pool, creditor, corrected, file_name="FEC20220831-corrected.txt")
 
-    assert "entry VEN 409 (document FA  220393, customer CPRO00)" in str(raised.value)
-    assert "this file gives entry VEN 999 (document FA 220393) with debit 1372.53" in str(raised.value)
+    assert "l’écriture VEN 409 (document FA  220393, client CPRO00)" in str(raised.value)
+    assert "ce fichier donne l’écriture VEN 999 (document FA 220393) avec débit 1\u202f372,53\u00a0€" in str(raised.value)
     assert raised.value.line_numbers == (5410,)

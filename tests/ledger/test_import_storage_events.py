@@ -178,7 +178,7 @@ async def test_rejected_large_file_not_stored(ledger_pool):
     assert len(data) > importer.THREAD_PARSE_BYTES
     creditor = await new_creditor(ledger_pool)
 
-    with pytest.raises(FecError, match="does not balance"):
+    with pytest.raises(FecError, match="n’est pas équilibrée"):
         await import_fec(ledger_pool, creditor, data, file_name="large-bad.txt")
 
     stored_count = await ledger_pool.fetchval(

@@ -34,10 +34,10 @@ async def test_reimport_after_later_import_warns(ledger_pool):
     assert again.import_id == first.import_id
     assert len(again.warnings) == 1
     warning = again.warnings[0]
-    assert f"import {first.import_id} (juillet.txt" in warning
-    assert f"Import {later.import_id} (aout.txt" in warning
-    assert "lettering of this file was not applied" in warning
-    assert "export the file again from the accounting software" in warning
+    assert f"l’import {first.import_id} (juillet.txt" in warning
+    assert f"L’import {later.import_id} (aout.txt" in warning
+    assert "le lettrage de ce fichier n’a pas été appliqué" in warning
+    assert "exportez de nouveau le fichier depuis le logiciel comptable" in warning
 
 
 async def test_reimport_of_latest_file_has_no_warning(ledger_pool):
@@ -63,7 +63,8 @@ async def test_header_only_file_imports_with_warning(ledger_pool):
     assert summary.import_id > 0
     assert summary.lines == 0
     assert summary.warnings == [
-        f"{file_name}: no data lines after the header: check that the export covers a period with entries"
+        f"{file_name}\u00a0: aucune ligne de données après l’en-tête\u202f; vérifiez que l’export couvre une période"
+        " qui a des écritures"
     ]
     stored = await ledger_pool.fetchval("SELECT warnings FROM imports WHERE id = $1", summary.import_id)
     assert stored == summary.warnings

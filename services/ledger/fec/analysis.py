@@ -20,6 +20,7 @@ from .journals import JournalType, infer_journal_type
 from .line_scan import LineScan, scan_lines
 from .records import FecFile, FecLine
 from .vat import VatSummary, VatSummaryCache
+from .wording import COLON, counted, lines_phrase
 
 _MAX_LISTED_LINES = 5
 _CUSTOMER = AccountFamily.CUSTOMER
@@ -181,11 +182,12 @@ def _build_customer_line(
 
 
 def _without_breakdown_warning(lines: list[FecLine], source: str) -> str:
-    listed_lines = ", ".join(str(line.line_number) for line in lines[:_MAX_LISTED_LINES])
-    if len(lines) > _MAX_LISTED_LINES:
-        listed_lines += f" and {len(lines) - _MAX_LISTED_LINES} more"
+    where = lines_phrase([line.line_number for line in lines], _MAX_LISTED_LINES)
+    if len(lines) == 1:
+        subject = "1 ligne de facture ou d’avoir n’a pas de ventilation de TVA"
+    else:
+        subject = f"{counted(len(lines), 'ligne', 'lignes')} de facture ou d’avoir n’ont pas de ventilation de TVA"
     return (
-        f"{source}: {len(lines)} invoice or credit-note lines have no VAT breakdown (lines {listed_lines})"
-        " because their entry contains several documents that PieceRef does not separate into"
-        " balanced groups"
+        f"{source}{COLON} {subject} ({where}), car leur écriture contient plusieurs documents que PieceRef"
+        " ne sépare pas en groupes équilibrés"
     )

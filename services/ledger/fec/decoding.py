@@ -17,13 +17,14 @@ from __future__ import annotations
 import codecs
 
 from .errors import FecEncodingError
+from .wording import COLON, SEMICOLON, place, quoted
 
 _UTF8_BOM = codecs.BOM_UTF8
 # Bytes that decode differently in ISO-8859-15 (€ Š š Ž ž Œ œ Ÿ) and CP1252.
 _ISO_8859_15_ONLY = frozenset(b"\xa4\xa6\xa8\xb4\xb8\xbc\xbd\xbe")
 _ASCII_BYTES = bytes(range(0x80))
 # The two ways to give the importer an encoding: the CLI option and the HTTP query parameter.
-_HOW_TO_GIVE_ENCODING = "--encoding on the command line, ?encoding= over HTTP"
+_HOW_TO_GIVE_ENCODING = "option --encoding en ligne de commande, paramètre ?encoding= par HTTP"
 
 
 def decode_fec_bytes(data: bytes, encoding: str | None, source: str) -> tuple[str, str, list[str]]:
@@ -47,18 +48,18 @@ def decode_fec_bytes(data: bytes, encoding: str | None, source: str) -> tuple[st
     except UnicodeDecodeError as exc:
         line_number = physical_line_of_offset(data, exc.start)
         raise FecEncodingError(
-            f"{source}, line {line_number}: byte 0x{data[exc.start]:02X} is valid neither in UTF-8"
-            f" nor in {code_page}, so give the file's encoding ({_HOW_TO_GIVE_ENCODING}),"
-            " for example cp1252 or cp850",
+            f"{place(source, line_number)}{COLON} l’octet 0x{data[exc.start]:02X} n’est valide ni en UTF-8"
+            f" ni en {code_page}{SEMICOLON} indiquez l’encodage du fichier ({_HOW_TO_GIVE_ENCODING}),"
+            " par exemple cp1252 ou cp850",
             line_number=line_number,
             value=f"0x{data[exc.start]:02X}",
         ) from None
 
     line_number = physical_line_of_offset(data, first_bad.start)
     warning = (
-        f"{source}: the file is not valid UTF-8 (first invalid byte 0x{data[first_bad.start]:02X}"
-        f" on line {line_number}), so it was decoded as {code_page}. If the file uses another code page,"
-        f" give its encoding ({_HOW_TO_GIVE_ENCODING}), for example cp850"
+        f"{source}{COLON} le fichier n’est pas en UTF-8 (premier octet invalide 0x{data[first_bad.start]:02X}"
+        f" à la ligne {line_number}), il a donc été lu en {code_page}. S’il utilise une autre page de code,"
+        f" indiquez son encodage ({_HOW_TO_GIVE_ENCODING}), par exemple cp850"
     )
     return text, code_page, [warning]
 
@@ -74,15 +75,16 @@ def _decode_explicit(data: bytes, encoding: str, source: str) -> str:
         codec_name = codecs.lookup(encoding).name
     except LookupError:
         raise FecEncodingError(
-            f"{source}: unknown encoding {encoding!r}: give a Python codec name such as"
-            " utf-8, cp1252, cp850 or iso-8859-15",
+            f"{source}{COLON} encodage inconnu {quoted(encoding)}{SEMICOLON} indiquez un nom de codec Python"
+            " comme utf-8, cp1252, cp850 ou iso-8859-15",
             value=encoding,
         ) from None
 
     if data.startswith(_UTF8_BOM) and codec_name != "utf-8":
         raise FecEncodingError(
-            f"{source}: the file starts with a UTF-8 byte order mark, but encoding {encoding!r}"
-            " was given: give utf-8 as the encoding, or none so that the importer detects it",
+            f"{source}{COLON} le fichier commence par la marque d’ordre des octets (BOM) de l’UTF-8,"
+            f" mais l’encodage indiqué est {quoted(encoding)}{SEMICOLON} indiquez utf-8, ou aucun encodage"
+            " pour que l’import le détecte",
             line_number=1,
             value=encoding,
         )
@@ -92,9 +94,9 @@ def _decode_explicit(data: bytes, encoding: str, source: str) -> str:
     except UnicodeDecodeError as exc:
         line_number = physical_line_of_offset(data, exc.start)
         raise FecEncodingError(
-            f"{source}, line {line_number}: byte 0x{data[exc.start]:02X} is not valid {codec_name}:"
-            f" give the file's real encoding ({_HOW_TO_GIVE_ENCODING}), for example cp1252 or cp850,"
-            " or none so that the importer detects it",
+            f"{place(source, line_number)}{COLON} l’octet 0x{data[exc.start]:02X} n’est pas valide en"
+            f" {codec_name}{SEMICOLON} indiquez le véritable encodage du fichier ({_HOW_TO_GIVE_ENCODING}),"
+            " par exemple cp1252 ou cp850, ou aucun pour que l’import le détecte",
             line_number=line_number,
             value=f"0x{data[exc.start]:02X}",
         ) from None

@@ -36,9 +36,11 @@ from decimal import Decimal
 from .errors import FecUnbalancedError
 from .line_scan import EntryKey, LineScan
 from .records import FecFile, FecLine
+from .wording import COLON, SEMICOLON, amount, counted, lines_phrase, listed, quoted
 
 _MAX_LISTED_LINES = 10
 _MAX_LISTED_KEYS = 5
+_FIX_AMOUNTS = "Corrigez les montants dans le logiciel comptable, puis exportez de nouveau le FEC."
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,15 +189,16 @@ def _raise_if_numbering_looks_right(scan: LineScan, unbalanced: set[int], fec: F
             _describe_key(scan.keys[other]) for other in sorted(unbalanced)
             if other != position and scan.keys[other][0] == journal_code
         ]
-        listed_others = ", ".join(others[:_MAX_LISTED_KEYS])
-        if len(others) > _MAX_LISTED_KEYS:
-            listed_others += f" and {len(others) - _MAX_LISTED_KEYS} more"
-        listed_refs = ", ".join(sorted(piece_refs[position]))
+        refs = sorted(piece_refs[position])
+        listed_refs = listed([quoted(ref) for ref in refs], len(refs))
+        pieces = f"la pièce (PieceRef) {listed_refs} ne figure" if len(refs) == 1 else (
+            f"les pièces (PieceRef) {listed_refs} ne figurent"
+        )
         message = (
-            f"{_entry_difference(fec, scan.keys[position], lines)} Journal {journal_code} balances only because"
-            f" other entries are off by the opposite amount ({listed_others}), and PieceRef {listed_refs} appears"
-            " in no other entry, so the amounts are wrong, not the numbering. Correct the amounts in the"
-            " accounting software and export the FEC again."
+            f"{_entry_difference(fec, scan.keys[position], lines)} Le journal {journal_code} n’est équilibré que"
+            f" parce que d’autres écritures présentent l’écart inverse ({listed(others, _MAX_LISTED_KEYS)}), et"
+            f" {pieces} dans aucune autre écriture{COLON} ce sont donc les montants qui sont faux, pas la"
+            f" numérotation. {_FIX_AMOUNTS}"
         )
         raise FecUnbalancedError(
             message, entry_key=scan.keys[position], line_numbers=tuple(line.line_number for line in lines)
@@ -215,12 +218,15 @@ def _unbalanced_entry_error(
     key: EntryKey, lines: list[FecLine], journal_balance: Decimal, fec: FecFile
 ) -> FecUnbalancedError:
     line_numbers = tuple(line.line_number for line in lines)
-    message = f"{_entry_difference(fec, key, lines)} Journal {key[0]} is off by {journal_balance}."
+    message = f"{_entry_difference(fec, key, lines)} Le journal {key[0]} présente un écart de {amount(journal_balance)}."
     file_debit = sum(fec.columns.debit, Decimal(0))
     file_credit = sum(fec.columns.credit, Decimal(0))
     if file_debit != file_credit:
-        message += f" The file does not balance either: debit {file_debit}, credit {file_credit}."
-    message += " Correct the amounts in the accounting software and export the FEC again."
+        message += (
+            f" Le fichier n’est pas équilibré non plus{COLON} débit {amount(file_debit)},"
+            f" crédit {amount(file_credit)}."
+        )
+    message += f" {_FIX_AMOUNTS}"
     return FecUnbalancedError(message, entry_key=key, line_numbers=line_numbers)
 
 
@@ -229,32 +235,37 @@ def _entry_difference(fec: FecFile, key: EntryKey, lines: list[FecLine]) -> str:
     debit = sum((line.debit for line in lines), Decimal(0))
     credit = sum((line.credit for line in lines), Decimal(0))
     line_numbers = [line.line_number for line in lines]
-    listed_lines = ", ".join(str(number) for number in line_numbers[:_MAX_LISTED_LINES])
-    if len(line_numbers) > _MAX_LISTED_LINES:
-        listed_lines += f" and {len(line_numbers) - _MAX_LISTED_LINES} more"
     return (
-        f"{fec.source}: entry {_describe_key(key)} does not balance: debit {debit}, credit {credit}"
-        f" (difference {debit - credit}) on lines {listed_lines}."
+        f"{fec.source}{COLON} l’écriture {_describe_key(key)} n’est pas équilibrée{COLON} débit {amount(debit)},"
+        f" crédit {amount(credit)} (écart {amount(debit - credit)}), {lines_phrase(line_numbers, _MAX_LISTED_LINES)}."
     )
 
 
 def _unreliable_keys_warning(unreliable: list[int], scan: LineScan, fec: FecFile) -> str:
     source = fec.source
     line_numbers = fec.columns.line_number
-    examples = "; ".join(
-        f"{_describe_key(scan.keys[position])} (line {line_numbers[scan.first_lines[position]]})"
-        for position in unreliable[:_MAX_LISTED_KEYS]
+    examples = listed(
+        [
+            f"{_describe_key(scan.keys[position])} (ligne {line_numbers[scan.first_lines[position]]})"
+            for position in unreliable
+        ],
+        _MAX_LISTED_KEYS,
+        separator=f"{SEMICOLON} ",
     )
-    if len(unreliable) > _MAX_LISTED_KEYS:
-        examples += f"; and {len(unreliable) - _MAX_LISTED_KEYS} more"
+    if len(unreliable) == 1:
+        keys = "1 clé (JournalCode, EcritureNum) regroupe des lignes d’opérations distinctes ou n’est pas équilibrée seule"
+    else:
+        keys = (
+            f"{counted(len(unreliable), 'clé', 'clés')} (JournalCode, EcritureNum) regroupent des lignes"
+            " d’opérations distinctes ou ne sont pas équilibrées seules"
+        )
     return (
-        f"{source}: {len(unreliable)} (JournalCode, EcritureNum) keys group lines of separate"
-        f" operations or do not balance alone: {examples}. Every journal balances, so the file is"
-        " accepted, and the customer lines of these keys are classified by journal type and"
-        " debit or credit side only."
+        f"{source}{COLON} {keys}{COLON} {examples}. Chaque journal est équilibré, donc le fichier est accepté,"
+        " et les lignes clients de ces clés sont classées d’après le type de leur journal et leur sens (débit"
+        " ou crédit) seulement."
     )
 
 
 def _describe_key(key: EntryKey) -> str:
     journal_code, entry_number = key
-    return f"{journal_code} {entry_number or '(empty EcritureNum)'}"
+    return f"{journal_code} {entry_number or '(EcritureNum vide)'}"

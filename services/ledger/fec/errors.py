@@ -1,8 +1,9 @@
 """Exceptions raised while reading or analysing a FEC file.
 
-Messages are in English because the importer is an operator tool. Each one names
-the file, the physical line (the header is line 1), the column and the raw value
-where they apply, and states what was expected.
+Messages are in French, because the creditor's accounting staff read them
+through the API and the command line (see `wording`). Each one names the
+file, the physical line (the header is line 1), the column and the raw value
+where they apply, and says what was expected and how to fix the file.
 """
 
 from __future__ import annotations

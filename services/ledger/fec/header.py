@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import FecHeaderError
+from .wording import COLON, SEMICOLON, listed, place, quoted
 
 # The 18 columns of the standard FEC layout (article A47 A-1 of the Livre des
 # procédures fiscales), in their usual order. Debit and Credit may be replaced by
@@ -71,8 +72,8 @@ def parse_header(header: str, line_number: int, source: str) -> ColumnLayout:
             continue
         if standard in positions:
             raise FecHeaderError(
-                f"{source}, line {line_number}: column {name!r} appears twice in the header"
-                f" (fields {positions[standard] + 1} and {index + 1}); keep one of them",
+                f"{place(source, line_number)}{COLON} la colonne {quoted(name)} figure deux fois dans l’en-tête"
+                f" (champs {positions[standard] + 1} et {index + 1}){SEMICOLON} n’en gardez qu’une",
                 line_number=line_number,
                 column=name,
             )
@@ -81,11 +82,12 @@ def parse_header(header: str, line_number: int, source: str) -> ColumnLayout:
 
     missing = _missing_columns(positions)
     if missing:
-        found = ", ".join(name for name in names if name) or "no names"
-        noun = "column" if len(missing) == 1 else "columns"
+        found = ", ".join(name for name in names if name) or "aucun nom"
+        noun = "il manque la colonne" if len(missing) == 1 else "il manque les colonnes"
         raise FecHeaderError(
-            f"{source}, line {line_number}: missing {noun} {', '.join(missing)} in the header"
-            f" (found: {found}); expected the 18 standard FEC columns from JournalCode to Idevise",
+            f"{place(source, line_number)}{COLON} {noun} {listed(missing, len(missing))} dans l’en-tête"
+            f" (colonnes trouvées{COLON} {found}){SEMICOLON} un FEC a les 18 colonnes standard, de JournalCode"
+            " à Idevise",
             line_number=line_number,
             column=missing[0],
         )
@@ -101,10 +103,11 @@ def _detect_separator(header: str, line_number: int, source: str) -> str:
     counts = {separator: header.count(separator) for separator in _SEPARATORS}
     separator = max(counts, key=counts.__getitem__)
     if counts[separator] == 0:
-        shown = header if len(header) <= 80 else header[:77] + "..."
+        shown = header if len(header) <= 80 else header[:77] + "…"
         raise FecHeaderError(
-            f"{source}, line {line_number}: no tab or \"|\" separator in the header {shown!r};"
-            " expected the FEC column names (JournalCode, JournalLib, ...) separated by tabs or \"|\"",
+            f"{place(source, line_number)}{COLON} ni tabulation ni {quoted('|')} dans l’en-tête {quoted(shown)}"
+            f"{SEMICOLON} l’en-tête d’un FEC donne les noms des colonnes (JournalCode, JournalLib…) séparés"
+            f" par des tabulations ou des {quoted('|')}",
             line_number=line_number,
             value=header,
         )

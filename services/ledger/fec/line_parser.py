@@ -8,6 +8,8 @@ FecValueError comes from here, for the first bad line in file order.
 
 from __future__ import annotations
 
+from shared.typography import format_count
+
 from .errors import FecValueError
 from .header import ColumnLayout
 from .records import FecLine
@@ -20,6 +22,7 @@ from .values import (
     parse_sign,
     require_text,
 )
+from .wording import COLON, SEMICOLON, counted, place, quoted
 
 
 def parse_data_lines(
@@ -73,11 +76,11 @@ def parse_data_lines(
         # `column_at` tracks the field being parsed so that one handler can name it.
         column_at = journal_code_at
         try:
-            journal_code = require_text(fields[journal_code_at].strip(), "a journal code, e.g. VE")
+            journal_code = require_text(fields[journal_code_at].strip(), "un code journal, par exemple VE")
             column_at = entry_date_at
             entry_date = parse_date(fields[entry_date_at].strip())
             column_at = account_at
-            account_number = require_text(fields[account_at].strip(), "an account number, e.g. 411000")
+            account_number = require_text(fields[account_at].strip(), "un numéro de compte, par exemple 411000")
             column_at = piece_date_at
             piece_date = parse_optional_date(fields[piece_date_at].strip())
             column_at = first_amount_at
@@ -136,14 +139,16 @@ def _check_field_count(
     """
     if len(fields) < min_width:
         raise FecValueError(
-            f"{source}, line {line_number}: {len(fields)} fields separated by {_separator_name(layout)},"
-            f" expected {width} as in the header; check for a missing field or a separator inside a value",
+            f"{place(source, line_number)}{COLON} {counted(len(fields), 'champ', 'champs')} séparés par"
+            f" {_separator_name(layout)}, alors que l’en-tête en compte {format_count(width)}{SEMICOLON}"
+            " vérifiez qu’aucun champ ne manque et qu’aucune valeur ne contient le séparateur",
             line_number=line_number,
         )
     if len(fields) > width and any(field.strip() for field in fields[width:]):
         raise FecValueError(
-            f"{source}, line {line_number}: {len(fields)} fields separated by {_separator_name(layout)},"
-            f" expected {width} as in the header; check for a separator inside a value",
+            f"{place(source, line_number)}{COLON} {counted(len(fields), 'champ', 'champs')} séparés par"
+            f" {_separator_name(layout)}, alors que l’en-tête en compte {format_count(width)}{SEMICOLON}"
+            " vérifiez qu’aucune valeur ne contient le séparateur",
             line_number=line_number,
         )
 
@@ -154,8 +159,11 @@ def _field_error(
     column = next(name for name, position in layout.positions.items() if position == column_at)
     spelling = layout.spellings[column]
     raw_value = fields[column_at]
+    where = place(source, line_number, spelling)
+    # A value of spaces only is shown as empty, since « » around blanks would look like nothing.
+    shown = f"le champ {exc}" if not raw_value.strip() else f"{quoted(raw_value)} {exc}"
     return FecValueError(
-        f'{source}, line {line_number}, column {spelling}: "{raw_value}" {exc}',
+        f"{where}{COLON} {shown}",
         line_number=line_number,
         column=spelling,
         value=raw_value,
@@ -163,4 +171,4 @@ def _field_error(
 
 
 def _separator_name(layout: ColumnLayout) -> str:
-    return "tabs" if layout.separator == "\t" else '"|"'
+    return "des tabulations" if layout.separator == "\t" else f"des {quoted('|')}"

@@ -19,6 +19,7 @@ from .gc_pause import garbage_collection_paused
 from .header import parse_header
 from .line_parser import parse_data_lines
 from .records import FecColumns, FecFile
+from .wording import COLON, SEMICOLON
 
 
 def read_fec(data: bytes, *, encoding: str | None = None, source: str = "<fec>") -> FecFile:
@@ -39,8 +40,8 @@ def _read(data: bytes, encoding: str | None, source: str) -> FecFile:
     header = _find_header(text, line_break)
     if header is None:
         raise FecHeaderError(
-            f"{source}: the file is empty; expected a header line with the FEC column names"
-            " followed by one line per accounting line",
+            f"{source}{COLON} le fichier est vide{SEMICOLON} un FEC commence par une ligne d’en-tête avec les"
+            " noms des colonnes, suivie d’une ligne par ligne d’écriture",
         )
     header_index, header_start, header_end = header
     layout = parse_header(text[header_start:header_end].rstrip("\r"), header_index + 1, source)

@@ -1,8 +1,8 @@
 """Parse the amount, date and sign fields of a FEC line.
 
 Each parser takes the field without its padding. On bad input it raises
-ValueError with a message that continues the quoted raw value, e.g.
-'is not an amount (expected ...)'. The reader adds the line, column and value.
+ValueError with a French message that continues the quoted raw value, e.g.
+"n’est pas un montant (attendu : ...)". The reader adds the line, column and value.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from decimal import Decimal
 ZERO = Decimal("0.00")
 _CENT = Decimal("0.01")
 
-_NOT_AN_AMOUNT = "is not an amount (expected digits with a decimal comma, e.g. 1234,56)"
-_NOT_A_DATE = "is not a date (expected YYYYMMDD, e.g. 20220831)"
+_NOT_AN_AMOUNT = "n’est pas un montant (attendu\u00a0: des chiffres avec une virgule décimale, par exemple 1234,56)"
+_NOT_A_DATE = "n’est pas une date (attendu\u00a0: AAAAMMJJ, par exemple 20220831)"
 
 # Dates and amounts repeat a lot inside one file (every other amount is 0,00),
 # so parsed values are cached. Dates and Decimals are immutable, so sharing is safe.
@@ -44,8 +44,8 @@ def _parse_uncached_amount(text: str) -> Decimal:
     if "," in text:
         if "." in text:
             raise ValueError(
-                "is not an amount (expected digits with a decimal comma and no thousands"
-                " separator, e.g. 1234,56)"
+                "n’est pas un montant (attendu\u00a0: des chiffres avec une virgule décimale et sans"
+                " séparateur de milliers, par exemple 1234,56)"
             )
         text = text.replace(",", ".")
 
@@ -62,7 +62,7 @@ def _parse_uncached_amount(text: str) -> Decimal:
     if len(fraction) == 2:
         return amount
     if len(fraction) > 2 and fraction[2:].strip("0"):
-        raise ValueError("has more than 2 decimals (expected an amount in cents, e.g. 1234,56)")
+        raise ValueError("a plus de deux décimales (attendu\u00a0: un montant au centime près, par exemple 1234,56)")
     return amount.quantize(_CENT)
 
 
@@ -88,7 +88,7 @@ def parse_date(text: str) -> date:
     try:
         parsed = date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
     except ValueError:
-        raise ValueError("is not a date (expected YYYYMMDD with an existing day, e.g. 20220831)") from None
+        raise ValueError("n’est pas une date (attendu\u00a0: AAAAMMJJ avec un jour qui existe, par exemple 20220831)") from None
 
     if len(_date_cache) < _CACHE_MAX_SIZE:
         _date_cache[text] = parsed
@@ -112,11 +112,11 @@ def parse_sign(text: str) -> int:
         return 1
     if normalized in ("C", "-1"):
         return -1
-    raise ValueError("is not a sign (expected D or C, or +1 or -1)")
+    raise ValueError("n’est pas un sens (attendu\u00a0: D ou C, ou +1 ou -1)")
 
 
 def require_text(text: str, expected: str) -> str:
     """Return `text` unless it is empty, in which case raise ValueError naming the `expected` value."""
     if not text:
-        raise ValueError(f"is empty (expected {expected})")
+        raise ValueError(f"est vide (attendu\u00a0: {expected})")
     return text
