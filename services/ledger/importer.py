@@ -190,20 +190,22 @@ async def _write(
     )
 
     async with pool.acquire() as connection, connection.transaction():
+        # Imports of one creditor run one at a time behind this row lock.
         creditor_row = await connection.fetchrow(
-            """SELECT payment_terms,
-                      (SELECT id FROM imports WHERE creditor_id = $1 AND file_sha256 = $2) AS existing_import
-                 FROM creditors WHERE id = $1 FOR UPDATE""",
-            creditor,
-            digest,
+            "SELECT payment_terms FROM creditors WHERE id = $1 FOR UPDATE", creditor
         )
         if creditor_row is None:
             raise UnknownCreditor(
                 f"Créancier « {creditor} » inconnu du grand livre : créez-le d’abord "
                 "(mesfactures ledger create-creditor)."
             )
-        if creditor_row["existing_import"] is not None:
-            summary.import_id = creditor_row["existing_import"]
+        # A statement of its own, so that its snapshot is taken after the lock:
+        # an import of the same file that held the lock is then visible.
+        existing_import = await connection.fetchval(
+            "SELECT id FROM imports WHERE creditor_id = $1 AND file_sha256 = $2", creditor, digest
+        )
+        if existing_import is not None:
+            summary.import_id = existing_import
             summary.already_imported = True
             later_warning = await _later_import_warning(connection, creditor, summary.import_id, file_name)
             if later_warning:
