@@ -140,20 +140,11 @@ async def accept_document(
     """Store the document (in the caller's transaction); return ``(entry_id, created)``."""
     digest = content_digest(document)
     source_key = f"feed:{document.number}"
-    existing = await connection.fetchrow(
-        "SELECT id, content_sha256 FROM entries WHERE creditor_id = $1 AND source_key = $2",
-        creditor,
-        source_key,
-    )
-    if existing is not None:
-        if existing["content_sha256"] != digest:
-            raise DocumentConflict(
-                f"Le document n° {document.number} existe déjà avec un autre contenu : un document émis ne "
-                "change plus, émettez un avoir pour le corriger."
-            )
-        return existing["id"], False
-
     await ensure_account(connection, creditor, document.customer_account)
+    existing_id = await _existing_document(connection, creditor, source_key, digest, document.number)
+    if existing_id is not None:
+        return existing_id, False
+
     if document.buyer is not None:
         buyer = document.buyer
         await connection.execute(
@@ -185,6 +176,11 @@ async def accept_document(
         due_date=due_date,
         preceding_document=document.preceding_invoice,
     )
+    if entry_id is None:
+        # A delivery of the same number committed while this one ran: the
+        # insert waited for it, and its row now answers as a repeat would.
+        existing_id = await _existing_document(connection, creditor, source_key, digest, document.number)
+        return existing_id, False
     lines = [
         DocumentLine(description=line.description, quantity=line.quantity, unit_price=line.unit_price,
                      vat_rate=line.vat_rate)
@@ -224,3 +220,26 @@ async def accept_document(
         await balance_events(connection, creditor, result.touched, correlation_id)
     await apply_pending_allocations(connection, creditor, [document.customer_account], correlation_id)
     return entry_id, True
+
+
+async def _existing_document(
+    connection: asyncpg.Connection, creditor: str, source_key: str, digest: str, number: str
+) -> int | None:
+    """Return the id of the document already pushed under ``source_key``, or None.
+
+    Raise DocumentConflict when that document has another content, because
+    an issued document never changes.
+    """
+    existing = await connection.fetchrow(
+        "SELECT id, content_sha256 FROM entries WHERE creditor_id = $1 AND source_key = $2",
+        creditor,
+        source_key,
+    )
+    if existing is None:
+        return None
+    if existing["content_sha256"] != digest:
+        raise DocumentConflict(
+            f"Le document n°\u00a0{number} existe déjà avec un autre contenu\u00a0: un document émis ne "
+            "change plus, émettez un avoir pour le corriger."
+        )
+    return existing["id"]
