@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -184,6 +186,21 @@ async def account_exists(connection: asyncpg.Connection, creditor: str, account:
     )
 
 
+@asynccontextmanager
+async def one_snapshot(connection: asyncpg.Connection) -> AsyncIterator[None]:
+    """Run the reads of one response on one snapshot, so that its rows and totals agree.
+
+    Under READ COMMITTED each statement sees the commits made before it
+    started, so an import between the page and its totals would show in one
+    and not the other. A caller already in a transaction keeps its own.
+    """
+    if connection.is_in_transaction():
+        yield
+        return
+    async with connection.transaction(isolation="repeatable_read", readonly=True):
+        yield
+
+
 async def fetch_statement(
     connection: asyncpg.Connection,
     creditor: str,
@@ -201,28 +218,29 @@ async def fetch_statement(
     where, arguments = _where_clause(statement_filter, today)
     offset = (statement_filter.page - 1) * statement_filter.page_size
     limit_index = len(arguments) + 3
-    rows = await connection.fetch(
-        f"""SELECT page.*,
-                   (page.lettering IS NOT NULL AND (
-                        SELECT sum(g.debit) - sum(g.credit) FROM entries g
-                         WHERE g.creditor_id = $1 AND g.customer_account = $2
-                           AND g.lettering_scope IS NOT DISTINCT FROM page.lettering_scope
-                           AND g.lettering = page.lettering) <> 0) AS lettering_partial
-              FROM (SELECT id, kind, document_number, document_date, due_date, debit, credit,
-                           open_amount, lettering, lettering_scope
-                      FROM entries
-                     WHERE {where}
-                     ORDER BY document_date DESC, id DESC
-                     LIMIT ${limit_index} OFFSET ${limit_index + 1}) AS page
-             ORDER BY page.document_date DESC, page.id DESC""",
-        creditor,
-        account,
-        *arguments,
-        statement_filter.page_size,
-        offset,
-    )
-    totals = await _totals(connection, creditor, account, statement_filter, where, arguments, today)
-    brought_forward = await fetch_brought_forward(connection, creditor, account, statement_filter, today=today)
+    async with one_snapshot(connection):
+        rows = await connection.fetch(
+            f"""SELECT page.*,
+                       (page.lettering IS NOT NULL AND (
+                            SELECT sum(g.debit) - sum(g.credit) FROM entries g
+                             WHERE g.creditor_id = $1 AND g.customer_account = $2
+                               AND g.lettering_scope IS NOT DISTINCT FROM page.lettering_scope
+                               AND g.lettering = page.lettering) <> 0) AS lettering_partial
+                  FROM (SELECT id, kind, document_number, document_date, due_date, debit, credit,
+                               open_amount, lettering, lettering_scope
+                          FROM entries
+                         WHERE {where}
+                         ORDER BY document_date DESC, id DESC
+                         LIMIT ${limit_index} OFFSET ${limit_index + 1}) AS page
+                 ORDER BY page.document_date DESC, page.id DESC""",
+            creditor,
+            account,
+            *arguments,
+            statement_filter.page_size,
+            offset,
+        )
+        totals = await _totals(connection, creditor, account, statement_filter, where, arguments, today)
+        brought_forward = await fetch_brought_forward(connection, creditor, account, statement_filter, today=today)
     return {
         "creditor": creditor,
         "customer_account": account,
@@ -431,8 +449,9 @@ async def fetch_all_rows(
     comes last (the rows run from newest to oldest), as « Solde au … ».
     """
     today = today or paris_today()
-    rows = await _fetch_entry_rows(connection, creditor, account, statement_filter, today)
-    brought_forward = await fetch_brought_forward(connection, creditor, account, statement_filter, today=today)
+    async with one_snapshot(connection):
+        rows = await _fetch_entry_rows(connection, creditor, account, statement_filter, today)
+        brought_forward = await fetch_brought_forward(connection, creditor, account, statement_filter, today=today)
     if brought_forward is not None:
         rows.append(brought_forward_row(brought_forward))
     return rows
