@@ -1,9 +1,12 @@
 """Ledger operations: record a payment, impute a credit note, reverse a payment.
 
 Each operation runs inside the caller's transaction together with its
-outbox events. An operation locks the entries it changes in one statement,
-in ascending id order, so two operations on the same entries do not deadlock
-over them.
+outbox events. An operation first takes a share lock on its creditor's row,
+which a FEC import of that creditor holds exclusively: an import plans open
+amounts from one read of the accounts, so no operation may change them in
+the meantime, and operations still run side by side. It then locks the
+entries it changes in one statement, in ascending id order, so two
+operations on the same entries do not deadlock over them.
 """
 
 from __future__ import annotations
@@ -135,10 +138,14 @@ async def balance_events(
     )
 
 
+async def lock_creditor(connection: asyncpg.Connection, creditor: str) -> None:
+    """Take the creditor's share lock, which waits for a running import of its FEC files (see the module doc)."""
+    if not await connection.fetchval("SELECT true FROM creditors WHERE id = $1 FOR SHARE", creditor):
+        raise DocumentNotFound(f"Créancier «\u00a0{creditor}\u00a0» inconnu du grand livre.")
+
+
 async def ensure_account(connection: asyncpg.Connection, creditor: str, account: str) -> None:
-    exists = await connection.fetchval("SELECT 1 FROM creditors WHERE id = $1", creditor)
-    if not exists:
-        raise DocumentNotFound(f"Créancier « {creditor} » inconnu du grand livre.")
+    await lock_creditor(connection, creditor)
     await connection.execute(
         """INSERT INTO customer_accounts (creditor_id, account_number) VALUES ($1, $2)
            ON CONFLICT DO NOTHING""",
@@ -191,12 +198,17 @@ async def insert_entry(
 async def find_documents(
     connection: asyncpg.Connection, creditor: str, account: str, numbers: list[str], kind: EntryKind
 ) -> dict[str, int]:
-    """Map each requested number's search key to the id of the matching document, if any."""
+    """Map each requested number's search key to the id of the matching document, if any.
+
+    A number may recur on one account, in another fiscal year. The document
+    still open wins, and among several the newest, so that a payment reaches
+    the invoice that the agency sees as due, not a paid one of an earlier year.
+    """
     keys = [search_key(number) for number in numbers]
     rows = await connection.fetch(
         """SELECT DISTINCT ON (search_key) search_key, id FROM entries
             WHERE creditor_id = $1 AND customer_account = $2 AND kind = $3 AND search_key = ANY($4::text[])
-            ORDER BY search_key, id""",
+            ORDER BY search_key, open_amount > 0 DESC, document_date DESC, id DESC""",
         creditor,
         account,
         kind.value,
@@ -215,6 +227,7 @@ async def settle_credit(
     target_kind: EntryKind = EntryKind.INVOICE,
 ) -> OperationResult:
     """Allocate a credit entry to the named debits; keep what cannot be applied yet as pending."""
+    await lock_creditor(connection, creditor)
     result = OperationResult(entry_id=credit_id)
     found = await find_documents(connection, creditor, account, [number for number, _ in targets], target_kind)
     locked = await lock_entries(connection, [credit_id, *found.values()])
@@ -308,6 +321,7 @@ async def impute_credit_note(
     correlation_id: str | None = None,
 ) -> OperationResult:
     """Impute a credit note on an invoice (all that is still open on both, or ``amount``)."""
+    await lock_creditor(connection, creditor)
     notes = await find_documents(connection, creditor, account, [credit_note_number], EntryKind.CREDIT_NOTE)
     note_id = notes.get(search_key(credit_note_number))
     if note_id is None:
@@ -336,6 +350,7 @@ async def reverse_payment(
     ("Rejet de règlement") of the payment's amount consumes the payment, so
     the account balance goes back up by that amount.
     """
+    await lock_creditor(connection, creditor)
     payments = await find_documents(connection, creditor, account, [payment_number], EntryKind.PAYMENT)
     payment_id = payments.get(search_key(payment_number))
     if payment_id is None:
