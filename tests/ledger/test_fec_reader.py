@@ -520,6 +520,30 @@ def test_read_fec_unknown_encoding():
         read_fec(tab_file(*INVOICE_LINES), encoding="latin-42")
 
     assert "encodage inconnu «\u00a0latin-42\u00a0»" in str(error.value)
+    assert "corrigez le paramètre d’encodage de la demande" in str(error.value)
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_read_fec_utf16_with_byte_order_mark(codec):
+    text = tab_file(*INVOICE_LINES, newline="\r\n").decode("utf-8").replace("Agence", "Agence Été")
+    mark = "\ufeff".encode(codec)
+
+    fec = read_fec(mark + text.encode(codec))
+
+    assert fec.encoding == "utf-16"
+    assert fec.warnings == []
+    assert fec.lines[0].aux_label == "Agence Été du Parc"
+    assert len(fec.lines) == len(INVOICE_LINES)
+
+
+def test_read_fec_nul_bytes_without_mark_rejected():
+    data = tab_file(*INVOICE_LINES).decode("utf-8").encode("utf-16-le")
+
+    with pytest.raises(FecEncodingError) as error:
+        read_fec(data, source="export.txt")
+
+    assert str(error.value).startswith("export.txt, ligne 1\u00a0: le fichier contient des octets nuls")
+    assert "exportez-le de nouveau en UTF-8 ou en Windows-1252" in str(error.value)
 
 
 def test_read_fec_bom_with_single_byte_encoding():

@@ -1,5 +1,9 @@
 """Decode FEC bytes into text, from a given encoding or by detection.
 
+A file that starts with a UTF-16 byte order mark, as some spreadsheets
+write, is read as UTF-16. A file with NUL bytes and no such mark is
+rejected, because it looks like UTF-16 whose byte order is unknown.
+
 Detection tries UTF-8 (with or without a byte order mark) first. When UTF-8
 fails, the file is taken to be in a Western European single-byte code page and
 a warning names the code page and the first line that is not UTF-8:
@@ -36,6 +40,17 @@ def decode_fec_bytes(data: bytes, encoding: str | None, source: str) -> tuple[st
     """
     if encoding is not None:
         return _decode_explicit(data, encoding, source), codecs.lookup(encoding).name, []
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _decode_utf16(data, source), "utf-16", []
+    if b"\x00" in data:
+        line_number = physical_line_of_offset(data, data.index(b"\x00"))
+        raise FecEncodingError(
+            f"{place(source, line_number)}{COLON} le fichier contient des octets nuls, comme un fichier en UTF-16"
+            f" sans marque d’ordre des octets{SEMICOLON} exportez-le de nouveau en UTF-8 ou en Windows-1252"
+            " (cp1252)",
+            line_number=line_number,
+            value="0x00",
+        )
 
     try:
         return data.decode("utf-8-sig"), "utf-8", []
@@ -58,8 +73,10 @@ def decode_fec_bytes(data: bytes, encoding: str | None, source: str) -> tuple[st
     line_number = physical_line_of_offset(data, first_bad.start)
     warning = (
         f"{source}{COLON} le fichier n’est pas en UTF-8 (premier octet invalide 0x{data[first_bad.start]:02X}"
-        f" à la ligne {line_number}), il a donc été lu en {code_page}. S’il utilise une autre page de code,"
-        f" indiquez son encodage ({_HOW_TO_GIVE_ENCODING}), par exemple cp850"
+        f" à la ligne {line_number}), il a donc été lu en {code_page}{SEMICOLON} vérifiez ses libellés à partir"
+        " de cette ligne. Un fichier déjà importé n’est pas relu, donc un fichier dans une autre page de code,"
+        f" par exemple cp850, doit être importé avec son encodage ({_HOW_TO_GIVE_ENCODING}) dès son premier"
+        " import"
     )
     return text, code_page, [warning]
 
@@ -75,8 +92,9 @@ def _decode_explicit(data: bytes, encoding: str, source: str) -> str:
         codec_name = codecs.lookup(encoding).name
     except LookupError:
         raise FecEncodingError(
-            f"{source}{COLON} encodage inconnu {quoted(encoding)}{SEMICOLON} indiquez un nom de codec Python"
-            " comme utf-8, cp1252, cp850 ou iso-8859-15",
+            f"{source}{COLON} encodage inconnu {quoted(encoding)}{SEMICOLON} corrigez le paramètre d’encodage"
+            f" de la demande ({_HOW_TO_GIVE_ENCODING}) avec un nom comme utf-8, cp1252, cp850 ou iso-8859-15,"
+            " ou retirez-le pour que l’import détecte l’encodage",
             value=encoding,
         ) from None
 
@@ -101,6 +119,18 @@ def _decode_explicit(data: bytes, encoding: str, source: str) -> str:
             value=f"0x{data[exc.start]:02X}",
         ) from None
     return text.removeprefix("\ufeff")
+
+
+def _decode_utf16(data: bytes, source: str) -> str:
+    """Decode a file that starts with a UTF-16 byte order mark, which some spreadsheets write."""
+    try:
+        return data.decode("utf-16")
+    except UnicodeDecodeError:
+        raise FecEncodingError(
+            f"{source}{COLON} le fichier commence comme un fichier en UTF-16, mais ses octets n’en sont pas"
+            f"{SEMICOLON} exportez-le de nouveau en UTF-8 ou en Windows-1252 (cp1252)",
+            line_number=1,
+        ) from None
 
 
 def _guess_single_byte_code_page(data: bytes) -> str:
