@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from structlog.testing import capture_logs
 
@@ -18,8 +19,10 @@ def day(offset_days: int) -> str:
 
 
 def invoice_rows(number: str, entry: str, when: str, account: str, amount: str, lettering: str = ""):
-    net = f"{float(amount.replace(',', '.')) / 1.2:.2f}".replace(".", ",")
-    vat = f"{float(amount.replace(',', '.')) - float(net.replace(',', '.')):.2f}".replace(".", ",")
+    total = Decimal(amount.replace(",", "."))
+    net_amount = (total / Decimal("1.2")).quantize(Decimal("0.01"))
+    net = str(net_amount).replace(".", ",")
+    vat = str(total - net_amount).replace(".", ",")
     return [
         row("VE", entry, when, "411000", account, number, "Facture", amount, "", lettering),
         row("VE", entry, when, "706000", "", number, "Facture", "", net),
