@@ -22,6 +22,7 @@ from services.ledger.domain import PARIS, EntryKind, PaymentTerms, search_key
 from services.ledger.fec.errors import FecChangedEntryError
 from services.ledger.fec.wording import COLON, SEMICOLON, counted, day, place
 from services.ledger.fec.wording import amount as format_amount
+from services.ledger.operations import LEDGER_SCOPE
 
 # An opening balance carries invoices of the previous year forward. Their own
 # due dates are not in the file, so the creditor's terms run from its date.
@@ -230,9 +231,7 @@ async def write_import(
             matched.add(known.id)
             if known.source == "fec" and known.document_date != line.document_date:
                 redated.append((line, known))
-            # A card payment keeps the lettering the ledger gave it when the
-            # accountant's receipt line carries none.
-            if (known.source != "payment" or line.lettering) and _take_lettering(known, line, scope):
+            if _line_sets_lettering(known, line) and _take_lettering(known, line, scope):
                 lettering_updated += 1
             continue
         created.append(_new_entry(creditor, import_id, key, line, due_dates, scope))
@@ -400,6 +399,19 @@ async def _changed_entries_error(connection, changes, source: str) -> FecChanged
         " écritures (un avoir, puis une nouvelle facture), exportez de nouveau le FEC et importez-le.",
         line_numbers=tuple(line.line.line_number for line, _imported in changes),
     )
+
+
+def _line_sets_lettering(known: PlannedEntry, line) -> bool:
+    """Return whether the repeated `line` sets the lettering of `known`.
+
+    A line with a code always does. A line without one keeps the code that
+    the ledger gave when it allocated a card payment (scope "ledger"), on the
+    payment and on the invoices it paid. That allocation stays, so removing
+    the code would show a paid invoice without the code of its payment.
+    """
+    if line.lettering:
+        return True
+    return known.source != "payment" and known.lettering_scope != LEDGER_SCOPE
 
 
 def _take_lettering(known: PlannedEntry, line, scope: str) -> bool:
