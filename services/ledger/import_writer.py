@@ -156,9 +156,16 @@ async def _existing_entries(connection, creditor: str, accounts: list[str]) -> d
     }
 
 
-def _plan_allocations(entries: list[PlannedEntry]) -> list[tuple[PlannedEntry, PlannedEntry, Decimal, str, str]]:
-    """Open amounts after ledger allocations, then import allocations by lettering group."""
-    opens: dict[int, OpenEntry] = {}
+def _settle_groups(
+    entries: list[PlannedEntry], skipped_scope: str | None = None
+) -> tuple[list[OpenEntry], list[tuple[PlannedEntry, PlannedEntry, Decimal, str, str]]]:
+    """Settle the import lettering groups of `entries`, leaving out the groups of `skipped_scope`.
+
+    Returns each entry's open amount after ledger allocations and these
+    groups (in the order of `entries`), and the allocations. The entries
+    themselves are not changed.
+    """
+    opens: list[OpenEntry] = []
     groups: dict[tuple[str, str, str], list[OpenEntry]] = defaultdict(list)
     for index, entry in enumerate(entries):
         amount = entry.debit + entry.credit
@@ -174,10 +181,10 @@ def _plan_allocations(entries: list[PlannedEntry]) -> list[tuple[PlannedEntry, P
             open_before=amount,
             open_amount=amount - entry.ledger_allocated,
         )
-        opens[index] = open_entry
-        scope = entry.lettering_scope
-        if entry.lettering and scope and scope.startswith("import:"):
-            groups[(entry.customer_account, scope, entry.lettering)].append(open_entry)
+        opens.append(open_entry)
+        group = _import_group(entry)
+        if group is not None and group[1] != skipped_scope:
+            groups[group].append(open_entry)
 
     allocations = []
     for (_account, scope, code), members in groups.items():
@@ -185,9 +192,23 @@ def _plan_allocations(entries: list[PlannedEntry]) -> list[tuple[PlannedEntry, P
         credits = [member for member in members if not member.is_debit]
         for debit_index, credit_index, amount in settle_group(debits, credits):
             allocations.append((entries[debit_index], entries[credit_index], amount, code, scope))
-    for index, entry in enumerate(entries):
-        entry.open_amount = opens[index].open_amount
+    return opens, allocations
+
+
+def _plan_allocations(entries: list[PlannedEntry]) -> list[tuple[PlannedEntry, PlannedEntry, Decimal, str, str]]:
+    """Open amounts after ledger allocations, then import allocations by lettering group."""
+    opens, allocations = _settle_groups(entries)
+    for entry, open_entry in zip(entries, opens):
+        entry.open_amount = open_entry.open_amount
     return allocations
+
+
+def _import_group(entry: PlannedEntry) -> tuple[str, str, str] | None:
+    """Return the key (account, scope, code) of the import lettering group of `entry`, or None."""
+    scope = entry.lettering_scope
+    if entry.lettering and scope and scope.startswith("import:"):
+        return (entry.customer_account, scope, entry.lettering)
+    return None
 
 
 async def write_import(
@@ -209,14 +230,15 @@ async def write_import(
     existing = await _existing_entries(connection, creditor, accounts)
     scope = f"import:{import_id}"
 
-    created: list[PlannedEntry] = []
     lettering_updated = 0
     due_dates = _DueDates(terms)
     receipts = {entry.receipt_key: entry for entry in existing.values() if entry.receipt_key}
     card_payments = _CardPayments(existing.values())
     warnings: list[str] = []
     matched: set[int] = set()
-    new_lines = []
+    relettered: set[int] = set()
+    kept_groups: set[tuple[str, str, str]] = set()
+    new_pairs: list[tuple[object, PlannedEntry]] = []
     redated: list[tuple[object, PlannedEntry]] = []
     for key, line in zip(source_keys(customer_lines), customer_lines):
         known = existing.get(key) or receipts.get(key)
@@ -231,16 +253,19 @@ async def write_import(
             matched.add(known.id)
             if known.source == "fec" and known.document_date != line.document_date:
                 redated.append((line, known))
-            if _line_sets_lettering(known, line) and _take_lettering(known, line, scope):
-                lettering_updated += 1
+            if _line_sets_lettering(known, line):
+                lettering_updated += _reletter(known, line.lettering, line.lettering_date, scope, kept_groups)
+                relettered.add(known.id)
             continue
-        created.append(_new_entry(creditor, import_id, key, line, due_dates, scope))
-        new_lines.append(line)
+        new_pairs.append((line, _new_entry(creditor, import_id, key, line, due_dates, scope)))
 
-    changes = redated + _changed_entries(existing.values(), matched, list(zip(new_lines, created)), customer_lines)
+    _move_kept_groups(existing.values(), kept_groups, relettered, scope)
+
+    changes = redated + _changed_entries(existing.values(), matched, new_pairs, customer_lines)
     if changes:
         raise await _changed_entries_error(connection, changes, source)
 
+    created = [entry for _line, entry in new_pairs]
     entries = [*existing.values(), *created]
     allocations = _plan_allocations(entries)
 
@@ -414,21 +439,50 @@ def _line_sets_lettering(known: PlannedEntry, line) -> bool:
     return known.source != "payment" and known.lettering_scope != LEDGER_SCOPE
 
 
-def _take_lettering(known: PlannedEntry, line, scope: str) -> bool:
-    """Give a known entry the lettering of its line in this file; return whether the code changed.
+def _reletter(
+    known: PlannedEntry,
+    code: str | None,
+    lettering_date: date | None,
+    scope: str,
+    kept_groups: set[tuple[str, str, str]],
+) -> bool:
+    """Give a known entry the lettering of this file, and return whether the code changed.
 
-    A file that repeats a known entry re-scopes its lettering to itself, so
-    a full-year export after a monthly one letters them together, while the
-    same code in the file of another year stays a separate group.
+    The entry's lettering moves to this import's scope, so that a full-year
+    export after a monthly one letters them together, while the same code in
+    the file of another year stays a separate group. When the entry keeps
+    its code, the key of its old import group goes into `kept_groups`, so
+    that `_move_kept_groups` moves the members that this file does not repeat.
     """
-    new_scope = scope if line.lettering else None
-    code_changed = known.lettering != line.lettering
-    if code_changed or known.lettering_scope != new_scope or known.lettering_date != line.lettering_date:
+    old_group = _import_group(known)
+    new_scope = scope if code else None
+    code_changed = known.lettering != code
+    if code_changed or known.lettering_scope != new_scope or known.lettering_date != lettering_date:
         known.lettering_changed = True
-    known.lettering = line.lettering
-    known.lettering_date = line.lettering_date
+    known.lettering = code
+    known.lettering_date = lettering_date
     known.lettering_scope = new_scope
+    if old_group is not None and not code_changed and old_group[1] != scope:
+        kept_groups.add(old_group)
     return code_changed
+
+
+def _move_kept_groups(
+    existing, kept_groups: set[tuple[str, str, str]], relettered: set[int], scope: str
+) -> None:
+    """Move to `scope` the members of `kept_groups` whose lettering this file does not set.
+
+    A later file that repeats only one side of a lettered pair (an August
+    export that repeats July's payment but not the invoice it settles) keeps
+    the pair together. A group splits only where the file gives some of its
+    members another code.
+    """
+    if not kept_groups:
+        return
+    for entry in existing:
+        if entry.id not in relettered and _import_group(entry) in kept_groups:
+            entry.lettering_scope = scope
+            entry.lettering_changed = True
 
 
 # A payment id shorter than this could appear by chance in a receipt's label.

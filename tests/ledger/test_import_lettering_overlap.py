@@ -36,6 +36,122 @@ async def entries_by_number(pool, creditor) -> dict:
     return {r["document_number"]: r for r in rows}
 
 
+# A January-to-August export: FA001 of July paid by VIR1 of August, both lettered AA.
+YEAR_TO_DATE = fec_bytes(
+    *invoice("FA001", "1", "20260715", "120,00", "100,00", "20,00", "AA"),
+    *transfer("VIR1", "1", "20260810", "120,00", "AA"),
+)
+
+
+async def test_overlap_keeps_lettered_pair_settled(ledger_pool):
+    creditor = await new_creditor(ledger_pool)
+    august = fec_bytes(
+        *transfer("VIR1", "1", "20260810", "120,00", "AA"),
+        *invoice("FA002", "2", "20260820", "60,00", "50,00", "10,00"),
+    )
+    await import_fec(ledger_pool, creditor, YEAR_TO_DATE, file_name="2026-01-to-08.txt")
+
+    summary = await import_fec(ledger_pool, creditor, august, file_name="2026-08.txt")
+    entries = await entries_by_number(ledger_pool, creditor)
+
+    assert summary.lettering_updated == 0
+    assert entries["FA001"]["lettering"] == "AA"
+    assert entries["FA001"]["lettering_scope"] == entries["VIR1"]["lettering_scope"]
+    assert entries["FA001"]["open_amount"] == Decimal("0.00")
+    assert entries["VIR1"]["open_amount"] == Decimal("0.00")
+    assert entries["FA001"]["allocated"] == Decimal("120.00")
+    assert entries["FA002"]["open_amount"] == Decimal("60.00")
+
+
+async def test_overlap_splits_group_on_new_code(ledger_pool):
+    """VIR2 was lettered AA by mistake. The later file repeats VIR1 under AA, and moves VIR2 to BB with FA002."""
+    creditor = await new_creditor(ledger_pool)
+    await import_fec(
+        ledger_pool, creditor,
+        fec_bytes(
+            *invoice("FA001", "1", "20260715", "120,00", "100,00", "20,00", "AA"),
+            *invoice("FA002", "2", "20260720", "80,00", "66,67", "13,33"),
+            *transfer("VIR1", "1", "20260801", "120,00", "AA"),
+            *transfer("VIR2", "2", "20260810", "80,00", "AA"),
+        ),
+        file_name="2026-01-to-08.txt",
+    )
+    entries = await entries_by_number(ledger_pool, creditor)
+    assert entries["FA002"]["open_amount"] == Decimal("80.00")
+    assert entries["VIR2"]["open_amount"] == Decimal("80.00")
+
+    summary = await import_fec(
+        ledger_pool, creditor,
+        fec_bytes(
+            *invoice("FA002", "2", "20260720", "80,00", "66,67", "13,33", "BB"),
+            *transfer("VIR1", "1", "20260801", "120,00", "AA"),
+            *transfer("VIR2", "2", "20260810", "80,00", "BB"),
+        ),
+        file_name="2026-08-corrected.txt",
+    )
+    entries = await entries_by_number(ledger_pool, creditor)
+
+    assert summary.lettering_updated == 2
+    assert [entries[number]["lettering"] for number in ("FA001", "VIR1", "FA002", "VIR2")] == ["AA", "AA", "BB", "BB"]
+    assert entries["FA001"]["lettering_scope"] == entries["VIR1"]["lettering_scope"]
+    assert entries["FA002"]["lettering_scope"] == entries["VIR1"]["lettering_scope"]
+    for number in ("FA001", "VIR1", "FA002", "VIR2"):
+        assert entries[number]["open_amount"] == Decimal("0.00"), number
+
+
+async def test_overlap_moves_unrepeated_group_members(ledger_pool):
+    """A later file repeats only the payment of two invoices lettered AA, and all three stay settled."""
+    creditor = await new_creditor(ledger_pool)
+    await import_fec(
+        ledger_pool, creditor,
+        fec_bytes(
+            *invoice("FA001", "1", "20260701", "120,00", "100,00", "20,00", "AA"),
+            *invoice("FA002", "2", "20260710", "60,00", "50,00", "10,00", "AA"),
+            *transfer("VIR1", "1", "20260801", "180,00", "AA"),
+        ),
+        file_name="2026-01-to-08.txt",
+    )
+
+    await import_fec(
+        ledger_pool, creditor, fec_bytes(*transfer("VIR1", "1", "20260801", "180,00", "AA")), file_name="2026-08.txt"
+    )
+    entries = await entries_by_number(ledger_pool, creditor)
+
+    assert {entries[number]["lettering_scope"] for number in ("FA001", "FA002", "VIR1")} == {
+        entries["VIR1"]["lettering_scope"]
+    }
+    for number in ("FA001", "FA002", "VIR1"):
+        assert entries[number]["open_amount"] == Decimal("0.00"), number
+
+
+async def test_same_code_of_another_year_stays_apart(ledger_pool):
+    """AA of 2025 and AA of 2026 share no entry, so the 2026 payment does not settle the open 2025 invoice."""
+    creditor = await new_creditor(ledger_pool)
+    await import_fec(
+        ledger_pool, creditor,
+        fec_bytes(
+            *invoice("FA2025", "1", "20250301", "120,00", "100,00", "20,00", "AA"),
+            *invoice("FA2025B", "2", "20250310", "50,00", "41,67", "8,33"),
+        ),
+        file_name="2025.txt",
+    )
+
+    await import_fec(
+        ledger_pool, creditor,
+        fec_bytes(
+            *invoice("FA2026", "1", "20260301", "70,00", "58,33", "11,67", "AA"),
+            *transfer("VIR2026", "1", "20260320", "70,00", "AA"),
+        ),
+        file_name="2026.txt",
+    )
+    entries = await entries_by_number(ledger_pool, creditor)
+
+    assert entries["FA2025"]["lettering_scope"] != entries["FA2026"]["lettering_scope"]
+    assert entries["FA2025"]["open_amount"] == Decimal("120.00")
+    assert entries["FA2026"]["open_amount"] == Decimal("0.00")
+    assert entries["VIR2026"]["open_amount"] == Decimal("0.00")
+
+
 async def test_later_file_keeps_ledger_code(ledger_pool):
     """A later file repeats, without a code, an invoice that a card payment on the portal paid."""
     creditor = await new_creditor(ledger_pool)
