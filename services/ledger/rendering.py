@@ -198,8 +198,8 @@ def build_buyer(account: asyncpg.Record, address: asyncpg.Record | None) -> Buye
     return Buyer(
         legal_name=account["legal_name"] or account["label"] or account["account_number"],
         address_lines=tuple(source["address_lines"]) or (UNKNOWN_ADDRESS,),
-        postal_code=source["postal_code"] or "-",
-        city=source["city"] or "-",
+        postal_code=source["postal_code"] or None,
+        city=source["city"] or None,
         country=source["country"],
         siren=account["siren"],
         vat_number=account["vat_number"],

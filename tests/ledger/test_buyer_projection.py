@@ -26,6 +26,7 @@ from tests.conftest import unique_id
 from tests.ledger.test_feed import invoice_body
 from tests.ledger.test_rendering import creditor_with_identity
 
+NBSP = "\u00a0"  # no-break space, before « : » in the PDF
 # Durable consumer through which the ledger reads accounts.profile.updated.
 PROFILE_CONSUMER = durable_name("ledger", "accounts.profile.updated")
 
@@ -248,6 +249,8 @@ async def test_account_without_versions_prints_stored_address(ledger_service, le
     assert "5 quai Fleuri" in with_feed_buyer
     assert "Brest" in with_feed_buyer
     assert "Adresse non communiquée" in without_address
+    # No postal code and city line follows, because both are unknown.
+    assert f"Adresse non communiquée\nCompte client{NBSP}: C002" in without_address
 
 
 async def test_migration_copies_event_addresses(engines, tmp_path):

@@ -210,6 +210,20 @@ def test_xml_buyer_party_carries_customer_account():
     assert text(root, f"{buyer}/ram:SpecifiedTaxRegistration/ram:ID") == "FR40529876542"
 
 
+def test_xml_buyer_without_postal_code_and_city():
+    buyer = BUYER.model_copy(update={"postal_code": None, "city": None})
+    xml = build_cii_xml(DocumentToRender(**document_fields(buyer=buyer)))
+    address = f"{AGREEMENT}/ram:BuyerTradeParty/ram:PostalTradeAddress"
+
+    root = etree.fromstring(xml)
+
+    assert texts(root, f"{address}/ram:PostcodeCode") == []
+    assert texts(root, f"{address}/ram:CityName") == []
+    assert text(root, f"{address}/ram:LineOne") == "8 place Bellecour"
+    assert text(root, f"{address}/ram:CountryID") == "FR"
+    validate_cii_xml(xml)
+
+
 # Settlement
 
 

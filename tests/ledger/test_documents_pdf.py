@@ -275,6 +275,30 @@ def test_pdf_maps_no_break_spaces_to_unicode(rendered):
     assert b"<20AC>" in cmaps
 
 
+def buyer_box_lines(pdf: bytes) -> list[str]:
+    """Return the text lines of the CLIENT box, from its heading to the customer account."""
+    lines = page_texts(pdf)[0].split("\n")
+    start = lines.index("CLIENT")
+    end = next(index for index, line in enumerate(lines) if line.startswith("Compte client"))
+    return lines[start : end + 1]
+
+
+@pytest.mark.parametrize(
+    ("postal_code", "city", "expected_line"),
+    [(None, None, None), ("69002", None, "69002"), (None, "Lyon", "Lyon")],
+)
+def test_buyer_box_unknown_postal_code_city(postal_code, city, expected_line):
+    buyer = BUYER.model_copy(
+        update={"address_lines": ("Adresse non communiquée",), "postal_code": postal_code, "city": city}
+    )
+    document = DocumentToRender(**(dict(sample_invoice()) | {"buyer": buyer}))
+
+    lines = buyer_box_lines(render_document(document))
+
+    address_lines = ["Adresse non communiquée"] if expected_line is None else ["Adresse non communiquée", expected_line]
+    assert lines == ["CLIENT", "Agence Étoile & Fils", *address_lines, f"Compte client{NBSP}: 411ETOILE"]
+
+
 def test_render_rejects_character_outside_font():
     document = sample_invoice().model_copy(update={"buyer": BUYER.model_copy(update={"city": "Lyon 中"})})
 

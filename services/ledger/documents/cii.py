@@ -125,11 +125,15 @@ def _add_party(element: etree._Element, party: Party) -> None:
         legal_organization = _sub(element, _ram("SpecifiedLegalOrganization"))
         _sub(legal_organization, _ram("ID"), party.siren, schemeID=SIREN_SCHEME)
 
+    # The Factur-X 1.09 XSD and the EN 16931 rules require only the country in a
+    # postal address, so an unknown postal code or city is left out, not invented.
     address = _sub(element, _ram("PostalTradeAddress"))
-    _sub(address, _ram("PostcodeCode"), party.postal_code)
+    if party.postal_code is not None:
+        _sub(address, _ram("PostcodeCode"), party.postal_code)
     for tag, line in zip(("LineOne", "LineTwo", "LineThree"), party.address_lines, strict=False):
         _sub(address, _ram(tag), line)
-    _sub(address, _ram("CityName"), party.city)
+    if party.city is not None:
+        _sub(address, _ram("CityName"), party.city)
     _sub(address, _ram("CountryID"), party.country)
 
     if party.email is not None:

@@ -105,6 +105,10 @@ class Party(_FrozenModel):
 
 
 class Buyer(Party):
+    postal_code: Text | None = None
+    """Postal code, or None when unknown, as for a customer known only from a FEC file."""
+    city: Text | None = None
+    """City, or None when unknown, as for a customer known only from a FEC file."""
     siren: Siren | None = None
     """The buyer's SIREN (BT-47) is optional: FEC files do not carry it."""
     customer_account: Text

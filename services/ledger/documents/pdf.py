@@ -206,9 +206,15 @@ def _draw_buyer(pdf: _DocumentPdf, document: DocumentToRender) -> None:
 
 
 def _address(party: Party) -> Iterator[str]:
-    """Yield the party's address lines, with typographic apostrophes in place of the stored straight ones."""
+    """Yield the party's address lines, with typographic apostrophes in place of the stored straight ones.
+
+    The postal code and city line prints whichever of the two is known, and is left
+    out when neither is.
+    """
     for line in party.address_lines:
         yield typographic_apostrophes(line)
-    yield typographic_apostrophes(f"{party.postal_code} {party.city}")
+    postal_code_and_city = " ".join(part for part in (party.postal_code, party.city) if part is not None)
+    if postal_code_and_city:
+        yield typographic_apostrophes(postal_code_and_city)
     if party.country != "FR":
         yield party.country
