@@ -26,6 +26,7 @@ VIEW_CHOICES = (
     ("unpaid", "Factures non réglées"),
     ("all", "Toutes les écritures sur un an"),
 )
+VIEW_CODES = frozenset(code for code, _label in VIEW_CHOICES)
 EMPTY_MESSAGE = "Aucune écriture ne correspond à votre recherche."
 NO_CREDITOR_MESSAGE = "Aucun créancier n’est rattaché à votre agence. Contactez votre créancier pour y accéder."
 
@@ -33,12 +34,15 @@ NO_CREDITOR_MESSAGE = "Aucun créancier n’est rattaché à votre agence. Conta
 def read_filters(query: MultiMapping[str]) -> dict[str, str]:
     """Return the non-empty filters of the query string, with the default view when none is given.
 
-    Values pass to the ledger unchanged: it validates them and returns a
+    An unknown view, such as one from an old bookmark, is replaced by the
+    default view, because the ledger's message for it names internal codes. Other
+    values pass to the ledger unchanged: it validates them and returns a
     French message that the page shows above the table.
     """
     filters = {name: query.get(name, "").strip() for name in FILTER_FIELDS}
     filters = {name: value for name, value in filters.items() if value}
-    filters.setdefault("view", DEFAULT_VIEW)
+    if filters.get("view") not in VIEW_CODES:
+        filters["view"] = DEFAULT_VIEW
     return filters
 
 

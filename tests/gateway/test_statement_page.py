@@ -124,6 +124,26 @@ async def test_statement_invalid_filter_shows_ledger_message(logged_in, portal_d
     assert 'id="filter-from"' in html
 
 
+async def test_unknown_view_shows_default_view(logged_in, portal_data):
+    status, html = await statement_html(logged_in, portal_data.first.id, "?view=year")
+    numbers = re.findall(r'data-document-number="([^"]*)"', html)
+
+    assert status == 200
+    assert sorted(numbers) == ["FA-0001", "FA-0002", "FA-0003"]
+    assert '<option value="unpaid" selected>Factures non réglées</option>' in html
+    assert "year" not in html
+    assert "Affichage «" not in unescape(html)
+
+
+async def test_api_keeps_unknown_view_error(logged_in, portal_data):
+    response = await logged_in.get(f"/api/v1/creditors/{portal_data.first.id}/statement", params={"view": "year"})
+    body = await response.json()
+
+    assert response.status == 422
+    assert body["error"]["code"] == "invalid_filter"
+    assert f"«{NBSP}unpaid{NBSP}» ou «{NBSP}all{NBSP}»" in body["error"]["message"]
+
+
 async def test_statement_pagination_keeps_filters(logged_in, portal_data, ledger_service):
     fec = FecBuilder()
     for index in range(55):
