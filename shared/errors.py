@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from shared.typography import apply_french_spacing
+
 
 class DomainError(Exception):
     """A business rule refused the request; ``message`` is shown to the user (French)."""
@@ -10,6 +12,9 @@ class DomainError(Exception):
     code = "invalid_request"
 
     def __init__(self, message: str, **details: object) -> None:
+        # Every service writes its messages with plain spaces or with
+        # no-break ones; the user always gets the no-break ones.
+        message = apply_french_spacing(message)
         super().__init__(message)
         self.message = message
         self.details = details

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from shared.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
 from services.accounts.validation import ValidationError
-from services.accounts.validation.errors import apply_french_spacing as french
+from shared.typography import apply_french_spacing as french
 from shared.principal import Principal, Role
 
 AGENCY_ROLES = (Role.ADMIN, Role.ACCOUNTANT, Role.READER)

@@ -21,7 +21,7 @@ from services.accounts.passwords import hash_password
 from services.accounts.settings import AccountsSettings
 from services.accounts.single_use_links import claim_link, create_link, find_live_link
 from services.accounts.validation import validate_password
-from services.accounts.validation.errors import apply_french_spacing as french
+from shared.typography import apply_french_spacing as french
 from shared.errors import Conflict
 from shared.events.accounts import UserCreated, UserInvited
 from shared.principal import Principal

@@ -17,7 +17,7 @@ from email.utils import formatdate, make_msgid, parseaddr
 
 import asyncpg
 
-from services.accounts.validation.errors import apply_french_spacing as french
+from shared.typography import apply_french_spacing as french
 from shared.errors import Unprocessable
 from shared.logging import redact_link_tokens
 

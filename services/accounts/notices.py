@@ -18,7 +18,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from services.accounts.quoted_text import defuse_links, quote_lines
-from services.accounts.validation.errors import apply_french_spacing as french
+from shared.typography import apply_french_spacing as french
 from shared.typography import typographic_apostrophes
 
 PARIS = ZoneInfo("Europe/Paris")

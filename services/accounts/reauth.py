@@ -16,7 +16,7 @@ from services.accounts.crypto import DataCipher
 from services.accounts.domain import ReauthenticationThrottled
 from services.accounts.passwords import verify_password
 from services.accounts.throttle import login_throttle_state, record_attempt
-from services.accounts.validation.errors import apply_french_spacing as french
+from shared.typography import apply_french_spacing as french
 from shared.errors import Forbidden, Unprocessable
 from shared.principal import Principal
 

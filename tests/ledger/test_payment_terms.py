@@ -26,7 +26,7 @@ def test_terms_parse(text, expected):
 
 
 def test_unknown_terms_rejected():
-    with pytest.raises(InvalidPaymentTerms, match="« sous huitaine » non reconnues"):
+    with pytest.raises(InvalidPaymentTerms, match="«\u00a0sous huitaine\u00a0» non reconnues"):
         parse_payment_terms("sous huitaine")
 
 

@@ -6,19 +6,10 @@ import dataclasses
 from collections.abc import Callable, Iterable
 from typing import ParamSpec, TypeVar
 
+from shared.typography import apply_french_spacing
+
 _Params = ParamSpec("_Params")
 _Result = TypeVar("_Result")
-
-# French typography puts a no-break space inside guillemets and before a colon, and a narrow
-# no-break space before ; ! and ?. Messages are written with plain spaces and converted here.
-_FRENCH_SPACING = (
-    ("« ", "«\u00a0"),
-    (" »", "\u00a0»"),
-    (" :", "\u00a0:"),
-    (" ;", "\u202f;"),
-    (" !", "\u202f!"),
-    (" ?", "\u202f?"),
-)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -61,13 +52,6 @@ class ValidationError(Exception):
         for error in self.errors:
             grouped.setdefault(error.field, []).append(error.message)
         return grouped
-
-
-def apply_french_spacing(message: str) -> str:
-    """Replace the plain spaces around French punctuation with no-break spaces."""
-    for plain, spaced in _FRENCH_SPACING:
-        message = message.replace(plain, spaced)
-    return message
 
 
 def field_error(field: str, value: str, code: str, message: str) -> FieldError:
