@@ -63,6 +63,10 @@ BANK_NOT_SENT_MESSAGE = (
 )
 FIELDS_REJECTED_MESSAGE = "Les modifications n’ont pas été enregistrées : corrigez les champs signalés."
 
+# Shown to every role but administrateur, the only agency role that the
+# accounts service lets edit the profile or request a bank change.
+READ_ONLY_MESSAGE = "Seul un administrateur de votre agence peut modifier ces informations."
+
 
 def details_path(creditor: str) -> str:
     return f"/creanciers/{quote(creditor, safe='')}/informations-compte"
@@ -128,6 +132,7 @@ async def render_account_details(
     context |= {
         "edit": edit,
         "can_edit": can_edit,
+        "read_only_message": READ_ONLY_MESSAGE,
         "bank_editable": can_edit and lock is None,
         "bank_lock": lock,
         "totp_enabled": bool(me and me.get("totp_enabled")),

@@ -93,6 +93,7 @@ async def test_details_page_is_read_only_by_default(gateway, admin, creditor):
     assert ">Modification</a>" in html
     assert 'id="send-changes" disabled>Envoyer Modification</button>' in html
     assert '<script src="/static/account_details.js" defer></script>' in html
+    assert 'id="read-only-notice"' not in html
 
 
 async def test_edit_mode_without_javascript(gateway, admin, creditor):
@@ -116,6 +117,16 @@ async def test_accountant_sees_no_edit_controls(gateway, accounts_pool, admin, c
     assert "Modification</a>" not in html
     assert "Envoyer Modification" not in html
     assert "readonly" in html
+    assert '<p class="notice" id="read-only-notice">Seul un administrateur de votre agence peut modifier ces informations.</p>' in html
+
+
+async def test_reader_is_told_who_can_edit(gateway, accounts_pool, admin, creditor):
+    reader = await add_agency_member(accounts_pool, admin, role="lecteur")
+    await logged_in_as(gateway, reader)
+
+    html = await (await gateway.get(details_path(creditor))).text()
+
+    assert "Seul un administrateur de votre agence peut modifier ces informations." in html
 
 
 async def test_accountant_change_is_refused_by_service(gateway, accounts_pool, admin, creditor):
