@@ -19,8 +19,8 @@ import asyncpg
 
 from services.ledger.allocation import OpenEntry, settle_group
 from services.ledger.domain import PARIS, EntryKind, PaymentTerms, search_key
-from services.ledger.fec.errors import FecChangedEntryError
-from services.ledger.fec.wording import COLON, SEMICOLON, counted, day, place
+from services.ledger.fec.errors import FecChangedEntryError, FecOpeningBalanceError
+from services.ledger.fec.wording import COLON, SEMICOLON, counted, day, lines_phrase, place, quoted
 from services.ledger.fec.wording import amount as format_amount
 from services.ledger.operations import LEDGER_SCOPE
 
@@ -260,6 +260,11 @@ async def write_import(
         new_pairs.append((line, _new_entry(creditor, import_id, key, line, due_dates, scope)))
 
     _move_kept_groups(existing.values(), kept_groups, relettered, scope)
+    new_pairs, opening_codes_changed, opening_warnings = _carry_forward_opening_balances(
+        new_pairs, list(existing.values()), relettered, scope, source
+    )
+    lettering_updated += opening_codes_changed
+    warnings.extend(opening_warnings)
 
     changes = redated + _changed_entries(existing.values(), matched, new_pairs, customer_lines)
     if changes:
@@ -483,6 +488,181 @@ def _move_kept_groups(
         if entry.id not in relettered and _import_group(entry) in kept_groups:
             entry.lettering_scope = scope
             entry.lettering_changed = True
+
+
+@dataclass(slots=True)
+class _OpeningBalanceMismatch:
+    """Opening-balance lines of one account whose total differs from the account's balance in the ledger."""
+
+    account: str
+    opening_day: date
+    ledger_balance: Decimal
+    file_total: Decimal
+    line_numbers: list[int]
+
+
+def _carry_forward_opening_balances(
+    new_pairs: list[tuple[object, PlannedEntry]],
+    existing: list[PlannedEntry],
+    relettered: set[int],
+    scope: str,
+    source: str,
+) -> tuple[list[tuple[object, PlannedEntry]], int, list[str]]:
+    """Leave out the new opening-balance lines that carry forward what earlier imports already gave an account.
+
+    The next fiscal year's file opens with lines of the opening-balance
+    journal that repeat each customer's open items. When earlier imports
+    gave the account entries dated before the EcritureDate of those lines,
+    the lines are a carry-forward: they are not stored, provided their total
+    equals the ledger's balance of the account before that date. A coded
+    line gives its code, in this import's scope, to the earlier document
+    that it names (see `_named_document`), so that a payment lettered with
+    it settles that document. Without earlier entries, the lines are stored
+    as opening balances.
+
+    Returns the new lines to store, the number of lettering codes changed
+    and the warnings. Raises FecOpeningBalanceError when a total differs.
+
+    NOTE: the ledger's balance includes card payments made on the portal
+    before that date. A payment whose bank receipt the accounting books in
+    the new year is then missing from the file's total, and the file is
+    rejected.
+    """
+    opening_lines: dict[str, list] = defaultdict(list)
+    for line, _entry in new_pairs:
+        if line.kind == EntryKind.OPENING_BALANCE:
+            opening_lines[line.customer_account].append(line)
+    if not opening_lines:
+        return new_pairs, 0, []
+
+    entries_by_account: dict[str, list[PlannedEntry]] = defaultdict(list)
+    for entry in existing:
+        if entry.customer_account in opening_lines:
+            entries_by_account[entry.customer_account].append(entry)
+
+    carried: dict[str, tuple[date, list, list[PlannedEntry]]] = {}
+    mismatches: list[_OpeningBalanceMismatch] = []
+    for account, lines in opening_lines.items():
+        opening_day = min(line.line.entry_date for line in lines)
+        earlier = [entry for entry in entries_by_account[account] if entry.document_date < opening_day]
+        if not any(entry.source == "fec" for entry in earlier):
+            continue
+        ledger_balance = sum((entry.debit - entry.credit for entry in earlier), ZERO)
+        file_total = sum((line.debit - line.credit for line in lines), ZERO)
+        if file_total == ledger_balance:
+            carried[account] = (opening_day, lines, earlier)
+        else:
+            line_numbers = [line.line.line_number for line in lines]
+            mismatches.append(_OpeningBalanceMismatch(account, opening_day, ledger_balance, file_total, line_numbers))
+    if mismatches:
+        raise _opening_balance_error(mismatches, source)
+    if not carried:
+        return new_pairs, 0, []
+
+    # Open amounts as the earlier imports' lettering leaves them: the groups
+    # that this import already took over are settled again later.
+    opens, _allocations = _settle_groups(existing, skipped_scope=scope)
+    open_amounts = {entry.id: open_entry.open_amount for entry, open_entry in zip(existing, opens)}
+    group_sizes = Counter(_import_group(entry) for entry in existing)
+    kept_groups: set[tuple[str, str, str]] = set()
+    codes_changed = 0
+    warnings = []
+    for opening_day, lines, earlier in carried.values():
+        candidates = sorted(
+            (entry for entry in earlier if entry.id not in relettered),
+            key=lambda entry: (entry.document_date, entry.id),
+        )
+        for line in lines:
+            if not line.lettering:
+                continue
+            document = _named_document(line, candidates, open_amounts, group_sizes, scope)
+            if document is None:
+                warnings.append(_unmatched_opening_code_warning(line, opening_day, source))
+                continue
+            candidates.remove(document)
+            relettered.add(document.id)
+            codes_changed += _reletter(document, line.lettering, line.lettering_date, scope, kept_groups)
+    _move_kept_groups(existing, kept_groups, relettered, scope)
+
+    carried_lines = {id(line) for _day, lines, _earlier in carried.values() for line in lines}
+    remaining = [(line, entry) for line, entry in new_pairs if id(line) not in carried_lines]
+    return remaining, codes_changed, warnings
+
+
+def _named_document(
+    line,
+    candidates: list[PlannedEntry],
+    open_amounts: dict[int, Decimal],
+    group_sizes: Counter,
+    scope: str,
+) -> PlannedEntry | None:
+    """Return the first of `candidates` that the opening-balance `line` names, or None.
+
+    The line names an entry on its side (debit or credit) whose number equals
+    its PieceRef or document number, white space and case ignored, and
+    whose open amount equals the line's amount. When an earlier import
+    letters the entry under the line's code, the whole group moves with it,
+    so the amount may also be the entry's open amount before that group's
+    allocations: the accounting carries a part-paid invoice forward either
+    net, or gross beside its part payments. An entry that an earlier import
+    letters with other entries under another code is left out, because
+    taking it from that group would leave the group's other members open.
+    """
+    names = {search_key(line.line.piece_ref), search_key(line.document_number)} - {""}
+    amount = abs(line.debit - line.credit)
+    is_debit = line.debit > line.credit
+    for entry in candidates:
+        if search_key(entry.document_number) not in names or (entry.debit > 0) != is_debit:
+            continue
+        group = _import_group(entry)
+        in_earlier_group = group is not None and group[1] != scope and group_sizes[group] > 1
+        if in_earlier_group and group[2] != line.lettering:
+            continue
+        open_amounts_accepted = {open_amounts[entry.id]}
+        if in_earlier_group:
+            open_amounts_accepted.add(entry.debit + entry.credit - entry.ledger_allocated)
+        if amount in open_amounts_accepted:
+            return entry
+    return None
+
+
+def _unmatched_opening_code_warning(line, opening_day: date, source: str) -> str:
+    amount = line.debit - line.credit
+    remaining = "restant dû" if amount > 0 else "restant à imputer"
+    return (
+        f"{place(source, line.line.line_number)}{COLON} l’à-nouveau {line.document_number} du compte"
+        f" {line.customer_account} est lettré {quoted(line.lettering)}, mais aucun document de ce compte antérieur"
+        f" au {day(opening_day)} n’a ce numéro avec {format_amount(abs(amount))} {remaining} (un document"
+        " lettré avec d’autres écritures par un import précédent n’est pas repris). Les écritures de ce fichier"
+        f" lettrées {quoted(line.lettering)} ne sont donc imputées sur aucun document de l’exercice précédent."
+        " Vérifiez le lettrage de ce compte dans le logiciel comptable."
+    )
+
+
+def _opening_balance_error(mismatches: list[_OpeningBalanceMismatch], source: str) -> FecOpeningBalanceError:
+    described = []
+    for mismatch in mismatches[:_MAX_LISTED_CHANGES]:
+        described.append(
+            f"Compte {mismatch.account}{COLON} les imports précédents lui donnent un solde de"
+            f" {format_amount(mismatch.ledger_balance)} avant le {day(mismatch.opening_day)}, et ses à-nouveaux"
+            f" dans ce fichier ({lines_phrase(mismatch.line_numbers, _MAX_LISTED_CHANGES)}) totalisent"
+            f" {format_amount(mismatch.file_total)}."
+        )
+    hidden = len(mismatches) - _MAX_LISTED_CHANGES
+    if hidden > 0:
+        described.append(f"Et {counted(hidden, 'autre compte', 'autres comptes')}.")
+    if len(mismatches) == 1:
+        subject = f"les à-nouveaux du compte {mismatches[0].account} diffèrent de son solde"
+    else:
+        subject = f"les à-nouveaux de {counted(len(mismatches), 'compte', 'comptes')} diffèrent de leur solde"
+    return FecOpeningBalanceError(
+        f"{source}{COLON} rien n’a été importé, car {subject} d’après les imports précédents, donc l’import ne"
+        f" peut pas savoir quelles écritures déjà importées ils reprennent. {' '.join(described)}"
+        " Importez d’abord les fichiers manquants de l’exercice précédent, ou exportez de nouveau ce fichier"
+        " depuis le logiciel comptable, puis importez-le.",
+        accounts=tuple(mismatch.account for mismatch in mismatches),
+        line_numbers=tuple(sorted(number for mismatch in mismatches for number in mismatch.line_numbers)),
+    )
 
 
 # A payment id shorter than this could appear by chance in a receipt's label.

@@ -1,9 +1,12 @@
-"""Lettering of a later file that repeats entries of an earlier one."""
+"""Lettering of a later file that repeats entries of an earlier one, and opening balances of the next fiscal year."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
+from services.ledger.fec.errors import FecOpeningBalanceError
 from services.ledger.importer import import_fec
 from services.ledger.operations import record_payment
 from tests.ledger.test_import import fec_bytes, new_creditor, row
@@ -206,3 +209,308 @@ async def test_file_code_replaces_ledger_code(ledger_pool):
     assert entries["FA001"]["open_amount"] == Decimal("0.00")
     assert entries["FA001"]["allocated"] == Decimal("120.00")
     assert entries["pay_000001"]["open_amount"] == Decimal("0.00")
+
+
+def opening_balance(piece: str, amount: str, lettering: str = "", account: str = "C001") -> list[str]:
+    """Return an opening-balance entry of 1 January 2026 that carries `amount` forward on `account`."""
+    return [
+        row("AN", "1", "20260101", "411000", account, piece, f"A nouveau {piece}", amount, "", lettering),
+        row("AN", "1", "20260101", "890000", "", "AN", "A nouveau", "", amount),
+    ]
+
+
+# The 2025 file leaves FA001 (120,00) of 15 November 2025 unpaid.
+FEC_2025 = fec_bytes(*invoice("FA001", "7", "20251115", "120,00", "100,00", "20,00"))
+
+
+async def account_figures(pool, creditor, account: str = "C001") -> tuple[Decimal, Decimal, Decimal]:
+    """Return the balance, the amount still due and the unallocated credit of `account`."""
+    figures = await pool.fetchrow(
+        """SELECT sum(debit) - sum(credit) AS balance,
+                  sum(open_amount) FILTER (WHERE debit > 0) AS still_due,
+                  coalesce(sum(open_amount) FILTER (WHERE credit > 0), 0) AS unallocated
+             FROM entries WHERE creditor_id = $1 AND customer_account = $2""",
+        creditor,
+        account,
+    )
+    return figures["balance"], figures["still_due"], figures["unallocated"]
+
+
+async def opening_entry_count(pool, creditor) -> int:
+    return await pool.fetchval(
+        "SELECT count(*) FROM entries WHERE creditor_id = $1 AND kind = 'opening_balance'", creditor
+    )
+
+
+async def test_next_year_opening_balance_counts_once(ledger_pool):
+    """The 2026 file carries FA001 forward and letters it AA with VIR1, which pays it."""
+    creditor = await new_creditor(ledger_pool)
+    await import_fec(ledger_pool, creditor, FEC_2025, file_name="FEC2025.txt")
+
+    summary = await import_fec(
+        ledger_pool, creditor,
+        fec_bytes(*opening_balance("FA001", "120,00", "AA"), *transfer("VIR1", "1", "20260120", "120,00", "AA")),
+        file_name="FEC2026.txt",
+    )
+    entries = await entries_by_number(ledger_pool, creditor)
+    balance, still_due, unallocated = await account_figures(ledger_pool, creditor)
+
+    assert summary.entries_created == 1
+    assert summary.lettering_updated == 1
+    assert await opening_entry_count(ledger_pool, creditor) == 0
+    assert balance == Decimal("0.00")
+    assert still_due == Decimal("0.00")
+    assert unallocated == Decimal("0.00")
+    assert entries["FA001"]["lettering"] == "AA"
+    assert entries["FA001"]["lettering_scope"] == entries["VIR1"]["lettering_scope"]
+    assert entries["FA001"]["allocated"] == Decimal("120.00")
+
+
+async def test_opening_balance_without_code_carries_forward(ledger_pool):
+    """An unlettered opening balance is not stored, and FA001 stays due beside the unallocated VIR1."""
+    creditor = await new_creditor(ledger_pool)
+    await import_fec(ledger_pool, creditor, FEC_2025, file_name="FEC2025.txt")
+
+    summary = await import_fec(
+        ledger_pool, creditor,
+        fec_bytes(*opening_balance("FA001", "120,00"), *transfer("VIR1", "1", "20260120", "120,00")),
+        file_name="FEC2026.txt",
+    )
+    entries = await entries_by_number(ledger_pool, creditor)
+    balance, still_due, unallocated = await account_figures(ledger_pool, creditor)
+
+    assert summary.entries_created == 1
+    assert summary.lettering_updated == 0
+    assert not [warning for warning in summary.warnings if "à-nouveau" in warning]
+    assert await opening_entry_count(ledger_pool, creditor) == 0
+    assert balance == Decimal("0.00")
+    assert still_due == Decimal("120.00")
+    assert unallocated == Decimal("120.00")
+    assert entries["FA001"]["lettering"] is None
+
+
+async def test_opening_code_naming_nothing_warns(ledger_pool):
+    """The opening balance names FA999, which the ledger does not have, so VIR1 stays an unallocated credit."""
+    creditor = await new_creditor(ledger_pool)
+    await import_fec(ledger_pool, creditor, FEC_2025, file_name="FEC2025.txt")
+
+    summary = await import_fec(
+        ledger_pool, creditor,
+        fec_bytes(*opening_balance("FA999", "120,00", "AA"), *transfer("VIR1", "1", "20260120", "120,00", "AA")),
+        file_name="FEC2026.txt",
+    )
+    entries = await entries_by_number(ledger_pool, creditor)
+    balance, still_due, unallocated = await account_figures(ledger_pool, creditor)
+    warnings = [warning for warning in summary.warnings if "à-nouveau" in warning]
+
+    assert len(warnings) == 1
+    assert warnings[0].startswith("FEC2026.txt, ligne 2\u00a0: l’à-nouveau FA999 du compte C001 est lettré «\u00a0AA\u00a0»")
+    assert "aucun document de ce compte antérieur au 01/01/2026 n’a ce numéro avec 120,00\u00a0€ restant dû" in warnings[0]
+    assert await opening_entry_count(ledger_pool, creditor) == 0
+    assert balance == Decimal("0.00")
+    assert still_due == Decimal("120.00")
+    assert unallocated == Decimal("120.00")
+    assert entries["FA001"]["lettering"] is None
+    assert entries["VIR1"]["open_amount"] == Decimal("120.00")
+
+
+async def test_opening_code_with_other_amount_warns(ledger_pool):
+    """FA001 is 120,00 still due, so an opening line FA001 of 60,00 and one of 60,00 for FA002 name no document."""
+    creditor = await new_creditor(ledger_pool)
+    await import_fec(ledger_pool, creditor, FEC_2025, file_name="FEC2025.txt")
+
+    summary = await import_fec(
+        ledger_pool, creditor,
+        fec_bytes(
+            row("AN", "1", "20260101", "411000", "C001", "FA001", "A nouveau FA001", "60,00", "", "AA"),
+            row("AN", "1", "20260101", "411000", "C001", "FA002", "A nouveau FA002", "60,00", "", "AB"),
+            row("AN", "1", "20260101", "890000", "", "AN", "A nouveau", "", "120,00"),
+        ),
+        file_name="FEC2026.txt",
+    )
+    entries = await entries_by_number(ledger_pool, creditor)
+
+    assert len([warning for warning in summary.warnings if "à-nouveau" in warning]) == 2
+    assert await opening_entry_count(ledger_pool, creditor) == 0
+    assert entries["FA001"]["lettering"] is None
+    assert entries["FA001"]["open_amount"] == Decimal("120.00")
+
+
+async def test_opening_balance_total_mismatch_rejected(ledger_pool):
+    """The 2026 file carries 60,00 forward where the 2025 file left 120,00, so the 2025 file may lack entries."""
+    creditor = await new_creditor(ledger_pool)
+    await import_fec(ledger_pool, creditor, FEC_2025, file_name="FEC2025.txt")
+
+    with pytest.raises(FecOpeningBalanceError) as raised:
+        await import_fec(
+            ledger_pool, creditor,
+            fec_bytes(*opening_balance("FA001", "60,00", "AA"), *transfer("VIR1", "1", "20260120", "60,00", "AA")),
+            file_name="FEC2026.txt",
+        )
+    message = str(raised.value)
+
+    assert message.startswith(
+        "FEC2026.txt\u00a0: rien n’a été importé, car les à-nouveaux du compte C001 diffèrent de son solde"
+    )
+    assert (
+        "Compte C001\u00a0: les imports précédents lui donnent un solde de 120,00\u00a0€ avant le 01/01/2026,"
+        " et ses à-nouveaux dans ce fichier (ligne 2) totalisent 60,00\u00a0€." in message
+    )
+    assert "Importez d’abord les fichiers manquants de l’exercice précédent, ou exportez de nouveau ce fichier" in message
+    assert raised.value.accounts == ("C001",)
+    assert raised.value.line_numbers == (2,)
+    assert await ledger_pool.fetchval("SELECT count(*) FROM imports WHERE creditor_id = $1", creditor) == 1
+    assert await ledger_pool.fetchval("SELECT count(*) FROM entries WHERE creditor_id = $1", creditor) == 1
+
+
+async def test_first_import_stores_opening_balance(ledger_pool):
+    """Without an earlier import, the opening balance is stored, and VIR1 settles it."""
+    creditor = await new_creditor(ledger_pool)
+
+    summary = await import_fec(
+        ledger_pool, creditor,
+        fec_bytes(*opening_balance("FA001", "120,00", "AA"), *transfer("VIR1", "1", "20260120", "120,00", "AA")),
+        file_name="FEC2026.txt",
+    )
+    entries = await entries_by_number(ledger_pool, creditor)
+    balance, still_due, unallocated = await account_figures(ledger_pool, creditor)
+
+    assert summary.entries_created == 2
+    assert entries["FA001"]["kind"] == "opening_balance"
+    assert entries["FA001"]["open_amount"] == Decimal("0.00")
+    assert balance == Decimal("0.00")
+    assert still_due == Decimal("0.00")
+    assert unallocated == Decimal("0.00")
+
+
+async def test_account_without_history_stores_opening_balance(ledger_pool):
+    """The 2025 file has no entry on C002, so the 2026 opening balance of C002 is stored and C001's is not."""
+    creditor = await new_creditor(ledger_pool)
+    await import_fec(ledger_pool, creditor, FEC_2025, file_name="FEC2025.txt")
+
+    summary = await import_fec(
+        ledger_pool, creditor,
+        fec_bytes(
+            row("AN", "1", "20260101", "411000", "C001", "FA001", "A nouveau FA001", "120,00", ""),
+            row("AN", "1", "20260101", "411000", "C002", "FB001", "A nouveau FB001", "45,00", ""),
+            row("AN", "1", "20260101", "890000", "", "AN", "A nouveau", "", "165,00"),
+        ),
+        file_name="FEC2026.txt",
+    )
+    stored = await ledger_pool.fetch(
+        "SELECT customer_account, debit FROM entries WHERE creditor_id = $1 AND kind = 'opening_balance'", creditor
+    )
+
+    assert summary.entries_created == 1
+    assert [(r["customer_account"], r["debit"]) for r in stored] == [("C002", Decimal("45.00"))]
+    assert (await account_figures(ledger_pool, creditor, "C001"))[0] == Decimal("120.00")
+    assert (await account_figures(ledger_pool, creditor, "C002"))[0] == Decimal("45.00")
+
+
+async def test_next_year_file_twice_is_no_op(ledger_pool):
+    creditor = await new_creditor(ledger_pool)
+    await import_fec(ledger_pool, creditor, FEC_2025, file_name="FEC2025.txt")
+    next_year = fec_bytes(*opening_balance("FA001", "120,00", "AA"), *transfer("VIR1", "1", "20260120", "120,00", "AA"))
+    await import_fec(ledger_pool, creditor, next_year, file_name="FEC2026.txt")
+    entries_before = await entries_by_number(ledger_pool, creditor)
+
+    again = await import_fec(ledger_pool, creditor, next_year, file_name="FEC2026.txt")
+
+    assert again.already_imported
+    assert await entries_by_number(ledger_pool, creditor) == entries_before
+
+
+async def test_later_next_year_file_keeps_carry_forward(ledger_pool):
+    """A January-to-March 2026 export repeats the opening balance and VIR1 after the January one."""
+    creditor = await new_creditor(ledger_pool)
+    await import_fec(ledger_pool, creditor, FEC_2025, file_name="FEC2025.txt")
+    january = [*opening_balance("FA001", "120,00", "AA"), *transfer("VIR1", "1", "20260120", "120,00", "AA")]
+    await import_fec(ledger_pool, creditor, fec_bytes(*january), file_name="FEC2026-01.txt")
+
+    summary = await import_fec(
+        ledger_pool, creditor,
+        fec_bytes(*january, *invoice("FA101", "2", "20260305", "60,00", "50,00", "10,00")),
+        file_name="FEC2026-01-to-03.txt",
+    )
+    entries = await entries_by_number(ledger_pool, creditor)
+    balance, still_due, unallocated = await account_figures(ledger_pool, creditor)
+
+    assert summary.entries_created == 1
+    assert not [warning for warning in summary.warnings if "à-nouveau" in warning]
+    assert await opening_entry_count(ledger_pool, creditor) == 0
+    assert entries["FA001"]["lettering_scope"] == entries["VIR1"]["lettering_scope"]
+    assert entries["FA001"]["open_amount"] == Decimal("0.00")
+    assert balance == Decimal("60.00")
+    assert still_due == Decimal("60.00")
+    assert unallocated == Decimal("0.00")
+
+
+# The 2025 file letters FA001 (120,00) XX with a part payment VIR0 (50,00), which leaves 70,00 due.
+FEC_2025_PART_PAID = fec_bytes(
+    *invoice("FA001", "7", "20251115", "120,00", "100,00", "20,00", "XX"),
+    *transfer("VIR0", "8", "20251201", "50,00", "XX"),
+)
+
+
+async def test_opening_code_keeping_earlier_code_moves_group(ledger_pool):
+    """The 2026 file carries FA001's 70,00 forward under XX, the code of 2025, and VIR1 pays it under XX."""
+    creditor = await new_creditor(ledger_pool)
+    await import_fec(ledger_pool, creditor, FEC_2025_PART_PAID, file_name="FEC2025.txt")
+
+    await import_fec(
+        ledger_pool, creditor,
+        fec_bytes(*opening_balance("FA001", "70,00", "XX"), *transfer("VIR1", "1", "20260120", "70,00", "XX")),
+        file_name="FEC2026.txt",
+    )
+    entries = await entries_by_number(ledger_pool, creditor)
+
+    assert {entries[number]["lettering_scope"] for number in ("FA001", "VIR0", "VIR1")} == {
+        entries["VIR1"]["lettering_scope"]
+    }
+    for number in ("FA001", "VIR0", "VIR1"):
+        assert entries[number]["open_amount"] == Decimal("0.00"), number
+
+
+async def test_opening_code_leaves_other_group_alone(ledger_pool):
+    """Under a new code AA, taking FA001 from XX would leave VIR0 unallocated, so FA001 keeps XX with a warning."""
+    creditor = await new_creditor(ledger_pool)
+    await import_fec(ledger_pool, creditor, FEC_2025_PART_PAID, file_name="FEC2025.txt")
+
+    summary = await import_fec(
+        ledger_pool, creditor,
+        fec_bytes(*opening_balance("FA001", "70,00", "AA"), *transfer("VIR1", "1", "20260120", "70,00", "AA")),
+        file_name="FEC2026.txt",
+    )
+    entries = await entries_by_number(ledger_pool, creditor)
+    balance, still_due, unallocated = await account_figures(ledger_pool, creditor)
+
+    assert len([warning for warning in summary.warnings if "à-nouveau" in warning]) == 1
+    assert entries["FA001"]["lettering"] == "XX"
+    assert entries["FA001"]["open_amount"] == Decimal("70.00")
+    assert entries["VIR0"]["open_amount"] == Decimal("0.00")
+    assert balance == Decimal("0.00")
+    assert still_due == Decimal("70.00")
+    assert unallocated == Decimal("70.00")
+
+
+async def test_opening_gross_lines_keep_earlier_group(ledger_pool):
+    """The 2026 file carries FA001 (120,00) and VIR0 (50,00) forward as two lines under XX, and VIR1 pays the rest."""
+    creditor = await new_creditor(ledger_pool)
+    await import_fec(ledger_pool, creditor, FEC_2025_PART_PAID, file_name="FEC2025.txt")
+
+    summary = await import_fec(
+        ledger_pool, creditor,
+        fec_bytes(
+            row("AN", "1", "20260101", "411000", "C001", "FA001", "A nouveau FA001", "120,00", "", "XX"),
+            row("AN", "1", "20260101", "411000", "C001", "VIR0", "A nouveau VIR0", "", "50,00", "XX"),
+            row("AN", "1", "20260101", "890000", "", "AN", "A nouveau", "", "70,00"),
+            *transfer("VIR1", "1", "20260120", "70,00", "XX"),
+        ),
+        file_name="FEC2026.txt",
+    )
+    entries = await entries_by_number(ledger_pool, creditor)
+
+    assert not [warning for warning in summary.warnings if "à-nouveau" in warning]
+    assert await opening_entry_count(ledger_pool, creditor) == 0
+    for number in ("FA001", "VIR0", "VIR1"):
+        assert entries[number]["open_amount"] == Decimal("0.00"), number

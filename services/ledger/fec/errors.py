@@ -68,3 +68,16 @@ class FecChangedEntryError(FecError):
     def __init__(self, message: str, *, line_numbers: tuple[int, ...]) -> None:
         super().__init__(message, line_number=line_numbers[0])
         self.line_numbers = line_numbers
+
+
+class FecOpeningBalanceError(FecError):
+    """Opening-balance lines of customer accounts whose total differs from the balance that earlier imports give them.
+
+    `accounts` lists the accounts concerned and `line_numbers` their
+    opening-balance lines, both in file order.
+    """
+
+    def __init__(self, message: str, *, accounts: tuple[str, ...], line_numbers: tuple[int, ...]) -> None:
+        super().__init__(message, line_number=line_numbers[0])
+        self.accounts = accounts
+        self.line_numbers = line_numbers
