@@ -1,8 +1,11 @@
 """Documents, statement exports and the ageing summary of the ledger, relayed for the API and the portal.
 
-Each call carries the session's principal, and the gateway adds no check of
-its own. The ledger returns 404 for a creditor, account or document that is
-not the agency's, and that 404 reaches the browser with the ledger's message.
+Each call carries the session's principal. Before a statement export or the
+ageing, the gateway raises 404 for a creditor where the session has no
+account, with the wording of every other route (`gateway.creditor_access`).
+The ledger checks again and returns 404 for an account without entries or a
+document that is not the agency's, and that 404 reaches the browser with the
+ledger's message.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from gateway.clients import LEDGER
+from gateway.creditor_access import require_account
 from gateway.relay import relay_get
 from gateway.sessions import SessionInfo
 
@@ -47,11 +51,13 @@ async def relay_statement_export(
     filters: Mapping[str, str],
 ) -> web.StreamResponse:
     """Relay the filtered statement as French Excel CSV or as the PDF « Relevé de compte »."""
+    require_account(session, creditor)
     path = f"/creditors/{quote(creditor, safe='')}/statement.{export_format.value}"
     return await relay_get(request, request.app[LEDGER], session, path, filters)
 
 
 async def relay_ageing(request: web.Request, session: SessionInfo, creditor: str) -> web.StreamResponse:
     """Relay the ledger's ageing JSON (amounts still due by days overdue)."""
+    require_account(session, creditor)
     path = f"/creditors/{quote(creditor, safe='')}/ageing"
     return await relay_get(request, request.app[LEDGER], session, path)

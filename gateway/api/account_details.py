@@ -11,16 +11,14 @@ from aiohttp import web
 
 from gateway.accounts_portal import accounts_portal
 from gateway.api.session import API_BASE, read_json_object
-from gateway.portal.layout import FOREIGN_CREDITOR_MESSAGE
+from gateway.creditor_access import require_account
 from gateway.sessions import ActiveSession, require_session
-from shared.errors import NotFound
 
 
 async def _session_at_creditor(request: web.Request) -> tuple[ActiveSession, str]:
     active = await require_session(request)
     creditor = request.match_info["creditor"]
-    if active.info.account_at(creditor) is None:
-        raise NotFound(FOREIGN_CREDITOR_MESSAGE, creditor=creditor)
+    require_account(active.info, creditor)
     return active, creditor
 
 

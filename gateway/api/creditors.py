@@ -6,9 +6,8 @@ from aiohttp import web
 
 from gateway.api.session import API_BASE
 from gateway.clients import ACCOUNTS, LEDGER
-from gateway.portal.layout import FOREIGN_CREDITOR_MESSAGE
+from gateway.creditor_access import require_account
 from gateway.sessions import require_session
-from shared.errors import NotFound
 
 STATEMENT_PARAMETERS = ("view", "date_from", "date_to", "number", "page", "page_size")
 
@@ -30,8 +29,7 @@ async def creditor_statement(request: web.Request) -> web.Response:
     """Return the ledger's statement JSON unchanged, because the ledger validates the filters itself."""
     active = await require_session(request)
     creditor = request.match_info["creditor"]
-    if active.info.account_at(creditor) is None:
-        raise NotFound(FOREIGN_CREDITOR_MESSAGE, creditor=creditor)
+    require_account(active.info, creditor)
     parameters = {name: request.query[name] for name in STATEMENT_PARAMETERS if name in request.query}
     statement = await request.app[LEDGER].statement(active.info, creditor, parameters)
     return web.json_response(statement)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from gateway.creditor_access import foreign_creditor_error
 from gateway.csrf import CSRF_FIELD, check_session_csrf_token
-from gateway.portal.layout import FOREIGN_CREDITOR_MESSAGE
 from gateway.portal.navigation import local_path, path_for_creditor
 from gateway.sessions import COOKIE_NAMES, require_session, set_cookie
-from shared.errors import NotFound
 
 SELECTOR_PATH = "/creancier"
 
@@ -20,7 +19,7 @@ async def select_creditor(request: web.Request) -> web.Response:
 
     creditor = form.get("creditor")
     if not isinstance(creditor, str) or active.info.account_at(creditor) is None:
-        raise NotFound(FOREIGN_CREDITOR_MESSAGE, creditor=str(creditor))
+        raise foreign_creditor_error(active.info, str(creditor))
 
     redirect = web.HTTPFound(path_for_creditor(local_path(form.get("suite")), creditor))
     set_cookie(redirect, request.app, request.app[COOKIE_NAMES].creditor, creditor)

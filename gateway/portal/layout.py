@@ -10,19 +10,16 @@ from aiohttp import web
 
 from gateway.accounts_portal import accounts_portal
 from gateway.clients import ACCOUNTS, Creditor
+from gateway.creditor_access import require_account
 from gateway.csrf import CSRF_FIELD, session_csrf_token
 from gateway.portal.display import sort_key
 from gateway.sessions import COOKIE_NAMES, ActiveSession, require_session
-from shared.errors import NotFound
 from shared.typography import typographic_apostrophes
 from shared.principal import Role
 
 HOME_PATH = "/"
 HOME_LABEL = "Accueil"
 COMING_SOON_MESSAGE = "Cette rubrique sera bientôt disponible."
-FOREIGN_CREDITOR_MESSAGE = (
-    "Ce créancier est introuvable parmi ceux de votre agence. Choisissez un créancier dans la liste."
-)
 
 
 @dataclass(frozen=True)
@@ -99,8 +96,7 @@ async def load_frame(request: web.Request, area: Area, creditor_id: str | None =
     creditors = await request.app[ACCOUNTS].list_creditors(active.info)
 
     if creditor_id is not None:
-        if active.info.account_at(creditor_id) is None:
-            raise NotFound(FOREIGN_CREDITOR_MESSAGE, creditor=creditor_id)
+        require_account(active.info, creditor_id)
         selected = next(
             (creditor for creditor in creditors if creditor.id == creditor_id),
             Creditor(id=creditor_id, name=creditor_id),

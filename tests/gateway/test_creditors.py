@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 from tests.gateway.conftest import csrf_token_of, log_in
 from tests.gateway.support import (
@@ -10,11 +11,15 @@ from tests.gateway.support import (
     FecBuilder,
     create_agency_login,
     create_creditor,
+    create_staff_login,
     days_ago,
     import_fec,
 )
 
 OPTION = re.compile(r'<option value="([^"]+)"( selected)?>([^<]*)</option>')
+FOREIGN_CREDITOR_MESSAGE = "Ce créancier est introuvable parmi ceux de votre agence. Choisissez un créancier dans la liste."
+# API routes that read the agency's account at one creditor.
+ACCOUNT_ROUTES = ("statement", "contacts", "profile", "bank-details", "statement.csv", "statement.pdf", "ageing")
 
 
 def creditor_options(html: str) -> list[tuple[str, bool, str]]:
@@ -139,3 +144,35 @@ async def test_creditor_name_is_html_escaped(gateway, accounts_pool, ledger_serv
 
     assert "<script>alert" not in html
     assert "Régie &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Fils" in html
+
+
+async def test_foreign_creditor_same_message_everywhere(logged_in, portal_data):
+    for route in ACCOUNT_ROUTES:
+        response = await logged_in.get(f"/api/v1/creditors/{portal_data.foreign.id}/{route}")
+        body = await response.json()
+
+        assert response.status == 404, route
+        assert body["error"]["message"] == FOREIGN_CREDITOR_MESSAGE, route
+
+
+async def test_foreign_creditor_portal_export_message(logged_in, portal_data):
+    for export in ("releve.csv", "releve.pdf"):
+        response = await logged_in.get(f"/creanciers/{portal_data.foreign.id}/{export}")
+        html = unescape(await response.text())
+
+        assert response.status == 404, export
+        assert FOREIGN_CREDITOR_MESSAGE in html, export
+
+
+async def test_staff_account_routes_name_no_agency(gateway, accounts_pool, portal_data):
+    login, password = await create_staff_login(accounts_pool, [portal_data.first.id])
+    response = await log_in(gateway, login, password)
+    assert response.status == 302
+
+    for route in ACCOUNT_ROUTES:
+        response = await gateway.get(f"/api/v1/creditors/{portal_data.first.id}/{route}")
+        message = (await response.json())["error"]["message"]
+
+        assert response.status == 404, route
+        assert "votre agence" not in message, route
+        assert message.startswith("Le personnel du créancier n’a pas de compte client"), route

@@ -169,12 +169,12 @@ async def test_portal_statement_csv_keeps_filters(logged_in, portal_data):
     assert [line.split(";")[1] for line in lines[1:]] == ["VIR-501", "VIR-120"]
 
 
-async def test_foreign_creditor_csv_is_ledger_404(logged_in, portal_data):
+async def test_foreign_creditor_csv_is_404(logged_in, portal_data):
     response = await logged_in.get(f"{api_base(portal_data.foreign.id)}/statement.csv")
     body = await response.json()
 
     assert response.status == 404
-    assert body["error"]["message"] == "Aucun compte client n’est rattaché à ce créancier pour votre agence."
+    assert body["error"]["message"].startswith("Ce créancier est introuvable parmi ceux de votre agence.")
 
 
 async def test_api_statement_pdf_relays_file(logged_in, portal_data):
