@@ -29,6 +29,8 @@ class Area:
     key: str
     label: str
     path: str
+    shows_creditor: bool = True
+    """Flag for naming the selected creditor in the page title, False for the user's own settings."""
 
 
 STATEMENT = Area("statement", "État de compte", "/etat-de-compte")
@@ -37,7 +39,7 @@ CONTACT = Area("contact", "Nous contacter", "/nous-contacter")
 ACCOUNT_DETAILS = Area("account_details", "Informations compte", "/informations-compte")
 PAYMENT = Area("payment", "Règlement", "/reglement")
 MENU = (STATEMENT, DISPUTES, CONTACT, ACCOUNT_DETAILS, PAYMENT)
-SECURITY = Area("security", "Sécurité", "/securite")
+SECURITY = Area("security", "Sécurité", "/securite", shows_creditor=False)
 USERS = Area("users", "Utilisateurs", "/utilisateurs")
 BANK_CHANGE_REVIEWS = Area(
     "bank_change_reviews", "Demandes de modification bancaire", "/back-office/demandes-bancaires"

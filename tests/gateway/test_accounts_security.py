@@ -55,6 +55,16 @@ def session_cookie(gateway) -> str:
 
 
 
+async def test_security_title_names_no_creditor(gateway, logged_in_user):
+    page = await (await gateway.get("/securite")).text()
+    account_details = await (await gateway.get("/informations-compte")).text()
+
+    assert "<h1>Sécurité</h1>" in page
+    assert 'class="creditor-name"' not in page
+    # A page about the account at one creditor still names that creditor.
+    assert '<span class="creditor-name">– Presse Immo Sécurité</span>' in account_details
+
+
 async def test_security_page_shows_user_and_forms(gateway, logged_in_user):
     response = await gateway.get("/securite")
     page = await response.text()
