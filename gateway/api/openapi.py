@@ -257,7 +257,10 @@ PATHS: dict[str, Any] = {
             "responses": {
                 "200": _json_response("The import's summary, with its warnings.", "ImportSummary"),
                 "401": UNAUTHENTICATED,
-                "403": _error_response("The user is not staff of this creditor (code `forbidden`)."),
+                "403": _error_response(
+                    "The user is not staff of this creditor, or no such creditor exists. The response is the "
+                    "same in both cases, so creditor ids cannot be probed (code `forbidden`)."
+                ),
                 "415": _error_response("Content-Type is not application/octet-stream."),
                 "422": _error_response(
                     "The file is invalid (code `invalid_fec`, with details.line, details.column and "

@@ -31,11 +31,21 @@ MAX_FEC_BYTES = 256 * 1024 * 1024
 
 
 def _require_operator(principal: Principal, creditor: str) -> None:
-    """Imports and creditor settings are for the system and the creditor's own staff."""
+    """Imports and creditor settings are for the system and the creditor's own staff.
+
+    A staff user gets the same 403 for a creditor that does not exist and for
+    one they do not work for, so creditor ids cannot be probed.
+    """
     if principal.role is Role.SYSTEM:
         return
-    if principal.role is Role.STAFF and creditor in principal.staff_creditors:
-        return
+    if principal.role is Role.STAFF:
+        if creditor in principal.staff_creditors:
+            return
+        raise Forbidden(
+            f"Le créancier «\u00a0{creditor}\u00a0» n’existe pas ou ne fait pas partie des créanciers pour "
+            "lesquels vous travaillez\u00a0: vérifiez son identifiant, ou demandez à la personne qui a créé "
+            "votre compte de vous y rattacher."
+        )
     raise Forbidden("Action réservée au personnel du créancier.")
 
 

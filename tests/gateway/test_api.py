@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from tests.gateway.conftest import log_in
+from tests.gateway.support import create_creditor, create_staff_login
+
 JSON = {"Content-Type": "application/json"}
+OCTET_STREAM = {"Content-Type": "application/octet-stream"}
 
 
 async def api_log_in(gateway, login: str, password: str):
@@ -202,3 +206,28 @@ async def test_api_statement_year_zero_names_the_year(logged_in, portal_data):
         "La date de début «\u00a00000-01-01\u00a0» n’existe pas\u00a0: l’année 0000 est invalide, vérifiez l’année."
     )
     assert "le jour et le mois" not in message
+
+
+async def test_staff_import_elsewhere_same_403(gateway, accounts_pool, ledger_service):
+    served = await create_creditor(accounts_pool, ledger_service, "Presse Immo Servie")
+    not_served = await create_creditor(accounts_pool, ledger_service, "Presse Immo Voisine")
+    missing = "creancier-inexistant"
+    login, password = await create_staff_login(accounts_pool, [served])
+    assert (await log_in(gateway, login, password)).status == 302
+
+    messages = {}
+    for creditor in (not_served, missing):
+        response = await gateway.post(f"/api/v1/creditors/{creditor}/imports/fec", data=b"x", headers=OCTET_STREAM)
+        body = await response.json()
+
+        assert response.status == 403, creditor
+        assert body["error"]["code"] == "forbidden", creditor
+        messages[creditor] = body["error"]["message"]
+
+    # Apart from the id that the request gave, both cases read the same, so neither reveals whether the creditor exists.
+    assert messages[not_served].replace(not_served, "ID") == messages[missing].replace(missing, "ID")
+    assert messages[missing] == (
+        f"Le créancier «\u00a0{missing}\u00a0» n’existe pas ou ne fait pas partie des créanciers pour lesquels "
+        "vous travaillez\u00a0: vérifiez son identifiant, ou demandez à la personne qui a créé votre compte "
+        "de vous y rattacher."
+    )
