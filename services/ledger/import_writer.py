@@ -520,13 +520,13 @@ def _carry_forward_opening_balances(
     it settles that document. Without earlier entries, the lines are stored
     as opening balances.
 
+    The balance compared counts only what the accounting has booked: entries
+    of earlier files, and card payments whose bank receipt an earlier file matched. A
+    card payment made on the portal just before that date, whose receipt the
+    accounting books in the new year, is not yet in the file's total either.
+
     Returns the new lines to store, the number of lettering codes changed
     and the warnings. Raises FecOpeningBalanceError when a total differs.
-
-    NOTE: the ledger's balance includes card payments made on the portal
-    before that date. A payment whose bank receipt the accounting books in
-    the new year is then missing from the file's total, and the file is
-    rejected.
     """
     opening_lines: dict[str, list] = defaultdict(list)
     for line, _entry in new_pairs:
@@ -547,7 +547,7 @@ def _carry_forward_opening_balances(
         earlier = [entry for entry in entries_by_account[account] if entry.document_date < opening_day]
         if not any(entry.source == "fec" for entry in earlier):
             continue
-        ledger_balance = sum((entry.debit - entry.credit for entry in earlier), ZERO)
+        ledger_balance = sum((entry.debit - entry.credit for entry in earlier if _booked(entry)), ZERO)
         file_total = sum((line.debit - line.credit for line in lines), ZERO)
         if file_total == ledger_balance:
             carried[account] = (opening_day, lines, earlier)
@@ -587,6 +587,14 @@ def _carry_forward_opening_balances(
     carried_lines = {id(line) for _day, lines, _earlier in carried.values() for line in lines}
     remaining = [(line, entry) for line, entry in new_pairs if id(line) not in carried_lines]
     return remaining, codes_changed, warnings
+
+
+def _booked(entry: PlannedEntry) -> bool:
+    """Return whether the accounting had booked `entry` before this file: it came from a file, or one matched its receipt.
+
+    A receipt that this file matches is booked in this file's period, after the opening balances.
+    """
+    return entry.source == "fec" or (entry.receipt_key is not None and not entry.receipt_changed)
 
 
 def _named_document(

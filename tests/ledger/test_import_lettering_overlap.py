@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -514,3 +515,28 @@ async def test_opening_gross_lines_keep_earlier_group(ledger_pool):
     assert await opening_entry_count(ledger_pool, creditor) == 0
     for number in ("FA001", "VIR0", "VIR1"):
         assert entries[number]["open_amount"] == Decimal("0.00"), number
+
+
+async def test_card_payment_before_opening_date_not_counted(ledger_pool):
+    """FA001 paid by card on 30 December 2025, whose bank receipt the accounting books in January 2026."""
+    creditor = await new_creditor(ledger_pool)
+    await import_fec(ledger_pool, creditor, FEC_2025, file_name="FEC2025.txt")
+    async with ledger_pool.acquire() as connection, connection.transaction():
+        await record_payment(
+            connection, creditor=creditor, account="C001", payment_id="pay_000001", amount=Decimal("120.00"),
+            invoices=[("FA001", Decimal("120.00"))], paid_on=date(2025, 12, 30),
+        )
+
+    summary = await import_fec(
+        ledger_pool, creditor,
+        fec_bytes(*opening_balance("FA001", "120,00"), *transfer("pay_000001", "1", "20260103", "120,00")),
+        file_name="FEC2026.txt",
+    )
+    balance, still_due, unallocated = await account_figures(ledger_pool, creditor)
+
+    assert summary.receipts_matched == 1
+    assert summary.entries_created == 0
+    assert await opening_entry_count(ledger_pool, creditor) == 0
+    assert balance == Decimal("0.00")
+    assert still_due == Decimal("0.00")
+    assert unallocated == Decimal("0.00")
