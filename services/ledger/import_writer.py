@@ -267,6 +267,7 @@ async def write_import(
     warnings.extend(opening_warnings)
 
     changes = redated + _changed_entries(existing.values(), matched, new_pairs, customer_lines)
+    changes += await _moved_documents(connection, creditor, matched, new_pairs)
     if changes:
         raise await _changed_entries_error(connection, changes, source)
 
@@ -387,6 +388,55 @@ def _changed_entries(existing, matched: set[int], new_entries, customer_lines) -
     return changes
 
 
+async def _moved_documents(
+    connection: asyncpg.Connection, creditor: str, matched: set[int], new_pairs
+) -> list[tuple[object, PlannedEntry]]:
+    """Return the (line, imported entry) pairs where a new line moves an imported document to another customer.
+
+    A document number names one document of the creditor, so an invoice or
+    credit note that an earlier file gave to one customer, and that this
+    file gives to another without repeating the first, changed customer
+    after it was issued. Dates must be at most CHANGED_ENTRY_MAX_DAYS apart,
+    as for the other changes. The lookup covers every account of the
+    creditor, because the first customer may be absent from this file.
+    """
+    documents = {
+        (entry.kind, search_key(entry.document_number)): (line, entry)
+        for line, entry in new_pairs
+        if entry.kind in DOCUMENT_KINDS
+    }
+    if not documents:
+        return []
+    rows = await connection.fetch(
+        """SELECT id, source_key, customer_account, kind, document_number, search_key, document_date, debit, credit
+             FROM entries
+            WHERE creditor_id = $1 AND source = 'fec' AND kind = ANY($2::text[]) AND search_key = ANY($3::text[])
+            ORDER BY id""",
+        creditor,
+        list(DOCUMENT_KINDS),
+        sorted({key for _kind, key in documents}),
+    )
+    moves = []
+    for row in rows:
+        pair = documents.get((row["kind"], row["search_key"]))
+        if pair is None or row["id"] in matched:
+            continue
+        line, entry = pair
+        if row["customer_account"] == entry.customer_account:
+            continue  # the same customer: `_changed_entries` decides
+        if abs((row["document_date"] - entry.document_date).days) > CHANGED_ENTRY_MAX_DAYS:
+            continue
+        imported = PlannedEntry(
+            id=row["id"], source_key=row["source_key"], customer_account=row["customer_account"], kind=row["kind"],
+            document_number=row["document_number"], document_date=row["document_date"], due_date=None,
+            debit=row["debit"], credit=row["credit"], lettering=None, lettering_date=None, lettering_scope=None,
+            ledger_allocated=ZERO, open_before=None,
+        )
+        moves.append((line, imported))
+        del documents[(row["kind"], row["search_key"])]
+    return moves
+
+
 async def _changed_entries_error(connection, changes, source: str) -> FecChangedEntryError:
     imports = {
         row["id"]: row
@@ -413,7 +463,7 @@ async def _changed_entries_error(connection, changes, source: str) -> FecChanged
             f" avec débit {format_amount(imported.debit)}, crédit {format_amount(imported.credit)}, EcritureDate"
             f" {day(date.fromisoformat(entry_day))}, date du document {day(imported.document_date)}{SEMICOLON}"
             f" ce fichier donne l’écriture {line.line.journal_code} {line.line.entry_number} (document"
-            f" {line.document_number}) avec débit {format_amount(max(net, ZERO))}, crédit {format_amount(max(-net, ZERO))},"
+            f" {line.document_number}, client {line.customer_account}) avec débit {format_amount(max(net, ZERO))}, crédit {format_amount(max(-net, ZERO))},"
             f" EcritureDate {day(line.line.entry_date)}, date du document {day(line.document_date)}."
         )
     hidden = len(changes) - _MAX_LISTED_CHANGES

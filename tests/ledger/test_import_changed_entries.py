@@ -50,7 +50,7 @@ async def test_changed_amount_is_rejected(ledger_pool):
     assert "rien n’a été importé, car 1 ligne client modifie une écriture importée plus tôt" in message
     assert "Ligne 5\u00a0: l’écriture VE 2 (document F0002, client C001) a été importée de january.txt" in message
     assert "avec débit 240,00\u00a0€, crédit 0,00\u00a0€, EcritureDate 15/01/2026, date du document 15/01/2026" in message
-    assert "ce fichier donne l’écriture VE 2 (document F0002) avec débit 250,00\u00a0€, crédit 0,00\u00a0€" in message
+    assert "ce fichier donne l’écriture VE 2 (document F0002, client C001) avec débit 250,00\u00a0€, crédit 0,00\u00a0€" in message
     assert "un avoir, puis une nouvelle facture" in message
     assert raised.value.line_numbers == (5,)
     assert await entry_count(ledger_pool, creditor) == 2
@@ -97,7 +97,7 @@ async def test_invoice_redated_later_month_rejected(ledger_pool):
         await import_fec(ledger_pool, creditor, february, file_name="february.txt")
 
     assert "l’écriture VE 2 (document F0002, client C001) a été importée de january.txt" in str(raised.value)
-    assert "ce fichier donne l’écriture VE 31 (document F0002) avec débit 240,00\u00a0€, crédit 0,00\u00a0€, EcritureDate 03/02/2026" in str(
+    assert "ce fichier donne l’écriture VE 31 (document F0002, client C001) avec débit 240,00\u00a0€, crédit 0,00\u00a0€, EcritureDate 03/02/2026" in str(
         raised.value
     )
     assert await entry_count(ledger_pool, creditor) == 2
@@ -162,5 +162,44 @@ async def test_real_file_with_corrected_invoice_is_rejected(ledger_pool):
         await import_fec(ledger_pool, creditor, corrected, file_name="FEC20220831-corrected.txt")
 
     assert "l’écriture VEN 409 (document FA  220393, client CPRO00)" in str(raised.value)
-    assert "ce fichier donne l’écriture VEN 999 (document FA 220393) avec débit 1\u202f372,53\u00a0€" in str(raised.value)
+    assert "ce fichier donne l’écriture VEN 999 (document FA 220393, client CPRO00) avec débit 1\u202f372,53\u00a0€" in str(raised.value)
     assert raised.value.line_numbers == (5410,)
+
+
+def invoice_for(account: str, number: str, day: str, piece: str) -> list[str]:
+    """Return a 240,00 invoice entry of `account`, as `invoice_entry` writes one for C001."""
+    return [line.replace("\tC001\t", f"\t{account}\t") for line in invoice_entry(number, day, piece, "240,00", "200,00", "40,00")]
+
+
+async def test_document_moved_to_other_customer_rejected(ledger_pool):
+    creditor = await creditor_with_january_invoice(ledger_pool)
+    moved = fec_bytes(*FIRST_OF_JANUARY, *invoice_for("C002", "2", "20260115", "F0002"))
+
+    with pytest.raises(FecChangedEntryError) as raised:
+        await import_fec(ledger_pool, creditor, moved, file_name="january-moved.txt")
+
+    message = str(raised.value)
+    assert "l’écriture VE 2 (document F0002, client C001) a été importée de january.txt" in message
+    assert "ce fichier donne l’écriture VE 2 (document F0002, client C002)" in message
+    assert raised.value.line_numbers == (5,)
+    assert await entry_count(ledger_pool, creditor) == 2
+
+
+async def test_document_moved_from_customer_absent_from_file_rejected(ledger_pool):
+    creditor = await creditor_with_january_invoice(ledger_pool)
+    moved = fec_bytes(*invoice_for("C002", "2", "20260115", "F0002"))
+
+    with pytest.raises(FecChangedEntryError, match="client C002"):
+        await import_fec(ledger_pool, creditor, moved, file_name="f0002-moved.txt")
+
+    assert await entry_count(ledger_pool, creditor) == 2
+
+
+async def test_number_of_another_customer_years_later_is_new(ledger_pool):
+    creditor = await creditor_with_january_invoice(ledger_pool)
+    next_year = fec_bytes(*invoice_for("C002", "2", "20270115", "F0002"))
+
+    summary = await import_fec(ledger_pool, creditor, next_year, file_name="2027.txt")
+
+    assert summary.entries_created == 1
+    assert await entry_count(ledger_pool, creditor) == 3
