@@ -23,6 +23,13 @@ def paris_today() -> date:
     return datetime.now(PARIS).date()
 
 
+# A new line that matches an imported entry that this file no longer
+# contains is taken for a change of that entry when their dates are at most
+# this far apart. Farther apart, it is taken for an entry of another fiscal
+# year that reuses the number (many programs number entries from 1 each year).
+CHANGED_ENTRY_MAX_DAYS = 183
+
+
 class EntryKind(StrEnum):
     INVOICE = "invoice"
     CREDIT_NOTE = "credit_note"

@@ -19,7 +19,8 @@ import asyncpg
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.ledger.documents import DocumentLine, compute_totals
-from services.ledger.domain import EntryKind, LedgerError, parse_payment_terms
+from services.ledger.documents.format import format_amount
+from services.ledger.domain import CHANGED_ENTRY_MAX_DAYS, EntryKind, LedgerError, parse_payment_terms, search_key
 from services.ledger.events import document_issued_event
 from services.ledger.operations import (
     apply_pending_allocations,
@@ -144,6 +145,9 @@ async def accept_document(
     existing_id = await _existing_document(connection, creditor, source_key, digest, document.number)
     if existing_id is not None:
         return existing_id, False
+    booked_id = await _booked_document(connection, creditor, document)
+    if booked_id is not None:
+        return booked_id, False
 
     if document.buyer is not None:
         buyer = document.buyer
@@ -177,8 +181,8 @@ async def accept_document(
         preceding_document=document.preceding_invoice,
     )
     if entry_id is None:
-        # A delivery of the same number committed while this one ran: the
-        # insert waited for it, and its row now answers as a repeat would.
+        # A delivery of the same number committed while this one ran, so the
+        # insert waited for it and skipped. Its row is returned as for a repeat.
         existing_id = await _existing_document(connection, creditor, source_key, digest, document.number)
         return existing_id, False
     lines = [
@@ -243,3 +247,35 @@ async def _existing_document(
             "change plus, émettez un avoir pour le corriger."
         )
     return existing["id"]
+
+
+async def _booked_document(connection: asyncpg.Connection, creditor: str, document: FeedDocument) -> int | None:
+    """Return the id of the same document that a FEC file already booked, or None.
+
+    The accounting may export an invoice before its billing system pushes
+    it. The same customer, kind and number (white space and case ignored),
+    dated at most CHANGED_ENTRY_MAX_DAYS apart, is that document, so the
+    push changes nothing. Raise DocumentConflict when its total differs.
+    """
+    booked = await connection.fetchrow(
+        """SELECT id, debit + credit AS total, document_date FROM entries
+            WHERE creditor_id = $1 AND customer_account = $2 AND kind = $3 AND search_key = $4 AND source = 'fec'
+              AND document_date BETWEEN $5::date - $6::int AND $5::date + $6::int
+            ORDER BY document_date DESC, id DESC
+            LIMIT 1""",
+        creditor,
+        document.customer_account,
+        document.kind,
+        search_key(document.number),
+        document.issue_date,
+        CHANGED_ENTRY_MAX_DAYS,
+    )
+    if booked is None:
+        return None
+    if booked["total"] != document.totals.total:
+        raise DocumentConflict(
+            f"Le document n°\u00a0{document.number} est déjà dans la comptabilité importée, pour un total de"
+            f" {format_amount(booked['total'])} et non de {format_amount(document.totals.total)}\u00a0: un document"
+            " émis ne change plus, émettez un avoir pour le corriger."
+        )
+    return booked["id"]

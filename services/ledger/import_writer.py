@@ -18,7 +18,7 @@ from decimal import Decimal
 import asyncpg
 
 from services.ledger.allocation import OpenEntry, settle_group
-from services.ledger.domain import PARIS, EntryKind, PaymentTerms, search_key
+from services.ledger.domain import CHANGED_ENTRY_MAX_DAYS, PARIS, EntryKind, PaymentTerms, search_key
 from services.ledger.fec.errors import FecChangedEntryError, FecOpeningBalanceError
 from services.ledger.fec.wording import COLON, SEMICOLON, counted, day, lines_phrase, place, quoted
 from services.ledger.fec.wording import amount as format_amount
@@ -29,11 +29,6 @@ from services.ledger.operations import LEDGER_SCOPE
 DEBIT_KINDS_WITH_DUE_DATE = {EntryKind.INVOICE, EntryKind.OPENING_BALANCE}
 ZERO = Decimal("0.00")
 
-# A new line that matches an imported entry that this file no longer
-# contains is taken for a change of that entry when their dates are at most
-# this far apart. Farther apart, it is taken for an entry of another fiscal
-# year that reuses the number (many programs number entries from 1 each year).
-CHANGED_ENTRY_MAX_DAYS = 183
 DOCUMENT_KINDS = (EntryKind.INVOICE.value, EntryKind.CREDIT_NOTE.value)
 _MAX_LISTED_CHANGES = 5
 
@@ -234,6 +229,7 @@ async def write_import(
     due_dates = _DueDates(terms)
     receipts = {entry.receipt_key: entry for entry in existing.values() if entry.receipt_key}
     card_payments = _CardPayments(existing.values())
+    pushed_documents = _PushedDocuments(existing.values())
     warnings: list[str] = []
     matched: set[int] = set()
     relettered: set[int] = set()
@@ -247,6 +243,15 @@ async def write_import(
             if warning:
                 warnings.append(warning)
             if known is not None:
+                known.receipt_key = key
+                known.receipt_changed = True
+        if known is None and line.kind in DOCUMENT_KINDS and pushed_documents:
+            known = pushed_documents.match(line)
+            if known is not None:
+                if known.debit != max(line.debit - line.credit, ZERO) or known.credit != max(line.credit - line.debit, ZERO):
+                    # The number names this document, whose amount an issued document never changes.
+                    redated.append((line, known))
+                    continue
                 known.receipt_key = key
                 known.receipt_changed = True
         if known is not None:
@@ -338,7 +343,7 @@ async def write_import(
         created=created,
         moved=moved,
         lettering_updated=lettering_updated,
-        receipts_matched=sum(entry.receipt_changed for entry in changed_known),
+        receipts_matched=sum(entry.receipt_changed and entry.source == "payment" for entry in changed_known),
         warnings=warnings,
     )
 
@@ -410,7 +415,8 @@ async def _moved_documents(
     rows = await connection.fetch(
         """SELECT id, source_key, customer_account, kind, document_number, search_key, document_date, debit, credit
              FROM entries
-            WHERE creditor_id = $1 AND source = 'fec' AND kind = ANY($2::text[]) AND search_key = ANY($3::text[])
+            WHERE creditor_id = $1 AND source IN ('fec', 'feed') AND kind = ANY($2::text[])
+              AND search_key = ANY($3::text[])
             ORDER BY id""",
         creditor,
         list(DOCUMENT_KINDS),
@@ -455,13 +461,23 @@ async def _changed_entries_error(connection, changes, source: str) -> FecChanged
             f" du {day(origin['imported_at'].astimezone(PARIS).date())})"
             if origin else "un fichier précédent"
         )
-        _, journal_code, entry_number, entry_day, _rest = imported.source_key.split("|", 4)
         net = line.debit - line.credit
+        if imported.source_key.startswith("fec|"):
+            _, journal_code, entry_number, entry_day, _rest = imported.source_key.split("|", 4)
+            earlier = (
+                f"l’écriture {journal_code} {entry_number} (document {imported.document_number}, client"
+                f" {imported.customer_account}) a été importée de {imported_from} avec débit"
+                f" {format_amount(imported.debit)}, crédit {format_amount(imported.credit)}, EcritureDate"
+                f" {day(date.fromisoformat(entry_day))}, date du document {day(imported.document_date)}"
+            )
+        else:
+            earlier = (
+                f"le document {imported.document_number} (client {imported.customer_account}) a été reçu du"
+                f" logiciel de facturation avec débit {format_amount(imported.debit)}, crédit"
+                f" {format_amount(imported.credit)}, date du document {day(imported.document_date)}"
+            )
         described.append(
-            f"Ligne {line.line.line_number}{COLON} l’écriture {journal_code} {entry_number} (document"
-            f" {imported.document_number}, client {imported.customer_account}) a été importée de {imported_from}"
-            f" avec débit {format_amount(imported.debit)}, crédit {format_amount(imported.credit)}, EcritureDate"
-            f" {day(date.fromisoformat(entry_day))}, date du document {day(imported.document_date)}{SEMICOLON}"
+            f"Ligne {line.line.line_number}{COLON} {earlier}{SEMICOLON}"
             f" ce fichier donne l’écriture {line.line.journal_code} {line.line.entry_number} (document"
             f" {line.document_number}, client {line.customer_account}) avec débit {format_amount(max(net, ZERO))}, crédit {format_amount(max(-net, ZERO))},"
             f" EcritureDate {day(line.line.entry_date)}, date du document {day(line.document_date)}."
@@ -725,6 +741,29 @@ def _opening_balance_error(mismatches: list[_OpeningBalanceMismatch], source: st
 
 # A payment id shorter than this could appear by chance in a receipt's label.
 _MIN_REFERENCE_LENGTH = 6
+
+
+class _PushedDocuments:
+    """Invoices and credit notes that the creditor's billing system pushed, which no file has booked yet.
+
+    The accounting books the same documents later, so a file's invoice or
+    credit note of the same customer, kind and number (white space and case
+    ignored) is that document: the file's line is linked to it through
+    `receipt_key`, as a card payment's receipt is, and is not added again.
+    """
+
+    def __init__(self, entries) -> None:
+        self._by_key: dict[tuple[str, str, str], PlannedEntry] = {}
+        for entry in entries:
+            if entry.source == "feed" and entry.receipt_key is None:
+                self._by_key[(entry.customer_account, entry.kind, search_key(entry.document_number))] = entry
+
+    def __bool__(self) -> bool:
+        return bool(self._by_key)
+
+    def match(self, line) -> PlannedEntry | None:
+        """Return the pushed document that `line` books, and forget it so that no other line takes it."""
+        return self._by_key.pop((line.customer_account, str(line.kind), search_key(line.document_number)), None)
 
 
 class _CardPayments:

@@ -1,0 +1,111 @@
+"""A creditor whose billing system pushes documents and whose accounting later books them in FEC files."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from services.ledger.fec import FecChangedEntryError
+from services.ledger.importer import import_fec
+from tests.ledger.test_feed import creditor_with_terms, invoice_body, post
+from tests.ledger.test_import import fec_bytes, row
+
+
+def booked_invoice(number: str, amount: str, net: str, vat: str, lettering: str = "") -> list[str]:
+    """Return the FEC entry that books the pushed invoice `number` of 1 July 2026 for C001."""
+    return [
+        row("VE", "7", "20260701", "411000", "C001", number, "Facture", amount, "", lettering),
+        row("VE", "7", "20260701", "706000", "", number, "Facture", "", net),
+        row("VE", "7", "20260701", "445710", "", number, "TVA", "", vat),
+    ]
+
+
+def transfer(reference: str, amount: str, lettering: str) -> list[str]:
+    return [
+        row("BQ", "8", "20260720", "411000", "C001", reference, "Virement", "", amount, lettering),
+        row("BQ", "8", "20260720", "512000", "", reference, "Virement", amount, ""),
+    ]
+
+
+async def account_entries(pool, creditor):
+    return await pool.fetch(
+        "SELECT kind, document_number, debit, credit, open_amount, source FROM entries WHERE creditor_id = $1 ORDER BY id",
+        creditor,
+    )
+
+
+async def test_fec_books_pushed_invoice_once(ledger_service, ledger_pool):
+    creditor = await creditor_with_terms(ledger_pool)
+    await post(ledger_service, creditor, invoice_body(number="FA-F1"))
+
+    summary = await import_fec(
+        ledger_pool, creditor,
+        fec_bytes(*booked_invoice("fa-f1 ", "332,90", "280,00", "52,90", "AA"), *transfer("VIR1", "332,90", "AA")),
+        file_name="july.txt",
+    )
+    entries = await account_entries(ledger_pool, creditor)
+
+    assert summary.entries_created == 1
+    assert summary.receipts_matched == 0
+    assert [(entry["kind"], entry["source"]) for entry in entries] == [("invoice", "feed"), ("payment", "fec")]
+    assert [entry["open_amount"] for entry in entries] == [Decimal("0.00"), Decimal("0.00")]
+
+
+async def test_fec_booking_pushed_invoice_twice_changes_nothing(ledger_service, ledger_pool):
+    creditor = await creditor_with_terms(ledger_pool)
+    await post(ledger_service, creditor, invoice_body(number="FA-F1"))
+    await import_fec(
+        ledger_pool, creditor, fec_bytes(*booked_invoice("FA-F1", "332,90", "280,00", "52,90")), file_name="july.txt"
+    )
+
+    summary = await import_fec(
+        ledger_pool, creditor,
+        fec_bytes(*booked_invoice("FA-F1", "332,90", "280,00", "52,90"), *transfer("VIR1", "100,00", "")),
+        file_name="july-and-payment.txt",
+    )
+
+    assert summary.entries_created == 1
+    assert len(await account_entries(ledger_pool, creditor)) == 2
+
+
+async def test_fec_with_other_amount_than_pushed_invoice_rejected(ledger_service, ledger_pool):
+    creditor = await creditor_with_terms(ledger_pool)
+    await post(ledger_service, creditor, invoice_body(number="FA-F1"))
+
+    with pytest.raises(FecChangedEntryError) as raised:
+        await import_fec(
+            ledger_pool, creditor, fec_bytes(*booked_invoice("FA-F1", "342,90", "290,00", "52,90")), file_name="july.txt"
+        )
+
+    assert "le document FA-F1 (client C001) a été reçu du logiciel de facturation" in str(raised.value)
+    assert "avec débit 342,90\u00a0€" in str(raised.value)
+    assert len(await account_entries(ledger_pool, creditor)) == 1
+
+
+async def test_push_after_fec_booking_changes_nothing(ledger_service, ledger_pool):
+    creditor = await creditor_with_terms(ledger_pool)
+    await import_fec(
+        ledger_pool, creditor, fec_bytes(*booked_invoice("fa-f1 ", "332,90", "280,00", "52,90")), file_name="july.txt"
+    )
+    booked_id = await ledger_pool.fetchval("SELECT id FROM entries WHERE creditor_id = $1", creditor)
+
+    status, body = await post(ledger_service, creditor, invoice_body(number="FA-F1"))
+
+    assert status == 200
+    assert body["entry_id"] == booked_id
+    assert body["created"] is False
+    assert len(await account_entries(ledger_pool, creditor)) == 1
+
+
+async def test_push_with_other_total_than_booked_conflicts(ledger_service, ledger_pool):
+    creditor = await creditor_with_terms(ledger_pool)
+    await import_fec(
+        ledger_pool, creditor, fec_bytes(*booked_invoice("FA-F1", "300,00", "250,00", "50,00")), file_name="july.txt"
+    )
+
+    status, body = await post(ledger_service, creditor, invoice_body(number="FA-F1"))
+
+    assert status == 409
+    assert "déjà dans la comptabilité importée, pour un total de 300,00\u00a0€ et non de 332,90\u00a0€" in body["error"]["message"]
+    assert len(await account_entries(ledger_pool, creditor)) == 1
