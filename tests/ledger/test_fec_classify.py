@@ -468,3 +468,37 @@ def test_warnings_start_with_reader_warnings():
     assert len(analysis.warnings) == 2
     assert "cp1252" in analysis.warnings[0]
     assert "(JournalCode, EcritureNum)" in analysis.warnings[1]
+
+
+# Customer lines without CompAuxNum
+
+
+def test_line_without_customer_on_collective_account_warns():
+    analysis = analyse(*invoice("1", "FA1"), *invoice("2", "FA2", aux=""), *payment("3"))
+
+    assert analysis.warnings == [
+        "test.txt\u00a0: la ligne 5 du compte 411000 n’a pas de compte client (CompAuxNum), alors que les autres"
+        " lignes de ce compte en ont un\u202f; elle est rattachée à un compte client «\u00a0411000\u00a0»."
+        " Vérifiez l’export du logiciel comptable."
+    ]
+    assert [customer_line.customer_account for customer_line in analysis.customer_lines] == ["C001", "411000", "C001"]
+
+
+def test_accounts_without_customers_do_not_warn():
+    lines = [
+        line("VE", "1", "411DUPONT", "120,00", piece="FA1"),
+        line("VE", "1", "706100", credit="100,00", piece="FA1"),
+        line("VE", "1", "445710", credit="20,00", piece="FA1"),
+    ]
+
+    analysis = analyse(*lines, *invoice("2", "FA2"))
+
+    assert analysis.warnings == []
+    assert [customer_line.customer_account for customer_line in analysis.customer_lines] == ["411DUPONT", "C001"]
+
+
+def test_several_lines_without_customer_listed():
+    analysis = analyse(*invoice("1", "FA1"), *invoice("2", "FA2", aux=""), *invoice("3", "FA3", aux=""))
+
+    assert analysis.warnings[0].startswith("test.txt\u00a0: les lignes 5 et 8 du compte 411000 n’ont pas de compte client")
+    assert "elles sont rattachées" in analysis.warnings[0]

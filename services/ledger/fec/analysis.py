@@ -20,7 +20,7 @@ from .journals import JournalType, infer_journal_type
 from .line_scan import LineScan, scan_lines
 from .records import FecFile, FecLine
 from .vat import VatSummary, VatSummaryCache
-from .wording import COLON, counted, lines_phrase
+from .wording import COLON, SEMICOLON, counted, lines_phrase, quoted
 
 _MAX_LISTED_LINES = 5
 _CUSTOMER = AccountFamily.CUSTOMER
@@ -123,6 +123,7 @@ def _analyse(fec: FecFile, amounts: AmountUnits) -> FecAnalysis:
             customer_lines.append(_build_customer_line(entry, line, kind, vat_summary))
 
     customer_lines.sort(key=lambda customer_line: customer_line.line.line_number)
+    warnings.extend(_missing_customer_warnings(customer_lines, fec.source))
     if without_breakdown:
         warnings.append(_without_breakdown_warning(without_breakdown, fec.source))
     return FecAnalysis(
@@ -132,6 +133,33 @@ def _analyse(fec: FecFile, amounts: AmountUnits) -> FecAnalysis:
         total_credit=sum(fec.columns.credit, Decimal("0.00")),
         entry_source=(fec, scan, unreliable),
     )
+
+
+def _missing_customer_warnings(customer_lines: list[CustomerLine], source: str) -> list[str]:
+    """Warn about customer lines without CompAuxNum on an account whose other lines name their customer.
+
+    Such a line counts for a customer account named after the collective
+    account (411000, say), which no agency has: the export most likely lost
+    its CompAuxNum.
+    """
+    collective = {line.line.account_number for line in customer_lines if line.line.aux_account is not None}
+    orphans: dict[str, list[int]] = {}
+    for line in customer_lines:
+        if line.line.aux_account is None and line.line.account_number in collective:
+            orphans.setdefault(line.line.account_number, []).append(line.line.line_number)
+    warnings = []
+    for account, line_numbers in orphans.items():
+        listed_lines = lines_phrase(line_numbers, _MAX_LISTED_LINES)
+        if len(line_numbers) == 1:
+            subject, attached = f"la {listed_lines} du compte {account} n’a", "elle est rattachée"
+        else:
+            subject, attached = f"les {listed_lines} du compte {account} n’ont", "elles sont rattachées"
+        warnings.append(
+            f"{source}{COLON} {subject} pas de compte client (CompAuxNum), alors que les autres lignes de ce"
+            f" compte en ont un{SEMICOLON} {attached} à un compte client {quoted(account)}. Vérifiez l’export du"
+            " logiciel comptable."
+        )
+    return warnings
 
 
 def _lines_by_piece_ref(entry_lines: Sequence[FecLine]) -> dict[str, list[FecLine]]:
