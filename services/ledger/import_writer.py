@@ -270,6 +270,7 @@ async def write_import(
     )
     lettering_updated += opening_codes_changed
     warnings.extend(opening_warnings)
+    _reject_lines_before_opening_balances(existing.values(), new_pairs, source)
 
     changes = redated + _changed_entries(existing.values(), matched, new_pairs, customer_lines)
     changes += await _moved_documents(connection, creditor, matched, new_pairs)
@@ -710,6 +711,45 @@ def _unmatched_opening_code_warning(line, opening_day: date, source: str) -> str
         " lettré avec d’autres écritures par un import précédent n’est pas repris). Les écritures de ce fichier"
         f" lettrées {quoted(line.lettering)} ne sont donc imputées sur aucun document de l’exercice précédent."
         " Vérifiez le lettrage de ce compte dans le logiciel comptable."
+    )
+
+
+def _reject_lines_before_opening_balances(existing, new_pairs, source: str) -> None:
+    """Raise FecOpeningBalanceError when new lines predate the opening balances that an earlier import stored.
+
+    Those opening balances already sum the account's earlier history, so a
+    file of an earlier period, imported after them, would count it twice.
+    """
+    opening_days: dict[str, date] = {}
+    for entry in existing:
+        if entry.kind == EntryKind.OPENING_BALANCE and entry.source_key.startswith("fec|"):
+            entry_day = date.fromisoformat(entry.source_key.split("|", 4)[3])
+            if entry.customer_account not in opening_days or entry_day < opening_days[entry.customer_account]:
+                opening_days[entry.customer_account] = entry_day
+    if not opening_days:
+        return
+    earlier: dict[str, list[int]] = defaultdict(list)
+    for line, _entry in new_pairs:
+        opening_day = opening_days.get(line.customer_account)
+        if opening_day and line.kind != EntryKind.OPENING_BALANCE and line.line.entry_date < opening_day:
+            earlier[line.customer_account].append(line.line.line_number)
+    if not earlier:
+        return
+    described = []
+    for account, line_numbers in list(earlier.items())[:_MAX_LISTED_CHANGES]:
+        lines = lines_phrase(line_numbers, _MAX_LISTED_CHANGES)
+        predates = f"la {lines} est antérieure" if len(line_numbers) == 1 else f"les {lines} sont antérieures"
+        described.append(f"Compte {account}{COLON} à-nouveaux au {day(opening_days[account])}, et {predates}.")
+    hidden = len(earlier) - _MAX_LISTED_CHANGES
+    if hidden > 0:
+        described.append(f"Et {counted(hidden, 'autre compte', 'autres comptes')}.")
+    raise FecOpeningBalanceError(
+        f"{source}{COLON} rien n’a été importé, car des lignes de ce fichier sont antérieures aux à-nouveaux que"
+        " des imports précédents ont enregistrés pour leur compte, et ces à-nouveaux reprennent déjà le solde"
+        f" de cette période. {' '.join(described)} Importez les exercices dans l’ordre chronologique\u202f; une"
+        " période antérieure aux premiers à-nouveaux importés ne peut plus être ajoutée.",
+        accounts=tuple(earlier),
+        line_numbers=tuple(sorted(number for numbers in earlier.values() for number in numbers)),
     )
 
 

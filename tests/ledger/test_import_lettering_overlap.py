@@ -540,3 +540,37 @@ async def test_card_payment_before_opening_date_not_counted(ledger_pool):
     assert balance == Decimal("0.00")
     assert still_due == Decimal("0.00")
     assert unallocated == Decimal("0.00")
+
+
+async def test_earlier_year_after_opening_balance_rejected(ledger_pool):
+    """The 2026 file came first, so its opening balance already sums 2025: the 2025 file cannot follow."""
+    creditor = await new_creditor(ledger_pool)
+    await import_fec(
+        ledger_pool, creditor, fec_bytes(*opening_balance("FA001", "120,00")), file_name="FEC2026.txt"
+    )
+
+    with pytest.raises(FecOpeningBalanceError) as raised:
+        await import_fec(ledger_pool, creditor, FEC_2025, file_name="FEC2025.txt")
+
+    message = str(raised.value)
+    assert message.startswith("FEC2025.txt\u00a0: rien n’a été importé, car des lignes de ce fichier sont antérieures")
+    assert "Compte C001\u00a0: à-nouveaux au 01/01/2026, et la ligne 2 est antérieure." in message
+    assert raised.value.accounts == ("C001",)
+    assert await opening_entry_count(ledger_pool, creditor) == 1
+    balance, _still_due, _unallocated = await account_figures(ledger_pool, creditor)
+    assert balance == Decimal("120.00")
+
+
+async def test_lines_after_stored_opening_balance_accepted(ledger_pool):
+    creditor = await new_creditor(ledger_pool)
+    await import_fec(
+        ledger_pool, creditor, fec_bytes(*opening_balance("FA001", "120,00")), file_name="FEC2026-01.txt"
+    )
+
+    summary = await import_fec(
+        ledger_pool, creditor,
+        fec_bytes(*invoice("FA002", "2", "20260201", "60,00", "50,00", "10,00")),
+        file_name="FEC2026-02.txt",
+    )
+
+    assert summary.entries_created == 1
