@@ -786,10 +786,11 @@ _MIN_REFERENCE_LENGTH = 6
 class _PushedDocuments:
     """Invoices and credit notes that the creditor's billing system pushed, which no file has booked yet.
 
-    The accounting books the same documents later, so a file's invoice or
+    The accounting books the same documents later. A file's invoice or
     credit note of the same customer, kind and number (white space and case
-    ignored) is that document: the file's line is linked to it through
-    `receipt_key`, as a card payment's receipt is, and is not added again.
+    ignored) is therefore that document. The file's line is linked to it
+    through `receipt_key`, as a card payment's receipt is, and is not added
+    again.
     """
 
     def __init__(self, entries) -> None:
