@@ -25,7 +25,7 @@ from services.ledger.documents import (
     compute_totals,
     render_document,
 )
-from services.ledger.domain import PARIS, LedgerError, paris_today, search_key
+from services.ledger.domain import CHANGED_ENTRY_MAX_DAYS, PARIS, LedgerError, paris_today, search_key
 from shared.errors import Conflict, NotFound
 
 log = structlog.get_logger(__name__)
@@ -265,8 +265,8 @@ async def _preceding_invoice(connection: asyncpg.Connection, entry: asyncpg.Reco
     A credit note from a dispute or the feed names its invoice. One from a
     FEC file names none, so the invoice it is allocated to is taken, when
     there is exactly one such invoice dated on or before the credit note.
-    NOTE: a credit note whose PDF is rendered before its lettering arrives
-    keeps no reference, because a rendered document never changes.
+    A credit note without a reference is not stored while its lettering may
+    still arrive (see `stored_document`).
     """
     if entry["preceding_document"]:
         preceding_date = await connection.fetchval(
@@ -292,6 +292,20 @@ async def _preceding_invoice(connection: asyncpg.Connection, entry: asyncpg.Reco
     return invoices[0]["document_number"], invoices[0]["document_date"]
 
 
+def _awaits_invoice_reference(document: DocumentToRender, today: date) -> bool:
+    """Return whether a credit note names no invoice yet, and a later file may still letter it.
+
+    A stored PDF never changes, so such a credit note is rendered at each
+    request until its invoice is known. Past CHANGED_ENTRY_MAX_DAYS, a later
+    file no longer changes its entries, and the PDF is stored as it is.
+    """
+    return (
+        document.kind is DocumentKind.CREDIT_NOTE
+        and document.preceding_invoice_number is None
+        and (today - document.issue_date).days <= CHANGED_ENTRY_MAX_DAYS
+    )
+
+
 async def stored_document(pool: asyncpg.Pool, creditor: str, account: str, number: str) -> StoredDocument:
     """Return the document's PDF, rendering and storing it on first request once its date has ended.
 
@@ -299,7 +313,8 @@ async def stored_document(pool: asyncpg.Pool, creditor: str, account: str, numbe
     document's date (see `address_in_force`). Until that day has ended in
     Europe/Paris, an address change may still apply to it, so the PDF is
     rendered for each request and not stored. From the next day on, the
-    first rendering is stored and served for good.
+    first rendering is stored and served for good, except for a credit note
+    whose invoice is not known yet (see `_awaits_invoice_reference`).
     """
     async with pool.acquire() as connection:
         entry = await find_document_entry(connection, creditor, account, number)
@@ -312,8 +327,11 @@ async def stored_document(pool: asyncpg.Pool, creditor: str, account: str, numbe
             return StoredDocument(stored["content"], stored["sha256"], stored["rendered_at"], entry["document_number"])
         # Decided before the address is read: a rendering that starts before
         # midnight and ends after it is not stored with the day's last address missing.
-        final = entry["document_date"] < paris_today()
+        today = paris_today()
+        final = entry["document_date"] < today
         document = await build_document(connection, entry)
+        if _awaits_invoice_reference(document, today):
+            final = False
 
     # Rendering takes tens of milliseconds of CPU: keep it off the event loop.
     content = await asyncio.get_running_loop().run_in_executor(None, render_document, document)

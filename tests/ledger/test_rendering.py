@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date, timedelta
 from decimal import Decimal
 
 from facturx import get_xml_from_pdf
@@ -12,7 +13,8 @@ from pypdf import PdfReader
 from services.ledger.creditors import CreditorIdentity, set_creditor_identity, upsert_creditor
 from services.ledger.documents import validate_cii_xml
 from services.ledger.importer import import_fec
-from services.ledger.rendering import build_document
+from services.ledger.domain import CHANGED_ENTRY_MAX_DAYS, paris_today
+from services.ledger.rendering import build_document, stored_document
 from services.ledger.documents import render_document
 from tests.conftest import fixture_path, unique_id
 from tests.ledger.test_feed import invoice_body
@@ -149,3 +151,55 @@ async def test_unlettered_credit_note_names_no_invoice(ledger_pool):
     document = await credit_note_document(ledger_pool, "")
 
     assert document.preceding_invoice_number is None
+
+
+def credit_note_lines(invoice_day: date, note_day: date, lettering: str) -> list[str]:
+    """Return an invoice FA0201 and its credit note AV0201 of C001, lettered together with `lettering` (or not)."""
+    note = note_day.strftime("%Y%m%d")
+    return [
+        *invoice_rows("FA0201", "1", invoice_day.strftime("%Y%m%d"), "C001", "120,00", lettering),
+        row("VE", "2", note, "411000", "C001", "AV0201", "Avoir", "", "120,00", lettering),
+        row("VE", "2", note, "706000", "", "AV0201", "Avoir", "100,00", ""),
+        row("VE", "2", note, "445710", "", "AV0201", "TVA", "20,00", ""),
+    ]
+
+
+async def stored_pdf_count(pool, creditor) -> int:
+    return await pool.fetchval(
+        "SELECT count(*) FROM document_files f JOIN entries e ON e.id = f.entry_id WHERE e.creditor_id = $1", creditor
+    )
+
+
+async def test_credit_note_stored_once_its_invoice_is_known(ledger_pool):
+    creditor = await creditor_with_identity(ledger_pool)
+    invoice_day, note_day = paris_today() - timedelta(days=20), paris_today() - timedelta(days=10)
+    await import_fec(
+        ledger_pool, creditor, fec_bytes(*credit_note_lines(invoice_day, note_day, "")), file_name="m1.txt"
+    )
+
+    before_lettering = await stored_document(ledger_pool, creditor, "C001", "AV0201")
+    stored_before = await stored_pdf_count(ledger_pool, creditor)
+    await import_fec(
+        ledger_pool, creditor, fec_bytes(*credit_note_lines(invoice_day, note_day, "AA")), file_name="m1-bis.txt"
+    )
+    after_lettering = await stored_document(ledger_pool, creditor, "C001", "AV0201")
+    _name, xml = get_xml_from_pdf(after_lettering.content, check_xsd=False)
+
+    assert before_lettering.final is False
+    assert stored_before == 0
+    assert after_lettering.final is True
+    assert await stored_pdf_count(ledger_pool, creditor) == 1
+    assert etree.fromstring(xml).find(f".//{RAM}InvoiceReferencedDocument/{RAM}IssuerAssignedID").text == "FA0201"
+
+
+async def test_old_unlettered_credit_note_is_stored(ledger_pool):
+    creditor = await creditor_with_identity(ledger_pool)
+    note_day = paris_today() - timedelta(days=CHANGED_ENTRY_MAX_DAYS + 1)
+    await import_fec(
+        ledger_pool, creditor, fec_bytes(*credit_note_lines(note_day, note_day, "")), file_name="old.txt"
+    )
+
+    document = await stored_document(ledger_pool, creditor, "C001", "AV0201")
+
+    assert document.final is True
+    assert await stored_pdf_count(ledger_pool, creditor) == 1
