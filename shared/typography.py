@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
 STRAIGHT_APOSTROPHE = "'"
 TYPOGRAPHIC_APOSTROPHE = "\u2019"
-# Each plain space that French typography makes a no-break one: U+00A0
-# inside « » and before a colon, U+202F before ; ! ?
-_FRENCH_SPACING = (
-    ("« ", "«\u00a0"),
-    (" »", "\u00a0»"),
-    (" :", "\u00a0:"),
-    (" ;", "\u202f;"),
-    (" !", "\u202f!"),
-    (" ?", "\u202f?"),
-)
+
+# French typography puts a no-break space (U+00A0) inside « » and before a
+# colon, and a narrow one (U+202F) before ; ! and ?. A mark counts as
+# punctuation only when a space or the end of the text follows it, so that
+# a query string such as « ?encoding= » keeps its plain space.
+_PUNCTUATION_SPACE = re.compile(r" ([:;!?])(?=\s|$)")
+_SPACE_BEFORE = {":": "\u00a0", ";": "\u202f", "!": "\u202f", "?": "\u202f"}
 
 
 def apply_french_spacing(message: str) -> str:
     """Replace the plain spaces around French punctuation with no-break spaces."""
-    for plain, spaced in _FRENCH_SPACING:
-        message = message.replace(plain, spaced)
-    return message
+    message = message.replace("« ", "«\u00a0").replace(" »", "\u00a0»")
+    return _PUNCTUATION_SPACE.sub(lambda match: _SPACE_BEFORE[match.group(1)] + match.group(1), message)
 
 
 def typographic_apostrophes(text: str) -> str:

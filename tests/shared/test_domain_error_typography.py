@@ -19,3 +19,9 @@ def test_domain_error_keeps_spaced_message():
 
 def test_spacing_leaves_other_spaces():
     assert apply_french_spacing("FA 2024-001 du 31/07/2026") == "FA 2024-001 du 31/07/2026"
+
+
+def test_spacing_leaves_query_parameter():
+    message = "indiquez son encodage (paramètre ?encoding= par HTTP) : cp850 ?"
+
+    assert apply_french_spacing(message) == "indiquez son encodage (paramètre ?encoding= par HTTP)\u00a0: cp850\u202f?"
