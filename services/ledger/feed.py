@@ -255,14 +255,16 @@ async def _booked_document(connection: asyncpg.Connection, creditor: str, docume
     The accounting may export an invoice before its billing system pushes
     it. The same customer, kind and number (white space and case ignored),
     dated at most CHANGED_ENTRY_MAX_DAYS apart, is that document, so the
-    push changes nothing. Raise DocumentConflict when its total differs.
+    push changes nothing. The accounting may book it in several lines of one
+    entry, one per due date, so the lines of one entry count together, and
+    the entry closest in date wins. Raise DocumentConflict when their total
+    differs from the pushed one.
     """
-    booked = await connection.fetchrow(
-        """SELECT id, debit + credit AS total, document_date FROM entries
+    rows = await connection.fetch(
+        """SELECT id, debit + credit AS amount, document_date, source_key FROM entries
             WHERE creditor_id = $1 AND customer_account = $2 AND kind = $3 AND search_key = $4 AND source = 'fec'
               AND document_date BETWEEN $5::date - $6::int AND $5::date + $6::int
-            ORDER BY document_date DESC, id DESC
-            LIMIT 1""",
+            ORDER BY id""",
         creditor,
         document.customer_account,
         document.kind,
@@ -270,12 +272,20 @@ async def _booked_document(connection: asyncpg.Connection, creditor: str, docume
         document.issue_date,
         CHANGED_ENTRY_MAX_DAYS,
     )
-    if booked is None:
+    if not rows:
         return None
-    if booked["total"] != document.totals.total:
+    bookings: dict[str, list[asyncpg.Record]] = {}
+    for row in rows:
+        # The source key starts with fec|journal|entry number|entry date.
+        bookings.setdefault("|".join(row["source_key"].split("|", 4)[:4]), []).append(row)
+    booking = min(
+        bookings.values(), key=lambda lines: (abs((lines[0]["document_date"] - document.issue_date).days), lines[0]["id"])
+    )
+    total = sum((line["amount"] for line in booking), Decimal("0.00"))
+    if total != document.totals.total:
         raise DocumentConflict(
             f"Le document n°\u00a0{document.number} est déjà dans la comptabilité importée, pour un total de"
-            f" {format_amount(booked['total'])} et non de {format_amount(document.totals.total)}\u00a0: un document"
+            f" {format_amount(total)} et non de {format_amount(document.totals.total)}\u00a0: un document"
             " émis ne change plus, émettez un avoir pour le corriger."
         )
-    return booked["id"]
+    return booking[0]["id"]

@@ -236,8 +236,9 @@ async def write_import(
     kept_groups: set[tuple[str, str, str]] = set()
     new_pairs: list[tuple[object, PlannedEntry]] = []
     redated: list[tuple[object, PlannedEntry]] = []
-    for key, line in zip(source_keys(customer_lines), customer_lines):
-        known = existing.get(key) or receipts.get(key)
+    bookings, booking_totals = _bookings(customer_lines)
+    for key, booking, line in zip(source_keys(customer_lines), bookings, customer_lines):
+        known = existing.get(key) or receipts.get(key) or (receipts.get(booking) if booking else None)
         if known is None and line.kind == EntryKind.PAYMENT and card_payments:
             known, warning = card_payments.match(line, source)
             if warning:
@@ -245,15 +246,16 @@ async def write_import(
             if known is not None:
                 known.receipt_key = key
                 known.receipt_changed = True
-        if known is None and line.kind in DOCUMENT_KINDS and pushed_documents:
-            known = pushed_documents.match(line)
+        if known is None and booking and pushed_documents:
+            known, same_amount = pushed_documents.match(line, booking_totals[booking])
             if known is not None:
-                if known.debit != max(line.debit - line.credit, ZERO) or known.credit != max(line.credit - line.debit, ZERO):
+                if not same_amount:
                     # The number names this document, whose amount an issued document never changes.
                     redated.append((line, known))
                     continue
-                known.receipt_key = key
+                known.receipt_key = booking
                 known.receipt_changed = True
+                receipts[booking] = known
         if known is not None:
             matched.add(known.id)
             if known.source == "fec" and known.document_date != line.document_date:
@@ -359,7 +361,9 @@ def _changed_entries(existing, matched: set[int], new_entries, customer_lines) -
     - the line is an invoice or credit note of the same customer whose
       number is the same, ignoring spaces and case, whatever its entry
       number and date: a document number names one document, so the file
-      was exported after the document changed;
+      was exported after the document changed. Only a number from PieceRef
+      counts, because without PieceRef the number is made of the journal
+      code and the entry number, which restart each year;
     - or the line has the same JournalCode, EcritureNum, customer and
       document number, and the imported entry's EcritureDate lies within
       the dates this file covers. Outside them, the file is an incremental
@@ -374,9 +378,9 @@ def _changed_entries(existing, matched: set[int], new_entries, customer_lines) -
     for entry in existing:
         if entry.id in matched or not entry.source_key.startswith("fec|"):
             continue
-        if entry.kind in DOCUMENT_KINDS:
+        _, journal_code, entry_number, entry_day, rest = entry.source_key.split("|", 4)
+        if entry.kind in DOCUMENT_KINDS and not rest.startswith("|"):
             by_document[(entry.customer_account, entry.kind, search_key(entry.document_number))].append(entry)
-        _, journal_code, entry_number, entry_day, _rest = entry.source_key.split("|", 4)
         if first_day.isoformat() <= entry_day <= last_day.isoformat():
             by_entry[(journal_code, entry_number, entry.customer_account, entry.document_number)].append(entry)
     if not by_entry and not by_document:
@@ -385,7 +389,8 @@ def _changed_entries(existing, matched: set[int], new_entries, customer_lines) -
     for line, entry in new_entries:
         candidates = [
             *by_entry.get((line.line.journal_code, line.line.entry_number, entry.customer_account, entry.document_number), ()),
-            *by_document.get((entry.customer_account, entry.kind, search_key(entry.document_number)), ()),
+            *(by_document.get((entry.customer_account, entry.kind, search_key(entry.document_number)), ())
+              if line.line.piece_ref else ()),
         ]
         for imported in candidates:
             if abs((imported.document_date - entry.document_date).days) <= CHANGED_ENTRY_MAX_DAYS:
@@ -406,10 +411,11 @@ async def _moved_documents(
     as for the other changes. The lookup covers every account of the
     creditor, because the first customer may be absent from this file.
     """
+    # Only numbers from PieceRef name a document (see `_changed_entries`).
     documents = {
         (entry.kind, search_key(entry.document_number)): (line, entry)
         for line, entry in new_pairs
-        if entry.kind in DOCUMENT_KINDS
+        if entry.kind in DOCUMENT_KINDS and line.line.piece_ref
     }
     if not documents:
         return []
@@ -428,6 +434,8 @@ async def _moved_documents(
         pair = documents.get((row["kind"], row["search_key"]))
         if pair is None or row["id"] in matched:
             continue
+        if row["source_key"].startswith("fec|") and row["source_key"].split("|", 4)[4].startswith("|"):
+            continue  # an imported line without PieceRef
         line, entry = pair
         if row["customer_account"] == entry.customer_account:
             continue  # the same customer: `_changed_entries` decides
@@ -487,11 +495,11 @@ async def _changed_entries_error(connection, changes, source: str) -> FecChanged
     if hidden > 0:
         described.append(f"Et {counted(hidden, 'autre ligne', 'autres lignes')}.")
     if len(changes) == 1:
-        lines = "1 ligne client modifie une écriture importée"
+        lines = "1 ligne client modifie une écriture déjà enregistrée"
     else:
-        lines = f"{counted(len(changes), 'ligne client', 'lignes clients')} modifient des écritures importées"
+        lines = f"{counted(len(changes), 'ligne client', 'lignes clients')} modifient des écritures déjà enregistrées"
     return FecChangedEntryError(
-        f"{source}{COLON} rien n’a été importé, car {lines} plus tôt, et un document importé ne change jamais."
+        f"{source}{COLON} rien n’a été importé, car {lines}, et un document émis ne change jamais."
         f" {' '.join(described)} Enregistrez chaque correction dans le logiciel comptable par de nouvelles"
         " écritures (un avoir, puis une nouvelle facture), exportez de nouveau le FEC et importez-le.",
         line_numbers=tuple(line.line.line_number for line, _imported in changes),
@@ -783,28 +791,87 @@ def _opening_balance_error(mismatches: list[_OpeningBalanceMismatch], source: st
 _MIN_REFERENCE_LENGTH = 6
 
 
+_BOOKING_KINDS = (*DOCUMENT_KINDS, EntryKind.OPENING_BALANCE.value)
+
+
+def _bookings(customer_lines) -> tuple[list[str | None], dict[str, Decimal]]:
+    """Return the booking key of each customer line that may book a pushed document, and each key's net total.
+
+    The accounting may book one document in several customer lines of one
+    entry, one per due date, so the lines of one entry, customer and
+    PieceRef form one booking. Invoices, credit notes and opening balances
+    may book a pushed document; other lines get None.
+    """
+    keys: list[str | None] = []
+    totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for line in customer_lines:
+        fec_line = line.line
+        if line.kind not in _BOOKING_KINDS or not fec_line.piece_ref:
+            keys.append(None)
+            continue
+        key = "|".join(
+            ("booking", fec_line.journal_code, fec_line.entry_number, fec_line.entry_date.isoformat(),
+             fec_line.piece_ref, line.customer_account)
+        )
+        keys.append(key)
+        totals[key] += line.debit - line.credit
+    return keys, totals
+
+
+
 class _PushedDocuments:
     """Invoices and credit notes that the creditor's billing system pushed, which no file has booked yet.
 
-    The accounting books the same documents later. A file's invoice or
-    credit note of the same customer, kind and number (white space and case
-    ignored) is therefore that document. The file's line is linked to it
-    through `receipt_key`, as a card payment's receipt is, and is not added
-    again.
+    The accounting books the same documents later, as an invoice or credit
+    note of the same customer and number (white space and case ignored), or
+    carries them forward in the next year's opening balances. The lines of
+    that booking are linked to the pushed document through `receipt_key`,
+    as a card payment's receipt is, and are not added again.
     """
 
     def __init__(self, entries) -> None:
-        self._by_key: dict[tuple[str, str, str], PlannedEntry] = {}
+        self._by_key: dict[tuple[str, str], list[PlannedEntry]] = defaultdict(list)
         for entry in entries:
             if entry.source == "feed" and entry.receipt_key is None:
-                self._by_key[(entry.customer_account, entry.kind, search_key(entry.document_number))] = entry
+                self._by_key[(entry.customer_account, search_key(entry.document_number))].append(entry)
 
     def __bool__(self) -> bool:
         return bool(self._by_key)
 
-    def match(self, line) -> PlannedEntry | None:
-        """Return the pushed document that `line` books, and forget it so that no other line takes it."""
-        return self._by_key.pop((line.customer_account, str(line.kind), search_key(line.document_number)), None)
+    def match(self, line, booking_total: Decimal) -> tuple[PlannedEntry | None, bool]:
+        """Return the pushed document that `line` books and whether the booking's total is its amount.
+
+        An invoice or credit note books a document of its kind dated at most
+        CHANGED_ENTRY_MAX_DAYS away, because a number may recur in another
+        fiscal year, and the closest wins. Its booking must total the
+        document's amount. An opening balance books a document dated before
+        it, the latest first, and must carry its amount or the part still
+        due. The document is forgotten, so that no other booking takes it.
+        """
+        documents = self._by_key.get((line.customer_account, search_key(line.document_number)))
+        if not documents:
+            return None, False
+        if line.kind == EntryKind.OPENING_BALANCE:
+            kind = EntryKind.INVOICE.value if booking_total > 0 else EntryKind.CREDIT_NOTE.value
+            candidates = [
+                (-entry.document_date.toordinal(), entry) for entry in documents
+                if entry.kind == kind and entry.document_date <= line.line.entry_date
+            ]
+        else:
+            candidates = [
+                (abs((entry.document_date - line.document_date).days), entry) for entry in documents
+                if entry.kind == str(line.kind)
+                and abs((entry.document_date - line.document_date).days) <= CHANGED_ENTRY_MAX_DAYS
+            ]
+        if not candidates:
+            return None, False
+        _rank, document = min(candidates, key=lambda pair: (pair[0], pair[1].id))
+        documents.remove(document)
+        amount = document.debit - document.credit
+        if line.kind == EntryKind.OPENING_BALANCE:
+            still_due = document.open_before if amount > 0 else -document.open_before
+            return document, booking_total in (amount, still_due)
+        return document, booking_total == amount
 
 
 class _CardPayments:

@@ -109,3 +109,83 @@ async def test_push_with_other_total_than_booked_conflicts(ledger_service, ledge
     assert status == 409
     assert "déjà dans la comptabilité importée, pour un total de 300,00\u00a0€ et non de 332,90\u00a0€" in body["error"]["message"]
     assert len(await account_entries(ledger_pool, creditor)) == 1
+
+
+def installments(number: str) -> list[str]:
+    """Return an entry that books the 332,90 invoice `number` of 1 July 2026 in two due-date lines."""
+    return [
+        row("VE", "7", "20260701", "411000", "C001", number, "Facture échéance 1", "166,45", ""),
+        row("VE", "7", "20260701", "411000", "C001", number, "Facture échéance 2", "166,45", ""),
+        row("VE", "7", "20260701", "706000", "", number, "Facture", "", "280,00"),
+        row("VE", "7", "20260701", "445710", "", number, "TVA", "", "52,90"),
+    ]
+
+
+async def account_balance(pool, creditor) -> Decimal:
+    return await pool.fetchval("SELECT sum(debit) - sum(credit) FROM entries WHERE creditor_id = $1", creditor)
+
+
+async def test_fec_installments_book_pushed_invoice_once(ledger_service, ledger_pool):
+    creditor = await creditor_with_terms(ledger_pool)
+    await post(ledger_service, creditor, invoice_body(number="FA-F1"))
+
+    summary = await import_fec(ledger_pool, creditor, fec_bytes(*installments("FA-F1")), file_name="july.txt")
+    again = await import_fec(
+        ledger_pool, creditor, fec_bytes(*installments("FA-F1"), *transfer("VIR1", "100,00", "")), file_name="later.txt"
+    )
+
+    assert summary.entries_created == 0
+    assert again.entries_created == 1
+    assert await account_balance(ledger_pool, creditor) == Decimal("232.90")
+
+
+async def test_push_after_fec_installments_changes_nothing(ledger_service, ledger_pool):
+    creditor = await creditor_with_terms(ledger_pool)
+    await import_fec(ledger_pool, creditor, fec_bytes(*installments("FA-F1")), file_name="july.txt")
+
+    status, body = await post(ledger_service, creditor, invoice_body(number="FA-F1"))
+
+    assert status == 200
+    assert body["created"] is False
+    assert await account_balance(ledger_pool, creditor) == Decimal("332.90")
+
+
+async def test_opening_balance_books_pushed_invoice_once(ledger_service, ledger_pool):
+    creditor = await creditor_with_terms(ledger_pool)
+    await post(ledger_service, creditor, invoice_body(number="FA-F1", issue_date="2025-12-01"))
+
+    summary = await import_fec(
+        ledger_pool, creditor,
+        fec_bytes(
+            row("AN", "1", "20260101", "411000", "C001", "FA-F1", "A nouveau FA-F1", "332,90", "", "AA"),
+            row("AN", "1", "20260101", "890000", "", "AN", "A nouveau", "", "332,90"),
+            row("BQ", "2", "20260120", "411000", "C001", "VIR1", "Virement", "", "332,90", "AA"),
+            row("BQ", "2", "20260120", "512000", "", "VIR1", "Virement", "332,90", ""),
+        ),
+        file_name="FEC2026.txt",
+    )
+    entries = await account_entries(ledger_pool, creditor)
+
+    assert summary.entries_created == 1
+    assert [(entry["kind"], entry["source"], entry["open_amount"]) for entry in entries] == [
+        ("invoice", "feed", Decimal("0.00")),
+        ("payment", "fec", Decimal("0.00")),
+    ]
+
+
+async def test_same_number_of_earlier_year_is_not_pushed_document(ledger_service, ledger_pool):
+    creditor = await creditor_with_terms(ledger_pool)
+    await post(ledger_service, creditor, invoice_body(number="FA-F1"))
+
+    summary = await import_fec(
+        ledger_pool, creditor,
+        fec_bytes(
+            row("VE", "3", "20250115", "411000", "C001", "FA-F1", "Facture", "120,00", ""),
+            row("VE", "3", "20250115", "706000", "", "FA-F1", "Facture", "", "100,00"),
+            row("VE", "3", "20250115", "445710", "", "FA-F1", "TVA", "", "20,00"),
+        ),
+        file_name="FEC2025.txt",
+    )
+
+    assert summary.entries_created == 1
+    assert await account_balance(ledger_pool, creditor) == Decimal("452.90")

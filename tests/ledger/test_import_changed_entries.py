@@ -47,7 +47,7 @@ async def test_changed_amount_is_rejected(ledger_pool):
         await import_fec(ledger_pool, creditor, corrected, file_name="january-corrected.txt")
 
     message = str(raised.value)
-    assert "rien n’a été importé, car 1 ligne client modifie une écriture importée plus tôt" in message
+    assert "rien n’a été importé, car 1 ligne client modifie une écriture déjà enregistrée" in message
     assert "Ligne 5\u00a0: l’écriture VE 2 (document F0002, client C001) a été importée de january.txt" in message
     assert "avec débit 240,00\u00a0€, crédit 0,00\u00a0€, EcritureDate 15/01/2026, date du document 15/01/2026" in message
     assert "ce fichier donne l’écriture VE 2 (document F0002, client C001) avec débit 250,00\u00a0€, crédit 0,00\u00a0€" in message
@@ -203,3 +203,17 @@ async def test_number_of_another_customer_years_later_is_new(ledger_pool):
 
     assert summary.entries_created == 1
     assert await entry_count(ledger_pool, creditor) == 3
+
+
+async def test_entries_without_piece_ref_of_two_years_are_new(ledger_pool):
+    """Without PieceRef the number is VE-1 in both years, because entry numbers restart each year."""
+    creditor = await new_creditor(ledger_pool)
+    december = [line.replace("\tF0001\t", "\t\t") for line in invoice_entry("1", "20251215", "F0001", "120,00", "100,00", "20,00")]
+    january = [line.replace("\tC001\t", "\tC002\t") for line in december]
+    january = [line.replace("20251215", "20260110") for line in january]
+    await import_fec(ledger_pool, creditor, fec_bytes(*december), file_name="FEC2025.txt")
+
+    summary = await import_fec(ledger_pool, creditor, fec_bytes(*january), file_name="FEC2026-01.txt")
+
+    assert summary.entries_created == 1
+    assert await entry_count(ledger_pool, creditor) == 2
