@@ -683,7 +683,9 @@ def _named_document(
 
     The line names an entry on its side (debit or credit) whose number equals
     its PieceRef or document number, white space and case ignored, and
-    whose open amount equals the line's amount. When an earlier import
+    whose open amount equals the line's amount, or its open amount before
+    the ledger's own allocations, such as a card payment made just before
+    the opening balances and booked by the accounting after them. When an earlier import
     letters the entry under the line's code, the whole group moves with it,
     so the amount may also be the entry's open amount before that group's
     allocations: the accounting carries a part-paid invoice forward either
@@ -704,6 +706,9 @@ def _named_document(
         open_amounts_accepted = {open_amounts[entry.id]}
         if in_earlier_group:
             open_amounts_accepted.add(entry.debit + entry.credit - entry.ledger_allocated)
+        if entry.ledger_allocated:
+            # A card payment on the portal that the accounting books only after this date.
+            open_amounts_accepted.add(open_amounts[entry.id] + entry.ledger_allocated)
         if amount in open_amounts_accepted:
             return entry
     return None

@@ -574,3 +574,28 @@ async def test_lines_after_stored_opening_balance_accepted(ledger_pool):
     )
 
     assert summary.entries_created == 1
+
+
+async def test_coded_opening_balance_of_card_paid_invoice(ledger_pool):
+    """FA001, paid by card on 30 December, is carried forward under CB, the code of the card receipt of January."""
+    creditor = await new_creditor(ledger_pool)
+    await import_fec(ledger_pool, creditor, FEC_2025, file_name="FEC2025.txt")
+    async with ledger_pool.acquire() as connection, connection.transaction():
+        await record_payment(
+            connection, creditor=creditor, account="C001", payment_id="pay_000001", amount=Decimal("120.00"),
+            invoices=[("FA001", Decimal("120.00"))], paid_on=date(2025, 12, 30),
+        )
+
+    summary = await import_fec(
+        ledger_pool, creditor,
+        fec_bytes(*opening_balance("FA001", "120,00", "CB"), *transfer("pay_000001", "1", "20260103", "120,00", "CB")),
+        file_name="FEC2026.txt",
+    )
+    entries = await entries_by_number(ledger_pool, creditor)
+    balance, still_due, unallocated = await account_figures(ledger_pool, creditor)
+
+    assert summary.warnings == []
+    assert summary.receipts_matched == 1
+    assert entries["FA001"]["lettering"] == entries["pay_000001"]["lettering"] == "CB"
+    assert entries["FA001"]["lettering_scope"] == entries["pay_000001"]["lettering_scope"]
+    assert (balance, still_due, unallocated) == (Decimal("0.00"), Decimal("0.00"), Decimal("0.00"))
