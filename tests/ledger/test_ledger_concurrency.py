@@ -11,22 +11,8 @@ from services.ledger.importer import import_fec
 from services.ledger.operations import record_payment
 from services.ledger.statement import StatementFilter, fetch_statement
 from tests.ledger.test_feed import invoice_body
-from tests.ledger.test_import import fec_bytes, new_creditor, row
-
-
-def invoice(number: str, entry: str, day: str, amount: str, net: str, vat: str, lettering: str = "") -> list[str]:
-    return [
-        row("VE", entry, day, "411000", "C001", number, "Facture", amount, "", lettering),
-        row("VE", entry, day, "706000", "", number, "Facture", "", net),
-        row("VE", entry, day, "445710", "", number, "TVA", "", vat),
-    ]
-
-
-def transfer(reference: str, entry: str, day: str, amount: str, lettering: str = "") -> list[str]:
-    return [
-        row("BQ", entry, day, "411000", "C001", reference, "Virement", "", amount, lettering),
-        row("BQ", entry, day, "512000", "", reference, "Virement", amount, ""),
-    ]
+from tests.ledger.test_import import fec_bytes, new_creditor
+from tests.ledger.test_import_lettering_overlap import invoice, transfer
 
 
 async def entries_by_number(pool, creditor: str) -> dict:
