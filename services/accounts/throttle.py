@@ -10,7 +10,9 @@ an attacker shut a real user out. The numbers used here:
 - per client address: 20 failures within 15 minutes, across all logins,
   block that address until the oldest of them is 15 minutes old. A success
   does not reset this count, so an attacker cannot clear it by logging in to
-  an account of its own.
+  an account of its own. An IPv6 client counts by its /64 network, because
+  a provider gives one subscriber a whole /64 (or more), and each of its
+  addresses would otherwise get 20 failures of its own.
 
 Attempts rejected because of throttling check no password and are not
 counted, so the delay stops growing once the attacker has to wait.
@@ -19,6 +21,7 @@ Time comes from the database (``now()``), the same clock that stamps attempts.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import timedelta
@@ -81,7 +84,25 @@ async def login_throttle_state(connection: asyncpg.Connection, login_key: str) -
     return ThrottleState("login", failures, math.ceil(remaining))
 
 
+def address_key(client_ip: str) -> str:
+    """Return the key that counts failures of ``client_ip``: the IPv4 address, or the IPv6 /64 network.
+
+    An IPv4-mapped IPv6 address counts as its IPv4 address. A value that is
+    not an address is kept as it is.
+    """
+    try:
+        address = ipaddress.ip_address(client_ip)
+    except ValueError:
+        return client_ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
 async def _address_state(connection: asyncpg.Connection, client_ip: str) -> ThrottleState | None:
+    client_ip = address_key(client_ip)
     failures = await connection.fetchval(
         """SELECT count(*) FROM login_attempts
             WHERE client_ip = $1 AND NOT succeeded AND attempted_at > now() - $2::interval""",
@@ -127,11 +148,11 @@ async def throttle_state(
 async def record_attempt(
     connection: asyncpg.Connection, login_key: str, client_ip: str, *, succeeded: bool
 ) -> None:
-    """Store one password check."""
+    """Store one password check, under the address key of ``client_ip`` (see `address_key`)."""
     await connection.execute(
         "INSERT INTO login_attempts (login_key, client_ip, succeeded) VALUES ($1, $2, $3)",
         login_key,
-        client_ip,
+        address_key(client_ip),
         succeeded,
     )
 

@@ -31,12 +31,12 @@ def new_password() -> str:
 
 
 def unique_address() -> str:
-    """A client address no other test uses, from the IPv6 documentation range.
+    """A client address no other test uses, in a /64 of its own of the IPv6 documentation range.
 
-    It is in canonical form, as the service stores it, so that tests can
-    find its rows with SQL: ``2001:db8::abc:1`` rather than ``2001:db8::0abc:0001``.
+    The login throttle counts an IPv6 client by its /64 network (see
+    ``address_key``), so each test gets another network.
     """
-    return str(ipaddress.ip_address(f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"))
+    return str(ipaddress.ip_address(f"2001:db8:{secrets.token_hex(2)}:{secrets.token_hex(2)}::1"))
 
 
 async def make_agency_user(

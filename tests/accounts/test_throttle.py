@@ -9,6 +9,7 @@ from services.accounts.throttle import (
     LOGIN_FIRST_DELAY_SECONDS,
     LOGIN_FREE_FAILURES,
     LOGIN_MAX_DELAY_SECONDS,
+    address_key,
     login_delay_seconds,
 )
 from tests.accounts.support import log_in, unique_address
@@ -147,7 +148,7 @@ async def test_address_recovers_after_window(accounts_service, accounts_pool, ag
         await fail_times(accounts_service, ghost, 1, client_ip=address)
     await accounts_pool.execute(
         "UPDATE login_attempts SET attempted_at = attempted_at - interval '15 minutes 1 second' WHERE client_ip = $1",
-        address,
+        address_key(address),
     )
 
     response = await log_in(accounts_service, agency_admin, client_ip=address)
@@ -199,3 +200,25 @@ async def test_failed_login_known_login_logged(accounts_service, agency_admin):
     failed = [entry for entry in logs if entry["event"] == "login_failed"]
 
     assert [entry["login"] for entry in failed] == [agency_admin.login.lower()]
+
+
+async def test_address_limit_spans_ipv6_network(accounts_service, accounts_pool):
+    network = unique_address().removesuffix("::1")
+    for index in range(ADDRESS_MAX_FAILURES):
+        ghost = type("Ghost", (), {"login": f"spray-{network}-{index}", "password": WRONG})()
+        await fail_times(accounts_service, ghost, 1, client_ip=f"{network}::{index + 1:x}")
+    from tests.accounts.support import make_agency_user
+
+    victim = await make_agency_user(accounts_pool)
+
+    from_same_network = await log_in(accounts_service, victim, client_ip=f"{network}:0:0:0:ffff")
+
+    assert from_same_network.status == 429
+
+
+def test_address_key_groups_ipv6_by_network():
+    assert address_key("2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64"
+    assert address_key("2001:db8:1:2::ffff") == "2001:db8:1:2::/64"
+    assert address_key("2001:db8:1:3::1") == "2001:db8:1:3::/64"
+    assert address_key("203.0.113.7") == "203.0.113.7"
+    assert address_key("::ffff:203.0.113.7") == "203.0.113.7"
