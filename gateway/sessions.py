@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -144,11 +145,32 @@ class SessionResolver:
         self._entries.pop(token_digest(token), None)
 
     def forget_user(self, user_id: str) -> int:
-        """Drop every cached session of ``user_id`` (after accounts ended some of them); return how many."""
-        keys = [key for key, (_stored_at, info) in self._entries.items() if info.user_id == user_id]
+        """Drop every cached session of ``user_id`` (after accounts ended some of them); return how many.
+
+        The id is compared as a UUID, so an id typed in upper case in a URL,
+        which accounts accepts, drops the same sessions.
+        """
+        wanted = _canonical_id(user_id)
+        return self._forget(lambda info: _canonical_id(info.user_id) == wanted)
+
+    def forget_login(self, login: str) -> int:
+        """Drop every cached session of the user whose login is ``login``, in any case; return how many."""
+        wanted = login.strip().lower()
+        return self._forget(lambda info: info.login.lower() == wanted)
+
+    def _forget(self, matches: Callable[[SessionInfo], bool]) -> int:
+        keys = [key for key, (_stored_at, info) in self._entries.items() if matches(info)]
         for key in keys:
             del self._entries[key]
         return len(keys)
+
+
+def _canonical_id(user_id: str) -> str:
+    """Return ``user_id`` in the canonical form of a UUID, or as it is when it is not one."""
+    try:
+        return str(uuid.UUID(user_id))
+    except ValueError:
+        return user_id
 
 
 SESSION_RESOLVER = web.AppKey("session_resolver", SessionResolver)

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import structlog
 from aiohttp import web
 
 from gateway.accounts_portal import LinkExpired, accounts_portal
 from gateway.errors import CsrfRejected
 from gateway.portal.forms import FieldErrors, field_errors_of, form_text, read_visitor_form, render_visitor_page
-from gateway.sessions import clear_session_cookies
+from gateway.sessions import SESSION_RESOLVER, clear_session_cookies
 from shared.errors import Unprocessable
+
+log = structlog.get_logger(__name__)
 
 FORGOTTEN_PATH = "/mot-de-passe-perdu"
 MAX_IDENTIFIER_LENGTH = 254
@@ -111,7 +114,11 @@ async def reset_submit(request: web.Request) -> web.Response:
         return render_reset(request, link, errors=errors, status=422)
 
     response = render_visitor_page(request, "password_reset_done.html", {"login": link.get("login", "")})
-    # Accounts has ended every session of the user, this browser's included.
+    # Accounts has ended every session of the user, this browser's included,
+    # and this replica stops accepting them at once.
+    if link.get("login"):
+        dropped = request.app[SESSION_RESOLVER].forget_login(link["login"])
+        log.info("cached_sessions_dropped", reason="password_reset", count=dropped)
     clear_session_cookies(response, request.app)
     return response
 

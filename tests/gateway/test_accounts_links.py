@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ServiceClient, unique_id
+from tests.gateway.browsers import is_logged_in
 from tests.gateway.conftest import csrf_token_of, log_in
 from tests.gateway.support import (
     AgencyLogin,
@@ -171,6 +172,20 @@ async def test_reset_sets_password_and_closes_sessions(gateway, accounts_pool, m
     assert old_session_page.headers["Location"].startswith("/connexion")
     assert with_old_password.status == 401
     assert with_new_password.status == 302
+
+
+async def test_reset_drops_cached_session_at_once(gateway, accounts_pool, member, tmp_path):
+    await log_in(gateway, member.login, member.password)
+    old_session = gateway.session.cookie_jar.filter_cookies(gateway.make_url("/"))["mf_session"].value
+    # Opening a page caches the session on this gateway for session_cache_seconds.
+    assert await is_logged_in(gateway, old_session)
+    gateway.session.cookie_jar.clear()
+    token = await reset_token_for(gateway, tmp_path / "mail", await email_of(accounts_pool, member))
+
+    response = await post_new_password(gateway, token, NEW_PASSWORD)
+
+    assert response.status == 200
+    assert not await is_logged_in(gateway, old_session)
 
 
 async def test_reset_link_works_once(gateway, accounts_pool, member, tmp_path):

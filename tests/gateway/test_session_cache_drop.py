@@ -114,3 +114,39 @@ async def test_forget_user_keeps_other_users():
     assert calls.count("token-of-anne-laptop-0001") == 2
     assert calls.count("token-of-anne-phone-00002") == 2
     assert calls.count("token-of-bruno-laptop-003") == 1
+
+
+async def cached_resolver(sessions: dict[str, SessionInfo]) -> tuple[SessionResolver, list[str]]:
+    """Return a resolver that has cached every session of ``sessions``, and the list of its fetches."""
+    calls: list[str] = []
+
+    async def fetch(token: str) -> SessionInfo | None:
+        calls.append(token)
+        return sessions[token]
+
+    resolver = SessionResolver(fetch, ttl_seconds=5, clock=time.monotonic)
+    for token in sessions:
+        await resolver.resolve(token)
+    return resolver, calls
+
+
+async def test_forget_user_accepts_upper_case_id():
+    user_id = "5f0c6a2e-8b1d-4c3e-9a7f-0d2b4e6f8a10"
+    resolver, _calls = await cached_resolver({"token-of-anne-laptop-0001": session_of(user_id, "s1")})
+
+    assert resolver.forget_user(user_id.upper()) == 1
+
+
+async def test_forget_login_ignores_case():
+    resolver, calls = await cached_resolver({
+        "token-of-anne-laptop-0001": session_of("Anne.Martin", "s1"),
+        "token-of-bruno-laptop-003": session_of("bruno", "s2"),
+    })
+
+    dropped = resolver.forget_login(" anne.martin ")
+    await resolver.resolve("token-of-anne-laptop-0001")
+    await resolver.resolve("token-of-bruno-laptop-003")
+
+    assert dropped == 1
+    assert calls.count("token-of-anne-laptop-0001") == 2
+    assert calls.count("token-of-bruno-laptop-003") == 1
