@@ -6,13 +6,17 @@ import uuid
 from typing import Any
 
 import asyncpg
+import structlog
 
 from services.accounts import events
 from services.accounts.audit import record_audit
+from services.accounts.invitations import revoke_invitations_sent_by
 from services.accounts.sessions import revoke_user_sessions
 from shared.errors import Conflict, NotFound
 from shared.events.accounts import UserDisabled, UserEnabled, UserRoleChanged
 from shared.principal import Principal
+
+log = structlog.get_logger(__name__)
 
 
 class LastAdministrator(Conflict):
@@ -88,7 +92,11 @@ async def _other_active_admins(connection: asyncpg.Connection, agency_id: uuid.U
 
 
 async def change_role(pool: asyncpg.Pool, principal: Principal, user_id: str, role: str) -> None:
-    """Give ``role`` to a user of the principal's agency; raise LastAdministrator when none would remain."""
+    """Give ``role`` to a user of the principal's agency; raise LastAdministrator when none would remain.
+
+    An administrateur who gets another role loses the live invitations they sent,
+    because only an active administrateur's invitation can be accepted.
+    """
     agency_id = uuid.UUID(principal.agency_id)
     async with pool.acquire() as connection, connection.transaction():
         member = await _locked_member(connection, agency_id, user_id)
@@ -98,6 +106,10 @@ async def change_role(pool: asyncpg.Pool, principal: Principal, user_id: str, ro
         if member["role"] == "administrateur" and await _other_active_admins(connection, agency_id, member["user_id"]) == 0:
             raise LastAdministrator()
         await connection.execute("UPDATE memberships SET role = $2 WHERE user_id = $1", member["user_id"], role)
+        if member["role"] == "administrateur":
+            revoked = await revoke_invitations_sent_by(connection, member["user_id"])
+            if revoked:
+                log.info("invitations_revoked", user_id=user_id, reason="role_changed", count=revoked)
         await record_audit(
             connection,
             principal,
@@ -114,7 +126,7 @@ async def change_role(pool: asyncpg.Pool, principal: Principal, user_id: str, ro
 
 
 async def disable_user(pool: asyncpg.Pool, principal: Principal, user_id: str) -> None:
-    """Disable a user of the principal's agency and end all of the user's sessions."""
+    """Disable a user of the principal's agency, end all of the user's sessions and revoke the invitations they sent."""
     agency_id = uuid.UUID(principal.agency_id)
     async with pool.acquire() as connection, connection.transaction():
         member = await _locked_member(connection, agency_id, user_id)
@@ -128,6 +140,9 @@ async def disable_user(pool: asyncpg.Pool, principal: Principal, user_id: str) -
             raise LastAdministrator()
         await connection.execute("UPDATE users SET disabled_at = now() WHERE id = $1", member["user_id"])
         await revoke_user_sessions(connection, member["user_id"], reason="user_disabled")
+        revoked = await revoke_invitations_sent_by(connection, member["user_id"])
+        if revoked:
+            log.info("invitations_revoked", user_id=user_id, reason="user_disabled", count=revoked)
         await record_audit(
             connection,
             principal,

@@ -19,7 +19,7 @@ from services.accounts.commands import insert_user
 from services.accounts.mail import queue_mail
 from services.accounts.passwords import hash_password
 from services.accounts.settings import AccountsSettings
-from services.accounts.single_use_links import claim_link, create_link, find_live_link
+from services.accounts.single_use_links import LinkInvalid, claim_link, create_link, find_live_link
 from services.accounts.validation import validate_password
 from shared.typography import apply_french_spacing as french
 from shared.errors import Conflict
@@ -174,10 +174,40 @@ async def revoke_invitation(connection: asyncpg.Connection, agency_id: uuid.UUID
     return status == "UPDATE 1"
 
 
+async def revoke_invitations_sent_by(connection: asyncpg.Connection, user_id: uuid.UUID) -> int:
+    """Revoke the live invitations that ``user_id`` sent; return how many were revoked."""
+    status = await connection.execute(
+        """UPDATE single_use_links SET revoked_at = now()
+            WHERE purpose = 'invitation' AND created_by = $1
+              AND used_at IS NULL AND revoked_at IS NULL""",
+        user_id,
+    )
+    return int(status.split()[-1])
+
+
+async def _require_active_inviter(connection: asyncpg.Connection, link: asyncpg.Record) -> None:
+    """Raise LinkInvalid unless the invitation's author is still an active administrateur of its agency.
+
+    Disabling or demoting an administrateur revokes their invitations, and this
+    check also covers invitations sent before that revocation existed. An
+    invitation without an author (``created_by`` NULL) is rejected too,
+    because there is no author to check.
+    """
+    author_is_admin = await connection.fetchval(
+        """SELECT true FROM memberships m JOIN users u ON u.id = m.user_id
+            WHERE m.user_id = $1 AND m.agency_id = $2 AND m.role = 'administrateur' AND u.disabled_at IS NULL""",
+        link["created_by"],
+        link["agency_id"],
+    )
+    if not author_is_admin:
+        raise LinkInvalid()
+
+
 async def describe_invitation(pool: asyncpg.Pool, token: str) -> dict[str, Any]:
     """Return what the acceptance page shows; raise LinkInvalid for a dead link."""
     async with pool.acquire() as connection:
         row = await find_live_link(connection, "invitation", token)
+        await _require_active_inviter(connection, row)
         agency_name = await connection.fetchval("SELECT name FROM agencies WHERE id = $1", row["agency_id"])
     return {**invitation_json(row), "agency_name": agency_name}
 
@@ -187,13 +217,15 @@ async def accept_invitation(
 ) -> str:
     """Create the invited user with the chosen login and password; return the user id.
 
-    Raises LinkInvalid, ValidationError for a password that breaks the policy,
-    or LoginAlreadyTaken (the link then stays usable).
+    Raises LinkInvalid (also when the author of the invitation is no longer an
+    active administrateur of the agency), ValidationError for a password that
+    breaks the policy, or LoginAlreadyTaken (the link then stays usable).
     """
     validate_password(password, login=login)
     password_hash = await hash_password(password)
     async with pool.acquire() as connection, connection.transaction():
         link = await claim_link(connection, "invitation", token)
+        await _require_active_inviter(connection, link)
         user_id = await insert_user(
             connection,
             login=login,
