@@ -10,6 +10,7 @@ import structlog
 
 from services.accounts import events
 from services.accounts.audit import record_audit
+from services.accounts.credentials import revoke_reset_links
 from services.accounts.invitations import revoke_invitations_sent_by
 from services.accounts.sessions import revoke_user_sessions
 from shared.errors import Conflict, NotFound
@@ -126,7 +127,10 @@ async def change_role(pool: asyncpg.Pool, principal: Principal, user_id: str, ro
 
 
 async def disable_user(pool: asyncpg.Pool, principal: Principal, user_id: str) -> None:
-    """Disable a user of the principal's agency, end all of the user's sessions and revoke the invitations they sent."""
+    """Disable a user of the principal's agency, end all of the user's sessions and revoke the user's live links.
+
+    The links revoked are the user's password-reset links and the invitations the user sent.
+    """
     agency_id = uuid.UUID(principal.agency_id)
     async with pool.acquire() as connection, connection.transaction():
         member = await _locked_member(connection, agency_id, user_id)
@@ -143,6 +147,7 @@ async def disable_user(pool: asyncpg.Pool, principal: Principal, user_id: str) -
         revoked = await revoke_invitations_sent_by(connection, member["user_id"])
         if revoked:
             log.info("invitations_revoked", user_id=user_id, reason="user_disabled", count=revoked)
+        await revoke_reset_links(connection, member["user_id"])
         await record_audit(
             connection,
             principal,

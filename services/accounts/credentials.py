@@ -19,7 +19,7 @@ from services.accounts.mail import queue_mail
 from services.accounts.passwords import hash_password
 from services.accounts.sessions import revoke_user_sessions
 from services.accounts.settings import AccountsSettings
-from services.accounts.single_use_links import claim_link, create_link, find_live_link
+from services.accounts.single_use_links import LinkInvalid, claim_link, create_link, find_live_link
 from services.accounts.validation import validate_password
 from shared.events.accounts import PasswordChanged
 
@@ -66,11 +66,35 @@ async def request_reset(pool: asyncpg.Pool, settings: AccountsSettings, identifi
     return sent
 
 
+async def _active_user_login(connection: asyncpg.Connection, link: asyncpg.Record) -> str:
+    """Return the login of the reset link's user; raise LinkInvalid when that user is disabled.
+
+    Disabling a user revokes the user's reset links, and this check also covers
+    links sent before that revocation existed.
+    """
+    login = await connection.fetchval(
+        "SELECT login FROM users WHERE id = $1 AND disabled_at IS NULL", link["user_id"]
+    )
+    if login is None:
+        raise LinkInvalid()
+    return login
+
+
+async def revoke_reset_links(connection: asyncpg.Connection, user_id: uuid.UUID) -> int:
+    """Revoke the live reset links of ``user_id``; return how many were revoked."""
+    status = await connection.execute(
+        """UPDATE single_use_links SET revoked_at = now()
+            WHERE purpose = 'password_reset' AND user_id = $1 AND used_at IS NULL AND revoked_at IS NULL""",
+        user_id,
+    )
+    return int(status.split()[-1])
+
+
 async def describe_reset(pool: asyncpg.Pool, token: str) -> dict[str, Any]:
-    """Return the login and expiry a reset page shows; raise LinkInvalid for a dead link."""
+    """Return the login and expiry a reset page shows; raise LinkInvalid for a dead link or a disabled user."""
     async with pool.acquire() as connection:
         link = await find_live_link(connection, "password_reset", token)
-        login = await connection.fetchval("SELECT login FROM users WHERE id = $1", link["user_id"])
+        login = await _active_user_login(connection, link)
     return {"login": login, "expires_at": link["expires_at"].isoformat()}
 
 
@@ -93,11 +117,7 @@ async def _store_new_password(
         connection, user_id, reason=f"password_{method}", keep_token=keep_session_token
     )
     # Other reset links of the user die with the old password.
-    await connection.execute(
-        """UPDATE single_use_links SET revoked_at = now()
-            WHERE purpose = 'password_reset' AND user_id = $1 AND used_at IS NULL AND revoked_at IS NULL""",
-        user_id,
-    )
+    await revoke_reset_links(connection, user_id)
     await events.publish(
         connection, PasswordChanged(user_id=str(user_id), method=method, sessions_revoked=revoked)
     )
@@ -111,16 +131,18 @@ async def _store_new_password(
 async def complete_reset(pool: asyncpg.Pool, settings: AccountsSettings, token: str, new_password: str) -> None:
     """Set the password of the link's user and end all of the user's sessions.
 
-    Raises LinkInvalid, or ValidationError for a password that breaks the
-    policy (the link then stays usable).
+    Raises LinkInvalid (also when the user is disabled), or ValidationError for
+    a password that breaks the policy (the link then stays usable).
     """
     async with pool.acquire() as connection:
         link = await find_live_link(connection, "password_reset", token)
-        login = await connection.fetchval("SELECT login FROM users WHERE id = $1", link["user_id"])
+        login = await _active_user_login(connection, link)
     validate_password(new_password, login=login)
     password_hash = await hash_password(new_password)
     async with pool.acquire() as connection, connection.transaction():
         link = await claim_link(connection, "password_reset", token)
+        # Checked again, because the user may have been disabled while the password was hashed.
+        await _active_user_login(connection, link)
         await _store_new_password(
             connection, settings, link["user_id"], password_hash, method="reset_link", keep_session_token=None
         )
