@@ -34,6 +34,9 @@ databases:
   the command works on those databases instead.
 """
 
+# The rule that services/accounts/validation/login.py enforces on a new login.
+LOGIN_HELP = "login of the new user: 3 to 64 characters, ASCII letters, digits and . - _ @ (example: marie.dupont)"
+
 IMPORT_FEC_EPILOG = """\
 exit codes:
   0  imported, or already imported (nothing changed)
@@ -160,7 +163,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "names the account when the ledger has nothing for it yet.",
         DATABASE_SETTINGS,
     )
-    create_user.add_argument("--login", required=True, help="login of the new user")
+    create_user.add_argument("--login", required=True, help=LOGIN_HELP)
     create_user.add_argument("--creditor", required=True, help="creditor id, a slug such as pressimmo")
     create_user.add_argument("--account", required=True, help="customer account number at that creditor")
     create_user.add_argument(
@@ -181,7 +184,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "of standard input.",
         DATABASE_SETTINGS,
     )
-    create_staff.add_argument("--login", required=True, help="login of the new user")
+    create_staff.add_argument("--login", required=True, help=LOGIN_HELP)
     create_staff.add_argument(
         "--creditor", required=True, action="append", help="creditor id the user works for; repeat for several"
     )

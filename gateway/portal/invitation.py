@@ -14,7 +14,7 @@ import structlog
 from aiohttp import web
 
 from gateway.accounts_portal import LinkExpired, accounts_portal
-from gateway.authentication import MAX_LOGIN_LENGTH, log_in, start_session
+from gateway.authentication import log_in, start_session
 from gateway.errors import CsrfRejected, InvalidCredentials, LoginThrottled, ServiceUnavailable
 from gateway.portal.display import ROLE_DESCRIPTIONS, role_label
 from gateway.format import group_thousands
@@ -26,7 +26,10 @@ from shared.errors import Conflict, Unprocessable
 log = structlog.get_logger(__name__)
 
 LOGIN_REQUIRED = "Choisissez un identifiant : c’est le nom avec lequel vous vous connecterez."
-LOGIN_TOO_LONG = f"L’identifiant est trop long : {MAX_LOGIN_LENGTH} caractères au plus."
+# Maximum length of a new login at the accounts service, which checks the rest of the
+# login rule (at least 3 characters, ASCII letters, digits and . - _ @).
+MAX_NEW_LOGIN_LENGTH = 64
+LOGIN_TOO_LONG = f"L’identifiant est trop long : {MAX_NEW_LOGIN_LENGTH} caractères au plus."
 MAX_DISPLAY_NAME_LENGTH = 100
 
 
@@ -72,7 +75,7 @@ def check_choices(values: dict[str, str], password: str, confirmation: str) -> F
     errors: FieldErrors = {}
     if not values["login"]:
         errors["login"] = LOGIN_REQUIRED
-    elif len(values["login"]) > MAX_LOGIN_LENGTH:
+    elif len(values["login"]) > MAX_NEW_LOGIN_LENGTH:
         errors["login"] = LOGIN_TOO_LONG
     if len(values["display_name"]) > MAX_DISPLAY_NAME_LENGTH:
         errors["display_name"] = (

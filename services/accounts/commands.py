@@ -21,7 +21,7 @@ from services.accounts.domain import (
     UnknownUser,
 )
 from services.accounts.passwords import hash_password
-from services.accounts.validation import validate_email, validate_password
+from services.accounts.validation import validate_email, validate_login, validate_password
 from shared.events.accounts import AccountLinked, UserCreated
 from shared.principal import Role
 
@@ -67,7 +67,10 @@ async def insert_user(
     display_name: str,
     email: str | None,
 ) -> uuid.UUID:
-    """Insert a user row; return its id, or raise LoginAlreadyTaken when the login exists in any case."""
+    """Insert a user row; return its id, or raise LoginAlreadyTaken when the login exists in any case.
+
+    The caller checks ``login`` with validate_login first.
+    """
     user_id = uuid.uuid4()
     try:
         await connection.execute(
@@ -130,13 +133,13 @@ async def create_user(
 
     The agency is created, named ``agency_name`` (default ``Agence <account>``),
     when no agency owns the account yet. ``email`` receives password resets and
-    notices. Raises ValidationError for a password that breaks the policy or an
-    invalid e-mail, LoginAlreadyTaken, UnknownCreditor or InvalidRequest.
+    notices. Raises ValidationError for a login or a password that breaks its
+    rule or an invalid e-mail, LoginAlreadyTaken, UnknownCreditor or
+    InvalidRequest.
     """
     if role not in AGENCY_ROLE_VALUES:
         raise InvalidRequest("role", f"les rôles acceptés sont {', '.join(AGENCY_ROLE_VALUES)}")
-    if not login.strip() or login != login.strip():
-        raise InvalidRequest("login", "un identifiant non vide, sans espace au début ni à la fin, est attendu")
+    validate_login(login)
     validate_password(password, login=login)
     email = validate_email(email) if email else None
     password_hash = await hash_password(password)
@@ -198,11 +201,14 @@ async def create_staff_user(
     display_name: str | None = None,
     email: str | None = None,
 ) -> str:
-    """Create a staff user who works for ``creditors``; return the user id."""
+    """Create a staff user who works for ``creditors``; return the user id.
+
+    Raises ValidationError for a login or a password that breaks its rule or an
+    invalid e-mail, LoginAlreadyTaken, UnknownCreditor or InvalidRequest.
+    """
     if not creditors:
         raise InvalidRequest("creditors", "au moins un créancier est attendu")
-    if not login.strip() or login != login.strip():
-        raise InvalidRequest("login", "un identifiant non vide, sans espace au début ni à la fin, est attendu")
+    validate_login(login)
     validate_password(password, login=login)
     email = validate_email(email) if email else None
     password_hash = await hash_password(password)

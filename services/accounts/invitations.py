@@ -20,7 +20,8 @@ from services.accounts.mail import queue_mail
 from services.accounts.passwords import hash_password
 from services.accounts.settings import AccountsSettings
 from services.accounts.single_use_links import LinkInvalid, claim_link, create_link, find_live_link
-from services.accounts.validation import validate_password
+from services.accounts.validation import validate_login, validate_password
+from services.accounts.validation.errors import ErrorCollector
 from shared.typography import apply_french_spacing as french
 from shared.errors import Conflict
 from shared.events.accounts import UserCreated, UserInvited
@@ -219,9 +220,14 @@ async def accept_invitation(
 
     Raises LinkInvalid (also when the author of the invitation is no longer an
     active administrateur of the agency), ValidationError for a password that
-    breaks the policy, or LoginAlreadyTaken (the link then stays usable).
+    breaks the policy or a login that breaks the login rule, or
+    LoginAlreadyTaken (the link then stays usable).
     """
-    validate_password(password, login=login)
+    # Both fields are checked before raising, so the form shows every error at once.
+    collector = ErrorCollector()
+    collector.run(validate_login, login)
+    collector.run(validate_password, password, login=login)
+    collector.raise_if_any()
     password_hash = await hash_password(password)
     async with pool.acquire() as connection, connection.transaction():
         link = await claim_link(connection, "invitation", token)

@@ -23,6 +23,18 @@ from shared.events.accounts import LoginThrottled
 log = structlog.get_logger(__name__)
 
 
+async def fold_login(connection: asyncpg.Connection, login: str) -> str:
+    """Return ``login`` lower-cased by PostgreSQL's ``lower()``, the key of logins and of their throttle.
+
+    The users_login_unique index and every login lookup compare ``lower(login)``.
+    Python's ``str.lower()`` differs from it for non-ASCII capitals: for all of
+    them on a database created with ``--locale=C``, where ``lower()`` changes
+    ASCII letters only, and for a few (final Σ, İ) under other locales. So the
+    typed login is folded by the same database function.
+    """
+    return await connection.fetchval("SELECT lower($1)", login)
+
+
 async def _lock_login(connection: asyncpg.Connection, login_key: str) -> None:
     # Serialises attempts on one login, so parallel guesses cannot all pass the
     # throttle check before any failure is recorded.
@@ -55,11 +67,11 @@ async def log_in(
     raises SecondFactorCodeRequired (not counted as a failure), and a wrong
     code raises SecondFactorCodeInvalid (counted).
     """
-    login_key = login.lower()
     throttled: ThrottleState | None = None
     failure: Exception | None = None
     async with pool.acquire() as connection:
         async with connection.transaction():
+            login_key = await fold_login(connection, login)
             await _lock_login(connection, login_key)
             throttled = await throttle_state(connection, login_key, client_ip)
             if throttled is None:

@@ -73,10 +73,12 @@ async def reauthenticate(
     async with pool.acquire() as connection:
         async with connection.transaction():
             user = await connection.fetchrow(
-                "SELECT login, password_hash, totp_enabled_at IS NOT NULL AS has_totp FROM users WHERE id = $1",
+                """SELECT lower(login) AS login_key, password_hash, totp_enabled_at IS NOT NULL AS has_totp
+                     FROM users WHERE id = $1""",
                 user_id,
             )
-            login_key = user["login"].lower() if user else principal.user_id
+            # Folded by PostgreSQL, as logins.fold_login folds the login typed at the login form.
+            login_key = user["login_key"] if user else principal.user_id
             await connection.execute("SELECT pg_advisory_xact_lock(hashtext('login:' || $1))", login_key)
             state = await login_throttle_state(connection, login_key)
             if state is not None:

@@ -11,6 +11,7 @@ from .country import country_name_fr, validate_country_code
 from .email import validate_email
 from .errors import FieldError, ValidationError
 from .iban import ValidatedIban, format_iban, mask_iban, normalize_iban, validate_iban
+from .login import MAX_LOGIN_LENGTH, MIN_LOGIN_LENGTH, validate_login
 from .identity import (
     LegalIdentity,
     validate_legal_identity,
@@ -30,7 +31,9 @@ from .postal import validate_postal_code
 from .rib import RibParts, compute_rib_key
 
 __all__ = [
+    "MAX_LOGIN_LENGTH",
     "MAX_PASSWORD_LENGTH",
+    "MIN_LOGIN_LENGTH",
     "MIN_PASSWORD_LENGTH",
     "BankDetails",
     "BillingDetails",
@@ -56,6 +59,7 @@ __all__ = [
     "validate_email",
     "validate_iban",
     "validate_legal_identity",
+    "validate_login",
     "validate_main_contact",
     "validate_password",
     "validate_postal_code",

@@ -1,0 +1,103 @@
+"""The invitation page states the login rule and shows the accounts service's error for a login outside it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from html import unescape
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ServiceClient, unique_id
+from tests.gateway.conftest import csrf_token_of, log_in
+from tests.gateway.support import (
+    AgencyLogin,
+    CreditorAccount,
+    accounts_with_mail,
+    create_agency_member,
+    create_creditor,
+    link_token_in,
+    wait_for_caught_mail,
+)
+
+NEW_PASSWORD = "un cheval violet traverse la Loire"
+RULE_HINT = (
+    "De 3 à 64\u00a0caractères\u00a0: lettres sans accent, chiffres et les signes "
+    "«\u00a0.\u00a0», «\u00a0-\u00a0», «\u00a0_\u00a0» et «\u00a0@\u00a0», par exemple «\u00a0marie.dupont\u00a0»."
+)
+
+
+@pytest.fixture
+async def accounts_service(engines, signer, tmp_path: Path) -> AsyncIterator[ServiceClient]:
+    """The accounts service with a local SMTP sink in ``tmp_path / "mail"``."""
+    async with accounts_with_mail(engines, signer, tmp_path / "mail") as service:
+        yield service
+
+
+@pytest.fixture
+async def admin(accounts_pool, ledger_service) -> AgencyLogin:
+    creditor_id = await create_creditor(accounts_pool, ledger_service, "Presse Immo Identifiants")
+    creditor = CreditorAccount(creditor_id, "Presse Immo Identifiants", "C8101")
+    return await create_agency_member(
+        accounts_pool, [creditor], role="administrateur", email=f"{unique_id('admin')}@agence.example"
+    )
+
+
+async def invitation_token(gateway, admin: AgencyLogin, mail_dir: Path) -> str:
+    """Invite a new address through the Utilisateurs page; return the token of the e-mailed link."""
+    address = f"{unique_id('invitee')}@agence.example"
+    await log_in(gateway, admin.login, admin.password)
+    form_token = csrf_token_of(await (await gateway.get("/utilisateurs")).text())
+    await gateway.post(
+        "/utilisateurs/invitations",
+        data={"csrf_token": form_token, "email": address, "display_name": "Éloïse Martin", "role": "lecteur"},
+        allow_redirects=False,
+    )
+    gateway.session.cookie_jar.clear()
+    messages = await wait_for_caught_mail(mail_dir, lambda message: address in message.envelope_to)
+    return link_token_in(messages[0].text, "invitation")
+
+
+async def accept(gateway, token: str, login: str):
+    form_token = csrf_token_of(await (await gateway.get(f"/invitation/{token}")).text())
+    data = {
+        "csrf_token": form_token,
+        "login": login,
+        "display_name": "Éloïse Martin",
+        "password": NEW_PASSWORD,
+        "password_confirmation": NEW_PASSWORD,
+    }
+    return await gateway.post(f"/invitation/{token}", data=data, allow_redirects=False)
+
+
+async def test_invitation_page_states_login_rule(gateway, admin, tmp_path):
+    token = await invitation_token(gateway, admin, tmp_path / "mail")
+
+    page = unescape(await (await gateway.get(f"/invitation/{token}")).text())
+
+    assert RULE_HINT in page
+    assert 'maxlength="64"' in page
+
+
+async def test_invitation_rejects_accented_login(gateway, admin, tmp_path):
+    token = await invitation_token(gateway, admin, tmp_path / "mail")
+
+    rejected = await accept(gateway, token, "Éloïse")
+    page = unescape(await rejected.text())
+    retried = await accept(gateway, token, unique_id("eloise"))
+
+    assert rejected.status == 422
+    assert 'id="error-login"' in page
+    assert "L’identifiant contient le caractère «\u00a0É\u00a0», qui n’est pas accepté." in page
+    assert "par exemple «\u00a0marie.dupont\u00a0»." in page
+    assert retried.status == 303
+
+
+async def test_invitation_rejects_login_over_64(gateway, admin, tmp_path):
+    token = await invitation_token(gateway, admin, tmp_path / "mail")
+
+    rejected = await accept(gateway, token, "x" * 65)
+    page = unescape(await rejected.text())
+
+    assert rejected.status == 422
+    assert "L’identifiant est trop long\u00a0: 64 caractères au plus." in page
