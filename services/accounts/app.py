@@ -17,7 +17,7 @@ from services.accounts.mail_sink import MailSink
 from services.accounts.routes import setup_routes
 from services.accounts.sessions import delete_dead_sessions
 from services.accounts.settings import AccountsSettings
-from services.accounts.throttle import delete_old_attempts
+from services.accounts.throttle import delete_old_attempts, use_login_hash_key
 from shared.service import SETTINGS, ServiceDefinition
 from shared.settings import load_settings
 from shared.web import POOL
@@ -34,6 +34,7 @@ async def settings_context(app: web.Application) -> AsyncIterator[None]:
         # services.main builds plain ServiceSettings; the extra MF_ variables come from the environment.
         settings = load_settings(AccountsSettings, **settings.model_dump())
     app[ACCOUNTS_SETTINGS] = settings
+    use_login_hash_key(settings.data_encryption_key)
     if settings.data_encryption_key:
         app[CIPHER] = DataCipher(settings.data_encryption_key, settings.previous_data_keys())
     else:

@@ -17,10 +17,19 @@ an attacker shut a real user out. The numbers used here:
 Attempts rejected because of throttling check no password and are not
 counted, so the delay stops growing once the attacker has to wait.
 Time comes from the database (``now()``), the same clock that stamps attempts.
+
+A typed login is often a password typed in the wrong field, so the table
+stores an HMAC of it (see `stored_login_key`), never the login itself. Its
+key derives from MF_DATA_ENCRYPTION_KEY, which the database does not hold,
+so a dump of the table does not give the typed values away. A new data key
+starts the per-login counts afresh.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import ipaddress
 import math
 from dataclasses import dataclass
@@ -39,6 +48,27 @@ ADDRESS_MAX_FAILURES = 20
 
 # Attempts older than this are never read again and may be deleted.
 ATTEMPT_RETENTION = timedelta(days=1)
+
+
+# Used until `use_login_hash_key` is given a data key, as in a process
+# without MF_DATA_ENCRYPTION_KEY: the stored values are then plain SHA-256
+# HMACs under a public key, which hide a login only from a casual reader.
+_UNKEYED = b"mesfactures login throttle"
+_login_hash_key = _UNKEYED
+
+
+def use_login_hash_key(data_key_b64: str) -> None:
+    """Derive the key of `stored_login_key` from the data encryption key (base64), or drop it when empty."""
+    global _login_hash_key
+    if data_key_b64:
+        _login_hash_key = hmac.new(base64.b64decode(data_key_b64), _UNKEYED, hashlib.sha256).digest()
+    else:
+        _login_hash_key = _UNKEYED
+
+
+def stored_login_key(login_key: str) -> str:
+    """Return the value stored in ``login_attempts.login_key`` for the folded login ``login_key``."""
+    return hmac.new(_login_hash_key, login_key.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -60,6 +90,7 @@ def login_delay_seconds(failures: int) -> int:
 
 async def login_throttle_state(connection: asyncpg.Connection, login_key: str) -> ThrottleState | None:
     """Return the per-login limit's state, ignoring the client address."""
+    login_key = stored_login_key(login_key)
     row = await connection.fetchrow(
         """WITH last_success AS (
                SELECT max(attempted_at) AS at FROM login_attempts
@@ -148,10 +179,10 @@ async def throttle_state(
 async def record_attempt(
     connection: asyncpg.Connection, login_key: str, client_ip: str, *, succeeded: bool
 ) -> None:
-    """Store one password check, under the address key of ``client_ip`` (see `address_key`)."""
+    """Store one password check, under the stored key of the login and the address key of ``client_ip``."""
     await connection.execute(
         "INSERT INTO login_attempts (login_key, client_ip, succeeded) VALUES ($1, $2, $3)",
-        login_key,
+        stored_login_key(login_key),
         address_key(client_ip),
         succeeded,
     )

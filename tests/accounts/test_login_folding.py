@@ -12,6 +12,7 @@ import pytest
 
 from services.accounts.commands import create_staff_user, create_user
 from services.accounts.domain import LoginAlreadyTaken
+from services.accounts.throttle import stored_login_key
 from services.accounts.validation import ValidationError
 from tests.accounts.support import (
     link_token,
@@ -52,10 +53,9 @@ async def test_failed_login_counts_on_stored_login(accounts_service, accounts_po
     wrong = type("Typed", (), {"login": user.login, "password": "definitely the wrong password"})()
 
     response = await log_in(accounts_service, wrong)
+    folded = await accounts_pool.fetchval("SELECT lower(login) FROM users WHERE id = $1::uuid", user.user_id)
     counted = await accounts_pool.fetchval(
-        """SELECT count(*) FROM login_attempts
-            WHERE login_key = (SELECT lower(login) FROM users WHERE id = $1::uuid) AND NOT succeeded""",
-        user.user_id,
+        "SELECT count(*) FROM login_attempts WHERE login_key = $1 AND NOT succeeded", stored_login_key(folded)
     )
 
     assert response.status == 401

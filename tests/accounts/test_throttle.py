@@ -11,6 +11,7 @@ from services.accounts.throttle import (
     LOGIN_MAX_DELAY_SECONDS,
     address_key,
     login_delay_seconds,
+    stored_login_key,
 )
 from tests.accounts.support import log_in, unique_address
 
@@ -66,7 +67,7 @@ async def test_login_recovers_when_delay_has_passed(accounts_service, agency_adm
     await fail_times(accounts_service, agency_admin, LOGIN_FREE_FAILURES)
     await accounts_pool.execute(
         "UPDATE login_attempts SET attempted_at = attempted_at - interval '31 seconds' WHERE login_key = $1",
-        agency_admin.login.lower(),
+        stored_login_key(agency_admin.login.lower()),
     )
 
     response = await log_in(accounts_service, agency_admin)
@@ -78,7 +79,7 @@ async def test_failure_after_delay_doubles_the_next(accounts_service, agency_adm
     await fail_times(accounts_service, agency_admin, LOGIN_FREE_FAILURES)
     await accounts_pool.execute(
         "UPDATE login_attempts SET attempted_at = attempted_at - interval '31 seconds' WHERE login_key = $1",
-        agency_admin.login.lower(),
+        stored_login_key(agency_admin.login.lower()),
     )
     await fail_times(accounts_service, agency_admin, 1)
 
@@ -105,7 +106,8 @@ async def test_throttled_attempts_are_not_counted(accounts_service, agency_admin
         assert (await log_in(accounts_service, agency_admin, password=WRONG)).status == 429
 
     recorded = await accounts_pool.fetchval(
-        "SELECT count(*) FROM login_attempts WHERE login_key = $1", agency_admin.login.lower()
+        "SELECT count(*) FROM login_attempts WHERE login_key = $1",
+        stored_login_key(agency_admin.login.lower()),
     )
 
     assert recorded == LOGIN_FREE_FAILURES
@@ -116,7 +118,7 @@ async def test_failures_older_than_window_are_forgotten(accounts_service, agency
     await accounts_pool.executemany(
         """INSERT INTO login_attempts (login_key, client_ip, succeeded, attempted_at)
            VALUES ($1, $2, false, now() - interval '16 minutes')""",
-        [(agency_admin.login.lower(), unique_address()) for _ in range(LOGIN_FREE_FAILURES + 5)],
+        [(stored_login_key(agency_admin.login.lower()), unique_address()) for _ in range(LOGIN_FREE_FAILURES + 5)],
     )
 
     response = await log_in(accounts_service, agency_admin)
@@ -222,3 +224,17 @@ def test_address_key_groups_ipv6_by_network():
     assert address_key("2001:db8:1:3::1") == "2001:db8:1:3::/64"
     assert address_key("203.0.113.7") == "203.0.113.7"
     assert address_key("::ffff:203.0.113.7") == "203.0.113.7"
+
+
+async def test_typed_login_not_stored(accounts_service, accounts_pool):
+    typed = f"MonMotDePasse-{unique_address()}"
+    ghost = type("Ghost", (), {"login": typed, "password": WRONG})()
+
+    await fail_times(accounts_service, ghost, 1)
+    stored = await accounts_pool.fetch("SELECT login_key FROM login_attempts WHERE login_key = $1", typed.lower())
+    hashed = await accounts_pool.fetchval(
+        "SELECT count(*) FROM login_attempts WHERE login_key = $1", stored_login_key(typed.lower())
+    )
+
+    assert stored == []
+    assert hashed == 1

@@ -6,6 +6,8 @@ import time
 
 import pyotp
 
+from services.accounts.throttle import stored_login_key
+
 from tests.accounts.support import log_in, principal_headers, unique_address
 
 
@@ -116,7 +118,8 @@ async def test_wrong_codes_count_towards_throttling(accounts, agency_admin, acco
 
     await login_with_code(accounts, agency_admin, "123456")
     failures = await accounts_pool.fetchval(
-        "SELECT count(*) FROM login_attempts WHERE login_key = $1 AND NOT succeeded", agency_admin.login.lower()
+        "SELECT count(*) FROM login_attempts WHERE login_key = $1 AND NOT succeeded",
+        stored_login_key(agency_admin.login.lower()),
     )
 
     assert failures == 1
@@ -127,7 +130,8 @@ async def test_missing_code_is_not_counted(accounts, agency_admin, accounts_pool
 
     await login_with_code(accounts, agency_admin, None)
     attempts = await accounts_pool.fetchval(
-        "SELECT count(*) FROM login_attempts WHERE login_key = $1", agency_admin.login.lower()
+        "SELECT count(*) FROM login_attempts WHERE login_key = $1",
+        stored_login_key(agency_admin.login.lower()),
     )
 
     assert attempts == 0
@@ -193,7 +197,8 @@ async def test_enrolment_rejects_wrong_password(accounts, agency_admin, accounts
         "SELECT totp_secret_encrypted FROM users WHERE id = $1::uuid", agency_admin.user_id
     )
     failures = await accounts_pool.fetchval(
-        "SELECT count(*) FROM login_attempts WHERE login_key = $1 AND NOT succeeded", agency_admin.login.lower()
+        "SELECT count(*) FROM login_attempts WHERE login_key = $1 AND NOT succeeded",
+        stored_login_key(agency_admin.login.lower()),
     )
 
     assert response.status == 422
