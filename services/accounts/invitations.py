@@ -22,6 +22,7 @@ from services.accounts.settings import AccountsSettings
 from services.accounts.single_use_links import LinkInvalid, claim_link, create_link, find_live_link
 from services.accounts.validation import validate_login, validate_password
 from services.accounts.validation.errors import ErrorCollector
+from services.accounts.validation.text import clean_text
 from shared.typography import apply_french_spacing as french
 from shared.errors import Conflict
 from shared.events.accounts import UserCreated, UserInvited
@@ -218,14 +219,21 @@ async def accept_invitation(
 ) -> str:
     """Create the invited user with the chosen login and password; return the user id.
 
+    ``display_name`` is checked as when inviting (no line break, control or
+    invisible character, at most 100 characters), because it appears in the
+    e-mails that other users receive.
+
     Raises LinkInvalid (also when the author of the invitation is no longer an
     active administrateur of the agency), ValidationError for a password that
-    breaks the policy or a login that breaks the login rule, or
-    LoginAlreadyTaken (the link then stays usable).
+    breaks the policy, a login that breaks the login rule or an invalid display
+    name, or LoginAlreadyTaken (the link then stays usable).
     """
-    # Both fields are checked before raising, so the form shows every error at once.
+    # Every field is checked before raising, so the form shows every error at once.
     collector = ErrorCollector()
     collector.run(validate_login, login)
+    display_name = collector.run(
+        clean_text, display_name, field="display_name", label="Nom affiché", max_length=100, required=False
+    )
     collector.run(validate_password, password, login=login)
     collector.raise_if_any()
     password_hash = await hash_password(password)

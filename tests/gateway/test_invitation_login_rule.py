@@ -1,4 +1,4 @@
-"""The invitation page states the login rule and shows the accounts service's error for a login outside it."""
+"""The invitation page states the login rule and shows the accounts service's errors for the login and display name."""
 
 from __future__ import annotations
 
@@ -58,12 +58,12 @@ async def invitation_token(gateway, admin: AgencyLogin, mail_dir: Path) -> str:
     return link_token_in(messages[0].text, "invitation")
 
 
-async def accept(gateway, token: str, login: str):
+async def accept(gateway, token: str, login: str, display_name: str = "Éloïse Martin"):
     form_token = csrf_token_of(await (await gateway.get(f"/invitation/{token}")).text())
     data = {
         "csrf_token": form_token,
         "login": login,
-        "display_name": "Éloïse Martin",
+        "display_name": display_name,
         "password": NEW_PASSWORD,
         "password_confirmation": NEW_PASSWORD,
     }
@@ -101,3 +101,14 @@ async def test_invitation_rejects_login_over_64(gateway, admin, tmp_path):
 
     assert rejected.status == 422
     assert "L’identifiant est trop long\u00a0: 64 caractères au plus." in page
+
+
+async def test_invitation_rejects_multiline_display_name(gateway, admin, tmp_path):
+    token = await invitation_token(gateway, admin, tmp_path / "mail")
+
+    rejected = await accept(gateway, token, unique_id("marie"), "Marie\n\nAVIS : notre RIB change")
+    page = unescape(await rejected.text())
+
+    assert rejected.status == 422
+    assert 'id="error-display_name"' in page
+    assert "Le champ «\u00a0Nom affiché\u00a0» contient un caractère de contrôle ou un saut de ligne (U+000A)" in page

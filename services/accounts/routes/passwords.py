@@ -53,7 +53,8 @@ async def post_invitation(request: web.Request) -> web.Response:
     body = await json_body(request)
     login = required_text(body, "login", max_length=254).strip()
     password = required_text(body, "password", max_length=MAX_PASSWORD_LENGTH)
-    display_name = optional_text(body, "display_name", max_length=100)
+    # 200 here, because accept_invitation rejects more than 100 characters as an invalid form field.
+    display_name = optional_text(body, "display_name", max_length=200)
 
     with reported_as_invalid_fields():
         user_id = await invitations.accept_invitation(

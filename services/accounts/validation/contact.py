@@ -41,8 +41,9 @@ def validate_main_contact(
 
     Last and first names are required, contain at least one letter and have at most
     100 characters. The job title is optional, at most 100 characters. No field may contain a
-    control character or line break. Error codes: ``text.required``, ``text.too_long``,
-    ``text.control``, ``text.no_letter``.
+    control character, line break or invisible format character. Error codes:
+    ``text.required``, ``text.too_long``, ``text.control``, ``text.invisible``,
+    ``text.no_letter``.
     """
     collector = ErrorCollector()
     clean_last = collector.run(

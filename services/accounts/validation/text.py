@@ -14,12 +14,23 @@ _SPACE_RUN = re.compile(r"[ \u00a0\u202f]{2,}")
 # Cc covers C0 and C1 controls, including tab, CR and LF. Zl and Zp are the Unicode line and
 # paragraph separators, which would break a line in a PDF or an e-mail header just the same.
 _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
+# Cf are the format characters: zero-width spaces and joiners, bidirectional marks and
+# overrides, the byte-order mark. They do not show, so a name holding one passes for another.
+_INVISIBLE_CATEGORY = "Cf"
 
 
 def find_control_character(value: str) -> str | None:
     """Return the first control or line-break character of ``value``, or None."""
     for character in value:
         if unicodedata.category(character) in _FORBIDDEN_CATEGORIES:
+            return character
+    return None
+
+
+def find_invisible_character(value: str) -> str | None:
+    """Return the first format character (zero-width, bidirectional mark) of ``value``, or None."""
+    for character in value:
+        if unicodedata.category(character) == _INVISIBLE_CATEGORY:
             return character
     return None
 
@@ -40,8 +51,9 @@ def clean_text(
     """Return ``value`` in NFC form, trimmed, with runs of spaces collapsed.
 
     Returns None for an empty optional value. Raises ValidationError for an empty required
-    value, a control or line-break character inside the value, or more than
-    ``max_length`` code points after cleaning. ``label`` is the field name the form shows.
+    value, a control or line-break character inside the value, an invisible format character
+    (Unicode category Cf, such as U+200B) anywhere in it, or more than ``max_length`` code
+    points after cleaning. ``label`` is the field name the form shows.
     """
     raw = value or ""
     # Surrounding whitespace, a trailing line break included, is dropped before the check.
@@ -52,6 +64,14 @@ def clean_text(
             "text.control",
             f"Le champ « {label} » contient un caractère de contrôle ou un saut de ligne "
             f"({describe_character(character)}) : retapez la valeur sur une seule ligne.",
+        )
+    if character := find_invisible_character(raw):
+        raise reject(
+            field,
+            raw,
+            "text.invisible",
+            f"Le champ « {label} » contient un caractère invisible ({describe_character(character)}) : "
+            "retapez la valeur au clavier au lieu de la coller.",
         )
 
     cleaned = _SPACE_RUN.sub(" ", unicodedata.normalize("NFC", raw)).strip()
