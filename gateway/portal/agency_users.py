@@ -24,8 +24,14 @@ NOTICE_PARAMETER = "fait"
 NOTICES = {
     "invitation": "L’invitation a été envoyée par e-mail. Le lien est valable 72 heures.",
     "revocation": "L’invitation a été annulée : son lien ne fonctionne plus.",
-    "role": "Le rôle a été modifié. Il s’applique à la prochaine page ouverte par cet utilisateur.",
-    "desactivation": "L’utilisateur a été désactivé et ses sessions ont été fermées.",
+    "role": (
+        "Le rôle a été modifié. Il s’applique à la prochaine page ouverte par cet utilisateur. S’il était"
+        " administrateur, les invitations qu’il avait envoyées ne sont plus valables."
+    ),
+    "desactivation": (
+        "L’utilisateur a été désactivé\u00a0: ses sessions ont été fermées, et ses invitations en attente et"
+        " ses liens de changement de mot de passe ne sont plus valables."
+    ),
     "reactivation": "L’utilisateur a été réactivé : il peut de nouveau se connecter avec son mot de passe.",
 }
 AGENCY_ROLES = frozenset(role for role, _label in AGENCY_ROLE_CHOICES)

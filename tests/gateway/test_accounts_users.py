@@ -193,7 +193,7 @@ async def test_disabling_user_closes_sessions(gateway, accounts_pool, admin):
     login_again = await log_in(gateway, accountant.login, accountant.password)
 
     assert response.status == 303
-    assert "L’utilisateur a été désactivé et ses sessions ont été fermées." in page
+    assert "L’utilisateur a été désactivé\u00a0: ses sessions ont été fermées, et ses invitations en attente" in page
     assert row is not None
     assert login_again.status == 401
 
