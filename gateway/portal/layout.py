@@ -40,7 +40,7 @@ ACCOUNT_DETAILS = Area("account_details", "Informations compte", "/informations-
 PAYMENT = Area("payment", "Règlement", "/reglement")
 MENU = (STATEMENT, DISPUTES, CONTACT, ACCOUNT_DETAILS, PAYMENT)
 SECURITY = Area("security", "Sécurité", "/securite", shows_creditor=False)
-USERS = Area("users", "Utilisateurs", "/utilisateurs")
+USERS = Area("users", "Utilisateurs", "/utilisateurs", shows_creditor=False)
 BANK_CHANGE_REVIEWS = Area(
     "bank_change_reviews", "Demandes de modification bancaire", "/back-office/demandes-bancaires"
 )

@@ -66,6 +66,9 @@ async def test_users_page_lists_agency_users(gateway, accounts_pool, admin):
     assert "(vous)" in page
     assert "Inviter un utilisateur" in page
     assert "Aucune invitation en attente." in page
+    # The agency's users do not depend on the selected creditor.
+    assert "<h1>Utilisateurs</h1>" in page
+    assert 'class="creditor-name"' not in page
 
 
 async def test_accountant_is_refused_users_page(gateway, accounts_pool, admin):
