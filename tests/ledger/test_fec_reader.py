@@ -536,6 +536,16 @@ def test_read_fec_utf16_with_byte_order_mark(codec):
     assert len(fec.lines) == len(INVOICE_LINES)
 
 
+def test_read_fec_utf16_with_two_marks():
+    # iconv -t utf-16 keeps the UTF-8 file's own mark after the one it adds.
+    data = ("\ufeff" + tab_file(*INVOICE_LINES).decode("utf-8")).encode("utf-16")
+
+    fec = read_fec(data)
+
+    assert fec.encoding == "utf-16"
+    assert len(fec.lines) == len(INVOICE_LINES)
+
+
 def test_read_fec_nul_bytes_without_mark_rejected():
     data = tab_file(*INVOICE_LINES).decode("utf-8").encode("utf-16-le")
 

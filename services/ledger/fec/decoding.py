@@ -124,7 +124,8 @@ def _decode_explicit(data: bytes, encoding: str, source: str) -> str:
 def _decode_utf16(data: bytes, source: str) -> str:
     """Decode a file that starts with a UTF-16 byte order mark, which some spreadsheets write."""
     try:
-        return data.decode("utf-16")
+        # iconv writes a mark of its own before the one a file may already carry.
+        return data.decode("utf-16").lstrip("\ufeff")
     except UnicodeDecodeError:
         raise FecEncodingError(
             f"{source}{COLON} le fichier commence comme un fichier en UTF-16, mais ses octets n’en sont pas"
