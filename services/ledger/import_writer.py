@@ -485,10 +485,14 @@ async def _changed_entries_error(connection, changes, source: str) -> FecChanged
                 f" logiciel de facturation avec débit {format_amount(imported.debit)}, crédit"
                 f" {format_amount(imported.credit)}, date du document {day(imported.document_date)}"
             )
+        if line.line.aux_account is None:
+            customer = f"sans compte client, CompAuxNum vide sur le compte {line.line.account_number}"
+        else:
+            customer = f"client {line.customer_account}"
         described.append(
             f"Ligne {line.line.line_number}{COLON} {earlier}{SEMICOLON}"
             f" ce fichier donne l’écriture {line.line.journal_code} {line.line.entry_number} (document"
-            f" {line.document_number}, client {line.customer_account}) avec débit {format_amount(max(net, ZERO))}, crédit {format_amount(max(-net, ZERO))},"
+            f" {line.document_number}, {customer}) avec débit {format_amount(max(net, ZERO))}, crédit {format_amount(max(-net, ZERO))},"
             f" EcritureDate {day(line.line.entry_date)}, date du document {day(line.document_date)}."
         )
     hidden = len(changes) - _MAX_LISTED_CHANGES
@@ -498,10 +502,18 @@ async def _changed_entries_error(connection, changes, source: str) -> FecChanged
         lines = "1 ligne client modifie une écriture déjà enregistrée"
     else:
         lines = f"{counted(len(changes), 'ligne client', 'lignes clients')} modifient des écritures déjà enregistrées"
+    fix = (
+        "Enregistrez chaque correction dans le logiciel comptable par de nouvelles écritures (un avoir, puis"
+        " une nouvelle facture), exportez de nouveau le FEC et importez-le."
+    )
+    if any(line.line.aux_account is None for line, _imported in changes[:_MAX_LISTED_CHANGES]):
+        fix = (
+            "Une ligne sans compte client vient le plus souvent d’un export incomplet\u00a0: vérifiez que le"
+            f" logiciel comptable exporte CompAuxNum, puis importez le nouvel export. {fix}"
+        )
     return FecChangedEntryError(
         f"{source}{COLON} rien n’a été importé, car {lines}, et un document émis ne change jamais."
-        f" {' '.join(described)} Enregistrez chaque correction dans le logiciel comptable par de nouvelles"
-        " écritures (un avoir, puis une nouvelle facture), exportez de nouveau le FEC et importez-le.",
+        f" {' '.join(described)} {fix}",
         line_numbers=tuple(line.line.line_number for line, _imported in changes),
     )
 

@@ -201,12 +201,15 @@ async def _write(
             )
         # A statement of its own, so that its snapshot is taken after the lock:
         # an import of the same file that held the lock is then visible.
-        existing_import = await connection.fetchval(
-            "SELECT id FROM imports WHERE creditor_id = $1 AND file_sha256 = $2", creditor, digest
+        existing_import = await connection.fetchrow(
+            "SELECT id, encoding FROM imports WHERE creditor_id = $1 AND file_sha256 = $2", creditor, digest
         )
         if existing_import is not None:
-            summary.import_id = existing_import
+            summary.import_id = existing_import["id"]
             summary.already_imported = True
+            if existing_import["encoding"] != summary.encoding:
+                summary.warnings.append(_encoding_kept_warning(file_name, existing_import, summary.encoding))
+                summary.encoding = existing_import["encoding"]
             later_warning = await _later_import_warning(connection, creditor, summary.import_id, file_name)
             if later_warning:
                 summary.warnings.append(later_warning)
@@ -293,6 +296,15 @@ async def _later_import_warning(
         f" ({latest['file_name']}, du {_paris_date(latest['imported_at'])}) est venu après et a pu changer le"
         " lettrage depuis, donc le lettrage de ce fichier n’a pas été appliqué. Pour l’appliquer, exportez de"
         " nouveau le fichier depuis le logiciel comptable et importez ce nouvel export."
+    )
+
+
+def _encoding_kept_warning(file_name: str, earlier_import, requested_encoding: str) -> str:
+    """Warn that an identical file was imported earlier in another encoding, which stays in force."""
+    return (
+        f"{file_name}{COLON} ce fichier est identique à l’import {earlier_import['id']}, lu en"
+        f" {earlier_import['encoding']}, donc il n’a pas été relu en {requested_encoding} et rien n’a changé."
+        " Un fichier déjà importé n’est pas relu."
     )
 
 

@@ -106,6 +106,8 @@ async def post_fec_import(request: web.Request) -> web.Response:
 
 def _french_rejection(error: FecError) -> str:
     """Return the French message of a rejected file for the API: nothing was imported, then the reader's reason."""
+    if "rien n’a été importé" in str(error):
+        return f"Fichier FEC refusé. {error}"
     return f"Fichier FEC refusé, rien n’a été importé. {error}"
 
 

@@ -217,3 +217,26 @@ async def test_entries_without_piece_ref_of_two_years_are_new(ledger_pool):
 
     assert summary.entries_created == 1
     assert await entry_count(ledger_pool, creditor) == 2
+
+
+def test_api_rejection_says_nothing_imported_once():
+    from services.ledger.fec import FecError
+    from services.ledger.routes import _french_rejection
+
+    changed = _french_rejection(FecError("mois.txt\u00a0: rien n’a été importé, car 1 ligne client modifie…"))
+    unreadable = _french_rejection(FecError("mois.txt, ligne 2, colonne Debit\u00a0: «\u00a0x\u00a0» n’est pas un montant"))
+
+    assert changed.count("rien n’a été importé") == 1
+    assert unreadable.startswith("Fichier FEC refusé, rien n’a été importé. mois.txt, ligne 2")
+
+
+async def test_document_losing_its_customer_names_the_export(ledger_pool):
+    creditor = await creditor_with_january_invoice(ledger_pool)
+    without_customer = fec_bytes(*FIRST_OF_JANUARY, *invoice_for("", "2", "20260115", "F0002"))
+
+    with pytest.raises(FecChangedEntryError) as raised:
+        await import_fec(ledger_pool, creditor, without_customer, file_name="january-export.txt")
+
+    message = str(raised.value)
+    assert "(document F0002, sans compte client, CompAuxNum vide sur le compte 411000)" in message
+    assert "vérifiez que le logiciel comptable exporte CompAuxNum" in message

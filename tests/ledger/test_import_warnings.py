@@ -68,3 +68,18 @@ async def test_header_only_file_imports_with_warning(ledger_pool):
     ]
     stored = await ledger_pool.fetchval("SELECT warnings FROM imports WHERE id = $1", summary.import_id)
     assert stored == summary.warnings
+
+
+async def test_reimport_in_other_encoding_keeps_first(ledger_pool):
+    creditor = await new_creditor(ledger_pool)
+    data = fec_bytes(*invoice_rows("FA1", "20260701")).replace(b"Facture", "Facturé".encode("cp1252"))
+    first = await import_fec(ledger_pool, creditor, data, file_name="juillet.txt", encoding="cp1252")
+
+    again = await import_fec(ledger_pool, creditor, data, file_name="juillet.txt", encoding="cp850")
+
+    assert again.already_imported
+    assert again.encoding == first.encoding == "cp1252"
+    assert again.warnings == [
+        f"juillet.txt\u00a0: ce fichier est identique à l’import {first.import_id}, lu en cp1252, donc il n’a pas"
+        " été relu en cp850 et rien n’a changé. Un fichier déjà importé n’est pas relu."
+    ]
