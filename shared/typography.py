@@ -7,8 +7,8 @@ import re
 STRAIGHT_APOSTROPHE = "'"
 TYPOGRAPHIC_APOSTROPHE = "\u2019"
 
-# French typography puts a no-break space (U+00A0) inside « » and before a
-# colon, and a narrow one (U+202F) before ; ! and ?. A mark counts as
+# French typography puts a no-break space (U+00A0) inside « », after « n° »
+# and before a colon, and a narrow one (U+202F) before ; ! and ?. A mark counts as
 # punctuation only when a space or the end of the text follows it, so that
 # a query string such as « ?encoding= » keeps its plain space.
 _PUNCTUATION_SPACE = re.compile(r" ([:;!?])(?=\s|$)")
@@ -17,7 +17,7 @@ _SPACE_BEFORE = {":": "\u00a0", ";": "\u202f", "!": "\u202f", "?": "\u202f"}
 
 def apply_french_spacing(message: str) -> str:
     """Replace the plain spaces around French punctuation with no-break spaces."""
-    message = message.replace("« ", "«\u00a0").replace(" »", "\u00a0»")
+    message = message.replace("« ", "«\u00a0").replace(" »", "\u00a0»").replace("n° ", "n°\u00a0")
     return _PUNCTUATION_SPACE.sub(lambda match: _SPACE_BEFORE[match.group(1)] + match.group(1), message)
 
 

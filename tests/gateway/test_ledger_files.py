@@ -139,7 +139,7 @@ async def test_portal_missing_document_is_french_page(with_identity, portal_data
 
     assert response.status == 404
     assert response.headers["Content-Type"].startswith("text/html")
-    assert "Document n° FA-9999 introuvable pour votre compte." in html
+    assert "Document n°\u00a0FA-9999 introuvable pour votre compte." in html
 
 
 async def test_api_statement_csv_relays_file(logged_in, portal_data):

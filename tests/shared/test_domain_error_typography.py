@@ -25,3 +25,7 @@ def test_spacing_leaves_query_parameter():
     message = "indiquez son encodage (paramètre ?encoding= par HTTP) : cp850 ?"
 
     assert apply_french_spacing(message) == "indiquez son encodage (paramètre ?encoding= par HTTP)\u00a0: cp850\u202f?"
+
+
+def test_spacing_binds_number_sign():
+    assert apply_french_spacing("Document n° FA-1 introuvable.") == "Document n°\u00a0FA-1 introuvable."
