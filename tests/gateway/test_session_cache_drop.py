@@ -96,15 +96,7 @@ async def test_forget_user_keeps_other_users():
         "token-of-anne-phone-00002": session_of("anne", "s2"),
         "token-of-bruno-laptop-003": session_of("bruno", "s3"),
     }
-    calls: list[str] = []
-
-    async def fetch(token: str) -> SessionInfo | None:
-        calls.append(token)
-        return sessions[token]
-
-    resolver = SessionResolver(fetch, ttl_seconds=5, clock=time.monotonic)
-    for token in sessions:
-        await resolver.resolve(token)
+    resolver, calls = await cached_resolver(sessions)
 
     dropped = resolver.forget_user("anne")
     for token in sessions:
