@@ -41,6 +41,13 @@ def prefix_de(name: str) -> str:
     return f"d’{name}" if first in ELIDING_LETTERS else f"de {name}"
 
 
+def of_agency(name: str) -> str:
+    """Return « de l’agence ``name`` », or « d’``name`` » when the name already starts with « Agence »."""
+    if name.lstrip().casefold().startswith("agence"):
+        return prefix_de(name)
+    return f"de l’agence {name}"
+
+
 # Shown under a quotation whose links ``defuse_links`` rewrote.
 DEFUSED_LINKS_NOTE = (
     "Par sécurité, les adresses web de ce texte ne sont pas cliquables : « [.] » y remplace le point."
@@ -91,7 +98,7 @@ def invitation(*, agency_name: str, inviter: str, role: str, link: str, expires_
     subject = f"Invitation à rejoindre l’espace Mes Factures {prefix_de(agency_name)}"
     body = (
         "Bonjour,\n\n"
-        f"{inviter} vous invite à rejoindre l’espace Mes Factures de l’agence {agency_name} "
+        f"{inviter} vous invite à rejoindre l’espace Mes Factures {of_agency(agency_name)} "
         f"avec le rôle {ROLE_LABELS.get(role, role)}.\n\n"
         "Pour accepter l’invitation et choisir votre identifiant et votre mot de passe, ouvrez ce lien :\n"
         f"{link}\n\n"

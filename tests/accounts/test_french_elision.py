@@ -120,3 +120,10 @@ def test_contact_message_names_get_typographic_apostrophe():
     # The author's text is quoted as typed.
     assert "> Bonjour, c'est Jeanne." in to_service
     assert "> Bonjour, c'est Jeanne." in copy
+
+
+def test_invitation_names_agency_once():
+    from services.accounts.notices import of_agency
+
+    assert of_agency("Agence du Parc") == "d’Agence du Parc"
+    assert of_agency("Clés de la Presqu’île") == "de l’agence Clés de la Presqu’île"

@@ -73,7 +73,7 @@ async def test_invitation_mail_defuses_names(accounts, accounts_pool, mail_sink)
     assert response.status == 201
     assert message.subject == "Invitation à rejoindre l’espace Mes Factures d’Agence www[.]tilleuls-immo[.]example"
     assert "Règlement urgent sur paiement[.]example/carte vous invite" in message.text
-    assert "de l’agence Agence www[.]tilleuls-immo[.]example avec le rôle" in message.text
+    assert "d’Agence www[.]tilleuls-immo[.]example avec le rôle" in message.text
     assert "les adresses web des noms et identifiants cités dans ce message ne sont pas cliquables" in message.text
     for text in (message.subject, message.text):
         assert "https://paiement" not in text

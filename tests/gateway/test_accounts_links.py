@@ -265,7 +265,7 @@ async def test_invitation_page_shows_agency_and_role(gateway, member, tmp_path):
 
     assert response.status == 200
     assert f"Rejoindre l’espace d’{member.agency_name}" in html
-    assert "<strong>Comptable</strong>" in html
+    assert "Cette invitation vous donne le rôle <strong>Comptable</strong>" in html
     assert address in html
     assert "compter au moins 12 caractères" in html
 
