@@ -20,7 +20,7 @@ import asyncpg
 from services.ledger.allocation import OpenEntry, settle_group
 from services.ledger.domain import CHANGED_ENTRY_MAX_DAYS, PARIS, EntryKind, PaymentTerms, search_key
 from services.ledger.fec.errors import FecChangedEntryError, FecOpeningBalanceError
-from services.ledger.fec.wording import COLON, SEMICOLON, counted, day, lines_phrase, place, quoted
+from services.ledger.fec.wording import COLON, SEMICOLON, counted, day, lines_phrase, listed_sentences, place, quoted
 from services.ledger.fec.wording import amount as format_amount
 from services.ledger.operations import LEDGER_SCOPE
 
@@ -495,9 +495,6 @@ async def _changed_entries_error(connection, changes, source: str) -> FecChanged
             f" {line.document_number}, {customer}) avec débit {format_amount(max(net, ZERO))}, crédit {format_amount(max(-net, ZERO))},"
             f" EcritureDate {day(line.line.entry_date)}, date du document {day(line.document_date)}."
         )
-    hidden = len(changes) - _MAX_LISTED_CHANGES
-    if hidden > 0:
-        described.append(f"Et {counted(hidden, 'autre ligne', 'autres lignes')}.")
     if len(changes) == 1:
         lines = "1 ligne client modifie une écriture déjà enregistrée"
     else:
@@ -513,7 +510,7 @@ async def _changed_entries_error(connection, changes, source: str) -> FecChanged
         )
     return FecChangedEntryError(
         f"{source}{COLON} rien n’a été importé, car {lines}, et un document émis ne change jamais."
-        f" {' '.join(described)} {fix}",
+        f" {listed_sentences(described, len(changes), 'ligne', 'lignes')} {fix}",
         line_numbers=tuple(line.line.line_number for line, _imported in changes),
     )
 
@@ -765,13 +762,10 @@ def _reject_lines_before_opening_balances(existing, new_pairs, source: str) -> N
         lines = lines_phrase(line_numbers, _MAX_LISTED_CHANGES)
         predates = f"la {lines} est antérieure" if len(line_numbers) == 1 else f"les {lines} sont antérieures"
         described.append(f"Compte {account}{COLON} à-nouveaux au {day(opening_days[account])}, et {predates}.")
-    hidden = len(earlier) - _MAX_LISTED_CHANGES
-    if hidden > 0:
-        described.append(f"Et {counted(hidden, 'autre compte', 'autres comptes')}.")
     raise FecOpeningBalanceError(
         f"{source}{COLON} rien n’a été importé, car des lignes de ce fichier sont antérieures aux à-nouveaux que"
         " des imports précédents ont enregistrés pour leur compte, et ces à-nouveaux reprennent déjà le solde"
-        f" de cette période. {' '.join(described)} Importez les exercices dans l’ordre chronologique\u202f; une"
+        f" de cette période. {listed_sentences(described, len(earlier), 'compte', 'comptes')} Importez les exercices dans l’ordre chronologique\u202f; une"
         " période antérieure aux premiers à-nouveaux importés ne peut plus être ajoutée.",
         accounts=tuple(earlier),
         line_numbers=tuple(sorted(number for numbers in earlier.values() for number in numbers)),
@@ -787,16 +781,13 @@ def _opening_balance_error(mismatches: list[_OpeningBalanceMismatch], source: st
             f" dans ce fichier ({lines_phrase(mismatch.line_numbers, _MAX_LISTED_CHANGES)}) totalisent"
             f" {format_amount(mismatch.file_total)}."
         )
-    hidden = len(mismatches) - _MAX_LISTED_CHANGES
-    if hidden > 0:
-        described.append(f"Et {counted(hidden, 'autre compte', 'autres comptes')}.")
     if len(mismatches) == 1:
         subject = f"les à-nouveaux du compte {mismatches[0].account} diffèrent de son solde"
     else:
         subject = f"les à-nouveaux de {counted(len(mismatches), 'compte', 'comptes')} diffèrent de leur solde"
     return FecOpeningBalanceError(
         f"{source}{COLON} rien n’a été importé, car {subject} d’après les imports précédents, donc l’import ne"
-        f" peut pas savoir quelles écritures déjà importées ils reprennent. {' '.join(described)}"
+        f" peut pas savoir quelles écritures déjà importées ils reprennent. {listed_sentences(described, len(mismatches), 'compte', 'comptes')}"
         " Importez d’abord les fichiers manquants de l’exercice précédent, ou exportez de nouveau ce fichier"
         " depuis le logiciel comptable, puis importez-le.",
         accounts=tuple(mismatch.account for mismatch in mismatches),

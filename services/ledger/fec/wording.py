@@ -55,6 +55,14 @@ def lines_phrase(line_numbers: Sequence[int], limit: int) -> str:
     return f"{noun} {listed(line_numbers, limit)}"
 
 
+def listed_sentences(sentences: Sequence[str], total: int, singular: str, plural: str) -> str:
+    """Join the sentences that describe the first items, then « Et 3 autres lignes. » for the rest of `total`."""
+    hidden = total - len(sentences)
+    if hidden > 0:
+        sentences = [*sentences, f"Et {counted(hidden, f'autre {singular}', f'autres {plural}')}."]
+    return " ".join(sentences)
+
+
 def counted(count: int, singular: str, plural: str) -> str:
     """Return a grouped count and its noun: ``1 ligne``, ``5 422 lignes``."""
     return f"{format_count(count)} {singular if count == 1 else plural}"
