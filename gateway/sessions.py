@@ -150,13 +150,13 @@ class SessionResolver:
         The id is compared as a UUID, so an id typed in upper case in a URL,
         which accounts accepts, drops the same sessions.
         """
-        wanted = _canonical_id(user_id)
-        return self._forget(lambda info: _canonical_id(info.user_id) == wanted)
+        canonical_id = _canonical_id(user_id)
+        return self._forget(lambda info: _canonical_id(info.user_id) == canonical_id)
 
     def forget_login(self, login: str) -> int:
         """Drop every cached session of the user whose login is ``login``, in any case; return how many."""
-        wanted = login.strip().lower()
-        return self._forget(lambda info: info.login.lower() == wanted)
+        folded_login = login.strip().lower()
+        return self._forget(lambda info: info.login.lower() == folded_login)
 
     def _forget(self, matches: Callable[[SessionInfo], bool]) -> int:
         keys = [key for key, (_stored_at, info) in self._entries.items() if matches(info)]

@@ -691,10 +691,11 @@ def _named_document(
     """Return the first of `candidates` that the opening-balance `line` names, or None.
 
     The line names an entry on its side (debit or credit) whose number equals
-    its PieceRef or document number, white space and case ignored, and
-    whose open amount equals the line's amount, or its open amount before
-    the ledger's own allocations, such as a card payment made just before
-    the opening balances and booked by the accounting after them. When an earlier import
+    its PieceRef or document number, white space and case ignored. The
+    entry's open amount must equal the line's amount, or do so before the
+    ledger's own allocations. Such an allocation is, for example, a card
+    payment made just before the opening balances and booked by the
+    accounting after them. When an earlier import
     letters the entry under the line's code, the whole group moves with it,
     so the amount may also be the entry's open amount before that group's
     allocations: the accounting carries a part-paid invoice forward either

@@ -2,9 +2,9 @@
 
 Each operation runs inside the caller's transaction together with its
 outbox events. An operation first takes a share lock on its creditor's row,
-which a FEC import of that creditor holds exclusively: an import plans open
+which a FEC import of that creditor holds exclusively. An import plans open
 amounts from one read of the accounts, so no operation may change them in
-the meantime, and operations still run side by side. It then locks the
+the meantime. Operations still run side by side. An operation then locks the
 entries it changes in one statement, in ascending id order, so two
 operations on the same entries do not deadlock over them.
 """
@@ -202,7 +202,7 @@ async def find_documents(
 
     A number may recur on one account, in another fiscal year. The document
     still open wins, and among several the newest, so that a payment reaches
-    the invoice that the agency sees as due, not a paid one of an earlier year.
+    the invoice that the statement shows as due, not a paid one of an earlier year.
     """
     keys = [search_key(number) for number in numbers]
     rows = await connection.fetch(

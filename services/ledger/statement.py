@@ -190,7 +190,7 @@ async def account_exists(connection: asyncpg.Connection, creditor: str, account:
 async def one_snapshot(connection: asyncpg.Connection) -> AsyncIterator[None]:
     """Run the reads of one response on one snapshot, so that its rows and totals agree.
 
-    Under READ COMMITTED each statement sees the commits made before it
+    Under READ COMMITTED each statement reads the commits made before it
     started, so an import between the page and its totals would show in one
     and not the other. A caller already in a transaction keeps its own.
     """

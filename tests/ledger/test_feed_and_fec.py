@@ -173,7 +173,7 @@ async def test_opening_balance_books_pushed_invoice_once(ledger_service, ledger_
     ]
 
 
-async def test_same_number_of_earlier_year_is_not_pushed_document(ledger_service, ledger_pool):
+async def test_earlier_year_number_stays_apart(ledger_service, ledger_pool):
     creditor = await creditor_with_terms(ledger_pool)
     await post(ledger_service, creditor, invoice_body(number="FA-F1"))
 

@@ -205,7 +205,7 @@ async def test_number_of_another_customer_years_later_is_new(ledger_pool):
     assert await entry_count(ledger_pool, creditor) == 3
 
 
-async def test_entries_without_piece_ref_of_two_years_are_new(ledger_pool):
+async def test_unnumbered_pieces_of_two_years_new(ledger_pool):
     """Without PieceRef the number is VE-1 in both years, because entry numbers restart each year."""
     creditor = await new_creditor(ledger_pool)
     december = [line.replace("\tF0001\t", "\t\t") for line in invoice_entry("1", "20251215", "F0001", "120,00", "100,00", "20,00")]

@@ -3,7 +3,7 @@
 Messages are in French, because the creditor's accounting staff read them
 through the API and the command line (see `wording`). Each one names the
 file, the physical line (the header is line 1), the column and the raw value
-where they apply, and says what was expected and how to fix the file.
+where they apply, and states what was expected and how to fix the file.
 """
 
 from __future__ import annotations

@@ -103,9 +103,9 @@ def _detect_separator(header: str, line_number: int, source: str) -> str:
     counts = {separator: header.count(separator) for separator in _SEPARATORS}
     separator = max(counts, key=counts.__getitem__)
     if counts[separator] == 0:
-        shown = header if len(header) <= 80 else header[:77] + "…"
+        excerpt = header if len(header) <= 80 else header[:77] + "…"
         raise FecHeaderError(
-            f"{place(source, line_number)}{COLON} ni tabulation ni {quoted('|')} dans l’en-tête {quoted(shown)}"
+            f"{place(source, line_number)}{COLON} ni tabulation ni {quoted('|')} dans l’en-tête {quoted(excerpt)}"
             f"{SEMICOLON} l’en-tête d’un FEC donne les noms des colonnes (JournalCode, JournalLib…) séparés"
             f" par des tabulations ou des {quoted('|')}",
             line_number=line_number,

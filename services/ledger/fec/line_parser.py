@@ -161,9 +161,9 @@ def _field_error(
     raw_value = fields[column_at]
     where = place(source, line_number, spelling)
     # A value of spaces only is shown as empty, since « » around blanks would look like nothing.
-    shown = f"le champ {exc}" if not raw_value.strip() else f"{quoted(raw_value)} {exc}"
+    fault = f"le champ {exc}" if not raw_value.strip() else f"{quoted(raw_value)} {exc}"
     return FecValueError(
-        f"{where}{COLON} {shown}",
+        f"{where}{COLON} {fault}",
         line_number=line_number,
         column=spelling,
         value=raw_value,

@@ -1,9 +1,9 @@
 """French wording shared by the importer's messages: places, quoted values, lists, amounts and dates.
 
 The messages reach the creditor's accounting staff through the API and the
-command line, so they follow French typography: a no-break space before a
-colon and inside « », a narrow no-break space before a semicolon, amounts
-as ``1 234,56 €`` and dates as ``31/07/2026``. Line numbers stay ungrouped,
+command line, so they follow French typography. A no-break space goes
+before a colon and inside « », and a narrow one before a semicolon. Amounts
+read ``1 234,56 €`` and dates ``31/07/2026``. Line numbers stay ungrouped,
 like page numbers, so that they read as in a text editor.
 """
 
@@ -40,13 +40,13 @@ def place(source: str, line_number: int | None = None, column: str | None = None
 
 def listed(items: Sequence[object], limit: int, separator: str = ", ") -> str:
     """Join at most ``limit`` items as a French list: ``12, 13 et 14``, or ``12, 13, 14 et 7 autres``."""
-    shown = [str(item) for item in items[:limit]]
-    hidden = len(items) - len(shown)
+    listed_items = [str(item) for item in items[:limit]]
+    hidden = len(items) - len(listed_items)
     if hidden:
-        return f"{separator.join(shown)} et {format_count(hidden)} autre{'s' if hidden > 1 else ''}"
-    if len(shown) < 2:
-        return "".join(shown)
-    return f"{separator.join(shown[:-1])} et {shown[-1]}"
+        return f"{separator.join(listed_items)} et {format_count(hidden)} autre{'s' if hidden > 1 else ''}"
+    if len(listed_items) < 2:
+        return "".join(listed_items)
+    return f"{separator.join(listed_items[:-1])} et {listed_items[-1]}"
 
 
 def lines_phrase(line_numbers: Sequence[int], limit: int) -> str:
