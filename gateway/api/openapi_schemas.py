@@ -164,7 +164,7 @@ SCHEMAS: dict[str, Any] = {
             "lettering_updated": {"type": "integer"},
             "receipts_matched": {
                 "type": "integer",
-                "description": "bank receipts recognised as card payments the ledger already had",
+                "description": "card payments the ledger already had whose bank receipt the file books (a receipt that groups several counts each)",
             },
             "already_imported": {"type": "boolean", "description": "true when the same file was imported before"},
             "encoding": {"type": "string", "examples": ["utf-8", "cp1252"]},

@@ -76,6 +76,7 @@ class WriteResult:
     moved: list[PlannedEntry]
     lettering_updated: int
     receipts_matched: int = 0
+    """Card payments of the ledger whose bank receipt this file books (a grouped receipt books several)."""
     warnings: list[str] = field(default_factory=list)
 
 
@@ -227,7 +228,11 @@ async def write_import(
 
     lettering_updated = 0
     due_dates = _DueDates(terms)
-    receipts = {entry.receipt_key: entry for entry in existing.values() if entry.receipt_key}
+    # A receipt that groups several card payments is the receipt of each of them.
+    receipts: dict[str, list[PlannedEntry]] = {}
+    for entry in existing.values():
+        if entry.receipt_key:
+            receipts.setdefault(entry.receipt_key, []).append(entry)
     card_payments = _CardPayments(existing.values())
     pushed_documents = _PushedDocuments(existing.values())
     warnings: list[str] = []
@@ -238,31 +243,33 @@ async def write_import(
     redated: list[tuple[object, PlannedEntry]] = []
     bookings, booking_totals = _bookings(customer_lines)
     for key, booking, line in zip(source_keys(customer_lines), bookings, customer_lines):
-        known = existing.get(key) or receipts.get(key) or (receipts.get(booking) if booking else None)
-        if known is None and line.kind == EntryKind.PAYMENT and card_payments:
-            known, warning = card_payments.match(line, source)
+        known = existing.get(key)
+        known_entries = [known] if known else receipts.get(key) or (receipts.get(booking, []) if booking else [])
+        if not known_entries and line.kind == EntryKind.PAYMENT and card_payments:
+            known_entries, warning = card_payments.match(line, source)
             if warning:
                 warnings.append(warning)
-            if known is not None:
-                known.receipt_key = key
-                known.receipt_changed = True
-        if known is None and booking and pushed_documents:
-            known, same_amount = pushed_documents.match(line, booking_totals[booking])
-            if known is not None:
+            for payment in known_entries:
+                payment.receipt_key = key
+                payment.receipt_changed = True
+        if not known_entries and booking and pushed_documents:
+            document, same_amount = pushed_documents.match(line, booking_totals[booking])
+            if document is not None:
                 if not same_amount:
                     # The number names this document, whose amount an issued document never changes.
-                    redated.append((line, known))
+                    redated.append((line, document))
                     continue
-                known.receipt_key = booking
-                known.receipt_changed = True
-                receipts[booking] = known
-        if known is not None:
+                document.receipt_key = booking
+                document.receipt_changed = True
+                known_entries = receipts[booking] = [document]
+        for known in known_entries:
             matched.add(known.id)
             if known.source == "fec" and known.document_date != line.document_date:
                 redated.append((line, known))
             if _line_sets_lettering(known, line):
                 lettering_updated += _reletter(known, line.lettering, line.lettering_date, scope, kept_groups)
                 relettered.add(known.id)
+        if known_entries:
             continue
         new_pairs.append((line, _new_entry(creditor, import_id, key, line, due_dates, scope)))
 
@@ -889,30 +896,29 @@ class _CardPayments:
     A receipt matches a payment when its PieceRef or EcritureLib contains the
     payment id (white space and case ignored) and its amount is the
     payment's. The creditor's accounting learns the id from the card
-    processor's payout report. A receipt that has only one of the two gets a
-    warning instead and stays a payment of its own, because the import does
-    not guess with real money.
-
-    NOTE: a receipt that groups several card payments (one bank credit for a
-    day's payouts) matches none of them, and counts on top of them, with a
-    warning only when its amount equals one payment's.
+    processor's payout report. A receipt that groups several payments of
+    the customer (one bank credit for a day's payouts) matches all of them
+    when it cites each one and its amount is their sum. A receipt that cites
+    a payment but not its amount, or has a payment's amount but does not
+    cite it, gets a warning instead and stays a payment of its own, because
+    the import does not guess with real money.
     """
 
     def __init__(self, entries) -> None:
         # Each payment with its id as searched: upper case, without white space.
         self._by_account: dict[str, list[tuple[PlannedEntry, str]]] = defaultdict(list)
-        for entry in entries:
+        for entry in sorted(entries, key=lambda entry: entry.id):  # in the order the portal recorded them
             if entry.source == "payment" and entry.receipt_key is None and entry.credit > 0:
                 self._by_account[entry.customer_account].append((entry, search_key(entry.document_number)))
 
     def __bool__(self) -> bool:
         return bool(self._by_account)
 
-    def match(self, line, source: str) -> tuple[PlannedEntry | None, str | None]:
-        """Return the payment that the receipt `line` records, or a warning when one only looks like it."""
+    def match(self, line, source: str) -> tuple[list[PlannedEntry], str | None]:
+        """Return the payments that the receipt `line` records, or a warning when some only look like it."""
         candidates = self._by_account.get(line.customer_account)
         if not candidates:
-            return None, None
+            return [], None
         amount = line.credit - line.debit
         text = search_key(line.line.piece_ref) + " " + search_key(line.line.label)
         by_reference = [
@@ -922,12 +928,25 @@ class _CardPayments:
         for candidate in by_reference:
             if candidate[0].credit == amount:
                 candidates.remove(candidate)
-                return candidate[0], None
+                return [candidate[0]], None
+        cited_total = sum((entry.credit for entry, _ in by_reference), ZERO)
+        if len(by_reference) > 1 and cited_total == amount:
+            for candidate in by_reference:
+                candidates.remove(candidate)
+            return [entry for entry, _ in by_reference], None
 
         where = place(source, line.line.line_number)
+        if len(by_reference) > 1:
+            return [], (
+                f"{where}{COLON} l’encaissement de {format_amount(amount)} sur le compte {line.customer_account}"
+                f" cite les paiements par carte {_payment_list(entry for entry, _ in by_reference)},"
+                f" enregistrés par le portail pour {format_amount(cited_total)} en tout. Les montants"
+                " diffèrent, il a donc été importé comme un règlement distinct. Vérifiez le compte avant de"
+                " le lettrer."
+            )
         if by_reference:
             payment = by_reference[0][0]
-            return None, (
+            return [], (
                 f"{where}{COLON} l’encaissement de {format_amount(amount)} sur le compte {line.customer_account}"
                 f" cite le paiement par carte {payment.document_number}, enregistré par le portail pour"
                 f" {format_amount(payment.credit)}. Les montants diffèrent, il a donc été importé comme un"
@@ -935,13 +954,19 @@ class _CardPayments:
             )
         same_amount = next((entry for entry, _ in candidates if entry.credit == amount), None)
         if same_amount is not None:
-            return None, (
+            return [], (
                 f"{where}{COLON} l’encaissement de {format_amount(amount)} sur le compte {line.customer_account}"
                 f" correspond peut-être au paiement par carte {same_amount.document_number}, enregistré par le"
                 " portail pour le même montant, mais il ne cite ce paiement ni dans PieceRef ni dans EcritureLib,"
                 " il a donc été importé comme un règlement distinct. Vérifiez le compte avant de le lettrer."
             )
-        return None, None
+        return [], None
+
+
+def _payment_list(payments) -> str:
+    """Format each payment's id and amount as a French list: « A (10,00 €), B (20,00 €) et C (5,00 €) »."""
+    items = [f"{payment.document_number} ({format_amount(payment.credit)})" for payment in payments]
+    return ", ".join(items[:-1]) + " et " + items[-1]
 
 
 class _DueDates(dict):

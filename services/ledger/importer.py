@@ -50,7 +50,7 @@ class ImportSummary:
     entries_created: int
     lettering_updated: int
     receipts_matched: int = 0
-    """Bank receipts recognised as card payments the ledger had already recorded."""
+    """Card payments the ledger had already recorded whose bank receipt the file books; a grouped receipt counts each."""
     already_imported: bool = False
     encoding: str = "utf-8"
     warnings: list[str] = field(default_factory=list)

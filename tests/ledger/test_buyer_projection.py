@@ -305,9 +305,9 @@ async def test_migration_copies_event_addresses(engines, tmp_path):
         await admin.close()
 
     assert applied == [
-        f"ledger/migrations/{backfill.name}",
-        "ledger/migrations/0013_drop_feed_address_copies.sql",
+        f"ledger/migrations/{path.name}" for path in sorted(ledger_folder.glob("*.sql")) if path.name >= backfill.name
     ]
+    assert "ledger/migrations/0013_drop_feed_address_copies.sql" in applied
     assert len(versions) == 1
     assert versions[0]["account_number"] == "FROM-EVENT"
     assert versions[0]["event_id"] is None

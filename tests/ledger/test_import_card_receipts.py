@@ -154,3 +154,71 @@ async def test_unlettered_receipt_keeps_portal_lettering(ledger_pool):
     after = await payments_of(ledger_pool, creditor)
     assert before[0]["lettering"] is not None
     assert [(p["lettering"], p["open_amount"]) for p in after] == [(before[0]["lettering"], Decimal("0.00"))]
+
+
+async def test_grouped_receipt_matches_cited_payments(ledger_pool):
+    creditor = await seeded_account(ledger_pool, ("FA1", "2000,00"))
+    await pay_by_card(ledger_pool, creditor, "120.00", "pay_morning_01")
+    await pay_by_card(ledger_pool, creditor, "80.50", "pay_evening_02")
+    lines = receipt("REMCB0705", "CB pay_morning_01 pay_evening_02", "200,50", lettering="CB")
+
+    summary = await import_fec(ledger_pool, creditor, fec_bytes(*lines), file_name="bank.txt")
+    later = await import_fec(
+        ledger_pool, creditor, fec_bytes(*lines, *receipt("VIR0043", "Virement", "80,00", number="R2")),
+        file_name="bank-august.txt",
+    )
+
+    payments = await payments_of(ledger_pool, creditor)
+    assert summary.entries_created == 0
+    assert summary.receipts_matched == 2
+    assert summary.warnings == []
+    assert later.entries_created == 1
+    assert [(p["document_number"], p["source"], p["lettering"]) for p in payments] == [
+        ("pay_morning_01", "payment", "CB"),
+        ("pay_evening_02", "payment", "CB"),
+        ("VIR0043", "fec", None),
+    ]
+    assert payments[0]["receipt_key"] == payments[1]["receipt_key"]
+    assert await balance_of(ledger_pool, creditor) == Decimal("1719.50")
+
+
+async def test_grouped_receipt_wrong_total_warns(ledger_pool):
+    creditor = await seeded_account(ledger_pool, ("FA1", "2000,00"))
+    await pay_by_card(ledger_pool, creditor, "120.00", "pay_morning_01")
+    await pay_by_card(ledger_pool, creditor, "80.50", "pay_evening_02")
+
+    summary = await import_fec(
+        ledger_pool, creditor, fec_bytes(*receipt("REMCB0705", "CB pay_morning_01 pay_evening_02", "200,00")),
+        file_name="bank.txt",
+    )
+
+    assert summary.entries_created == 1
+    assert summary.receipts_matched == 0
+    assert summary.warnings == [
+        "bank.txt, ligne 3\u00a0: l’encaissement de 200,00\u00a0€ sur le compte C001 cite les paiements par carte"
+        " pay_morning_01 (120,00\u00a0€) et pay_evening_02 (80,50\u00a0€), enregistrés par le portail pour"
+        " 200,50\u00a0€ en tout. Les montants diffèrent, il a donc été importé comme un règlement distinct."
+        " Vérifiez le compte avant de le lettrer."
+    ]
+    assert await balance_of(ledger_pool, creditor) == Decimal("1599.50")
+
+
+async def test_grouped_receipt_skips_uncited_payment(ledger_pool):
+    creditor = await seeded_account(ledger_pool, ("FA1", "2000,00"))
+    await pay_by_card(ledger_pool, creditor, "120.00", "pay_morning_01")
+    await pay_by_card(ledger_pool, creditor, "80.50", "pay_evening_02")
+    await pay_by_card(ledger_pool, creditor, "80.50", "pay_night_03")
+
+    summary = await import_fec(
+        ledger_pool, creditor, fec_bytes(*receipt("REMCB0705", "CB pay_morning_01 pay_night_03", "200,50")),
+        file_name="bank.txt",
+    )
+
+    payments = await payments_of(ledger_pool, creditor)
+    assert summary.receipts_matched == 2
+    assert [(p["document_number"], p["receipt_key"] is not None) for p in payments] == [
+        ("pay_morning_01", True),
+        ("pay_evening_02", False),
+        ("pay_night_03", True),
+    ]
+    assert await balance_of(ledger_pool, creditor) == Decimal("1719.00")
