@@ -732,7 +732,7 @@ def test_overseas_bic_of_iban_bank_accepted(typed: str) -> None:
 
 def test_bic_lists_every_known_prefix_of_bank() -> None:
     with pytest.raises(ValidationError) as raised:
-        validate_bank_details("", "", "", "", BFCOI_FR, "BFCOFRPP")
+        validate_bank_details("", "", "", "", BFCOI_FR, "BNPARERX")
 
     error = only_error(raised)
     assert error.code == "bic.iban_bank"
@@ -811,6 +811,40 @@ def test_british_iban_accepts_bic_of_its_bank() -> None:
     details = validate_bank_details(None, None, None, None, NATWEST_GB, "NWBKGB2L")
 
     assert details.bic == "NWBKGB2L"
+
+
+# A Barclays account number built by schwifty, so its check digits are right. The registry
+# lists only GB BICs for bank code BARC.
+BARCLAYS_GB = str(IBAN.generate("GB", bank_code="BARC200000", account_code="55779911").compact)
+
+
+def test_barclays_sample_iban_is_valid() -> None:
+    assert BARCLAYS_GB == "GB60BARC20000055779911"
+    assert validate_iban(BARCLAYS_GB).iban == BARCLAYS_GB
+
+
+@pytest.mark.parametrize("typed", ["BARCJESH", "BARCGGSPXXX", "BARCIMDX"])
+def test_british_iban_accepts_crown_dependency_bic(typed: str) -> None:
+    details = validate_bank_details(None, None, None, None, BARCLAYS_GB, typed)
+
+    assert details.bic == typed
+
+
+def test_british_iban_rejects_jersey_bic_of_other_bank() -> None:
+    with pytest.raises(ValidationError) as raised:
+        validate_bank_details(None, None, None, None, BARCLAYS_GB, "MIDLJESH")
+
+    error = only_error(raised)
+    assert error.field == "bic"
+    assert error.code == "bic.iban_bank"
+    assert "(code banque BARC), dont le BIC commence par BARCGB :" in plain(error.message)
+
+
+def test_british_iban_rejects_french_barclays_bic() -> None:
+    with pytest.raises(ValidationError) as raised:
+        validate_bank_details(None, None, None, None, BARCLAYS_GB, "BARCFRPP")
+
+    assert only_error(raised).code == "bic.iban_country"
 
 
 def test_bic_countries_of_french_iban() -> None:

@@ -139,9 +139,11 @@ def check_bic_matches_iban(
     """Raise ValidationError unless the normalized ``bic`` can belong to the IBAN's bank.
 
     The BIC's country (5th and 6th characters) must be one that uses the IBAN's format. When
-    schwifty's bank registry lists BICs for the IBAN's bank code, the BIC's first 6 characters
-    (institution and country) must also be those of one of them. Staff who review a bank
-    change see only the masked IBAN, so a BIC copied from another bank's RIB would go unnoticed.
+    schwifty's bank registry lists BICs for the IBAN's bank code, the BIC's institution code
+    (its first 4 characters) must also be that of one of them. The country is not compared
+    with the registry's, because the registry may list only the GB BIC of a bank whose
+    Jersey branch has a JE BIC for the same GB IBANs. Staff who review a bank change see
+    only the masked IBAN, so a BIC copied from another bank's RIB would go unnoticed.
     Error codes: ``bic.iban_country``, ``bic.iban_bank``.
     """
     iban_country = validated_iban.country_code
@@ -161,11 +163,12 @@ def check_bic_matches_iban(
     known_prefixes = _registry_bic_prefixes(validated_iban)
     # A bank code that the registry does not list is accepted: the registry covers only some
     # countries and banks, and the BIC is optional anyway.
-    if not known_prefixes or bic[:6] in known_prefixes:
+    if not known_prefixes:
         return
-    # NOTE: Jersey, Guernsey and the Isle of Man use GB IBANs. When the registry lists only
-    # the GB BIC of such a bank, a correct JE, GG or IM BIC is rejected, and the user's way out
-    # is the message's advice to leave the BIC empty.
+    # The country was checked above against every country that uses the IBAN's format, so a
+    # Jersey, Guernsey or Isle of Man BIC of a bank that the registry lists as GB passes.
+    if bic[:4] in {prefix[:4] for prefix in known_prefixes}:
+        return
     expected = " ou ".join(sorted(known_prefixes))
     raise reject(
         field,
