@@ -32,6 +32,17 @@ log = structlog.get_logger(__name__)
 
 INVITATION_LIFETIME = timedelta(hours=72)
 
+# SQL condition on a row of single_use_links: the invitation's author is an active
+# administrateur of the invitation's agency. Only such an invitation can be accepted.
+AUTHOR_IS_ACTIVE_ADMINISTRATEUR = """EXISTS (
+    SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
+     WHERE m.user_id = single_use_links.created_by AND m.agency_id = single_use_links.agency_id
+       AND m.role = 'administrateur' AND u.disabled_at IS NULL)"""
+
+# SQL condition on a row of single_use_links: an invitation that can still be accepted.
+ACCEPTABLE_INVITATION = f"""purpose = 'invitation' AND used_at IS NULL AND revoked_at IS NULL
+    AND expires_at > now() AND {AUTHOR_IS_ACTIVE_ADMINISTRATEUR}"""
+
 
 class EmailAlreadyMember(Conflict):
     """The invited address is the e-mail of an active user of the agency."""
@@ -85,10 +96,9 @@ async def check_address_is_new(connection: asyncpg.Connection, agency_id: uuid.U
     if member is not None:
         raise EmailAlreadyMember(email, member)
     pending = await connection.fetchrow(
-        """SELECT id, email, display_name, created_at, expires_at FROM single_use_links
-            WHERE purpose = 'invitation' AND agency_id = $1 AND lower(email) = lower($2)
-              AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
-            ORDER BY created_at LIMIT 1""",
+        f"""SELECT id, email, display_name, created_at, expires_at FROM single_use_links
+             WHERE agency_id = $1 AND lower(email) = lower($2) AND {ACCEPTABLE_INVITATION}
+             ORDER BY created_at LIMIT 1""",
         agency_id,
         email,
     )
@@ -154,11 +164,11 @@ async def invite(
 
 
 async def pending_invitations(connection: asyncpg.Connection, agency_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Return the agency's invitations that can still be accepted, oldest first."""
     rows = await connection.fetch(
-        """SELECT * FROM single_use_links
-            WHERE purpose = 'invitation' AND agency_id = $1
-              AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
-            ORDER BY created_at""",
+        f"""SELECT * FROM single_use_links
+             WHERE agency_id = $1 AND {ACCEPTABLE_INVITATION}
+             ORDER BY created_at""",
         agency_id,
     )
     return [invitation_json(row) for row in rows]
@@ -196,10 +206,7 @@ async def _require_active_inviter(connection: asyncpg.Connection, link: asyncpg.
     because there is no author to check.
     """
     author_is_admin = await connection.fetchval(
-        """SELECT true FROM memberships m JOIN users u ON u.id = m.user_id
-            WHERE m.user_id = $1 AND m.agency_id = $2 AND m.role = 'administrateur' AND u.disabled_at IS NULL""",
-        link["created_by"],
-        link["agency_id"],
+        f"SELECT {AUTHOR_IS_ACTIVE_ADMINISTRATEUR} FROM single_use_links WHERE id = $1", link["id"]
     )
     if not author_is_admin:
         raise LinkInvalid()
