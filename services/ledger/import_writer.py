@@ -65,6 +65,7 @@ class PlannedEntry:
     receipt_key: str | None = None
     """FEC key of the bank receipt that a card payment of the ledger was matched to."""
     receipt_changed: bool = False
+    source_key_changed: bool = False
 
     def __getitem__(self, name: str):  # lets event builders read it like a database row
         return getattr(self, name)
@@ -242,9 +243,13 @@ async def write_import(
     new_pairs: list[tuple[object, PlannedEntry]] = []
     redated: list[tuple[object, PlannedEntry]] = []
     bookings, booking_totals = _bookings(customer_lines)
-    for key, booking, line in zip(source_keys(customer_lines), bookings, customer_lines):
+    keys = source_keys(customer_lines)
+    renumbered = _RenumberedEntries(existing.values(), {*keys, *filter(None, bookings)})
+    for key, booking, line in zip(keys, bookings, customer_lines):
         known = existing.get(key)
         known_entries = [known] if known else receipts.get(key) or (receipts.get(booking, []) if booking else [])
+        if not known_entries and renumbered and line.line.piece_ref:
+            known_entries = renumbered.match(key, booking, receipts)
         if not known_entries and line.kind == EntryKind.PAYMENT and card_payments:
             known_entries, warning = card_payments.match(line, source)
             if warning:
@@ -272,6 +277,8 @@ async def write_import(
         if known_entries:
             continue
         new_pairs.append((line, _new_entry(creditor, import_id, key, line, due_dates, scope)))
+    if renumbered:
+        warnings.extend(_renumbered_lookalike_warnings(renumbered, new_pairs, matched, source))
 
     _move_kept_groups(existing.values(), kept_groups, relettered, scope)
     new_pairs, opening_codes_changed, opening_warnings = _carry_forward_opening_balances(
@@ -305,17 +312,18 @@ async def write_import(
     changed_known = [
         entry
         for entry in existing.values()
-        if entry.lettering_changed or entry.receipt_changed or entry.open_amount != entry.open_before
+        if entry.lettering_changed or entry.receipt_changed or entry.source_key_changed
+        or entry.open_amount != entry.open_before
     ]
     if changed_known:
         await connection.execute(
             """UPDATE entries AS e
                   SET lettering = c.lettering, lettering_date = c.lettering_date,
                       lettering_scope = c.lettering_scope, open_amount = c.open_amount,
-                      receipt_key = c.receipt_key,
+                      receipt_key = c.receipt_key, source_key = c.source_key,
                       balance_version = e.balance_version + (e.open_amount <> c.open_amount)::int
-                 FROM unnest($1::bigint[], $2::text[], $3::date[], $4::text[], $5::numeric[], $6::text[])
-                      AS c(id, lettering, lettering_date, lettering_scope, open_amount, receipt_key)
+                 FROM unnest($1::bigint[], $2::text[], $3::date[], $4::text[], $5::numeric[], $6::text[], $7::text[])
+                      AS c(id, lettering, lettering_date, lettering_scope, open_amount, receipt_key, source_key)
                 WHERE e.id = c.id""",
             [entry.id for entry in changed_known],
             [entry.lettering for entry in changed_known],
@@ -323,6 +331,7 @@ async def write_import(
             [entry.lettering_scope for entry in changed_known],
             [entry.open_amount for entry in changed_known],
             [entry.receipt_key for entry in changed_known],
+            [entry.source_key for entry in changed_known],
         )
 
     await connection.execute(
@@ -888,6 +897,106 @@ class _PushedDocuments:
             still_due = document.open_before if amount > 0 else -document.open_before
             return document, booking_total in (amount, still_due)
         return document, booking_total == amount
+
+
+def _without_entry_number(key: str) -> str:
+    """Return a FEC line key or booking key without its EcritureNum, the third of its fields."""
+    prefix, journal_code, _entry_number, rest = key.split("|", 3)
+    return f"{prefix}|{journal_code}|{rest}"
+
+
+class _RenumberedEntries:
+    """Entries of earlier files that this file repeats under another EcritureNum.
+
+    Some accounting software numbers entries provisionally and renumbers
+    them when it validates them, so a later export repeats a line with the
+    same journal, date, PieceRef, customer and amounts under another entry
+    number. Such a line is the entry already stored when its PieceRef names
+    what it books, and the entry's key then takes the new number. That holds
+    for an invoice or credit note, whose number names one document. It also
+    holds for a receipt that an earlier file matched to card payments, which
+    it cites, and for the booking of a pushed document. The old key must be
+    absent from this file.
+
+    Other lines, such as a bank receipt with a generic PieceRef, may be two
+    real receipts alike in every field but the number, so they stay new
+    entries, and `lookalike` finds the stored entry for a warning.
+    """
+
+    def __init__(self, entries, file_keys: set[str]) -> None:
+        self._documents: dict[str, list[PlannedEntry]] = defaultdict(list)
+        self._others: dict[str, list[PlannedEntry]] = defaultdict(list)
+        self._receipts: dict[str, dict[str, list[PlannedEntry]]] = defaultdict(dict)
+        for entry in sorted(entries, key=lambda entry: entry.id):
+            if entry.source == "fec" and entry.source_key not in file_keys and _has_piece_ref(entry.source_key):
+                lines = self._documents if entry.kind in DOCUMENT_KINDS else self._others
+                lines[_without_entry_number(entry.source_key)].append(entry)
+            receipt_key = entry.receipt_key
+            if receipt_key and receipt_key not in file_keys and _has_piece_ref(receipt_key):
+                self._receipts[_without_entry_number(receipt_key)].setdefault(receipt_key, []).append(entry)
+
+    def __bool__(self) -> bool:
+        return bool(self._documents or self._others or self._receipts)
+
+    def match(self, key: str, booking: str | None, receipts: dict[str, list[PlannedEntry]]) -> list[PlannedEntry]:
+        """Return the stored entries that the line of `key` and `booking` repeats under a new number.
+
+        The entries take the new key, and `receipts` learns a receipt's or
+        booking's new key, so that the other lines of the same booking find
+        their document there.
+        """
+        documents = self._documents.get(_without_entry_number(key))
+        if documents:
+            entry = documents.pop(0)
+            entry.source_key = key
+            entry.source_key_changed = True
+            return [entry]
+        for new_key in filter(None, (key, booking)):
+            old_keys = self._receipts.get(_without_entry_number(new_key))
+            if old_keys:
+                # The entries that shared the old key (a grouped receipt, a booked document) move together.
+                entries = old_keys.pop(next(iter(old_keys)))
+                for entry in entries:
+                    entry.receipt_key = new_key
+                    entry.receipt_changed = True
+                receipts[new_key] = entries
+                return entries
+        return []
+
+    def lookalike(self, key: str, matched: set[int]) -> PlannedEntry | None:
+        """Return a stored line, other than an invoice or credit note, alike the line of `key` but for its number."""
+        return next((entry for entry in self._others.get(_without_entry_number(key), ()) if entry.id not in matched), None)
+
+
+def _renumbered_lookalike_warnings(
+    renumbered: _RenumberedEntries, new_pairs, matched: set[int], source: str
+) -> list[str]:
+    """Warn about each new line that repeats a stored line, other than a document, under another number."""
+    warnings = []
+    warned: set[int] = set()
+    for line, entry in new_pairs:
+        if not line.line.piece_ref:
+            continue
+        stored = renumbered.lookalike(entry.source_key, matched | warned)
+        if stored is None:
+            continue
+        warned.add(stored.id)
+        stored_number = stored.source_key.split("|", 3)[2]
+        warnings.append(
+            f"{place(source, line.line.line_number)}{COLON} l’écriture {line.line.journal_code}"
+            f" {line.line.entry_number} (PieceRef {quoted(line.line.piece_ref)}, client {entry.customer_account},"
+            f" {format_amount(entry.debit + entry.credit)} au {day(line.line.entry_date)}) a les mêmes journal,"
+            f" date, PieceRef, client et montants que l’écriture {line.line.journal_code} {stored_number}"
+            " d’un fichier précédent, que ce fichier ne contient pas. Elle a été importée comme une écriture"
+            " distincte. Si le logiciel comptable a seulement renuméroté l’écriture, elle compte deux fois"
+            f"{SEMICOLON} vérifiez le compte avant de le lettrer."
+        )
+    return warnings
+
+
+def _has_piece_ref(key: str) -> bool:
+    """Return whether a FEC line key or booking key has a PieceRef, the field after the EcritureDate."""
+    return bool(key.split("|", 5)[4:5] and key.split("|", 5)[4])
 
 
 class _CardPayments:

@@ -1,0 +1,134 @@
+"""A later export that repeats lines of an earlier one under other entry numbers (EcritureNum)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from services.ledger.fec import FecChangedEntryError
+from services.ledger.importer import import_fec
+from tests.ledger.test_feed import creditor_with_terms, invoice_body, post
+from tests.ledger.test_feed_and_fec import booked_invoice
+from tests.ledger.test_import import account_balances, fec_bytes, new_creditor, row
+from tests.ledger.test_import_card_receipts import pay_by_card, payments_of, receipt
+from tests.ledger.test_operations import seeded_account
+
+
+def invoice(number: str, piece: str = "FA1", amount: str = "120,00", lettering: str = "") -> list[str]:
+    return [
+        row("VE", number, "20260110", "411000", "C001", piece, "Facture", amount, "", lettering),
+        row("VE", number, "20260110", "706000", "", piece, "Facture", "", amount),
+    ]
+
+
+def bank_receipt(number: str, piece: str = "CHQ", amount: str = "120,00", lettering: str = "") -> list[str]:
+    return [
+        row("BQ", number, "20260120", "411000", "C001", piece, "Chèque", "", amount, lettering),
+        row("BQ", number, "20260120", "512000", "", piece, "Chèque", amount, ""),
+    ]
+
+
+async def entries_of(pool, creditor):
+    return await pool.fetch(
+        "SELECT kind, document_number, source_key, lettering, open_amount FROM entries WHERE creditor_id = $1 ORDER BY id",
+        creditor,
+    )
+
+
+async def test_renumbered_invoice_is_same_entry(ledger_pool):
+    creditor = await new_creditor(ledger_pool)
+    await import_fec(ledger_pool, creditor, fec_bytes(*invoice("12")), file_name="provisional.txt")
+
+    summary = await import_fec(
+        ledger_pool, creditor, fec_bytes(*invoice("345", lettering="AA"), *bank_receipt("346", lettering="AA")),
+        file_name="final.txt",
+    )
+    repeated = await import_fec(
+        ledger_pool, creditor, fec_bytes(*invoice("345", lettering="AA"), *bank_receipt("346", lettering="AA"),
+                                         *bank_receipt("350", piece="VIR9", amount="5,00")),
+        file_name="final-later.txt",
+    )
+
+    entries = await entries_of(ledger_pool, creditor)
+    assert summary.entries_created == 1
+    assert summary.warnings == []
+    assert repeated.entries_created == 1
+    assert [(e["kind"], e["document_number"], e["lettering"]) for e in entries] == [
+        ("invoice", "FA1", "AA"),
+        ("payment", "CHQ", "AA"),
+        ("payment", "VIR9", None),
+    ]
+    assert entries[0]["source_key"].startswith("fec|VE|345|")
+    assert entries[0]["open_amount"] == Decimal("0.00")
+    assert (await account_balances(ledger_pool, creditor))["C001"]["balance"] == Decimal("-5.00")
+
+
+async def test_renumbered_invoice_with_other_amount_rejected(ledger_pool):
+    creditor = await new_creditor(ledger_pool)
+    await import_fec(ledger_pool, creditor, fec_bytes(*invoice("12")), file_name="provisional.txt")
+
+    with pytest.raises(FecChangedEntryError) as rejected:
+        await import_fec(ledger_pool, creditor, fec_bytes(*invoice("345", amount="130,00")), file_name="final.txt")
+
+    rejection = str(rejected.value)
+    assert "l’écriture VE 12 (document FA1, client C001)" in rejection
+    assert "l’écriture VE 345 (document FA1, client C001) avec débit 130,00\u00a0€" in rejection
+
+
+async def test_renumbered_payment_imported_with_warning(ledger_pool):
+    creditor = await new_creditor(ledger_pool)
+    await import_fec(ledger_pool, creditor, fec_bytes(*invoice("12"), *bank_receipt("13")), file_name="january.txt")
+
+    summary = await import_fec(
+        ledger_pool, creditor, fec_bytes(*invoice("12"), *bank_receipt("57")), file_name="january-late.txt"
+    )
+
+    assert summary.entries_created == 1
+    assert summary.warnings == [
+        "january-late.txt, ligne 4\u00a0: l’écriture BQ 57 (PieceRef «\u00a0CHQ\u00a0», client C001, 120,00\u00a0€"
+        " au 20/01/2026) a les mêmes journal, date, PieceRef, client et montants que l’écriture BQ 13 d’un"
+        " fichier précédent, que ce fichier ne contient pas. Elle a été importée comme une écriture distincte."
+        " Si le logiciel comptable a seulement renuméroté l’écriture, elle compte deux fois\u202f; vérifiez le"
+        " compte avant de le lettrer."
+    ]
+    assert (await account_balances(ledger_pool, creditor))["C001"]["balance"] == Decimal("-120.00")
+
+
+async def test_renumbered_card_receipt_stays_matched(ledger_pool):
+    creditor = await seeded_account(ledger_pool, ("FA1", "2000,00"))
+    await pay_by_card(ledger_pool, creditor)
+    await import_fec(
+        ledger_pool, creditor, fec_bytes(*receipt("pay_01J9ZK4T", "Carte", "500,00", number="R1")),
+        file_name="provisional.txt",
+    )
+
+    summary = await import_fec(
+        ledger_pool, creditor, fec_bytes(*receipt("pay_01J9ZK4T", "Carte", "500,00", number="R77")),
+        file_name="final.txt",
+    )
+
+    payments = await payments_of(ledger_pool, creditor)
+    assert summary.entries_created == 0
+    assert summary.warnings == []
+    assert [p["source"] for p in payments] == ["payment"]
+    assert payments[0]["receipt_key"].startswith("fec|BQ|R77|")
+
+
+async def test_renumbered_booking_keeps_pushed_invoice(ledger_service, ledger_pool):
+    creditor = await creditor_with_terms(ledger_pool)
+    await post(ledger_service, creditor, invoice_body(number="FA-F1"))
+    await import_fec(
+        ledger_pool, creditor, fec_bytes(*booked_invoice("FA-F1", "332,90", "280,00", "52,90")),
+        file_name="provisional.txt",
+    )
+    renumbered = [line.replace("VE\tVE\t7\t", "VE\tVE\t70\t") for line in booked_invoice("FA-F1", "332,90", "280,00", "52,90")]
+
+    summary = await import_fec(ledger_pool, creditor, fec_bytes(*renumbered), file_name="final.txt")
+
+    entries = await ledger_pool.fetch(
+        "SELECT source, receipt_key FROM entries WHERE creditor_id = $1 ORDER BY id", creditor
+    )
+    assert summary.entries_created == 0
+    assert [e["source"] for e in entries] == ["feed"]
+    assert entries[0]["receipt_key"].startswith("booking|VE|70|")
