@@ -29,6 +29,14 @@ def receipt(piece, label, amount, number="R1", lettering=""):
     ]
 
 
+async def paid_by_card(pool, *payments: tuple[str, str]) -> str:
+    """Return a creditor whose customer C001 owes 2 000 € and paid each (amount, payment id) by card."""
+    creditor = await seeded_account(pool, ("FA1", "2000,00"))
+    for amount, payment_id in payments:
+        await pay_by_card(pool, creditor, amount, payment_id)
+    return creditor
+
+
 async def payments_of(pool, creditor):
     return await pool.fetch(
         """SELECT document_number, source, credit, open_amount, receipt_key, lettering FROM entries
@@ -128,9 +136,7 @@ async def test_receipt_with_other_amount_warns(ledger_pool):
 
 
 async def test_each_receipt_matches_one_card_payment(ledger_pool):
-    creditor = await seeded_account(ledger_pool, ("FA1", "2000,00"))
-    await pay_by_card(ledger_pool, creditor, "100.00", "pay_first_01")
-    await pay_by_card(ledger_pool, creditor, "100.00", "pay_second_02")
+    creditor = await paid_by_card(ledger_pool, ("100.00", "pay_first_01"), ("100.00", "pay_second_02"))
 
     summary = await import_fec(
         ledger_pool, creditor,
@@ -157,9 +163,7 @@ async def test_unlettered_receipt_keeps_portal_lettering(ledger_pool):
 
 
 async def test_grouped_receipt_matches_cited_payments(ledger_pool):
-    creditor = await seeded_account(ledger_pool, ("FA1", "2000,00"))
-    await pay_by_card(ledger_pool, creditor, "120.00", "pay_morning_01")
-    await pay_by_card(ledger_pool, creditor, "80.50", "pay_evening_02")
+    creditor = await paid_by_card(ledger_pool, ("120.00", "pay_morning_01"), ("80.50", "pay_evening_02"))
     lines = receipt("REMCB0705", "CB pay_morning_01 pay_evening_02", "200,50", lettering="CB")
 
     summary = await import_fec(ledger_pool, creditor, fec_bytes(*lines), file_name="bank.txt")
@@ -183,9 +187,7 @@ async def test_grouped_receipt_matches_cited_payments(ledger_pool):
 
 
 async def test_grouped_receipt_wrong_total_warns(ledger_pool):
-    creditor = await seeded_account(ledger_pool, ("FA1", "2000,00"))
-    await pay_by_card(ledger_pool, creditor, "120.00", "pay_morning_01")
-    await pay_by_card(ledger_pool, creditor, "80.50", "pay_evening_02")
+    creditor = await paid_by_card(ledger_pool, ("120.00", "pay_morning_01"), ("80.50", "pay_evening_02"))
 
     summary = await import_fec(
         ledger_pool, creditor, fec_bytes(*receipt("REMCB0705", "CB pay_morning_01 pay_evening_02", "200,00")),
@@ -204,10 +206,7 @@ async def test_grouped_receipt_wrong_total_warns(ledger_pool):
 
 
 async def test_grouped_receipt_skips_uncited_payment(ledger_pool):
-    creditor = await seeded_account(ledger_pool, ("FA1", "2000,00"))
-    await pay_by_card(ledger_pool, creditor, "120.00", "pay_morning_01")
-    await pay_by_card(ledger_pool, creditor, "80.50", "pay_evening_02")
-    await pay_by_card(ledger_pool, creditor, "80.50", "pay_night_03")
+    creditor = await paid_by_card(ledger_pool, ("120.00", "pay_morning_01"), ("80.50", "pay_evening_02"), ("80.50", "pay_night_03"))
 
     summary = await import_fec(
         ledger_pool, creditor, fec_bytes(*receipt("REMCB0705", "CB pay_morning_01 pay_night_03", "200,50")),
