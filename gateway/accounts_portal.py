@@ -54,6 +54,12 @@ def _segment(value: str) -> str:
     return quote(value, safe="")
 
 
+def _revoked_count(body: dict[str, Any]) -> int:
+    # An accounts service older than the count responds with 204, which _as_user turns into {}.
+    count = body.get("invitations_revoked")
+    return count if type(count) is int and count >= 0 else 0
+
+
 def _error_of(body: Any) -> dict[str, Any]:
     error = body.get("error") if isinstance(body, dict) else None
     return error if isinstance(error, dict) else {}
@@ -221,11 +227,15 @@ class AccountsPortalClient:
     async def revoke_invitation(self, session: SessionInfo, invitation_id: str) -> None:
         await self._as_user("DELETE", f"/agency/invitations/{_segment(invitation_id)}", session)
 
-    async def change_role(self, session: SessionInfo, user_id: str, role: str) -> None:
-        await self._as_user("PATCH", f"/agency/users/{_segment(user_id)}", session, json_body={"role": role})
+    async def change_role(self, session: SessionInfo, user_id: str, role: str) -> int:
+        """Give ``role`` to a user of the agency and return how many of the user's invitations were revoked."""
+        body = await self._as_user("PATCH", f"/agency/users/{_segment(user_id)}", session, json_body={"role": role})
+        return _revoked_count(body)
 
-    async def disable_user(self, session: SessionInfo, user_id: str) -> None:
-        await self._as_user("DELETE", f"/agency/users/{_segment(user_id)}", session)
+    async def disable_user(self, session: SessionInfo, user_id: str) -> int:
+        """Disable a user of the agency and return how many of the user's invitations were revoked."""
+        body = await self._as_user("DELETE", f"/agency/users/{_segment(user_id)}", session)
+        return _revoked_count(body)
 
     async def enable_user(self, session: SessionInfo, user_id: str) -> None:
         await self._as_user("POST", f"/agency/users/{_segment(user_id)}/enable", session)

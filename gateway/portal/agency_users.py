@@ -18,25 +18,61 @@ from gateway.portal.forms import FieldErrors, field_errors_of, form_text, read_s
 from gateway.portal.layout import USERS, PortalFrame, load_frame, render_page
 from gateway.portal.security import forget_cached_sessions
 from shared.errors import Conflict, NotFound, Unprocessable
+from shared.typography import format_count
 
 INVITATIONS_PATH = f"{USERS.path}/invitations"
 NOTICE_PARAMETER = "fait"
+# How many invitations the accounts service revoked, carried by the redirect after a
+# role change or a deactivation.
+REVOKED_INVITATIONS_PARAMETER = "invitations-annulees"
 NOTICES = {
     "invitation": "L’invitation a été envoyée par e-mail. Le lien est valable 72 heures.",
     "revocation": "L’invitation a été annulée : son lien ne fonctionne plus.",
-    "role": (
-        "Le rôle a été modifié. Il s’applique à la prochaine page ouverte par cet utilisateur. S’il était"
-        " administrateur, les invitations qu’il avait envoyées ne sont plus valables."
-    ),
+    "role": "Le rôle a été modifié. Il s’applique à la prochaine page ouverte par cet utilisateur.",
     "desactivation": (
-        "L’utilisateur a été désactivé\u00a0: ses sessions ont été fermées, et ses invitations en attente et"
-        " ses liens de changement de mot de passe ne sont plus valables."
+        "L’utilisateur a été désactivé\u00a0: ses sessions ont été fermées et ses liens de changement"
+        " de mot de passe ne sont plus valables."
     ),
     "reactivation": "L’utilisateur a été réactivé : il peut de nouveau se connecter avec son mot de passe.",
 }
+# The start of the sentence added to these notices when the action revoked invitations.
+REVOKED_INVITATIONS_REASONS = {
+    "role": "Son nouveau rôle ne lui permettant plus d’inviter,",
+    "desactivation": "Par ailleurs,",
+}
+# An agency has far fewer invitations than this, so a longer value in the query is not a count.
+MAX_COUNT_DIGITS = 6
 AGENCY_ROLES = frozenset(role for role, _label in AGENCY_ROLE_CHOICES)
 ROLE_REQUIRED = "Choisissez un rôle : administrateur, comptable ou lecteur."
 EMAIL_REQUIRED = "Saisissez l’adresse e-mail de la personne à inviter."
+
+
+def describe_revoked_invitations(count: int) -> str:
+    """Return the clause that reports ``count`` (at least 1) revoked invitations of the user."""
+    if count == 1:
+        return "1\u00a0invitation en attente de sa part a été annulée\u00a0: son lien ne fonctionne plus."
+    return (
+        f"{format_count(count)}\u00a0invitations en attente de sa part ont été annulées\u00a0:"
+        " leurs liens ne fonctionnent plus."
+    )
+
+
+def revoked_count_of(text: str) -> int:
+    """Return the count of revoked invitations from the query, or 0 when it is missing or not a count."""
+    if not text.isascii() or not text.isdigit() or len(text) > MAX_COUNT_DIGITS:
+        return 0
+    return int(text)
+
+
+def notice_text(request: web.Request) -> str | None:
+    """Return the confirmation notice that the redirect's query names, or None for an unknown one."""
+    key = request.query.get(NOTICE_PARAMETER, "")
+    notice = NOTICES.get(key)
+    reason = REVOKED_INVITATIONS_REASONS.get(key)
+    count = revoked_count_of(request.query.get(REVOKED_INVITATIONS_PARAMETER, ""))
+    if notice is None or reason is None or count == 0:
+        return notice
+    return f"{notice} {reason} {describe_revoked_invitations(count)}"
 
 
 def user_path(user_id: str, action: str) -> str:
@@ -65,7 +101,7 @@ async def render_users(
         "invite_values": invite_values or {"role": "lecteur"},
         "errors": errors or {},
         "alert": alert,
-        "notice": NOTICES.get(request.query.get(NOTICE_PARAMETER, "")) if status == 200 else None,
+        "notice": notice_text(request) if status == 200 else None,
         "invite_action": INVITATIONS_PATH,
         "user_path": user_path,
         "invitation_path": invitation_path,
@@ -73,8 +109,11 @@ async def render_users(
     return render_page(request, "agency_users.html", frame, context, status=status)
 
 
-def done(notice: str) -> web.HTTPSeeOther:
-    return web.HTTPSeeOther(f"{USERS.path}?{NOTICE_PARAMETER}={notice}")
+def done(notice: str, *, revoked_invitations: int = 0) -> web.HTTPSeeOther:
+    location = f"{USERS.path}?{NOTICE_PARAMETER}={notice}"
+    if revoked_invitations:
+        location += f"&{REVOKED_INVITATIONS_PARAMETER}={revoked_invitations}"
+    return web.HTTPSeeOther(location)
 
 
 async def users_page(request: web.Request) -> web.Response:
@@ -127,26 +166,26 @@ async def change_role(request: web.Request) -> web.Response:
         frame = await load_frame(request, USERS)
         return await render_users(request, frame, alert=ROLE_REQUIRED, status=422)
     try:
-        await accounts_portal(request).change_role(active.info, request.match_info["user_id"], role)
+        revoked = await accounts_portal(request).change_role(active.info, request.match_info["user_id"], role)
     except (Conflict, NotFound) as refused:
         # 409 protects the last active administrateur, and 404 means the user is not in the agency.
         frame = await load_frame(request, USERS)
         return await render_users(request, frame, alert=refused.message, status=refused.status)
     # A cached session still carries the old role, so this gateway drops the user's cached sessions.
     forget_cached_sessions(request, request.match_info["user_id"])
-    raise done("role")
+    raise done("role", revoked_invitations=revoked)
 
 
 async def disable_user(request: web.Request) -> web.Response:
     active, _form = await read_session_form(request)
     try:
-        await accounts_portal(request).disable_user(active.info, request.match_info["user_id"])
+        revoked = await accounts_portal(request).disable_user(active.info, request.match_info["user_id"])
     except (Conflict, NotFound) as refused:
         # The service rejects disabling oneself or the last active administrateur.
         frame = await load_frame(request, USERS)
         return await render_users(request, frame, alert=refused.message, status=refused.status)
     forget_cached_sessions(request, request.match_info["user_id"])
-    raise done("desactivation")
+    raise done("desactivation", revoked_invitations=revoked)
 
 
 async def enable_user(request: web.Request) -> web.Response:

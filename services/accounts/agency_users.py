@@ -92,18 +92,20 @@ async def _other_active_admins(connection: asyncpg.Connection, agency_id: uuid.U
     )
 
 
-async def change_role(pool: asyncpg.Pool, principal: Principal, user_id: str, role: str) -> None:
-    """Give ``role`` to a user of the principal's agency; raise LastAdministrator when none would remain.
+async def change_role(pool: asyncpg.Pool, principal: Principal, user_id: str, role: str) -> int:
+    """Give ``role`` to a user of the principal's agency and return how many invitations were revoked.
 
     An administrateur who gets another role loses the live invitations they sent,
-    because only an active administrateur's invitation can be accepted.
+    because only an active administrateur's invitation can be accepted. Raises
+    LastAdministrator when no active administrateur would remain.
     """
     agency_id = uuid.UUID(principal.agency_id)
+    revoked = 0
     async with pool.acquire() as connection, connection.transaction():
         member = await _locked_member(connection, agency_id, user_id)
         user_id = str(member["user_id"])
         if member["role"] == role:
-            return
+            return revoked
         if member["role"] == "administrateur" and await _other_active_admins(connection, agency_id, member["user_id"]) == 0:
             raise LastAdministrator()
         await connection.execute("UPDATE memberships SET role = $2 WHERE user_id = $1", member["user_id"], role)
@@ -124,12 +126,14 @@ async def change_role(pool: asyncpg.Pool, principal: Principal, user_id: str, ro
             connection,
             UserRoleChanged(user_id=user_id, agency_id=str(agency_id), role_before=member["role"], role_after=role),
         )
+    return revoked
 
 
-async def disable_user(pool: asyncpg.Pool, principal: Principal, user_id: str) -> None:
+async def disable_user(pool: asyncpg.Pool, principal: Principal, user_id: str) -> int:
     """Disable a user of the principal's agency, end all of the user's sessions and revoke the user's live links.
 
     The links revoked are the user's password-reset links and the invitations the user sent.
+    Returns how many invitations were revoked, 0 when the user was already disabled.
     """
     agency_id = uuid.UUID(principal.agency_id)
     async with pool.acquire() as connection, connection.transaction():
@@ -139,7 +143,7 @@ async def disable_user(pool: asyncpg.Pool, principal: Principal, user_id: str) -
             raise CannotDisableSelf()
         user_id = str(member["user_id"])
         if member["disabled_at"] is not None:
-            return
+            return 0
         if member["role"] == "administrateur" and await _other_active_admins(connection, agency_id, member["user_id"]) == 0:
             raise LastAdministrator()
         await connection.execute("UPDATE users SET disabled_at = now() WHERE id = $1", member["user_id"])
@@ -160,6 +164,7 @@ async def disable_user(pool: asyncpg.Pool, principal: Principal, user_id: str) -
         await events.publish(
             connection, UserDisabled(user_id=user_id, agency_id=str(agency_id), disabled_by=principal.user_id)
         )
+    return revoked
 
 
 async def enable_user(pool: asyncpg.Pool, principal: Principal, user_id: str) -> None:

@@ -36,7 +36,8 @@ async def test_role_change_applies_to_next_login(accounts_service, agency_admin,
         colleague.user_id,
     )
 
-    assert response.status == 204
+    assert response.status == 200
+    assert await response.json() == {"invitations_revoked": 0}
     assert session["role"] == "comptable"
     assert event["data"]["role_before"] == "lecteur"
 
@@ -60,7 +61,8 @@ async def test_disabling_user_ends_sessions(accounts_service, agency_admin, acco
         f"/agency/users/{colleague.user_id}", headers=principal_headers(accounts_service, agency_admin)
     )
 
-    assert response.status == 204
+    assert response.status == 200
+    assert await response.json() == {"invitations_revoked": 0}
     assert (await current_session(accounts_service, token)).status == 401
     assert (await log_in(accounts_service, colleague)).status == 401
 

@@ -57,7 +57,8 @@ async def test_disabling_author_revokes_invitation(accounts, agency_admin, accou
     listing = await (await accounts.client.get("/agency/users", headers=principal_headers(accounts, agency_admin))).json()
     state = await link_state(accounts_pool, token)
 
-    assert disabled.status == 204
+    assert disabled.status == 200
+    assert await disabled.json() == {"invitations_revoked": 1}
     assert described.status == 410
     assert accepted.status == 410
     assert accepted_body["error"]["code"] == "link_invalid"
@@ -77,7 +78,8 @@ async def test_demoting_author_revokes_invitation(accounts, agency_admin, accoun
     accepted = await accept(accounts, token)
     state = await link_state(accounts_pool, token)
 
-    assert demoted.status == 204
+    assert demoted.status == 200
+    assert await demoted.json() == {"invitations_revoked": 1}
     assert accepted.status == 410
     assert (await accepted.json())["error"]["code"] == "link_invalid"
     assert state["revoked_at"] is not None
@@ -92,7 +94,8 @@ async def test_other_admins_invitations_stay_valid(accounts, agency_admin, accou
     )
     accepted = await accept(accounts, kept_token)
 
-    assert disabled.status == 204
+    assert disabled.status == 200
+    assert await disabled.json() == {"invitations_revoked": 0}
     assert accepted.status == 201, await accepted.text()
 
 
@@ -127,3 +130,18 @@ async def test_unrevoked_link_of_demoted_author_rejected(accounts, agency_admin,
 
     assert accepted.status == 410
     assert (await accepted.json())["error"]["code"] == "link_invalid"
+
+
+async def test_demotion_counts_every_revoked_invitation(accounts, agency_admin, accounts_pool, mail_sink):
+    author = await second_admin(accounts_pool, agency_admin)
+    tokens = [await invitation_from(accounts, author, mail_sink) for _ in range(3)]
+    await accounts_pool.execute(
+        "UPDATE single_use_links SET revoked_at = now() WHERE token_hash = $1", hash_token(tokens[0])
+    )
+
+    demoted = await accounts.client.patch(
+        f"/agency/users/{author.user_id}", json={"role": "comptable"}, headers=principal_headers(accounts, agency_admin)
+    )
+
+    assert demoted.status == 200
+    assert await demoted.json() == {"invitations_revoked": 2}

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import uuid
 from html import unescape
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from services.accounts.invitations import INVITATION_LIFETIME
+from services.accounts.single_use_links import create_link
 from tests.conftest import ServiceClient, unique_id
 from tests.gateway.conftest import csrf_token_of, log_in
 from tests.gateway.browsers import is_logged_in, second_session
@@ -196,7 +199,7 @@ async def test_disabling_user_closes_sessions(gateway, accounts_pool, admin):
     login_again = await log_in(gateway, accountant.login, accountant.password)
 
     assert response.status == 303
-    assert "L’utilisateur a été désactivé\u00a0: ses sessions ont été fermées, et ses invitations en attente" in page
+    assert "L’utilisateur a été désactivé\u00a0: ses sessions ont été fermées et ses liens" in page
     assert row is not None
     assert login_again.status == 401
 
@@ -274,3 +277,95 @@ async def test_disable_form_asks_for_confirmation(gateway, accounts_pool, admin)
         f"data-confirm=\"Désactiver {accountant.display_name}\u00a0? Ses sessions seront fermées et la connexion"
         " ne lui sera plus possible."
     ) in page
+
+
+async def invitations_from(accounts_pool, author: AgencyLogin, count: int) -> None:
+    """Store ``count`` live invitations sent by ``author``, without their e-mails."""
+    author_id = uuid.UUID(await user_id_of(accounts_pool, author))
+    agency_id = await accounts_pool.fetchval("SELECT agency_id FROM memberships WHERE user_id = $1", author_id)
+    async with accounts_pool.acquire() as connection:
+        for _ in range(count):
+            await create_link(
+                connection,
+                "invitation",
+                lifetime=INVITATION_LIFETIME,
+                email=f"{unique_id('invitee')}@agence.example",
+                agency_id=agency_id,
+                role="lecteur",
+                created_by=author_id,
+            )
+
+
+def notice_of(page: str) -> str:
+    notice = re.search(r'<p class="alert alert--success" role="status">(.*?)</p>', page, re.DOTALL)
+    assert notice is not None, page
+    return unescape(notice.group(1))
+
+
+async def test_demotion_notice_counts_invitations(gateway, accounts_pool, admin):
+    other_admin = await add_agency_member(accounts_pool, admin, role="administrateur")
+    await invitations_from(accounts_pool, other_admin, 2)
+    other_admin_id = await user_id_of(accounts_pool, other_admin)
+    await logged_in_as(gateway, admin)
+
+    response = await gateway.post(
+        f"/utilisateurs/{other_admin_id}/role",
+        data={"csrf_token": await users_token(gateway), "role": "lecteur"},
+        allow_redirects=False,
+    )
+    notice = notice_of(await (await gateway.get(response.headers["Location"])).text())
+
+    assert response.status == 303
+    assert notice == (
+        "Le rôle a été modifié. Il s’applique à la prochaine page ouverte par cet utilisateur. Son nouveau"
+        " rôle ne lui permettant plus d’inviter, 2\u00a0invitations en attente de sa part ont été"
+        " annulées\u00a0: leurs liens ne fonctionnent plus."
+    )
+
+
+async def test_disabling_notice_counts_one_invitation(gateway, accounts_pool, admin):
+    other_admin = await add_agency_member(accounts_pool, admin, role="administrateur")
+    await invitations_from(accounts_pool, other_admin, 1)
+    other_admin_id = await user_id_of(accounts_pool, other_admin)
+    await logged_in_as(gateway, admin)
+
+    response = await gateway.post(
+        f"/utilisateurs/{other_admin_id}/desactivation",
+        data={"csrf_token": await users_token(gateway)},
+        allow_redirects=False,
+    )
+    notice = notice_of(await (await gateway.get(response.headers["Location"])).text())
+
+    assert response.status == 303
+    assert notice == (
+        "L’utilisateur a été désactivé\u00a0: ses sessions ont été fermées et ses liens de changement de"
+        " mot de passe ne sont plus valables. Par ailleurs, 1\u00a0invitation en attente de sa part a été"
+        " annulée\u00a0: son lien ne fonctionne plus."
+    )
+
+
+@pytest.mark.parametrize("action", ["role", "desactivation"])
+async def test_notice_without_invitations_omits_sentence(gateway, accounts_pool, admin, action):
+    other_admin = await add_agency_member(accounts_pool, admin, role="administrateur")
+    other_admin_id = await user_id_of(accounts_pool, other_admin)
+    await logged_in_as(gateway, admin)
+
+    response = await gateway.post(
+        f"/utilisateurs/{other_admin_id}/{action}",
+        data={"csrf_token": await users_token(gateway), "role": "comptable"},
+        allow_redirects=False,
+    )
+    notice = notice_of(await (await gateway.get(response.headers["Location"])).text())
+
+    assert response.status == 303
+    assert "invitation" not in response.headers["Location"]
+    assert "invitation" not in notice
+
+
+@pytest.mark.parametrize("query", ["abc", "-1", "0", "1234567", "２"])
+async def test_notice_ignores_invalid_count(gateway, admin, query):
+    await logged_in_as(gateway, admin)
+
+    page = await (await gateway.get(f"/utilisateurs?fait=role&invitations-annulees={query}")).text()
+
+    assert notice_of(page) == "Le rôle a été modifié. Il s’applique à la prochaine page ouverte par cet utilisateur."

@@ -43,16 +43,16 @@ async def patch_user(request: web.Request) -> web.Response:
     body = await json_body(request)
     role = _role(body)
 
-    await agency_users.change_role(request.app[POOL], principal, request.match_info["user_id"], role)
-    return web.Response(status=204)
+    revoked = await agency_users.change_role(request.app[POOL], principal, request.match_info["user_id"], role)
+    return web.json_response({"invitations_revoked": revoked})
 
 
 async def delete_user(request: web.Request) -> web.Response:
     principal = principal_of(request)
     require_role(principal, Action.MANAGE_USERS)
     agency_id_of(principal)
-    await agency_users.disable_user(request.app[POOL], principal, request.match_info["user_id"])
-    return web.Response(status=204)
+    revoked = await agency_users.disable_user(request.app[POOL], principal, request.match_info["user_id"])
+    return web.json_response({"invitations_revoked": revoked})
 
 
 async def post_enabled_user(request: web.Request) -> web.Response:
