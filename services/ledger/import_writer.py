@@ -996,7 +996,8 @@ def _renumbered_lookalike_warnings(
 
 def _has_piece_ref(key: str) -> bool:
     """Return whether a FEC line key or booking key has a PieceRef, the field after the EcritureDate."""
-    return bool(key.split("|", 5)[4:5] and key.split("|", 5)[4])
+    fields = key.split("|", 5)
+    return len(fields) > 4 and fields[4] != ""
 
 
 class _CardPayments:
