@@ -5,8 +5,14 @@ the event id into ``inbox``; the message is acknowledged only after commit.
 A redelivered event finds its id already there and has no second effect.
 A handler that raises is retried with back-off. After ``max_deliveries``
 the message is stored in ``dead_letters`` and then acknowledged, so nothing
-is dropped and an operator can replay it. A body that is not a valid envelope
-can never succeed and goes to ``dead_letters`` at once.
+is dropped and an operator can replay it. A body
+that is not a valid envelope can never succeed and goes to ``dead_letters``
+at once.
+
+The handler is chosen by the message's subject, which NATS allowed only the
+owning service to publish on (see `shared.events.access`). An envelope whose
+``type`` is not that subject, or whose ``producer`` is not the service that
+owns it, is a forgery or a bug: it is dead-lettered at once and has no effect.
 """
 
 from __future__ import annotations
@@ -36,6 +42,20 @@ MAX_RETRY_DELAY_SECONDS = 60.0
 def retry_delay(delivery: int) -> float:
     """Back-off before the next delivery: 1 s, 2 s, 4 s … capped at one minute."""
     return min(MAX_RETRY_DELAY_SECONDS, float(2 ** max(0, delivery - 1)))
+
+
+def envelope_mismatch(subject: str, event: EventEnvelope) -> str | None:
+    """Return why ``event`` may not travel on ``subject``, or None when its type and producer are the subject's.
+
+    The first token of a subject names the service whose stream captures it
+    and whose NATS user alone may publish on it.
+    """
+    if event.type != subject:
+        return f"envelope type {event.type!r} differs from the subject {subject!r} it was published on"
+    owner = subject.split(".", 1)[0]
+    if event.producer != owner:
+        return f"envelope producer {event.producer!r} is not {owner!r}, the service that publishes on {subject!r}"
+    return None
 
 
 class EventConsumer:
@@ -68,7 +88,13 @@ class EventConsumer:
             event_id=str(event.event_id), event_type=event.type, consumer=self.name
         )
         with bound:
-            handler = self._handlers.get(event.type)
+            mismatch = envelope_mismatch(raw.subject, event)
+            if mismatch is not None:
+                log.error("event_rejected", subject=raw.subject, producer=event.producer, error=mismatch)
+                await self._dead_letter(raw.subject, str(event.event_id), message.body, mismatch, delivery)
+                await message.ack()
+                return
+            handler = self._handlers.get(raw.subject)
             if handler is None:
                 # Subjects are filtered, but a wildcard can bring types this consumer ignores.
                 await message.ack()

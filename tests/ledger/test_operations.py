@@ -12,6 +12,7 @@ from services.ledger.domain import STATE_LABELS, document_state, paris_today
 from services.ledger.importer import import_fec
 from services.ledger.operations import AlreadyReversed, impute_credit_note, record_payment, reverse_payment
 from shared.events.envelope import EventEnvelope
+from services.ledger.consumers import PROFILE_UPDATED
 from shared.events.payments import PAYMENT_SUCCEEDED, PaidInvoice, PaymentSucceeded
 from tests.conftest import unique_id
 from tests.ledger.test_import import fec_bytes, row
@@ -200,3 +201,33 @@ async def test_payment_event_delivered_three_times_allocates_once(ledger_service
 
     assert invoice["open_amount"] == Decimal("1500.00")
     assert allocations == 1
+
+
+async def test_payment_forged_on_accounts_subject_rejected(ledger_service, ledger_pool, engines):
+    creditor = await seeded_account(ledger_pool, ("FA1", "2000,00"))
+    payment = PaymentSucceeded(
+        payment_id=unique_id("pay"), creditor=creditor, customer_account="C001", amount=Decimal("500.00"),
+        invoices=[PaidInvoice(document_number="FA1", amount=Decimal("500.00"))],
+    )
+    # The accounts user may publish on accounts.profile.updated, which the ledger reads.
+    forged = EventEnvelope(type=PAYMENT_SUCCEEDED, producer="payments", creditor_id=creditor,
+                           customer_account="C001", data=payment.model_dump(mode="json"))
+    client = await engines.connect_nats("accounts")
+    await client.jetstream().publish(PROFILE_UPDATED, forged.model_dump_json().encode(), stream="ACCOUNTS")
+    await client.close()
+
+    error = None
+    for _ in range(300):
+        error = await ledger_pool.fetchval(
+            "SELECT error FROM dead_letters WHERE consumer = 'ledger' AND event_id = $1", str(forged.event_id)
+        )
+        if error:
+            break
+        await asyncio.sleep(0.05)
+    invoice = await entry(ledger_pool, creditor, "FA1")
+    inbox = await ledger_pool.fetchval("SELECT count(*) FROM inbox WHERE event_id = $1", forged.event_id)
+
+    assert error is not None
+    assert "differs from the subject 'accounts.profile.updated'" in error
+    assert invoice["open_amount"] == Decimal("2000.00")
+    assert inbox == 0

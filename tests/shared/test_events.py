@@ -14,7 +14,7 @@ import pytest
 from services.runtime.engines import EmbeddedNats
 from shared.db import SHARED_SQL, close_pool, create_pool, migrate
 from shared.events.broker import build_broker, running_broker
-from shared.events.consumer import EventConsumer, subscribe
+from shared.events.consumer import EventConsumer, envelope_mismatch, subscribe
 from shared.events.envelope import EventEnvelope
 from shared.events.outbox import add_to_outbox
 from shared.events.relay import OutboxRelay
@@ -280,3 +280,50 @@ async def _count_unpublished(dsn: str) -> int:
         return await connection.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
     finally:
         await connection.close()
+
+
+@pytest.mark.parametrize(
+    ("subject", "event_type", "producer", "reason"),
+    [
+        ("ledger.test.typed", "ledger.test.typed", "ledger", None),
+        ("ledger.test.typed", "ledger.test.other", "ledger", "envelope type 'ledger.test.other' differs"),
+        ("accounts.profile.updated", "payments.payment.succeeded", "payments", "differs from the subject"),
+        ("ledger.test.typed", "ledger.test.typed", "payments", "envelope producer 'payments' is not 'ledger'"),
+    ],
+)
+def test_envelope_mismatch_cases(subject, event_type, producer, reason):
+    mismatch = envelope_mismatch(subject, EventEnvelope(type=event_type, producer=producer))
+
+    if reason is None:
+        assert mismatch is None
+    else:
+        assert reason in mismatch
+
+
+async def test_consumer_dead_letters_envelope_of_other_type(scratch_dsn, private_nats):
+    pool = await create_pool(scratch_dsn, min_size=2, max_size=4)
+    calls = []
+
+    async def record(connection, event):
+        calls.append(event.type)
+
+    consumer = EventConsumer("test-forged", pool, {"ledger.test.typed": record, "ledger.test.other": record})
+    broker = build_broker(private_nats.url)
+    subscribe(broker, consumer, ["ledger.test.typed"])
+    forged = EventEnvelope(type="ledger.test.other", producer="ledger")
+
+    async def stored() -> bool:
+        return bool(await pool.fetchval("SELECT 1 FROM dead_letters WHERE consumer = 'test-forged'"))
+
+    async with running_broker(broker, declare=["ledger"]):
+        await _publish_raw(private_nats.url, "ledger.test.typed", forged.model_dump_json().encode(), times=1)
+        await _wait_for(stored)
+    row = await pool.fetchrow("SELECT event_id, error, deliveries FROM dead_letters WHERE consumer = 'test-forged'")
+    inbox = await pool.fetchval("SELECT count(*) FROM inbox")
+    await pool.close()
+
+    assert calls == []
+    assert inbox == 0
+    assert row["event_id"] == str(forged.event_id)
+    assert row["deliveries"] == 1
+    assert "differs from the subject 'ledger.test.typed'" in row["error"]
