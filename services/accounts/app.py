@@ -12,6 +12,7 @@ from aiohttp import web
 
 from services.accounts.crypto import DataCipher
 from services.accounts.keys import ACCOUNTS_SETTINGS, CIPHER
+from services.accounts.mail import encrypt_pending_mail
 from services.accounts.mail_dispatch import MailDispatcher, delete_sent_mail
 from services.accounts.mail_sink import MailSink
 from services.accounts.routes import setup_routes
@@ -40,14 +41,21 @@ async def settings_context(app: web.Application) -> AsyncIterator[None]:
     else:
         log.warning(
             "data_encryption_key_missing",
-            detail="MF_DATA_ENCRYPTION_KEY is not set: bank-detail and TOTP routes return 503 until it is",
+            detail="MF_DATA_ENCRYPTION_KEY is not set: bank-detail and TOTP routes return 503 until it is,"
+            " and queued mail, with its link tokens, is stored in clear",
         )
     yield
 
 
 async def mail_context(app: web.Application) -> AsyncIterator[None]:
-    """Run the local SMTP sink when configured, and the dispatcher of queued mail when there is a server."""
+    """Encrypt unsent mail stored in clear, then run the local SMTP sink and the dispatcher when configured.
+
+    The sink runs when MF_MAIL_SINK_DIR is set, and the dispatcher when there is a server to send to.
+    """
     settings = app[ACCOUNTS_SETTINGS]
+    cipher = app.get(CIPHER)
+    if cipher is not None:
+        await encrypt_pending_mail(app[POOL], cipher)
     sink = None
     if settings.mail_sink_dir is not None:
         sink = MailSink(settings.mail_sink_dir, port=settings.smtp_port)
@@ -55,7 +63,7 @@ async def mail_context(app: web.Application) -> AsyncIterator[None]:
     smtp_host = settings.smtp_host or ("127.0.0.1" if sink is not None else "")
     dispatcher = None
     if smtp_host:
-        dispatcher = MailDispatcher(app[POOL], settings, smtp_host=smtp_host)
+        dispatcher = MailDispatcher(app[POOL], settings, cipher=cipher, smtp_host=smtp_host)
         await dispatcher.start()
     else:
         log.warning("mail_sending_disabled", detail="set MF_SMTP_HOST or MF_MAIL_SINK_DIR; mail stays queued")

@@ -144,11 +144,18 @@ async def _notice_recipients(connection: asyncpg.Connection, agency_id: uuid.UUI
 
 
 async def _send_notices(
-    connection: asyncpg.Connection, settings: AccountsSettings, recipients: list[str], subject: str, body: str
+    connection: asyncpg.Connection,
+    settings: AccountsSettings,
+    cipher: DataCipher,
+    recipients: list[str],
+    subject: str,
+    body: str,
 ) -> None:
     # One message per recipient, so no recipient receives the others' addresses.
     for recipient in recipients:
-        await queue_mail(connection, sender=settings.mail_sender, to=recipient, subject=subject, body=body)
+        await queue_mail(
+            connection, cipher=cipher, sender=settings.mail_sender, to=recipient, subject=subject, body=body
+        )
 
 
 async def request_change(
@@ -216,7 +223,8 @@ async def request_change(
             iban_masked=details.masked_iban,
             requested_at=row["requested_at"],
         )
-        await _send_notices(connection, settings, await _notice_recipients(connection, scope.agency_id, previous_email), subject, body)
+        recipients = await _notice_recipients(connection, scope.agency_id, previous_email)
+        await _send_notices(connection, settings, cipher, recipients, subject, body)
     log.info("bank_change_requested", request_id=str(request_id), creditor=scope.creditor_id)
     return _request_json(row, current or {})
 
@@ -391,7 +399,7 @@ async def decide(
             had_previous_details=decided["replaced_iban_masked"] is not None,
         )
         recipients = await _notice_recipients(connection, scope.agency_id, row["previous_billing_email"])
-        await _send_notices(connection, settings, recipients, subject, body)
+        await _send_notices(connection, settings, cipher, recipients, subject, body)
     log.info("bank_change_decided", request_id=request_id, outcome=outcome, creditor=scope.creditor_id)
     return _request_json(decided)
 

@@ -17,6 +17,7 @@ import structlog
 
 from services.accounts import events, notices
 from services.accounts.contacts import SERVICE_LABELS, Service
+from services.accounts.crypto import DataCipher
 from services.accounts.mail import queue_mail
 from services.accounts.scope import AccountScope
 from services.accounts.settings import AccountsSettings
@@ -126,6 +127,7 @@ def validate_message(subject: Any, message: Any, invoice_numbers: Any) -> tuple[
 async def send_contact_message(
     pool: asyncpg.Pool,
     settings: AccountsSettings,
+    cipher: DataCipher | None,
     principal: Principal,
     scope: AccountScope,
     *,
@@ -184,6 +186,7 @@ async def send_contact_message(
         )
         await queue_mail(
             connection,
+            cipher=cipher,
             sender=settings.mail_sender,
             to=service_email,
             subject=mail_subject,
@@ -199,7 +202,12 @@ async def send_contact_message(
                 invoice_numbers=invoice_numbers,
             )
             await queue_mail(
-                connection, sender=settings.mail_sender, to=author["email"], subject=copy_subject, body=copy_body
+                connection,
+                cipher=cipher,
+                sender=settings.mail_sender,
+                to=author["email"],
+                subject=copy_subject,
+                body=copy_body,
             )
         await events.publish(
             connection,

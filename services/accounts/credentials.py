@@ -15,6 +15,7 @@ import asyncpg
 import structlog
 
 from services.accounts import events, notices
+from services.accounts.crypto import DataCipher
 from services.accounts.mail import queue_mail
 from services.accounts.passwords import hash_password
 from services.accounts.sessions import revoke_user_sessions
@@ -30,7 +31,9 @@ RESET_LIFETIME = timedelta(hours=1)
 MAX_RESETS_PER_HOUR = 3
 
 
-async def request_reset(pool: asyncpg.Pool, settings: AccountsSettings, identifier: str) -> int:
+async def request_reset(
+    pool: asyncpg.Pool, settings: AccountsSettings, cipher: DataCipher | None, identifier: str
+) -> int:
     """Send a reset link to each active user whose login or e-mail is ``identifier``; return how many were sent.
 
     The route returns the same response whatever the result, so the form does
@@ -60,7 +63,9 @@ async def request_reset(pool: asyncpg.Pool, settings: AccountsSettings, identifi
             subject, body = notices.password_reset(
                 login=user["login"], link=f"{settings.public_url}/mot-de-passe/{token}", expires_at=link["expires_at"]
             )
-            await queue_mail(connection, sender=settings.mail_sender, to=user["email"], subject=subject, body=body)
+            await queue_mail(
+                connection, cipher=cipher, sender=settings.mail_sender, to=user["email"], subject=subject, body=body
+            )
             log.info("password_reset_sent", user_id=str(user["id"]), link_id=str(link["id"]))
             sent += 1
     return sent
@@ -101,6 +106,7 @@ async def describe_reset(pool: asyncpg.Pool, token: str) -> dict[str, Any]:
 async def _store_new_password(
     connection: asyncpg.Connection,
     settings: AccountsSettings,
+    cipher: DataCipher | None,
     user_id: uuid.UUID,
     password_hash: str,
     *,
@@ -123,12 +129,16 @@ async def _store_new_password(
     )
     if user["email"]:
         subject, body = notices.password_changed(login=user["login"], changed_at=user["password_changed_at"])
-        await queue_mail(connection, sender=settings.mail_sender, to=user["email"], subject=subject, body=body)
+        await queue_mail(
+            connection, cipher=cipher, sender=settings.mail_sender, to=user["email"], subject=subject, body=body
+        )
     log.info("password_changed", user_id=str(user_id), method=method, sessions_revoked=revoked)
     return revoked
 
 
-async def complete_reset(pool: asyncpg.Pool, settings: AccountsSettings, token: str, new_password: str) -> None:
+async def complete_reset(
+    pool: asyncpg.Pool, settings: AccountsSettings, cipher: DataCipher | None, token: str, new_password: str
+) -> None:
     """Set the password of the link's user and end all of the user's sessions.
 
     Raises LinkInvalid (also when the user is disabled), or ValidationError for
@@ -144,13 +154,14 @@ async def complete_reset(pool: asyncpg.Pool, settings: AccountsSettings, token: 
         # Checked again, because the user may have been disabled while the password was hashed.
         await _active_user_login(connection, link)
         await _store_new_password(
-            connection, settings, link["user_id"], password_hash, method="reset_link", keep_session_token=None
+            connection, settings, cipher, link["user_id"], password_hash, method="reset_link", keep_session_token=None
         )
 
 
 async def change_password(
     pool: asyncpg.Pool,
     settings: AccountsSettings,
+    cipher: DataCipher | None,
     user_id: uuid.UUID,
     new_password: str,
     *,
@@ -163,5 +174,11 @@ async def change_password(
     password_hash = await hash_password(new_password)
     async with pool.acquire() as connection, connection.transaction():
         return await _store_new_password(
-            connection, settings, user_id, password_hash, method="change", keep_session_token=keep_session_token
+            connection,
+            settings,
+            cipher,
+            user_id,
+            password_hash,
+            method="change",
+            keep_session_token=keep_session_token,
         )

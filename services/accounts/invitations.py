@@ -16,6 +16,7 @@ import structlog
 
 from services.accounts import events, notices
 from services.accounts.commands import insert_user
+from services.accounts.crypto import DataCipher
 from services.accounts.mail import queue_mail
 from services.accounts.passwords import hash_password
 from services.accounts.settings import AccountsSettings
@@ -120,6 +121,7 @@ def invitation_json(row: asyncpg.Record) -> dict[str, Any]:
 async def invite(
     pool: asyncpg.Pool,
     settings: AccountsSettings,
+    cipher: DataCipher | None,
     principal: Principal,
     *,
     email: str,
@@ -154,7 +156,7 @@ async def invite(
             link=f"{settings.public_url}/invitation/{token}",
             expires_at=row["expires_at"],
         )
-        await queue_mail(connection, sender=settings.mail_sender, to=email, subject=subject, body=body)
+        await queue_mail(connection, cipher=cipher, sender=settings.mail_sender, to=email, subject=subject, body=body)
         await events.publish(
             connection,
             UserInvited(invitation_id=str(row["id"]), agency_id=str(agency_id), role=role, invited_by=principal.user_id),

@@ -4,6 +4,11 @@ Messages are ``email.message.EmailMessage`` objects, and every value that
 goes into a header is checked for CR and LF first, so no user input can add
 a header or a recipient. Queued messages are written to ``outgoing_mail`` in
 the caller's transaction; ``MailDispatcher`` sends them after commit.
+
+A queued message is encrypted with the data key (see `services.accounts.crypto`)
+until it is sent, because invitation and password-reset messages contain a live
+link token. Only a service without MF_DATA_ENCRYPTION_KEY queues messages in
+clear, and it logs a warning at start-up.
 """
 
 from __future__ import annotations
@@ -16,13 +21,20 @@ from email.policy import SMTP
 from email.utils import formatdate, make_msgid, parseaddr
 
 import asyncpg
+import structlog
 
+from services.accounts.crypto import DataCipher
 from shared.typography import apply_french_spacing as french
 from shared.errors import Unprocessable
 from shared.logging import redact_link_tokens
 
+log = structlog.get_logger(__name__)
+
 # Long enough for any real subject, short enough to fit a mail client's list.
 MAX_SUBJECT_LENGTH = 200
+
+# Rows encrypted per transaction by encrypt_pending_mail.
+ENCRYPTION_BATCH_ROWS = 200
 
 
 class InvalidMailHeader(Unprocessable):
@@ -88,25 +100,69 @@ def without_link_tokens(raw: bytes) -> bytes:
     return message.as_bytes()
 
 
+def mail_context(mail_id: uuid.UUID | str) -> str:
+    """Return the associated data that binds an encrypted queued message to its row."""
+    return f"outgoing-mail:{mail_id}"
+
+
 async def queue_mail(
     connection: asyncpg.Connection,
     *,
+    cipher: DataCipher | None,
     sender: str,
     to: str,
     subject: str,
     body: str,
     reply_to: str | None = None,
 ) -> uuid.UUID:
-    """Build a message and store it for sending after the caller's transaction commits; return its id."""
+    """Build a message and store it for sending after the caller's transaction commits; return its id.
+
+    The message is stored encrypted with ``cipher``, or in clear when the
+    service has no data key (``cipher`` None).
+    """
     message = build_message(sender=sender, to=to, subject=subject, body=body, reply_to=reply_to)
     mail_id = uuid.uuid4()
+    raw = message.as_bytes()
+    encrypted = cipher.encrypt(raw, mail_context(mail_id)) if cipher is not None else None
     await connection.execute(
-        """INSERT INTO outgoing_mail (id, sender, recipients, subject, message)
-           VALUES ($1, $2, $3, $4, $5)""",
+        """INSERT INTO outgoing_mail (id, sender, recipients, subject, message, message_encrypted)
+           VALUES ($1, $2, $3, $4, $5, $6)""",
         mail_id,
         parseaddr(sender)[1],
         [parseaddr(to)[1]],
         subject[:MAX_SUBJECT_LENGTH],
-        message.as_bytes(),
+        raw if encrypted is None else None,
+        encrypted,
     )
     return mail_id
+
+
+async def encrypt_pending_mail(pool: asyncpg.Pool, cipher: DataCipher) -> int:
+    """Encrypt every unsent message stored in clear; return how many were encrypted.
+
+    Such rows were queued before messages were encrypted, or while the
+    service ran without a data key. The service runs this at start-up,
+    because SQL cannot reach the key. Each batch locks its rows and skips
+    those that a dispatcher is sending.
+    """
+    encrypted = 0
+    while True:
+        async with pool.acquire() as connection, connection.transaction():
+            rows = await connection.fetch(
+                """SELECT id, message FROM outgoing_mail
+                    WHERE sent_at IS NULL AND message IS NOT NULL
+                    ORDER BY id
+                    LIMIT $1
+                      FOR UPDATE SKIP LOCKED""",
+                ENCRYPTION_BATCH_ROWS,
+            )
+            if not rows:
+                break
+            await connection.executemany(
+                "UPDATE outgoing_mail SET message = NULL, message_encrypted = $2 WHERE id = $1",
+                [(row["id"], cipher.encrypt(bytes(row["message"]), mail_context(row["id"]))) for row in rows],
+            )
+        encrypted += len(rows)
+    if encrypted:
+        log.info("pending_mail_encrypted", count=encrypted, key_id=cipher.current_key_id)
+    return encrypted

@@ -6,6 +6,10 @@ that the server rejects, or that cannot reach it, is retried 30 s later and
 then after doubling delays capped at one hour. It is never dropped, so a
 message may be sent twice when the service stops between the send and the
 row update.
+
+A message is decrypted only to be sent (see `services.accounts.mail`). One
+that no configured key decrypts stays queued, with the error in
+``last_error``, and is tried again with the same back-off.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ import aiosmtplib
 import asyncpg
 import structlog
 
-from services.accounts.mail import without_link_tokens
+from services.accounts.crypto import DataCipher, DecryptionFailed
+from services.accounts.mail import mail_context, without_link_tokens
 from services.accounts.settings import AccountsSettings
 
 log = structlog.get_logger(__name__)
@@ -48,9 +53,12 @@ def retry_delay_seconds(attempts: int) -> int:
 class MailDispatcher:
     """Sends due rows of ``outgoing_mail`` until stopped."""
 
-    def __init__(self, pool: asyncpg.Pool, settings: AccountsSettings, *, smtp_host: str) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, settings: AccountsSettings, *, cipher: DataCipher | None, smtp_host: str
+    ) -> None:
         self._pool = pool
         self._settings = settings
+        self._cipher = cipher
         self._smtp_host = smtp_host
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -101,7 +109,7 @@ class MailDispatcher:
         sent = 0
         async with self._pool.acquire() as connection, connection.transaction():
             rows = await connection.fetch(
-                """SELECT id, sender, recipients, message, attempts FROM outgoing_mail
+                """SELECT id, sender, recipients, message, message_encrypted, attempts FROM outgoing_mail
                     WHERE sent_at IS NULL AND next_attempt_at <= now()
                     ORDER BY created_at
                     LIMIT $1
@@ -110,39 +118,65 @@ class MailDispatcher:
             )
             for row in rows:
                 try:
-                    await self._send(row)
+                    message = self._plain_message(row)
+                except DecryptionFailed as error:
+                    delay = await self._record_failure(connection, row, error)
+                    log.error("mail_decryption_failed", mail_id=str(row["id"]), error=str(error), retry_in=delay)
+                    continue
+                try:
+                    await self._send(row, message)
                 except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
                     if self._stopping:
                         # Roll back: the row stays due and is sent again at the next start.
                         raise asyncio.CancelledError from error
-                    attempts = row["attempts"] + 1
-                    delay = retry_delay_seconds(attempts)
+                    delay = await self._record_failure(connection, row, error)
                     log.warning("mail_send_failed", mail_id=str(row["id"]), error=repr(error), retry_in=delay)
-                    await connection.execute(
-                        """UPDATE outgoing_mail
-                              SET attempts = $2, last_error = $3, next_attempt_at = now() + make_interval(secs => $4)
-                            WHERE id = $1""",
-                        row["id"],
-                        attempts,
-                        repr(error)[:2000],
-                        delay,
-                    )
                     continue
-                # The copy kept after sending has no usable link (see without_link_tokens).
-                # NOTE: until it is sent, and in the write-ahead log, the message still has the token.
+                # The copy kept after sending is in clear, for support questions, but has no
+                # usable link (see without_link_tokens), so the encrypted message is dropped.
                 await connection.execute(
-                    "UPDATE outgoing_mail SET sent_at = now(), attempts = attempts + 1, message = $2 WHERE id = $1",
+                    """UPDATE outgoing_mail
+                          SET sent_at = now(), attempts = attempts + 1, message = $2, message_encrypted = NULL
+                        WHERE id = $1""",
                     row["id"],
-                    without_link_tokens(bytes(row["message"])),
+                    without_link_tokens(message),
                 )
                 log.info("mail_sent", mail_id=str(row["id"]))
                 sent += 1
         return sent
 
-    async def _send(self, row: asyncpg.Record) -> None:
+    def _plain_message(self, row: asyncpg.Record) -> bytes:
+        """Return the row's message, decrypted when stored encrypted; raise DecryptionFailed when no key decrypts it."""
+        if row["message_encrypted"] is None:
+            return bytes(row["message"])
+        context = mail_context(row["id"])
+        if self._cipher is None:
+            raise DecryptionFailed(
+                f"value for {context} is encrypted but MF_DATA_ENCRYPTION_KEY is not set: set it to the key"
+                " that encrypted the message"
+            )
+        return self._cipher.decrypt(bytes(row["message_encrypted"]), context)
+
+    @staticmethod
+    async def _record_failure(connection: asyncpg.Connection, row: asyncpg.Record, error: Exception) -> int:
+        """Count a failed try, schedule the next one and return the delay in seconds."""
+        attempts = row["attempts"] + 1
+        delay = retry_delay_seconds(attempts)
+        await connection.execute(
+            """UPDATE outgoing_mail
+                  SET attempts = $2, last_error = $3, next_attempt_at = now() + make_interval(secs => $4)
+                WHERE id = $1""",
+            row["id"],
+            attempts,
+            repr(error)[:2000],
+            delay,
+        )
+        return delay
+
+    async def _send(self, row: asyncpg.Record, message: bytes) -> None:
         settings = self._settings
         await aiosmtplib.send(
-            bytes(row["message"]),
+            message,
             sender=row["sender"],
             recipients=list(row["recipients"]),
             hostname=self._smtp_host,

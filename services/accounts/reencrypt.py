@@ -1,4 +1,4 @@
-"""Re-encrypt every stored IBAN and TOTP secret with the current data key, the last step of a key rotation.
+"""Re-encrypt every stored IBAN, TOTP secret and queued message with the current data key, the last step of a key rotation.
 
 Usage, with the accounts service's environment (MF_DATABASE_URL,
 MF_DATA_ENCRYPTION_KEY and MF_DATA_ENCRYPTION_PREVIOUS_KEYS):
@@ -30,6 +30,7 @@ import structlog
 from services.accounts.bank_changes import details_context, request_context
 from services.accounts.contacts import identity_context
 from services.accounts.crypto import DataCipher, DecryptionFailed
+from services.accounts.mail import mail_context
 from services.accounts.settings import AccountsSettings
 from services.accounts.totp import secret_context
 from shared.db import open_pool
@@ -57,6 +58,7 @@ ENCRYPTED_COLUMNS = (
     EncryptedColumn("creditor_identities", "iban_encrypted", ("creditor_id",), identity_context),
     EncryptedColumn("bank_details", "details_encrypted", ("creditor_id", "customer_account"), details_context),
     EncryptedColumn("bank_change_requests", "details_encrypted", ("id",), request_context),
+    EncryptedColumn("outgoing_mail", "message_encrypted", ("id",), mail_context),
 )
 
 

@@ -68,8 +68,8 @@ def settings_for(engines, port: int) -> AccountsSettings:
 async def test_dispatcher_delivers_queued_mail_to_sink(engines, accounts_pool, mail_sink):
     subject = f"Test {uuid.uuid4().hex[:8]}"
     async with accounts_pool.acquire() as connection:
-        mail_id = await queue_mail(connection, sender=SENDER, to="agence@example.org", subject=subject, body="Bonjour é")
-    dispatcher = MailDispatcher(accounts_pool, settings_for(engines, mail_sink.port), smtp_host="127.0.0.1")
+        mail_id = await queue_mail(connection, cipher=None, sender=SENDER, to="agence@example.org", subject=subject, body="Bonjour é")
+    dispatcher = MailDispatcher(accounts_pool, settings_for(engines, mail_sink.port), cipher=None, smtp_host="127.0.0.1")
 
     await dispatcher.send_due()
     stored = await wait_for_mail(mail_sink.folder, lambda message: message.subject == subject)
@@ -86,8 +86,8 @@ async def test_sent_copy_keeps_no_single_use_link_token(engines, accounts_pool, 
     subject = f"Invitation {uuid.uuid4().hex[:8]}"
     body = f"Bonjour é,\n\nAcceptez l’invitation : http://127.0.0.1:8470/invitation/{token}\n"
     async with accounts_pool.acquire() as connection:
-        mail_id = await queue_mail(connection, sender=SENDER, to="agence@example.org", subject=subject, body=body)
-    dispatcher = MailDispatcher(accounts_pool, settings_for(engines, mail_sink.port), smtp_host="127.0.0.1")
+        mail_id = await queue_mail(connection, cipher=None, sender=SENDER, to="agence@example.org", subject=subject, body=body)
+    dispatcher = MailDispatcher(accounts_pool, settings_for(engines, mail_sink.port), cipher=None, smtp_host="127.0.0.1")
 
     await dispatcher.send_due()
     delivered = await wait_for_mail(mail_sink.folder, lambda message: message.subject == subject)
@@ -106,8 +106,8 @@ async def test_dispatcher_retries_when_server_is_down(engines, accounts_pool, ma
     await mail_sink.stop()
     subject = f"Retry {uuid.uuid4().hex[:8]}"
     async with accounts_pool.acquire() as connection:
-        mail_id = await queue_mail(connection, sender=SENDER, to="agence@example.org", subject=subject, body="x")
-    dispatcher = MailDispatcher(accounts_pool, settings_for(engines, port), smtp_host="127.0.0.1")
+        mail_id = await queue_mail(connection, cipher=None, sender=SENDER, to="agence@example.org", subject=subject, body="x")
+    dispatcher = MailDispatcher(accounts_pool, settings_for(engines, port), cipher=None, smtp_host="127.0.0.1")
 
     await dispatcher.send_due()
     row = await accounts_pool.fetchrow(
@@ -144,7 +144,7 @@ async def test_sink_listing_route_returns_messages(engines, signer, tmp_path):
     try:
         subject = f"Liste {uuid.uuid4().hex[:8]}"
         async with open_pool(engines.service_dsn("accounts"), max_size=1) as pool, pool.acquire() as connection:
-            await queue_mail(connection, sender=SENDER, to="liste@example.org", subject=subject, body="Bonjour")
+            await queue_mail(connection, cipher=None, sender=SENDER, to="liste@example.org", subject=subject, body="Bonjour")
         await wait_for_mail(settings.mail_sink_dir, lambda message: message.subject == subject)
 
         response = await service.client.get("/internal/mail-sink/messages", headers=service.system_headers())

@@ -17,6 +17,7 @@ from services.accounts import reencrypt
 from services.accounts.bank_changes import details_context, request_context
 from services.accounts.contacts import identity_context
 from services.accounts.crypto import DataCipher
+from services.accounts.mail import mail_context
 from services.accounts.reencrypt import ReencryptionFailed, reencrypt_all
 from services.accounts.totp import secret_context
 from services.registry import service_definition
@@ -47,14 +48,25 @@ async def scratch_pool(scratch_accounts_dsn) -> AsyncIterator[asyncpg.Pool]:
 
 
 async def store_secrets(pool: asyncpg.Pool, user: AgencyUser, key: str, *, requests: int = 3) -> dict[str, bytes]:
-    """Store one value of each encrypted column under `key`, the creditor's IBAN in the first format; return the plaintexts."""
+    """Store one value of each encrypted column under `key`, the creditor's IBAN in the first format; return the plaintexts.
+
+    The queued message is a stand-in for a whole e-mail, which the cipher treats as any other bytes.
+    """
     cipher = DataCipher(key)
     user_id = uuid.UUID(user.user_id)
     plain = {
         "totp": b"JBSWY3DPEHPK3PXP",
         "identity": b"FR7630006000011234567890189",
         "details": b'{"iban": "FR7610107001011234567890129"}',
+        "mail": b"Subject: Invitation\r\n\r\nhttps://portail.example/invitation/token\r\n",
     }
+    mail_id = uuid.uuid4()
+    await pool.execute(
+        """INSERT INTO outgoing_mail (id, sender, recipients, subject, message_encrypted)
+           VALUES ($1, 'no-reply@mesfactures.example', '{agence@example.org}', 'Invitation', $2)""",
+        mail_id,
+        cipher.encrypt(plain["mail"], mail_context(mail_id)),
+    )
     await pool.execute(
         "UPDATE users SET totp_secret_encrypted = $2 WHERE id = $1",
         user_id,
@@ -108,6 +120,8 @@ async def read_secrets(pool: asyncpg.Pool, user: AgencyUser, cipher: DataCipher)
             details_context(user.creditor, user.customer_account),
         ),
     }
+    mail = await pool.fetchrow("SELECT id, message_encrypted FROM outgoing_mail")
+    values["mail"] = cipher.decrypt(mail["message_encrypted"], mail_context(mail["id"]))
     for row in await pool.fetch("SELECT id, details_encrypted FROM bank_change_requests"):
         values[f"request {row['id']}"] = cipher.decrypt(row["details_encrypted"], request_context(row["id"]))
     return values
@@ -129,6 +143,7 @@ async def test_reencrypt_moves_every_value_to_new_key(scratch_pool, monkeypatch)
         "creditor_identities": (1, 1),
         "bank_details": (1, 1),
         "bank_change_requests": (3, 3),
+        "outgoing_mail": (1, 1),
     }
     assert await read_secrets(scratch_pool, user, DataCipher(new)) == plain
     assert sum(report.reencrypted for report in again) == 0
@@ -175,7 +190,8 @@ async def test_command_reports_and_exits_zero(scratch_pool, scratch_accounts_dsn
 
     assert completed.returncode == 0, completed.stderr
     assert "bank_change_requests.details_encrypted: 1 of 1 values re-encrypted" in completed.stdout
-    assert "4 values re-encrypted" in completed.stdout
+    assert "outgoing_mail.message_encrypted: 1 of 1 values re-encrypted" in completed.stdout
+    assert "5 values re-encrypted" in completed.stdout
     assert old not in completed.stdout + completed.stderr
     assert new not in completed.stdout + completed.stderr
 

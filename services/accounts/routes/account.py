@@ -130,6 +130,7 @@ async def post_message(request: web.Request) -> web.Response:
     sent = await contact_messages.send_contact_message(
         request.app[POOL],
         request.app[ACCOUNTS_SETTINGS],
+        request.app.get(CIPHER),
         principal_of(request),
         scope,
         service=service,

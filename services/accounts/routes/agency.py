@@ -8,7 +8,7 @@ from aiohttp import web
 
 from services.accounts import agency_users, invitations
 from services.accounts.domain import Action, InvalidRequest, reported_as_invalid_fields, require_role
-from services.accounts.keys import ACCOUNTS_SETTINGS
+from services.accounts.keys import ACCOUNTS_SETTINGS, CIPHER
 from services.accounts.routes.bodies import json_body, optional_text, required_text
 from services.accounts.routes.principals import agency_id_of
 from services.accounts.validation import validate_email
@@ -80,7 +80,13 @@ async def post_invitation(request: web.Request) -> web.Response:
         )
 
     invitation = await invitations.invite(
-        request.app[POOL], request.app[ACCOUNTS_SETTINGS], principal, email=email, role=role, display_name=display_name or ""
+        request.app[POOL],
+        request.app[ACCOUNTS_SETTINGS],
+        request.app.get(CIPHER),
+        principal,
+        email=email,
+        role=role,
+        display_name=display_name or "",
     )
     return web.json_response(invitation, status=201)
 

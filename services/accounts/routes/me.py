@@ -61,6 +61,7 @@ async def post_password(request: web.Request) -> web.Response:
         revoked = await credentials.change_password(
             request.app[POOL],
             request.app[ACCOUNTS_SETTINGS],
+            request.app.get(CIPHER),
             user_id,
             new,
             keep_session_token=request.headers.get(SESSION_HEADER),

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from services.accounts import credentials, invitations
 from services.accounts.domain import reported_as_invalid_fields, require_system
-from services.accounts.keys import ACCOUNTS_SETTINGS
+from services.accounts.keys import ACCOUNTS_SETTINGS, CIPHER
 from services.accounts.passwords import MAX_PASSWORD_LENGTH
 from services.accounts.routes.bodies import json_body, optional_text, required_text
 from shared.web import POOL, principal_of
@@ -19,7 +19,9 @@ async def post_reset_request(request: web.Request) -> web.Response:
     body = await json_body(request)
     identifier = required_text(body, "login", max_length=254)
 
-    await credentials.request_reset(request.app[POOL], request.app[ACCOUNTS_SETTINGS], identifier.strip())
+    await credentials.request_reset(
+        request.app[POOL], request.app[ACCOUNTS_SETTINGS], request.app.get(CIPHER), identifier.strip()
+    )
     # The same response whether or not the login exists.
     return web.json_response({"status": "accepted"}, status=202)
 
@@ -37,7 +39,9 @@ async def post_reset(request: web.Request) -> web.Response:
     password = required_text(body, "password", max_length=MAX_PASSWORD_LENGTH)
 
     with reported_as_invalid_fields():
-        await credentials.complete_reset(request.app[POOL], request.app[ACCOUNTS_SETTINGS], token, password)
+        await credentials.complete_reset(
+            request.app[POOL], request.app[ACCOUNTS_SETTINGS], request.app.get(CIPHER), token, password
+        )
     return web.Response(status=204)
 
 
