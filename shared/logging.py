@@ -74,7 +74,9 @@ def configure_logging(service: str, *, log_format: str = "auto", level: str = "i
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(numeric_level)
-    # factur-x logs an INFO line for every PDF it writes; keep its warnings only.
-    logging.getLogger("factur-x").setLevel(max(numeric_level, logging.WARNING))
+    # factur-x logs an INFO line for every PDF it writes, and fontTools about 50
+    # (« glyf pruned », « cmap pruned ») each time fpdf2 subsets a font. Keep their warnings only.
+    for noisy_logger in ("factur-x", "fontTools"):
+        logging.getLogger(noisy_logger).setLevel(max(numeric_level, logging.WARNING))
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(service=service)
