@@ -8,8 +8,27 @@ from shared.events.envelope import EventEnvelope
 from shared.events.streams import stream_for_subject
 
 
+# NATS refuses a message larger than its max_payload, 1 MiB unless configured
+# otherwise. The margin leaves room for the headers.
+MAX_EVENT_BYTES = 1_000_000
+
+
+class EventTooLarge(ValueError):
+    """An event whose JSON body NATS would refuse."""
+
+
 async def add_to_outbox(connection: asyncpg.Connection, event: EventEnvelope) -> None:
-    """Store ``event`` for publication; commits or rolls back with the caller's change."""
+    """Store ``event`` for publication; commits or rolls back with the caller's change.
+
+    Raises EventTooLarge, failing the caller's change, for an event that
+    the broker could never accept.
+    """
+    size = len(event.model_dump_json().encode())
+    if size > MAX_EVENT_BYTES:
+        raise EventTooLarge(
+            f"event {event.type} {event.event_id} is {size} bytes of JSON, more than the {MAX_EVENT_BYTES}"
+            " that NATS accepts: carry large content by reference"
+        )
     stream = stream_for_subject(event.type)
     await connection.execute(
         "INSERT INTO outbox (event_id, subject, stream, payload) VALUES ($1, $2, $3, $4)",
@@ -21,7 +40,11 @@ async def add_to_outbox(connection: asyncpg.Connection, event: EventEnvelope) ->
 
 
 async def add_many_to_outbox(connection: asyncpg.Connection, events: list[EventEnvelope]) -> None:
-    """Store many events in one round trip (imports emit thousands)."""
+    """Store many events in one round trip (imports emit thousands).
+
+    The size is not checked here, to keep imports fast: the callers build
+    small events of fixed shape.
+    """
     if not events:
         return
     # One statement for the whole batch: one round trip and one NOTIFY.

@@ -4,8 +4,17 @@ Rows are claimed with ``FOR UPDATE SKIP LOCKED``, so several replicas of a
 service can relay together without publishing a row twice at the same time.
 Each message carries ``Nats-Msg-Id`` = event id: if the relay crashes after
 publishing but before marking the row, the retry falls inside the stream's
-duplicate window and JetStream drops it; consumers' inboxes catch any later
-duplicate.
+duplicate window and JetStream drops it. A retry after that window stores a
+second copy, which consumers' inboxes ignore. The stream's order may differ
+from the outbox's when batches or replicas overlap, so a consumer that
+cares orders by the event's own data (``occurred_at``, a version).
+
+A row that fails while others of its batch go out waits for its own next
+attempt (``next_attempt_at``, doubling up to ``MAX_ROW_RETRY_SECONDS``), so an
+event that the broker keeps rejecting never holds back the rest. Such a row
+is kept, never dropped, and logged at error level from its
+``STUCK_ATTEMPTS``-th failure on. When a whole batch fails, the broker is
+probably away, and the relay backs off as a whole.
 """
 
 from __future__ import annotations
@@ -20,10 +29,17 @@ from faststream.nats import NatsBroker
 log = structlog.get_logger(__name__)
 
 MAX_BACKOFF_SECONDS = 30.0
+MAX_ROW_RETRY_SECONDS = 60.0
+STUCK_ATTEMPTS = 5
 PUBLISH_TIMEOUT_SECONDS = 5.0
 # How long stop() waits for the cancelled loop and for the listener
 # connection. Rows of an abandoned batch stay unpublished and go out later.
 STOP_TIMEOUT_SECONDS = 10.0
+
+
+def row_retry_delay(attempts: int) -> float:
+    """Wait before the next attempt of a row that failed ``attempts`` times: 1 s, 2 s, 4 s … capped at one minute."""
+    return min(MAX_ROW_RETRY_SECONDS, float(2 ** max(0, attempts - 1)))
 
 
 class OutboxRelay:
@@ -83,7 +99,9 @@ class OutboxRelay:
         while True:
             self._wake.clear()
             try:
-                published = await self.publish_batch()
+                published, failed = await self.publish_batch()
+                if failed and not published:
+                    raise RuntimeError(f"none of {failed} events published")
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # the broker or the database is away: retry later
@@ -93,38 +111,38 @@ class OutboxRelay:
                 await asyncio.sleep(delay)
                 continue
             failures = 0
-            if published == self._batch_size:
+            if published + failed == self._batch_size:
                 continue  # more rows are probably waiting
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
             except TimeoutError:
                 pass
 
-    async def publish_batch(self) -> int:
-        """Publish one batch; return how many rows were published.
+    async def publish_batch(self) -> tuple[int, int]:
+        """Publish one batch of due rows; return how many were published and how many failed.
 
-        Raises the first publish error after marking the rows that did go out,
-        so the caller backs off.
+        A failed row gets its error, one more attempt and the time of its
+        next attempt, in the same transaction that marks the published rows.
         """
         async with self._pool.acquire() as connection, connection.transaction():
             rows = await connection.fetch(
-                """SELECT position, event_id, subject, stream, payload
+                """SELECT position, event_id, subject, stream, payload, attempts
                      FROM outbox
-                    WHERE published_at IS NULL
+                    WHERE published_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= now())
                     ORDER BY position
                     LIMIT $1
                       FOR UPDATE SKIP LOCKED""",
                 self._batch_size,
             )
             if not rows:
-                return 0
+                return 0, 0
 
             results = await asyncio.gather(
                 *(self._publish(row) for row in rows), return_exceptions=True
             )
             done = [row["position"] for row, result in zip(rows, results) if result is None]
             failed = [
-                (row["position"], repr(result))
+                (row["position"], repr(result)[:4000], row_retry_delay(row["attempts"] + 1))
                 for row, result in zip(rows, results)
                 if result is not None
             ]
@@ -136,13 +154,20 @@ class OutboxRelay:
                 )
             if failed:
                 await connection.executemany(
-                    "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE position = $1",
+                    """UPDATE outbox
+                          SET attempts = attempts + 1, last_error = $2,
+                              next_attempt_at = now() + make_interval(secs => $3)
+                        WHERE position = $1""",
                     failed,
                 )
+        for row, result in zip(rows, results):
+            if result is not None and row["attempts"] + 1 >= STUCK_ATTEMPTS:
+                log.error(
+                    "outbox_event_stuck", event_id=str(row["event_id"]), subject=row["subject"],
+                    attempts=row["attempts"] + 1, error=repr(result),
+                )
         log.debug("outbox_batch_published", published=len(done), failed=len(failed))
-        if failed:
-            raise RuntimeError(f"{len(failed)} events not published: {failed[0][1]}")
-        return len(done)
+        return len(done), len(failed)
 
     async def _publish(self, row: asyncpg.Record) -> None:
         body = json.dumps(row["payload"], separators=(",", ":")).encode()

@@ -24,7 +24,12 @@ STREAMS: dict[str, StreamSpec] = {
 }
 
 # Window in which JetStream drops a second message with the same Nats-Msg-Id.
-DUPLICATE_WINDOW_SECONDS = 600.0
+# It covers a relay that published a batch and could not mark it for up to a
+# day (the database or the service down overnight). JetStream keeps the id of
+# each message of the window, and at this product's volume (thousands of events
+# a day) that stays small. Past the window, a copy is stored, and consumers'
+# inboxes ignore it.
+DUPLICATE_WINDOW_SECONDS = 24 * 3600.0
 
 
 def stream_for_subject(subject: str) -> StreamSpec:

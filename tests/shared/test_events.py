@@ -16,7 +16,7 @@ from shared.db import SHARED_SQL, close_pool, create_pool, migrate
 from shared.events.broker import build_broker, running_broker
 from shared.events.consumer import EventConsumer, envelope_mismatch, subscribe
 from shared.events.envelope import EventEnvelope
-from shared.events.outbox import add_to_outbox
+from shared.events.outbox import EventTooLarge, add_to_outbox
 from shared.events.relay import OutboxRelay
 from tests.conftest import free_port
 
@@ -327,3 +327,50 @@ async def test_consumer_dead_letters_envelope_of_other_type(scratch_dsn, private
     assert row["event_id"] == str(forged.event_id)
     assert row["deliveries"] == 1
     assert "differs from the subject 'ledger.test.typed'" in row["error"]
+
+
+async def _write_oversized_rows(pool: asyncpg.Pool, count: int) -> None:
+    """Write outbox rows whose body is over NATS's 1 MiB limit, as an older release could have."""
+    for _ in range(count):
+        event = EventEnvelope(type="ledger.test.oversized", producer="ledger", data={"blob": "x" * 1_100_000})
+        await pool.execute(
+            "INSERT INTO outbox (event_id, subject, stream, payload) VALUES ($1, $2, 'LEDGER', $3)",
+            event.event_id,
+            event.type,
+            event.model_dump(mode="json"),
+        )
+
+
+async def test_relay_publishes_past_rows_broker_rejects(scratch_dsn, private_nats):
+    pool = await create_pool(scratch_dsn, min_size=2, max_size=4)
+    await _write_oversized_rows(pool, 5)
+    behind = await _write_events(pool, 50, "behind")
+    broker = build_broker(private_nats.url)
+    async with running_broker(broker, declare=["ledger"]):
+        relay = OutboxRelay(pool, broker, batch_size=5, poll_seconds=0.1)
+        await relay.start()
+        published = await _stream_event_ids(private_nats.url, "ledger.test.behind", expected=50)
+        await relay.stop()
+    stuck = await pool.fetch(
+        "SELECT attempts, last_error, next_attempt_at FROM outbox WHERE subject = 'ledger.test.oversized'"
+    )
+    await pool.close()
+
+    assert sorted(published) == sorted(str(event_id) for event_id in behind)
+    assert len(stuck) == 5
+    assert all(row["attempts"] >= 1 for row in stuck)
+    assert all("MaxPayload" in row["last_error"] for row in stuck)
+    assert all(row["next_attempt_at"] is not None for row in stuck)
+
+
+async def test_outbox_rejects_event_over_nats_limit(scratch_dsn):
+    pool = await create_pool(scratch_dsn, min_size=1, max_size=2)
+    event = EventEnvelope(type="ledger.test.oversized", producer="ledger", data={"blob": "x" * 1_100_000})
+
+    with pytest.raises(EventTooLarge, match="more than the 1000000 that NATS accepts"):
+        async with pool.acquire() as connection, connection.transaction():
+            await add_to_outbox(connection, event)
+    rows = await pool.fetchval("SELECT count(*) FROM outbox")
+    await pool.close()
+
+    assert rows == 0
