@@ -20,9 +20,16 @@ from gateway.clients import LEDGER
 from gateway.creditor_access import require_account
 from gateway.relay import relay_get
 from gateway.sessions import SessionInfo
+from shared.errors import NotFound
 
 # Statement filters that the exports accept. Pagination does not apply to a file.
 EXPORT_FILTERS = ("view", "date_from", "date_to", "number")
+
+
+class DocumentNotFound(NotFound):
+    """Missing document, raised by the gateway without calling the ledger, with the ledger's error code."""
+
+    code = "document_not_found"
 
 
 class ExportFormat(StrEnum):
@@ -39,6 +46,10 @@ async def relay_document_pdf(
     request: web.Request, session: SessionInfo, creditor: str, number: str
 ) -> web.StreamResponse:
     """Relay the invoice or credit-note PDF ``number``, with its ETag and year-long caching."""
+    if not number.strip("."):
+        # quote() leaves dots alone, and the HTTP client would resolve a segment
+        # of dots as "." or ".." and call another path of the ledger.
+        raise DocumentNotFound(f"Document n° {number} introuvable pour votre compte.")
     path = f"/creditors/{quote(creditor, safe='')}/documents/{quote(number, safe='')}/pdf"
     return await relay_get(request, request.app[LEDGER], session, path)
 

@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 from pypdf import PdfReader
+from yarl import URL
 
 from gateway.portal.documents import document_pdf_url
 from tests.conftest import free_port
@@ -140,6 +141,29 @@ async def test_portal_missing_document_is_french_page(with_identity, portal_data
     assert response.status == 404
     assert response.headers["Content-Type"].startswith("text/html")
     assert "Document n°\u00a0FA-9999 introuvable pour votre compte." in html
+
+
+@pytest.mark.parametrize("number", [".", "..", "..."])
+async def test_api_dots_only_number_404(with_identity, portal_data, number, capsys):
+    # Built as an encoded absolute URL, because the test client would resolve "%2E" segments itself.
+    path = f"{api_base(portal_data.first.id)}/documents/{'%2E' * len(number)}/pdf"
+    url = URL(str(with_identity.make_url("/")).rstrip("/") + path, encoded=True)
+    response = await with_identity.session.get(url)
+    body = await response.json()
+
+    assert response.status == 404
+    assert body["error"]["code"] == "document_not_found"
+    assert f"Document n°\u00a0{number} introuvable" in body["error"]["message"]
+    assert "service_invalid_response" not in capsys.readouterr().err
+
+
+async def test_portal_dots_only_number_404(with_identity, portal_data):
+    response = await with_identity.get(f"/creanciers/{portal_data.first.id}/documents/%2E%2E.pdf")
+    html = unescape(await response.text())
+
+    assert response.status == 404
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert "introuvable pour votre compte" in html
 
 
 async def test_api_statement_csv_relays_file(logged_in, portal_data):
