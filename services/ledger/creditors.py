@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import asyncpg
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from services.ledger.documents.fields import (
+    MAX_ADDRESS_LINES,
+    Bic,
+    CountryCode,
+    Email,
+    Iban,
+    Money,
+    Siren,
+    Siret,
+    Text,
+    VatNumber,
+)
 from services.ledger.domain import parse_payment_terms
 
 DEFAULT_PAYMENT_TERMS = "30 jours fin de mois"
@@ -30,25 +40,84 @@ async def upsert_creditor(
 
 
 class CreditorIdentity(BaseModel):
-    """The legal mentions a creditor's invoices carry."""
+    """The legal mentions a creditor's invoices carry.
+
+    The fields have the types of the documents' `Seller`, so an identity
+    accepted here passes the same checks when a PDF is built.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    legal_name: str = Field(..., min_length=1, max_length=200)
-    legal_form: str | None = Field(None, max_length=100)
-    share_capital: Decimal | None = Field(None, ge=0, decimal_places=2)
-    rcs_city: str | None = Field(None, max_length=100)
-    siren: str = Field(..., pattern=r"^\d{9}$")
-    siret: str | None = Field(None, pattern=r"^\d{14}$")
-    vat_number: str = Field(..., min_length=4, max_length=20)
-    address_lines: list[str] = Field(..., min_length=1, max_length=3)
-    postal_code: str = Field(..., min_length=1, max_length=16)
-    city: str = Field(..., min_length=1, max_length=100)
-    country: str = Field("FR", min_length=2, max_length=2)
-    email: str | None = Field(None, max_length=254)
-    iban: str = Field(..., min_length=15, max_length=34)
-    bic: str = Field(..., min_length=8, max_length=11)
-    penalty_rate: str = Field("trois fois le taux d’intérêt légal", min_length=1, max_length=200)
+    legal_name: Text = Field(..., max_length=200)
+    legal_form: Text | None = Field(None, max_length=100)
+    share_capital: Money | None = Field(None, ge=0)
+    rcs_city: Text | None = Field(None, max_length=100)
+    siren: Siren
+    siret: Siret | None = None
+    vat_number: VatNumber
+    address_lines: list[Text] = Field(..., min_length=1, max_length=MAX_ADDRESS_LINES)
+    postal_code: Text = Field(..., max_length=16)
+    city: Text = Field(..., max_length=100)
+    country: CountryCode = "FR"
+    email: Email | None = Field(None, max_length=254)
+    iban: Iban
+    bic: Bic
+    penalty_rate: Text = Field("trois fois le taux d’intérêt légal", max_length=200)
+
+    @field_validator("siret")
+    @classmethod
+    def _check_siret_of_siren(cls, value: str | None, info: ValidationInfo) -> str | None:
+        siren = info.data.get("siren")
+        if value is not None and siren is not None and not value.startswith(siren):
+            raise ValueError(
+                f"SIRET {value} does not start with SIREN {siren}. Use the SIRET of an establishment of this company."
+            )
+        return value
+
+    @field_validator("vat_number")
+    @classmethod
+    def _check_vat_number_of_siren(cls, value: str, info: ValidationInfo) -> str:
+        siren = info.data.get("siren")
+        if siren is not None and value.startswith("FR") and value[4:] != siren:
+            raise ValueError(
+                f"French VAT number {value} does not end with SIREN {siren}. "
+                "Check both numbers on the company's Kbis extract."
+            )
+        return value
+
+
+# French name and expected form of each identity field, for the 422 and 409 messages.
+IDENTITY_FIELDS = {
+    "legal_name": ("la raison sociale", "un texte d’une ligne"),
+    "legal_form": ("la forme juridique", "un texte d’une ligne, comme SAS"),
+    "share_capital": ("le capital social", "un montant positif avec au plus deux décimales"),
+    "rcs_city": ("la ville du RCS", "un texte d’une ligne"),
+    "siren": ("le SIREN", "9 chiffres dont le dernier est la clé de contrôle, comme sur l’extrait Kbis"),
+    "siret": ("le SIRET", "14 chiffres, le SIREN suivi du numéro d’établissement"),
+    "vat_number": (
+        "le numéro de TVA intracommunautaire",
+        "le préfixe du pays, la clé et, en France, le SIREN, comme FR40303265045",
+    ),
+    "address_lines": ("l’adresse", "une à trois lignes de texte"),
+    "postal_code": ("le code postal", "un texte d’une ligne"),
+    "city": ("la ville", "un texte d’une ligne"),
+    "country": ("le pays", "un code ISO à deux lettres majuscules, comme FR"),
+    "email": ("l’adresse e-mail", "nom@domaine.fr"),
+    "iban": ("l’IBAN", "un IBAN dont la clé est juste, recopié depuis le RIB"),
+    "bic": ("le BIC", "8 ou 11 lettres et chiffres, comme BNPAFRPP"),
+    "penalty_rate": ("le taux des pénalités de retard", "un texte d’une ligne"),
+    # Names that the documents' `Seller` gives to fields stored with the creditor.
+    "late_payment_penalty_rate": ("le taux des pénalités de retard", "un texte d’une ligne"),
+    "payment_terms": ("les conditions de paiement", "un texte d’une ligne, comme « 30 jours fin de mois »"),
+}
+
+
+def invalid_identity_field(error: ValidationError) -> tuple[str, str]:
+    """Return the first invalid field of an identity and a French sentence that names it and its expected form."""
+    location = error.errors()[0]["loc"]
+    field = str(location[0]) if location else "siren"
+    label, expected = IDENTITY_FIELDS.get(field, (field, "une valeur valide"))
+    return field, f"{label} ({field}) est invalide. Attendu : {expected}."
 
 
 async def set_creditor_identity(

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import asyncpg
 import structlog
+from pydantic import ValidationError
 
 from services.ledger.documents import (
     Buyer,
@@ -25,6 +26,7 @@ from services.ledger.documents import (
     compute_totals,
     render_document,
 )
+from services.ledger.creditors import invalid_identity_field
 from services.ledger.domain import CHANGED_ENTRY_MAX_DAYS, PARIS, LedgerError, paris_today, search_key
 from shared.errors import Conflict, NotFound
 
@@ -127,9 +129,23 @@ def build_seller(creditor: asyncpg.Record) -> Seller:
     ]
     if missing or not creditor["address_lines"]:
         raise SellerIdentityIncomplete(
-            f"L'identité légale du créancier « {creditor['id']} » est incomplète "
+            f"L’identité légale du créancier « {creditor['id']} » est incomplète "
             f"({', '.join(missing) or 'address_lines'}) : complétez-la avant d’émettre des documents."
         )
+    try:
+        return _seller_of(creditor)
+    except ValidationError as error:
+        # An identity stored before `CreditorIdentity` checked the same types as `Seller`.
+        field, sentence = invalid_identity_field(error)
+        log.warning("seller_identity_invalid", creditor_id=creditor["id"], field=field, reason=error.errors()[0]["msg"])
+        raise SellerIdentityIncomplete(
+            f"Le document ne peut pas être émis : dans l’identité légale du créancier « {creditor['id']} », "
+            f"{sentence} Corrigez-la avant d’émettre des documents.",
+            field=field,
+        ) from None
+
+
+def _seller_of(creditor: asyncpg.Record) -> Seller:
     return Seller(
         legal_name=creditor["legal_name"],
         address_lines=tuple(creditor["address_lines"]),

@@ -11,7 +11,12 @@ from aiohttp import web
 
 from pydantic import ValidationError
 
-from services.ledger.creditors import CreditorIdentity, set_creditor_identity, upsert_creditor
+from services.ledger.creditors import (
+    CreditorIdentity,
+    invalid_identity_field,
+    set_creditor_identity,
+    upsert_creditor,
+)
 from services.ledger.domain import AccountNotFound, InvalidFecFile
 from services.ledger.fec import FecError
 from services.ledger.feed import accept_document, parse_feed_document
@@ -114,16 +119,23 @@ def _french_rejection(error: FecError) -> str:
 async def put_creditor(request: web.Request) -> web.Response:
     creditor = request.match_info["creditor"]
     _require_operator(principal_of(request), creditor)
-    body = await request.json()
+    # Numbers are read as Decimal, because the share capital is an amount in cents.
+    body = await request.json(loads=partial(json.loads, parse_float=Decimal))
     name = str(body.get("name") or "").strip()
     if not name:
         raise Unprocessable("Le nom du créancier est obligatoire.")
-    await upsert_creditor(request.app[POOL], creditor, name, body.get("payment_terms") or "30 jours fin de mois")
+    identity = None
     if body.get("identity") is not None:
+        # Checked before anything is stored, so a rejected request changes nothing.
         try:
             identity = CreditorIdentity.model_validate(body["identity"])
         except ValidationError as error:
-            raise Unprocessable(f"Identité légale invalide : {error.errors()[0]['loc']} {error.errors()[0]['msg']}") from None
+            field, sentence = invalid_identity_field(error)
+            raise Unprocessable(
+                f"Identité légale invalide : {sentence}", field=f"identity.{field}", reason=error.errors()[0]["msg"]
+            ) from None
+    await upsert_creditor(request.app[POOL], creditor, name, body.get("payment_terms") or "30 jours fin de mois")
+    if identity is not None:
         await set_creditor_identity(request.app[POOL], creditor, identity)
     return web.json_response({"id": creditor, "name": name})
 
