@@ -16,9 +16,10 @@ from decimal import Decimal
 from typing import Literal
 
 import asyncpg
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from services.ledger.documents import DocumentLine, compute_totals
+from services.ledger.documents.fields import MAX_ADDRESS_LINES, CountryCode, Siren, Text, VatNumber, VatRate
 from services.ledger.documents.format import format_amount
 from services.ledger.domain import CHANGED_ENTRY_MAX_DAYS, EntryKind, LedgerError, parse_payment_terms, search_key
 from services.ledger.events import document_issued_event
@@ -42,14 +43,14 @@ class DocumentConflict(LedgerError, Conflict):
 
 
 class FeedLine(BaseModel):
-    """One line of a pushed document."""
+    """One line of a pushed document, with the field types of the rendered document's lines."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    description: str = Field(..., min_length=1, max_length=500)
+    description: Text = Field(..., max_length=500)
     quantity: Decimal = Field(..., gt=0, max_digits=15, decimal_places=4)
     unit_price: Decimal = Field(..., ge=0, max_digits=15, decimal_places=4)
-    vat_rate: Decimal = Field(..., ge=0, le=100, decimal_places=2)
+    vat_rate: VatRate = Field(..., ge=0, decimal_places=2)
 
 
 class FeedTotals(BaseModel):
@@ -61,17 +62,33 @@ class FeedTotals(BaseModel):
 
 
 class FeedBuyer(BaseModel):
-    """Buyer's identity as the billing system sends it."""
+    """Buyer's identity as the billing system sends it, with the field types of the rendered document's buyer.
+
+    The ledger stores it with the account and prints it on every later PDF
+    of the account, so a value that the PDF would reject is rejected here.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    legal_name: str = Field(..., min_length=1, max_length=200)
-    address_lines: list[str] = Field(..., min_length=1, max_length=3)
-    postal_code: str = Field(..., min_length=1, max_length=16)
-    city: str = Field(..., min_length=1, max_length=100)
-    country: str = Field("FR", min_length=2, max_length=2)
-    siren: str | None = Field(None, pattern=r"^\d{9}$")
-    vat_number: str | None = Field(None, max_length=20)
+    legal_name: Text = Field(..., max_length=200)
+    address_lines: list[Text] = Field(..., min_length=1, max_length=MAX_ADDRESS_LINES)
+    postal_code: Text = Field(..., max_length=16)
+    city: Text = Field(..., max_length=100)
+    country: CountryCode = "FR"
+    siren: Siren | None = None
+    vat_number: VatNumber | None = Field(None, max_length=20)
+
+    @field_validator("vat_number")
+    @classmethod
+    def _check_vat_number_of_siren(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or not value.startswith("FR"):
+            return value
+        siren = info.data.get("siren")
+        if siren is None:
+            raise ValueError(f"French VAT number {value} comes without buyer.siren. Send the SIREN too.")
+        if value[4:] != siren:
+            raise ValueError(f"French VAT number {value} does not end with SIREN {siren}. Check both numbers.")
+        return value
 
 
 class FeedDocument(BaseModel):
@@ -81,10 +98,10 @@ class FeedDocument(BaseModel):
 
     kind: Literal["invoice", "credit_note"]
     number: str = Field(..., min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]+$")
-    customer_account: str = Field(..., min_length=1, max_length=64)
+    customer_account: str = Field(..., min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]+$")
     issue_date: date
     due_date: date | None = None
-    preceding_invoice: str | None = Field(None, max_length=64)
+    preceding_invoice: str | None = Field(None, max_length=64, pattern=r"^[^\x00-\x1f]+$")
     buyer: FeedBuyer | None = None
     lines: list[FeedLine] = Field(..., min_length=1, max_length=1000)
     totals: FeedTotals
@@ -99,7 +116,10 @@ def parse_feed_document(body: object) -> FeedDocument:
             f"{'.'.join(str(part) for part in problem['loc']) or 'document'} : {problem['msg']}"
             for problem in error.errors()
         ]
-        raise InvalidDocument("Document invalide : " + " ; ".join(problems[:10]), fields=problems) from None
+        first_field = ".".join(str(part) for part in error.errors()[0]["loc"]) or "document"
+        raise InvalidDocument(
+            "Document invalide : " + " ; ".join(problems[:10]), field=first_field, fields=problems
+        ) from None
     _check_totals(document)
     if document.due_date is not None and document.due_date < document.issue_date:
         raise InvalidDocument(
@@ -113,11 +133,16 @@ def parse_feed_document(body: object) -> FeedDocument:
 
 
 def _check_totals(document: FeedDocument) -> None:
-    lines = [
-        DocumentLine(description=line.description, quantity=line.quantity, unit_price=line.unit_price,
-                     vat_rate=line.vat_rate)
-        for line in document.lines
-    ]
+    lines = []
+    for position, line in enumerate(document.lines):
+        try:
+            lines.append(DocumentLine(description=line.description, quantity=line.quantity,
+                                      unit_price=line.unit_price, vat_rate=line.vat_rate))
+        except ValidationError as error:
+            # Reached only by a check that DocumentLine makes and FeedLine does not.
+            problem = error.errors()[0]
+            field = ".".join(["lines", str(position), *(str(part) for part in problem["loc"])])
+            raise InvalidDocument(f"Document invalide : {field} : {problem['msg']}", field=field) from None
     _breakdown, net_total, vat_total, total = compute_totals(lines)
     for name, expected in (("net_total", net_total), ("vat_total", vat_total), ("total", total)):
         declared = getattr(document.totals, name)

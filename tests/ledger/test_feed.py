@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from services.ledger.creditors import upsert_creditor
 from tests.conftest import unique_id
 
@@ -131,3 +133,65 @@ async def test_feed_rejects_agency_principal(ledger_service, ledger_pool):
                                                 headers=headers)
 
     assert response.status == 403
+
+
+def with_line(**changes):
+    body = invoice_body()
+    body["lines"][0].update(changes)
+    return body
+
+
+def with_buyer(**changes):
+    buyer = {
+        "legal_name": "Agence du Parc",
+        "address_lines": ["3 place Bellecour"],
+        "postal_code": "69002",
+        "city": "Lyon",
+        "siren": "732829320",
+        "vat_number": "FR44732829320",
+    }
+    return invoice_body(buyer={**buyer, **changes})
+
+
+INVALID_DOCUMENTS = [
+    ("blank description", with_line(description="   "), "lines.0.description"),
+    ("line break in description", with_line(description="Abonnement\nannonces"), "lines.0.description"),
+    ("VAT rate of 100", with_line(vat_rate="100"), "lines.0.vat_rate"),
+    ("buyer SIREN Luhn", with_buyer(siren="123456789", vat_number=None), "buyer.siren"),
+    ("buyer VAT key", with_buyer(vat_number="FR00"), "buyer.vat_number"),
+    ("buyer VAT of another SIREN", with_buyer(vat_number="FR19812345676"), "buyer.vat_number"),
+    ("French VAT without SIREN", with_buyer(siren=None), "buyer.vat_number"),
+    ("line break in city", with_buyer(city="Lyon\nCedex 02"), "buyer.city"),
+    ("blank address line", with_buyer(address_lines=[" "]), "buyer.address_lines.0"),
+    ("lower-case country", with_buyer(country="fr"), "buyer.country"),
+    ("line break in account", invoice_body(account="C0\n01"), "customer_account"),
+]
+
+
+@pytest.mark.parametrize(("case", "body", "field"), INVALID_DOCUMENTS, ids=[case[0] for case in INVALID_DOCUMENTS])
+async def test_feed_rejects_value_pdf_would_reject(ledger_service, ledger_pool, case, body, field):
+    creditor = await creditor_with_terms(ledger_pool)
+
+    status, response = await post(ledger_service, creditor, body)
+    stored = await ledger_pool.fetchval("SELECT count(*) FROM entries WHERE creditor_id = $1", creditor)
+
+    assert status == 422
+    assert response["error"]["code"] == "invalid_document"
+    assert response["error"]["details"]["field"] == field
+    assert field in response["error"]["message"]
+    assert stored == 0
+
+
+async def test_feed_accepts_valid_buyer(ledger_service, ledger_pool):
+    creditor = await creditor_with_terms(ledger_pool)
+
+    status, _body = await post(ledger_service, creditor, with_buyer())
+    account = await ledger_pool.fetchrow(
+        "SELECT siren, vat_number, city FROM customer_accounts WHERE creditor_id = $1 AND account_number = 'C001'",
+        creditor,
+    )
+
+    assert status == 201
+    assert account["siren"] == "732829320"
+    assert account["vat_number"] == "FR44732829320"
+    assert account["city"] == "Lyon"
