@@ -9,6 +9,8 @@ Subcommands:
   ledger create-creditor   create or update a creditor in the ledger
   accounts create-user     create a user linked to a creditor account
   accounts create-staff-user  create a staff user of one or more creditors
+  events dead-letters      list the events a service's consumers gave up on
+  events replay-dead-letters  run those events again once their cause is fixed
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import os
 import sys
 from pathlib import Path
 
+from services.registry import SERVICE_NAMES
 from shared.logging import configure_logging
 
 
@@ -191,6 +194,39 @@ def _build_parser() -> argparse.ArgumentParser:
     create_staff.add_argument("--name", help="name shown in the portal (default: the login)")
     create_staff.add_argument("--email", help="e-mail address of the user")
     create_staff.set_defaults(handler=_command_create_staff_user)
+
+    events = commands.add_parser("events", help="event operations").add_subparsers(
+        dest="events_command", required=True, metavar="COMMAND"
+    )
+    dead_letters = _add_command(
+        events,
+        "dead-letters",
+        "list the events a service's consumers gave up on",
+        "List the dead letters of a service: events that one of its consumers could not handle after\n"
+        "every retry, or whose body was not a valid event. Each line gives the dead letter's id, the\n"
+        "consumer, the subject, the event id, the deliveries and the last error.",
+        DATABASE_SETTINGS,
+    )
+    dead_letters.add_argument("--service", required=True, choices=SERVICE_NAMES, help="service whose consumers to look at")
+    dead_letters.add_argument("--all", action="store_true", help="also list the dead letters already replayed")
+    dead_letters.set_defaults(handler=_command_dead_letters)
+
+    replay = _add_command(
+        events,
+        "replay-dead-letters",
+        "run a service's dead letters again once their cause is fixed",
+        "Run each dead letter of a service that is not replayed yet through its consumer's handler,\n"
+        "oldest first, in one transaction each with the consumer's inbox record, so an event never\n"
+        "has two effects. The command does not publish to NATS and needs no broker. A dead letter\n"
+        "that fails again stays for a later replay.",
+        "exit codes:\n"
+        "  0  every dead letter replayed, or none waiting\n"
+        "  1  some failed again or cannot be replayed (invalid body, forged envelope)\n"
+        "  2  no usable database with these settings\n\n" + DATABASE_SETTINGS,
+    )
+    replay.add_argument("--service", required=True, choices=SERVICE_NAMES, help="service whose consumers replay")
+    replay.add_argument("--id", type=int, default=None, help="replay only this dead letter")
+    replay.set_defaults(handler=_command_replay_dead_letters)
     return parser
 
 
@@ -274,6 +310,20 @@ def _command_create_creditor(arguments: argparse.Namespace) -> int:
 
     with operator_stack() as stack:
         return asyncio.run(create_creditor(stack, arguments.creditor, arguments.name, arguments.payment_terms))
+
+
+def _command_dead_letters(arguments: argparse.Namespace) -> int:
+    from services.runtime.operations import list_dead_letters, operator_stack
+
+    with operator_stack() as stack:
+        return asyncio.run(list_dead_letters(stack, arguments.service, include_replayed=arguments.all))
+
+
+def _command_replay_dead_letters(arguments: argparse.Namespace) -> int:
+    from services.runtime.operations import operator_stack, replay_service_dead_letters
+
+    with operator_stack() as stack:
+        return asyncio.run(replay_service_dead_letters(stack, arguments.service, arguments.id))
 
 
 def _read_password() -> str | None:

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -339,6 +340,8 @@ def help_text(capsys: pytest.CaptureFixture[str], *command: str) -> str:
         (("migrate",), "apply the pending migrations"),
         (("demo",), "Create the demo creditors, agencies and users"),
         (("asyncapi",), "Write the AsyncAPI document"),
+        (("events", "dead-letters"), "List the dead letters of a service"),
+        (("events", "replay-dead-letters"), "The command does not publish to NATS"),
     ],
 )
 def test_subcommand_help_has_description(capsys, command: tuple[str, ...], description: str) -> None:
@@ -471,3 +474,58 @@ def test_staff_user_of_unknown_creditor_rejected(session_environment: dict[str, 
 
     assert result.code == 1
     assert "no-such-creditor" in assert_one_error_line(result)
+
+
+async def _ledger_dead_letter(ledger_pool: asyncpg.Pool, body: bytes, event_id: str | None) -> int:
+    return await ledger_pool.fetchval(
+        """INSERT INTO dead_letters (consumer, subject, event_id, payload, error, deliveries)
+           VALUES ('ledger', 'accounts.profile.updated', $1, $2, 'ValueError(''handler bug'')', 8) RETURNING id""",
+        event_id,
+        body,
+    )
+
+
+async def test_replay_dead_letter_applies_it(session_environment: dict[str, str], ledger_pool: asyncpg.Pool) -> None:
+    from shared.events.envelope import EventEnvelope
+
+    event = EventEnvelope(
+        type="accounts.profile.updated", producer="accounts", creditor_id=unique_id("cli-unknown"),
+        customer_account="C001",
+        data={"section": "main_contact", "changed_fields": [], "values": {}, "updated_by": str(uuid.uuid4())},
+    )
+    dead_letter = await _ledger_dead_letter(ledger_pool, event.model_dump_json().encode(), str(event.event_id))
+
+    listed = run_cli("events", "dead-letters", "--service", "ledger", environment=session_environment)
+    replayed = run_cli(
+        "events", "replay-dead-letters", "--service", "ledger", "--id", str(dead_letter), environment=session_environment
+    )
+    again = run_cli(
+        "events", "replay-dead-letters", "--service", "ledger", "--id", str(dead_letter), environment=session_environment
+    )
+    inbox = await ledger_pool.fetchval(
+        "SELECT count(*) FROM inbox WHERE consumer = 'ledger' AND event_id = $1", event.event_id
+    )
+
+    assert listed.code == 0
+    assert f"{dead_letter}\tledger\taccounts.profile.updated\t{event.event_id}\t8 deliveries" in listed.stdout
+    assert replayed.code == 0, replayed.stderr
+    assert replayed.stdout == f"{dead_letter}\t{event.event_id}\tapplied\n"
+    assert again.code == 0
+    assert again.stdout == f"ledger: no dead letter {dead_letter} waiting for a replay\n"
+    assert inbox == 1
+
+
+async def test_replay_invalid_dead_letter_fails(session_environment: dict[str, str], ledger_pool: asyncpg.Pool) -> None:
+    dead_letter = await _ledger_dead_letter(ledger_pool, b"{not json", None)
+
+    result = run_cli(
+        "events", "replay-dead-letters", "--service", "ledger", "--id", str(dead_letter), environment=session_environment
+    )
+    replayed_at = await ledger_pool.fetchval("SELECT replayed_at FROM dead_letters WHERE id = $1", dead_letter)
+
+    assert result.code == 1
+    assert result.stdout.startswith(f"{dead_letter}\t-\tnot_replayable: the stored body is not a valid envelope")
+    assert assert_one_error_line(result) == (
+        "error: 1 of 1 dead letters not replayed; fix the cause and run the command again"
+    )
+    assert replayed_at is None

@@ -349,3 +349,49 @@ async def _ledger_has_account(stack: Stack, creditor: str, account: str) -> bool
             creditor,
             account,
         )
+
+
+async def list_dead_letters(stack: Stack, service: str, *, include_replayed: bool) -> int:
+    """Print the dead letters of ``service``, one per line, and return the exit code."""
+    from shared.events.replay import pending_dead_letters
+
+    async with service_pool(stack, service, max_size=1) as pool:
+        rows = await pending_dead_letters(pool, include_replayed=include_replayed)
+    if not rows:
+        print(f"{service}: no dead letter" + ("" if include_replayed else " waiting for a replay"))
+        return 0
+    for row in rows:
+        replayed = f" replayed {row['replayed_at']:%Y-%m-%d %H:%M:%S}" if row["replayed_at"] else ""
+        error = " ".join(row["error"].split())[:200]
+        print(
+            f"{row['id']}\t{row['consumer']}\t{row['subject']}\t{row['event_id'] or '-'}\t"
+            f"{row['deliveries']} deliveries\t{row['created_at']:%Y-%m-%d %H:%M:%S}{replayed}\t{error}"
+        )
+    return 0
+
+
+async def replay_service_dead_letters(stack: Stack, service: str, dead_letter_id: int | None) -> int:
+    """Replay the dead letters of ``service`` through its consumers, print each outcome, and return the exit code."""
+    from services.registry import service_definition
+    from shared.events.replay import replay_dead_letters
+
+    definition = service_definition(service)
+    async with service_pool(stack, service, max_size=2) as pool:
+        consumers = [consumer for consumer, _subjects in definition.consumers(pool)] if definition.consumers else []
+        results = await replay_dead_letters(pool, consumers, dead_letter_id=dead_letter_id)
+    if not results:
+        which = "dead letter" if dead_letter_id is None else f"dead letter {dead_letter_id}"
+        print(f"{service}: no {which} waiting for a replay")
+        return 0
+    for result in results:
+        detail = f": {result.detail}" if result.detail else ""
+        print(f"{result.dead_letter_id}\t{result.event_id or '-'}\t{result.outcome}{detail}")
+    failed = [result for result in results if not result.succeeded]
+    if failed:
+        print(
+            f"error: {len(failed)} of {len(results)} dead letters not replayed; fix the cause and run the"
+            " command again",
+            file=sys.stderr,
+        )
+        return 1
+    return 0

@@ -5,7 +5,7 @@ the event id into ``inbox``; the message is acknowledged only after commit.
 A redelivered event finds its id already there and has no second effect.
 A handler that raises is retried with back-off. After ``max_deliveries``
 the message is stored in ``dead_letters`` and then acknowledged, so nothing
-is dropped and an operator can replay it. A body
+is dropped and an operator can replay it (`shared.events.replay`). A body
 that is not a valid envelope can never succeed and goes to ``dead_letters``
 at once.
 
@@ -94,7 +94,7 @@ class EventConsumer:
                 await self._dead_letter(raw.subject, str(event.event_id), message.body, mismatch, delivery)
                 await message.ack()
                 return
-            handler = self._handlers.get(raw.subject)
+            handler = self.handler_for(raw.subject)
             if handler is None:
                 # Subjects are filtered, but a wildcard can bring types this consumer ignores.
                 await message.ack()
@@ -114,19 +114,30 @@ class EventConsumer:
             await message.ack()
             log.info("event_consumed" if applied else "event_duplicate_ignored")
 
+    def handler_for(self, subject: str) -> EventHandler | None:
+        """Return the handler of the events published on ``subject``, or None when this consumer ignores them."""
+        return self._handlers.get(subject)
+
+    async def apply(self, connection: asyncpg.Connection, handler: EventHandler, event: EventEnvelope) -> bool:
+        """Run ``handler`` and record the event in the inbox, in the caller's transaction.
+
+        Returns False, and runs nothing, when the inbox already has the event.
+        """
+        inserted = await connection.fetchval(
+            """INSERT INTO inbox (consumer, event_id, event_type) VALUES ($1, $2, $3)
+               ON CONFLICT DO NOTHING RETURNING true""",
+            self.name,
+            event.event_id,
+            event.type,
+        )
+        if not inserted:
+            return False
+        await handler(connection, event)
+        return True
+
     async def _apply(self, handler: EventHandler, event: EventEnvelope) -> bool:
         async with self._pool.acquire() as connection, connection.transaction():
-            inserted = await connection.fetchval(
-                """INSERT INTO inbox (consumer, event_id, event_type) VALUES ($1, $2, $3)
-                   ON CONFLICT DO NOTHING RETURNING true""",
-                self.name,
-                event.event_id,
-                event.type,
-            )
-            if not inserted:
-                return False
-            await handler(connection, event)
-            return True
+            return await self.apply(connection, handler, event)
 
     async def _dead_letter(
         self, subject: str, event_id: str | None, body: bytes, error: str, deliveries: int

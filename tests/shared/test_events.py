@@ -18,6 +18,7 @@ from shared.events.consumer import EventConsumer, envelope_mismatch, subscribe
 from shared.events.envelope import EventEnvelope
 from shared.events.outbox import EventTooLarge, add_to_outbox
 from shared.events.relay import OutboxRelay
+from shared.events.replay import pending_dead_letters, replay_dead_letters
 from tests.conftest import free_port
 
 
@@ -374,3 +375,89 @@ async def test_outbox_rejects_event_over_nats_limit(scratch_dsn):
     await pool.close()
 
     assert rows == 0
+
+
+async def _dead_letter_row(pool, consumer: str, subject: str, body: bytes, event_id: str | None) -> int:
+    return await pool.fetchval(
+        """INSERT INTO dead_letters (consumer, subject, event_id, payload, error, deliveries)
+           VALUES ($1, $2, $3, $4, 'ValueError()', 8) RETURNING id""",
+        consumer, subject, event_id, body,
+    )
+
+
+async def test_dead_letter_replay_applies_once_after_fix(scratch_dsn, private_nats):
+    pool = await create_pool(scratch_dsn, min_size=2, max_size=4)
+    await pool.execute("CREATE TABLE effects (event_id uuid)")
+    fixed = {"yet": False}
+
+    async def record(connection, event):
+        if not fixed["yet"]:
+            raise ValueError("handler bug")
+        await connection.execute("INSERT INTO effects VALUES ($1)", event.event_id)
+
+    consumer = EventConsumer("test-replay", pool, {"ledger.test.replay": record}, max_deliveries=1)
+    broker = build_broker(private_nats.url)
+    subscribe(broker, consumer, ["ledger.test.replay"])
+    event = EventEnvelope(type="ledger.test.replay", producer="ledger")
+
+    async def dead_lettered() -> bool:
+        return bool(await pool.fetchval("SELECT 1 FROM dead_letters WHERE event_id = $1", str(event.event_id)))
+
+    async with running_broker(broker, declare=["ledger"]):
+        await _publish_raw(private_nats.url, "ledger.test.replay", event.model_dump_json().encode(), times=1)
+        await _wait_for(dead_lettered)
+    fixed["yet"] = True
+    first = await replay_dead_letters(pool, [consumer])
+    second = await replay_dead_letters(pool, [consumer])
+    effects = await pool.fetchval("SELECT count(*) FROM effects WHERE event_id = $1", event.event_id)
+    pending = await pending_dead_letters(pool)
+    await pool.close()
+
+    assert [(result.event_id, result.outcome) for result in first] == [(str(event.event_id), "applied")]
+    assert second == []
+    assert effects == 1
+    assert pending == []
+
+
+async def test_dead_letter_replay_outcomes(scratch_dsn):
+    pool = await create_pool(scratch_dsn, min_size=1, max_size=2)
+
+    async def still_failing(connection, event):
+        raise ValueError("still broken")
+
+    async def record(connection, event):
+        pass
+
+    consumer = EventConsumer("test-outcomes", pool, {"ledger.test.broken": still_failing, "ledger.test.done": record})
+    broken = EventEnvelope(type="ledger.test.broken", producer="ledger")
+    done = EventEnvelope(type="ledger.test.done", producer="ledger")
+    forged = EventEnvelope(type="ledger.test.done", producer="payments")
+    await pool.execute(
+        "INSERT INTO inbox (consumer, event_id, event_type) VALUES ('test-outcomes', $1, $2)", done.event_id, done.type
+    )
+    ids = [
+        await _dead_letter_row(pool, "test-outcomes", broken.type, broken.model_dump_json().encode(), str(broken.event_id)),
+        await _dead_letter_row(pool, "test-outcomes", done.type, done.model_dump_json().encode(), str(done.event_id)),
+        await _dead_letter_row(pool, "test-outcomes", forged.type, forged.model_dump_json().encode(), str(forged.event_id)),
+        await _dead_letter_row(pool, "test-outcomes", "ledger.test.done", b"{not json", None),
+        await _dead_letter_row(pool, "another-consumer", done.type, done.model_dump_json().encode(), str(done.event_id)),
+    ]
+
+    results = await replay_dead_letters(pool, [consumer])
+    only_one = await replay_dead_letters(pool, [consumer], dead_letter_id=ids[0])
+    pending = [row["id"] for row in await pending_dead_letters(pool)]
+    await pool.close()
+
+    assert [(result.dead_letter_id, result.outcome) for result in results] == [
+        (ids[0], "failed"),
+        (ids[1], "already_applied"),
+        (ids[2], "not_replayable"),
+        (ids[3], "not_replayable"),
+        (ids[4], "not_replayable"),
+    ]
+    assert "still broken" in results[0].detail
+    assert "producer 'payments' is not 'ledger'" in results[2].detail
+    assert "not a valid envelope" in results[3].detail
+    assert "no consumer named 'another-consumer'" in results[4].detail
+    assert [(result.dead_letter_id, result.outcome) for result in only_one] == [(ids[0], "failed")]
+    assert pending == [ids[0], ids[2], ids[3], ids[4]]
