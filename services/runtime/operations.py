@@ -199,7 +199,7 @@ async def import_fec_file(stack: Stack, creditor: str, path: Path, encoding: str
             f"{path.name}: {summary.lines} lines, {summary.customer_lines} customer lines, "
             f"{summary.customer_accounts} customer accounts, {summary.entries_created} new entries, "
             f"{summary.lettering_updated} lettering updates, "
-            f"{summary.receipts_matched} receipts matched to card payments"
+            f"{summary.receipts_matched} card payments matched to bank receipts"
         )
     return 0
 
