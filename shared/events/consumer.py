@@ -13,6 +13,8 @@ The handler is chosen by the message's subject, which NATS allowed only the
 owning service to publish on (see `shared.events.access`). An envelope whose
 ``type`` is not that subject, or whose ``producer`` is not the service that
 owns it, is a forgery or a bug: it is dead-lettered at once and has no effect.
+So is an event of a data schema version newer than the consumer knows: it
+waits in ``dead_letters`` for a release that reads it, then a replay.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ log = structlog.get_logger(__name__)
 EventHandler = Callable[[asyncpg.Connection, EventEnvelope], Awaitable[None]]
 
 DEFAULT_MAX_DELIVERIES = 8
+KNOWN_VERSION = 1
+"""Newest data schema version of each event type that the handlers read."""
 MAX_RETRY_DELAY_SECONDS = 60.0
 
 
@@ -45,7 +49,7 @@ def retry_delay(delivery: int) -> float:
 
 
 def envelope_mismatch(subject: str, event: EventEnvelope) -> str | None:
-    """Return why ``event`` may not travel on ``subject``, or None when its type and producer are the subject's.
+    """Return why ``event`` may not be handled from ``subject``, or None when its type, producer and version fit.
 
     The first token of a subject names the service whose stream captures it
     and whose NATS user alone may publish on it.
@@ -55,6 +59,11 @@ def envelope_mismatch(subject: str, event: EventEnvelope) -> str | None:
     owner = subject.split(".", 1)[0]
     if event.producer != owner:
         return f"envelope producer {event.producer!r} is not {owner!r}, the service that publishes on {subject!r}"
+    if event.version > KNOWN_VERSION:
+        return (
+            f"data schema version {event.version} of {subject!r} is newer than version {KNOWN_VERSION}, which this"
+            " release reads: upgrade the consumer, then replay the dead letter"
+        )
     return None
 
 

@@ -290,10 +290,12 @@ async def _count_unpublished(dsn: str) -> int:
         ("ledger.test.typed", "ledger.test.other", "ledger", "envelope type 'ledger.test.other' differs"),
         ("accounts.profile.updated", "payments.payment.succeeded", "payments", "differs from the subject"),
         ("ledger.test.typed", "ledger.test.typed", "payments", "envelope producer 'payments' is not 'ledger'"),
+        ("ledger.test.v2", "ledger.test.v2", "ledger", "data schema version 2 of 'ledger.test.v2' is newer"),
     ],
 )
 def test_envelope_mismatch_cases(subject, event_type, producer, reason):
-    mismatch = envelope_mismatch(subject, EventEnvelope(type=event_type, producer=producer))
+    version = 2 if subject.endswith("v2") else 1
+    mismatch = envelope_mismatch(subject, EventEnvelope(type=event_type, producer=producer, version=version))
 
     if reason is None:
         assert mismatch is None
