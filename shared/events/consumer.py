@@ -13,7 +13,7 @@ The handler is chosen by the message's subject, which NATS allowed only the
 owning service to publish on (see `shared.events.access`). An envelope whose
 ``type`` is not that subject, or whose ``producer`` is not the service that
 owns it, is a forgery or a bug: it is dead-lettered at once and has no effect.
-So is an event of a data schema version newer than the consumer knows: it
+So is an event of a data schema version newer than the consumer reads: it
 waits in ``dead_letters`` for a release that reads it, then a replay.
 """
 
