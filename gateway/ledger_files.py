@@ -43,15 +43,21 @@ def export_filters(query: Mapping[str, str]) -> dict[str, str]:
 
 
 async def relay_document_pdf(
-    request: web.Request, session: SessionInfo, creditor: str, number: str
+    request: web.Request, session: SessionInfo, creditor: str, number: str, entry: str | None = None
 ) -> web.StreamResponse:
-    """Relay the invoice or credit-note PDF ``number``, with its ETag and year-long caching."""
+    """Relay the invoice or credit-note PDF ``number``, with its ETag and year-long caching.
+
+    ``entry``, the statement row's id, picks one of several documents with
+    the same number. The ledger checks that it is a document of the
+    session's account with that number.
+    """
     if not number.strip("."):
         # quote() leaves dots alone, and the HTTP client would resolve a segment
         # of dots as "." or ".." and call another path of the ledger.
         raise DocumentNotFound(f"Document n° {number} introuvable pour votre compte.")
     path = f"/creditors/{quote(creditor, safe='')}/documents/{quote(number, safe='')}/pdf"
-    return await relay_get(request, request.app[LEDGER], session, path)
+    params = {"entry": entry} if entry is not None else None
+    return await relay_get(request, request.app[LEDGER], session, path, params)
 
 
 async def relay_statement_export(

@@ -18,7 +18,7 @@ from gateway.sessions import require_session
 async def document_pdf(request: web.Request) -> web.StreamResponse:
     active = await require_session(request)
     return await relay_document_pdf(
-        request, active.info, request.match_info["creditor"], request.match_info["number"]
+        request, active.info, request.match_info["creditor"], request.match_info["number"], request.query.get("entry")
     )
 
 

@@ -164,7 +164,9 @@ PATHS: dict[str, Any] = {
             "ETag back in `If-None-Match` to get 304. A document dated today or later is rendered at each request, "
             "because a change of the buyer's address may still apply to it, and comes with "
             "`Cache-Control: private, no-store`. `Content-Disposition: inline` lets the browser's PDF "
-            "viewer open and print it. Percent-encode the number: `FA  220001` is `FA%20%20220001`.",
+            "viewer open and print it. Percent-encode the number: `FA  220001` is `FA%20%20220001`. "
+            "Several documents of one account may share a number, as in FEC files whose PieceRef is the "
+            "journal and month: pass the statement row's `id` as `entry` to open one of them.",
             "parameters": [
                 CREDITOR_PARAMETER,
                 {
@@ -173,6 +175,14 @@ PATHS: dict[str, Any] = {
                     "required": True,
                     "description": "document number, matched exactly first, then ignoring spaces and case",
                     "schema": {"type": "string"},
+                },
+                {
+                    "name": "entry",
+                    "in": "query",
+                    "required": False,
+                    "description": "`id` of the document's statement row, which must have this number. Without it, "
+                    "a number shared by several documents of the account answers 409 `document_number_ambiguous`.",
+                    "schema": {"type": "integer", "minimum": 1},
                 },
                 {
                     "name": "If-None-Match",
@@ -187,12 +197,15 @@ PATHS: dict[str, Any] = {
                 "304": {"description": "The copy named by If-None-Match is current.", "headers": CACHING_HEADERS},
                 "401": UNAUTHENTICATED,
                 "404": _error_response(
-                    "No such invoice or credit note in the agency's account at this creditor "
-                    "(code `document_not_found`)."
+                    "No such invoice or credit note in the agency's account at this creditor, or `entry` names "
+                    "no document of that account with this number (code `document_not_found`)."
                 ),
                 "409": _error_response(
-                    "The creditor's legal identity is incomplete, so the PDF cannot be issued "
-                    "(code `seller_identity_incomplete`)."
+                    "The creditor's legal identity is incomplete or invalid, so the PDF cannot be issued "
+                    "(code `seller_identity_incomplete`, `details.field` names the field). Or the number is "
+                    "shared by several documents of the account and no `entry` was given (code "
+                    "`document_number_ambiguous`, `details.candidates` lists each `entry`, `kind`, "
+                    "`document_date` and `total`)."
                 ),
                 "503": UNAVAILABLE,
             },

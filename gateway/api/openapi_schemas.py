@@ -83,7 +83,11 @@ SCHEMAS: dict[str, Any] = {
     "StatementRow": {
         "type": "object",
         "properties": {
-            "id": {"type": "string"},
+            "id": {
+                "type": ["integer", "null"],
+                "description": "ledger entry id, null for the brought-forward row. For an invoice or credit note, "
+                "pass it as `entry` to the document PDF route, because several documents may share a number.",
+            },
             "kind": {
                 "type": "string",
                 "enum": ["invoice", "credit_note", "payment", "refund", "opening_balance", "adjustment"],
@@ -108,7 +112,11 @@ SCHEMAS: dict[str, Any] = {
             },
             "state_label": {"type": "string", "examples": ["Non réglée"]},
             "selectable": {"type": "boolean", "description": "true for an invoice with an amount due above zero"},
-            "has_pdf": {"type": "boolean"},
+            "has_pdf": {
+                "type": "boolean",
+                "description": "true for an invoice or credit note, whose PDF opens with "
+                "`documents/{document_number}/pdf?entry={id}`",
+            },
         },
     },
     "Statement": {

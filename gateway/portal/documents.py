@@ -22,13 +22,16 @@ STATEMENT_EXPORT_PATHS = {
 }
 
 
-def document_pdf_url(creditor: str, number: str) -> str:
+def document_pdf_url(creditor: str, number: str, entry_id: int | None = None) -> str:
     """Return the portal URL of a document's PDF, each path segment percent-encoded.
 
     Document numbers may contain spaces or slashes (« FA  220001 »,
-    « FA/2022/1 »), which become %20 and %2F.
+    « FA/2022/1 »), which become %20 and %2F. ``entry_id``, the statement
+    row's id, goes in the query string: several documents of one account
+    may share a number, and the ledger returns 409 for such a number alone.
     """
-    return DOCUMENT_PDF_PATH.format(creditor=quote(creditor, safe=""), number=quote(number, safe=""))
+    path = DOCUMENT_PDF_PATH.format(creditor=quote(creditor, safe=""), number=quote(number, safe=""))
+    return f"{path}?{urlencode({'entry': entry_id})}" if entry_id is not None else path
 
 
 def statement_export_url(creditor: str, export_format: ExportFormat, filters: Mapping[str, str]) -> str:
@@ -41,7 +44,7 @@ def statement_export_url(creditor: str, export_format: ExportFormat, filters: Ma
 async def document_pdf(request: web.Request) -> web.StreamResponse:
     active = await require_session(request)
     return await relay_document_pdf(
-        request, active.info, request.match_info["creditor"], request.match_info["number"]
+        request, active.info, request.match_info["creditor"], request.match_info["number"], request.query.get("entry")
     )
 
 

@@ -116,7 +116,7 @@ async def render_statement(request: web.Request, frame: PortalFrame) -> web.Resp
         pages = f"{group_thousands(str(page_count))}\u00a0page" + ("s" if page_count > 1 else "")
         context["empty_message"] = f"La page {group_thousands(str(page))} n’existe pas : cette sélection compte {pages}."
     context["pdf_urls"] = {
-        row.get("id"): document_pdf_url(creditor_id, row["document_number"])
+        row.get("id"): document_pdf_url(creditor_id, row["document_number"], row.get("id"))
         for row in statement["rows"]
         if row.get("has_pdf") and row.get("document_number")
     }

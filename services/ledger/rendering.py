@@ -43,6 +43,12 @@ class DocumentUnavailable(LedgerError, NotFound):
     code = "document_not_found"
 
 
+class DocumentNumberAmbiguous(LedgerError, Conflict):
+    """Several documents of the account have the requested number, and the request names no entry."""
+
+    code = "document_number_ambiguous"
+
+
 class SellerIdentityIncomplete(LedgerError, Conflict):
     code = "seller_identity_incomplete"
 
@@ -60,20 +66,60 @@ class StoredDocument:
 
 
 async def find_document_entry(
-    connection: asyncpg.Connection, creditor: str, account: str, number: str
-) -> asyncpg.Record | None:
-    """Fetch the invoice or credit note ``number`` of this account (exact number first, then ignoring spaces)."""
-    return await connection.fetchrow(
+    connection: asyncpg.Connection, creditor: str, account: str, number: str, entry_id: int | None = None
+) -> asyncpg.Record:
+    """Fetch the invoice or credit note ``number`` of this account, or the entry ``entry_id`` with that number.
+
+    The number is matched exactly first, then ignoring spaces and case. Real
+    FEC files give one number to several documents (a PieceRef made of the
+    journal and the month), so without ``entry_id`` a number that matches
+    several documents raises DocumentNumberAmbiguous instead of picking one.
+    Raises DocumentUnavailable when nothing of this account matches.
+    """
+    if entry_id is not None:
+        entry = await connection.fetchrow(
+            """SELECT * FROM entries
+                WHERE id = $1 AND creditor_id = $2 AND customer_account = $3 AND kind IN ('invoice', 'credit_note')
+                  AND (document_number = $4 OR search_key = $5)""",
+            entry_id,
+            creditor,
+            account,
+            number,
+            search_key(number),
+        )
+        if entry is None:
+            raise DocumentUnavailable(f"Document n° {number} introuvable pour votre compte.")
+        return entry
+    entries = await connection.fetch(
         """SELECT * FROM entries
             WHERE creditor_id = $1 AND customer_account = $2 AND kind IN ('invoice', 'credit_note')
               AND (document_number = $3 OR search_key = $4)
-            ORDER BY (document_number = $3) DESC, id
-            LIMIT 1""",
+            ORDER BY document_date, id""",
         creditor,
         account,
         number,
         search_key(number),
     )
+    exact = [entry for entry in entries if entry["document_number"] == number]
+    candidates = exact or entries
+    if not candidates:
+        raise DocumentUnavailable(f"Document n° {number} introuvable pour votre compte.")
+    if len(candidates) > 1:
+        raise DocumentNumberAmbiguous(
+            f"{len(candidates)} documents de votre compte portent le n° {number} : ouvrez celui que vous "
+            "voulez depuis votre relevé de compte, où chaque ligne a son propre lien.",
+            candidates=[
+                {
+                    "entry": entry["id"],
+                    "kind": entry["kind"],
+                    "document_number": entry["document_number"],
+                    "document_date": entry["document_date"].isoformat(),
+                    "total": str(entry["debit"] + entry["credit"]),
+                }
+                for entry in candidates
+            ],
+        )
+    return candidates[0]
 
 
 def breakdown_from_ledger(entry: asyncpg.Record) -> tuple[VatBreakdown, ...]:
@@ -322,7 +368,9 @@ def _awaits_invoice_reference(document: DocumentToRender, today: date) -> bool:
     )
 
 
-async def stored_document(pool: asyncpg.Pool, creditor: str, account: str, number: str) -> StoredDocument:
+async def stored_document(
+    pool: asyncpg.Pool, creditor: str, account: str, number: str, entry_id: int | None = None
+) -> StoredDocument:
     """Return the document's PDF, rendering and storing it on first request once its date has ended.
 
     The buyer's address printed is the one in force at the end of the
@@ -331,11 +379,11 @@ async def stored_document(pool: asyncpg.Pool, creditor: str, account: str, numbe
     rendered for each request and not stored. From the next day on, the
     first rendering is stored and served for good, except for a credit note
     whose invoice is not known yet (see `_awaits_invoice_reference`).
+    ``entry_id`` picks one of several documents with the same number (see
+    `find_document_entry`).
     """
     async with pool.acquire() as connection:
-        entry = await find_document_entry(connection, creditor, account, number)
-        if entry is None:
-            raise DocumentUnavailable(f"Document n° {number} introuvable pour votre compte.")
+        entry = await find_document_entry(connection, creditor, account, number, entry_id)
         stored = await connection.fetchrow(
             "SELECT content, sha256, rendered_at FROM document_files WHERE entry_id = $1", entry["id"]
         )

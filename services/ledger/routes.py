@@ -160,13 +160,21 @@ async def post_document(request: web.Request) -> web.Response:
 
 
 async def get_document_pdf(request: web.Request) -> web.Response:
-    """Serve an invoice or credit note PDF of the principal's own account."""
+    """Serve an invoice or credit note PDF of the principal's own account.
+
+    The optional ``entry`` query parameter, the statement row's id, picks one
+    of several documents that share the number.
+    """
     creditor = request.match_info["creditor"]
     number = request.match_info["number"]
     account = principal_of(request).account_at(creditor)
-    if account is None:
+    entry_text = request.query.get("entry")
+    # An entry id that is not a positive 64-bit integer names no entry, so it gets the same 404.
+    valid_entry = entry_text is None or (entry_text.isascii() and entry_text.isdigit() and 0 < int(entry_text) < 2**63)
+    if account is None or not valid_entry:
         raise DocumentUnavailable(f"Document n° {number} introuvable pour votre compte.")
-    document = await stored_document(request.app[POOL], creditor, account, number)
+    entry_id = int(entry_text) if entry_text is not None else None
+    document = await stored_document(request.app[POOL], creditor, account, number, entry_id)
     etag = f'"{document.sha256}"'
     headers = {
         "ETag": etag,

@@ -42,8 +42,8 @@ async def test_double_click_row_opens_pdf(browser_page, live_stack, accounts_poo
     agency, creditor = await seed_invoices(accounts_pool, ledger_service)
     page = browser_page
     await log_in_to_statement(page, live_stack.gateway_url, agency)
-    pdf_path = f"/creanciers/{creditor.id}/documents/FA%20%20220001.pdf"
     row = page.locator('tr[data-document-number="FA  220001"]')
+    pdf_path = f"/creanciers/{creditor.id}/documents/FA%20%20220001.pdf?entry={await row.get_attribute('data-row-id')}"
 
     async with page.context.expect_event(
         "request", predicate=lambda request: request.url.endswith(pdf_path)
@@ -71,6 +71,7 @@ async def test_checkbox_double_click_opens_nothing(browser_page, live_stack, acc
         "() => { window.openedUrls = []; window.open = (url) => { window.openedUrls.push(url); return null; }; }"
     )
     row = page.locator('tr[data-document-number="FA-220002"]')
+    pdf_path = f"/creanciers/{creditor.id}/documents/FA-220002.pdf?entry={await row.get_attribute('data-row-id')}"
 
     await row.locator("input.row-select").dblclick()
     after_checkbox = await page.evaluate("window.openedUrls.slice()")
@@ -78,7 +79,7 @@ async def test_checkbox_double_click_opens_nothing(browser_page, live_stack, acc
     after_cell = await page.evaluate("window.openedUrls.slice()")
 
     assert after_checkbox == []
-    assert after_cell == [f"/creanciers/{creditor.id}/documents/FA-220002.pdf"]
+    assert after_cell == [pdf_path]
 
 
 async def test_pdf_link_is_keyboard_accessible(browser_page, live_stack, accounts_pool, ledger_service):
@@ -86,6 +87,8 @@ async def test_pdf_link_is_keyboard_accessible(browser_page, live_stack, account
     page = browser_page
     await log_in_to_statement(page, live_stack.gateway_url, agency)
     link = page.get_by_role("link", name="PDF de Facture n° FA-220002 (nouvel onglet)")
+    row = page.locator('tr[data-document-number="FA-220002"]')
+    pdf_path = f"/creanciers/{creditor.id}/documents/FA-220002.pdf?entry={await row.get_attribute('data-row-id')}"
 
     await page.locator('tr[data-document-number="FA-220002"] input.row-select').focus()
     await page.keyboard.press("Tab")
@@ -95,7 +98,7 @@ async def test_pdf_link_is_keyboard_accessible(browser_page, live_stack, account
     new_page = await new_page_event.value
     await new_page.wait_for_load_state("commit")
 
-    assert await link.get_attribute("href") == f"/creanciers/{creditor.id}/documents/FA-220002.pdf"
+    assert await link.get_attribute("href") == pdf_path
     assert await link.get_attribute("target") == "_blank"
     assert re.search(r"Imprimer", await link.get_attribute("title") or "")
-    assert new_page.url == f"{live_stack.gateway_url}/creanciers/{creditor.id}/documents/FA-220002.pdf"
+    assert new_page.url == f"{live_stack.gateway_url}{pdf_path}"

@@ -7,6 +7,7 @@ from html import unescape
 
 from gateway.portal.ageing_chart import MAX_BAR_WIDTH, ROW_HEIGHT, build_ageing_chart
 from tests.gateway.support import FecBuilder, days_ago, import_fec
+from tests.gateway.test_ledger_files import pdf_text, with_identity  # noqa: F401 (with_identity is a fixture)
 from tests.gateway.test_statement_page import row_of, statement_html
 
 NNBSP = "\u202f"
@@ -20,6 +21,13 @@ def pdf_link_of(row: str) -> str:
     return match.group(0)
 
 
+def row_id_of(row: str) -> str:
+    match = re.search(r'data-row-id="(\d+)"', row)
+    if match is None:
+        raise AssertionError(f"no row id in {row!r}")
+    return match.group(1)
+
+
 def ageing_section(html: str) -> str:
     start = html.index('<section class="ageing"')
     return unescape(html[start : html.index("</section>", start)])
@@ -29,7 +37,7 @@ async def test_invoice_rows_link_their_pdf(logged_in, portal_data):
     _status, html = await statement_html(logged_in, portal_data.first.id)
     row = row_of(html, "FA-0002")
     link = pdf_link_of(row)
-    url = f"/creanciers/{portal_data.first.id}/documents/FA-0002.pdf"
+    url = f"/creanciers/{portal_data.first.id}/documents/FA-0002.pdf?entry={row_id_of(row)}"
 
     assert f'data-pdf-url="{url}"' in row
     assert f'href="{url}"' in link
@@ -58,8 +66,32 @@ async def test_pdf_link_encodes_document_number(logged_in, portal_data, ledger_s
     spaced = row_of(html, "FA  220001")
     slashed = row_of(html, "FA/2026/7")
 
-    assert f'href="/creanciers/{portal_data.first.id}/documents/FA%20%20220001.pdf"' in spaced
-    assert f'href="/creanciers/{portal_data.first.id}/documents/FA%2F2026%2F7.pdf"' in slashed
+    assert f'href="/creanciers/{portal_data.first.id}/documents/FA%20%20220001.pdf?entry={row_id_of(spaced)}"' in spaced
+    assert f'href="/creanciers/{portal_data.first.id}/documents/FA%2F2026%2F7.pdf?entry={row_id_of(slashed)}"' in slashed
+
+
+async def test_shared_number_rows_link_own_entry(with_identity, logged_in, portal_data, ledger_service):
+    fec = FecBuilder()
+    fec.invoice("C1001", "VE  0523", days_ago(6), "1008.86")
+    fec.invoice("C1001", "VE  0523", days_ago(5), "893.19")
+    await import_fec(ledger_service, portal_data.first.id, fec)
+
+    _status, html = await statement_html(logged_in, portal_data.first.id, "?view=all&number=VE")
+    rows = re.findall(r'<tr data-row-id="\d+"[^>]*data-document-number="VE  0523".*?</tr>', html, re.DOTALL)
+    links = [unescape(re.search(r'href="([^"]+)"', pdf_link_of(row)).group(1)) for row in rows]
+    opened = [await logged_in.get(link) for link in links]
+    texts = [pdf_text(await response.read()) for response in opened]
+    number_only = await logged_in.get(f"/creanciers/{portal_data.first.id}/documents/VE%20%200523.pdf")
+    page = unescape(await number_only.text())
+
+    assert len(rows) == 2
+    assert len(set(links)) == 2
+    assert [response.status for response in opened] == [200, 200]
+    assert sorted(text.count("1\u202f008,86\u00a0€") > 0 for text in texts) == [False, True]
+    assert sorted(text.count("893,19\u00a0€") > 0 for text in texts) == [False, True]
+    assert number_only.status == 409
+    assert number_only.headers["Content-Type"].startswith("text/html")
+    assert "2 documents de votre compte portent le n°\u00a0VE  0523" in page
 
 
 async def test_export_buttons_carry_filters(logged_in, portal_data):
