@@ -27,7 +27,8 @@ from services.ledger.documents import (
     render_document,
 )
 from services.ledger.creditors import invalid_identity_field
-from services.ledger.domain import CHANGED_ENTRY_MAX_DAYS, PARIS, LedgerError, paris_today, search_key
+from services.ledger.corrected_invoice import NO_REFERENCE, CorrectedInvoice, corrected_invoice
+from services.ledger.domain import PARIS, LedgerError, paris_today, search_key
 from shared.errors import Conflict, NotFound
 
 log = structlog.get_logger(__name__)
@@ -62,7 +63,10 @@ class StoredDocument:
     rendered_at: datetime
     number: str
     final: bool = True
-    """False while the document's date lasts: it is rendered again at each request and not stored."""
+    """False while the document's date lasts, or for a credit note whose corrected invoice is not settled.
+
+    Such a document is rendered again at each request and not stored.
+    """
 
 
 async def find_document_entry(
@@ -269,7 +273,13 @@ def build_buyer(account: asyncpg.Record, address: asyncpg.Record | None) -> Buye
     )
 
 
-async def build_document(connection: asyncpg.Connection, entry: asyncpg.Record) -> DocumentToRender:
+async def build_document(
+    connection: asyncpg.Connection, entry: asyncpg.Record, reference: CorrectedInvoice | None = None
+) -> DocumentToRender:
+    """Build the document of an invoice or credit note entry.
+
+    ``reference`` is the credit note's `corrected_invoice`, looked up here when not given.
+    """
     creditor = await connection.fetchrow("SELECT * FROM creditors WHERE id = $1", entry["creditor_id"])
     account = await connection.fetchrow(
         "SELECT * FROM customer_accounts WHERE creditor_id = $1 AND account_number = $2",
@@ -299,9 +309,10 @@ async def build_document(connection: asyncpg.Connection, entry: asyncpg.Record) 
         net_total = sum((item.taxable_base for item in breakdown), Decimal("0.00"))
         vat_total = sum((item.vat_amount for item in breakdown), Decimal("0.00"))
     kind = DocumentKind(entry["kind"])
-    preceding_number, preceding_date = None, None
-    if kind is DocumentKind.CREDIT_NOTE:
-        preceding_number, preceding_date = await _preceding_invoice(connection, entry)
+    if kind is DocumentKind.CREDIT_NOTE and reference is None:
+        reference = await corrected_invoice(connection, entry)
+    if kind is not DocumentKind.CREDIT_NOTE:
+        reference = NO_REFERENCE
     # The PDF is rendered once and kept, so it states no payment status: the
     # amount still due lives in the statement, which changes with payments.
     return DocumentToRender(
@@ -316,55 +327,8 @@ async def build_document(connection: asyncpg.Connection, entry: asyncpg.Record) 
         net_total=net_total,
         vat_total=vat_total,
         total=total,
-        preceding_invoice_number=preceding_number,
-        preceding_invoice_date=preceding_date,
-    )
-
-
-async def _preceding_invoice(connection: asyncpg.Connection, entry: asyncpg.Record) -> tuple[str | None, date | None]:
-    """Return the number and date of the invoice that a credit note corrects, or (None, None).
-
-    A credit note from a dispute or the feed names its invoice. One from a
-    FEC file names none, so the invoice it is allocated to is taken, when
-    there is exactly one such invoice dated on or before the credit note.
-    A credit note without a reference is not stored while its lettering may
-    still arrive (see `stored_document`).
-    """
-    if entry["preceding_document"]:
-        preceding_date = await connection.fetchval(
-            """SELECT min(document_date) FROM entries
-                WHERE creditor_id = $1 AND customer_account = $2 AND kind = 'invoice' AND document_number = $3""",
-            entry["creditor_id"],
-            entry["customer_account"],
-            entry["preceding_document"],
-        )
-        if preceding_date is not None and preceding_date > entry["document_date"]:
-            preceding_date = None
-        return entry["preceding_document"], preceding_date
-    invoices = await connection.fetch(
-        """SELECT DISTINCT d.document_number, d.document_date
-             FROM allocations a JOIN entries d ON d.id = a.debit_entry_id
-            WHERE a.credit_entry_id = $1 AND a.reversed_at IS NULL
-              AND d.kind = 'invoice' AND d.document_date <= $2""",
-        entry["id"],
-        entry["document_date"],
-    )
-    if len(invoices) != 1:
-        return None, None
-    return invoices[0]["document_number"], invoices[0]["document_date"]
-
-
-def _awaits_invoice_reference(document: DocumentToRender, today: date) -> bool:
-    """Return whether a credit note names no invoice yet, and a later file may still letter it.
-
-    A stored PDF never changes, so such a credit note is rendered at each
-    request until its invoice is known. Past CHANGED_ENTRY_MAX_DAYS, a later
-    file no longer changes its entries, and the PDF is stored as it is.
-    """
-    return (
-        document.kind is DocumentKind.CREDIT_NOTE
-        and document.preceding_invoice_number is None
-        and (today - document.issue_date).days <= CHANGED_ENTRY_MAX_DAYS
+        preceding_invoice_number=reference.number,
+        preceding_invoice_date=reference.date,
     )
 
 
@@ -378,7 +342,9 @@ async def stored_document(
     Europe/Paris, an address change may still apply to it, so the PDF is
     rendered for each request and not stored. From the next day on, the
     first rendering is stored and served for good, except for a credit note
-    whose invoice is not known yet (see `_awaits_invoice_reference`).
+    whose corrected invoice is not `settled` (see `corrected_invoice`): it is
+    rendered at each request, so that it never keeps a reference that a later
+    lettering changes.
     ``entry_id`` picks one of several documents with the same number (see
     `find_document_entry`).
     """
@@ -393,9 +359,13 @@ async def stored_document(
         # midnight and ends after it is not stored with the day's last address missing.
         today = paris_today()
         final = entry["document_date"] < today
-        document = await build_document(connection, entry)
-        if _awaits_invoice_reference(document, today):
-            final = False
+        reference = NO_REFERENCE
+        if entry["kind"] == DocumentKind.CREDIT_NOTE:
+            reference = await corrected_invoice(connection, entry)
+            # NOTE: a credit note without a settled reference is rendered at each request and
+            # never stored, so its PDF changes when a later file letters it differently.
+            final = final and reference.settled
+        document = await build_document(connection, entry, reference)
 
     # Rendering takes tens of milliseconds of CPU: keep it off the event loop.
     content = await asyncio.get_running_loop().run_in_executor(None, render_document, document)

@@ -179,7 +179,7 @@ async def get_document_pdf(request: web.Request) -> web.Response:
     headers = {
         "ETag": etag,
         # A stored document never changes: browsers may keep it as long as they like. One dated
-        # today is rendered at each request until its date has ended, and is not kept.
+        # today, or a credit note whose corrected invoice is not settled, is rendered at each request.
         "Cache-Control": "private, max-age=31536000, immutable" if document.final else "private, no-store",
         "Last-Modified": document.rendered_at.strftime("%a, %d %b %Y %H:%M:%S GMT"),
         # The creditor's id keeps documents of two creditors with the same number apart in a downloads folder.

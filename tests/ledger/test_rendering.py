@@ -170,7 +170,7 @@ async def stored_pdf_count(pool, creditor) -> int:
     )
 
 
-async def test_credit_note_stored_once_its_invoice_is_known(ledger_pool):
+async def test_lettered_credit_note_not_stored(ledger_pool):
     creditor = await creditor_with_identity(ledger_pool)
     invoice_day, note_day = paris_today() - timedelta(days=20), paris_today() - timedelta(days=10)
     await import_fec(
@@ -178,7 +178,6 @@ async def test_credit_note_stored_once_its_invoice_is_known(ledger_pool):
     )
 
     before_lettering = await stored_document(ledger_pool, creditor, "C001", "AV0201")
-    stored_before = await stored_pdf_count(ledger_pool, creditor)
     await import_fec(
         ledger_pool, creditor, fec_bytes(*credit_note_lines(invoice_day, note_day, "AA")), file_name="m1-bis.txt"
     )
@@ -186,13 +185,13 @@ async def test_credit_note_stored_once_its_invoice_is_known(ledger_pool):
     _name, xml = get_xml_from_pdf(after_lettering.content, check_xsd=False)
 
     assert before_lettering.final is False
-    assert stored_before == 0
-    assert after_lettering.final is True
-    assert await stored_pdf_count(ledger_pool, creditor) == 1
+    # A later file may still letter the credit note with other invoices, which would change its reference.
+    assert after_lettering.final is False
+    assert await stored_pdf_count(ledger_pool, creditor) == 0
     assert etree.fromstring(xml).find(f".//{RAM}InvoiceReferencedDocument/{RAM}IssuerAssignedID").text == "FA0201"
 
 
-async def test_old_unlettered_credit_note_is_stored(ledger_pool):
+async def test_old_unlettered_credit_note_not_stored(ledger_pool):
     creditor = await creditor_with_identity(ledger_pool)
     note_day = paris_today() - timedelta(days=CHANGED_ENTRY_MAX_DAYS + 1)
     await import_fec(
@@ -201,5 +200,112 @@ async def test_old_unlettered_credit_note_is_stored(ledger_pool):
 
     document = await stored_document(ledger_pool, creditor, "C001", "AV0201")
 
+    assert document.final is False
+    assert await stored_pdf_count(ledger_pool, creditor) == 0
+
+
+def demo_credit_note_lines(label: str) -> list[str]:
+    """Return the demo's group AH of C00131: two invoices, a credit note labelled ``label`` and a payment."""
+    return [
+        *invoice_rows("FA2026-000012", "1", "20260401", "C00131", "237,60", "AH"),
+        *invoice_rows("FA2026-000015", "2", "20260415", "C00131", "178,80", "AH"),
+        row("VE", "3", "20260420", "411000", "C00131", "AV2026-000001", label, "", "178,80", "AH"),
+        row("VE", "3", "20260420", "706000", "", "AV2026-000001", label, "149,00", ""),
+        row("VE", "3", "20260420", "445710", "", "AV2026-000001", "TVA", "29,80", ""),
+        row("BQ", "4", "20260430", "411000", "C00131", "VIR-1", "Virement", "", "237,60", "AH"),
+        row("BQ", "4", "20260430", "512000", "", "VIR-1", "Virement", "237,60", ""),
+    ]
+
+
+async def import_demo_group(pool, label: str) -> str:
+    creditor = await creditor_with_identity(pool)
+    await import_fec(pool, creditor, fec_bytes(*demo_credit_note_lines(label)), file_name="ah.txt")
+    return creditor
+
+
+async def test_credit_note_label_names_invoice(ledger_pool):
+    creditor = await import_demo_group(ledger_pool, "Avoir AV2026-000001 sur FA2026-000015")
+
+    document = await stored_document(ledger_pool, creditor, "C00131", "AV2026-000001")
+    _name, xml = get_xml_from_pdf(document.content, check_xsd=False)
+    reference = etree.fromstring(xml).find(f".//{RAM}InvoiceReferencedDocument")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(document.content)).pages)
+
+    assert reference.find(f"{RAM}IssuerAssignedID").text == "FA2026-000015"
+    assert "Avoir sur la facture n°\u00a0FA2026-000015\ndu\u00a015/04/2026" in text
+    assert "FA2026-000012" not in text
+    # The label is the credit note's own data, which no later lettering changes.
     assert document.final is True
     assert await stored_pdf_count(ledger_pool, creditor) == 1
+
+
+async def test_label_ignores_spaces_and_case(ledger_pool):
+    creditor = await import_demo_group(ledger_pool, "avoir s/ fa 2026-000015 du 15 avril")
+    entry = await ledger_pool.fetchrow(
+        "SELECT * FROM entries WHERE creditor_id = $1 AND document_number = 'AV2026-000001'", creditor
+    )
+
+    async with ledger_pool.acquire() as connection:
+        document = await build_document(connection, entry)
+
+    assert document.preceding_invoice_number == "FA2026-000015"
+
+
+async def test_group_of_two_invoices_names_none(ledger_pool):
+    creditor = await import_demo_group(ledger_pool, "Avoir geste commercial")
+
+    document = await stored_document(ledger_pool, creditor, "C00131", "AV2026-000001")
+    _name, xml = get_xml_from_pdf(document.content, check_xsd=False)
+
+    # The allocation applies the credit to the oldest invoice, FA2026-000012, which is not a reference.
+    assert etree.fromstring(xml).find(f".//{RAM}InvoiceReferencedDocument") is None
+    assert document.final is False
+    assert await stored_pdf_count(ledger_pool, creditor) == 0
+
+
+async def test_label_naming_two_invoices_names_none(ledger_pool):
+    creditor = await import_demo_group(ledger_pool, "Avoir sur FA2026-000012 et FA2026-000015")
+    entry = await ledger_pool.fetchrow(
+        "SELECT * FROM entries WHERE creditor_id = $1 AND document_number = 'AV2026-000001'", creditor
+    )
+
+    async with ledger_pool.acquire() as connection:
+        document = await build_document(connection, entry)
+
+    assert document.preceding_invoice_number is None
+
+
+async def test_number_prefix_is_not_a_reference(ledger_pool):
+    creditor = await creditor_with_identity(ledger_pool)
+    lines = [
+        *invoice_rows("FA 1", "1", "20260401", "C001", "120,00"),
+        row("VE", "2", "20260420", "411000", "C001", "AV 7", "Avoir sur FA 15", "", "120,00"),
+        row("VE", "2", "20260420", "706000", "", "AV 7", "Avoir sur FA 15", "100,00", ""),
+        row("VE", "2", "20260420", "445710", "", "AV 7", "TVA", "20,00", ""),
+    ]
+    await import_fec(ledger_pool, creditor, fec_bytes(*lines), file_name="prefix.txt")
+    entry = await ledger_pool.fetchrow("SELECT * FROM entries WHERE creditor_id = $1 AND document_number = 'AV 7'", creditor)
+
+    async with ledger_pool.acquire() as connection:
+        document = await build_document(connection, entry)
+
+    assert document.preceding_invoice_number is None
+
+
+async def test_shared_piece_ref_is_not_a_reference(ledger_pool):
+    creditor = await creditor_with_identity(ledger_pool)
+    lines = [
+        *invoice_rows("VE 0523", "1", "20230505", "C001", "120,00"),
+        row("VE", "2", "20230520", "411000", "C001", "VE 0523", "Avoir", "", "120,00"),
+        row("VE", "2", "20230520", "706000", "", "VE 0523", "Avoir", "100,00", ""),
+        row("VE", "2", "20230520", "445710", "", "VE 0523", "TVA", "20,00", ""),
+    ]
+    await import_fec(ledger_pool, creditor, fec_bytes(*lines), file_name="shared.txt")
+    entry = await ledger_pool.fetchrow(
+        "SELECT * FROM entries WHERE creditor_id = $1 AND kind = 'credit_note'", creditor
+    )
+
+    async with ledger_pool.acquire() as connection:
+        document = await build_document(connection, entry)
+
+    assert document.preceding_invoice_number is None
