@@ -1,0 +1,97 @@
+"""Chromium at a 375 × 667 phone viewport: page width, top bar and tables."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.async_api import expect
+
+from tests.browser.test_accounts_browser import (  # noqa: F401 (pytest fixtures)
+    MailStack,
+    import_one_invoice,
+    ledger_client,
+    log_in_browser,
+    mail_stack,
+)
+from tests.gateway.support import AgencyLogin, CreditorAccount, FecBuilder, create_agency_member, create_creditor, days_ago, import_fec
+
+PHONE = {"width": 375, "height": 667}
+
+# Every page of an administrateur's menu, plus the statement and edit states with the widest content.
+PHONE_PAGES = (
+    "/etat-de-compte",
+    "/etat-de-compte?view=all",
+    "/litiges",
+    "/nous-contacter",
+    "/informations-compte",
+    "/informations-compte?mode=modification",
+    "/reglement",
+    "/utilisateurs",
+    "/securite",
+)
+
+
+async def seed_admin(accounts_pool, ledger) -> AgencyLogin:
+    """Create an administrateur whose agency has accounts at two creditors, with a wide statement at the first."""
+    first_id = await create_creditor(accounts_pool, ledger, "Presse Immobilière du Grand Ouest")
+    second_id = await create_creditor(accounts_pool, ledger, "Annonces Nord")
+    first = CreditorAccount(first_id, "Presse Immobilière du Grand Ouest", "C8001")
+    second = CreditorAccount(second_id, "Annonces Nord", "C8002")
+
+    fec = FecBuilder()
+    fec.invoice("C8001", "FA2026-000101", days_ago(40), "123456.78")
+    fec.invoice("C8001", "FA2026-000102", days_ago(20), "2000.00", lettering="AB")
+    fec.payment("C8001", "VIR-2026-000077", days_ago(10), "500.00", lettering="AB")
+    await import_fec(ledger, first.id, fec)
+    await import_one_invoice(ledger, second)
+
+    return await create_agency_member(
+        accounts_pool, [first, second], role="administrateur", email="administrateur.comptabilite@agence-du-parc.example"
+    )
+
+
+async def log_in_on_phone(page, stack: MailStack, user: AgencyLogin) -> None:
+    await page.set_viewport_size(PHONE)
+    await log_in_browser(page, stack.gateway_url, user)
+
+
+async def test_pages_fit_phone_width(browser_page, mail_stack, accounts_pool, ledger_client):
+    user = await seed_admin(accounts_pool, ledger_client)
+    page = browser_page
+    await log_in_on_phone(page, mail_stack, user)
+
+    for path in PHONE_PAGES:
+        await page.goto(mail_stack.gateway_url + path)
+        scroll_width = await page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= PHONE["width"], f"{path} is {scroll_width} px wide"
+
+
+async def test_logout_visible_on_phone(browser_page, mail_stack, accounts_pool, ledger_client):
+    user = await seed_admin(accounts_pool, ledger_client)
+    page = browser_page
+    await log_in_on_phone(page, mail_stack, user)
+
+    for path in PHONE_PAGES:
+        await page.goto(mail_stack.gateway_url + path)
+        logout = page.get_by_role("button", name="Se déconnecter")
+        await expect(logout).to_be_visible()
+        box = await logout.bounding_box()
+        topbar = await page.locator("header.topbar").bounding_box()
+        assert box["x"] >= 0, path
+        assert box["x"] + box["width"] <= PHONE["width"], f"{path}: logout ends at {box['x'] + box['width']} px"
+        assert box["y"] + box["height"] <= topbar["y"] + topbar["height"], f"{path}: logout below the top bar"
+
+
+async def test_statement_table_scrolls_in_its_box(browser_page, mail_stack, accounts_pool, ledger_client):
+    user = await seed_admin(accounts_pool, ledger_client)
+    page = browser_page
+    await log_in_on_phone(page, mail_stack, user)
+    await page.goto(mail_stack.gateway_url + "/etat-de-compte?view=all")
+
+    region = page.get_by_role("region", name=re.compile("Écritures du compte"))
+    await expect(region).to_be_visible()
+    sizes = await region.evaluate("box => [box.scrollWidth, box.clientWidth]")
+    assert sizes[0] > sizes[1], "the statement table should be wider than its box on a phone"
+    await region.focus()
+    await page.keyboard.press("ArrowRight")
+    await page.wait_for_function("box => box.scrollLeft > 0", arg=await region.element_handle(), timeout=5000)
