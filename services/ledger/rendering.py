@@ -34,8 +34,7 @@ from shared.errors import Conflict, NotFound
 log = structlog.get_logger(__name__)
 
 CENT = Decimal("0.01")
-# Standard French VAT rates, most common first: used to explain a FEC VAT
-# amount that matches no single rate on the entry's revenue base.
+# Standard French VAT rates, tried on the whole base of a FEC entry whose import found no rate.
 FRENCH_RATES = (Decimal("20"), Decimal("10"), Decimal("5.5"), Decimal("2.1"))
 UNKNOWN_ADDRESS = "Adresse non communiquée"
 
@@ -126,16 +125,20 @@ async def find_document_entry(
     return candidates[0]
 
 
-def breakdown_from_ledger(entry: asyncpg.Record) -> tuple[VatBreakdown, ...]:
-    """VAT breakdown of a document that has no lines, from what its FEC entry gave.
+def breakdown_from_ledger(entry: asyncpg.Record) -> tuple[VatBreakdown, ...] | None:
+    """Return the VAT breakdown of a document that has no lines, from what its FEC entry gave.
 
-    A row may have no rate: one revenue line and one VAT line that no single
-    rate fits. Such a row is split in two. The first part is the base that the
-    VAT amount implies at the highest French rate that explains it to the cent.
-    The remainder is taxed at 0 %.
+    A row may have no rate, when the import found no French rate that fits
+    the entry's VAT on its revenue (one revenue line and one VAT line, say).
+    Such a row takes the one standard rate that gives its VAT amount on its
+    whole base to the cent. When no rate or several rates do, the books do
+    not say how the base splits between rates, and None is returned rather
+    than an invented split.
     """
     rows = entry["vat_breakdown"] or []
     if not rows:
+        # NOTE: an entry without revenue or VAT lines (a dispute's credit note, for one)
+        # is printed at 0 % on its whole amount, which the books do not state either.
         net = entry["net_total"] if entry["net_total"] is not None else entry["debit"] + entry["credit"]
         vat = entry["vat_total"] or Decimal("0.00")
         rows = [{"rate": None, "base": str(net), "vat": str(vat)}]
@@ -143,32 +146,24 @@ def breakdown_from_ledger(entry: asyncpg.Record) -> tuple[VatBreakdown, ...]:
     for row in rows:
         base = Decimal(row["base"])
         vat = Decimal(row["vat"])
-        for rate, part_base, part_vat in _explain(row["rate"], base, vat):
-            totals = merged.setdefault(rate, [Decimal("0.00"), Decimal("0.00")])
-            totals[0] += part_base
-            totals[1] += part_vat
+        rate = Decimal(row["rate"]) if row["rate"] is not None else _single_rate(base, vat)
+        if rate is None:
+            return None
+        totals = merged.setdefault(rate, [Decimal("0.00"), Decimal("0.00")])
+        totals[0] += base
+        totals[1] += vat
     return tuple(
         VatBreakdown(rate=rate, taxable_base=base, vat_amount=vat)
         for rate, (base, vat) in sorted(merged.items(), reverse=True)
     )
 
 
-def _explain(rate_text: str | None, base: Decimal, vat: Decimal) -> list[tuple[Decimal, Decimal, Decimal]]:
-    if rate_text is not None:
-        return [(Decimal(rate_text), base, vat)]
+def _single_rate(base: Decimal, vat: Decimal) -> Decimal | None:
+    """Return 0 for no VAT, else the one standard French rate whose VAT on ``base`` rounds to ``vat``, else None."""
     if vat == 0:
-        return [(Decimal("0"), base, vat)]
-    for rate in FRENCH_RATES:
-        taxed = (vat * 100 / rate).quantize(CENT, rounding=ROUND_HALF_UP)
-        if taxed <= base and (taxed * rate / 100).quantize(CENT, rounding=ROUND_HALF_UP) == vat:
-            parts = [(rate, taxed, vat)]
-            if base - taxed > 0:
-                parts.append((Decimal("0"), base - taxed, Decimal("0.00")))
-            return parts
-    # NOTE: no French rate explains this VAT amount, so the nearest rate is kept.
-    # The XML check rejects the document if the gap exceeds its tolerance.
-    nearest = min(FRENCH_RATES, key=lambda rate: abs(base * rate / 100 - vat))
-    return [(nearest, base, vat)]
+        return Decimal("0")
+    fitting = [rate for rate in FRENCH_RATES if (base * rate / 100).quantize(CENT, rounding=ROUND_HALF_UP) == vat]
+    return fitting[0] if len(fitting) == 1 else None
 
 
 def build_seller(creditor: asyncpg.Record) -> Seller:
@@ -306,8 +301,12 @@ async def build_document(
         breakdown, net_total, vat_total, total = compute_totals(lines)
     else:
         breakdown = breakdown_from_ledger(entry)
-        net_total = sum((item.taxable_base for item in breakdown), Decimal("0.00"))
-        vat_total = sum((item.vat_amount for item in breakdown), Decimal("0.00"))
+        if breakdown is None:
+            # The totals before VAT and of VAT are the sums of the entry's revenue and VAT lines.
+            net_total, vat_total = entry["net_total"], entry["vat_total"]
+        else:
+            net_total = sum((item.taxable_base for item in breakdown), Decimal("0.00"))
+            vat_total = sum((item.vat_amount for item in breakdown), Decimal("0.00"))
     kind = DocumentKind(entry["kind"])
     if kind is DocumentKind.CREDIT_NOTE and reference is None:
         reference = await corrected_invoice(connection, entry)
@@ -323,7 +322,8 @@ async def build_document(
         seller=build_seller(creditor),
         buyer=build_buyer(account, address),
         lines=lines,
-        vat_breakdown=breakdown,
+        vat_breakdown=breakdown or (),
+        vat_rates_unknown=breakdown is None,
         net_total=net_total,
         vat_total=vat_total,
         total=total,

@@ -60,10 +60,14 @@ async def test_every_real_fec_document_renders_valid_factur_x(ledger_pool):
         "SELECT * FROM entries WHERE creditor_id = $1 AND kind IN ('invoice', 'credit_note') ORDER BY id", creditor
     )
     failures = []
+    without_breakdown = []
     async with ledger_pool.acquire() as connection:
         for entry in entries:
             document = await build_document(connection, entry)
             pdf = render_document(document)
+            if document.vat_rates_unknown:
+                without_breakdown.append(entry["document_number"])
+                continue
             _name, xml = get_xml_from_pdf(pdf, check_xsd=False)
             try:
                 validate_cii_xml(xml)
@@ -75,6 +79,35 @@ async def test_every_real_fec_document_renders_valid_factur_x(ledger_pool):
 
     assert len(entries) == 400
     assert failures == []
+    # One revenue line and one VAT line that no standard rate explains on the whole base.
+    assert sorted(without_breakdown) == [
+        "AV  220187", "AV  220233",
+        "FA  220185", "FA  220188", "FA  220209", "FA  220231", "FA  220232", "FA  220260",
+    ]
+
+
+async def test_unexplained_vat_prints_no_breakdown(ledger_pool):
+    creditor = await creditor_with_identity(ledger_pool)
+    data = fixture_path("fec", "0000000001FEC20220831.txt").read_bytes()
+    await import_fec(ledger_pool, creditor, data, file_name="0000000001FEC20220831.txt")
+
+    document = await stored_document(ledger_pool, creditor, "CCALIX", "FA  220185")
+    reader = PdfReader(io.BytesIO(document.content))
+    # The layout wraps text at spaces, so line breaks are read back as spaces.
+    text = "".join(page.extract_text() for page in reader.pages).replace("\n", " ")
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+
+    assert "Taux de TVA non précisé\u00a0:" in text
+    assert "Ce PDF ne contient donc pas de données Factur-X." in text
+    assert "4\u202f216,80\u00a0€" in text
+    assert "86,72\u00a0€" in text
+    assert "4\u202f303,52\u00a0€" in text
+    assert "20\u00a0%" not in text
+    assert "0\u00a0%" not in text
+    assert reader.attachments == {}
+    assert "<pdfaid:part>3</pdfaid:part>" in xmp
+    assert "factur-x" not in xmp.lower()
+    assert document.final is True
 
 
 async def test_pdf_route_renders_once_and_caches(ledger_service, ledger_pool):

@@ -48,8 +48,14 @@ def build_cii_xml(document: DocumentToRender) -> bytes:
     """Return the CII XML of the document as UTF-8 bytes with an XML declaration.
 
     The output depends only on the document, so the same document always gives
-    the same bytes.
+    the same bytes. Raises ValueError for a document whose VAT rates are
+    unknown, because EN 16931 requires the base and rate of each VAT category.
     """
+    if document.vat_rates_unknown:
+        raise ValueError(
+            f"document {document.number} has no VAT breakdown, so it has no EN 16931 XML. "
+            "Render it with render_document, which then writes a PDF without Factur-X data."
+        )
     root = etree.Element(_rsm("CrossIndustryInvoice"), nsmap=NAMESPACES)
 
     context = _sub(root, _rsm("ExchangedDocumentContext"))

@@ -28,6 +28,7 @@ from services.ledger.documents.pdf_style import TITLES_IN_TEXT
 FACTURX_FLAVOR = "factur-x"
 FACTURX_LEVEL = "en16931"
 XMP_NAMESPACE = "http://ns.adobe.com/xap/1.0/"
+RDF_NAMESPACE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 PDF_HEADER = "%PDF-1.7"
 MAX_REPORTED_SCHEMA_ERRORS = 5
 
@@ -47,7 +48,12 @@ def render_document(document: DocumentToRender) -> bytes:
     CiiValidationError if the XML does not match the XSD, which means a bug in
     `build_cii_xml`, and `pdf.UnsupportedCharacterError` if a text contains a
     character that the embedded font cannot draw.
+
+    A document whose VAT rates are unknown gives a PDF/A-3 file without XML
+    and without Factur-X metadata (see `_render_without_xml`).
     """
+    if document.vat_rates_unknown:
+        return _render_without_xml(document)
     xml = build_cii_xml(document)
     validate_cii_xml(xml)
     # The trailer /ID is derived from the XML, which contains every fact of the document.
@@ -55,6 +61,19 @@ def render_document(document: DocumentToRender) -> bytes:
     visible_pdf = render_visible_pdf(document, file_identifier)
     combined_pdf = _attach_xml(visible_pdf, xml, document)
     return _set_fixed_dates(combined_pdf, datetime.combine(document.issue_date, time(), tzinfo=UTC))
+
+
+def _render_without_xml(document: DocumentToRender) -> bytes:
+    """Render a document that has no VAT breakdown as a plain PDF/A-3 file.
+
+    EN 16931 requires the base and rate of each VAT category, so no Factur-X
+    profile can carry such a document without invented figures. The page
+    states that the accounting gives no rate (see `pdf_sections.UNKNOWN_VAT_RATES_NOTE`).
+    """
+    # The trailer /ID is derived from every fact of the document, as for the XML of the other documents.
+    file_identifier = hashlib.sha256(document.model_dump_json().encode()).hexdigest()[:32].upper()
+    visible_pdf = render_visible_pdf(document, file_identifier, _pdf_metadata(document))
+    return _set_fixed_dates(visible_pdf, datetime.combine(document.issue_date, time(), tzinfo=UTC))
 
 
 def validate_cii_xml(xml: bytes) -> None:
@@ -152,5 +171,10 @@ def _with_xmp_dates(xmp: bytes, xmp_date: str) -> bytes:
     for name in ("CreateDate", "ModifyDate"):
         for element in root.iter(f"{{{XMP_NAMESPACE}}}{name}"):
             element.text = xmp_date
+    # fpdf2 writes the dates as attributes of rdf:Description, factur-x as elements.
+    for description in root.iter(f"{{{RDF_NAMESPACE}}}Description"):
+        for name in ("CreateDate", "ModifyDate", "MetadataDate"):
+            if description.get(f"{{{XMP_NAMESPACE}}}{name}") is not None:
+                description.set(f"{{{XMP_NAMESPACE}}}{name}", xmp_date)
     # Serializing the tree keeps the <?xpacket?> instructions around the root element.
     return etree.tostring(root.getroottree(), encoding="utf-8")

@@ -219,6 +219,11 @@ class DocumentToRender(_FrozenModel):
     `lines` may be empty when the document comes from a FEC file only. The
     rendering then shows one summary line per VAT breakdown entry (see
     `lines_to_render`). Amounts of a credit note are positive.
+
+    When the accounting does not give the base per VAT rate, `vat_rates_unknown`
+    is True and `vat_breakdown` and `lines` are empty. Such a document carries
+    only its totals before VAT, of VAT and including VAT, and has no CII XML,
+    because EN 16931 requires the base and rate of each VAT category.
     """
 
     kind: DocumentKind
@@ -228,7 +233,8 @@ class DocumentToRender(_FrozenModel):
     seller: Seller
     buyer: Buyer
     lines: tuple[DocumentLine, ...] = ()
-    vat_breakdown: tuple[VatBreakdown, ...] = Field(min_length=1)
+    vat_breakdown: tuple[VatBreakdown, ...] = ()
+    vat_rates_unknown: bool = False
     net_total: Money
     vat_total: Money
     total: Money
@@ -275,6 +281,18 @@ class DocumentToRender(_FrozenModel):
                 )
 
     def _check_breakdown_against_lines(self) -> None:
+        if self.vat_rates_unknown:
+            if self.vat_breakdown or self.lines:
+                raise ValueError(
+                    "vat_rates_unknown is True, but the document has a VAT breakdown or lines. "
+                    "Give either the breakdown or only the totals."
+                )
+            return
+        if not self.vat_breakdown:
+            raise ValueError(
+                "vat_breakdown is empty. Give one entry per VAT rate, or set vat_rates_unknown "
+                "when the accounting does not give the base per rate."
+            )
         keys = [(entry.category, entry.rate) for entry in self.vat_breakdown]
         if len(set(keys)) != len(keys):
             raise ValueError(
@@ -310,17 +328,8 @@ class DocumentToRender(_FrozenModel):
                 )
 
     def _check_totals(self) -> None:
-        sums = {
-            "net_total": sum((entry.taxable_base for entry in self.vat_breakdown), Decimal("0.00")),
-            "vat_total": sum((entry.vat_amount for entry in self.vat_breakdown), Decimal("0.00")),
-        }
-        for name, expected in sums.items():
-            declared = getattr(self, name)
-            if declared != expected:
-                raise ValueError(
-                    f"{name} {declared} is not the sum of vat_breakdown, which is {expected}. "
-                    "Fix the breakdown or the total."
-                )
+        if not self.vat_rates_unknown:
+            self._check_totals_against_breakdown()
         if self.total != self.net_total + self.vat_total:
             raise ValueError(
                 f"total {self.total} is not net_total {self.net_total} + vat_total "
@@ -336,6 +345,19 @@ class DocumentToRender(_FrozenModel):
                 "Record an overpayment as a separate credit in the ledger."
             )
 
+    def _check_totals_against_breakdown(self) -> None:
+        sums = {
+            "net_total": sum((entry.taxable_base for entry in self.vat_breakdown), Decimal("0.00")),
+            "vat_total": sum((entry.vat_amount for entry in self.vat_breakdown), Decimal("0.00")),
+        }
+        for name, expected in sums.items():
+            declared = getattr(self, name)
+            if declared != expected:
+                raise ValueError(
+                    f"{name} {declared} is not the sum of vat_breakdown, which is {expected}. "
+                    "Fix the breakdown or the total."
+                )
+
     @property
     def amount_due(self) -> Decimal:
         """Total minus the amount already paid (EN 16931 DuePayableAmount)."""
@@ -346,6 +368,7 @@ class DocumentToRender(_FrozenModel):
 
         A summary line has quantity 1 and the taxable base as unit price, or
         quantity -1 for a negative base, because a unit price cannot be negative.
+        A document whose VAT rates are unknown has no line to render.
         """
         if self.lines:
             return self.lines

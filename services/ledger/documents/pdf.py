@@ -5,7 +5,7 @@ Factur-X XML, which `facturx.render_document` adds afterwards. The lines table,
 VAT summary, totals and payment terms are drawn by `pdf_sections`.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -26,7 +26,7 @@ from services.ledger.documents.pdf_style import (
     TITLES,
     TITLES_IN_TEXT,
 )
-from services.ledger.documents.pdf_sections import draw_lines, draw_payment, draw_vat_and_totals
+from services.ledger.documents.pdf_sections import draw_lines, draw_payment, draw_vat_and_totals, line_rows
 from services.ledger.documents.pdf_text import draw_paragraph
 from shared.typography import typographic_apostrophes
 
@@ -37,19 +37,26 @@ class UnsupportedCharacterError(ValueError):
     """A text of the document contains a character that the embedded font cannot draw."""
 
 
-def render_visible_pdf(document: DocumentToRender, file_identifier: str) -> bytes:
+def render_visible_pdf(
+    document: DocumentToRender, file_identifier: str, metadata: Mapping[str, str] | None = None
+) -> bytes:
     """Return the document's pages as PDF/A-3B bytes, before the Factur-X XML is attached.
 
     `file_identifier` (32 hexadecimal digits) becomes the PDF trailer /ID, so the
-    caller controls it and the same document gives the same bytes. Raises
-    UnsupportedCharacterError when a text contains a character outside the
-    Latin fonts, naming the field and the character.
+    caller controls it and the same document gives the same bytes. `metadata`
+    (title, author, subject) goes into the XMP packet, for a file that
+    factur-x does not complete. Raises UnsupportedCharacterError when a text
+    contains a character outside the Latin fonts, naming the field and the character.
     """
     check_characters(document)
     pdf = _DocumentPdf(document, file_identifier)
+    if metadata is not None:
+        pdf.set_title(metadata["title"])
+        pdf.set_author(metadata["author"])
+        pdf.set_subject(metadata["subject"])
     pdf.add_page()
     _draw_header(pdf, document)
-    draw_lines(pdf, document.lines_to_render())
+    draw_lines(pdf, line_rows(document))
     draw_vat_and_totals(pdf, document)
     if document.kind is DocumentKind.INVOICE:
         draw_payment(pdf, document)

@@ -46,14 +46,50 @@ VAT_COLUMNS = (("Taux de TVA", 26.0, "L"), ("Base HT", 36.0, "R"), ("Montant TVA
 TOTAL_AMOUNT_WIDTH = 32.0
 
 
-def draw_lines(pdf: FPDF, lines: tuple[DocumentLine, ...]) -> None:
-    """Draw the table of lines, starting a new page with the headings when a row does not fit."""
+# Printed in the VAT column, and explained under the table, when the accounting gives no rate.
+UNKNOWN_RATE_LABEL = "—"
+UNKNOWN_VAT_RATES_NOTE = (
+    f"Taux de TVA non précisé{NO_BREAK_SPACE}: la comptabilité du vendeur ne ventile pas la TVA de ce "
+    "document par taux. Les totaux HT, TVA et TTC sont ceux de ses écritures comptables. "
+    "Ce PDF ne contient donc pas de données Factur-X."
+)
+
+
+def line_rows(document: DocumentToRender) -> list[tuple[str, tuple[str, str, str, str]]]:
+    """Return the description and the quantity, unit price, VAT and amount texts of each row of the lines table.
+
+    A document whose VAT rates are unknown gets one summary row of its total
+    before VAT, with no rate.
+    """
+    if document.vat_rates_unknown:
+        quantity = Decimal(1) if document.net_total >= 0 else Decimal(-1)
+        values = (
+            format_number(quantity),
+            format_unit_price(abs(document.net_total)),
+            UNKNOWN_RATE_LABEL,
+            format_amount(document.net_total),
+        )
+        return [(document.summary_line_description, values)]
+    return [(line.description, _line_values(line)) for line in document.lines_to_render()]
+
+
+def _line_values(line: DocumentLine) -> tuple[str, str, str, str]:
+    return (
+        format_number(line.quantity),
+        format_unit_price(line.unit_price),
+        _rate_label(line.vat_category, line.vat_rate),
+        format_amount(line.net_amount),
+    )
+
+
+def draw_lines(pdf: FPDF, rows: list[tuple[str, tuple[str, str, str, str]]]) -> None:
+    """Draw the table of `line_rows`, starting a new page with the headings when a row does not fit."""
     _draw_line_headings(pdf)
     pdf.set_draw_color(RULE_GREY)
     description_width = LINE_COLUMNS[0][1]
-    for line in lines:
+    for description, values in rows:
         pdf.set_font(FONT_FAMILY, "", TABLE_FONT_SIZE)
-        description_lines = wrap_text(pdf, line.description, description_width)
+        description_lines = wrap_text(pdf, description, description_width)
         row_height = len(description_lines) * TABLE_LINE_HEIGHT + 2 * ROW_PADDING
         if pdf.will_page_break(row_height):
             pdf.add_page()
@@ -65,12 +101,6 @@ def draw_lines(pdf: FPDF, lines: tuple[DocumentLine, ...]) -> None:
         for text in description_lines:
             pdf.cell(description_width, TABLE_LINE_HEIGHT, text, new_x="LEFT", new_y="NEXT")
 
-        values = (
-            format_number(line.quantity),
-            format_unit_price(line.unit_price),
-            _rate_label(line.vat_category, line.vat_rate),
-            format_amount(line.net_amount),
-        )
         x = MARGIN + description_width
         for value, (_, width, align) in zip(values, LINE_COLUMNS[1:], strict=True):
             pdf.set_xy(x, top + ROW_PADDING)
@@ -103,12 +133,19 @@ def draw_vat_and_totals(pdf: FPDF, document: DocumentToRender) -> None:
     totals = _totals_rows(document)
     reasons = [entry.exemption_reason for entry in document.vat_breakdown if entry.exemption_reason]
     summary_rows = len(document.vat_breakdown) + 1
+    if document.vat_rates_unknown:
+        summary_rows = 6  # room for UNKNOWN_VAT_RATES_NOTE, which wraps to five lines at this width
     needed_height = max(len(totals), summary_rows) * SUMMARY_ROW_HEIGHT + len(reasons) * 8 + 4
     if pdf.will_page_break(needed_height):
         pdf.add_page()
 
     top = pdf.get_y()
-    _draw_vat_summary(pdf, document, reasons)
+    if document.vat_rates_unknown:
+        pdf.set_x(MARGIN)
+        pdf.set_font(FONT_FAMILY, "", TABLE_FONT_SIZE)
+        draw_paragraph(pdf, UNKNOWN_VAT_RATES_NOTE, sum(width for _, width, _ in VAT_COLUMNS), 4.5)
+    else:
+        _draw_vat_summary(pdf, document, reasons)
     summary_bottom = pdf.get_y()
 
     pdf.set_y(top)
