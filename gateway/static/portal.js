@@ -3,9 +3,15 @@
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
-  // The « Créancier » select submits its form as soon as the user picks another creditor.
-  for (const select of document.querySelectorAll("select[data-autosubmit]")) {
-    select.addEventListener("change", () => select.form.submit());
+  // The « Créancier » form is sent by its « Changer » button or by Enter on the select, never on
+  // change: Chromium fires change for each arrow key on a closed select.
+  for (const select of document.querySelectorAll("select[data-submit-on-enter]")) {
+    select.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        select.form.requestSubmit();
+      }
+    });
   }
   // A form with data-confirm shows a confirmation dialog before an action that is hard to undo, such as disabling a user.
   for (const form of document.querySelectorAll("form[data-confirm]")) {

@@ -50,6 +50,7 @@ async def test_statement_selection_in_browser(browser_page, live_stack, accounts
     await expect(page.locator("#statement-table tbody tr")).to_have_count(1)
 
     await page.get_by_label("Créancier").select_option(south.id)
+    await page.get_by_role("button", name="Changer de créancier").click()
     await expect(page.locator("h1")).to_contain_text("Presse Immo Sud")
     await expect(page.locator("#statement-table tbody tr")).to_have_count(4)
 

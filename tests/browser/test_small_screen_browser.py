@@ -33,10 +33,10 @@ PHONE_PAGES = (
 
 async def seed_admin(accounts_pool, ledger) -> AgencyLogin:
     """Create an administrateur whose agency has accounts at two creditors, with a wide statement at the first."""
-    first_id = await create_creditor(accounts_pool, ledger, "Presse Immobilière du Grand Ouest")
-    second_id = await create_creditor(accounts_pool, ledger, "Annonces Nord")
-    first = CreditorAccount(first_id, "Presse Immobilière du Grand Ouest", "C8001")
-    second = CreditorAccount(second_id, "Annonces Nord", "C8002")
+    first_id = await create_creditor(accounts_pool, ledger, "Annonces Immobilières du Grand Ouest")
+    second_id = await create_creditor(accounts_pool, ledger, "Presse Immo Nord")
+    first = CreditorAccount(first_id, "Annonces Immobilières du Grand Ouest", "C8001")
+    second = CreditorAccount(second_id, "Presse Immo Nord", "C8002")
 
     fec = FecBuilder()
     fec.invoice("C8001", "FA2026-000101", days_ago(40), "123456.78")
@@ -95,3 +95,38 @@ async def test_statement_table_scrolls_in_its_box(browser_page, mail_stack, acco
     await region.focus()
     await page.keyboard.press("ArrowRight")
     await page.wait_for_function("box => box.scrollLeft > 0", arg=await region.element_handle(), timeout=5000)
+
+
+async def test_creditor_arrow_down_stays(browser_page, mail_stack, accounts_pool, ledger_client):
+    user = await seed_admin(accounts_pool, ledger_client)
+    page = browser_page
+    await log_in_on_phone(page, mail_stack, user)
+    await expect(page.locator("h1")).to_contain_text("Annonces Immobilières du Grand Ouest")
+    statement_url = page.url
+    navigations = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url) if frame == page.main_frame else None)
+
+    selector = page.get_by_label("Créancier")
+    await selector.focus()
+    await page.keyboard.press("ArrowDown")
+    await page.wait_for_timeout(500)
+
+    assert navigations == []
+    assert page.url == statement_url
+    await expect(selector).to_be_focused()
+    await expect(page.locator("h1")).to_contain_text("Annonces Immobilières du Grand Ouest")
+
+    await page.keyboard.press("Enter")
+    await expect(page.locator("h1")).to_contain_text("Presse Immo Nord")
+
+
+async def test_creditor_change_button(browser_page, mail_stack, accounts_pool, ledger_client):
+    user = await seed_admin(accounts_pool, ledger_client)
+    page = browser_page
+    await log_in_on_phone(page, mail_stack, user)
+
+    await page.get_by_label("Créancier").select_option(label="Presse Immo Nord")
+    await expect(page.locator("h1")).to_contain_text("Annonces Immobilières du Grand Ouest")
+    await page.get_by_role("button", name="Changer de créancier").click()
+
+    await expect(page.locator("h1")).to_contain_text("Presse Immo Nord")
