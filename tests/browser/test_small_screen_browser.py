@@ -130,3 +130,22 @@ async def test_creditor_change_button(browser_page, mail_stack, accounts_pool, l
     await page.get_by_role("button", name="Changer de créancier").click()
 
     await expect(page.locator("h1")).to_contain_text("Presse Immo Nord")
+
+
+async def test_skip_link_first_tab_stop(browser_page, mail_stack, accounts_pool, ledger_client):
+    user = await seed_admin(accounts_pool, ledger_client)
+    page = browser_page
+    await log_in_on_phone(page, mail_stack, user)
+
+    for path in ("/etat-de-compte", "/nous-contacter", "/securite"):
+        await page.goto(mail_stack.gateway_url + path)
+        await page.keyboard.press("Tab")
+        skip_link = page.get_by_role("link", name="Aller au contenu")
+        await expect(skip_link).to_be_focused()
+        await expect(skip_link).to_be_in_viewport()
+
+        await page.keyboard.press("Enter")
+        await expect(page.locator("main#contenu")).to_be_focused()
+        await page.keyboard.press("Tab")
+        focused_in_main = await page.evaluate("document.querySelector('main').contains(document.activeElement)")
+        assert focused_in_main, f"{path}: Tab after the skip link should stay in the content"
