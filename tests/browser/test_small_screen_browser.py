@@ -1,4 +1,4 @@
-"""Chromium at a 375 × 667 phone viewport: page width, top bar and tables."""
+"""Chromium at a 375 × 667 phone viewport: page width, top bar, tables, skip link, creditor selector and form errors."""
 
 from __future__ import annotations
 
@@ -149,3 +149,64 @@ async def test_skip_link_first_tab_stop(browser_page, mail_stack, accounts_pool,
         await page.keyboard.press("Tab")
         focused_in_main = await page.evaluate("document.querySelector('main').contains(document.activeElement)")
         assert focused_in_main, f"{path}: Tab after the skip link should stay in the content"
+
+
+async def expect_focus_on_error(page, field_id: str) -> None:
+    """Check that the error summary has focus, that the title starts with « Erreur » and that the summary links to the field."""
+    summary = page.locator("#error-summary")
+    await expect(summary).to_be_focused()
+    await expect(page).to_have_title(re.compile("^Erreur\u00a0: "))
+    await page.keyboard.press("Tab")
+    await expect(page.locator(f'#error-summary a[href="#{field_id}"]')).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(page.locator(f"#{field_id}")).to_be_focused()
+
+
+async def test_rejected_forms_focus_error(browser_page, mail_stack, accounts_pool, ledger_client):
+    user = await seed_admin(accounts_pool, ledger_client)
+    page = browser_page
+    await log_in_on_phone(page, mail_stack, user)
+
+    await page.goto(mail_stack.gateway_url + "/nous-contacter")
+    await page.get_by_label("Service facturation").check()
+    await page.get_by_label("Message").fill("Bonjour")
+    await page.get_by_role("button", name="Envoyer", exact=True).press("Enter")
+    await expect_focus_on_error(page, "contact-subject")
+
+    await page.goto(mail_stack.gateway_url + "/utilisateurs")
+    await page.get_by_label("Adresse e-mail").fill("pas-un-email")
+    await page.get_by_role("button", name="Envoyer l’invitation").press("Enter")
+    await expect_focus_on_error(page, "invite-email")
+
+    await page.goto(mail_stack.gateway_url + "/securite")
+    await page.locator("#security-current_password").fill(user.password)
+    await page.get_by_label("Nouveau mot de passe", exact=True).fill("cheval correct batterie agrafe")
+    await page.get_by_label("Confirmation du nouveau mot de passe").fill("cheval correct batterie agrafe 2")
+    await page.get_by_role("button", name="Changer le mot de passe").press("Enter")
+    await expect_focus_on_error(page, "security-new_password_confirmation")
+
+    await page.goto(mail_stack.gateway_url + "/informations-compte")
+    await page.get_by_role("button", name="Modification", exact=True).click()
+    await page.get_by_label("Nom", exact=True).fill("Martin")
+    await page.get_by_label("Prénom").fill("Camille")
+    await page.get_by_label("Adresse", exact=True).fill("5 rue Sainte-Catherine")
+    await page.get_by_label("Code postal").fill("3300")
+    await page.get_by_label("Ville").fill("Bordeaux")
+    await page.get_by_role("button", name="Envoyer Modification").press("Enter")
+    await expect_focus_on_error(page, "field-postal_code")
+
+
+async def test_totp_enrolment_title(browser_page, mail_stack, accounts_pool, ledger_client):
+    user = await seed_admin(accounts_pool, ledger_client)
+    page = browser_page
+    await log_in_on_phone(page, mail_stack, user)
+    await page.goto(mail_stack.gateway_url + "/securite")
+
+    await page.locator("#security-enrol_current_password").fill(user.password)
+    await page.get_by_role("button", name="Activer la double authentification").click()
+    await expect(page).to_have_title("Activer la double authentification – Sécurité – Mes Factures")
+
+    await page.get_by_label("Code de vérification").fill("12345")
+    await page.get_by_role("button", name="Confirmer").click()
+    await expect(page).to_have_title("Erreur\u00a0: Activer la double authentification – Sécurité – Mes Factures")
+    await expect(page.locator("#error-summary")).to_be_focused()
