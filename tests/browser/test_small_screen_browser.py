@@ -210,3 +210,50 @@ async def test_totp_enrolment_title(browser_page, mail_stack, accounts_pool, led
     await page.get_by_role("button", name="Confirmer").click()
     await expect(page).to_have_title("Erreur\u00a0: Activer la double authentification – Sécurité – Mes Factures")
     await expect(page.locator("#error-summary")).to_be_focused()
+
+
+# Lists the links, buttons and fields smaller than 24 × 24 px, the minimum target of WCAG 2.5.8, except the
+# skip link, which is off screen until it has focus.
+SMALL_TARGETS = """() => {
+  const small = [];
+  for (const element of document.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea")) {
+    const box = element.getBoundingClientRect();
+    if (box.width === 0 || element.classList.contains("skip-link")) {
+      continue;
+    }
+    if (box.width < 24 || box.height < 24) {
+      small.push(`${element.outerHTML.slice(0, 80)} ${Math.round(box.width)}×${Math.round(box.height)}`);
+    }
+  }
+  return small;
+}"""
+
+FIELD_BORDERS = """() => Array.from(document.querySelectorAll("input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, textarea"))
+  .filter((element) => element.getBoundingClientRect().width > 0)
+  .map((element) => getComputedStyle(element).borderTopColor)"""
+
+
+async def test_phone_targets_at_least_24px(browser_page, mail_stack, accounts_pool, ledger_client):
+    user = await seed_admin(accounts_pool, ledger_client)
+    page = browser_page
+    await page.set_viewport_size(PHONE)
+    await page.goto(mail_stack.gateway_url + "/connexion")
+    assert await page.evaluate(SMALL_TARGETS) == []
+
+    await log_in_browser(page, mail_stack.gateway_url, user)
+    for path in ("/etat-de-compte?view=all", "/nous-contacter", "/utilisateurs", "/securite"):
+        await page.goto(mail_stack.gateway_url + path)
+        assert await page.evaluate(SMALL_TARGETS) == [], path
+
+
+async def test_field_borders_contrast(browser_page, mail_stack, accounts_pool, ledger_client):
+    user = await seed_admin(accounts_pool, ledger_client)
+    page = browser_page
+    await log_in_on_phone(page, mail_stack, user)
+
+    for path in ("/etat-de-compte", "/nous-contacter", "/informations-compte", "/securite"):
+        await page.goto(mail_stack.gateway_url + path)
+        borders = set(await page.evaluate(FIELD_BORDERS))
+        # The creditor select of the top bar keeps the browser's own border, which is darker still.
+        borders.discard("rgb(118, 118, 118)")
+        assert borders == {"rgb(95, 107, 122)"}, path
