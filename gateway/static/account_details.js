@@ -35,6 +35,8 @@ function makeEditable(form) {
   for (const element of form.querySelectorAll("[data-editable]")) {
     element.readOnly = false;
     element.disabled = false;
+    // Read-only fields stay out of the Tab order until they become editable.
+    element.removeAttribute("tabindex");
   }
   form.dataset.mode = "modification";
   const reauthentication = document.getElementById("bank-reauthentication");

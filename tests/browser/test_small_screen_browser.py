@@ -257,3 +257,20 @@ async def test_field_borders_contrast(browser_page, mail_stack, accounts_pool, l
         # The creditor select of the top bar keeps the browser's own border, which is darker still.
         borders.discard("rgb(118, 118, 118)")
         assert borders == {"rgb(95, 107, 122)"}, path
+
+
+async def test_read_only_fields_skip_tab(browser_page, mail_stack, accounts_pool, ledger_client):
+    user = await seed_admin(accounts_pool, ledger_client)
+    page = browser_page
+    await log_in_on_phone(page, mail_stack, user)
+    await page.goto(mail_stack.gateway_url + "/informations-compte")
+
+    await page.locator("#contenu").focus()
+    await page.keyboard.press("Tab")
+    focused_tag = await page.evaluate("document.activeElement.tagName")
+    assert focused_tag != "INPUT"
+
+    await page.get_by_role("button", name="Modification", exact=True).click()
+    await expect(page.get_by_label("Nom", exact=True)).to_be_focused()
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_label("Prénom")).to_be_focused()
