@@ -137,8 +137,9 @@ def breakdown_from_ledger(entry: asyncpg.Record) -> tuple[VatBreakdown, ...] | N
     """
     rows = entry["vat_breakdown"] or []
     if not rows:
-        # NOTE: an entry without revenue or VAT lines (a dispute's credit note, for one)
-        # is printed at 0 % on its whole amount, which the books do not state either.
+        # NOTE: an entry without revenue or VAT lines is printed at 0 % on its whole amount,
+        # which the books do not state either. A dispute's credit note gets here only when
+        # the invoice it credits, or that invoice's breakdown, is not known.
         net = entry["net_total"] if entry["net_total"] is not None else entry["debit"] + entry["credit"]
         vat = entry["vat_total"] or Decimal("0.00")
         rows = [{"rate": None, "base": str(net), "vat": str(vat)}]
@@ -156,6 +157,72 @@ def breakdown_from_ledger(entry: asyncpg.Record) -> tuple[VatBreakdown, ...] | N
         VatBreakdown(rate=rate, taxable_base=base, vat_amount=vat)
         for rate, (base, vat) in sorted(merged.items(), reverse=True)
     )
+
+
+async def _credited_breakdown(
+    connection: asyncpg.Connection, credit_note: asyncpg.Record, reference: CorrectedInvoice
+) -> tuple[VatBreakdown, ...] | None:
+    """Return the VAT breakdown of a dispute's credit note, from that of the invoice it credits.
+
+    A dispute credits an amount including VAT on one invoice, and its
+    credit note has no lines of its own. It takes the invoice's VAT rates:
+    the whole breakdown when it credits the whole invoice, and otherwise each
+    rate's share of the invoice's total (see `credited_share`). Returns None
+    when the invoice or its breakdown is not known, and the credit note is
+    then printed from the ledger alone (see `breakdown_from_ledger`).
+    """
+    invoice = await connection.fetchrow(
+        """SELECT * FROM entries
+            WHERE creditor_id = $1 AND customer_account = $2 AND kind = 'invoice' AND document_number = $3
+            ORDER BY document_date = $4 DESC, document_date DESC, id DESC
+            LIMIT 1""",
+        credit_note["creditor_id"],
+        credit_note["customer_account"],
+        reference.number,
+        reference.date,
+    )
+    if invoice is None:
+        return None
+    invoice_lines = await connection.fetch(
+        "SELECT description, quantity, unit_price, vat_rate FROM document_lines WHERE entry_id = $1 ORDER BY position",
+        invoice["id"],
+    )
+    if invoice_lines:
+        invoice_breakdown = compute_totals(tuple(DocumentLine(**dict(row)) for row in invoice_lines))[0]
+    else:
+        invoice_breakdown = breakdown_from_ledger(invoice)
+    if not invoice_breakdown:
+        return None
+    return credited_share(invoice_breakdown, credit_note["debit"] + credit_note["credit"])
+
+
+def credited_share(invoice_breakdown: tuple[VatBreakdown, ...], amount: Decimal) -> tuple[VatBreakdown, ...] | None:
+    """Split a credited ``amount``, VAT included, over the VAT rates of the credited invoice.
+
+    Crediting the invoice's whole total gives back its breakdown. A smaller
+    amount is shared between the rates in proportion to each rate's part of
+    the invoice's total, the last rate taking the rounding remainder, and
+    each part is split into base and VAT at its rate. Returns None for an
+    invoice whose total is zero, which gives no proportion.
+    """
+    invoice_total = sum((item.taxable_base + item.vat_amount for item in invoice_breakdown), Decimal("0.00"))
+    if amount == invoice_total:
+        return invoice_breakdown
+    if invoice_total == 0:
+        return None
+    shares = []
+    remaining = amount
+    for position, item in enumerate(invoice_breakdown):
+        if position == len(invoice_breakdown) - 1:
+            share = remaining
+        else:
+            share = (amount * (item.taxable_base + item.vat_amount) / invoice_total).quantize(CENT, rounding=ROUND_HALF_UP)
+        remaining -= share
+        base = (share * 100 / (100 + item.rate)).quantize(CENT, rounding=ROUND_HALF_UP)
+        shares.append(
+            VatBreakdown(rate=item.rate, taxable_base=base, vat_amount=share - base, exemption_reason=item.exemption_reason)
+        )
+    return tuple(shares)
 
 
 def _single_rate(base: Decimal, vat: Decimal) -> Decimal | None:
@@ -297,19 +364,23 @@ async def build_document(
         )
         for row in line_rows
     )
+    kind = DocumentKind(entry["kind"])
+    if kind is DocumentKind.CREDIT_NOTE and reference is None:
+        reference = await corrected_invoice(connection, entry)
     if lines:
         breakdown, net_total, vat_total, total = compute_totals(lines)
     else:
-        breakdown = breakdown_from_ledger(entry)
+        breakdown = None
+        if entry["source"] == "dispute" and reference is not None and reference.number is not None:
+            breakdown = await _credited_breakdown(connection, entry, reference)
+        if breakdown is None:
+            breakdown = breakdown_from_ledger(entry)
         if breakdown is None:
             # The totals before VAT and of VAT are the sums of the entry's revenue and VAT lines.
             net_total, vat_total = entry["net_total"], entry["vat_total"]
         else:
             net_total = sum((item.taxable_base for item in breakdown), Decimal("0.00"))
             vat_total = sum((item.vat_amount for item in breakdown), Decimal("0.00"))
-    kind = DocumentKind(entry["kind"])
-    if kind is DocumentKind.CREDIT_NOTE and reference is None:
-        reference = await corrected_invoice(connection, entry)
     if kind is not DocumentKind.CREDIT_NOTE:
         reference = NO_REFERENCE
     # The PDF is rendered once and kept, so it states no payment status: the

@@ -13,7 +13,8 @@ from pypdf import PdfReader
 from services.ledger.creditors import CreditorIdentity, set_creditor_identity, upsert_creditor
 from services.ledger.documents import validate_cii_xml
 from services.ledger.importer import import_fec
-from services.ledger.domain import CHANGED_ENTRY_MAX_DAYS, paris_today
+from services.ledger.domain import CHANGED_ENTRY_MAX_DAYS, EntryKind, paris_today
+from services.ledger.operations import insert_entry
 from services.ledger.rendering import build_document, stored_document
 from services.ledger.documents import render_document
 from tests.conftest import fixture_path, unique_id
@@ -342,3 +343,57 @@ async def test_shared_piece_ref_is_not_a_reference(ledger_pool):
         document = await build_document(connection, entry)
 
     assert document.preceding_invoice_number is None
+
+
+async def dispute_credit_note(pool, invoice_lines: list[str], invoice: str, amount: str):
+    """Import `invoice_lines`, credit `amount` of `invoice` as a dispute does, and build the credit note."""
+    creditor = await creditor_with_identity(pool)
+    await import_fec(pool, creditor, fec_bytes(*invoice_lines), file_name="ventes.txt")
+    async with pool.acquire() as connection, connection.transaction():
+        note_id = await insert_entry(
+            connection, creditor=creditor, account="C001", kind=EntryKind.CREDIT_NOTE, number="AV-lit_1-1",
+            document_date=date(2026, 8, 1), amount=Decimal(amount), label="Avoir suite au litige lit_1",
+            source="dispute", source_key=f"dispute:lit_1:{invoice}", preceding_document=invoice,
+        )
+        entry = await connection.fetchrow("SELECT * FROM entries WHERE id = $1", note_id)
+        return await build_document(connection, entry)
+
+
+def two_rate_invoice() -> list[str]:
+    """An invoice FA0301 of C001: 100,00 € at 20 % and 200,00 € at 5,5 %, 331,00 € in all."""
+    return [
+        row("VE", "1", "20260702", "411000", "C001", "FA0301", "Facture", "331,00", ""),
+        row("VE", "1", "20260702", "706000", "", "FA0301", "Abonnement", "", "100,00"),
+        row("VE", "1", "20260702", "445710", "", "FA0301", "TVA 20", "", "20,00"),
+        row("VE", "1", "20260702", "706100", "", "FA0301", "Annonces", "", "200,00"),
+        row("VE", "1", "20260702", "445712", "", "FA0301", "TVA 5,5", "", "11,00"),
+    ]
+
+
+async def test_dispute_credit_note_takes_invoice_vat(ledger_pool):
+    document = await dispute_credit_note(ledger_pool, invoice_rows("FA0101", "1", "20260702", "C001", "120,00"), "FA0101", "60.00")
+
+    assert [(item.rate, item.taxable_base, item.vat_amount) for item in document.vat_breakdown] == [
+        (Decimal("20"), Decimal("50.00"), Decimal("10.00"))
+    ]
+    assert document.total == Decimal("60.00")
+    assert validate_cii_xml(get_xml_from_pdf(render_document(document), check_xsd=False)[1]) is None
+
+
+async def test_dispute_full_credit_mirrors_invoice(ledger_pool):
+    document = await dispute_credit_note(ledger_pool, two_rate_invoice(), "FA0301", "331.00")
+
+    assert [(item.rate, item.taxable_base, item.vat_amount) for item in document.vat_breakdown] == [
+        (Decimal("20"), Decimal("100.00"), Decimal("20.00")),
+        (Decimal("5.5"), Decimal("200.00"), Decimal("11.00")),
+    ]
+
+
+async def test_dispute_partial_credit_shares_rates(ledger_pool):
+    document = await dispute_credit_note(ledger_pool, two_rate_invoice(), "FA0301", "100.00")
+
+    assert [(item.rate, item.taxable_base, item.vat_amount) for item in document.vat_breakdown] == [
+        (Decimal("20"), Decimal("30.21"), Decimal("6.04")),
+        (Decimal("5.5"), Decimal("60.43"), Decimal("3.32")),
+    ]
+    assert document.net_total + document.vat_total == Decimal("100.00")
