@@ -244,12 +244,12 @@ async def write_import(
     redated: list[tuple[object, PlannedEntry]] = []
     bookings, booking_totals = _bookings(customer_lines)
     keys = source_keys(customer_lines)
-    renumbered = _RenumberedEntries(existing.values(), {*keys, *filter(None, bookings)})
+    renumbered = _RenumberedEntries(existing.values(), {*keys, *filter(None, bookings)}, customer_lines)
     for key, booking, line in zip(keys, bookings, customer_lines):
         known = existing.get(key)
         known_entries = [known] if known else receipts.get(key) or (receipts.get(booking, []) if booking else [])
         if not known_entries and renumbered and line.line.piece_ref:
-            known_entries = renumbered.match(key, booking, receipts)
+            known_entries = renumbered.match(line, key, booking, receipts, source)
         if not known_entries and line.kind == EntryKind.PAYMENT and card_payments:
             known_entries, warning = card_payments.match(line, source)
             if warning:
@@ -278,6 +278,7 @@ async def write_import(
             continue
         new_pairs.append((line, _new_entry(creditor, import_id, key, line, due_dates, scope)))
     if renumbered:
+        warnings.extend(renumbered.warnings)
         warnings.extend(_renumbered_lookalike_warnings(renumbered, new_pairs, matched, source))
 
     _move_kept_groups(existing.values(), kept_groups, relettered, scope)
@@ -912,22 +913,39 @@ class _RenumberedEntries:
     them when it validates them, so a later export repeats a line with the
     same journal, date, PieceRef, customer and amounts under another entry
     number. Such a line is the entry already stored when its PieceRef names
-    what it books, and the entry's key then takes the new number. That holds
-    for an invoice or credit note, whose number names one document. It also
-    holds for a receipt that an earlier file matched to card payments, which
-    it cites, and for the booking of a pushed document. The old key must be
-    absent from this file.
+    what it books, and the entry's key then takes the new number. The old
+    key must be absent from this file. There are three such cases:
+
+    - an invoice or credit note whose PieceRef names one document: no other
+      stored document of the customer and no other line of this file has
+      that number. A PieceRef made of the journal and the month is shared,
+      and two invoices alike but for the number are then two invoices. Each
+      such match gets a warning, because a file of new entries only (an
+      incremental export) looks the same;
+    - a receipt that an earlier file matched to card payments, when it
+      cites each of them in PieceRef or EcritureLib;
+    - the booking of a pushed document, whose PieceRef is the document's number.
 
     Other lines, such as a bank receipt with a generic PieceRef, may be two
     real receipts alike in every field but the number, so they stay new
     entries, and `lookalike` finds the stored entry for a warning.
     """
 
-    def __init__(self, entries, file_keys: set[str]) -> None:
+    def __init__(self, entries, file_keys: set[str], customer_lines) -> None:
         self._documents: dict[str, list[PlannedEntry]] = defaultdict(list)
         self._others: dict[str, list[PlannedEntry]] = defaultdict(list)
         self._receipts: dict[str, dict[str, list[PlannedEntry]]] = defaultdict(dict)
+        # The count of stored documents, and of lines of this file, of each (customer, kind, number).
+        self._stored_numbers: Counter[tuple[str, str, str]] = Counter()
+        self._file_numbers: Counter[tuple[str, str, str]] = Counter(
+            (line.customer_account, str(line.kind), search_key(line.document_number))
+            for line in customer_lines
+            if line.kind in (EntryKind.INVOICE, EntryKind.CREDIT_NOTE) and line.line.piece_ref
+        )
+        self.warnings: list[str] = []
         for entry in sorted(entries, key=lambda entry: entry.id):
+            if entry.kind in DOCUMENT_KINDS:
+                self._stored_numbers[(entry.customer_account, entry.kind, search_key(entry.document_number))] += 1
             if entry.source == "fec" and entry.source_key not in file_keys and _has_piece_ref(entry.source_key):
                 lines = self._documents if entry.kind in DOCUMENT_KINDS else self._others
                 lines[_without_entry_number(entry.source_key)].append(entry)
@@ -938,8 +956,10 @@ class _RenumberedEntries:
     def __bool__(self) -> bool:
         return bool(self._documents or self._others or self._receipts)
 
-    def match(self, key: str, booking: str | None, receipts: dict[str, list[PlannedEntry]]) -> list[PlannedEntry]:
-        """Return the stored entries that the line of `key` and `booking` repeats under a new number.
+    def match(
+        self, line, key: str, booking: str | None, receipts: dict[str, list[PlannedEntry]], source: str
+    ) -> list[PlannedEntry]:
+        """Return the stored entries that `line`, of `key` and `booking`, repeats under a new number.
 
         The entries take the new key, and `receipts` learns a receipt's or
         booking's new key, so that the other lines of the same booking find
@@ -947,25 +967,45 @@ class _RenumberedEntries:
         """
         documents = self._documents.get(_without_entry_number(key))
         if documents:
+            number = (line.customer_account, str(line.kind), search_key(line.document_number))
+            if len(documents) > 1 or self._stored_numbers[number] > 1 or self._file_numbers[number] > 1:
+                return []
             entry = documents.pop(0)
+            old_number = entry.source_key.split("|", 3)[2]
             entry.source_key = key
             entry.source_key_changed = True
+            self.warnings.append(_renumbered_document_warning(line, entry, old_number, source))
             return [entry]
+        text = search_key(line.line.piece_ref) + " " + search_key(line.line.label)
         for new_key in filter(None, (key, booking)):
-            old_keys = self._receipts.get(_without_entry_number(new_key))
-            if old_keys:
-                # The entries that shared the old key (a grouped receipt, a booked document) move together.
-                entries = old_keys.pop(next(iter(old_keys)))
-                for entry in entries:
-                    entry.receipt_key = new_key
-                    entry.receipt_changed = True
-                receipts[new_key] = entries
-                return entries
+            old_keys = self._receipts.get(_without_entry_number(new_key), {})
+            for old_key, entries in old_keys.items():
+                if all(entry.source != "payment" or search_key(entry.document_number) in text for entry in entries):
+                    # The entries that shared the old key (a grouped receipt, a booked document) move together.
+                    del old_keys[old_key]
+                    for entry in entries:
+                        entry.receipt_key = new_key
+                        entry.receipt_changed = True
+                    receipts[new_key] = entries
+                    return entries
         return []
 
     def lookalike(self, key: str, matched: set[int]) -> PlannedEntry | None:
         """Return a stored line, other than an invoice or credit note, alike the line of `key` but for its number."""
         return next((entry for entry in self._others.get(_without_entry_number(key), ()) if entry.id not in matched), None)
+
+
+def _renumbered_document_warning(line, entry: PlannedEntry, old_number: str, source: str) -> str:
+    """Say that `line` was taken for the stored document `entry`, renumbered from `old_number`."""
+    document = "la facture" if entry.kind == EntryKind.INVOICE.value else "l’avoir"
+    return (
+        f"{place(source, line.line.line_number)}{COLON} {document} {entry.document_number} (client"
+        f" {entry.customer_account}, {format_amount(entry.debit + entry.credit)} au {day(entry.document_date)})"
+        f" était l’écriture {line.line.journal_code} {old_number} d’un fichier précédent, et ce fichier la"
+        f" donne sous le numéro {line.line.entry_number}. Le document garde ce nouveau numéro et n’est pas"
+        " compté deux fois. Si ce sont deux documents distincts, donnez-leur des numéros de pièce (PieceRef)"
+        " différents dans le logiciel comptable, exportez de nouveau le FEC et importez-le."
+    )
 
 
 def _renumbered_lookalike_warnings(

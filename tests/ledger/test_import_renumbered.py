@@ -11,7 +11,7 @@ from services.ledger.importer import import_fec
 from tests.ledger.test_feed import creditor_with_terms, invoice_body, post
 from tests.ledger.test_feed_and_fec import booked_invoice
 from tests.ledger.test_import import account_balances, fec_bytes, new_creditor, row
-from tests.ledger.test_import_card_receipts import pay_by_card, payments_of, receipt
+from tests.ledger.test_import_card_receipts import paid_by_card, pay_by_card, payments_of, receipt
 from tests.ledger.test_operations import seeded_account
 
 
@@ -52,8 +52,14 @@ async def test_renumbered_invoice_is_same_entry(ledger_pool):
 
     entries = await entries_of(ledger_pool, creditor)
     assert summary.entries_created == 1
-    assert summary.warnings == []
+    assert summary.warnings == [
+        "final.txt, ligne 2\u00a0: la facture FA1 (client C001, 120,00\u00a0€ au 10/01/2026) était l’écriture VE 12"
+        " d’un fichier précédent, et ce fichier la donne sous le numéro 345. Le document garde ce nouveau numéro et"
+        " n’est pas compté deux fois. Si ce sont deux documents distincts, donnez-leur des numéros de pièce"
+        " (PieceRef) différents dans le logiciel comptable, exportez de nouveau le FEC et importez-le."
+    ]
     assert repeated.entries_created == 1
+    assert repeated.warnings == []
     assert [(e["kind"], e["document_number"], e["lettering"]) for e in entries] == [
         ("invoice", "FA1", "AA"),
         ("payment", "CHQ", "AA"),
@@ -132,3 +138,41 @@ async def test_renumbered_booking_keeps_pushed_invoice(ledger_service, ledger_po
     assert summary.entries_created == 0
     assert [e["source"] for e in entries] == ["feed"]
     assert entries[0]["receipt_key"].startswith("booking|VE|70|")
+
+
+async def test_shared_piece_ref_invoice_not_merged(ledger_pool):
+    creditor = await new_creditor(ledger_pool)
+    # Two invoices of the month share the PieceRef made of the journal and the month.
+    await import_fec(
+        ledger_pool, creditor, fec_bytes(*invoice("12", piece="VE0126"), *invoice("13", piece="VE0126", amount="80,00")),
+        file_name="january.txt",
+    )
+
+    with pytest.raises(FecChangedEntryError):
+        await import_fec(ledger_pool, creditor, fec_bytes(*invoice("14", piece="VE0126")), file_name="later.txt")
+
+    entries = await entries_of(ledger_pool, creditor)
+    assert [e["source_key"].split("|")[2] for e in entries] == ["12", "13"]
+
+
+async def test_renumbered_card_receipts_keep_their_payments(ledger_pool):
+    creditor = await paid_by_card(ledger_pool, ("500.00", "pay_alpha_01"), ("500.00", "pay_bravo_02"))
+    await import_fec(
+        ledger_pool, creditor, fec_bytes(*receipt("CB", "CB pay_alpha_01", "500,00", number="5")),
+        file_name="provisional.txt",
+    )
+
+    summary = await import_fec(
+        ledger_pool, creditor,
+        fec_bytes(*receipt("CB", "CB pay_bravo_02", "500,00", number="9"),
+                  *receipt("CB", "CB pay_alpha_01", "500,00", number="10")),
+        file_name="validated.txt",
+    )
+
+    payments = await payments_of(ledger_pool, creditor)
+    assert summary.entries_created == 0
+    assert summary.warnings == []
+    assert [(p["document_number"], p["receipt_key"].split("|")[2]) for p in payments] == [
+        ("pay_alpha_01", "10"),
+        ("pay_bravo_02", "9"),
+    ]
