@@ -49,6 +49,12 @@ class DocumentNumberAmbiguous(LedgerError, Conflict):
     code = "document_number_ambiguous"
 
 
+class CreditNoteVatUnknown(LedgerError, Conflict):
+    """A dispute's credit note whose VAT cannot be derived from the invoice it credits."""
+
+    code = "credit_note_vat_unknown"
+
+
 class SellerIdentityIncomplete(LedgerError, Conflict):
     code = "seller_identity_incomplete"
 
@@ -138,8 +144,8 @@ def breakdown_from_ledger(entry: asyncpg.Record) -> tuple[VatBreakdown, ...] | N
     rows = entry["vat_breakdown"] or []
     if not rows:
         # NOTE: an entry without revenue or VAT lines is printed at 0 % on its whole amount,
-        # which the books do not state either. A dispute's credit note gets here only when
-        # the invoice it credits, or that invoice's breakdown, is not known.
+        # which the books do not state either. A dispute's credit note never gets here (see
+        # `_credited_vat`).
         net = entry["net_total"] if entry["net_total"] is not None else entry["debit"] + entry["credit"]
         vat = entry["vat_total"] or Decimal("0.00")
         rows = [{"rate": None, "base": str(net), "vat": str(vat)}]
@@ -159,30 +165,39 @@ def breakdown_from_ledger(entry: asyncpg.Record) -> tuple[VatBreakdown, ...] | N
     )
 
 
-async def _credited_breakdown(
-    connection: asyncpg.Connection, credit_note: asyncpg.Record, reference: CorrectedInvoice
-) -> tuple[VatBreakdown, ...] | None:
-    """Return the VAT breakdown of a dispute's credit note, from that of the invoice it credits.
+async def _credited_vat(
+    connection: asyncpg.Connection, credit_note: asyncpg.Record, reference: CorrectedInvoice | None
+) -> tuple[tuple[VatBreakdown, ...] | None, Decimal | None, Decimal | None]:
+    """Return the VAT breakdown of a dispute's credit note, or its totals before VAT and of VAT without one.
 
     A dispute credits an amount including VAT on one invoice, and its
     credit note has no lines of its own. It takes the invoice's VAT rates:
     the whole breakdown when it credits the whole invoice, and otherwise each
-    rate's share of the invoice's total (see `credited_share`). Returns None
-    when the invoice or its breakdown is not known, and the credit note is
-    then printed from the ledger alone (see `breakdown_from_ledger`).
+    rate's share of the invoice's total (see `credited_share`). When the
+    invoice's rates are not known either, the credit note has the invoice's
+    proportion of VAT and no breakdown, as the invoice has. Raises
+    CreditNoteVatUnknown when the invoice is not in the ledger, rather than
+    print a VAT amount that nothing states.
     """
-    invoice = await connection.fetchrow(
-        """SELECT * FROM entries
-            WHERE creditor_id = $1 AND customer_account = $2 AND kind = 'invoice' AND document_number = $3
-            ORDER BY document_date = $4 DESC, document_date DESC, id DESC
-            LIMIT 1""",
-        credit_note["creditor_id"],
-        credit_note["customer_account"],
-        reference.number,
-        reference.date,
-    )
+    amount = credit_note["debit"] + credit_note["credit"]
+    invoice = None
+    if reference is not None and reference.number is not None:
+        invoice = await connection.fetchrow(
+            """SELECT * FROM entries
+                WHERE creditor_id = $1 AND customer_account = $2 AND kind = 'invoice' AND document_number = $3
+                ORDER BY document_date = $4 DESC, document_date DESC, id DESC
+                LIMIT 1""",
+            credit_note["creditor_id"],
+            credit_note["customer_account"],
+            reference.number,
+            reference.date,
+        )
     if invoice is None:
-        return None
+        raise CreditNoteVatUnknown(
+            f"L’avoir n° {credit_note['document_number']} ne peut pas être affiché : la facture qu’il corrige"
+            f" ({credit_note['preceding_document'] or 'non précisée'}) n’est pas dans le grand livre, et la TVA"
+            " de l’avoir se déduit de la sienne. Demandez au service facturation de vérifier cette facture."
+        )
     invoice_lines = await connection.fetch(
         "SELECT description, quantity, unit_price, vat_rate FROM document_lines WHERE entry_id = $1 ORDER BY position",
         invoice["id"],
@@ -191,25 +206,31 @@ async def _credited_breakdown(
         invoice_breakdown = compute_totals(tuple(DocumentLine(**dict(row)) for row in invoice_lines))[0]
     else:
         invoice_breakdown = breakdown_from_ledger(invoice)
-    if not invoice_breakdown:
-        return None
-    return credited_share(invoice_breakdown, credit_note["debit"] + credit_note["credit"])
+    invoice_total = invoice["debit"] + invoice["credit"]
+    if invoice_breakdown and invoice_total != 0:
+        return credited_share(invoice_breakdown, amount), None, None
+    if invoice_breakdown is None and invoice["net_total"] is not None and invoice_total != 0:
+        net = (amount * invoice["net_total"] / invoice_total).quantize(CENT, rounding=ROUND_HALF_UP)
+        return None, net, amount - net
+    raise CreditNoteVatUnknown(
+        f"L’avoir n° {credit_note['document_number']} ne peut pas être affiché : la TVA de la facture n°"
+        f" {invoice['document_number']} qu’il corrige n’est pas connue, et celle de l’avoir s’en déduit."
+        " Demandez au service facturation de vérifier cette facture."
+    )
 
 
-def credited_share(invoice_breakdown: tuple[VatBreakdown, ...], amount: Decimal) -> tuple[VatBreakdown, ...] | None:
+def credited_share(invoice_breakdown: tuple[VatBreakdown, ...], amount: Decimal) -> tuple[VatBreakdown, ...]:
     """Split a credited ``amount``, VAT included, over the VAT rates of the credited invoice.
 
     Crediting the invoice's whole total gives back its breakdown. A smaller
     amount is shared between the rates in proportion to each rate's part of
     the invoice's total, the last rate taking the rounding remainder, and
-    each part is split into base and VAT at its rate. Returns None for an
-    invoice whose total is zero, which gives no proportion.
+    each part is split into base and VAT at its rate. The invoice's total
+    must not be zero.
     """
     invoice_total = sum((item.taxable_base + item.vat_amount for item in invoice_breakdown), Decimal("0.00"))
     if amount == invoice_total:
         return invoice_breakdown
-    if invoice_total == 0:
-        return None
     shares = []
     remaining = amount
     for position, item in enumerate(invoice_breakdown):
@@ -370,15 +391,13 @@ async def build_document(
     if lines:
         breakdown, net_total, vat_total, total = compute_totals(lines)
     else:
-        breakdown = None
-        if entry["source"] == "dispute" and reference is not None and reference.number is not None:
-            breakdown = await _credited_breakdown(connection, entry, reference)
-        if breakdown is None:
-            breakdown = breakdown_from_ledger(entry)
-        if breakdown is None:
-            # The totals before VAT and of VAT are the sums of the entry's revenue and VAT lines.
-            net_total, vat_total = entry["net_total"], entry["vat_total"]
+        if entry["source"] == "dispute":
+            breakdown, net_total, vat_total = await _credited_vat(connection, entry, reference)
         else:
+            breakdown = breakdown_from_ledger(entry)
+            # Without a breakdown, the totals before VAT and of VAT are the sums of the entry's revenue and VAT lines.
+            net_total, vat_total = entry["net_total"], entry["vat_total"]
+        if breakdown is not None:
             net_total = sum((item.taxable_base for item in breakdown), Decimal("0.00"))
             vat_total = sum((item.vat_amount for item in breakdown), Decimal("0.00"))
     if kind is not DocumentKind.CREDIT_NOTE:

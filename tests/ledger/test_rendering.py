@@ -6,6 +6,7 @@ import io
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from facturx import get_xml_from_pdf
 from lxml import etree
 from pypdf import PdfReader
@@ -15,7 +16,7 @@ from services.ledger.documents import validate_cii_xml
 from services.ledger.importer import import_fec
 from services.ledger.domain import CHANGED_ENTRY_MAX_DAYS, EntryKind, paris_today
 from services.ledger.operations import insert_entry
-from services.ledger.rendering import build_document, stored_document
+from services.ledger.rendering import CreditNoteVatUnknown, build_document, stored_document
 from services.ledger.documents import render_document
 from tests.conftest import fixture_path, unique_id
 from tests.ledger.test_feed import invoice_body
@@ -397,3 +398,25 @@ async def test_dispute_partial_credit_shares_rates(ledger_pool):
         (Decimal("5.5"), Decimal("60.43"), Decimal("3.32")),
     ]
     assert document.net_total + document.vat_total == Decimal("100.00")
+
+
+def unknown_rate_invoice() -> list[str]:
+    """An invoice FA-37 of C001: 1 000,00 € before VAT and 37,00 € of VAT, which no single rate gives."""
+    return [
+        row("VE", "1", "20260702", "411000", "C001", "FA-37", "Facture", "1037,00", ""),
+        row("VE", "1", "20260702", "706000", "", "FA-37", "Prestations", "", "1000,00"),
+        row("VE", "1", "20260702", "445710", "", "FA-37", "TVA", "", "37,00"),
+    ]
+
+
+async def test_dispute_credit_of_unknown_rates_has_none(ledger_pool):
+    document = await dispute_credit_note(ledger_pool, unknown_rate_invoice(), "FA-37", "1037.00")
+
+    assert document.vat_rates_unknown is True
+    assert document.vat_breakdown == ()
+    assert (document.net_total, document.vat_total) == (Decimal("1000.00"), Decimal("37.00"))
+
+
+async def test_dispute_credit_of_unknown_invoice_not_rendered(ledger_pool):
+    with pytest.raises(CreditNoteVatUnknown, match="la facture qu’il corrige \\(FA-ABSENT\\) n’est pas dans le grand livre"):
+        await dispute_credit_note(ledger_pool, invoice_rows("FA0101", "1", "20260702", "C001", "120,00"), "FA-ABSENT", "60.00")
