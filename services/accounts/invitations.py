@@ -189,14 +189,20 @@ async def revoke_invitation(connection: asyncpg.Connection, agency_id: uuid.UUID
 
 
 async def revoke_invitations_sent_by(connection: asyncpg.Connection, user_id: uuid.UUID) -> int:
-    """Revoke the live invitations that ``user_id`` sent; return how many were revoked."""
-    status = await connection.execute(
-        """UPDATE single_use_links SET revoked_at = now()
-            WHERE purpose = 'invitation' AND created_by = $1
-              AND used_at IS NULL AND revoked_at IS NULL""",
+    """Revoke the unused invitations that ``user_id`` sent; return how many were still pending.
+
+    Expired ones are revoked too, but not counted: the agency's list no
+    longer showed them, so the notice must not speak of them.
+    """
+    return await connection.fetchval(
+        """WITH revoked AS (
+               UPDATE single_use_links SET revoked_at = now()
+                WHERE purpose = 'invitation' AND created_by = $1
+                  AND used_at IS NULL AND revoked_at IS NULL
+               RETURNING expires_at > now() AS was_pending)
+           SELECT count(*) FILTER (WHERE was_pending) FROM revoked""",
         user_id,
     )
-    return int(status.split()[-1])
 
 
 async def _require_active_inviter(connection: asyncpg.Connection, link: asyncpg.Record) -> None:

@@ -125,3 +125,24 @@ async def test_migration_revokes_unacceptable_invitations(accounts_pool, agency_
     assert rows[invitations["used"]]["revoked_at"] is None
     assert rows[invitations["used"]]["used_at"] is not None
     assert rows[invitations["revoked before"]]["revoked_at"] == revoked_before
+
+
+async def test_disable_count_skips_expired_invitations(accounts_service, agency_admin, accounts_pool):
+    author = await second_admin(accounts_pool, agency_admin)
+    expired_id = await store_invitation(accounts_pool, author.user_id, agency_admin.agency_id)
+    await store_invitation(accounts_pool, author.user_id, agency_admin.agency_id)
+    await accounts_pool.execute(
+        "UPDATE single_use_links SET expires_at = now() - interval '1 day' WHERE id = $1", expired_id
+    )
+
+    response = await accounts_service.client.delete(
+        f"/agency/users/{author.user_id}", headers=principal_headers(accounts_service, agency_admin)
+    )
+    body = await response.json()
+    revoked = await accounts_pool.fetchval(
+        "SELECT count(*) FROM single_use_links WHERE created_by = $1 AND revoked_at IS NOT NULL", author.user_id
+    )
+
+    assert response.status == 200
+    assert body["invitations_revoked"] == 1
+    assert revoked == 2
