@@ -167,9 +167,10 @@ def check_bic_matches_iban(
         return
     # The country was checked above against every country that uses the IBAN's format, so a
     # Jersey, Guernsey or Isle of Man BIC of a bank that the registry lists as GB passes.
-    if bic[:4] in {prefix[:4] for prefix in known_prefixes}:
+    institutions = {prefix[:4] for prefix in known_prefixes}
+    if bic[:4] in institutions:
         return
-    expected = " ou ".join(sorted(known_prefixes))
+    expected = " ou ".join(sorted(institutions))
     raise reject(
         field,
         raw,
