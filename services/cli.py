@@ -11,6 +11,7 @@ Subcommands:
   accounts create-staff-user  create a staff user of one or more creditors
   events dead-letters      list the events a service's consumers gave up on
   events replay-dead-letters  run those events again once their cause is fixed
+  events dismiss-dead-letter  set aside one that will never be replayed
 """
 
 from __future__ import annotations
@@ -227,6 +228,20 @@ def _build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--service", required=True, choices=SERVICE_NAMES, help="service whose consumers replay")
     replay.add_argument("--id", type=int, default=None, help="replay only this dead letter")
     replay.set_defaults(handler=_command_replay_dead_letters)
+
+    dismiss = _add_command(
+        events,
+        "dismiss-dead-letter",
+        "set aside a dead letter that will never be replayed",
+        "Mark one dead letter as dismissed, with the reason, so that replay-dead-letters stops\n"
+        "reporting it: a body that is not a valid event, or an envelope whose type or producer is not\n"
+        "its subject's. The dead letter stays in the table, and dead-letters --all lists it.",
+        DATABASE_SETTINGS,
+    )
+    dismiss.add_argument("--service", required=True, choices=SERVICE_NAMES, help="service of the dead letter")
+    dismiss.add_argument("--id", type=int, required=True, help="id of the dead letter, as dead-letters lists it")
+    dismiss.add_argument("--note", required=True, help="why it is dismissed, kept with it")
+    dismiss.set_defaults(handler=_command_dismiss_dead_letter)
     return parser
 
 
@@ -324,6 +339,13 @@ def _command_replay_dead_letters(arguments: argparse.Namespace) -> int:
 
     with operator_stack() as stack:
         return asyncio.run(replay_service_dead_letters(stack, arguments.service, arguments.id))
+
+
+def _command_dismiss_dead_letter(arguments: argparse.Namespace) -> int:
+    from services.runtime.operations import dismiss_service_dead_letter, operator_stack
+
+    with operator_stack() as stack:
+        return asyncio.run(dismiss_service_dead_letter(stack, arguments.service, arguments.id, arguments.note))
 
 
 def _read_password() -> str | None:

@@ -342,6 +342,7 @@ def help_text(capsys: pytest.CaptureFixture[str], *command: str) -> str:
         (("asyncapi",), "Write the AsyncAPI document"),
         (("events", "dead-letters"), "List the dead letters of a service"),
         (("events", "replay-dead-letters"), "The command does not publish to NATS"),
+        (("events", "dismiss-dead-letter"), "Mark one dead letter as dismissed"),
     ],
 )
 def test_subcommand_help_has_description(capsys, command: tuple[str, ...], description: str) -> None:
@@ -529,3 +530,29 @@ async def test_replay_invalid_dead_letter_fails(session_environment: dict[str, s
         "error: 1 of 1 dead letters not replayed; fix the cause and run the command again"
     )
     assert replayed_at is None
+
+
+async def test_dismissed_dead_letter_leaves_replay(session_environment: dict[str, str], ledger_pool: asyncpg.Pool) -> None:
+    dead_letter = await _ledger_dead_letter(ledger_pool, b"{not json", None)
+
+    dismissed = run_cli(
+        "events", "dismiss-dead-letter", "--service", "ledger", "--id", str(dead_letter), "--note", "corps tronqué",
+        environment=session_environment,
+    )
+    again = run_cli(
+        "events", "dismiss-dead-letter", "--service", "ledger", "--id", str(dead_letter), "--note", "deux fois",
+        environment=session_environment,
+    )
+    replay = run_cli(
+        "events", "replay-dead-letters", "--service", "ledger", "--id", str(dead_letter), environment=session_environment
+    )
+    listed = run_cli("events", "dead-letters", "--service", "ledger", "--all", environment=session_environment)
+
+    assert dismissed.code == 0
+    assert dismissed.stdout == f"ledger: dead letter {dead_letter} dismissed\n"
+    assert again.code == 1
+    assert assert_one_error_line(again).startswith(f"error: ledger has no dead letter {dead_letter} waiting")
+    assert replay.code == 0
+    assert replay.stdout == f"ledger: no dead letter {dead_letter} waiting for a replay\n"
+    assert "dismissed" in next(line for line in listed.stdout.splitlines() if line.startswith(f"{dead_letter}\t"))
+    assert "(corps tronqué)" in listed.stdout

@@ -362,6 +362,8 @@ async def list_dead_letters(stack: Stack, service: str, *, include_replayed: boo
         return 0
     for row in rows:
         replayed = f" replayed {row['replayed_at']:%Y-%m-%d %H:%M:%S}" if row["replayed_at"] else ""
+        if row["dismissed_at"]:
+            replayed = f" dismissed {row['dismissed_at']:%Y-%m-%d %H:%M:%S} ({row['dismissal_note']})"
         error = " ".join(row["error"].split())[:200]
         print(
             f"{row['id']}\t{row['consumer']}\t{row['subject']}\t{row['event_id'] or '-'}\t"
@@ -394,4 +396,21 @@ async def replay_service_dead_letters(stack: Stack, service: str, dead_letter_id
             file=sys.stderr,
         )
         return 1
+    return 0
+
+
+async def dismiss_service_dead_letter(stack: Stack, service: str, dead_letter_id: int, note: str) -> int:
+    """Set aside one dead letter of ``service`` with ``note``, print the outcome, and return the exit code."""
+    from shared.events.replay import dismiss_dead_letter
+
+    async with service_pool(stack, service, max_size=1) as pool:
+        dismissed = await dismiss_dead_letter(pool, dead_letter_id, note)
+    if not dismissed:
+        print(
+            f"error: {service} has no dead letter {dead_letter_id} waiting for a replay; list them with"
+            f" `mesfactures events dead-letters --service {service}`",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"{service}: dead letter {dead_letter_id} dismissed")
     return 0

@@ -39,14 +39,29 @@ class ReplayResult:
 
 
 async def pending_dead_letters(pool: asyncpg.Pool, *, include_replayed: bool = False) -> list[asyncpg.Record]:
-    """Return the dead letters, oldest first: those not replayed yet, or all of them."""
+    """Return the dead letters, oldest first: those neither replayed nor dismissed, or all of them."""
     return await pool.fetch(
-        """SELECT id, consumer, subject, event_id, error, deliveries, created_at, replayed_at
+        """SELECT id, consumer, subject, event_id, error, deliveries, created_at, replayed_at, dismissed_at,
+                  dismissal_note
              FROM dead_letters
-            WHERE $1 OR replayed_at IS NULL
+            WHERE $1 OR (replayed_at IS NULL AND dismissed_at IS NULL)
             ORDER BY id""",
         include_replayed,
     )
+
+
+async def dismiss_dead_letter(pool: asyncpg.Pool, dead_letter_id: int, note: str) -> bool:
+    """Set aside a dead letter that will never be replayed, with the operator's reason; return whether one was."""
+    status = await pool.execute(
+        """UPDATE dead_letters SET dismissed_at = now(), dismissal_note = $2
+            WHERE id = $1 AND replayed_at IS NULL AND dismissed_at IS NULL""",
+        dead_letter_id,
+        note,
+    )
+    if status == "UPDATE 1":
+        log.info("dead_letter_dismissed", dead_letter_id=dead_letter_id, note=note)
+        return True
+    return False
 
 
 async def replay_dead_letters(
@@ -59,7 +74,9 @@ async def replay_dead_letters(
     """
     by_name = {consumer.name: consumer for consumer in consumers}
     ids = await pool.fetch(
-        "SELECT id FROM dead_letters WHERE replayed_at IS NULL AND ($1::bigint IS NULL OR id = $1) ORDER BY id",
+        """SELECT id FROM dead_letters
+            WHERE replayed_at IS NULL AND dismissed_at IS NULL AND ($1::bigint IS NULL OR id = $1)
+            ORDER BY id""",
         dead_letter_id,
     )
     results = []
@@ -78,7 +95,7 @@ async def _replay_one(
 ) -> ReplayResult | None:
     row = await connection.fetchrow(
         """SELECT id, consumer, subject, event_id, payload FROM dead_letters
-            WHERE id = $1 AND replayed_at IS NULL
+            WHERE id = $1 AND replayed_at IS NULL AND dismissed_at IS NULL
               FOR UPDATE""",
         dead_letter_id,
     )
