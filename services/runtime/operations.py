@@ -382,8 +382,10 @@ async def replay_service_dead_letters(stack: Stack, service: str, dead_letter_id
         consumers = [consumer for consumer, _subjects in definition.consumers(pool)] if definition.consumers else []
         results = await replay_dead_letters(pool, consumers, dead_letter_id=dead_letter_id)
     if not results:
-        which = "dead letter" if dead_letter_id is None else f"dead letter {dead_letter_id}"
-        print(f"{service}: no {which} waiting for a replay")
+        if dead_letter_id is None:
+            print(f"{service}: no dead letter waiting for a replay")
+        else:
+            print(f"{service}: no dead letter {dead_letter_id} waiting for a replay")
         return 0
     for result in results:
         detail = f": {result.detail}" if result.detail else ""
