@@ -13,14 +13,16 @@ A row that fails while others of its batch go out waits for its own next
 attempt (``next_attempt_at``, doubling up to ``MAX_ROW_RETRY_SECONDS``), so an
 event that the broker keeps rejecting never holds back the rest. Such a row
 is kept, never dropped, and logged at error level from its
-``STUCK_ATTEMPTS``-th failure on. When a whole batch fails, the broker is
-probably away, and the relay backs off as a whole.
+``STUCK_ATTEMPTS``-th failure on. When a whole batch fails and some of its
+rows were tried for the first time, the broker is probably away, so the
+relay backs off as a whole. Rows that only failed again do not make it wait.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from typing import NamedTuple
 
 import asyncpg
 import structlog
@@ -35,6 +37,17 @@ PUBLISH_TIMEOUT_SECONDS = 5.0
 # How long stop() waits for the cancelled loop and for the listener
 # connection. Rows of an abandoned batch stay unpublished and go out later.
 STOP_TIMEOUT_SECONDS = 10.0
+
+
+class BatchOutcome(NamedTuple):
+    """The counts of one batch's rows by outcome."""
+
+    published: int
+    failed: int
+    failed_first_try: int
+    """Failed rows that no batch had tried before. When a batch publishes nothing and some of
+    its rows were new, the broker is probably away. When only rows that failed before fail
+    again, the broker is fine and those rows wait for their own next attempt."""
 
 
 def row_retry_delay(attempts: int) -> float:
@@ -99,9 +112,9 @@ class OutboxRelay:
         while True:
             self._wake.clear()
             try:
-                published, failed = await self.publish_batch()
-                if failed and not published:
-                    raise RuntimeError(f"none of {failed} events published")
+                outcome = await self.publish_batch()
+                if outcome.failed_first_try and not outcome.published:
+                    raise RuntimeError(f"none of {outcome.failed} events published")
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # the broker or the database is away: retry later
@@ -111,14 +124,14 @@ class OutboxRelay:
                 await asyncio.sleep(delay)
                 continue
             failures = 0
-            if published + failed == self._batch_size:
+            if outcome.published + outcome.failed == self._batch_size:
                 continue  # more rows are probably waiting
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
             except TimeoutError:
                 pass
 
-    async def publish_batch(self) -> tuple[int, int]:
+    async def publish_batch(self) -> BatchOutcome:
         """Publish one batch of due rows; return how many were published and how many failed.
 
         A failed row gets its error, one more attempt and the time of its
@@ -135,7 +148,7 @@ class OutboxRelay:
                 self._batch_size,
             )
             if not rows:
-                return 0, 0
+                return BatchOutcome(0, 0, 0)
 
             results = await asyncio.gather(
                 *(self._publish(row) for row in rows), return_exceptions=True
@@ -167,7 +180,8 @@ class OutboxRelay:
                     attempts=row["attempts"] + 1, error=repr(result),
                 )
         log.debug("outbox_batch_published", published=len(done), failed=len(failed))
-        return len(done), len(failed)
+        failed_first_try = sum(result is not None and row["attempts"] == 0 for row, result in zip(rows, results))
+        return BatchOutcome(len(done), len(failed), failed_first_try)
 
     async def _publish(self, row: asyncpg.Record) -> None:
         body = json.dumps(row["payload"], separators=(",", ":")).encode()

@@ -463,3 +463,21 @@ async def test_dead_letter_replay_outcomes(scratch_dsn):
     assert "no consumer named 'another-consumer'" in results[4].detail
     assert [(result.dead_letter_id, result.outcome) for result in only_one] == [(ids[0], "failed")]
     assert pending == [ids[0], ids[2], ids[3], ids[4]]
+
+
+async def test_relay_counts_first_try_failures_apart(scratch_dsn, private_nats):
+    pool = await create_pool(scratch_dsn, min_size=1, max_size=2)
+    await _write_oversized_rows(pool, 1)
+    broker = build_broker(private_nats.url)
+    async with running_broker(broker, declare=["ledger"]):
+        relay = OutboxRelay(pool, broker, batch_size=5, poll_seconds=0.1)
+        first = await relay.publish_batch()
+        waiting = await relay.publish_batch()
+        await pool.execute("UPDATE outbox SET next_attempt_at = now()")
+        again = await relay.publish_batch()
+    await pool.close()
+
+    # A row that failed before fails again without making the relay back off as a whole.
+    assert first == (0, 1, 1)
+    assert waiting == (0, 0, 0)
+    assert again == (0, 1, 0)
