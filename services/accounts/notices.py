@@ -224,8 +224,8 @@ def contact_message_to_service(
     mail_subject = f"[{customer_account}] {defuse_links(subject)}"
     invoices = defuse_links(", ".join(invoice_numbers)) if invoice_numbers else "aucune"
     header = french(
-        f"Message envoyé depuis Mes Factures par {author} ({author_email or 'adresse e-mail non renseignée'}), "
-        f"agence {agency_name}, compte client {customer_account}.\n"
+        f"Message envoyé depuis Mes Factures par {author} ({author_email or 'adresse e-mail non renseignée'}) "
+        f"{of_agency(agency_name)}, compte client {customer_account}.\n"
         f"Factures concernées : {invoices}\n\n"
     )
     quotation = quote_user_text(f"Texte écrit par {author}, que Mes Factures n’a pas vérifié :", message)
@@ -242,7 +242,7 @@ def contact_message_copy(
     invoices = defuse_links(", ".join(invoice_numbers)) if invoice_numbers else "aucune"
     header = french(
         "Bonjour,\n\n"
-        f"Voici une copie du message que vous avez envoyé au {service_label} {prefix_de(creditor_name)}.\n"
+        f"Voici une copie du message que vous avez envoyé au {service_label} {prefix_de(creditor_name)}.\n\n"
         f"Factures concernées : {invoices}\n\n"
     )
     quotation = quote_user_text("Texte que vous avez écrit :", message)

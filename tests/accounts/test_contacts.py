@@ -218,7 +218,7 @@ async def test_message_links_are_defused_in_mails(accounts, accounts_pool, mail_
     )
 
     assert response.status == 201
-    assert "agence Clés de la Presqu’île, compte client" in service_text
+    assert "de l’agence Clés de la Presqu’île, compte client" in service_text
     assert f"\n\nTexte écrit par Jeanne d’Arc, que Mes Factures n’a pas vérifié\u00a0:\n{quotation}" in service_text
     assert f"\n\nTexte que vous avez écrit\u00a0:\n{quotation}\n" in copy_text
     assert to_service.subject == f"[{user.customer_account}] Voir www[.]evil[.]example"
@@ -250,7 +250,7 @@ async def test_author_and_agency_names_are_defused_in_mails(accounts, accounts_p
 
     assert response.status == 201
     assert "par Règlement urgent sur paiement-tilleuls[.]example/carte (" in service_text
-    assert "agence Immobilière des Tilleuls (tilleuls[.]example), compte client" in service_text
+    assert "de l’agence Immobilière des Tilleuls (tilleuls[.]example), compte client" in service_text
     assert "Texte écrit par Règlement urgent sur paiement-tilleuls[.]example/carte, que" in service_text
     assert "les adresses web des noms et identifiants cités dans ce message ne sont pas cliquables" in service_text
     assert "https://" not in service_text

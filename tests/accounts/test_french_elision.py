@@ -115,11 +115,38 @@ def test_contact_message_names_get_typographic_apostrophe():
         invoice_numbers=[],
     )
 
-    assert "par Jeanne d’Arc (jeanne@agence.example), agence Clés de la Presqu’île," in to_service
+    assert "par Jeanne d’Arc (jeanne@agence.example) de l’agence Clés de la Presqu’île," in to_service
     assert "au service facturation de L’Immobilière." in copy
     # The author's text is quoted as typed.
     assert "> Bonjour, c'est Jeanne." in to_service
     assert "> Bonjour, c'est Jeanne." in copy
+
+
+def test_contact_message_names_agency_once():
+    _subject, to_service = contact_message_to_service(
+        agency_name="Agence du Parc",
+        customer_account="C00418",
+        author="Claire Dupont",
+        author_email="claire.dupont@agence-du-parc.example",
+        subject="Facture",
+        message="Bonjour",
+        invoice_numbers=["FA2026-000034"],
+    )
+
+    assert "(claire.dupont@agence-du-parc.example) d’Agence du Parc, compte client C00418." in to_service
+    assert "agence Agence" not in to_service
+
+
+def test_contact_copy_separates_invoice_list():
+    _subject, copy = contact_message_copy(
+        service_label="service facturation",
+        creditor_name="BELLES DEMEURES",
+        subject="Facture",
+        message="Bonjour",
+        invoice_numbers=["FA2026-000019", "FA2026-000034"],
+    )
+
+    assert "au service facturation de BELLES DEMEURES.\n\nFactures concernées\u00a0: FA2026-000019, FA2026-000034\n" in copy
 
 
 def test_invitation_names_agency_once():
