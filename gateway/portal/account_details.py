@@ -1,10 +1,10 @@
 """Informations compte: the agency's main contact, billing details and bank details at one creditor.
 
-The page is read-only by default. « Modification » makes the fields
+The page is read-only by default. « Modifier » makes the fields
 editable, in the browser (``account_details.js``, which fetches the full
 bank details from the JSON API) or, without JavaScript, through
-``?mode=modification``. « Envoyer Modification » then sends only the parts
-that changed. The main contact and the billing details apply at once. New
+``?mode=modification``. « Enregistrer les modifications » then sends only
+the parts that changed. The main contact and the billing details apply at once. New
 bank details become a change request, which needs the password (and the
 TOTP code when enrolled) and waits for the creditor's staff.
 

@@ -1,4 +1,4 @@
-// Informations compte: « Modification » turns the read-only form into the edit form in place.
+// Informations compte: « Modifier » turns the read-only form into the edit form in place.
 //
 // The read-only page shows the IBAN masked. When the bank part may be edited,
 // the form's data-bank-url points to the JSON API route that returns the full

@@ -155,11 +155,11 @@ async def test_address_change_through_edit_mode(browser_page, mail_stack, accoun
 
     await page.get_by_role("link", name="Informations compte").click()
     await expect(page.locator("h1")).to_contain_text("Informations compte")
-    send = page.get_by_role("button", name="Envoyer Modification")
+    send = page.get_by_role("button", name="Enregistrer les modifications")
     await expect(send).to_be_disabled()
     await expect(page.get_by_label("Adresse", exact=True)).not_to_be_editable()
 
-    await page.get_by_role("button", name="Modification", exact=True).click()
+    await page.get_by_role("button", name="Modifier", exact=True).click()
     await expect(send).to_be_enabled()
     await expect(page).not_to_have_url(re.compile(r"mode=modification"))
     await expect(page.get_by_label("IBAN")).to_be_disabled()
@@ -191,18 +191,18 @@ async def test_invalid_postal_code_shown_in_browser(browser_page, mail_stack, ac
     await log_in_browser(page, mail_stack.gateway_url, admin)
     await page.goto(f"{mail_stack.gateway_url}/creanciers/{creditor.id}/informations-compte")
 
-    await page.get_by_role("button", name="Modification", exact=True).click()
+    await page.get_by_role("button", name="Modifier", exact=True).click()
     await page.get_by_label("Nom", exact=True).fill("Martin")
     await page.get_by_label("Prénom").fill("Camille")
     await page.get_by_label("Adresse", exact=True).fill("5 rue Sainte-Catherine")
     await page.get_by_label("Code postal").fill("3300")
     await page.get_by_label("Ville").fill("Bordeaux")
-    await page.get_by_role("button", name="Envoyer Modification").click()
+    await page.get_by_role("button", name="Enregistrer les modifications").click()
 
     await expect(page.locator("#error-postal_code")).to_be_visible()
     await expect(page.get_by_label("Code postal")).to_have_value("3300")
     await expect(page.get_by_label("Ville")).to_have_value("Bordeaux")
-    await expect(page.get_by_role("button", name="Envoyer Modification")).to_be_enabled()
+    await expect(page.get_by_role("button", name="Enregistrer les modifications")).to_be_enabled()
 
 
 async def test_edit_mode_fetches_full_iban(browser_page, mail_stack, accounts_pool, ledger_client, signer):
@@ -216,7 +216,7 @@ async def test_edit_mode_fetches_full_iban(browser_page, mail_stack, accounts_po
     iban = page.get_by_label("IBAN")
     await expect(iban).to_have_value("•••• •••• •••• •••• •••• •••• 0189")
 
-    await page.get_by_role("button", name="Modification", exact=True).click()
+    await page.get_by_role("button", name="Modifier", exact=True).click()
 
     await expect(iban).to_have_value(IBAN)
     await expect(iban).to_be_editable()

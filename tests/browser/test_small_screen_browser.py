@@ -186,13 +186,13 @@ async def test_rejected_forms_focus_error(browser_page, mail_stack, accounts_poo
     await expect_focus_on_error(page, "security-new_password_confirmation")
 
     await page.goto(mail_stack.gateway_url + "/informations-compte")
-    await page.get_by_role("button", name="Modification", exact=True).click()
+    await page.get_by_role("button", name="Modifier", exact=True).click()
     await page.get_by_label("Nom", exact=True).fill("Martin")
     await page.get_by_label("Prénom").fill("Camille")
     await page.get_by_label("Adresse", exact=True).fill("5 rue Sainte-Catherine")
     await page.get_by_label("Code postal").fill("3300")
     await page.get_by_label("Ville").fill("Bordeaux")
-    await page.get_by_role("button", name="Envoyer Modification").press("Enter")
+    await page.get_by_role("button", name="Enregistrer les modifications").press("Enter")
     await expect_focus_on_error(page, "field-postal_code")
 
 
@@ -270,7 +270,7 @@ async def test_read_only_fields_skip_tab(browser_page, mail_stack, accounts_pool
     focused_tag = await page.evaluate("document.activeElement.tagName")
     assert focused_tag != "INPUT"
 
-    await page.get_by_role("button", name="Modification", exact=True).click()
+    await page.get_by_role("button", name="Modifier", exact=True).click()
     await expect(page.get_by_label("Nom", exact=True)).to_be_focused()
     await page.keyboard.press("Tab")
     await expect(page.get_by_label("Prénom")).to_be_focused()

@@ -90,8 +90,8 @@ async def test_details_page_is_read_only_by_default(gateway, admin, creditor):
     assert 'name="last_name" type="text"' in html
     assert 'id="field-last_name" name="last_name" type="text" maxlength="100" autocomplete="family-name" value="" required data-editable readonly' in html
     assert f'href="{details_path(creditor)}?mode=modification"' in html
-    assert ">Modification</a>" in html
-    assert 'id="send-changes" disabled>Envoyer Modification</button>' in html
+    assert ">Modifier</a>" in html
+    assert 'id="send-changes" disabled>Enregistrer les modifications</button>' in html
     assert '<script src="/static/account_details.js" defer></script>' in html
     assert 'id="read-only-notice"' not in html
 
@@ -103,7 +103,7 @@ async def test_edit_mode_without_javascript(gateway, admin, creditor):
 
     assert 'data-mode="modification"' in html
     assert 'autocomplete="family-name" value="" required data-editable>' in html
-    assert 'id="send-changes">Envoyer Modification</button>' in html
+    assert 'id="send-changes">Enregistrer les modifications</button>' in html
     assert 'id="cancel-edit">Annuler</a>' in html
 
 
@@ -114,8 +114,8 @@ async def test_accountant_sees_no_edit_controls(gateway, accounts_pool, admin, c
     html = await (await gateway.get(details_path(creditor) + "?mode=modification")).text()
 
     assert 'data-mode="lecture"' in html
-    assert "Modification</a>" not in html
-    assert "Envoyer Modification" not in html
+    assert "Modifier</a>" not in html
+    assert "Enregistrer les modifications" not in html
     assert "readonly" in html
     assert '<p class="notice" id="read-only-notice">Seul un administrateur de votre agence peut modifier ces informations.</p>' in html
 
