@@ -29,6 +29,7 @@ from services.ledger.documents import (
 from services.ledger.creditors import invalid_identity_field
 from services.ledger.corrected_invoice import NO_REFERENCE, CorrectedInvoice, corrected_invoice
 from services.ledger.domain import PARIS, LedgerError, paris_today, search_key
+from services.ledger.statement import CARRIED_DOCUMENT_ID_SQL
 from shared.errors import Conflict, NotFound
 
 log = structlog.get_logger(__name__)
@@ -83,13 +84,19 @@ async def find_document_entry(
     FEC files give one number to several documents (a PieceRef made of the
     journal and the month), so without ``entry_id`` a number that matches
     several documents raises DocumentNumberAmbiguous instead of picking one.
-    Raises DocumentUnavailable when nothing of this account matches.
+    An ``entry_id`` of an opening-balance entry, as its statement row links
+    it, gives the document that the entry carries forward
+    (CARRIED_DOCUMENT_ID_SQL). Raises DocumentUnavailable when nothing of
+    this account matches.
     """
     if entry_id is not None:
         entry = await connection.fetchrow(
-            """SELECT * FROM entries
-                WHERE id = $1 AND creditor_id = $2 AND customer_account = $3 AND kind IN ('invoice', 'credit_note')
-                  AND (document_number = $4 OR search_key = $5)""",
+            f"""SELECT document.* FROM entries AS row_entry
+                  JOIN entries AS document
+                    ON document.id = CASE WHEN row_entry.kind IN ('invoice', 'credit_note') THEN row_entry.id
+                                          ELSE {CARRIED_DOCUMENT_ID_SQL.format(entry="row_entry")} END
+                 WHERE row_entry.id = $1 AND row_entry.creditor_id = $2 AND row_entry.customer_account = $3
+                   AND (row_entry.document_number = $4 OR row_entry.search_key = $5)""",
             entry_id,
             creditor,
             account,

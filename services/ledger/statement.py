@@ -176,6 +176,20 @@ def _where_clause(statement_filter: StatementFilter, today: date) -> tuple[str, 
     return " AND ".join(conditions), arguments
 
 
+# The invoice or credit note of the same account and number that an opening-balance entry carries
+# forward: the latest one dated on or before it, as the import links a pushed document to an
+# opening-balance line. NULL for other kinds, and when the ledger stores no such document.
+CARRIED_DOCUMENT_ID_SQL = """CASE WHEN {entry}.kind = 'opening_balance' THEN (
+        SELECT document.id FROM entries AS document
+         WHERE document.creditor_id = {entry}.creditor_id
+           AND document.customer_account = {entry}.customer_account
+           AND document.search_key = {entry}.search_key
+           AND document.kind = CASE WHEN {entry}.debit > 0 THEN 'invoice' ELSE 'credit_note' END
+           AND document.document_date <= {entry}.document_date
+         ORDER BY document.document_date DESC, document.id DESC
+         LIMIT 1) END"""
+
+
 async def account_exists(connection: asyncpg.Connection, creditor: str, account: str) -> bool:
     return bool(
         await connection.fetchval(
@@ -227,7 +241,8 @@ async def fetch_statement(
                                AND g.lettering_scope IS NOT DISTINCT FROM page.lettering_scope
                                AND g.lettering = page.lettering) <> 0) AS lettering_partial
                   FROM (SELECT id, kind, document_number, document_date, due_date, debit, credit,
-                               open_amount, lettering, lettering_scope
+                               open_amount, lettering, lettering_scope,
+                               {CARRIED_DOCUMENT_ID_SQL.format(entry="entries")} AS carried_document_id
                           FROM entries
                          WHERE {where}
                          ORDER BY document_date DESC, id DESC
@@ -402,6 +417,9 @@ def _money(value: Decimal) -> str:
     return str(Decimal(value).quantize(Decimal("0.01")))
 
 
+SELECTABLE_KINDS = frozenset({EntryKind.INVOICE, EntryKind.OPENING_BALANCE})
+
+
 def _row_json(row: asyncpg.Record, today: date) -> dict:
     state = document_state(
         debit=row["debit"],
@@ -427,8 +445,9 @@ def _row_json(row: asyncpg.Record, today: date) -> dict:
         "amount_due": _money(row["open_amount"] if is_debit else -row["open_amount"]),
         "state": state.value,
         "state_label": STATE_LABELS[state],
-        "selectable": kind == EntryKind.INVOICE and is_debit and row["open_amount"] > 0,
-        "has_pdf": kind in (EntryKind.INVOICE, EntryKind.CREDIT_NOTE),
+        # An opening balance still due is an invoice of an earlier year that the agency must be able to pay.
+        "selectable": kind in SELECTABLE_KINDS and is_debit and row["open_amount"] > 0,
+        "has_pdf": kind in (EntryKind.INVOICE, EntryKind.CREDIT_NOTE) or row.get("carried_document_id") is not None,
     }
 
 
@@ -462,7 +481,8 @@ async def _fetch_entry_rows(
 ) -> list[dict]:
     where, arguments = _where_clause(statement_filter, today)
     rows = await connection.fetch(
-        f"""SELECT id, kind, document_number, document_date, due_date, debit, credit, open_amount, lettering
+        f"""SELECT id, kind, document_number, document_date, due_date, debit, credit, open_amount, lettering,
+                   {CARRIED_DOCUMENT_ID_SQL.format(entry="entries")} AS carried_document_id
               FROM entries
              WHERE {where}
              ORDER BY document_date DESC, id DESC
