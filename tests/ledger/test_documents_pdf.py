@@ -42,6 +42,7 @@ from services.ledger.documents.samples import (
 
 NNBSP = "\u202f"  # narrow no-break space, the French thousands separator
 NBSP = "\u00a0"  # no-break space, before € and after « N° »
+CII_NAMESPACES = {"ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"}
 XMP_NAMESPACES = {
     "x": "adobe:ns:meta/",
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
@@ -191,7 +192,26 @@ def test_credit_note_text_names_corrected_invoice(rendered):
     assert f"Avoir sur la facture n°{NBSP}F-2026-0042 du{NBSP}01/07/2026" in text
     assert "Échéance" not in text
     assert "IBAN" not in text
-    assert "pénalités" not in text
+
+
+def test_credit_note_text_shows_payment_mentions(rendered):
+    text = page_texts(rendered["credit_note"])[0].replace("\n", " ")
+
+    assert "pénalités de retard au taux de trois fois le taux d’intérêt légal" in text
+    assert f"indemnité forfaitaire de 40{NBSP}€ pour frais de recouvrement" in text
+    assert "Aucun escompte n’est accordé en cas de paiement anticipé." in text
+
+
+@pytest.mark.parametrize("name", ["invoice", "credit_note"])
+def test_pdf_text_states_every_xml_note(rendered, name):
+    reader = PdfReader(BytesIO(rendered[name]))
+    text = " ".join(page.extract_text().replace("\n", " ") for page in reader.pages)
+    xml = etree.fromstring(reader.attachments["factur-x.xml"][0])
+    notes = xml.xpath("//ram:IncludedNote/ram:Content/text()", namespaces=CII_NAMESPACES)
+
+    assert len(notes) == 4
+    for note in notes:
+        assert note in text, note
 
 
 def test_zero_vat_invoice_text_shows_exemption(rendered):

@@ -26,7 +26,13 @@ from services.ledger.documents.pdf_style import (
     TITLES,
     TITLES_IN_TEXT,
 )
-from services.ledger.documents.pdf_sections import draw_lines, draw_payment, draw_vat_and_totals, line_rows
+from services.ledger.documents.pdf_sections import (
+    draw_lines,
+    draw_payment,
+    draw_payment_mentions,
+    draw_vat_and_totals,
+    line_rows,
+)
 from services.ledger.documents.pdf_text import draw_paragraph
 from shared.typography import typographic_apostrophes
 
@@ -60,6 +66,8 @@ def render_visible_pdf(
     draw_vat_and_totals(pdf, document)
     if document.kind is DocumentKind.INVOICE:
         draw_payment(pdf, document)
+    else:
+        draw_payment_mentions(pdf, document)
     return bytes(pdf.output())
 
 

@@ -224,9 +224,19 @@ def draw_payment(pdf: FPDF, document: DocumentToRender) -> None:
         4.8,
     )
     pdf.ln(2)
+    draw_payment_mentions(pdf, document)
 
+
+def draw_payment_mentions(pdf: FPDF, document: DocumentToRender) -> None:
+    """Draw the late-payment penalties, the recovery indemnity and the absence of discount.
+
+    Invoices and credit notes both print them, because the Factur-X XML of
+    both carries them as notes (see `cii._add_exchanged_document`), and the
+    PDF must state what the XML states.
+    """
+    pdf.set_x(MARGIN)
     pdf.set_font(FONT_FAMILY, "", 7.5)
     pdf.set_text_color(TEXT_GREY)
-    mentions = " ".join((late_payment_penalties(seller), RECOVERY_INDEMNITY, NO_EARLY_PAYMENT_DISCOUNT))
+    mentions = " ".join((late_payment_penalties(document.seller), RECOVERY_INDEMNITY, NO_EARLY_PAYMENT_DISCOUNT))
     draw_paragraph(pdf, mentions, pdf.epw, 3.8)
     pdf.set_text_color(0)
