@@ -31,6 +31,8 @@ LOGIN_REQUIRED = "Choisissez un identifiant : c’est le nom avec lequel vous v
 MAX_NEW_LOGIN_LENGTH = 64
 LOGIN_TOO_LONG = f"L’identifiant est trop long : {MAX_NEW_LOGIN_LENGTH} caractères au plus."
 MAX_DISPLAY_NAME_LENGTH = 100
+# The fields in the order of the form, which the error summary follows.
+FORM_FIELDS = ("login", "display_name", "password", "password_confirmation")
 
 
 def render_invitation(
@@ -89,6 +91,15 @@ def check_choices(values: dict[str, str], password: str, confirmation: str) -> F
     return errors
 
 
+def in_form_order(errors: FieldErrors) -> FieldErrors:
+    """Return ``errors`` in the order of the form's fields, with any other field last."""
+
+    def position(field: str) -> int:
+        return FORM_FIELDS.index(field) if field in FORM_FIELDS else len(FORM_FIELDS)
+
+    return {field: errors[field] for field in sorted(errors, key=position)}
+
+
 async def invitation_submit(request: web.Request) -> web.Response:
     """Create the invited user, log it in and open the portal."""
     client = accounts_portal(request)
@@ -107,21 +118,32 @@ async def invitation_submit(request: web.Request) -> web.Response:
         "display_name": form_text(form, "display_name"),
     }
     password = form_text(form, "password", strip=False)
-    errors = check_choices(values, password, form_text(form, "password_confirmation", strip=False))
+    confirmation = form_text(form, "password_confirmation", strip=False)
+    errors = check_choices(values, password, confirmation)
+    # Accounts gets the form despite a mismatched confirmation, so that the page also lists its login and
+    # password rule errors. It checks the confirmation too, so it creates no user then. An empty or too long
+    # field would make the request itself invalid, so that form is not sent.
+    if values["login"] and password and not errors.keys() & {"login", "display_name"}:
+        try:
+            await client.accept_invitation(
+                token,
+                {
+                    "login": values["login"],
+                    "password": password,
+                    "password_confirmation": confirmation,
+                    "display_name": values["display_name"],
+                },
+            )
+        except LinkExpired as expired:
+            return render_link_expired(request, expired)
+        except Conflict as taken:
+            # The login is taken, and the link stays usable for another choice.
+            return render_invitation(request, invitation, values=values, errors={"login": taken.message}, status=409)
+        except Unprocessable as rejected:
+            # The gateway's message wins for a field that both reject, as on the other forms.
+            errors = {**(field_errors_of(rejected) or {"password": rejected.message}), **errors}
     if errors:
-        return render_invitation(request, invitation, values=values, errors=errors, status=422)
-    try:
-        await client.accept_invitation(
-            token, {"login": values["login"], "password": password, "display_name": values["display_name"]}
-        )
-    except LinkExpired as expired:
-        return render_link_expired(request, expired)
-    except Conflict as taken:
-        # The login is taken, and the link stays usable for another choice.
-        return render_invitation(request, invitation, values=values, errors={"login": taken.message}, status=409)
-    except Unprocessable as rejected:
-        errors = field_errors_of(rejected) or {"password": rejected.message}
-        return render_invitation(request, invitation, values=values, errors=errors, status=422)
+        return render_invitation(request, invitation, values=values, errors=in_form_order(errors), status=422)
 
     try:
         result = await log_in(request, values["login"], password)

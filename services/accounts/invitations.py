@@ -22,7 +22,7 @@ from services.accounts.passwords import hash_password
 from services.accounts.settings import AccountsSettings
 from services.accounts.single_use_links import LinkInvalid, claim_link, create_link, find_live_link
 from services.accounts.validation import validate_login, validate_password
-from services.accounts.validation.errors import ErrorCollector
+from services.accounts.validation.errors import ErrorCollector, field_error
 from services.accounts.validation.text import clean_text
 from shared.typography import apply_french_spacing as french
 from shared.errors import Conflict
@@ -229,14 +229,25 @@ async def describe_invitation(pool: asyncpg.Pool, token: str) -> dict[str, Any]:
     return {**invitation_json(row), "agency_name": agency_name}
 
 
+CONFIRMATION_MISMATCH = "Les deux mots de passe saisis sont différents : saisissez deux fois le même."
+
+
 async def accept_invitation(
-    pool: asyncpg.Pool, token: str, *, login: str, password: str, display_name: str | None
+    pool: asyncpg.Pool,
+    token: str,
+    *,
+    login: str,
+    password: str,
+    display_name: str | None,
+    password_confirmation: str | None = None,
 ) -> str:
     """Create the invited user with the chosen login and password; return the user id.
 
     ``display_name`` is checked as when inviting (no line break, control or
     invisible character, at most 100 characters), because it appears in the
-    e-mails that other users receive.
+    e-mails that other users receive. A ``password_confirmation`` that differs
+    from ``password`` is one more field error. The gateway sends it, so that
+    one request reports a mismatch together with the login and password rules.
 
     Raises LinkInvalid (also when the author of the invitation is no longer an
     active administrateur of the agency), ValidationError for a password that
@@ -250,6 +261,8 @@ async def accept_invitation(
         clean_text, display_name, field="display_name", label="Nom affiché", max_length=100, required=False
     )
     collector.run(validate_password, password, login=login)
+    if password_confirmation is not None and password_confirmation != password:
+        collector.add(field_error("password_confirmation", "", "password.confirmation", CONFIRMATION_MISMATCH))
     collector.raise_if_any()
     password_hash = await hash_password(password)
     async with pool.acquire() as connection, connection.transaction():

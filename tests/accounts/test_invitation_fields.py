@@ -96,3 +96,31 @@ def test_clean_text_names_invisible_character():
         "Le champ «\u00a0Nom\u00a0» contient un caractère invisible (U+FEFF)\u00a0: "
         "retapez la valeur au clavier au lieu de la coller."
     )
+
+
+async def test_acceptance_reports_every_field_at_once(accounts, agency_admin, accounts_pool, mail_sink):
+    token = await invitation_token(accounts, agency_admin, mail_sink)
+
+    rejected = await accept(accounts, token, login="a b", password="court", password_confirmation="autre")
+    body = await rejected.json()
+    created = await accounts_pool.fetchval("SELECT count(*) FROM users WHERE login = 'a b'")
+
+    assert rejected.status == 422
+    assert field_codes(body) == {
+        "login": "login.character",
+        "password": "password.too_short",
+        "password_confirmation": "password.confirmation",
+    }
+    assert created == 0
+
+
+async def test_acceptance_rejects_mismatched_confirmation(accounts, agency_admin, mail_sink):
+    token = await invitation_token(accounts, agency_admin, mail_sink)
+    password = new_password()
+
+    mismatched = await accept(accounts, token, password=password, password_confirmation="")
+    accepted = await accept(accounts, token, password=password, password_confirmation=password)
+
+    assert mismatched.status == 422
+    assert field_codes(await mismatched.json()) == {"password_confirmation": "password.confirmation"}
+    assert accepted.status == 201

@@ -112,3 +112,33 @@ async def test_invitation_rejects_multiline_display_name(gateway, admin, tmp_pat
     assert rejected.status == 422
     assert 'id="error-display_name"' in page
     assert "Le champ «\u00a0Nom affiché\u00a0» contient un caractère de contrôle ou un saut de ligne (U+000A)" in page
+
+
+async def test_invitation_shows_every_error_at_once(gateway, admin, tmp_path):
+    token = await invitation_token(gateway, admin, tmp_path / "mail")
+    form_token = csrf_token_of(await (await gateway.get(f"/invitation/{token}")).text())
+    data = {
+        "csrf_token": form_token,
+        "login": "a b",
+        "display_name": "Éloïse Martin",
+        "password": "court",
+        "password_confirmation": "autre",
+    }
+
+    rejected = await gateway.post(f"/invitation/{token}", data=data, allow_redirects=False)
+    page = unescape(await rejected.text())
+    summary = page[page.index('id="error-summary"') : page.index("</div>", page.index('id="error-summary"'))]
+    links = [summary.index(f'href="#{field}"') for field in ("login", "password", "password_confirmation")]
+    retried = await accept(gateway, token, unique_id("eloise"))
+
+    assert rejected.status == 422
+    assert "<title>Erreur\u00a0: " in page
+    assert "autofocus" in page[page.index('id="error-summary"') - 120 : page.index('id="error-summary"') + 60]
+    assert "Votre accès n’a pas été créé\u00a0: corrigez les champs signalés." in summary
+    assert "L’identifiant contient un espace, qui n’est pas accepté." in summary
+    assert "Le mot de passe doit contenir au moins 12 caractères (5 saisis)" in summary
+    assert "Les deux mots de passe saisis sont différents\u00a0: saisissez deux fois le même." in summary
+    assert links == sorted(links)
+    for field in ("login", "password", "password_confirmation"):
+        assert f'id="error-{field}"' in page
+    assert retried.status == 303

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.accounts import credentials, invitations
-from services.accounts.domain import reported_as_invalid_fields, require_system
+from services.accounts.domain import InvalidRequest, reported_as_invalid_fields, require_system
 from services.accounts.keys import ACCOUNTS_SETTINGS, CIPHER
 from services.accounts.passwords import MAX_PASSWORD_LENGTH
 from services.accounts.routes.bodies import json_body, optional_text, required_text
@@ -59,10 +59,19 @@ async def post_invitation(request: web.Request) -> web.Response:
     password = required_text(body, "password", max_length=MAX_PASSWORD_LENGTH)
     # 200 here, because accept_invitation rejects more than 100 characters as an invalid form field.
     display_name = optional_text(body, "display_name", max_length=200)
+    # Absent means unchecked, and an empty confirmation is a mismatch, so optional_text, which returns None for "", does not fit.
+    confirmation = body.get("password_confirmation")
+    if confirmation is not None and not isinstance(confirmation, str):
+        raise InvalidRequest("password_confirmation", "un texte est attendu")
 
     with reported_as_invalid_fields():
         user_id = await invitations.accept_invitation(
-            request.app[POOL], token, login=login, password=password, display_name=display_name
+            request.app[POOL],
+            token,
+            login=login,
+            password=password,
+            display_name=display_name,
+            password_confirmation=confirmation,
         )
     return web.json_response({"user_id": user_id}, status=201)
 
