@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -27,6 +28,10 @@ VIEW_CHOICES = (
     ("all", "Toutes les écritures sur un an"),
 )
 VIEW_CODES = frozenset(code for code, _label in VIEW_CHOICES)
+VIEW_LABELS = dict(VIEW_CHOICES)
+# Without a « Du » date, the ledger's all-entries view starts this many days before today, and a number
+# search there covers only that period (ALL_VIEW_DAYS in services/ledger/statement.py).
+ALL_VIEW_DAYS = 365
 EMPTY_MESSAGE = "Aucune écriture ne correspond à votre recherche."
 NO_CREDITOR_MESSAGE = "Aucun créancier n’est rattaché à votre agence. Contactez votre créancier pour y accéder."
 
@@ -44,6 +49,42 @@ def read_filters(query: MultiMapping[str]) -> dict[str, str]:
     if filters.get("view") not in VIEW_CODES:
         filters["view"] = DEFAULT_VIEW
     return filters
+
+
+def no_match_message(filters: dict[str, str], today: date) -> str:
+    """Return the message for a number search that found nothing: the view, the period searched and how to widen them.
+
+    ``today`` is the ledger's Paris date, which sets the default start of the
+    all-entries view. The ledger has already accepted the dates.
+    """
+    number = filters["number"]
+    view = filters["view"]
+    start = date.fromisoformat(filters["date_from"]) if "date_from" in filters else None
+    end = date.fromisoformat(filters["date_to"]) if "date_to" in filters else None
+    default_start = view == "all" and start is None and end is None
+    if default_start:
+        start = today - timedelta(days=ALL_VIEW_DAYS)
+    if view == "all" and start is not None and end is None:
+        end = today
+
+    if start is not None and end is not None:
+        period = f", entre le {start:%d/%m/%Y} et le {end:%d/%m/%Y}"
+    elif start is not None:
+        period = f", depuis le {start:%d/%m/%Y}"
+    elif end is not None:
+        period = f", jusqu’au {end:%d/%m/%Y}"
+    else:
+        period = ""
+
+    searched = f"Aucune écriture ne correspond à «\u00a0{number}\u00a0» dans «\u00a0{VIEW_LABELS[view]}\u00a0»{period}\u00a0: "
+    all_view = f"«\u00a0{VIEW_LABELS['all']}\u00a0»"
+    if view != "all":
+        if period:
+            return searched + f"élargissez les dates, ou choisissez {all_view} pour voir aussi les écritures réglées."
+        return searched + f"choisissez {all_view} pour voir aussi les écritures réglées."
+    if default_start:
+        return searched + "pour un document plus ancien, choisissez une date «\u00a0Du\u00a0» antérieure."
+    return searched + "élargissez les dates."
 
 
 def read_page(query: MultiMapping[str]) -> int:
@@ -108,7 +149,9 @@ async def render_statement(request: web.Request, frame: PortalFrame) -> web.Resp
     creditor_id = frame.creditor.id
     context["statement"] = statement
     total_rows = _int_or(statement.get("total_rows"), len(statement["rows"]))
-    if not statement["rows"] and total_rows == 0 and statement.get("brought_forward"):
+    if not statement["rows"] and total_rows == 0 and filters.get("number"):
+        context["empty_message"] = no_match_message(filters, date.fromisoformat(ageing["as_of"]))
+    elif not statement["rows"] and total_rows == 0 and statement.get("brought_forward"):
         context["empty_message"] = "Aucune écriture sur cette période\u00a0: le solde des écritures antérieures figure ci-dessous."
     elif not statement["rows"] and total_rows > 0:
         # A page past the end comes from an old link or a shortened list, so the message gives the number of pages.

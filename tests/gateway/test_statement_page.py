@@ -112,7 +112,7 @@ async def test_statement_empty_result_message(logged_in, portal_data):
     status, html = await statement_html(logged_in, portal_data.first.id, "?number=ZZ-9999")
 
     assert status == 200
-    assert "Aucune écriture ne correspond à votre recherche." in html
+    assert f"Aucune écriture ne correspond à «{NBSP}ZZ-9999{NBSP}» dans «{NBSP}Factures non réglées{NBSP}»" in html
     assert 'id="statement-table"' not in html
 
 
