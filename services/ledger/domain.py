@@ -39,9 +39,10 @@ class EntryKind(StrEnum):
     ADJUSTMENT = "adjustment"
 
 
+# A no-break space binds « n° » to the number, so that a wrapped label never splits them.
 DESIGNATION_PREFIX = {
-    EntryKind.INVOICE: "Facture n° ",
-    EntryKind.CREDIT_NOTE: "Avoir n° ",
+    EntryKind.INVOICE: "Facture n°\u00a0",
+    EntryKind.CREDIT_NOTE: "Avoir n°\u00a0",
     EntryKind.PAYMENT: "Règlement ",
     EntryKind.REFUND: "Remboursement ",
     EntryKind.OPENING_BALANCE: "Report à nouveau ",

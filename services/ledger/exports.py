@@ -10,6 +10,7 @@ from decimal import Decimal
 import asyncpg
 
 from services.ledger.domain import paris_today
+from services.ledger.statement import lettering_text
 
 CSV_COLUMNS = (
     "Désignation",
@@ -57,7 +58,7 @@ def statement_csv(rows: list[dict]) -> bytes:
                 _french_date(row["due_date"]),
                 _french_decimal(row["debit"]),
                 _french_decimal(row["credit"]),
-                _neutralise_formula(row["lettering"] or ""),
+                _neutralise_formula(lettering_text(row)),
                 _french_decimal(row["amount_due"]),
                 row["state_label"],
             )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -190,6 +190,24 @@ CARRIED_DOCUMENT_ID_SQL = """CASE WHEN {entry}.kind = 'opening_balance' THEN (
          LIMIT 1) END"""
 
 
+# True when the entry's lettering group (the account's entries with its code, in its scope) does
+# not balance yet. The statement then shows the code followed by « (partiel) ».
+LETTERING_PARTIAL_SQL = """({entry}.lettering IS NOT NULL AND (
+        SELECT sum(g.debit) - sum(g.credit) FROM entries g
+         WHERE g.creditor_id = $1 AND g.customer_account = $2
+           AND g.lettering_scope IS NOT DISTINCT FROM {entry}.lettering_scope
+           AND g.lettering = {entry}.lettering) <> 0)"""
+PARTIAL_LETTERING_MARK = "(partiel)"
+
+
+def lettering_text(row: Mapping[str, object]) -> str:
+    """Return a statement row's lettering as the screen shows it, such as « an (partiel) », or ""."""
+    lettering = row.get("lettering") or ""
+    if lettering and row.get("lettering_partial"):
+        return f"{lettering} {PARTIAL_LETTERING_MARK}"
+    return lettering
+
+
 async def account_exists(connection: asyncpg.Connection, creditor: str, account: str) -> bool:
     return bool(
         await connection.fetchval(
@@ -234,12 +252,7 @@ async def fetch_statement(
     limit_index = len(arguments) + 3
     async with one_snapshot(connection):
         rows = await connection.fetch(
-            f"""SELECT page.*,
-                       (page.lettering IS NOT NULL AND (
-                            SELECT sum(g.debit) - sum(g.credit) FROM entries g
-                             WHERE g.creditor_id = $1 AND g.customer_account = $2
-                               AND g.lettering_scope IS NOT DISTINCT FROM page.lettering_scope
-                               AND g.lettering = page.lettering) <> 0) AS lettering_partial
+            f"""SELECT page.*, {LETTERING_PARTIAL_SQL.format(entry="page")} AS lettering_partial
                   FROM (SELECT id, kind, document_number, document_date, due_date, debit, credit,
                                open_amount, lettering, lettering_scope,
                                {CARRIED_DOCUMENT_ID_SQL.format(entry="entries")} AS carried_document_id
@@ -482,6 +495,7 @@ async def _fetch_entry_rows(
     where, arguments = _where_clause(statement_filter, today)
     rows = await connection.fetch(
         f"""SELECT id, kind, document_number, document_date, due_date, debit, credit, open_amount, lettering,
+                   {LETTERING_PARTIAL_SQL.format(entry="entries")} AS lettering_partial,
                    {CARRIED_DOCUMENT_ID_SQL.format(entry="entries")} AS carried_document_id
               FROM entries
              WHERE {where}

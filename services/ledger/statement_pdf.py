@@ -20,9 +20,21 @@ from services.ledger.documents.fonts import BOLD_FONT_PATH, REGULAR_FONT_PATH, c
 from services.ledger.documents.format import NO_BREAK_SPACE, format_amount, format_date
 from services.ledger.documents.pdf_style import FONT_FAMILY, FOOTER_HEIGHT, HEADING_FILL, MARGIN, RULE_GREY, TEXT_GREY
 from services.ledger.documents.pdf_text import draw_paragraph, wrap_text
-from services.ledger.statement import BROUGHT_FORWARD_KIND, StatementFilter, StatementView, period_start
+from services.ledger.statement import (
+    BROUGHT_FORWARD_KIND,
+    PARTIAL_LETTERING_MARK,
+    StatementFilter,
+    StatementView,
+    lettering_text,
+    period_start,
+)
 
 TITLE = "Relevé de compte"
+# The note under the table of the web page, for the same mark in the Lettrage column.
+PARTIAL_LETTERING_NOTE = (
+    f"«{NO_BREAK_SPACE}{PARTIAL_LETTERING_MARK}{NO_BREAK_SPACE}» dans Lettrage{NO_BREAK_SPACE}: "
+    "les écritures de ce code de lettrage ne se soldent pas encore."
+)
 TABLE_FONT_SIZE = 7.5
 LINE_HEIGHT = 3.8
 ROW_PADDING = 1.0  # mm above and below the text of a row
@@ -42,16 +54,18 @@ class Column:
     align: str
 
 
-# The widths add up to the 180 mm between the margins of a portrait A4 page.
+# The widths add up to the 180 mm between the margins of a portrait A4 page. At 7.5 pt,
+# « Facture n° FA2026-000034 » and a date fit on one line. « Partiellement réglée » and
+# « an (partiel) » wrap onto two lines, which costs less height because such rows are rarer.
 COLUMNS = (
-    Column("Désignation", "designation", 32.0, "L"),
-    Column("Date", "document_date", 18.0, "L"),
-    Column("Échéance", "due_date", 18.0, "L"),
+    Column("Désignation", "designation", 38.0, "L"),
+    Column("Date", "document_date", 17.5, "L"),
+    Column("Échéance", "due_date", 17.5, "L"),
     Column("Débit", "debit", 22.0, "R"),
     Column("Crédit", "credit", 22.0, "R"),
     Column("Lettrage", "lettering", 15.0, "C"),
     Column("Reste dû", "amount_due", 23.0, "R"),
-    Column("État", "state_label", 30.0, "L"),
+    Column("État", "state_label", 25.0, "L"),
 )
 # Columns whose text may wrap onto several lines. The others contain one short value each.
 WRAPPED_KEYS = frozenset({"designation", "lettering", "state_label"})
@@ -123,6 +137,10 @@ def render_statement_pdf(
         pdf.set_font(FONT_FAMILY, "", TABLE_FONT_SIZE + 1)
         pdf.cell(0, 10, "Aucune écriture ne correspond à cette sélection.", new_x="LMARGIN", new_y="NEXT")
     _draw_totals(pdf, totals, sum(1 for row in rows if row.get("kind") != BROUGHT_FORWARD_KIND))
+    if any(row.get("lettering") and row.get("lettering_partial") for row in rows):
+        pdf.ln(2)
+        pdf.set_font(FONT_FAMILY, "", TABLE_FONT_SIZE)
+        draw_paragraph(pdf, PARTIAL_LETTERING_NOTE, pdf.epw, LINE_HEIGHT)
     return bytes(pdf.output())
 
 
@@ -197,7 +215,10 @@ def _draw_row(pdf: _StatementPdf, row: Mapping[str, str | None]) -> None:
     pdf.set_font(FONT_FAMILY, "", TABLE_FONT_SIZE)
     cells = []
     for column in COLUMNS:
-        text = _cell_text(column.key, row.get(column.key))
+        if column.key == "lettering":
+            text = _printable(lettering_text(row))
+        else:
+            text = _cell_text(column.key, row.get(column.key))
         lines = [text]
         if column.key in WRAPPED_KEYS and pdf.get_string_width(text) > column.width - 2 * pdf.c_margin:
             # wrap_text joins words with single spaces, so only text that overflows goes through it

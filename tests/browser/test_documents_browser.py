@@ -86,7 +86,7 @@ async def test_pdf_link_is_keyboard_accessible(browser_page, live_stack, account
     agency, creditor = await seed_invoices(accounts_pool, ledger_service)
     page = browser_page
     await log_in_to_statement(page, live_stack.gateway_url, agency)
-    link = page.get_by_role("link", name="PDF de Facture n° FA-220002 (nouvel onglet)")
+    link = page.get_by_role("link", name="PDF de Facture n°\u00a0FA-220002 (nouvel onglet)")
     row = page.locator('tr[data-document-number="FA-220002"]')
     pdf_path = f"/creanciers/{creditor.id}/documents/FA-220002.pdf?entry={await row.get_attribute('data-row-id')}"
 

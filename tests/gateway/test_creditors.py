@@ -60,7 +60,7 @@ async def test_switching_creditor_reloads_page_for_it(logged_in, portal_data):
     assert response.status == 302
     assert response.headers["Location"] == "/etat-de-compte"
     assert response.cookies["mf_creditor"].value == portal_data.first.id
-    assert "Facture n° FA-0002" in html
+    assert "Facture n°\u00a0FA-0002" in html
     assert "FB-0001" not in html
 
 

@@ -182,7 +182,7 @@ async def test_api_statement_csv_relays_file(logged_in, portal_data):
     assert raw.startswith(b"\xef\xbb\xbf")
     assert lines[0].startswith("Désignation;")
     assert len(lines) == 2
-    assert lines[1].startswith("Facture n° FA-0003;FA-0003;")
+    assert lines[1].startswith("Facture n°\u00a0FA-0003;FA-0003;")
 
 
 async def test_portal_statement_csv_keeps_filters(logged_in, portal_data):
@@ -220,7 +220,7 @@ async def test_portal_statement_pdf_keeps_filters(logged_in, portal_data):
 
     assert response.status == 200
     assert "Total (1 écriture)" in text
-    assert "Facture n° FA-0003" in text
+    assert "Facture n°\u00a0FA-0003" in text
 
 
 async def test_statement_pdf_invalid_filter_is_422(logged_in, portal_data):

@@ -43,7 +43,7 @@ async def test_invoice_rows_link_their_pdf(logged_in, portal_data):
     assert f'href="{url}"' in link
     assert 'target="_blank"' in link
     assert 'rel="noopener"' in link
-    assert 'aria-label="PDF de Facture n° FA-0002 (nouvel onglet)"' in link
+    assert f'aria-label="PDF de Facture n°{NBSP}FA-0002 (nouvel onglet)"' in link
     assert "Imprimer du lecteur PDF du navigateur" in link
 
 

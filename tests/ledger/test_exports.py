@@ -29,6 +29,36 @@ async def test_csv_export_is_french_excel_friendly(ledger_service, ledger_pool):
     assert by_number["VIR2"][5] == "500,00"
 
 
+async def test_csv_export_marks_partial_lettering(ledger_service, ledger_pool):
+    creditor = await seed(ledger_pool)
+    headers = ledger_service.headers_for(accounts=((creditor, "C001"),))
+
+    response = await ledger_service.client.get(
+        f"/creditors/{creditor}/statement.csv", params={"view": "all"}, headers=headers
+    )
+    rows = list(csv.reader(io.StringIO((await response.read()).decode("utf-8-sig")), delimiter=";"))
+    lettering = {row[1]: row[6] for row in rows[1:]}
+
+    assert lettering["FA220002"] == "AB (partiel)"
+    assert lettering["VIR2"] == "AB (partiel)"
+    assert lettering["FA  220001"] == "AA"
+    assert lettering["VIR1"] == "AA"
+    assert lettering["FA220003"] == ""
+
+
+async def test_csv_export_binds_number_sign(ledger_service, ledger_pool):
+    creditor = await seed(ledger_pool)
+    headers = ledger_service.headers_for(accounts=((creditor, "C001"),))
+
+    response = await ledger_service.client.get(
+        f"/creditors/{creditor}/statement.csv", params={"view": "all"}, headers=headers
+    )
+    rows = list(csv.reader(io.StringIO((await response.read()).decode("utf-8-sig")), delimiter=";"))
+    designations = {row[1]: row[0] for row in rows[1:]}
+
+    assert designations["FA220002"] == "Facture n°\u00a0FA220002"
+
+
 async def test_ageing_sorts_amounts_due_by_days_overdue(ledger_service, ledger_pool):
     creditor = await seed(ledger_pool)
     headers = ledger_service.headers_for(accounts=((creditor, "C001"),))

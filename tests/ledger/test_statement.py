@@ -84,7 +84,7 @@ async def test_states_and_amounts_due(ledger_service, ledger_pool):
     assert by_number["FA220002"]["state_label"] == "Partiellement réglée"
     assert by_number["FA220003"]["state_label"] == "Échue"
     assert by_number["FA220004"]["state_label"] == "Non réglée"
-    assert by_number["FA220002"]["designation"] == "Facture n° FA220002"
+    assert by_number["FA220002"]["designation"] == "Facture n°\u00a0FA220002"
     assert by_number["VIR2"]["designation"] == "Règlement VIR2"
     assert by_number["VIR2"]["state_label"] == "Imputé"
 

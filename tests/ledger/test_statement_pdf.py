@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from services.ledger import export_routes
 from services.ledger.creditors import upsert_creditor
 from services.ledger.documents.format import format_amount
-from services.ledger.domain import paris_today
+from services.ledger.domain import designation, paris_today
 from services.ledger.importer import import_fec
 from services.ledger.statement import StatementFilter, StatementView
 from services.ledger.statement_pdf import describe_filter, render_statement_pdf, statement_totals
@@ -27,6 +27,24 @@ HEADINGS = "Désignation Date Échéance Débit Crédit Lettrage Reste dû État
 
 def pdf_pages(content: bytes) -> list[str]:
     return [page.extract_text() for page in PdfReader(io.BytesIO(content)).pages]
+
+
+def row_text(text: str, designation_start: str) -> str:
+    """Return the extracted lines of the table row whose designation starts with `designation_start`.
+
+    pypdf extracts a row whose cells wrap as several lines, so the row runs
+    up to the next line that starts another row or the totals.
+    """
+    lines = text.splitlines()
+    start = next(index for index, line in enumerate(lines) if line.startswith(designation_start))
+    end = next(
+        (index for index in range(start + 1, len(lines)) if lines[index].startswith(ROW_STARTS)),
+        len(lines),
+    )
+    return "\n".join(lines[start:end])
+
+
+ROW_STARTS = ("Facture", "Avoir", "Règlement", "Total (")
 
 
 def total_line(text: str) -> str:
@@ -80,15 +98,75 @@ async def test_statement_pdf_french_formats(ledger_service, ledger_pool):
 
     response = await get_pdf(ledger_service, creditor, "C001", view="all")
     text = pdf_pages(await response.read())[0]
-    row = next(line for line in text.splitlines() if line.startswith("Facture n° FA220002"))
+    row = row_text(text, f"Facture n°{NBSP}FA220002")
 
     assert f"2{NNBSP}000,00{NBSP}€" in row
     assert f"1{NNBSP}500,00{NBSP}€" in row
     assert issued.strftime("%d/%m/%Y") in row
     assert "AB" in row
-    assert "Partiellement réglée" in row
-    assert "Facture n° FA  220001" in text
+    # « Partiellement réglée » wraps onto two lines in the État column.
+    assert "Partiellement\nréglée" in row
+    assert f"Facture n°{NBSP}FA  220001" in text
     assert "Règlement VIR2" in text
+
+
+async def test_statement_pdf_marks_partial_lettering(ledger_service, ledger_pool):
+    creditor = await seed(ledger_pool)
+
+    response = await get_pdf(ledger_service, creditor, "C001", view="all")
+    text = pdf_pages(await response.read())[0]
+    partial_invoice = row_text(text, f"Facture n°{NBSP}FA220002")
+    partial_payment = row_text(text, "Règlement VIR2")
+    lettered_invoice = row_text(text, f"Facture n°{NBSP}FA  220001")
+
+    # « AB (partiel) » wraps in the Lettrage column, so pypdf reads it as « AB », a line break, « (partiel) ».
+    assert "AB\n(partiel)" in partial_invoice
+    assert "AB\n(partiel)" in partial_payment
+    assert " AA " in lettered_invoice
+    assert "(partiel)" not in lettered_invoice
+    assert f"«{NBSP}(partiel){NBSP}» dans Lettrage{NBSP}: les écritures de ce code de lettrage" in text
+
+
+async def test_statement_pdf_without_partial_has_no_note(ledger_service, ledger_pool):
+    creditor = await seed(ledger_pool)
+
+    response = await get_pdf(ledger_service, creditor, "C001", view="all", number="FA  220001")
+    text = pdf_pages(await response.read())[0]
+
+    assert " AA " in text
+    assert "(partiel)" not in text
+
+
+def test_statement_pdf_keeps_number_sign_with_number():
+    rows = [
+        {
+            "designation": designation("invoice", "FA2026-000034"),
+            "document_date": "2026-07-01",
+            "due_date": "2026-07-31",
+            "debit": "477.60",
+            "credit": "0.00",
+            "lettering": None,
+            "amount_due": "477.60",
+            "state_label": "Non réglée",
+        },
+        {
+            "designation": designation("credit_note", "2026 000012 annonces juillet"),
+            "document_date": "2026-07-05",
+            "due_date": None,
+            "debit": "0.00",
+            "credit": "12.00",
+            "lettering": None,
+            "amount_due": "-12.00",
+            "state_label": "Non imputé",
+        },
+    ]
+
+    content = render_statement_pdf("Créancier", "C001", rows, statement_totals(rows), "Tout", date(2026, 7, 31))
+    lines = pdf_pages(content)[0].splitlines()
+
+    assert any(line.startswith(f"Facture n°{NBSP}FA2026-000034 01/07/2026") for line in lines)
+    assert any(line.startswith(f"Avoir n°{NBSP}2026") for line in lines)
+    assert not any(line.rstrip().endswith("n°") for line in lines)
 
 
 async def test_statement_pdf_totals_match_json(ledger_service, ledger_pool):
