@@ -298,7 +298,7 @@ async def _booked_document(connection: asyncpg.Connection, creditor: str, docume
         CHANGED_ENTRY_MAX_DAYS,
     )
     if not rows:
-        return None
+        return await _carried_forward_document(connection, creditor, document)
     bookings: dict[str, list[asyncpg.Record]] = {}
     for row in rows:
         # The source key starts with fec|journal|entry number|entry date.
@@ -314,3 +314,41 @@ async def _booked_document(connection: asyncpg.Connection, creditor: str, docume
             " émis ne change plus, émettez un avoir pour le corriger."
         )
     return booking[0]["id"]
+
+
+async def _carried_forward_document(connection: asyncpg.Connection, creditor: str, document: FeedDocument) -> int | None:
+    """Return the id of an opening balance that already carries the document forward, or None.
+
+    A creditor whose first imported file is a year's opening balances has the
+    earlier year's documents only as such lines, under their number. A push
+    of one of them adds nothing: the opening balance is its debt. The line
+    carries the document's amount, or the part still due, so it may not
+    exceed the pushed total; raise DocumentConflict when it does. The
+    earliest such line dated on or after the document wins.
+
+    NOTE: the pushed lines and VAT are not stored then, so the statement row
+    of that opening balance has no PDF.
+    """
+    is_invoice = document.kind == EntryKind.INVOICE.value
+    carried = await connection.fetchrow(
+        """SELECT id, debit + credit AS amount FROM entries
+            WHERE creditor_id = $1 AND customer_account = $2 AND kind = 'opening_balance' AND search_key = $3
+              AND source = 'fec' AND document_date >= $4 AND (debit > 0) = $5
+            ORDER BY document_date, id
+            LIMIT 1""",
+        creditor,
+        document.customer_account,
+        search_key(document.number),
+        document.issue_date,
+        is_invoice,
+    )
+    if carried is None:
+        return None
+    if carried["amount"] > document.totals.total:
+        raise DocumentConflict(
+            f"Le document n°\u00a0{document.number} est déjà repris dans les à-nouveaux de la comptabilité"
+            f" importée pour {format_amount(carried['amount'])}, plus que son total de"
+            f" {format_amount(document.totals.total)}\u00a0: un document émis ne change plus, émettez un avoir"
+            " pour le corriger."
+        )
+    return carried["id"]

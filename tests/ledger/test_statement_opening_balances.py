@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
+import pytest
+
+from services.ledger.domain import paris_today
 from services.ledger.importer import import_fec
 from tests.ledger.test_feed import invoice_body, post
 from tests.ledger.test_import import fec_bytes, row
@@ -71,27 +75,49 @@ async def test_opening_balance_without_document_has_no_pdf(ledger_service, ledge
     assert response.status == 404
 
 
-async def test_opening_balance_links_stored_document(ledger_service, ledger_pool):
-    creditor = await seed(ledger_pool)
-    status, pushed = await post(
-        ledger_service, creditor, invoice_body(number="FA-OLD1", issue_date=(await opening_date(ledger_pool, creditor)))
+async def carried_forward(ledger_pool, amount: str) -> str:
+    """Return a creditor whose first file carries FA-OLD9 of C001 forward for `amount`."""
+    creditor = await creditor_with_identity(ledger_pool)
+    await import_fec(
+        ledger_pool, creditor, fec_bytes(*opening_balance_rows("FA-OLD9", day(-400), amount)), file_name="AN.txt"
     )
-    headers = ledger_service.headers_for(accounts=((creditor, "C001"),))
+    return creditor
 
-    _status, body = await get_statement(ledger_service, creditor, "C001", view="all", date_from="2000-01-01")
-    opening = next(r for r in body["rows"] if r["kind"] == "opening_balance" and r["document_number"] == "FA-OLD1")
-    by_opening_row = await ledger_service.client.get(
-        f"/creditors/{creditor}/documents/FA-OLD1/pdf", params={"entry": str(opening["id"])}, headers=headers
-    )
-    by_invoice_row = await ledger_service.client.get(
-        f"/creditors/{creditor}/documents/FA-OLD1/pdf", params={"entry": str(pushed["entry_id"])}, headers=headers
+
+def issued_before_opening() -> str:
+    """Return the ISO date of an invoice of the year before the opening balances of `carried_forward`."""
+    return (paris_today() - timedelta(days=430)).isoformat()
+
+
+async def account_balance(ledger_pool, creditor: str) -> Decimal:
+    return await ledger_pool.fetchval(
+        "SELECT sum(debit) - sum(credit) FROM entries WHERE creditor_id = $1 AND customer_account = 'C001'", creditor
     )
 
-    assert status == 201
-    assert opening["has_pdf"] is True
-    assert by_opening_row.status == 200
-    assert by_opening_row.content_type == "application/pdf"
-    assert await by_opening_row.read() == await by_invoice_row.read()
+
+@pytest.mark.parametrize("carried", ["332,90", "200,00"])
+async def test_push_of_carried_forward_invoice_adds_nothing(ledger_service, ledger_pool, carried):
+    creditor = await carried_forward(ledger_pool, carried)
+
+    status, pushed = await post(ledger_service, creditor, invoice_body(number="fa-old9", issue_date=issued_before_opening()))
+    _status, body = await get_statement(ledger_service, creditor, "C001")
+
+    assert status == 200
+    assert pushed["created"] is False
+    assert await account_balance(ledger_pool, creditor) == Decimal(carried.replace(",", "."))
+    assert [(r["kind"], r["document_number"], r["has_pdf"]) for r in body["rows"]] == [
+        ("opening_balance", "FA-OLD9", False)
+    ]
+
+
+async def test_push_below_carried_forward_amount_conflicts(ledger_service, ledger_pool):
+    creditor = await carried_forward(ledger_pool, "418,80")
+
+    status, body = await post(ledger_service, creditor, invoice_body(number="FA-OLD9", issue_date=issued_before_opening()))
+
+    assert status == 409
+    assert "déjà repris dans les à-nouveaux de la comptabilité importée pour 418,80\u00a0€" in body["error"]["message"]
+    assert await account_balance(ledger_pool, creditor) == Decimal("418.80")
 
 
 async def test_paid_opening_balance_rows_have_no_pdf(ledger_service, ledger_pool):
