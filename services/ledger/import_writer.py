@@ -289,8 +289,9 @@ async def write_import(
     warnings.extend(opening_warnings)
     _reject_lines_before_opening_balances(existing.values(), new_pairs, source)
 
-    changes = redated + _changed_entries(existing.values(), matched, new_pairs, customer_lines)
-    changes += await _moved_documents(connection, creditor, matched, new_pairs)
+    moves, shared_numbers = await _moved_documents(connection, creditor, matched, new_pairs)
+    changes = redated + _changed_entries(existing.values(), matched, new_pairs, customer_lines, shared_numbers)
+    changes += moves
     if changes:
         raise await _changed_entries_error(connection, changes, source)
 
@@ -368,7 +369,9 @@ async def write_import(
     )
 
 
-def _changed_entries(existing, matched: set[int], new_entries, customer_lines) -> list[tuple[object, PlannedEntry]]:
+def _changed_entries(
+    existing, matched: set[int], new_entries, customer_lines, shared_numbers: set[tuple[str, str]]
+) -> list[tuple[object, PlannedEntry]]:
     """Return the (line, imported entry) pairs where a new line of this file changes an imported entry.
 
     The imported entry came from a FEC file, this file does not contain it,
@@ -380,7 +383,9 @@ def _changed_entries(existing, matched: set[int], new_entries, customer_lines) -
       number and date: a document number names one document, so the file
       was exported after the document changed. Only a number from PieceRef
       counts, because without PieceRef the number is made of the journal
-      code and the entry number, which restart each year;
+      code and the entry number, which restart each year. A number in
+      `shared_numbers` (kind, number) names several documents, and does not
+      count either (see `_moved_documents`);
     - or the line has the same JournalCode, EcritureNum, customer and
       document number, and the imported entry's EcritureDate lies within
       the dates this file covers. Outside them, the file is an incremental
@@ -407,7 +412,8 @@ def _changed_entries(existing, matched: set[int], new_entries, customer_lines) -
         candidates = [
             *by_entry.get((line.line.journal_code, line.line.entry_number, entry.customer_account, entry.document_number), ()),
             *(by_document.get((entry.customer_account, entry.kind, search_key(entry.document_number)), ())
-              if line.line.piece_ref else ()),
+              if line.line.piece_ref and (entry.kind, search_key(entry.document_number)) not in shared_numbers
+              else ()),
         ]
         for imported in candidates:
             if abs((imported.document_date - entry.document_date).days) <= CHANGED_ENTRY_MAX_DAYS:
@@ -418,7 +424,7 @@ def _changed_entries(existing, matched: set[int], new_entries, customer_lines) -
 
 async def _moved_documents(
     connection: asyncpg.Connection, creditor: str, matched: set[int], new_pairs
-) -> list[tuple[object, PlannedEntry]]:
+) -> tuple[list[tuple[object, PlannedEntry]], set[tuple[str, str]]]:
     """Return the (line, imported entry) pairs where a new line moves an imported document to another customer.
 
     A document number names one document of the creditor, so an invoice or
@@ -427,6 +433,12 @@ async def _moved_documents(
     after it was issued. Dates must be at most CHANGED_ENTRY_MAX_DAYS apart,
     as for the other changes. The lookup covers every account of the
     creditor, because the first customer may be absent from this file.
+
+    Some accounting software makes PieceRef of the journal and the month,
+    so that one number names all the invoices of a month. A number that two
+    stored documents, or two new entries of this file, have names no single
+    document. The function also returns these shared numbers as (kind,
+    number) pairs, and no move is reported for them.
     """
     # Only numbers from PieceRef name a document (see `_changed_entries`).
     documents = {
@@ -435,7 +447,13 @@ async def _moved_documents(
         if entry.kind in DOCUMENT_KINDS and line.line.piece_ref
     }
     if not documents:
-        return []
+        return [], set()
+    new_entries: dict[tuple[str, str], set[tuple[str, str, date]]] = defaultdict(set)
+    for line, entry in new_pairs:
+        if entry.kind in DOCUMENT_KINDS and line.line.piece_ref:
+            new_entries[(entry.kind, search_key(entry.document_number))].add(
+                (line.line.journal_code, line.line.entry_number, line.line.entry_date)
+            )
     rows = await connection.fetch(
         """SELECT id, source_key, customer_account, kind, document_number, search_key, document_date, debit, credit
              FROM entries
@@ -446,10 +464,12 @@ async def _moved_documents(
         list(DOCUMENT_KINDS),
         sorted({key for _kind, key in documents}),
     )
+    stored = Counter((row["kind"], row["search_key"]) for row in rows)
+    shared = {number for number in documents if stored[number] >= 2 or len(new_entries[number]) >= 2}
     moves = []
     for row in rows:
         pair = documents.get((row["kind"], row["search_key"]))
-        if pair is None or row["id"] in matched:
+        if pair is None or row["id"] in matched or (row["kind"], row["search_key"]) in shared:
             continue
         if row["source_key"].startswith("fec|") and row["source_key"].split("|", 4)[4].startswith("|"):
             continue  # an imported line without PieceRef
@@ -466,7 +486,7 @@ async def _moved_documents(
         )
         moves.append((line, imported))
         del documents[(row["kind"], row["search_key"])]
-    return moves
+    return moves, shared
 
 
 async def _changed_entries_error(connection, changes, source: str) -> FecChangedEntryError:
@@ -991,8 +1011,10 @@ class _RenumberedEntries:
         return []
 
     def lookalike(self, key: str, matched: set[int]) -> PlannedEntry | None:
-        """Return a stored line, other than an invoice or credit note, alike the line of `key` but for its number."""
-        return next((entry for entry in self._others.get(_without_entry_number(key), ()) if entry.id not in matched), None)
+        """Return a stored line alike the line of `key` but for its number, which `match` did not take."""
+        stripped = _without_entry_number(key)
+        candidates = (*self._documents.get(stripped, ()), *self._others.get(stripped, ()))
+        return next((entry for entry in candidates if entry.id not in matched), None)
 
 
 def _renumbered_document_warning(line, entry: PlannedEntry, old_number: str, source: str) -> str:
@@ -1011,7 +1033,7 @@ def _renumbered_document_warning(line, entry: PlannedEntry, old_number: str, sou
 def _renumbered_lookalike_warnings(
     renumbered: _RenumberedEntries, new_pairs, matched: set[int], source: str
 ) -> list[str]:
-    """Warn about each new line that repeats a stored line, other than a document, under another number."""
+    """Warn about each new line that repeats a stored line under another number and was not taken for it."""
     warnings = []
     warned: set[int] = set()
     for line, entry in new_pairs:

@@ -148,11 +148,13 @@ async def test_shared_piece_ref_invoice_not_merged(ledger_pool):
         file_name="january.txt",
     )
 
-    with pytest.raises(FecChangedEntryError):
-        await import_fec(ledger_pool, creditor, fec_bytes(*invoice("14", piece="VE0126")), file_name="later.txt")
+    summary = await import_fec(ledger_pool, creditor, fec_bytes(*invoice("14", piece="VE0126")), file_name="later.txt")
 
     entries = await entries_of(ledger_pool, creditor)
-    assert [e["source_key"].split("|")[2] for e in entries] == ["12", "13"]
+    assert [e["source_key"].split("|")[2] for e in entries] == ["12", "13", "14"]
+    assert len(summary.warnings) == 1
+    assert "l’écriture VE 14 (PieceRef «\u00a0VE0126\u00a0», client C001, 120,00\u00a0€" in summary.warnings[0]
+    assert "que l’écriture VE 12 d’un fichier précédent" in summary.warnings[0]
 
 
 async def test_renumbered_card_receipts_keep_their_payments(ledger_pool):
@@ -176,3 +178,30 @@ async def test_renumbered_card_receipts_keep_their_payments(ledger_pool):
         ("pay_alpha_01", "10"),
         ("pay_bravo_02", "9"),
     ]
+
+
+def monthly_invoice(number: str, account: str, amount: str, when: str) -> list[str]:
+    """An invoice whose PieceRef is made of the journal and the month, as some software does."""
+    return [
+        row("VE", number, when, "411000", account, "VE0126", "Facture", amount, ""),
+        row("VE", number, when, "706000", "", "VE0126", "Facture", "", amount),
+    ]
+
+
+@pytest.mark.parametrize("account", ["C001", "C003"])
+async def test_month_piece_ref_allows_weekly_files(ledger_pool, account):
+    creditor = await new_creditor(ledger_pool)
+    await import_fec(
+        ledger_pool, creditor,
+        fec_bytes(*monthly_invoice("1", "C001", "100,00", "20260110"), *monthly_invoice("2", "C002", "50,00", "20260110")),
+        file_name="week-2.txt",
+    )
+
+    summary = await import_fec(
+        ledger_pool, creditor, fec_bytes(*monthly_invoice("3", account, "80,00", "20260117")), file_name="week-3.txt"
+    )
+
+    balances = await account_balances(ledger_pool, creditor)
+    assert summary.entries_created == 1
+    assert summary.warnings == []
+    assert sum(balance["balance"] for balance in balances.values()) == Decimal("230.00")
