@@ -215,12 +215,20 @@ async def write_import(
     customer_lines,
     terms: PaymentTerms,
     source: str = "<fec>",
+    *,
+    numbers_shared: bool = False,
 ) -> WriteResult:
     """Write the customer lines of one file (inside the caller's transaction).
 
     `source` names the file in warnings. A bank receipt that records a card
     payment the ledger already has is matched to it (see `_CardPayments`)
     rather than added as a second payment.
+
+    `numbers_shared` tells that an earlier file of the creditor gave one
+    document number (PieceRef) to several documents, as software that makes
+    PieceRef of the journal and the month does. A file that does so sets it
+    for the creditor's later files. A number then never names one document:
+    no invoice is taken for a changed, moved or renumbered one by its number.
     """
     await connection.execute("SET LOCAL mf.skip_daily_totals = 'on'")
     accounts = sorted({line.customer_account for line in customer_lines})
@@ -244,7 +252,11 @@ async def write_import(
     redated: list[tuple[object, PlannedEntry]] = []
     bookings, booking_totals = _bookings(customer_lines)
     keys = source_keys(customer_lines)
-    renumbered = _RenumberedEntries(existing.values(), {*keys, *filter(None, bookings)}, customer_lines)
+    file_shares_numbers = _shares_document_numbers(customer_lines)
+    numbers_shared = numbers_shared or file_shares_numbers
+    renumbered = _RenumberedEntries(
+        existing.values(), {*keys, *filter(None, bookings)}, customer_lines, numbers_shared=numbers_shared
+    )
     for key, booking, line in zip(keys, bookings, customer_lines):
         known = existing.get(key)
         known_entries = [known] if known else receipts.get(key) or (receipts.get(booking, []) if booking else [])
@@ -289,7 +301,7 @@ async def write_import(
     warnings.extend(opening_warnings)
     _reject_lines_before_opening_balances(existing.values(), new_pairs, source)
 
-    moves, shared_numbers = await _moved_documents(connection, creditor, matched, new_pairs)
+    moves, shared_numbers = await _moved_documents(connection, creditor, matched, new_pairs, numbers_shared)
     changes = redated + _changed_entries(existing.values(), matched, new_pairs, customer_lines, shared_numbers)
     changes += moves
     if changes:
@@ -356,6 +368,11 @@ async def write_import(
             ],
         )
 
+    if file_shares_numbers:
+        await connection.execute(
+            "UPDATE creditors SET document_numbers_shared = true WHERE id = $1 AND NOT document_numbers_shared",
+            creditor,
+        )
     await recompute_daily_totals(connection, creditor, accounts)
     # Later writes of this transaction (pending allocations) keep the totals again.
     await connection.execute("SET LOCAL mf.skip_daily_totals = 'off'")
@@ -423,7 +440,7 @@ def _changed_entries(
 
 
 async def _moved_documents(
-    connection: asyncpg.Connection, creditor: str, matched: set[int], new_pairs
+    connection: asyncpg.Connection, creditor: str, matched: set[int], new_pairs, numbers_shared: bool = False
 ) -> tuple[list[tuple[object, PlannedEntry]], set[tuple[str, str]]]:
     """Return the (line, imported entry) pairs where a new line moves an imported document to another customer.
 
@@ -438,7 +455,8 @@ async def _moved_documents(
     so that one number names all the invoices of a month. A number that two
     stored documents, or two new entries of this file, have names no single
     document. The function also returns these shared numbers as (kind,
-    number) pairs, and no move is reported for them.
+    number) pairs, and no move is reported for them. With `numbers_shared`,
+    every number of the file is such a number.
     """
     # Only numbers from PieceRef name a document (see `_changed_entries`).
     documents = {
@@ -448,6 +466,8 @@ async def _moved_documents(
     }
     if not documents:
         return [], set()
+    if numbers_shared:
+        return [], set(documents)
     new_entries: dict[tuple[str, str], set[tuple[str, str, date]]] = defaultdict(set)
     for line, entry in new_pairs:
         if entry.kind in DOCUMENT_KINDS and line.line.piece_ref:
@@ -951,7 +971,8 @@ class _RenumberedEntries:
     entries, and `lookalike` finds the stored entry for a warning.
     """
 
-    def __init__(self, entries, file_keys: set[str], customer_lines) -> None:
+    def __init__(self, entries, file_keys: set[str], customer_lines, *, numbers_shared: bool = False) -> None:
+        self._numbers_shared = numbers_shared
         self._documents: dict[str, list[PlannedEntry]] = defaultdict(list)
         self._others: dict[str, list[PlannedEntry]] = defaultdict(list)
         self._receipts: dict[str, dict[str, list[PlannedEntry]]] = defaultdict(dict)
@@ -988,7 +1009,10 @@ class _RenumberedEntries:
         documents = self._documents.get(_without_entry_number(key))
         if documents:
             number = (line.customer_account, str(line.kind), search_key(line.document_number))
-            if len(documents) > 1 or self._stored_numbers[number] > 1 or self._file_numbers[number] > 1:
+            if (
+                self._numbers_shared or len(documents) > 1
+                or self._stored_numbers[number] > 1 or self._file_numbers[number] > 1
+            ):
                 return []
             entry = documents.pop(0)
             old_number = entry.source_key.split("|", 3)[2]
@@ -1015,6 +1039,25 @@ class _RenumberedEntries:
         stripped = _without_entry_number(key)
         candidates = (*self._documents.get(stripped, ()), *self._others.get(stripped, ()))
         return next((entry for entry in candidates if entry.id not in matched), None)
+
+
+def _shares_document_numbers(customer_lines) -> bool:
+    """Return whether the file gives at least two numbers (PieceRef) each to several invoices or credit notes.
+
+    One number in two entries may be a slip of the accounting. Two or more
+    show a practice, such as a PieceRef made of the journal and the month.
+    """
+    entries_by_number: dict[tuple[str, str], set[tuple[str, str, date]]] = defaultdict(set)
+    shared: set[tuple[str, str]] = set()
+    for line in customer_lines:
+        if line.kind in (EntryKind.INVOICE, EntryKind.CREDIT_NOTE) and line.line.piece_ref:
+            number = (str(line.kind), search_key(line.document_number))
+            entries_by_number[number].add((line.line.journal_code, line.line.entry_number, line.line.entry_date))
+            if len(entries_by_number[number]) > 1:
+                shared.add(number)
+                if len(shared) > 1:
+                    return True
+    return False
 
 
 def _renumbered_document_warning(line, entry: PlannedEntry, old_number: str, source: str) -> str:

@@ -192,7 +192,7 @@ async def _write(
     async with pool.acquire() as connection, connection.transaction():
         # Imports of one creditor run one at a time behind this row lock.
         creditor_row = await connection.fetchrow(
-            "SELECT payment_terms FROM creditors WHERE id = $1 FOR UPDATE", creditor
+            "SELECT payment_terms, document_numbers_shared FROM creditors WHERE id = $1 FOR UPDATE", creditor
         )
         if creditor_row is None:
             raise UnknownCreditor(
@@ -243,7 +243,10 @@ async def _write(
             list(labels.values()),
         )
 
-        written = await write_import(connection, creditor, import_id, customer_lines, terms, file_name)
+        written = await write_import(
+            connection, creditor, import_id, customer_lines, terms, file_name,
+            numbers_shared=creditor_row["document_numbers_shared"],
+        )
         applied = await apply_pending_allocations(connection, creditor, sorted(labels), correlation_id)
         if applied:
             log.info("pending_allocations_applied", creditor=creditor, count=applied)

@@ -205,3 +205,36 @@ async def test_month_piece_ref_allows_weekly_files(ledger_pool, account):
     assert summary.entries_created == 1
     assert summary.warnings == []
     assert sum(balance["balance"] for balance in balances.values()) == Decimal("230.00")
+
+
+async def test_month_piece_ref_practice_carries_to_later_months(ledger_pool):
+    creditor = await new_creditor(ledger_pool)
+    january = [
+        *monthly_invoice("1", "C001", "100,00", "20260110"), *monthly_invoice("2", "C002", "50,00", "20260110"),
+        *[line.replace("VE0126", "AV0126") for line in monthly_invoice("3", "C001", "10,00", "20260112")],
+        *[line.replace("VE0126", "AV0126") for line in monthly_invoice("4", "C002", "20,00", "20260112")],
+    ]
+    await import_fec(ledger_pool, creditor, fec_bytes(*january), file_name="january.txt")
+    february = [line.replace("VE0126", "VE0226").replace("2026011", "2026021") for line in monthly_invoice("5", "C001", "70,00", "20260110")]
+    await import_fec(ledger_pool, creditor, fec_bytes(*february), file_name="february-1.txt")
+
+    later = [line.replace("VE0126", "VE0226").replace("2026011", "2026021") for line in monthly_invoice("6", "C003", "30,00", "20260117")]
+    summary = await import_fec(ledger_pool, creditor, fec_bytes(*later), file_name="february-2.txt")
+
+    flagged = await ledger_pool.fetchval("SELECT document_numbers_shared FROM creditors WHERE id = $1", creditor)
+    assert flagged is True
+    assert summary.entries_created == 1
+    assert summary.warnings == []
+
+
+async def test_one_shared_number_does_not_flag_creditor(ledger_pool):
+    creditor = await new_creditor(ledger_pool)
+
+    await import_fec(
+        ledger_pool, creditor,
+        fec_bytes(*monthly_invoice("1", "C001", "100,00", "20260110"), *monthly_invoice("2", "C002", "50,00", "20260110")),
+        file_name="january.txt",
+    )
+
+    flagged = await ledger_pool.fetchval("SELECT document_numbers_shared FROM creditors WHERE id = $1", creditor)
+    assert flagged is False
