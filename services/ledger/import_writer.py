@@ -468,12 +468,7 @@ async def _moved_documents(
         return [], set()
     if numbers_shared:
         return [], set(documents)
-    new_entries: dict[tuple[str, str], set[tuple[str, str, date]]] = defaultdict(set)
-    for line, entry in new_pairs:
-        if entry.kind in DOCUMENT_KINDS and line.line.piece_ref:
-            new_entries[(entry.kind, search_key(entry.document_number))].add(
-                (line.line.journal_code, line.line.entry_number, line.line.entry_date)
-            )
+    new_entries = _document_entries_by_number(line for line, _entry in new_pairs)
     rows = await connection.fetch(
         """SELECT id, source_key, customer_account, kind, document_number, search_key, document_date, debit, credit
              FROM entries
@@ -1047,17 +1042,22 @@ def _shares_document_numbers(customer_lines) -> bool:
     One number in two entries may be a slip of the accounting. Two or more
     show a practice, such as a PieceRef made of the journal and the month.
     """
+    entries_by_number = _document_entries_by_number(customer_lines)
+    return sum(len(entries) > 1 for entries in entries_by_number.values()) > 1
+
+
+def _document_entries_by_number(customer_lines) -> dict[tuple[str, str], set[tuple[str, str, date]]]:
+    """Group the entries whose lines book an invoice or credit note by (kind, number), for numbers from PieceRef.
+
+    An entry is (journal, entry number, entry date), so the several due-date
+    lines of one invoice count once.
+    """
     entries_by_number: dict[tuple[str, str], set[tuple[str, str, date]]] = defaultdict(set)
-    shared: set[tuple[str, str]] = set()
     for line in customer_lines:
         if line.kind in (EntryKind.INVOICE, EntryKind.CREDIT_NOTE) and line.line.piece_ref:
             number = (str(line.kind), search_key(line.document_number))
             entries_by_number[number].add((line.line.journal_code, line.line.entry_number, line.line.entry_date))
-            if len(entries_by_number[number]) > 1:
-                shared.add(number)
-                if len(shared) > 1:
-                    return True
-    return False
+    return entries_by_number
 
 
 def _renumbered_document_warning(line, entry: PlannedEntry, old_number: str, source: str) -> str:

@@ -172,6 +172,23 @@ def breakdown_from_ledger(entry: asyncpg.Record) -> tuple[VatBreakdown, ...] | N
     )
 
 
+async def _document_lines(connection: asyncpg.Connection, entry_id: int) -> tuple[DocumentLine, ...]:
+    """Fetch the lines of a document that the billing system pushed; a document of a FEC file has none."""
+    rows = await connection.fetch(
+        "SELECT description, quantity, unit_price, vat_rate FROM document_lines WHERE entry_id = $1 ORDER BY position",
+        entry_id,
+    )
+    return tuple(
+        DocumentLine(
+            description=row["description"],
+            quantity=row["quantity"],
+            unit_price=row["unit_price"],
+            vat_rate=row["vat_rate"],
+        )
+        for row in rows
+    )
+
+
 async def _credited_vat(
     connection: asyncpg.Connection, credit_note: asyncpg.Record, reference: CorrectedInvoice | None
 ) -> tuple[tuple[VatBreakdown, ...] | None, Decimal | None, Decimal | None]:
@@ -205,12 +222,9 @@ async def _credited_vat(
             f" ({credit_note['preceding_document'] or 'non précisée'}) n’est pas dans le grand livre, et la TVA"
             " de l’avoir se déduit de la sienne. Demandez au service facturation de vérifier cette facture."
         )
-    invoice_lines = await connection.fetch(
-        "SELECT description, quantity, unit_price, vat_rate FROM document_lines WHERE entry_id = $1 ORDER BY position",
-        invoice["id"],
-    )
+    invoice_lines = await _document_lines(connection, invoice["id"])
     if invoice_lines:
-        invoice_breakdown = compute_totals(tuple(DocumentLine(**dict(row)) for row in invoice_lines))[0]
+        invoice_breakdown = compute_totals(invoice_lines)[0]
     else:
         invoice_breakdown = breakdown_from_ledger(invoice)
     invoice_total = invoice["debit"] + invoice["credit"]
@@ -379,19 +393,8 @@ async def build_document(
     address = await address_in_force(
         connection, entry["creditor_id"], entry["customer_account"], entry["document_date"]
     )
-    line_rows = await connection.fetch(
-        "SELECT * FROM document_lines WHERE entry_id = $1 ORDER BY position", entry["id"]
-    )
+    lines = await _document_lines(connection, entry["id"])
     total = entry["debit"] + entry["credit"]
-    lines = tuple(
-        DocumentLine(
-            description=row["description"],
-            quantity=row["quantity"],
-            unit_price=row["unit_price"],
-            vat_rate=row["vat_rate"],
-        )
-        for row in line_rows
-    )
     kind = DocumentKind(entry["kind"])
     if kind is DocumentKind.CREDIT_NOTE and reference is None:
         reference = await corrected_invoice(connection, entry)
