@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from services.ledger.documents.fields import (
     MAX_ADDRESS_LINES,
@@ -69,8 +70,10 @@ class CreditorIdentity(BaseModel):
     def _check_siret_of_siren(cls, value: str | None, info: ValidationInfo) -> str | None:
         siren = info.data.get("siren")
         if value is not None and siren is not None and not value.startswith(siren):
-            raise ValueError(
-                f"SIRET {value} does not start with SIREN {siren}. Use the SIRET of an establishment of this company."
+            raise PydanticCustomError(
+                "siret_of_other_siren",
+                "SIRET {value} does not start with SIREN {siren}. Use the SIRET of an establishment of this company.",
+                {"value": value, "siren": siren},
             )
         return value
 
@@ -79,9 +82,11 @@ class CreditorIdentity(BaseModel):
     def _check_vat_number_of_siren(cls, value: str, info: ValidationInfo) -> str:
         siren = info.data.get("siren")
         if siren is not None and value.startswith("FR") and value[4:] != siren:
-            raise ValueError(
-                f"French VAT number {value} does not end with SIREN {siren}. "
-                "Check both numbers on the company's Kbis extract."
+            raise PydanticCustomError(
+                "vat_number_of_other_siren",
+                "French VAT number {value} does not end with SIREN {siren}. "
+                "Check both numbers on the company's Kbis extract.",
+                {"value": value, "siren": siren},
             )
         return value
 

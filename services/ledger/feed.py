@@ -17,6 +17,7 @@ from typing import Literal
 
 import asyncpg
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from services.ledger.documents import DocumentLine, compute_totals
 from services.ledger.documents.fields import MAX_ADDRESS_LINES, CountryCode, Siren, Text, VatNumber, VatRate
@@ -32,6 +33,19 @@ from services.ledger.operations import (
 )
 from shared.errors import Conflict, Unprocessable
 from shared.events.outbox import add_to_outbox
+from shared.validation_messages import NO_CONTROL_CHARACTERS, FieldLabel, FieldProblem, french_field_errors
+
+# French names of the numeric fields, for sentences such as « la quantité doit être supérieure à 0 ».
+FEED_FIELD_LABELS = {
+    "quantity": FieldLabel("la quantité", feminine=True),
+    "unit_price": FieldLabel("le prix unitaire"),
+    "vat_rate": FieldLabel("le taux de TVA"),
+    "net_total": FieldLabel("le total hors taxes"),
+    "vat_total": FieldLabel("le total de TVA"),
+    "total": FieldLabel("le total toutes taxes comprises"),
+}
+# The message lists at most this many errors, and details.fields lists them all.
+MAX_ERRORS_IN_MESSAGE = 10
 
 
 class InvalidDocument(LedgerError, Unprocessable):
@@ -85,9 +99,17 @@ class FeedBuyer(BaseModel):
             return value
         siren = info.data.get("siren")
         if siren is None:
-            raise ValueError(f"French VAT number {value} comes without buyer.siren. Send the SIREN too.")
+            raise PydanticCustomError(
+                "vat_number_without_siren",
+                "French VAT number {value} comes without buyer.siren. Send the SIREN too.",
+                {"value": value},
+            )
         if value[4:] != siren:
-            raise ValueError(f"French VAT number {value} does not end with SIREN {siren}. Check both numbers.")
+            raise PydanticCustomError(
+                "vat_number_of_other_siren",
+                "French VAT number {value} does not end with SIREN {siren}. Check both numbers.",
+                {"value": value, "siren": siren},
+            )
         return value
 
 
@@ -97,29 +119,26 @@ class FeedDocument(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: Literal["invoice", "credit_note"]
-    number: str = Field(..., min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]+$")
-    customer_account: str = Field(..., min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]+$")
+    number: str = Field(..., min_length=1, max_length=64, pattern=NO_CONTROL_CHARACTERS)
+    customer_account: str = Field(..., min_length=1, max_length=64, pattern=NO_CONTROL_CHARACTERS)
     issue_date: date
     due_date: date | None = None
-    preceding_invoice: str | None = Field(None, max_length=64, pattern=r"^[^\x00-\x1f]+$")
+    preceding_invoice: str | None = Field(None, max_length=64, pattern=NO_CONTROL_CHARACTERS)
     buyer: FeedBuyer | None = None
     lines: list[FeedLine] = Field(..., min_length=1, max_length=1000)
     totals: FeedTotals
 
 
 def parse_feed_document(body: object) -> FeedDocument:
-    """Validate the JSON body; raise ``InvalidDocument`` naming the first bad field."""
+    """Validate the JSON body; raise ``InvalidDocument`` naming the first bad field.
+
+    Its details carry ``field`` and ``type`` of the first error and, in
+    ``fields``, the field, pydantic type and French message of each error.
+    """
     try:
         document = FeedDocument.model_validate(body)
     except ValidationError as error:
-        problems = [
-            f"{'.'.join(str(part) for part in problem['loc']) or 'document'} : {problem['msg']}"
-            for problem in error.errors()
-        ]
-        first_field = ".".join(str(part) for part in error.errors()[0]["loc"]) or "document"
-        raise InvalidDocument(
-            "Document invalide : " + " ; ".join(problems[:10]), field=first_field, fields=problems
-        ) from None
+        raise _invalid_document(french_field_errors(error, labels=FEED_FIELD_LABELS)) from None
     _check_totals(document)
     if document.due_date is not None and document.due_date < document.issue_date:
         raise InvalidDocument(
@@ -140,9 +159,8 @@ def _check_totals(document: FeedDocument) -> None:
                                       unit_price=line.unit_price, vat_rate=line.vat_rate))
         except ValidationError as error:
             # Reached only by a check that DocumentLine makes and FeedLine does not.
-            problem = error.errors()[0]
-            field = ".".join(["lines", str(position), *(str(part) for part in problem["loc"])])
-            raise InvalidDocument(f"Document invalide : {field} : {problem['msg']}", field=field) from None
+            problems = french_field_errors(error, prefix=("lines", position), labels=FEED_FIELD_LABELS)
+            raise _invalid_document(problems) from None
     _breakdown, net_total, vat_total, total = compute_totals(lines)
     for name, expected in (("net_total", net_total), ("vat_total", vat_total), ("total", total)):
         declared = getattr(document.totals, name)
@@ -154,6 +172,16 @@ def _check_totals(document: FeedDocument) -> None:
                 declared=str(declared),
                 expected=str(expected),
             )
+
+
+def _invalid_document(problems: list[FieldProblem]) -> InvalidDocument:
+    message = "Document invalide : " + " ; ".join(problem.sentence for problem in problems[:MAX_ERRORS_IN_MESSAGE])
+    return InvalidDocument(
+        message,
+        field=problems[0].field,
+        type=problems[0].type,
+        fields=[problem.as_detail() for problem in problems],
+    )
 
 
 def content_digest(document: FeedDocument) -> str:

@@ -28,11 +28,13 @@ from services.ledger.statement import StatementFilter, account_exists, fetch_all
 from shared.errors import Forbidden, Unprocessable
 from shared.typography import format_count
 from shared.principal import Principal, Role
+from shared.validation_messages import FieldLabel, french_field_errors
 from shared.web import POOL, REQUEST_ID_HEADER, principal_of
 
 log = structlog.get_logger(__name__)
 
 MAX_FEC_BYTES = 256 * 1024 * 1024
+IDENTITY_LABELS = {"share_capital": FieldLabel("le capital social")}
 
 
 def _require_operator(principal: Principal, creditor: str) -> None:
@@ -131,8 +133,12 @@ async def put_creditor(request: web.Request) -> web.Response:
             identity = CreditorIdentity.model_validate(body["identity"])
         except ValidationError as error:
             field, sentence = invalid_identity_field(error)
+            first_problem = french_field_errors(error, prefix=("identity",), labels=IDENTITY_LABELS)[0]
             raise Unprocessable(
-                f"Identité légale invalide : {sentence}", field=f"identity.{field}", reason=error.errors()[0]["msg"]
+                f"Identité légale invalide : {sentence}",
+                field=f"identity.{field}",
+                type=first_problem.type,
+                reason=first_problem.sentence,
             ) from None
     await upsert_creditor(request.app[POOL], creditor, name, body.get("payment_terms") or "30 jours fin de mois")
     if identity is not None:
