@@ -90,18 +90,17 @@ async def on_profile_updated(connection: asyncpg.Connection, event: EventEnvelop
     profile = ProfileUpdated.model_validate(event.data)
     if profile.section != "billing_details" or not event.creditor_id or not event.customer_account:
         return
-    if not await connection.fetchval("SELECT 1 FROM creditors WHERE id = $1", event.creditor_id):
+    # The creditor's share lock first, as every other writer of its accounts
+    # takes it: a running FEC import holds it, so this waits for the import
+    # instead of creating the account under it and deadlocking with it.
+    if not await connection.fetchval("SELECT 1 FROM creditors WHERE id = $1 FOR SHARE", event.creditor_id):
         log.info("profile_ignored_unknown_creditor", creditor=event.creditor_id)
         return
     values = profile.values
     address_lines = [
         line for line in (values.get("address_line1"), values.get("address_line2"), values.get("address_line3")) if line
     ]
-    await connection.execute(
-        """INSERT INTO customer_accounts (creditor_id, account_number) VALUES ($1, $2) ON CONFLICT DO NOTHING""",
-        event.creditor_id,
-        event.customer_account,
-    )
+    await ensure_account(connection, event.creditor_id, event.customer_account)
     # An older event delivered late is still a version of the past. The inbox
     # already rejects a redelivered event before this handler runs, and the
     # unique event_id prevents a second version even without it.

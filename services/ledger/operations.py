@@ -4,9 +4,18 @@ Each operation runs inside the caller's transaction together with its
 outbox events. An operation first takes a share lock on its creditor's row,
 which a FEC import of that creditor holds exclusively. An import plans open
 amounts from one read of the accounts, so no operation may change them in
-the meantime. Operations still run side by side. An operation then locks the
-entries it changes in one statement, in ascending id order, so two
-operations on the same entries do not deadlock over them.
+the meantime. Operations on different customer accounts still run side by
+side.
+
+Locks are always taken in one order: the creditor row, then the customer
+account row (`lock_account`), then the entries an operation changes, in one
+statement and in ascending id order, then the lettering counter, and last
+the per-day totals that the entries' triggers update. The account lock
+makes the writers of one account run one after the other. Without it, a
+credit note and the invoice it names, written at the same time, each missed
+the other's uncommitted row, so the credit note's pending allocation was
+never applied. Two writers could also hold a day's totals and an entry in
+opposite order and deadlock.
 """
 
 from __future__ import annotations
@@ -144,7 +153,27 @@ async def lock_creditor(connection: asyncpg.Connection, creditor: str) -> None:
         raise DocumentNotFound(f"Créancier «\u00a0{creditor}\u00a0» inconnu du grand livre.")
 
 
+async def lock_account(connection: asyncpg.Connection, creditor: str, account: str) -> None:
+    """Take the customer account's row lock, after the creditor's (see the module doc).
+
+    A row that does not exist yet locks nothing: `ensure_account` creates it
+    first. The lock does not block foreign key checks, which take a weaker
+    one, so the account's entries and address versions can still refer to it.
+    """
+    await lock_creditor(connection, creditor)
+    await _lock_account_row(connection, creditor, account)
+
+
+async def _lock_account_row(connection: asyncpg.Connection, creditor: str, account: str) -> None:
+    await connection.execute(
+        "SELECT 1 FROM customer_accounts WHERE creditor_id = $1 AND account_number = $2 FOR NO KEY UPDATE",
+        creditor,
+        account,
+    )
+
+
 async def ensure_account(connection: asyncpg.Connection, creditor: str, account: str) -> None:
+    """Create the customer account if needed and take its lock (see `lock_account`)."""
     await lock_creditor(connection, creditor)
     await connection.execute(
         """INSERT INTO customer_accounts (creditor_id, account_number) VALUES ($1, $2)
@@ -152,6 +181,7 @@ async def ensure_account(connection: asyncpg.Connection, creditor: str, account:
         creditor,
         account,
     )
+    await _lock_account_row(connection, creditor, account)
 
 
 async def insert_entry(
@@ -227,7 +257,7 @@ async def settle_credit(
     target_kind: EntryKind = EntryKind.INVOICE,
 ) -> OperationResult:
     """Allocate a credit entry to the named debits; keep what cannot be applied yet as pending."""
-    await lock_creditor(connection, creditor)
+    await lock_account(connection, creditor, account)
     result = OperationResult(entry_id=credit_id)
     found = await find_documents(connection, creditor, account, [number for number, _ in targets], target_kind)
     locked = await lock_entries(connection, [credit_id, *found.values()])
@@ -321,7 +351,7 @@ async def impute_credit_note(
     correlation_id: str | None = None,
 ) -> OperationResult:
     """Impute a credit note on an invoice (all that is still open on both, or ``amount``)."""
-    await lock_creditor(connection, creditor)
+    await lock_account(connection, creditor, account)
     notes = await find_documents(connection, creditor, account, [credit_note_number], EntryKind.CREDIT_NOTE)
     note_id = notes.get(search_key(credit_note_number))
     if note_id is None:
@@ -350,7 +380,9 @@ async def reverse_payment(
     ("Rejet de règlement") of the payment's amount consumes the payment, so
     the account balance goes back up by that amount.
     """
-    await lock_creditor(connection, creditor)
+    # Under the account lock, a reversal of the same payment that ran at the
+    # same time has committed, so the check below sees it.
+    await lock_account(connection, creditor, account)
     payments = await find_documents(connection, creditor, account, [payment_number], EntryKind.PAYMENT)
     payment_id = payments.get(search_key(payment_number))
     if payment_id is None:
@@ -391,6 +423,8 @@ async def reverse_payment(
         source="reversal",
         source_key=reversal_key,
     )
+    if reversal_id is None:
+        raise AlreadyReversed(f"Le règlement {payment_number} a déjà été rejeté.")
     reversal = (await lock_entries(connection, [reversal_id]))[reversal_id]
     payment = (await lock_entries(connection, [payment_id]))[payment_id]
     await allocate(connection, reversal, payment, amount, await next_lettering_code(connection, creditor, account))
