@@ -13,7 +13,7 @@ from gateway.errors import SessionRequired, UnsupportedMediaType
 from gateway.relay import RelayInterrupted
 from gateway.sessions import COOKIE_NAMES, COOKIE_SECURE, clear_session_cookies
 from shared.errors import DomainError
-from shared.web import Handler, json_error
+from shared.web import INTERNAL_ERROR_MESSAGE, Handler, http_error_message, json_error
 
 log = structlog.get_logger(__name__)
 
@@ -28,14 +28,6 @@ CONTENT_SECURITY_POLICY = (
     "base-uri 'none'; object-src 'none'"
 )
 HSTS_VALUE = "max-age=31536000"
-
-HTTP_ERROR_MESSAGES = {
-    400: ("bad_request", "La requête est invalide."),
-    404: ("not_found", "La page ou la ressource demandée est introuvable."),
-    405: ("method_not_allowed", "Cette méthode n’est pas acceptée à cette adresse."),
-    413: ("payload_too_large", "La requête est trop volumineuse."),
-}
-INTERNAL_ERROR_MESSAGE = "Une erreur interne est survenue. Réessayez plus tard."
 
 
 def is_api_request(request: web.Request) -> bool:
@@ -76,7 +68,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPException as error:
         if error.status < 400:
             raise
-        code, message = HTTP_ERROR_MESSAGES.get(error.status, ("http_error", INTERNAL_ERROR_MESSAGE))
+        code, message = http_error_message(error.status)
         if is_api_request(request):
             return json_error(error.status, code, message)
         return render_error_page(request, error.status, message)

@@ -31,6 +31,21 @@ PRINCIPAL = web.RequestKey("principal", Principal)
 _REQUEST_ID_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:")
 MAX_REQUEST_ID_LENGTH = 64
 
+# French messages of the HTTP errors that aiohttp raises itself (no route, wrong method, body over
+# client_max_size), whose own text is English, such as « 404: Not Found ».
+HTTP_ERROR_MESSAGES = {
+    400: ("bad_request", "La requête est invalide."),
+    404: ("not_found", "La page ou la ressource demandée est introuvable."),
+    405: ("method_not_allowed", "Cette méthode n’est pas acceptée à cette adresse."),
+    413: ("payload_too_large", "La requête est trop volumineuse."),
+}
+INTERNAL_ERROR_MESSAGE = "Une erreur interne est survenue. Réessayez plus tard."
+
+
+def http_error_message(status: int) -> tuple[str, str]:
+    """Return the error code and French message of an HTTP error status raised by aiohttp."""
+    return HTTP_ERROR_MESSAGES.get(status, ("http_error", INTERNAL_ERROR_MESSAGE))
+
 
 def json_error(status: int, code: str, message: str, **details: object) -> web.Response:
     body = {"error": {"code": code, "message": message, **({"details": details} if details else {})}}
@@ -67,16 +82,22 @@ async def request_context_middleware(request: web.Request, handler: Handler) -> 
 
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Map domain errors to JSON HTTP errors; log and hide anything unexpected."""
+    """Map domain errors and aiohttp's HTTP errors to French JSON errors, and log and hide anything unexpected."""
     try:
         return await handler(request)
     except DomainError as error:
         return json_error(error.status, error.code, error.message, **error.details)
-    except web.HTTPException:
-        raise
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        response = json_error(error.status, *http_error_message(error.status))
+        if "Allow" in error.headers:
+            # A 405 must list the methods that the resource accepts.
+            response.headers["Allow"] = error.headers["Allow"]
+        return response
     except Exception:
         log.exception("unhandled_error", path=request.path)
-        return json_error(500, "internal_error", "Une erreur interne est survenue. Réessayez plus tard.")
+        return json_error(500, "internal_error", INTERNAL_ERROR_MESSAGE)
 
 
 @web.middleware
