@@ -68,6 +68,8 @@ class StoredDocument:
     sha256: str
     rendered_at: datetime
     number: str
+    entry_id: int
+    document_date: date
     final: bool = True
     """False while the document's date lasts, or for a credit note whose corrected invoice is not settled.
 
@@ -454,7 +456,14 @@ async def stored_document(
             "SELECT content, sha256, rendered_at FROM document_files WHERE entry_id = $1", entry["id"]
         )
         if stored is not None:
-            return StoredDocument(stored["content"], stored["sha256"], stored["rendered_at"], entry["document_number"])
+            return StoredDocument(
+                stored["content"],
+                stored["sha256"],
+                stored["rendered_at"],
+                entry["document_number"],
+                entry["id"],
+                entry["document_date"],
+            )
         # Decided before the address is read: a rendering that starts before
         # midnight and ends after it is not stored with the day's last address missing.
         today = paris_today()
@@ -472,7 +481,15 @@ async def stored_document(
     digest = hashlib.sha256(content).hexdigest()
     if not final:
         log.info("document_rendered_unstored", entry_id=entry["id"], size=len(content))
-        return StoredDocument(content, digest, datetime.now(UTC), entry["document_number"], final=False)
+        return StoredDocument(
+            content,
+            digest,
+            datetime.now(UTC),
+            entry["document_number"],
+            entry["id"],
+            entry["document_date"],
+            final=False,
+        )
     async with pool.acquire() as connection:
         # Two concurrent first requests may both render; the first insert wins
         # and both callers serve the stored copy.
@@ -487,4 +504,11 @@ async def stored_document(
             "SELECT content, sha256, rendered_at FROM document_files WHERE entry_id = $1", entry["id"]
         )
     log.info("document_rendered", entry_id=entry["id"], size=len(stored["content"]))
-    return StoredDocument(stored["content"], stored["sha256"], stored["rendered_at"], entry["document_number"])
+    return StoredDocument(
+        stored["content"],
+        stored["sha256"],
+        stored["rendered_at"],
+        entry["document_number"],
+        entry["id"],
+        entry["document_date"],
+    )

@@ -6,6 +6,7 @@ import json
 from decimal import Decimal
 from functools import partial
 
+import asyncpg
 import structlog
 from aiohttp import web
 
@@ -17,11 +18,11 @@ from services.ledger.creditors import (
     set_creditor_identity,
     upsert_creditor,
 )
-from services.ledger.domain import AccountNotFound, InvalidFecFile
+from services.ledger.domain import AccountNotFound, InvalidFecFile, search_key
 from services.ledger.fec import FecError
 from services.ledger.feed import accept_document, parse_feed_document
 from services.ledger.importer import import_fec
-from services.ledger.rendering import DocumentUnavailable, stored_document
+from services.ledger.rendering import DocumentUnavailable, StoredDocument, stored_document
 from services.ledger.exports import ageing_summary, statement_csv
 from services.ledger.export_routes import setup_export_routes
 from services.ledger.statement import StatementFilter, account_exists, fetch_all_rows, fetch_statement
@@ -181,6 +182,7 @@ async def get_document_pdf(request: web.Request) -> web.Response:
         raise DocumentUnavailable(f"Document n° {number} introuvable pour votre compte.")
     entry_id = int(entry_text) if entry_text is not None else None
     document = await stored_document(request.app[POOL], creditor, account, number, entry_id)
+    file_name = await _pdf_file_name(request.app[POOL], creditor, account, document)
     etag = f'"{document.sha256}"'
     headers = {
         "ETag": etag,
@@ -188,12 +190,42 @@ async def get_document_pdf(request: web.Request) -> web.Response:
         # today, or a credit note whose corrected invoice is not settled, is rendered at each request.
         "Cache-Control": "private, max-age=31536000, immutable" if document.final else "private, no-store",
         "Last-Modified": document.rendered_at.strftime("%a, %d %b %Y %H:%M:%S GMT"),
-        # The creditor's id keeps documents of two creditors with the same number apart in a downloads folder.
-        "Content-Disposition": f'inline; filename="{_safe_file_name(creditor)}-{_safe_file_name(document.number)}.pdf"',
+        "Content-Disposition": f'inline; filename="{file_name}"',
     }
     if etag in request.headers.get("If-None-Match", ""):
         return web.Response(status=304, headers=headers)
     return web.Response(body=document.content, content_type="application/pdf", headers=headers)
+
+
+async def _pdf_file_name(pool: asyncpg.Pool, creditor: str, account: str, document: StoredDocument) -> str:
+    """Return the download name of a document's PDF, distinct for documents of the account that share a number.
+
+    The name is ``{creditor}-{number}.pdf``, because the creditor's id keeps
+    documents of two creditors with the same number apart in a downloads
+    folder. When several documents of the account share the number (spaces
+    and case ignored, as in a PieceRef made of the journal and the month),
+    the document date follows the number. The entry id follows the date
+    when documents with that number also share the date.
+
+    NOTE: two numbers that differ only in characters that `_safe_file_name`
+    replaces with "_", such as FA/1 and FA:1, still get the same name.
+    """
+    counts = await pool.fetchrow(
+        """SELECT count(*) AS documents, count(*) FILTER (WHERE document_date = $4) AS same_date
+             FROM entries
+            WHERE creditor_id = $1 AND customer_account = $2 AND kind IN ('invoice', 'credit_note')
+              AND search_key = $3""",
+        creditor,
+        account,
+        search_key(document.number),
+        document.document_date,
+    )
+    name = f"{_safe_file_name(creditor)}-{_safe_file_name(document.number)}"
+    if counts["documents"] > 1:
+        name += f"-{document.document_date.isoformat()}"
+        if counts["same_date"] > 1:
+            name += f"-{document.entry_id}"
+    return f"{name}.pdf"
 
 
 def _safe_file_name(number: str) -> str:

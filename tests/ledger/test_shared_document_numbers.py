@@ -126,3 +126,64 @@ async def test_unique_number_needs_no_entry(ledger_service, ledger_pool):
 
     assert response.status == 200
     assert "485,75\u00a0€" in pdf_text(await response.read())
+
+
+def download_name(response) -> str:
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith('inline; filename="'), disposition
+    return disposition.removeprefix('inline; filename="').removesuffix('"')
+
+
+async def test_shared_number_pdf_names_add_date(ledger_service, ledger_pool):
+    creditor, ids = await creditor_with_shared_number(ledger_pool)
+    headers = ledger_service.headers_for(accounts=((creditor, "C001"),))
+
+    names = {}
+    for key in ("C001 1008.86", "C001 893.19", "C001 102.59"):
+        response = await ledger_service.client.get(pdf_path(creditor, ids[key]), headers=headers)
+        assert response.status == 200, key
+        names[key] = download_name(response)
+
+    assert names["C001 1008.86"] == f"{creditor}-VE__0523-2023-05-05.pdf"
+    assert names["C001 893.19"] == f"{creditor}-VE__0523-2023-05-12.pdf"
+    assert names["C001 102.59"] == f"{creditor}-VE__0523-2023-05-20.pdf"
+
+
+async def test_shared_number_same_date_adds_entry(ledger_service, ledger_pool):
+    creditor = await creditor_with_identity(ledger_pool)
+    lines = [
+        *invoice_rows(SHARED_NUMBER, "1", "20230505", "C001", "1008,86"),
+        *invoice_rows(SHARED_NUMBER, "2", "20230505", "C001", "893,19"),
+        *invoice_rows(SHARED_NUMBER, "3", "20230512", "C001", "120,00"),
+    ]
+    await import_fec(ledger_pool, creditor, fec_bytes(*lines), file_name="same-date.txt")
+    rows = await ledger_pool.fetch(
+        "SELECT id, debit FROM entries WHERE creditor_id = $1 ORDER BY id", creditor
+    )
+    ids = {str(entry["debit"]): entry["id"] for entry in rows}
+    headers = ledger_service.headers_for(accounts=((creditor, "C001"),))
+
+    names = {}
+    for total, entry in ids.items():
+        response = await ledger_service.client.get(pdf_path(creditor, entry), headers=headers)
+        assert response.status == 200, total
+        names[total] = download_name(response)
+
+    assert names["1008.86"] == f"{creditor}-VE__0523-2023-05-05-{ids['1008.86']}.pdf"
+    assert names["893.19"] == f"{creditor}-VE__0523-2023-05-05-{ids['893.19']}.pdf"
+    assert names["120.00"] == f"{creditor}-VE__0523-2023-05-12.pdf"
+
+
+async def test_unique_number_keeps_simple_pdf_name(ledger_service, ledger_pool):
+    creditor, _ids = await creditor_with_shared_number(ledger_pool)
+    headers = ledger_service.headers_for(accounts=((creditor, "C002"),))
+
+    response = await ledger_service.client.get(pdf_path(creditor), headers=headers)
+    revalidated = await ledger_service.client.get(
+        pdf_path(creditor), headers={**headers, "If-None-Match": response.headers["ETag"]}
+    )
+
+    assert response.status == 200
+    assert download_name(response) == f"{creditor}-VE__0523.pdf"
+    assert revalidated.status == 304
+    assert download_name(revalidated) == f"{creditor}-VE__0523.pdf"
