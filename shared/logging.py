@@ -11,6 +11,7 @@ import re
 import sys
 
 import structlog
+from aiohttp.http_exceptions import HttpProcessingError
 
 SENSITIVE_KEYS = frozenset({"password", "iban", "card", "secret", "token", "authorization", "cookie"})
 
@@ -24,19 +25,56 @@ _SINGLE_USE_LINK = re.compile(
 )
 
 
+# A session travels in the portal's cookie and in the header that the gateway
+# sends to the accounts service. Error texts of libraries may quote a raw
+# request (aiohttp quotes the header line that it could not parse), so the
+# value of these headers, and the cookie wherever it appears, are replaced.
+_SESSION_COOKIE = re.compile(r"(mf_session=)[^;\s'\"\\]+")
+_SECRET_HEADER = re.compile(r"(?i)((?:cookie|x-mf-session|authorization):\s*)[^\r\n'\"\\]+")
+
+
 def redact_link_tokens(text: str) -> str:
     """Return ``text`` with the token of every single-use link path replaced by ``{token}``."""
     return _SINGLE_USE_LINK.sub(r"\1{token}", text)
 
 
+def redact_secrets_in_text(text: str) -> str:
+    """Return ``text`` without link tokens, session cookies and secret header values."""
+    text = redact_link_tokens(text)
+    text = _SESSION_COOKIE.sub(r"\1[redacted]", text)
+    return _SECRET_HEADER.sub(r"\1[redacted]", text)
+
+
 def _scrub_sensitive(_logger: object, _method: str, event_dict: dict) -> dict:
-    """Replace values of keys that may carry secrets or full bank details."""
+    """Replace values of keys that may carry secrets or full bank details, and secrets inside text."""
     for key, value in list(event_dict.items()):
         if any(word in key.lower() for word in SENSITIVE_KEYS):
             event_dict[key] = "[redacted]"
-        elif isinstance(value, str) and "/" in value:
-            event_dict[key] = redact_link_tokens(value)
+        elif isinstance(value, str):
+            event_dict[key] = redact_secrets_in_text(value)
     return event_dict
+
+
+class _RejectedRequestFilter(logging.Filter):
+    """Log a request that aiohttp cannot parse as one info line, without the request's bytes.
+
+    aiohttp logs such a request at error level with an exception whose text
+    quotes the offending line, which may be the Cookie header with a live
+    session. A browser that sends too many cookies, or a client that sends a
+    control character, causes it, so it is the client's error, not ours.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            remote = record.args[0] if isinstance(record.args, tuple) and record.args else None
+            record.msg = "http_request_rejected: %s (status %s) from %s"
+            record.args = (type(error).__name__, error.code, remote)
+            record.exc_info = None
+            record.exc_text = None
+            record.levelno = logging.INFO
+            record.levelname = "INFO"
+        return True
 
 
 def configure_logging(service: str, *, log_format: str = "auto", level: str = "info") -> None:
@@ -68,12 +106,21 @@ def configure_logging(service: str, *, log_format: str = "auto", level: str = "i
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
-            foreign_pre_chain=[*shared_processors, structlog.stdlib.add_logger_name],
+            # The traceback becomes text first, so that the scrubber reads it.
+            foreign_pre_chain=[
+                *shared_processors,
+                structlog.stdlib.add_logger_name,
+                structlog.processors.format_exc_info,
+                _scrub_sensitive,
+            ],
         )
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(numeric_level)
+    server_logger = logging.getLogger("aiohttp.server")
+    if not any(isinstance(existing, _RejectedRequestFilter) for existing in server_logger.filters):
+        server_logger.addFilter(_RejectedRequestFilter())
     # factur-x logs an INFO line for every PDF it writes, and fontTools about 50
     # (« glyf pruned », « cmap pruned ») each time fpdf2 subsets a font. Keep their warnings only.
     for noisy_logger in ("factur-x", "fontTools"):

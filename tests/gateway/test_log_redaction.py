@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -96,3 +97,57 @@ async def test_request_log_invitation_link_hides_token(make_gateway, capsys) -> 
 
     assert any(line["path"] == "/invitation/{token}" for line in requests)
     assert token not in json.dumps(lines)
+
+
+async def send_raw(host: str, port: int, request: bytes) -> bytes:
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        writer.write(request)
+        await writer.drain()
+        return await asyncio.wait_for(reader.read(200), 10)
+    finally:
+        writer.close()
+
+
+@pytest.mark.parametrize(
+    "request_template",
+    [
+        # A browser that holds many cookies for the site sends a header over aiohttp's limit of 8,190 bytes.
+        b"GET /api/v1/me HTTP/1.1\r\nHost: localhost\r\nCookie: __Host-mf_session=%s; big=" + b"a" * 9000 + b"\r\n\r\n",
+        b"GET /api/v1/me HTTP/1.1\r\nHost: localhost\r\nCookie: __Host-mf_session=%s; theme=dark\x00\r\n\r\n",
+        b"GET /invitation/%s\x01 HTTP/1.1\r\nHost: localhost\r\n\r\n",
+    ],
+    ids=["cookie-too-long", "control-character", "bad-url"],
+)
+async def test_unparsable_request_log_hides_secrets(make_gateway, capsys, request_template: bytes) -> None:
+    token = secrets.token_urlsafe(32)
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    configure_logging("gateway", log_format="json")
+    try:
+        gateway = await make_gateway()
+        answer = await send_raw(gateway.host, gateway.port, request_template.replace(b"%s", token.encode()))
+    finally:
+        structlog.reset_defaults()
+        structlog.contextvars.clear_contextvars()
+        root.handlers[:], root.level = handlers, level
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    rejected = [line for line in lines if line.get("event", "").startswith("http_request_rejected")]
+
+    assert answer.split(b"\r\n")[0].endswith(b" 400 Bad Request")
+    assert token not in json.dumps(lines)
+    assert len(rejected) == 1
+    assert rejected[0]["level"] == "info"
+
+
+def test_scrubbing_replaces_session_cookie_in_text() -> None:
+    token = secrets.token_urlsafe(32)
+    event = {
+        "event": "failed",
+        "exception": f"LineTooLong: b'Cookie: __Host-mf_session={token}; big=aaa'\nX-MF-Session: {token}",
+    }
+
+    scrubbed = _scrub_sensitive(None, "error", dict(event))
+
+    assert token not in json.dumps(scrubbed)
+    assert "Cookie: [redacted]" in scrubbed["exception"]
