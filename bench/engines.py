@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import platform
+import shutil
 import socket
 import tempfile
 from collections.abc import Iterator
@@ -27,7 +28,8 @@ def free_port() -> int:
 def benchmark_postgres() -> Iterator[tuple[EmbeddedPostgres, RuntimeSecrets]]:
     """Start PostgreSQL in a temporary folder with every service database migrated."""
     secrets = RuntimeSecrets.generate()
-    postgres = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="mf-bench-")), free_port(), secrets.postgres_password)
+    base = Path(tempfile.mkdtemp(prefix="mf-bench-"))
+    postgres = EmbeddedPostgres(base, free_port(), secrets.postgres_password)
     postgres.start()
     try:
 
@@ -41,6 +43,7 @@ def benchmark_postgres() -> Iterator[tuple[EmbeddedPostgres, RuntimeSecrets]]:
         yield postgres, secrets
     finally:
         postgres.stop()
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def machine_description() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -98,4 +99,5 @@ def test_sigkill_of_parent_stops_engines():
         for pid in pids.values():
             if _is_running(pid):
                 os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(base, ignore_errors=True)
 
