@@ -82,21 +82,6 @@ async def test_logout_visible_on_phone(browser_page, mail_stack, accounts_pool, 
         assert box["y"] + box["height"] <= topbar["y"] + topbar["height"], f"{path}: logout below the top bar"
 
 
-async def test_statement_table_scrolls_in_its_box(browser_page, mail_stack, accounts_pool, ledger_client):
-    user = await seed_admin(accounts_pool, ledger_client)
-    page = browser_page
-    await log_in_on_phone(page, mail_stack, user)
-    await page.goto(mail_stack.gateway_url + "/etat-de-compte?view=all")
-
-    region = page.get_by_role("region", name=re.compile("Écritures du compte"))
-    await expect(region).to_be_visible()
-    sizes = await region.evaluate("box => [box.scrollWidth, box.clientWidth]")
-    assert sizes[0] > sizes[1], "the statement table should be wider than its box on a phone"
-    await region.focus()
-    await page.keyboard.press("ArrowRight")
-    await page.wait_for_function("box => box.scrollLeft > 0", arg=await region.element_handle(), timeout=5000)
-
-
 async def test_creditor_arrow_down_stays(browser_page, mail_stack, accounts_pool, ledger_client):
     user = await seed_admin(accounts_pool, ledger_client)
     page = browser_page

@@ -87,7 +87,7 @@ async def test_all_view_counts_older_line_in_brought_forward(gateway, accounts_p
     response = await gateway.get(f"/creanciers/{creditor.id}/etat-de-compte", params={"view": "all"})
     html = await response.text()
     numbers = re.findall(r'data-document-number="([^"]*)"', html)
-    brought_forward = unescape(re.search(r'<tr class="brought-forward">.*?</tr>', html, re.S).group(0))
+    brought_forward = unescape(re.search(r'<tr class="brought-forward"[^>]*>.*?</tr>', html, re.S).group(0))
 
     assert numbers == ["FA2026-000034"]
     assert f"418,80{NBSP}€" in brought_forward

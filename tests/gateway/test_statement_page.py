@@ -38,7 +38,7 @@ async def test_statement_shows_french_amounts_and_dates(logged_in, portal_data):
 
 async def test_statement_shows_headers_in_order(logged_in, portal_data):
     _status, html = await statement_html(logged_in, portal_data.first.id)
-    headers = re.findall(r'<th scope="col"(?: class="[^"]*")?>([^<]+)</th>', html)
+    headers = re.findall(r'<th scope="col"[^>]*>([^<]+)</th>', html)
 
     assert headers == ["Désignation", "Date", "Échéance", "Débit", "Crédit", "Lettrage", "Reste dû", "État"]
 
@@ -203,8 +203,8 @@ async def test_all_view_shows_brought_forward_balance(logged_in, portal_data, le
     await add_old_debt_and_unallocated_payment(ledger_service, portal_data.second.id)
 
     _status, html = await statement_html(logged_in, portal_data.second.id, "?view=all")
-    brought_forward = unescape(re.search(r'<tr class="brought-forward">.*?</tr>', html, re.S).group(0))
-    total = unescape(re.search(r'<tr class="total">.*?</tr>', html, re.S).group(0))
+    brought_forward = unescape(re.search(r'<tr class="brought-forward"[^>]*>.*?</tr>', html, re.S).group(0))
+    total = unescape(re.search(r'<tr class="total"[^>]*>.*?</tr>', html, re.S).group(0))
 
     assert f"Solde au {days_ago(366).strftime('%d/%m/%Y')}" in brought_forward
     assert f"300,00{NBSP}€" in brought_forward
@@ -252,5 +252,5 @@ async def test_empty_period_still_shows_brought_forward(logged_in, portal_data, 
     text = unescape(html)
 
     assert f"Aucune écriture sur cette période{NBSP}: le solde des écritures antérieures figure ci-dessous." in text
-    assert '<tr class="brought-forward">' in html
+    assert '<tr class="brought-forward"' in html
     assert f"300,00{NBSP}€" in text
