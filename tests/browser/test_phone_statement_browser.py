@@ -1,4 +1,4 @@
-"""Chromium at 375 × 667: statement rows as cards, the sticky subtotal and the users tables."""
+"""Chromium at 375 × 667: statement rows as cards, the sticky subtotal, the folded menu and the users tables."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from tests.browser.test_accounts_browser import (  # noqa: F401 (pytest fixtures
     log_in_browser,
     mail_stack,
 )
+from tests.browser.test_desktop_layout_browser import DESKTOP
 from tests.browser.test_small_screen_browser import PHONE
 from tests.gateway.support import AgencyLogin, CreditorAccount, FecBuilder, add_agency_member, create_agency_member, create_creditor, days_ago, import_fec
 
@@ -161,6 +162,7 @@ async def test_phone_statement_targets_44px(browser_page, mail_stack, accounts_p
     await open_statement_on_phone(page, mail_stack.gateway_url, user)
 
     targets = {
+        "menu": page.get_by_role("button", name="Menu"),
         "view": page.get_by_label("Affichage"),
         "from": page.get_by_label("Du", exact=True),
         "to": page.get_by_label("Au", exact=True),
@@ -182,6 +184,79 @@ async def test_phone_statement_targets_44px(browser_page, mail_stack, accounts_p
     await page.get_by_role("link", name="Suivante").click()
     await expect(page).to_have_url(f"{mail_stack.gateway_url}/etat-de-compte?view=all&page=2")
     await expect(page.locator("#statement-table tbody tr")).to_have_count(1)
+
+
+async def test_phone_header_leaves_room(browser_page, mail_stack, accounts_pool, ledger_client):
+    user = await seed_long_statement(accounts_pool, ledger_client)
+    page = browser_page
+    await open_statement_on_phone(page, mail_stack.gateway_url, user)
+
+    title = await page.locator("h1").bounding_box()
+    assert title["y"] + title["height"] <= PHONE["height"] / 3, f"the page title ends at {title['y'] + title['height']} px"
+    await expect(page.get_by_role("navigation", name="Menu principal")).to_be_hidden()
+    await expect(page.get_by_role("button", name="Se déconnecter")).to_be_in_viewport(ratio=1)
+    await expect(page.get_by_label("Créancier")).to_be_in_viewport(ratio=1)
+    await expect(page.get_by_role("button", name="Changer de créancier")).to_be_in_viewport(ratio=1)
+
+
+async def test_menu_button_keyboard(browser_page, mail_stack, accounts_pool, ledger_client):
+    user = await seed_long_statement(accounts_pool, ledger_client)
+    page = browser_page
+    await open_statement_on_phone(page, mail_stack.gateway_url, user)
+    button = page.get_by_role("button", name="Menu")
+    menu = page.get_by_role("navigation", name="Menu principal")
+
+    await expect(button).to_have_attribute("aria-expanded", "false")
+    await expect(button).to_have_attribute("aria-controls", "main-menu")
+    await page.get_by_role("button", name="Se déconnecter").focus()
+    await page.keyboard.press("Tab")
+    await expect(button).to_be_focused()
+
+    await page.keyboard.press("Enter")
+    await expect(button).to_have_attribute("aria-expanded", "true")
+    await expect(menu).to_be_visible()
+    await expect(menu).to_contain_text(user.display_name)
+    await expect(menu).to_contain_text(user.agency_name)
+    await page.keyboard.press("Tab")
+    await expect(menu.get_by_role("link", name="État de compte")).to_be_focused()
+    await page.keyboard.press("Tab")
+    await expect(menu.get_by_role("link", name="Litiges")).to_be_focused()
+
+    await page.keyboard.press("Escape")
+    await expect(button).to_have_attribute("aria-expanded", "false")
+    await expect(menu).to_be_hidden()
+    await expect(button).to_be_focused()
+
+    await page.keyboard.press("Space")
+    await expect(button).to_have_attribute("aria-expanded", "true")
+    await menu.get_by_role("link", name="Nous contacter").click()
+    await expect(page).to_have_url(mail_stack.gateway_url + "/nous-contacter")
+    await expect(page.get_by_role("button", name="Menu")).to_have_attribute("aria-expanded", "false")
+
+
+async def test_desktop_keeps_open_menu_and_table(browser_page, mail_stack, accounts_pool, ledger_client):
+    user = await seed_long_statement(accounts_pool, ledger_client)
+    page = browser_page
+    await page.set_viewport_size(DESKTOP)
+    await log_in_browser(page, mail_stack.gateway_url, user)
+    await page.goto(mail_stack.gateway_url + STATEMENT_PATH)
+
+    await expect(page.get_by_role("button", name="Menu")).to_be_hidden()
+    await expect(page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Litiges")).to_be_visible()
+    await expect(page.locator(".menu-user")).to_be_hidden()
+    await expect(page.locator("header.topbar .user-name")).to_be_visible()
+    await expect(page.locator("#statement-table thead")).to_be_visible()
+    display = await page.locator("#statement-table tbody tr").first.evaluate("row => getComputedStyle(row).display")
+    assert display == "table-row"
+    topbar = await page.locator("header.topbar").bounding_box()
+    assert topbar["height"] < 60, f"the desktop top bar is {topbar['height']} px high"
+
+    # A menu folded on a phone shows again when the window widens.
+    await page.set_viewport_size(PHONE)
+    await page.get_by_role("button", name="Menu").click()
+    await page.get_by_role("button", name="Menu").click()
+    await page.set_viewport_size(DESKTOP)
+    await expect(page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Litiges")).to_be_visible()
 
 
 async def test_users_tables_fit_phone(browser_page, mail_stack, accounts_pool, ledger_client):
