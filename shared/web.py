@@ -80,6 +80,40 @@ async def request_context_middleware(request: web.Request, handler: Handler) -> 
         return response
 
 
+def unstorable_text_field(value: object, path: str = "") -> str | None:
+    """Return the path (``lines.0.description``) of the first text in ``value`` that PostgreSQL cannot store.
+
+    JSON may carry a NUL character or half of a UTF-16 surrogate pair
+    (``"\\ud800"``), which no form sends. The database driver refuses them
+    with an error that quotes the value, and a login field may hold a
+    mistyped password, so services reject them before, without quoting.
+    Returns "" for a top-level string, and None when every text can be stored.
+    """
+    if isinstance(value, str):
+        if "\x00" in value:
+            return path
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return path
+        return None
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = unstorable_text_field(item, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
+
+
+UNSTORABLE_TEXT_MESSAGE = "le texte contient un caractère nul ou un caractère Unicode incomplet ; retapez-le"
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Map domain errors and aiohttp's HTTP errors to French JSON errors, and log and hide anything unexpected."""
@@ -95,6 +129,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             # A 405 must list the methods that the resource accepts.
             response.headers["Allow"] = error.headers["Allow"]
         return response
+    except asyncpg.DataError as error:
+        # Its text quotes the value that PostgreSQL or the driver refused, which
+        # may be a password typed into another field, so only its kind is logged.
+        log.error("unhandled_error", path=request.path, error_type=type(error).__name__, sqlstate=error.sqlstate)
+        return json_error(500, "internal_error", INTERNAL_ERROR_MESSAGE)
     except Exception:
         log.exception("unhandled_error", path=request.path)
         return json_error(500, "internal_error", INTERNAL_ERROR_MESSAGE)

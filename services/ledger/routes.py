@@ -30,7 +30,7 @@ from shared.errors import Forbidden, Unprocessable
 from shared.typography import format_count
 from shared.principal import Principal, Role
 from shared.validation_messages import FieldLabel, french_field_errors
-from shared.web import POOL, REQUEST_ID_HEADER, principal_of
+from shared.web import POOL, REQUEST_ID_HEADER, UNSTORABLE_TEXT_MESSAGE, principal_of, unstorable_text_field
 
 log = structlog.get_logger(__name__)
 
@@ -119,11 +119,25 @@ def _french_rejection(error: FecError) -> str:
     return f"Fichier FEC refusé, rien n’a été importé. {error}"
 
 
+async def _json_object(request: web.Request) -> dict:
+    """Read the body as a JSON object with numbers as Decimal; raise Unprocessable naming what is wrong."""
+    try:
+        body = await request.json(loads=partial(json.loads, parse_float=Decimal))
+    except ValueError:  # invalid JSON, or bytes that are not UTF-8
+        raise Unprocessable("Le corps de la requête doit être un document JSON.") from None
+    if not isinstance(body, dict):
+        raise Unprocessable("Le corps de la requête doit être un objet JSON, entre accolades.")
+    field = unstorable_text_field(body)
+    if field is not None:
+        raise Unprocessable(f"Requête invalide : {field} : {UNSTORABLE_TEXT_MESSAGE}.", field=field)
+    return body
+
+
 async def put_creditor(request: web.Request) -> web.Response:
     creditor = request.match_info["creditor"]
     _require_operator(principal_of(request), creditor)
     # Numbers are read as Decimal, because the share capital is an amount in cents.
-    body = await request.json(loads=partial(json.loads, parse_float=Decimal))
+    body = await _json_object(request)
     name = str(body.get("name") or "").strip()
     if not name:
         raise Unprocessable("Le nom du créancier est obligatoire.")
@@ -151,12 +165,8 @@ async def post_document(request: web.Request) -> web.Response:
     """Accept an invoice or credit note pushed by the creditor's billing system."""
     creditor = request.match_info["creditor"]
     _require_operator(principal_of(request), creditor)
-    try:
-        # Numbers are read as Decimal so no amount ever passes through a float.
-        body = await request.json(loads=partial(json.loads, parse_float=Decimal))
-    except ValueError:
-        raise Unprocessable("Le corps de la requête doit être un document JSON.") from None
-    document = parse_feed_document(body)
+    # Numbers are read as Decimal so no amount ever passes through a float.
+    document = parse_feed_document(await _json_object(request))
     async with request.app[POOL].acquire() as connection, connection.transaction():
         entry_id, created = await accept_document(
             connection, creditor, document, correlation_id=request.headers.get(REQUEST_ID_HEADER)

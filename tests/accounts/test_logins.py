@@ -228,3 +228,18 @@ async def test_outdated_hash_is_replaced_at_login(accounts_service, agency_admin
     assert response.status == 200
     assert stored != weak
     assert "m=19456,t=2,p=1" in stored
+
+
+async def test_login_rejects_unstorable_text(accounts_service, capsys):
+    for login in ("Mot-De-Passe-Tape-Ici-42\\ud800", "Mot-De-Passe-Tape-Ici-42\\u0000"):
+        response = await accounts_service.client.post(
+            "/internal/logins",
+            data=f'{{"login": "{login}", "password": "x", "client_ip": "{unique_address()}"}}',
+            headers={**accounts_service.system_headers(), "Content-Type": "application/json"},
+        )
+        body = await response.json()
+
+        assert response.status == 422, login
+        assert body["error"]["details"]["field"] == "login"
+        assert "caractère nul ou un caractère Unicode incomplet" in body["error"]["message"]
+    assert "Mot-De-Passe-Tape-Ici-42" not in capsys.readouterr().err

@@ -231,3 +231,17 @@ async def test_staff_import_elsewhere_same_403(gateway, accounts_pool, ledger_se
         "vous travaillez\u00a0: vérifiez son identifiant, ou demandez à la personne qui a créé votre compte "
         "de vous y rattacher."
     )
+
+
+
+async def test_api_login_unstorable_text_is_generic(gateway):
+    # Half a surrogate pair or a NUL in the login: accounts refuses it before
+    # the database driver, whose error would quote a possibly mistyped password.
+    for login in ("Mot-De-Passe-Tape-Ici-42\\ud800", "Mot-De-Passe-Tape-Ici-42\\u0000"):
+        response = await gateway.post(
+            "/api/v1/session", data=f'{{"login": "{login}", "password": "x"}}', headers=JSON
+        )
+        body = await response.json()
+
+        assert response.status == 401, login
+        assert body["error"]["code"] == "invalid_credentials"

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from services.accounts.domain import REQUEST_BODY_FIELD, InvalidRequest
 from shared.typography import format_count
+from shared.web import UNSTORABLE_TEXT_MESSAGE, unstorable_text_field
 
 DEFAULT_MAX_LENGTH = 1000
 
@@ -21,6 +22,9 @@ async def json_body(request: web.Request) -> dict[str, Any]:
         raise InvalidRequest(REQUEST_BODY_FIELD, "un objet JSON est attendu") from None
     if not isinstance(body, dict):
         raise InvalidRequest(REQUEST_BODY_FIELD, "un objet JSON est attendu")
+    field = unstorable_text_field(body)
+    if field is not None:
+        raise InvalidRequest(field, UNSTORABLE_TEXT_MESSAGE)
     return body
 
 

@@ -1,0 +1,38 @@
+"""Request bodies that the ledger cannot read or store answer 422 naming the field, never 500."""
+
+from __future__ import annotations
+
+import json
+
+from tests.ledger.test_feed import creditor_with_terms, invoice_body
+
+JSON = {"Content-Type": "application/json"}
+
+
+async def send(service, method: str, path: str, data: str):
+    response = await service.client.request(method, path, data=data, headers={**service.system_headers(), **JSON})
+    return response.status, await response.json()
+
+
+async def test_feed_nul_and_lone_surrogate_422(ledger_service, ledger_pool):
+    creditor = await creditor_with_terms(ledger_pool)
+    for escaped in ("\\u0000", "\\ud800"):
+        body = json.dumps(invoice_body()).replace("Abonnement annonces", f"Abonnement{escaped} annonces")
+
+        status, answer = await send(ledger_service, "POST", f"/creditors/{creditor}/documents", body)
+
+        assert status == 422, escaped
+        assert answer["error"]["details"]["field"] == "lines.0.description"
+        assert "caractère nul ou un caractère Unicode incomplet" in answer["error"]["message"]
+        assert "Abonnement" not in answer["error"]["message"]
+    stored = await ledger_pool.fetchval("SELECT count(*) FROM entries WHERE creditor_id = $1", creditor)
+
+    assert stored == 0
+
+
+async def test_creditor_body_not_object_422(ledger_service):
+    for body in ("{pas du json", "[1, 2]", '"nom"'):
+        status, answer = await send(ledger_service, "PUT", "/creditors/corps-invalide", body)
+
+        assert status == 422, body
+        assert answer["error"]["message"].startswith("Le corps de la requête doit être")
