@@ -135,7 +135,7 @@ async def _check_credentials(
         log.info("password_rehashed", user_id=str(user["id"]))
     token, session_id = await open_session(connection, uuid.UUID(str(user["id"])), client_ip)
     info = await session_info(connection, session_id)
-    log.info("login_succeeded", user_id=info.user_id, session_id=info.session_id)
+    log.info("login_succeeded", user_id=info.user_id)
     return token, info
 
 

@@ -47,9 +47,12 @@ class FolderHandler:
         content = envelope.original_content or envelope.content or b""
         if isinstance(content, str):
             content = content.encode()
-        # Write then rename, so a reader never sees half a message.
+        # Write then rename, so a reader never sees half a message. Only the
+        # owner may read it: invitation and reset mails hold live links.
         temporary = self.folder / f".{name}.part"
-        temporary.write_bytes(header + content)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(header + content)
         os.replace(temporary, self.folder / name)
         log.info("mail_stored", file=name, recipients=len(envelope.rcpt_tos))
         return "250 Message stored"
@@ -72,6 +75,7 @@ class MailSink:
 
     async def start(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.chmod(0o700)
         handler = FolderHandler(self.folder)
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(

@@ -159,3 +159,19 @@ async def test_sink_listing_route_returns_messages(engines, signer, tmp_path):
     assert listed[0]["envelope_to"] == ["liste@example.org"]
     assert listed[0]["text"].strip() == "Bonjour"
     assert refused.status == 403
+
+
+async def test_sink_files_owner_only(engines, accounts_pool, mail_sink):
+    # Invitation and reset mails hold live links, so other users of the machine may not read them.
+    subject = f"Test {uuid.uuid4().hex[:8]}"
+    async with accounts_pool.acquire() as connection:
+        await queue_mail(connection, cipher=None, sender=SENDER, to="agence@example.org", subject=subject, body="Lien")
+    dispatcher = MailDispatcher(accounts_pool, settings_for(engines, mail_sink.port), cipher=None, smtp_host="127.0.0.1")
+
+    await dispatcher.send_due()
+    await wait_for_mail(mail_sink.folder, lambda message: message.subject == subject)
+    modes = {path.name: path.stat().st_mode & 0o777 for path in mail_sink.folder.iterdir()}
+
+    assert mail_sink.folder.stat().st_mode & 0o777 == 0o700
+    assert modes
+    assert set(modes.values()) == {0o600}
