@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.ledger.test_feed import creditor_with_terms, invoice_body
+from tests.ledger.test_import import fec_bytes
 
 JSON = {"Content-Type": "application/json"}
 
@@ -36,3 +37,19 @@ async def test_creditor_body_not_object_422(ledger_service):
 
         assert status == 422, body
         assert answer["error"]["message"].startswith("Le corps de la requête doit être")
+
+
+async def test_fec_upload_above_json_limit_read(ledger_service, ledger_pool):
+    # The service's body limit, meant for JSON, is 64 MiB; a FEC file may be larger.
+    creditor = await creditor_with_terms(ledger_pool)
+    header = fec_bytes().split(b"\r\n")[0]
+    body = header + b"\r\n" + b"x" * (65 * 1024 * 1024) + b"\r\n"
+
+    response = await ledger_service.client.post(
+        f"/creditors/{creditor}/imports/fec", data=body, headers=ledger_service.system_headers()
+    )
+    answer = await response.json()
+
+    assert response.status == 422
+    assert answer["error"]["code"] == "invalid_fec"
+    assert answer["error"]["details"]["line"] == 2
