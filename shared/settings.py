@@ -8,9 +8,30 @@ from __future__ import annotations
 
 import sys
 from typing import Literal, TypeVar
+from urllib.parse import parse_qs, urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+def database_url_problem(url: str) -> str | None:
+    """Return what is wrong with a PostgreSQL URL, or None; the answer never quotes the URL, which holds a password."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "not a valid URL (a bracketed IPv6 host or a port of 1 to 65535 is expected)"
+    if parts.scheme not in ("postgresql", "postgres"):
+        return "expected postgresql://user:password@host:port/database"
+    if port == 0:
+        return "the port must be from 1 to 65535"
+    ssl_modes = parse_qs(parts.query).get("sslmode", [])
+    if any(mode not in SSL_MODES for mode in ssl_modes):
+        return f"sslmode must be one of {', '.join(SSL_MODES)}"
+    return None
 
 
 class CommonSettings(BaseSettings):
@@ -52,6 +73,14 @@ class ServiceSettings(CommonSettings):
     outbox_poll_seconds: float = Field(1.0, gt=0, le=60)
     nats_user: str = Field("", description="NATS user of this service, named after it; empty: no authentication")
     nats_password: SecretStr = Field(SecretStr(""), description="password of MF_NATS_USER")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_is_usable(cls, value: str) -> str:
+        problem = database_url_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @model_validator(mode="after")
     def _nats_credentials_come_together(self) -> ServiceSettings:

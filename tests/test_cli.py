@@ -154,6 +154,31 @@ def test_configured_database_url_is_named(tmp_path: Path) -> None:
     assert "MF_LEDGER_DATABASE_URL" in line
 
 
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://ledger:Secret-Pw-77@127.0.0.1:99999/ledger",
+        "postgresql://ledger:Secret-Pw-77@[::1/ledger",
+        "postgresql://ledger:Secret-Pw-77@127.0.0.1:5432/ledger?sslmode=toujours",
+        "mysql://ledger:Secret-Pw-77@127.0.0.1/ledger",
+    ],
+    ids=["port", "ipv6", "sslmode", "scheme"],
+)
+def test_malformed_database_url_one_line(tmp_path: Path, url: str) -> None:
+    environment = base_environment(tmp_path / "unused", free_port(), tmp_path / "runtime")
+    for name in SERVICE_NAMES:
+        environment[f"MF_{name.upper()}_DATABASE_URL"] = f"postgresql://{name}:x@127.0.0.1:5432/{name}"
+    environment["MF_LEDGER_DATABASE_URL"] = url
+
+    result = run_cli("ledger", "create-creditor", "--creditor", "cli-url", "--name", "Url", environment=environment)
+
+    assert result.code == 2
+    line = assert_one_error_line(result)
+    assert line.startswith("error: invalid environment variable MF_LEDGER_DATABASE_URL: ")
+    assert "Secret-Pw-77" not in result.stdout + result.stderr
+
+
 def test_migrate_on_port_of_other_folder(tmp_path: Path, engines: Engines) -> None:
     data_dir = tmp_path / "other"
     environment = base_environment(data_dir, engines.postgres.port, tmp_path / "runtime")

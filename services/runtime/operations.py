@@ -12,7 +12,9 @@ import asyncpg
 from tqdm import tqdm
 
 from services.runtime.stack import Stack, StackSettings, embedded_postgres, external_dsn_variable
+from services.registry import SERVICE_NAMES
 from shared.db import create_pool
+from shared.settings import database_url_problem
 
 # Errors of asyncpg.connect when no server listens, the server is starting or the host is unreachable.
 _CONNECTION_ERRORS = (OSError, TimeoutError, asyncpg.CannotConnectNowError)
@@ -37,6 +39,11 @@ class OperatorError(Exception):
 def operator_stack(settings: StackSettings | None = None) -> Iterator[Stack]:
     """Yield the stack of ``embedded_postgres``, raising OperatorError when PostgreSQL fails to start."""
     settings = settings or StackSettings()
+    for name in SERVICE_NAMES:
+        variable = external_dsn_variable(name)
+        problem = database_url_problem(os.environ.get(variable) or "postgresql://")
+        if problem:
+            raise OperatorError(f"invalid environment variable {variable}: {problem}")
     with ExitStack() as resources:
         try:
             stack = resources.enter_context(embedded_postgres(settings))
