@@ -139,16 +139,15 @@ def _french_rejection(error: FecError) -> str:
     return f"Fichier FEC refusé, rien n’a été importé. {error}"
 
 
-async def _json_object(request: web.Request) -> dict:
-    """Read the body as a JSON object with numbers as Decimal; raise Unprocessable naming what is wrong."""
+async def _json_body(request: web.Request) -> object:
+    """Read the body as JSON with numbers as Decimal; raise Unprocessable naming what is wrong."""
     try:
         body = await request.json(loads=partial(json.loads, parse_float=Decimal))
     except ValueError:  # invalid JSON, or bytes that are not UTF-8
         raise Unprocessable("Le corps de la requête doit être un document JSON.") from None
-    if not isinstance(body, dict):
-        raise Unprocessable("Le corps de la requête doit être un objet JSON, entre accolades.")
     field = unstorable_text_field(body)
     if field is not None:
+        field = field or "corps"
         raise Unprocessable(f"Requête invalide : {field} : {UNSTORABLE_TEXT_MESSAGE}.", field=field)
     return body
 
@@ -157,7 +156,9 @@ async def put_creditor(request: web.Request) -> web.Response:
     creditor = request.match_info["creditor"]
     _require_operator(principal_of(request), creditor)
     # Numbers are read as Decimal, because the share capital is an amount in cents.
-    body = await _json_object(request)
+    body = await _json_body(request)
+    if not isinstance(body, dict):
+        raise Unprocessable("Le corps de la requête doit être un objet JSON, entre accolades.")
     name = str(body.get("name") or "").strip()
     if not name:
         raise Unprocessable("Le nom du créancier est obligatoire.")
@@ -186,7 +187,7 @@ async def post_document(request: web.Request) -> web.Response:
     creditor = request.match_info["creditor"]
     _require_operator(principal_of(request), creditor)
     # Numbers are read as Decimal so no amount ever passes through a float.
-    document = parse_feed_document(await _json_object(request))
+    document = parse_feed_document(await _json_body(request))
     async with request.app[POOL].acquire() as connection, connection.transaction():
         entry_id, created = await accept_document(
             connection, creditor, document, correlation_id=request.headers.get(REQUEST_ID_HEADER)
