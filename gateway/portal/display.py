@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import gettext
+import re
 import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 import pycountry
+from markupsafe import Markup, escape
 
 from shared.typography import typographic_apostrophes
 
@@ -151,6 +153,34 @@ def prefix_de(name: str | None) -> str:
     return f"d’{text}" if first in ELIDING_LETTERS else f"de {text}"
 
 
+# The places where an address splits into pieces: before each dot and each hyphen.
+ADDRESS_PIECE_START = re.compile(r"(?=[.-])")
+
+
+def breakable_address(value: str | None) -> Markup:
+    """Mark up an e-mail address or a login so that it wraps after the « @ » first, then before a dot or a hyphen.
+
+    The parts around the last « @ », and the pieces of each part from one dot or hyphen to the next, are inline
+    blocks, so a line breaks inside one only when it alone is wider than the cell. A line that starts with « . » or
+    « - » reads as the rest of the address, where one that ends with them could read as a whole address or a
+    hyphenated word.
+    """
+    text = value or ""
+    local_part, at, domain = text.rpartition("@")
+    parts = [local_part + at, domain] if at else [text]
+    spans = []
+    for part in parts:
+        if not part:
+            continue
+        pieces = [
+            Markup('<span class="address-piece">{}</span>').format(piece)
+            for piece in ADDRESS_PIECE_START.split(part)
+            if piece
+        ]
+        spans.append(Markup('<span class="address-part">{}</span>').format(Markup("<wbr>").join(pieces)))
+    return Markup("<wbr>").join(spans)
+
+
 DISPLAY_FILTERS = {
     "typographic_apostrophes": typographic_apostrophes,
     "phone": format_phone,
@@ -160,4 +190,5 @@ DISPLAY_FILTERS = {
     "day": format_day,
     "role_label": role_label,
     "prefix_de": prefix_de,
+    "breakable_address": breakable_address,
 }

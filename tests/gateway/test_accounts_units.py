@@ -16,7 +16,15 @@ from gateway.portal.account_details_form import (
 )
 from gateway.portal.contact import split_invoice_numbers
 from gateway.portal.dev_mail import french_date, linkify
-from gateway.portal.display import address_lines, country_choices, country_name, format_day, format_instant, format_phone
+from gateway.portal.display import (
+    address_lines,
+    breakable_address,
+    country_choices,
+    country_name,
+    format_day,
+    format_instant,
+    format_phone,
+)
 from gateway.portal.forms import MAX_FIELD_LENGTH, FieldTooLong, field_errors_of, form_text
 from gateway.portal.layout import BANK_CHANGE_REVIEWS, MENU, SECURITY, USERS, menu_for
 from gateway.portal.security import grouped_secret, reauthentication_errors, secret_of
@@ -197,3 +205,22 @@ def test_form_text_rejects_field_over_cap():
 
 def test_field_cap_leaves_service_limits_to_service():
     assert MAX_FIELD_LENGTH > MAX_MESSAGE_LENGTH
+
+
+def test_address_breaks_after_at_then_pieces():
+    markup = breakable_address("marie-claire.dupont@agence-du-parc.example")
+
+    assert markup.count('<span class="address-part">') == 2
+    assert str(markup).startswith('<span class="address-part"><span class="address-piece">marie</span><wbr>')
+    assert '<span class="address-piece">-claire</span><wbr><span class="address-piece">.dupont@</span></span><wbr>' in markup
+    assert '<span class="address-piece">.example</span></span>' in markup
+    assert markup.striptags() == "marie-claire.dupont@agence-du-parc.example"
+
+
+def test_address_markup_escapes_text():
+    assert breakable_address("<b>@x") == (
+        '<span class="address-part"><span class="address-piece">&lt;b&gt;@</span></span>'
+        '<wbr><span class="address-part"><span class="address-piece">x</span></span>'
+    )
+    assert breakable_address("demo") == '<span class="address-part"><span class="address-piece">demo</span></span>'
+    assert breakable_address(None) == ""
