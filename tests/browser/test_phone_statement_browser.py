@@ -76,6 +76,41 @@ async def test_statement_fits_phone_width(browser_page, mail_stack, accounts_poo
         assert outside == [], selector
 
 
+async def test_first_row_on_first_screen(browser_page, mail_stack, accounts_pool, ledger_client):
+    user = await seed_long_statement(accounts_pool, ledger_client)
+    # A touch phone, which hides the hint about double-clicking a row with a mouse.
+    phone_context = await browser_page.context.browser.new_context(locale="fr-FR", viewport=PHONE, has_touch=True, is_mobile=True)
+    try:
+        page = await phone_context.new_page()
+        await log_in_browser(page, mail_stack.gateway_url, user)
+
+        for path in ("/etat-de-compte", STATEMENT_PATH):
+            await page.goto(mail_stack.gateway_url + path)
+            first_row = page.locator("#statement-table tbody tr").first
+            first_row_box = await first_row.bounding_box()
+            assert first_row_box["y"] < PHONE["height"], f"{path}: the first row starts at {first_row_box['y']} px"
+            await expect(first_row.locator("td.col-designation")).to_be_in_viewport(ratio=1)
+            ageing = page.locator("section.ageing")
+            await expect(ageing).to_be_visible()
+            ageing_box = await ageing.bounding_box()
+            table_box = await page.locator("#statement-table").bounding_box()
+            assert ageing_box["y"] >= table_box["y"] + table_box["height"], path
+    finally:
+        await phone_context.close()
+
+
+async def test_desktop_ageing_above_rows(browser_page, mail_stack, accounts_pool, ledger_client):
+    user = await seed_long_statement(accounts_pool, ledger_client)
+    page = browser_page
+    await page.set_viewport_size(DESKTOP)
+    await log_in_browser(page, mail_stack.gateway_url, user)
+    await page.goto(mail_stack.gateway_url + STATEMENT_PATH)
+
+    ageing_box = await page.locator("section.ageing").bounding_box()
+    table_box = await page.locator("#statement-table").bounding_box()
+    assert ageing_box["y"] + ageing_box["height"] <= table_box["y"]
+
+
 async def test_statement_row_values_in_view(browser_page, mail_stack, accounts_pool, ledger_client):
     user = await seed_long_statement(accounts_pool, ledger_client)
     page = browser_page
