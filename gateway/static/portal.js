@@ -35,8 +35,43 @@ function setUpMenuToggle() {
   }
 }
 
+// Make each .table-scroll box a Tab stop only while its table is wider than the box, so that keyboard users can
+// scroll it there and skip it where it cannot scroll, as with the cards of a phone. The box keeps its region role
+// and name at every width. Without JavaScript the tabindex of the markup keeps it a Tab stop at every width.
+function setUpScrollableTables() {
+  const boxes = document.querySelectorAll(".table-scroll");
+  if (boxes.length === 0 || typeof ResizeObserver === "undefined") {
+    return;
+  }
+
+  function updateTabStop(box) {
+    if (box.scrollWidth > box.clientWidth) {
+      box.setAttribute("tabindex", "0");
+    } else {
+      box.removeAttribute("tabindex");
+    }
+  }
+
+  // The box resizes with the window, and its table with its rows and with the layout that the width selects.
+  const observer = new ResizeObserver((entries) => {
+    for (const entry of entries) {
+      const box = entry.target.closest(".table-scroll");
+      if (box !== null) {
+        updateTabStop(box);
+      }
+    }
+  });
+  for (const box of boxes) {
+    observer.observe(box);
+    for (const child of box.children) {
+      observer.observe(child);
+    }
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   setUpMenuToggle();
+  setUpScrollableTables();
   // The « Créancier » form is sent by its « Changer » button or by Enter on the select, never on
   // change: Chromium fires change for each arrow key on a closed select.
   for (const select of document.querySelectorAll("select[data-submit-on-enter]")) {

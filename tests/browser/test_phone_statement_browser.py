@@ -10,7 +10,7 @@ from tests.browser.test_accounts_browser import (  # noqa: F401 (pytest fixtures
     log_in_browser,
     mail_stack,
 )
-from tests.browser.test_desktop_layout_browser import DESKTOP
+from tests.browser.test_desktop_layout_browser import DESKTOP, LAPTOP
 from tests.browser.test_small_screen_browser import PHONE
 from tests.gateway.support import AgencyLogin, CreditorAccount, FecBuilder, add_agency_member, create_agency_member, create_creditor, days_ago, import_fec
 
@@ -109,6 +109,32 @@ async def test_desktop_ageing_above_rows(browser_page, mail_stack, accounts_pool
     ageing_box = await page.locator("section.ageing").bounding_box()
     table_box = await page.locator("#statement-table").bounding_box()
     assert ageing_box["y"] + ageing_box["height"] <= table_box["y"]
+
+
+async def test_table_box_tab_stop_only_when_scrolling(browser_page, mail_stack, accounts_pool, ledger_client):
+    user = await seed_long_statement(accounts_pool, ledger_client)
+    page = browser_page
+    await open_statement_on_phone(page, mail_stack.gateway_url, user)
+    box = page.locator(".table-scroll")
+    select_all = page.get_by_label("Sélectionner tout")
+    first_row_box = page.locator("#statement-table tbody input.row-select").first
+
+    await expect(box).not_to_have_attribute("tabindex", "0")
+    assert await box.evaluate("element => element.tabIndex") == -1
+    await select_all.focus()
+    await page.keyboard.press("Tab")
+    await expect(first_row_box).to_be_focused()
+
+    # Beside the left menu of a 1024 px window the nine columns are wider than the box, which scrolls.
+    await page.set_viewport_size(LAPTOP)
+    assert await box.evaluate("element => element.scrollWidth > element.clientWidth")
+    await expect(box).to_have_attribute("tabindex", "0")
+    await select_all.focus()
+    await page.keyboard.press("Tab")
+    region = page.get_by_role("region", name="Écritures du compte chez Annonces Immobilières du Grand Ouest")
+    await expect(region).to_be_focused()
+    await page.keyboard.press("Tab")
+    await expect(first_row_box).to_be_focused()
 
 
 async def test_statement_row_values_in_view(browser_page, mail_stack, accounts_pool, ledger_client):
