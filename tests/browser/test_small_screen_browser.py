@@ -231,6 +231,21 @@ async def test_phone_targets_at_least_24px(browser_page, mail_stack, accounts_po
         assert await page.evaluate(SMALL_TARGETS) == [], path
 
 
+async def test_phone_form_buttons_44px(browser_page, mail_stack, accounts_pool, ledger_client):
+    user = await seed_admin(accounts_pool, ledger_client)
+    page = browser_page
+    await log_in_on_phone(page, mail_stack, user)
+
+    for path, name in (("/utilisateurs", "Envoyer l’invitation"), ("/nous-contacter", "Envoyer")):
+        await page.goto(mail_stack.gateway_url + path)
+        box = await page.get_by_role("button", name=name, exact=True).bounding_box()
+        assert box is not None, name
+        assert box["height"] >= 44, f"{path}: « {name} » is {box['height']} px high"
+        for button in await page.locator(".form-actions .button").all():
+            button_box = await button.bounding_box()
+            assert button_box["height"] >= 44, f"{path}: « {await button.inner_text()} » is {button_box['height']} px high"
+
+
 async def test_field_borders_contrast(browser_page, mail_stack, accounts_pool, ledger_client):
     user = await seed_admin(accounts_pool, ledger_client)
     page = browser_page
