@@ -11,7 +11,7 @@ from tests.browser.test_accounts_browser import (  # noqa: F401 (pytest fixtures
     mail_stack,
 )
 from tests.browser.test_desktop_layout_browser import DESKTOP, LAPTOP
-from tests.browser.test_small_screen_browser import PHONE
+from tests.browser.test_small_screen_browser import ELEMENTS_OUTSIDE_VIEWPORT, PHONE
 from tests.gateway.support import AgencyLogin, CreditorAccount, FecBuilder, add_agency_member, create_agency_member, create_creditor, days_ago, import_fec
 
 NBSP = "\u00a0"
@@ -19,20 +19,6 @@ NNBSP = "\u202f"
 STATEMENT_PATH = "/etat-de-compte?view=all"
 # With the three entries of the seed, 51 rows: one more than a statement page shows, so the statement has a second page.
 EXTRA_INVOICES = 48
-
-# Returns the visible elements under ``root`` that stick out of the viewport on the left or the right. Elements of
-# 1 × 1 px or less are the clipped, visually hidden ones.
-ELEMENTS_OUTSIDE_VIEWPORT = """root => {
-  const outside = [];
-  for (const element of root.querySelectorAll("*")) {
-    const box = element.getBoundingClientRect();
-    if (box.width <= 1 || box.height <= 1) continue;
-    if (box.left < 0 || box.right > window.innerWidth) {
-      outside.push(`${element.outerHTML.slice(0, 80)} ${Math.round(box.left)}–${Math.round(box.right)}`);
-    }
-  }
-  return outside;
-}"""
 
 
 async def seed_long_statement(accounts_pool, ledger) -> AgencyLogin:

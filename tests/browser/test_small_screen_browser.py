@@ -1,21 +1,47 @@
-"""Chromium at a 375 × 667 phone viewport: page width, top bar, tables, skip link, creditor selector and form errors."""
+"""Chromium at a 375 × 667 phone viewport: page width, top bar, tables, skip link, creditor selector, form errors and staff pages."""
 
 from __future__ import annotations
 
 import re
 
+import aiohttp
 from playwright.async_api import expect
 
+from shared.principal import PRINCIPAL_HEADER, AccountRef, Role
 from tests.browser.test_accounts_browser import (  # noqa: F401 (pytest fixtures)
     MailStack,
+    approve_bank_details,
     import_one_invoice,
     ledger_client,
     log_in_browser,
     mail_stack,
 )
-from tests.gateway.support import AgencyLogin, CreditorAccount, FecBuilder, create_agency_member, create_creditor, days_ago, import_fec
+from tests.gateway.support import (
+    AgencyLogin,
+    CreditorAccount,
+    FecBuilder,
+    create_agency_member,
+    create_creditor,
+    create_staff_login,
+    days_ago,
+    import_fec,
+)
 
 PHONE = {"width": 375, "height": 667}
+
+# Returns the visible elements under ``root`` that stick out of the viewport on the left or the right. Elements of
+# 1 × 1 px or less are the clipped, visually hidden ones.
+ELEMENTS_OUTSIDE_VIEWPORT = """root => {
+  const outside = [];
+  for (const element of root.querySelectorAll("*")) {
+    const box = element.getBoundingClientRect();
+    if (box.width <= 1 || box.height <= 1) continue;
+    if (box.left < 0 || box.right > window.innerWidth) {
+      outside.push(`${element.outerHTML.slice(0, 80)} ${Math.round(box.left)}–${Math.round(box.right)}`);
+    }
+  }
+  return outside;
+}"""
 
 # Every page of an administrateur's menu, plus the statement and edit states with the widest content.
 PHONE_PAGES = (
@@ -274,3 +300,68 @@ async def test_read_only_fields_skip_tab(browser_page, mail_stack, accounts_pool
     await expect(page.get_by_label("Nom", exact=True)).to_be_focused()
     await page.keyboard.press("Tab")
     await expect(page.get_by_label("Prénom")).to_be_focused()
+
+
+# A German IBAN, for a request whose new account is outside France.
+GERMAN_IBAN = "DE89370400440532013000"
+
+
+async def seed_staff_with_requests(stack: MailStack, accounts_pool, ledger, signer) -> tuple[str, str]:
+    """Give a creditor one approved and one pending bank-change request; return the login and password of its staff."""
+    creditor_id = await create_creditor(accounts_pool, ledger, "Annonces Immobilières du Grand Ouest")
+    creditor = CreditorAccount(creditor_id, "Annonces Immobilières du Grand Ouest", "C8301")
+    admin = await create_agency_member(accounts_pool, [creditor], role="administrateur")
+    recovery_codes = await approve_bank_details(stack, accounts_pool, signer, admin, creditor)
+
+    row = await accounts_pool.fetchrow(
+        "SELECT u.id::text AS user_id, m.agency_id::text AS agency_id FROM users u JOIN memberships m ON m.user_id = u.id WHERE u.login = $1",
+        admin.login,
+    )
+    admin_principal = {
+        PRINCIPAL_HEADER: signer.issue(
+            user_id=row["user_id"],
+            agency_id=row["agency_id"],
+            role=Role.ADMIN,
+            accounts=(AccountRef(creditor=creditor.id, customer_account=creditor.customer_account),),
+        )
+    }
+    async with aiohttp.ClientSession(base_url=stack.accounts_url) as http:
+        requested = await http.post(
+            f"/creditors/{creditor.id}/bank-change-requests",
+            headers=admin_principal,
+            json={"iban": GERMAN_IBAN, "password": admin.password, "totp_code": recovery_codes.pop()},
+        )
+        assert requested.status in (200, 201), await requested.text()
+
+    return await create_staff_login(accounts_pool, [creditor.id])
+
+
+async def test_staff_pages_fit_phone(browser_page, mail_stack, accounts_pool, ledger_client, signer):
+    staff_login, staff_password = await seed_staff_with_requests(mail_stack, accounts_pool, ledger_client, signer)
+    page = browser_page
+    await page.set_viewport_size(PHONE)
+    await page.goto(mail_stack.gateway_url + "/connexion")
+    await page.get_by_label("Identifiant").fill(staff_login)
+    await page.get_by_label("Mot de passe", exact=True).fill(staff_password)
+    await page.get_by_role("button", name="Se connecter").click()
+    await expect(page).to_have_url(re.compile(r"/back-office/demandes-bancaires"))
+    await page.goto(mail_stack.gateway_url + "/back-office/demandes-bancaires?statut=toutes")
+    requests = page.locator("#bank-change-requests tbody tr")
+    await expect(requests).to_have_count(2)
+    review_paths = [await link.get_attribute("href") for link in await page.locator("#bank-change-requests a").all()]
+
+    for path in ("/back-office/demandes-bancaires", "/back-office/demandes-bancaires?statut=toutes", *review_paths, "/securite"):
+        await page.goto(mail_stack.gateway_url + path)
+        scroll_width = await page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= PHONE["width"], f"{path} is {scroll_width} px wide"
+        for table in await page.locator("table").all():
+            sizes = await table.evaluate("table => [table.parentElement.scrollWidth, table.parentElement.clientWidth]")
+            assert sizes[0] <= sizes[1], f"{path}: a table box scrolls sideways: {sizes}"
+            assert await table.evaluate(ELEMENTS_OUTSIDE_VIEWPORT) == [], path
+
+    await page.goto(mail_stack.gateway_url + "/back-office/demandes-bancaires?statut=toutes")
+    for link in await page.locator("#bank-change-requests a").all():
+        box = await link.bounding_box()
+        assert box["height"] >= 44, f"« {await link.inner_text()} » is {box['height']} px high"
+    label = await requests.first.locator('td[data-label="Nouvel IBAN"]').evaluate("cell => getComputedStyle(cell, '::before').display")
+    assert label == "block"
