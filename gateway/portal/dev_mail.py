@@ -77,13 +77,21 @@ def french_date(header: str) -> str:
 
 
 def plain_body(message: EmailMessage) -> str:
+    """Return the text/plain body of ``message``, or a French note on the page when its charset cannot decode it."""
     part = message.get_body(preferencelist=("plain",))
     if part is None:
         return ""
+    charset = part.get_content_charset("us-ascii")
     try:
         return part.get_content()
-    except (LookupError, ValueError) as error:
-        return f"(corps illisible\u00a0: {error})"
+    except LookupError as error:
+        # Python has no codec of that name, or its codec does not decode bytes to text, as with "rot13".
+        log.warning("dev_mail_body_unreadable", charset=charset, error=repr(error))
+        return f"(corps illisible\u00a0: «\u00a0{charset}\u00a0» n’est pas un jeu de caractères connu pour du texte)"
+    except ValueError as error:
+        # The codec exists but failed, as the "idna" codec does: it rejects the "replace" error handler of get_content.
+        log.warning("dev_mail_body_unreadable", charset=charset, error=repr(error))
+        return f"(corps illisible\u00a0: le texte ne se décode pas avec le jeu de caractères «\u00a0{charset}\u00a0»)"
 
 
 def read_caught_message(path: Path) -> CaughtMessage:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import AsyncIterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -17,6 +18,8 @@ from tests.gateway.support import (
     create_creditor,
     wait_for_caught_mail,
 )
+
+NBSP = "\u00a0"
 
 
 @pytest.fixture
@@ -90,3 +93,43 @@ async def test_dev_mail_page_with_empty_folder(make_gateway, tmp_path):
 
     assert response.status == 200
     assert "Aucun message pour l’instant." in await response.text()
+
+
+def write_raw_eml(folder: Path, name: str, subject: str, charset: str) -> None:
+    """Store a message whose text/plain body declares ``charset``, as a misconfigured sender may send it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    headers = (
+        "X-Sink-Envelope-To: dev@agence.example\r\n"
+        "From: Mes Factures <no-reply@mesfactures.localhost>\r\n"
+        "To: dev@agence.example\r\n"
+        f"Subject: {subject}\r\n"
+        "Date: Fri, 31 Jul 2026 12:05:00 +0000\r\n"
+        "MIME-Version: 1.0\r\n"
+        f'Content-Type: text/plain; charset="{charset}"\r\n'
+        "Content-Transfer-Encoding: 8bit\r\n"
+        "\r\n"
+    )
+    (folder / name).write_bytes(headers.encode("ascii") + "Bonjour, voici votre lien.\r\n".encode("latin-1"))
+
+
+@pytest.mark.parametrize(
+    ("charset", "expected"),
+    [
+        ("x-inconnu", f"(corps illisible{NBSP}: «{NBSP}x-inconnu{NBSP}» n’est pas un jeu de caractères connu pour du texte)"),
+        ("rot13", f"(corps illisible{NBSP}: «{NBSP}rot13{NBSP}» n’est pas un jeu de caractères connu pour du texte)"),
+        ("idna", f"(corps illisible{NBSP}: le texte ne se décode pas avec le jeu de caractères «{NBSP}idna{NBSP}»)"),
+    ],
+)
+async def test_unreadable_body_explained_in_french(make_gateway, tmp_path, charset, expected):
+    mail_dir = tmp_path / "caught"
+    write_raw_eml(mail_dir, "20260731T120000000000Z-cccc.eml", "Message illisible", charset)
+    gateway = await make_gateway(mail_dir=mail_dir)
+
+    response = await gateway.get("/dev/courriels")
+    page = html.unescape(await response.text())
+
+    assert response.status == 200
+    assert expected in page
+    assert "unknown encoding" not in page
+    assert "not a text encoding" not in page
+    assert "codec" not in page
