@@ -18,19 +18,41 @@ SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full"
 
 
 def database_url_problem(url: str) -> str | None:
-    """Return what is wrong with a PostgreSQL URL, or None; the answer never quotes the URL, which holds a password."""
+    """Return what is wrong with a PostgreSQL URL, or None; the answer never quotes the URL, which holds a password.
+
+    Several hosts separated by commas (``host1:5432,host2:5432``), which
+    asyncpg tries in turn, are accepted.
+    """
     try:
         parts = urlsplit(url)
-        port = parts.port
     except ValueError:
-        return "not a valid URL (a bracketed IPv6 host or a port of 1 to 65535 is expected)"
+        return "not a valid URL (an IPv6 host must be in brackets)"
     if parts.scheme not in ("postgresql", "postgres"):
         return "expected postgresql://user:password@host:port/database"
-    if port == 0:
-        return "the port must be from 1 to 65535"
+    hosts = parts.netloc.rpartition("@")[2]
+    for host in hosts.split(",") if hosts else []:
+        problem = _host_problem(host)
+        if problem:
+            return problem
     ssl_modes = parse_qs(parts.query).get("sslmode", [])
     if any(mode not in SSL_MODES for mode in ssl_modes):
         return f"sslmode must be one of {', '.join(SSL_MODES)}"
+    return None
+
+
+def _host_problem(host: str) -> str | None:
+    """Return what is wrong with one ``host[:port]`` of a URL, or None."""
+    if host.startswith("["):
+        closing = host.find("]")
+        if closing < 0:
+            return "not a valid URL (an IPv6 host must be in brackets)"
+        port = host[closing + 1:].removeprefix(":")
+    elif host.count(":") > 1:
+        return "not a valid URL (an IPv6 host must be in brackets)"
+    else:
+        port = host.partition(":")[2]
+    if port and not (port.isdigit() and 1 <= int(port) <= 65535):
+        return "the port must be a number from 1 to 65535"
     return None
 
 

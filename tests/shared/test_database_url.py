@@ -13,6 +13,8 @@ from shared.settings import ServiceSettings, database_url_problem, load_settings
         "postgresql://ledger:secret@127.0.0.1:5432/ledger",
         "postgres://ledger@db/ledger?sslmode=verify-full",
         "postgresql://ledger:secret@[::1]:5432/ledger",
+        "postgresql://ledger:secret@db1:5432,db2:5433/ledger?target_session_attrs=read-write",
+        "postgresql:///ledger?host=/var/run/postgresql",
     ],
 )
 def test_usable_database_url_accepted(url: str) -> None:
@@ -25,6 +27,7 @@ def test_usable_database_url_accepted(url: str) -> None:
         "postgresql://ledger:Secret-Pw-77@127.0.0.1:99999/ledger",
         "postgresql://ledger:Secret-Pw-77@127.0.0.1:port/ledger",
         "postgresql://ledger:Secret-Pw-77@[::1/ledger",
+        "postgresql://ledger:Secret-Pw-77@db1:5432,db2:0/ledger",
         "postgresql://ledger:Secret-Pw-77@db/ledger?sslmode=toujours",
         "http://ledger:Secret-Pw-77@db/ledger",
     ],
