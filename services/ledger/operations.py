@@ -7,15 +7,18 @@ amounts from one read of the accounts, so no operation may change them in
 the meantime. Operations on different customer accounts still run side by
 side.
 
-Locks are always taken in one order: the creditor row, then the customer
-account row (`lock_account`), then the entries an operation changes, in one
-statement and in ascending id order, then the lettering counter, and last
-the per-day totals that the entries' triggers update. The account lock
-makes the writers of one account run one after the other. Without it, a
-credit note and the invoice it names, written at the same time, each missed
-the other's uncommitted row, so the credit note's pending allocation was
-never applied. Two writers could also hold a day's totals and an entry in
-opposite order and deadlock.
+Every writer of a customer account takes the creditor's share lock, then
+the account's row lock (`lock_account`, through `ensure_account` for a new
+account), before it reads or writes any row of that account: entries,
+allocations, pending allocations, the lettering counter and the per-day
+totals. After that it may touch those rows in any order, because no other
+writer of the account runs until it commits. An import holds the creditor
+row exclusively instead, which excludes every writer of its accounts.
+A writer that skipped the account lock could take a day's totals and an
+entry in the opposite order of another and deadlock. Without the lock, a
+credit note and the invoice it names, written at the same time, each
+missed the other's uncommitted row, so the credit note's pending
+allocation was never applied.
 """
 
 from __future__ import annotations
