@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import asyncpg
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -51,7 +53,8 @@ class CreditorIdentity(BaseModel):
 
     legal_name: Text = Field(..., max_length=200)
     legal_form: Text | None = Field(None, max_length=100)
-    share_capital: Money | None = Field(None, ge=0)
+    # The column is numeric(15, 2): a larger capital would fail when stored.
+    share_capital: Money | None = Field(None, ge=0, le=Decimal("9999999999999.99"))
     rcs_city: Text | None = Field(None, max_length=100)
     siren: Siren
     siret: Siret | None = None

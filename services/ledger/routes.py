@@ -176,9 +176,11 @@ async def put_creditor(request: web.Request) -> web.Response:
                 type=first_problem.type,
                 reason=first_problem.sentence,
             ) from None
-    await upsert_creditor(request.app[POOL], creditor, name, body.get("payment_terms") or "30 jours fin de mois")
-    if identity is not None:
-        await set_creditor_identity(request.app[POOL], creditor, identity)
+    # One transaction, so that a failed identity leaves the name and payment terms as they were.
+    async with request.app[POOL].acquire() as connection, connection.transaction():
+        await upsert_creditor(connection, creditor, name, body.get("payment_terms") or "30 jours fin de mois")
+        if identity is not None:
+            await set_creditor_identity(connection, creditor, identity)
     return web.json_response({"id": creditor, "name": name})
 
 

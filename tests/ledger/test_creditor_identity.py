@@ -94,3 +94,23 @@ async def test_stored_vat_of_other_siren_409(ledger_service, ledger_pool):
 
     assert raised.value.status == 409
     assert "SIREN" in raised.value.message
+
+
+async def test_put_capital_over_column_changes_nothing(ledger_service, ledger_pool):
+    creditor = unique_id("identity")
+    await upsert_creditor(ledger_pool, creditor, "Nom avant", "30 jours")
+    body = {
+        "name": "Nom après",
+        "payment_terms": "45 jours",
+        "identity": {**VALID_IDENTITY, "share_capital": "10000000000000000.00"},
+    }
+
+    response = await ledger_service.client.put(
+        f"/creditors/{creditor}", json=body, headers=ledger_service.system_headers()
+    )
+    error = (await response.json())["error"]
+    stored = await ledger_pool.fetchrow("SELECT name, payment_terms FROM creditors WHERE id = $1", creditor)
+
+    assert response.status == 422
+    assert error["details"]["field"] == "identity.share_capital"
+    assert (stored["name"], stored["payment_terms"]) == ("Nom avant", "30 jours")
