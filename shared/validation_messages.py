@@ -178,9 +178,28 @@ def _french_choices(expected: str) -> str:
     return f"{head} ou {tail}" if separator else expected
 
 
+def _french_bound(bound: Any) -> str:
+    """Write a limit of a comparison as a French number (``9 999 999 999 999,99``).
+
+    pydantic-core gives a Decimal limit as its repr, ``Decimal('9.99')``.
+    """
+    text = str(bound)
+    if text.startswith("Decimal('") and text.endswith("')"):
+        text = text[len("Decimal('"):-2]
+    try:
+        number = Decimal(text)
+    except ArithmeticError:
+        return text
+    if not number.is_finite():
+        return text
+    whole, _, fraction = f"{abs(number):f}".partition(".")
+    sign = "-" if number < 0 else ""
+    return sign + format_count(int(whole)) + (f",{fraction}" if fraction else "")
+
+
 def _comparison(word_masculine: str, word_feminine: str, key: str) -> Rule:
     def rule(context: Mapping[str, Any], _value: Any, label: FieldLabel) -> tuple[str, bool, str]:
-        bound = context.get(key)
+        bound = _french_bound(context.get(key))
         return f"{label.text} doit être {_agreed(label, word_masculine, word_feminine)} {bound}", True, ""
 
     return rule
@@ -188,14 +207,14 @@ def _comparison(word_masculine: str, word_feminine: str, key: str) -> Rule:
 
 def _greater_than_equal(context: Mapping[str, Any], _value: Any, label: FieldLabel) -> tuple[str, bool, str]:
     bound = context.get("ge")
-    if bound == 0:
+    if _french_bound(bound) == "0":
         return f"{label.text} doit être {_agreed(label, 'positif ou nul', 'positive ou nulle')}", True, ""
-    comparison = f"{_agreed(label, 'supérieur', 'supérieure')} ou {_agreed(label, 'égal', 'égale')} à {bound}"
+    comparison = f"{_agreed(label, 'supérieur', 'supérieure')} ou {_agreed(label, 'égal', 'égale')} à {_french_bound(bound)}"
     return f"{label.text} doit être {comparison}", True, ""
 
 
 def _less_than_equal(context: Mapping[str, Any], _value: Any, label: FieldLabel) -> tuple[str, bool, str]:
-    bound = context.get("le")
+    bound = _french_bound(context.get("le"))
     comparison = f"{_agreed(label, 'inférieur', 'inférieure')} ou {_agreed(label, 'égal', 'égale')} à {bound}"
     return f"{label.text} doit être {comparison}", True, ""
 
@@ -235,9 +254,10 @@ def _list_too_long(context: Mapping[str, Any], value: Any, _label: FieldLabel) -
     return f"{_plural(maximum, 'élément', 'éléments')} au plus, reçu {format_count(int(received))}", False, ""
 
 
-def _literal(context: Mapping[str, Any], value: Any, _label: FieldLabel) -> tuple[str, bool, str]:
+def _literal(context: Mapping[str, Any], _value: Any, _label: FieldLabel) -> tuple[str, bool, str]:
     expected = _french_choices(str(context.get("expected", "")))
-    return f"valeur non acceptée, reçu {shown_value(value)}, attendu {expected}", False, ""
+    # The value is left to french_reason, which hides it for a masked field.
+    return "valeur non acceptée", True, f"attendu {expected}"
 
 
 def _identifier(name: str, expected: str) -> Rule:

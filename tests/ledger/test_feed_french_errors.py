@@ -38,7 +38,7 @@ FRENCH_ERRORS = [
     ("unknown field", invoice_body(discount="5"), "discount", "extra_forbidden",
      f"discount{NBSP}: champ inconnu"),
     ("unknown kind", invoice_body(kind="bill"), "kind", "literal_error",
-     f"kind{NBSP}: valeur non acceptée, reçu «{NBSP}bill{NBSP}», attendu 'invoice' ou 'credit_note'"),
+     f"kind{NBSP}: valeur non acceptée, reçu «{NBSP}bill{NBSP}»{NBSP}: attendu 'invoice' ou 'credit_note'"),
     ("line break in account", invoice_body(account="C0\n01"), "customer_account", "string_pattern_mismatch",
      f"customer_account{NBSP}: saut de ligne ou autre caractère de contrôle, reçu «{NBSP}C0U+000A01{NBSP}»"),
     ("word for quantity", with_line(quantity="un"), "lines.0.quantity", "decimal_parsing",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
 
 import pytest
 from pydantic import BaseModel, Field, ValidationError
@@ -51,13 +52,34 @@ def test_label_agrees_with_gender():
     assert price.sentence == "price\u00a0: la valeur doit être inférieure à 100, reçu «\u00a0150\u00a0»"
 
 
-def test_masked_field_value_not_shown():
-    problem = order_errors(iban="FR76300")[0]
+class Login(BaseModel):
+    password: Literal["a", "b"]
+    iban: str = Field("FR7630006000011234567890189", pattern=r"^[A-Z]{2}[0-9]{2}[A-Z0-9]+$")
 
-    assert problem.field == "iban"
-    assert problem.type == "string_too_short"
-    assert "FR76300" not in problem.sentence
-    assert "14 caractères au moins, reçu 7" in problem.sentence
+
+def test_masked_field_value_not_shown():
+    # Both error types echo the value of an unmasked field.
+    with pytest.raises(ValidationError) as raised:
+        Login.model_validate({"password": "Secret-Pw-77", "iban": "fr76 3000 6000"})
+    problems = french_field_errors(raised.value)
+
+    assert [problem.type for problem in problems] == ["literal_error", "string_pattern_mismatch"]
+    for problem in problems:
+        assert "Secret-Pw-77" not in problem.sentence
+        assert "3000 6000" not in problem.sentence
+    assert problems[0].sentence == "password\u00a0: valeur non acceptée\u00a0: attendu 'a' ou 'b'"
+
+
+def test_comparison_limit_in_french_number():
+    class Capital(BaseModel):
+        amount: Decimal = Field(..., le=Decimal("9999999999999.99"))
+
+    with pytest.raises(ValidationError) as raised:
+        Capital.model_validate({"amount": "10000000000000000"})
+    problem = french_field_errors(raised.value)[0]
+
+    assert "inférieure ou égale à 9\u202f999\u202f999\u202f999\u202f999,99" in problem.sentence
+    assert "Decimal(" not in problem.sentence
 
 
 def test_other_pattern_names_regex():
