@@ -293,7 +293,8 @@ def build_seller(creditor: asyncpg.Record) -> Seller:
     except ValidationError as error:
         # An identity stored before `CreditorIdentity` checked the same types as `Seller`.
         field, sentence = invalid_identity_field(error)
-        log.warning("seller_identity_invalid", creditor_id=creditor["id"], field=field, reason=error.errors()[0]["msg"])
+        # The error's type, never pydantic's message, which quotes the value (an IBAN in full).
+        log.warning("seller_identity_invalid", creditor_id=creditor["id"], field=field, error_type=error.errors()[0]["type"])
         raise SellerIdentityIncomplete(
             f"Le document ne peut pas être émis : dans l’identité légale du créancier « {creditor['id']} », "
             f"{sentence} Corrigez-la avant d’émettre des documents.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from structlog.testing import capture_logs
 
 from services.ledger.creditors import set_creditor_identity, upsert_creditor
 from services.ledger.rendering import SellerIdentityIncomplete, stored_document
@@ -76,13 +77,17 @@ async def test_stored_invalid_iban_gives_409(ledger_service, ledger_pool):
     await ledger_pool.execute("UPDATE creditors SET iban = 'FR7630002012340001234567840' WHERE id = $1", creditor)
     headers = ledger_service.headers_for(accounts=((creditor, "C001"),))
 
-    response = await ledger_service.client.get(f"/creditors/{creditor}/documents/FA-F1/pdf", headers=headers)
+    with capture_logs() as logs:
+        response = await ledger_service.client.get(f"/creditors/{creditor}/documents/FA-F1/pdf", headers=headers)
     error = (await response.json())["error"]
+    invalid = [entry for entry in logs if entry["event"] == "seller_identity_invalid"]
 
     assert response.status == 409
     assert error["code"] == "seller_identity_incomplete"
     assert "l’IBAN (iban) est invalide" in error["message"]
     assert error["details"]["field"] == "iban"
+    assert len(invalid) == 1
+    assert "30002012340001234567840" not in str(logs)
 
 
 async def test_stored_vat_of_other_siren_409(ledger_service, ledger_pool):
