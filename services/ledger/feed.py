@@ -46,6 +46,8 @@ FEED_FIELD_LABELS = {
 }
 # The message lists at most this many errors, and details.fields lists them all.
 MAX_ERRORS_IN_MESSAGE = 10
+# Amounts are stored as numeric(15, 2).
+MAX_DOCUMENT_TOTAL = Decimal("9999999999999.99")
 
 
 class InvalidDocument(LedgerError, Unprocessable):
@@ -172,6 +174,19 @@ def _check_totals(document: FeedDocument) -> None:
                 declared=str(declared),
                 expected=str(expected),
             )
+    if total == 0:
+        # An entry moves the account by a debit or a credit; a document of 0,00 € has neither.
+        raise InvalidDocument(
+            "Document invalide : totals.total vaut 0,00\u00a0€, et un document sans montant ne change pas le compte,"
+            " donc le grand livre ne l’enregistre pas. N’envoyez que les documents dont le total est positif.",
+            field="totals.total",
+        )
+    if total > MAX_DOCUMENT_TOTAL:
+        raise InvalidDocument(
+            f"Document invalide : totals.total vaut {format_amount(total)}, au-delà du plus grand montant que le"
+            f" grand livre enregistre ({format_amount(MAX_DOCUMENT_TOTAL)}). Découpez le document.",
+            field="totals.total",
+        )
 
 
 def _invalid_document(problems: list[FieldProblem]) -> InvalidDocument:

@@ -53,3 +53,27 @@ async def test_fec_upload_above_json_limit_read(ledger_service, ledger_pool):
     assert response.status == 422
     assert answer["error"]["code"] == "invalid_fec"
     assert answer["error"]["details"]["line"] == 2
+
+
+async def test_feed_zero_and_oversized_totals_422(ledger_service, ledger_pool):
+    creditor = await creditor_with_terms(ledger_pool)
+    free = invoice_body(
+        number="FA-ZERO",
+        lines=[{"description": "Geste commercial", "quantity": "1", "unit_price": "0", "vat_rate": "20"}],
+        totals={"net_total": "0.00", "vat_total": "0.00", "total": "0.00"},
+    )
+    huge = invoice_body(
+        number="FA-HUGE",
+        lines=[{"description": "Lot", "quantity": "99999999999", "unit_price": "1000", "vat_rate": "0"}],
+        totals={"net_total": "99999999999000.00", "vat_total": "0.00", "total": "99999999999000.00"},
+    )
+
+    for body, wording in ((free, "vaut 0,00\u00a0€"), (huge, "au-delà du plus grand montant")):
+        status, answer = await send(ledger_service, "POST", f"/creditors/{creditor}/documents", json.dumps(body))
+
+        assert status == 422, body["number"]
+        assert answer["error"]["details"]["field"] == "totals.total"
+        assert wording in answer["error"]["message"]
+    stored = await ledger_pool.fetchval("SELECT count(*) FROM entries WHERE creditor_id = $1", creditor)
+
+    assert stored == 0
