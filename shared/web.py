@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import time
+import traceback
 import uuid
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import asyncpg
 import structlog
 from aiohttp import web
 from faststream.nats import NatsBroker
 
-from shared.errors import DomainError
+from shared.errors import DomainError, Unprocessable
 from shared.principal import PRINCIPAL_HEADER, InvalidPrincipal, Principal, PrincipalVerifier
 
 log = structlog.get_logger(__name__)
@@ -111,6 +113,25 @@ def unstorable_text_field(value: object, path: str = "") -> str | None:
     return None
 
 
+def _reject_unstorable_parameters(request: web.Request) -> None:
+    """Raise Unprocessable naming a path or query parameter that PostgreSQL cannot store (see `unstorable_text_field`)."""
+    for source in (request.match_info, request.query):
+        for name, value in source.items():
+            if unstorable_text_field(value) is not None:
+                raise Unprocessable(f"Requête invalide : paramètre {name} : {UNSTORABLE_TEXT_MESSAGE}.", field=name)
+
+
+def _raised_at(error: BaseException) -> str | None:
+    """Return ``file:line`` of the project's innermost frame in the error's traceback."""
+    location = None
+    for frame in traceback.extract_tb(error.__traceback__):
+        path = Path(frame.filename)
+        if _PROJECT_ROOT in path.parents and ".venv" not in path.parts:
+            location = f"{path.relative_to(_PROJECT_ROOT)}:{frame.lineno}"
+    return location
+
+
+_PROJECT_ROOT = Path(__file__).resolve().parents[1]
 UNSTORABLE_TEXT_MESSAGE = "le texte contient un caractère nul ou un caractère Unicode incomplet ; retapez-le"
 
 
@@ -118,6 +139,7 @@ UNSTORABLE_TEXT_MESSAGE = "le texte contient un caractère nul ou un caractère 
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Map domain errors and aiohttp's HTTP errors to French JSON errors, and log and hide anything unexpected."""
     try:
+        _reject_unstorable_parameters(request)
         return await handler(request)
     except DomainError as error:
         return json_error(error.status, error.code, error.message, **error.details)
@@ -129,10 +151,18 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             # A 405 must list the methods that the resource accepts.
             response.headers["Allow"] = error.headers["Allow"]
         return response
-    except asyncpg.DataError as error:
-        # Its text quotes the value that PostgreSQL or the driver refused, which
-        # may be a password typed into another field, so only its kind is logged.
-        log.error("unhandled_error", path=request.path, error_type=type(error).__name__, sqlstate=error.sqlstate)
+    except (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError) as error:
+        # Their text quotes the value that PostgreSQL or the driver refused, or
+        # the whole failing row, which may hold a password typed into another
+        # field or personal data, so only their kind and the code that ran are logged.
+        log.error(
+            "unhandled_error",
+            path=request.path,
+            error_type=type(error).__name__,
+            sqlstate=error.sqlstate,
+            constraint=getattr(error, "constraint_name", None),
+            raised_at=_raised_at(error),
+        )
         return json_error(500, "internal_error", INTERNAL_ERROR_MESSAGE)
     except Exception:
         log.exception("unhandled_error", path=request.path)

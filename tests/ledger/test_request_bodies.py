@@ -77,3 +77,20 @@ async def test_feed_zero_and_oversized_totals_422(ledger_service, ledger_pool):
     stored = await ledger_pool.fetchval("SELECT count(*) FROM entries WHERE creditor_id = $1", creditor)
 
     assert stored == 0
+
+
+async def test_nul_in_file_name_and_number_422(ledger_service, ledger_pool):
+    creditor = await creditor_with_terms(ledger_pool)
+    headers = ledger_service.system_headers()
+
+    upload = await ledger_service.client.post(
+        f"/creditors/{creditor}/imports/fec?file_name=export%00.txt", data=fec_bytes(), headers=headers
+    )
+    pdf = await ledger_service.client.get(
+        f"/creditors/{creditor}/documents/FA%00/pdf", headers=ledger_service.headers_for(accounts=((creditor, "C001"),))
+    )
+
+    assert upload.status == 422
+    assert (await upload.json())["error"]["details"]["field"] == "file_name"
+    assert pdf.status == 422
+    assert await ledger_pool.fetchval("SELECT count(*) FROM imports WHERE creditor_id = $1", creditor) == 0
