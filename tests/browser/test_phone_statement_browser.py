@@ -111,8 +111,14 @@ async def test_table_box_tab_stop_only_when_scrolling(browser_page, mail_stack, 
     await page.keyboard.press("Tab")
     await expect(first_row_box).to_be_focused()
 
-    # Beside the left menu of a 1024 px window the nine columns are wider than the box, which scrolls.
+    # Beside the left menu of a 1024 px window the rows are cards too, which fit the box.
     await page.set_viewport_size(LAPTOP)
+    await expect(page.locator("#statement-table thead")).to_have_css("position", "absolute")
+    await expect(box).not_to_have_attribute("tabindex", "0")
+
+    # At 1280 px the rows form a table again. A table wider than its box, as with longer designations, scrolls in it.
+    await page.set_viewport_size(DESKTOP)
+    await page.locator("#statement-table").evaluate("table => { table.style.minWidth = '1200px'; }")
     assert await box.evaluate("element => element.scrollWidth > element.clientWidth")
     await expect(box).to_have_attribute("tabindex", "0")
     await select_all.focus()
