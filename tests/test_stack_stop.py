@@ -100,7 +100,7 @@ def test_mail_sink_stops_quietly_on_sigint(tmp_path: Path) -> None:
     output_text = log_file.read_text(errors="replace")
     assert code == 0, output_text
     assert seconds < STOP_LIMIT_SECONDS
-    assert "Traceback" not in output_text
+    assert "Traceback" not in output_text, output_text[max(0, output_text.find("Traceback") - 500):]
     assert "KeyboardInterrupt" not in output_text
     assert "mail_sink_stopped" in output_text
     assert not port_is_open(port)
@@ -149,7 +149,7 @@ def test_up_stops_every_process_on_sigint(tmp_path: Path, engines: Engines) -> N
     output_text = log_file.read_text(errors="replace")
     assert code == 0, output_text
     assert seconds < STOP_LIMIT_SECONDS, output_text
-    assert "Traceback" not in output_text
+    assert "Traceback" not in output_text, output_text[max(0, output_text.find("Traceback") - 500):]
     events = _logged_events(output_text)
     for name in SERVICE_NAMES:
         assert (name, "service_stopping") in events, output_text
