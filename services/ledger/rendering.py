@@ -457,14 +457,7 @@ async def stored_document(
             "SELECT content, sha256, rendered_at FROM document_files WHERE entry_id = $1", entry["id"]
         )
         if stored is not None:
-            return StoredDocument(
-                stored["content"],
-                stored["sha256"],
-                stored["rendered_at"],
-                entry["document_number"],
-                entry["id"],
-                entry["document_date"],
-            )
+            return _stored_document(stored, entry)
         # Decided before the address is read: a rendering that starts before
         # midnight and ends after it is not stored with the day's last address missing.
         today = paris_today()
@@ -505,6 +498,11 @@ async def stored_document(
             "SELECT content, sha256, rendered_at FROM document_files WHERE entry_id = $1", entry["id"]
         )
     log.info("document_rendered", entry_id=entry["id"], size=len(stored["content"]))
+    return _stored_document(stored, entry)
+
+
+def _stored_document(stored: asyncpg.Record, entry: asyncpg.Record) -> StoredDocument:
+    """Build the StoredDocument of a `document_files` row and its entry."""
     return StoredDocument(
         stored["content"],
         stored["sha256"],
