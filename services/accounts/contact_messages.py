@@ -26,6 +26,7 @@ from services.accounts.validation.text import clean_text
 from shared.errors import Conflict, DomainError
 from shared.events.accounts import ContactMessageSent
 from shared.principal import Principal
+from shared.validation_messages import shown_value
 from shared.typography import format_count
 
 log = structlog.get_logger(__name__)
@@ -65,17 +66,22 @@ class ServiceHasNoAddress(Conflict):
 def validate_message(subject: Any, message: Any, invoice_numbers: Any) -> tuple[str, str, list[str]]:
     """Return the cleaned subject, body and invoice numbers, or raise ValidationError with every field error."""
     collector = ErrorCollector()
-    clean_subject = collector.run(
-        clean_text,
-        subject if isinstance(subject, str) else None,
-        field="subject",
-        label="Objet",
-        max_length=MAX_SUBJECT_LENGTH,
-        required=True,
-    )
+    clean_subject = ""
+    if subject is not None and not isinstance(subject, str):
+        collector.add(
+            field_error("subject", "", "subject.type", f"Le champ « Objet » doit être un texte, reçu {shown_value(subject)}.")
+        )
+    else:
+        clean_subject = collector.run(
+            clean_text, subject, field="subject", label="Objet", max_length=MAX_SUBJECT_LENGTH, required=True
+        )
 
     body = (message if isinstance(message, str) else "").replace("\r\n", "\n").replace("\r", "\n").strip()
-    if not body:
+    if message is not None and not isinstance(message, str):
+        collector.add(
+            field_error("message", "", "message.type", f"Le message doit être un texte, reçu {shown_value(message)}.")
+        )
+    elif not body:
         collector.add(field_error("message", "", "message.required", "Le message est vide : écrivez votre demande."))
     elif len(body) > MAX_MESSAGE_LENGTH:
         collector.add(
@@ -96,19 +102,38 @@ def validate_message(subject: Any, message: Any, invoice_numbers: Any) -> tuple[
 
     numbers: list[str] = []
     raw_numbers = invoice_numbers if invoice_numbers is not None else []
-    if not isinstance(raw_numbers, list) or len(raw_numbers) > MAX_INVOICE_NUMBERS:
+    if not isinstance(raw_numbers, list):
+        collector.add(
+            field_error(
+                "invoice_numbers",
+                "",
+                "invoice_numbers.type",
+                f"Les numéros de facture doivent être une liste de textes, par exemple [\"FA-0001\"], reçu"
+                f" {shown_value(raw_numbers)}.",
+            )
+        )
+    elif len(raw_numbers) > MAX_INVOICE_NUMBERS:
         collector.add(
             field_error(
                 "invoice_numbers",
                 "",
                 "invoice_numbers.list",
-                f"Indiquez au plus {MAX_INVOICE_NUMBERS} numéros de facture.",
+                f"Indiquez au plus {MAX_INVOICE_NUMBERS} numéros de facture, reçu {format_count(len(raw_numbers))}.",
             )
         )
     else:
         for raw in raw_numbers:
             number = raw.strip() if isinstance(raw, str) else ""
-            if not INVOICE_NUMBER_PATTERN.fullmatch(number):
+            if not isinstance(raw, str):
+                collector.add(
+                    field_error(
+                        "invoice_numbers",
+                        "",
+                        "invoice_numbers.type",
+                        f"Chaque numéro de facture doit être un texte, reçu {shown_value(raw)}.",
+                    )
+                )
+            elif not INVOICE_NUMBER_PATTERN.fullmatch(number):
                 collector.add(
                     field_error(
                         "invoice_numbers",
