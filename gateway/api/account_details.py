@@ -12,7 +12,9 @@ from aiohttp import web
 from gateway.accounts_portal import accounts_portal
 from gateway.api.session import API_BASE, read_json_object
 from gateway.creditor_access import require_account
+from gateway.invoice_numbers import documents_of_account, unknown_numbers_message
 from gateway.sessions import ActiveSession, require_session
+from shared.errors import Unprocessable
 
 
 async def _session_at_creditor(request: web.Request) -> tuple[ActiveSession, str]:
@@ -28,8 +30,16 @@ async def get_contacts(request: web.Request) -> web.Response:
 
 
 async def post_message(request: web.Request) -> web.Response:
+    """Send a message to a service of the creditor, with the invoice numbers checked as the portal form does."""
     active, creditor = await _session_at_creditor(request)
     body = await read_json_object(request)
+    numbers = body.get("invoice_numbers")
+    # Numbers of another shape reach accounts, which says what type it expects.
+    if isinstance(numbers, list) and numbers and all(isinstance(number, str) for number in numbers):
+        found, unknown = await documents_of_account(request, active.info, creditor, [n.strip() for n in numbers])
+        if unknown:
+            raise Unprocessable(unknown_numbers_message(unknown), field="invoice_numbers", unknown=unknown)
+        body = {**body, "invoice_numbers": found}
     sent = await accounts_portal(request).send_message(active.info, creditor, body)
     return web.json_response(sent, status=201)
 

@@ -8,7 +8,6 @@ the service that received the message.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any
 from urllib.parse import quote
@@ -16,10 +15,10 @@ from urllib.parse import quote
 from aiohttp import web
 
 from gateway.accounts_portal import TooManyAttempts, accounts_portal
-from gateway.clients import LEDGER
+from gateway.invoice_numbers import documents_of_account, unknown_numbers_message
 from gateway.portal.forms import FieldErrors, field_errors_of, form_texts, read_session_form
 from gateway.portal.layout import CONTACT, PortalFrame, load_frame, render_page
-from shared.errors import Conflict, NotFound, Unprocessable
+from shared.errors import Conflict, Unprocessable
 from shared.principal import Role
 
 SERVICE_CHOICES = (
@@ -104,17 +103,11 @@ async def send_message(request: web.Request) -> web.Response:
         errors = {"service": "Choisissez le destinataire : service facturation ou service recouvrement."}
         return await render_contact(request, frame, values=values, errors=errors, status=422)
 
-    numbers, unknown = await _documents_of_account(
-        request, frame, split_invoice_numbers(values["invoice_numbers"])
+    numbers, unknown = await documents_of_account(
+        request, frame.session.info, frame.creditor.id, split_invoice_numbers(values["invoice_numbers"])
     )
     if unknown:
-        listed = ", ".join(unknown)
-        errors = {
-            "invoice_numbers": (
-                f"Introuvable sur votre état de compte chez ce créancier\u00a0: {listed}. "
-                "Vérifiez le numéro, ou laissez-le de côté."
-            )
-        }
+        errors = {"invoice_numbers": unknown_numbers_message(unknown)}
         return await render_contact(request, frame, values=values, errors=errors, status=422)
 
     message = {
@@ -138,43 +131,6 @@ async def send_message(request: web.Request) -> web.Response:
 
     raise web.HTTPSeeOther(f"{contact_path(frame.creditor.id)}?{SENT_PARAMETER}={values['service']}")
 
-
-def _search_text(number: str) -> str:
-    """Return a document number's ASCII letters and digits in upper case, as the ledger's search compares it."""
-    return "".join(character for character in number if character.isascii() and character.isalnum()).upper()
-
-
-async def _documents_of_account(
-    request: web.Request, frame: PortalFrame, numbers: list[str]
-) -> tuple[list[str], list[str]]:
-    """Return the numbers as the ledger writes them, and those the account's statement does not have.
-
-    Each number is looked up in the statement's « all » view, since any date,
-    ignoring spaces, punctuation and case, so « fa2026 000022 » becomes
-    « FA2026-000022 » in the message that the creditor's service reads.
-    """
-    if not numbers:
-        return [], []
-    ledger = request.app[LEDGER]
-    filters = {"view": "all", "date_from": "2000-01-01", "page_size": "200"}
-    statements = await asyncio.gather(
-        *(ledger.statement(frame.session.info, frame.creditor.id, {**filters, "number": number}) for number in numbers),
-        return_exceptions=True,
-    )
-    found, unknown = [], []
-    for number, statement in zip(numbers, statements):
-        if isinstance(statement, NotFound):
-            # The ledger has no entry for the account yet, so it has none of these documents.
-            statement = {"rows": []}
-        elif isinstance(statement, BaseException):
-            raise statement
-        searched = _search_text(number)
-        matches = [row["document_number"] for row in statement["rows"] if _search_text(row["document_number"]) == searched]
-        if matches:
-            found.append(matches[0])
-        else:
-            unknown.append(number)
-    return found, unknown
 
 
 def setup_routes(app: web.Application) -> None:

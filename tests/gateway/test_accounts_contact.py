@@ -166,6 +166,29 @@ async def test_invoice_numbers_are_checked_and_normalised(gateway, accounts_pool
     assert user.agency_name in delivered[0].text
 
 
+
+async def test_api_checks_invoice_numbers_like_form(gateway, accounts_pool, creditors, tmp_path):
+    filled, _empty = creditors
+    user = await create_agency_member(accounts_pool, [filled], role="comptable")
+    await logged_in_as(gateway, user)
+    message = {"service": "facturation", "subject": "Par l’API", "message": "Texte"}
+
+    unknown = await gateway.post(
+        f"/api/v1/creditors/{filled.id}/messages", json={**message, "invoice_numbers": ["fa0001", "NOPE"]}
+    )
+    sent = await gateway.post(f"/api/v1/creditors/{filled.id}/messages", json={**message, "invoice_numbers": ["fa0001"]})
+    delivered = await wait_for_caught_mail(tmp_path / "mail", lambda mail: "facturation@creancier.example" in mail.envelope_to)
+    error = (await unknown.json())["error"]
+
+    assert unknown.status == 422
+    assert error["details"]["field"] == "invoice_numbers"
+    assert error["details"]["unknown"] == ["NOPE"]
+    assert "Introuvable sur votre état de compte chez ce créancier\u00a0: NOPE." in error["message"]
+    assert sent.status == 201
+    assert len(delivered) == 1
+    assert "FA-0001" in delivered[0].text
+
+
 async def test_sending_message_copies_author(gateway, accounts_pool, creditors, tmp_path):
     filled, _empty = creditors
     user = await create_agency_member(accounts_pool, [filled], role="administrateur", email="auteur@agence.example")
