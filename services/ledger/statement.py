@@ -54,26 +54,33 @@ class StatementFilter:
             view = StatementView(view_text)
         except ValueError:
             raise InvalidFilter(
-                f"Affichage «{NBSP}{view_text}{NBSP}» inconnu{NBSP}: utilisez «{NBSP}unpaid{NBSP}» ou «{NBSP}all{NBSP}»."
+                f"Affichage «{NBSP}{view_text}{NBSP}» inconnu{NBSP}: utilisez «{NBSP}unpaid{NBSP}» ou «{NBSP}all{NBSP}».",
+                field="view",
             ) from None
-        date_from = _parse_date(query.get("date_from"), "date de début")
-        date_to = _parse_date(query.get("date_to"), "date de fin")
+        date_from = _parse_date(query.get("date_from"), "date de début", "date_from")
+        date_to = _parse_date(query.get("date_to"), "date de fin", "date_to")
         if date_from and date_to and date_from > date_to:
             raise InvalidFilter(
                 f"La date de début {date_from:%d/%m/%Y} est postérieure à la date de fin "
-                f"{date_to:%d/%m/%Y}{NBSP}: inversez-les."
+                f"{date_to:%d/%m/%Y}{NBSP}: inversez-les.",
+                field="date_from",
             )
-        page = _parse_int(query.get("page"), "page", default=1, minimum=1, maximum=1_000_000)
+        page = _parse_int(query.get("page"), "page", "page", default=1, minimum=1, maximum=1_000_000)
         page_size = _parse_int(
-            query.get("page_size"), "taille de page", default=DEFAULT_PAGE_SIZE, minimum=1, maximum=MAX_PAGE_SIZE
+            query.get("page_size"), "taille de page", "page_size", default=DEFAULT_PAGE_SIZE, minimum=1,
+            maximum=MAX_PAGE_SIZE,
         )
         number = (query.get("number") or "").strip() or None
         if number is not None and len(number) > 64:
-            raise InvalidFilter("Le numéro de document recherché dépasse 64 caractères.")
+            raise InvalidFilter(
+                f"Le numéro de document recherché dépasse 64 caractères ({_group_thousands(len(number))} saisis)"
+                f"{NBSP}: raccourcissez-le.",
+                field="number",
+            )
         return cls(view, date_from, date_to, number, page, page_size)
 
 
-def _parse_date(text: str | None, label: str) -> date | None:
+def _parse_date(text: str | None, label: str, field: str) -> date | None:
     if not text:
         return None
     try:
@@ -83,11 +90,11 @@ def _parse_date(text: str | None, label: str) -> date | None:
         if _ISO_DATE_SHAPE.fullmatch(text) and text.startswith("0000"):
             # Python's dates start at year 1, so 0000 is the one four-digit year that fromisoformat rejects.
             raise InvalidFilter(
-                f"La {label} {quoted} n’existe pas{NBSP}: l’année 0000 est invalide, vérifiez l’année."
+                f"La {label} {quoted} n’existe pas{NBSP}: l’année 0000 est invalide, vérifiez l’année.", field=field
             ) from None
         if _ISO_DATE_SHAPE.fullmatch(text):
-            raise InvalidFilter(f"La {label} {quoted} n’existe pas{NBSP}: vérifiez le jour et le mois.") from None
-        raise InvalidFilter(f"La {label} {quoted} est invalide{NBSP}: format attendu AAAA-MM-JJ.") from None
+            raise InvalidFilter(f"La {label} {quoted} n’existe pas{NBSP}: vérifiez le jour et le mois.", field=field) from None
+        raise InvalidFilter(f"La {label} {quoted} est invalide{NBSP}: format attendu AAAA-MM-JJ.", field=field) from None
 
 
 # ASCII digits only: \d and int() would also take other scripts' digits, such as « ٣ » for 3.
@@ -97,22 +104,28 @@ _ASCII_INTEGER = re.compile(r"-?[0-9]+")
 _MAX_INTEGER_DIGITS = 18
 
 
-def _parse_int(text: str | None, label: str, *, default: int, minimum: int, maximum: int) -> int:
+def _parse_int(text: str | None, label: str, field: str, *, default: int, minimum: int, maximum: int) -> int:
     if not text:
         return default
     if not _ASCII_INTEGER.fullmatch(text):
         raise InvalidFilter(
-            f"La {label} «{NBSP}{text}{NBSP}» n’est pas un nombre entier{NBSP}: utilisez les chiffres 0 à 9."
+            f"La {label} «{NBSP}{text}{NBSP}» n’est pas un nombre entier{NBSP}: utilisez les chiffres 0 à 9.",
+            field=field,
         )
     bounds = f"entre {_group_thousands(minimum)} et {_group_thousands(maximum)}"
     digit_count = len(text.lstrip("-"))
     if digit_count > _MAX_INTEGER_DIGITS:
         raise InvalidFilter(
-            f"La {label} doit être comprise {bounds}, reçu un nombre de {_group_thousands(digit_count)} chiffres."
+            f"La {label} doit être comprise {bounds}, reçu un nombre de {_group_thousands(digit_count)} chiffres.",
+            field=field,
         )
     value = int(text)
     if not minimum <= value <= maximum:
-        raise InvalidFilter(f"La {label} doit être comprise {bounds}, reçu {_group_thousands(value)}.")
+        raise InvalidFilter(
+            f"La {label} doit être comprise {bounds}, reçu {_group_thousands(value)}{NBSP}: choisissez une valeur"
+            " dans ces bornes.",
+            field=field,
+        )
     return value
 
 

@@ -191,8 +191,31 @@ async def test_api_statement_page_bounds_group_thousands(logged_in, portal_data)
 
     assert response.status == 422
     assert (await response.json())["error"]["message"] == (
-        "La page doit être comprise entre 1 et 1\u202f000\u202f000, reçu 1\u202f000\u202f001."
+        "La page doit être comprise entre 1 et 1\u202f000\u202f000, reçu 1\u202f000\u202f001\u00a0: choisissez une"
+        " valeur dans ces bornes."
     )
+
+
+async def test_api_statement_filter_errors_name_parameter(logged_in, portal_data):
+    path = f"/api/v1/creditors/{portal_data.first.id}/statement"
+    cases = {
+        "view": {"view": "bogus"},
+        "date_from": {"date_from": "2026-13-01"},
+        "date_to": {"date_to": "31/07/2026"},
+        "page": {"page": "0"},
+        "page_size": {"page_size": "100000"},
+        "number": {"number": "F" * 300},
+    }
+    for field, params in cases.items():
+        response = await logged_in.get(path, params=params)
+        error = (await response.json())["error"]
+
+        assert response.status == 422, field
+        assert error["code"] == "invalid_filter", field
+        assert error["details"]["field"] == field
+    long_number = await logged_in.get(path, params={"number": "F" * 300})
+
+    assert "(300 saisis)\u00a0: raccourcissez-le." in (await long_number.json())["error"]["message"]
 
 
 async def test_api_statement_year_zero_names_the_year(logged_in, portal_data):
