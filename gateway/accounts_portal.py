@@ -24,7 +24,7 @@ from gateway.clients import ACCOUNTS, SESSION_HEADER, AccountsClient
 from gateway.errors import ServiceUnavailable
 from gateway.format import format_wait
 from gateway.sessions import ActiveSession, SessionInfo
-from shared.errors import DomainError
+from shared.errors import DomainError, NotFound
 
 log = structlog.get_logger(__name__)
 
@@ -189,6 +189,22 @@ class AccountsPortalClient:
         body = await self._as_user("POST", "/me/password", active.info, json_body=values, session_token=active.token)
         closed = body.get("other_sessions_closed")
         return closed if isinstance(closed, int) else 0
+
+    async def password_change_problems(self, active: ActiveSession, values: dict[str, str]) -> dict[str, str]:
+        """Return, by form field, what is wrong with a password change, without making it.
+
+        An accounts service without the check route (during an upgrade)
+        gives no problem, so the caller reports what it found itself.
+        """
+        try:
+            body = await self._as_user("POST", "/me/password/check", active.info, json_body=values)
+        except NotFound:
+            return {}
+        problems: dict[str, str] = {}
+        for problem in body.get("problems") or []:
+            if isinstance(problem, dict) and isinstance(problem.get("field"), str):
+                problems.setdefault(problem["field"], str(problem.get("message", "")))
+        return problems
 
     async def revoke_other_sessions(self, active: ActiveSession) -> int:
         """End every session of the user except the current one and return how many ended."""

@@ -157,12 +157,15 @@ async def change_password(request: web.Request) -> web.Response:
         "new_password": form_text(form, "new_password", strip=False),
     }
     errors = missing_fields(values)
+    body = {**values, "totp_code": form_text(form, "totp_code") or None}
     if not errors and values["new_password"] != form_text(form, "new_password_confirmation", strip=False):
-        errors["new_password_confirmation"] = CONFIRMATION_MISMATCH
+        # The change is not made, but accounts still says what else is wrong, so that
+        # the page lists every error at once, as the invitation page does.
+        errors = {**await accounts_portal(request).password_change_problems(active, body),
+                  "new_password_confirmation": CONFIRMATION_MISMATCH}
     if errors:
         return await render_security(request, frame, errors=errors, status=422)
 
-    body = {**values, "totp_code": form_text(form, "totp_code") or None}
     try:
         await accounts_portal(request).change_password(active, body)
     except Unprocessable as rejected:

@@ -22,6 +22,7 @@ from services.accounts.sessions import revoke_user_sessions
 from services.accounts.settings import AccountsSettings
 from services.accounts.single_use_links import LinkInvalid, claim_link, create_link, find_live_link
 from services.accounts.validation import validate_password
+from services.accounts.validation.errors import FieldError, ValidationError
 from shared.events.accounts import PasswordChanged
 
 log = structlog.get_logger(__name__)
@@ -156,6 +157,17 @@ async def complete_reset(
         await _store_new_password(
             connection, settings, cipher, link["user_id"], password_hash, method="reset_link", keep_session_token=None
         )
+
+
+async def new_password_problems(pool: asyncpg.Pool, user_id: uuid.UUID, new_password: str) -> list[FieldError]:
+    """Return every rule of the password policy that ``new_password`` breaks for the user, without changing anything."""
+    async with pool.acquire() as connection:
+        login = await connection.fetchval("SELECT login FROM users WHERE id = $1", user_id)
+    try:
+        validate_password(new_password, login=login)
+    except ValidationError as error:
+        return list(error.errors)
+    return []
 
 
 async def change_password(

@@ -177,6 +177,27 @@ async def test_password_change_requires_current_password(accounts, agency_admin)
     assert body["error"]["details"]["field"] == "password"
 
 
+
+async def test_password_check_lists_problems_only(accounts, agency_admin):
+    wrong = await accounts.client.post(
+        "/me/password/check",
+        json={"current_password": "not my password at all", "new_password": "court"},
+        headers=principal_headers(accounts, agency_admin),
+    )
+    right = await accounts.client.post(
+        "/me/password/check",
+        json={"current_password": agency_admin.password, "new_password": new_password()},
+        headers=principal_headers(accounts, agency_admin),
+    )
+    problems = (await wrong.json())["problems"]
+
+    assert wrong.status == 200
+    assert [problem["field"] for problem in problems] == ["current_password", "new_password"]
+    assert problems[1]["code"] == "password.too_short"
+    assert (await right.json())["problems"] == []
+    assert (await log_in(accounts, agency_admin)).status == 200
+
+
 async def test_log_out_other_sessions(accounts, agency_admin):
     current = (await (await log_in(accounts, agency_admin)).json())["session_token"]
     other = (await (await log_in(accounts, agency_admin)).json())["session_token"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import unescape
+
 import html
 import re
 from collections.abc import AsyncIterator
@@ -156,6 +158,57 @@ async def test_password_confirmation_must_match(gateway, logged_in_user):
 
     assert response.status == 422
     assert 'id="error-new_password_confirmation"' in await response.text()
+
+
+
+async def test_password_change_lists_every_error(gateway, logged_in_user):
+    token = await security_token(gateway)
+
+    response = await gateway.post(
+        "/securite/mot-de-passe",
+        data={
+            "csrf_token": token,
+            "current_password": "pas le bon mot de passe",
+            "new_password": "court",
+            "new_password_confirmation": "autre",
+        },
+    )
+    page = unescape(await response.text())
+    still_works = await gateway.post(
+        "/api/v1/session", json={"login": logged_in_user.login, "password": logged_in_user.password}
+    )
+
+    assert response.status == 422
+    assert 'id="error-current_password"' in page
+    assert "Le mot de passe saisi est incorrect" in page
+    assert 'id="error-new_password"' in page
+    assert "au moins 12 caractères" in page
+    assert 'id="error-new_password_confirmation"' in page
+    assert still_works.status == 200
+
+
+async def test_password_check_changes_nothing(gateway, logged_in_user):
+    token = await security_token(gateway)
+
+    response = await gateway.post(
+        "/securite/mot-de-passe",
+        data={
+            "csrf_token": token,
+            "current_password": logged_in_user.password,
+            "new_password": NEW_PASSWORD,
+            "new_password_confirmation": NEW_PASSWORD + "x",
+        },
+    )
+    page = await response.text()
+    old_password = await gateway.post(
+        "/api/v1/session", json={"login": logged_in_user.login, "password": logged_in_user.password}
+    )
+
+    assert response.status == 422
+    assert 'id="error-new_password_confirmation"' in page
+    assert 'id="error-current_password"' not in page
+    assert 'id="error-new_password"' not in page
+    assert old_password.status == 200
 
 
 async def test_password_change_without_csrf_token_is_rejected(gateway, logged_in_user):

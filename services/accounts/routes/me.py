@@ -9,7 +9,7 @@ from services.accounts.crypto import cipher_or_unavailable
 from services.accounts.domain import reported_as_invalid_fields
 from services.accounts.keys import ACCOUNTS_SETTINGS, CIPHER
 from services.accounts.passwords import MAX_PASSWORD_LENGTH
-from services.accounts.reauth import reauthenticate
+from services.accounts.reauth import ReauthenticationFailed, reauthenticate
 from services.accounts.routes.bodies import json_body, optional_text, required_text
 from services.accounts.routes.principals import user_id_of
 from services.accounts.routes.sessions import SESSION_HEADER
@@ -67,6 +67,33 @@ async def post_password(request: web.Request) -> web.Response:
             keep_session_token=request.headers.get(SESSION_HEADER),
         )
     return web.json_response({"other_sessions_closed": revoked})
+
+
+async def post_password_check(request: web.Request) -> web.Response:
+    """List every problem of a password change without making it: current password, code and new password's rules.
+
+    The portal calls it when the confirmation typed differs from the new
+    password, so that the page lists all the errors at once. The current
+    password's check counts as an attempt, as a change does.
+    """
+    principal = principal_of(request)
+    body = await json_body(request)
+    current = required_text(body, "current_password", max_length=MAX_PASSWORD_LENGTH)
+    new = required_text(body, "new_password", max_length=MAX_PASSWORD_LENGTH)
+    totp_code = optional_text(body, "totp_code", max_length=32)
+    problems = [
+        {"field": "new_password", "code": problem.code, "message": problem.message}
+        for problem in await credentials.new_password_problems(request.app[POOL], user_id_of(principal), new)
+    ]
+    try:
+        await reauthenticate(
+            request.app[POOL], request.app.get(CIPHER), principal, password=current, totp_code=totp_code,
+            require_second_factor=False,
+        )
+    except ReauthenticationFailed as failed:
+        field = "current_password" if failed.details.get("field") == "password" else "totp_code"
+        problems.insert(0, {"field": field, "code": failed.code, "message": failed.message})
+    return web.json_response({"problems": problems})
 
 
 async def post_revoke_other_sessions(request: web.Request) -> web.Response:
@@ -130,6 +157,7 @@ async def delete_totp(request: web.Request) -> web.Response:
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/me", get_me)
     app.router.add_post("/me/password", post_password)
+    app.router.add_post("/me/password/check", post_password_check)
     app.router.add_post("/me/sessions/revoke-others", post_revoke_other_sessions)
     app.router.add_post("/me/totp/enrolment", post_totp_enrolment)
     app.router.add_post("/me/totp/confirmation", post_totp_confirmation)
