@@ -13,7 +13,7 @@ from gateway.errors import SessionRequired, UnsupportedMediaType
 from gateway.relay import RelayInterrupted
 from gateway.sessions import COOKIE_NAMES, COOKIE_SECURE, clear_session_cookies
 from shared.errors import DomainError
-from shared.web import INTERNAL_ERROR_MESSAGE, Handler, http_error_message, json_error
+from shared.web import INTERNAL_ERROR_MESSAGE, Handler, http_exception_message, json_error
 
 log = structlog.get_logger(__name__)
 
@@ -68,9 +68,13 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPException as error:
         if error.status < 400:
             raise
-        code, message = http_error_message(error.status)
+        code, message = http_exception_message(error, request.method)
         if is_api_request(request):
-            return json_error(error.status, code, message)
+            response = json_error(error.status, code, message)
+            if "Allow" in error.headers:
+                # A 405 must list the methods that the resource accepts.
+                response.headers["Allow"] = error.headers["Allow"]
+            return response
         return render_error_page(request, error.status, message)
     except RelayInterrupted:
         # Part of a file is already sent and no error response can follow it, so aiohttp closes the connection.
@@ -92,7 +96,9 @@ async def json_body_middleware(request: web.Request, handler: Handler) -> web.St
     cross-site page can send a DELETE only after a CORS preflight, which the
     gateway never allows.
     """
-    if is_api_request(request) and request.method in UNSAFE_METHODS:
+    # A path without the route, or without this method, answers 404 or 405
+    # whatever the body, so its Content-Type is not asked for first.
+    if is_api_request(request) and request.method in UNSAFE_METHODS and request.match_info.http_exception is None:
         if request.method == "DELETE" and not request.body_exists:
             return await handler(request)
         expected = RAW_BODY_CONTENT_TYPE if takes_raw_body(request) else "application/json"

@@ -49,6 +49,16 @@ def http_error_message(status: int) -> tuple[str, str]:
     return HTTP_ERROR_MESSAGES.get(status, ("http_error", INTERNAL_ERROR_MESSAGE))
 
 
+def http_exception_message(error: web.HTTPException, method: str) -> tuple[str, str]:
+    """Return the code and French message of an HTTP error that aiohttp raised; a 405 names the methods to use."""
+    code, message = http_error_message(error.status)
+    allowed = sorted({name.strip() for name in error.headers.get("Allow", "").split(",") if name.strip()})
+    if error.status == 405 and allowed:
+        listed = allowed[0] if len(allowed) == 1 else f"{', '.join(allowed[:-1])} ou {allowed[-1]}"
+        message = f"La méthode {method} n’est pas acceptée à cette adresse\u00a0: utilisez {listed}."
+    return code, message
+
+
 def json_error(status: int, code: str, message: str, **details: object) -> web.Response:
     body = {"error": {"code": code, "message": message, **({"details": details} if details else {})}}
     return web.json_response(body, status=status)
@@ -146,7 +156,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPException as error:
         if error.status < 400:
             raise
-        response = json_error(error.status, *http_error_message(error.status))
+        response = json_error(error.status, *http_exception_message(error, request.method))
         if "Allow" in error.headers:
             # A 405 must list the methods that the resource accepts.
             response.headers["Allow"] = error.headers["Allow"]

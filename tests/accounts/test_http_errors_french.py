@@ -26,7 +26,7 @@ async def test_wrong_method_405_in_french(accounts_service):
 
     assert response.status == 405
     assert error["code"] == "method_not_allowed"
-    assert error["message"] == "Cette méthode n’est pas acceptée à cette adresse."
+    assert error["message"].startswith("La méthode DELETE n’est pas acceptée à cette adresse\u00a0: utilisez ")
     assert "PUT" in response.headers["Allow"]
     for wording in ENGLISH_WORDINGS:
         assert wording not in text, wording

@@ -38,9 +38,16 @@ async def test_session_required_message(gateway):
 
 
 async def test_method_not_allowed_message(gateway):
-    body = await (await gateway.put("/api/v1/me", json={})).json()
+    with_json = await gateway.put("/api/v1/me", json={})
+    without_body = await gateway.put("/api/v1/me")
 
-    assert body["error"]["message"] == "Cette méthode n’est pas acceptée à cette adresse."
+    assert with_json.status == 405
+    assert (await with_json.json())["error"]["message"] == (
+        "La méthode PUT n’est pas acceptée à cette adresse\u00a0: utilisez GET ou HEAD."
+    )
+    assert "GET" in with_json.headers["Allow"]
+    # The method is wrong whatever the body, so the answer says so before asking for a Content-Type.
+    assert without_body.status == 405
 
 
 async def test_unsupported_media_type_message(gateway):
