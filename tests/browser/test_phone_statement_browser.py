@@ -270,6 +270,11 @@ async def test_menu_button_keyboard(browser_page, mail_stack, accounts_pool, led
     await expect(menu).to_be_visible()
     await expect(menu).to_contain_text(user.display_name)
     await expect(menu).to_contain_text(user.agency_name)
+    # The creditor selector, on the top bar's second line, comes between the button and the open menu below the bar.
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_label("Créancier")).to_be_focused()
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_role("button", name="Changer de créancier")).to_be_focused()
     await page.keyboard.press("Tab")
     await expect(menu.get_by_role("link", name="État de compte")).to_be_focused()
     await page.keyboard.press("Tab")

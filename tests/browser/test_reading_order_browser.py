@@ -1,0 +1,91 @@
+"""Chromium from 375 to 1440 px: Tab order of the top bar, places of the card labels, staff confirmations, user names,
+the role select, the statement hint, the row checkboxes and the baseline of the statement rows."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.async_api import expect
+
+from tests.browser.test_accounts_browser import (  # noqa: F401 (pytest fixtures)
+    ledger_client,
+    log_in_browser,
+    mail_stack,
+)
+from tests.browser.test_desktop_layout_browser import DESKTOP, LAPTOP, add_long_named_member, line_count
+from tests.browser.test_phone_statement_browser import NNBSP, STATEMENT_PATH, seed_long_statement
+from tests.browser.test_small_screen_browser import PHONE, seed_staff_with_requests
+from tests.browser.test_tablet_statement_browser import TABLET_PORTRAIT
+from tests.gateway.support import add_agency_member
+
+WIDE_DESKTOP = {"width": 1440, "height": 900}
+NAME_WITH_APOSTROPHE = "Zoé L'Hôte-Dupont"
+TYPOGRAPHIC_NAME = "Zoé L’Hôte-Dupont"
+
+# The box of the focused element, and its text or label, for a trace of the Tab order.
+FOCUSED_BOX = r"""() => {
+  const element = document.activeElement;
+  const box = element.getBoundingClientRect();
+  const text = element.textContent.trim().replace(/\s+/g, " ");
+  const name = element.tagName === "SELECT" ? element.id : element.getAttribute("aria-label") || text;
+  return {name, top: box.top, bottom: box.bottom, left: box.left};
+}"""
+
+# Maps each label of every statement card to the offsets of its value from the card's left edge and from the top of
+# the card's « Date » value, in px, and the cards that show it there. Empty values are left out.
+LABEL_PLACES = """table => {
+  const places = {};
+  for (const row of table.querySelectorAll("tbody tr")) {
+    const card = row.getBoundingClientRect();
+    const date = row.querySelector('td[data-label="Date"]').getBoundingClientRect();
+    for (const cell of row.querySelectorAll("td[data-label]")) {
+      if (!cell.textContent.trim()) continue;
+      const box = cell.getBoundingClientRect();
+      const place = `${Math.round(box.left - card.left)},${Math.round(box.top - date.top)}`;
+      places[cell.dataset.label] ??= {};
+      (places[cell.dataset.label][place] ??= []).push(row.dataset.documentNumber);
+    }
+  }
+  return places;
+}"""
+
+# The bottom of the first line of text of a cell, which is the same for two texts of one font size on one baseline.
+TEXT_BOTTOM = """cell => {
+  const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.textContent.trim()) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    return range.getClientRects()[0].bottom;
+  }
+  return null;
+}"""
+
+
+def comes_after(previous: dict, current: dict) -> bool:
+    """Tell whether ``current`` reads after ``previous``: on a lower line, or further right on the same line."""
+    same_line = current["top"] < previous["bottom"] and previous["top"] < current["bottom"]
+    if same_line:
+        return current["left"] > previous["left"]
+    return current["top"] >= previous["bottom"]
+
+
+async def test_phone_top_bar_tab_order(browser_page, mail_stack, accounts_pool, ledger_client):
+    user = await seed_long_statement(accounts_pool, ledger_client)
+    page = browser_page
+    await page.set_viewport_size(PHONE)
+    await log_in_browser(page, mail_stack.gateway_url, user)
+    await page.goto(mail_stack.gateway_url + STATEMENT_PATH)
+
+    # The first Tab stop is the skip link, which shows over the top bar only while it has the focus.
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_role("link", name="Aller au contenu")).to_be_focused()
+    trace = []
+    for _ in range(5):
+        await page.keyboard.press("Tab")
+        trace.append(await page.evaluate(FOCUSED_BOX))
+
+    names = [stop["name"] for stop in trace]
+    assert names == ["Mes Factures", "Se déconnecter", "Menu", "creditor-select", "Changer de créancier"]
+    for previous, current in zip(trace, trace[1:]):
+        assert comes_after(previous, current), f"Tab goes from {previous} back to {current}"
