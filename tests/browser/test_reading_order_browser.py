@@ -89,3 +89,56 @@ async def test_phone_top_bar_tab_order(browser_page, mail_stack, accounts_pool, 
     assert names == ["Mes Factures", "Se déconnecter", "Menu", "creditor-select", "Changer de créancier"]
     for previous, current in zip(trace, trace[1:]):
         assert comes_after(previous, current), f"Tab goes from {previous} back to {current}"
+
+
+async def test_statement_hint_own_line_tablet(browser_page, mail_stack, accounts_pool, ledger_client):
+    user = await seed_long_statement(accounts_pool, ledger_client)
+    page = browser_page
+    await page.set_viewport_size(TABLET_PORTRAIT)
+    await log_in_browser(page, mail_stack.gateway_url, user)
+    await page.goto(mail_stack.gateway_url + STATEMENT_PATH)
+
+    actions = await page.locator(".statement-actions").bounding_box()
+    hint = page.locator(".statement-actions .hint")
+    hint_box = await hint.bounding_box()
+    assert hint_box["width"] >= actions["width"] - 1, (hint_box, actions)
+    for name in ("Exporter en CSV", "Relevé PDF"):
+        button = await page.locator(".statement-actions .button", has_text=name).bounding_box()
+        assert button["y"] >= hint_box["y"] + hint_box["height"], f"« {name} » is not below the hint"
+    assert await line_count(hint) <= 3
+
+
+async def test_desktop_row_checkbox_target(browser_page, mail_stack, accounts_pool, ledger_client):
+    user = await seed_long_statement(accounts_pool, ledger_client)
+    page = browser_page
+    await page.set_viewport_size(WIDE_DESKTOP)
+    await log_in_browser(page, mail_stack.gateway_url, user)
+    await page.goto(mail_stack.gateway_url + STATEMENT_PATH)
+
+    for viewport in (WIDE_DESKTOP, DESKTOP):
+        await page.set_viewport_size(viewport)
+        await expect(page.locator("#statement-table thead")).to_be_visible()
+        target = page.locator('tr[data-document-number="FA2026-000102"] label.row-select-target')
+        box = await target.bounding_box()
+        assert box["width"] >= 24, f"at {viewport['width']} px: {box}"
+        assert box["height"] >= 24, f"at {viewport['width']} px: {box}"
+        await target.click(position={"x": box["width"] - 2, "y": box["height"] - 2})
+        await expect(target.locator("input")).to_be_checked()
+        await target.locator("input").uncheck()
+
+
+async def test_desktop_designation_on_baseline(browser_page, mail_stack, accounts_pool, ledger_client):
+    user = await seed_long_statement(accounts_pool, ledger_client)
+    page = browser_page
+    await page.set_viewport_size(WIDE_DESKTOP)
+    await log_in_browser(page, mail_stack.gateway_url, user)
+    await page.goto(mail_stack.gateway_url + STATEMENT_PATH)
+    row = page.locator('tr[data-document-number="FA2026-000102"]')
+    await expect(row.get_by_role("link", name="PDF de Facture")).to_be_visible()
+
+    for viewport in (WIDE_DESKTOP, DESKTOP):
+        await page.set_viewport_size(viewport)
+        designation = await row.locator("td.col-designation").evaluate(TEXT_BOTTOM)
+        for label in ("Date", "Échéance", "Débit", "Reste dû"):
+            bottom = await row.locator(f'td[data-label="{label}"]').evaluate(TEXT_BOTTOM)
+            assert abs(bottom - designation) <= 0.5, f"at {viewport['width']} px « {label} » ends at {bottom}, the designation at {designation}"
