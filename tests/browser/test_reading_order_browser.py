@@ -91,6 +91,52 @@ async def test_phone_top_bar_tab_order(browser_page, mail_stack, accounts_pool, 
         assert comes_after(previous, current), f"Tab goes from {previous} back to {current}"
 
 
+async def test_card_labels_keep_their_place(browser_page, mail_stack, accounts_pool, ledger_client):
+    user = await seed_long_statement(accounts_pool, ledger_client)
+    page = browser_page
+    await page.set_viewport_size(LAPTOP)
+    await log_in_browser(page, mail_stack.gateway_url, user)
+    await page.goto(mail_stack.gateway_url + STATEMENT_PATH)
+    table = page.locator("#statement-table")
+
+    for viewport in (LAPTOP, TABLET_PORTRAIT, PHONE):
+        await page.set_viewport_size(viewport)
+        await expect(table.locator("thead")).to_have_css("position", "absolute")
+        places = await table.evaluate(LABEL_PLACES)
+        # The payment shows a credit and the invoices a debit, so every label of a row has a card that shows it.
+        assert set(places) == {"Date", "Échéance", "Débit", "Crédit", "Lettrage", "Reste dû"}, places.keys()
+        for label, cards_by_place in places.items():
+            assert len(cards_by_place) == 1, f"at {viewport['width']} px, « {label} » moves: {cards_by_place}"
+
+
+async def test_payment_card_without_checkbox_gap(browser_page, mail_stack, accounts_pool, ledger_client):
+    user = await seed_long_statement(accounts_pool, ledger_client)
+    page = browser_page
+    await page.set_viewport_size(TABLET_PORTRAIT)
+    await log_in_browser(page, mail_stack.gateway_url, user)
+    await page.goto(mail_stack.gateway_url + STATEMENT_PATH)
+    payment = page.locator('tr[data-document-number="VIR-2026-000077"]')
+    invoice = page.locator('tr[data-document-number="FA2026-000102"]')
+
+    for viewport in (LAPTOP, TABLET_PORTRAIT, PHONE):
+        await page.set_viewport_size(viewport)
+        width = viewport["width"]
+        await expect(payment.locator("input.row-select")).to_have_count(0)
+        card = await payment.bounding_box()
+        designation = await payment.locator("td.col-designation").bounding_box()
+        # 12 px of padding and the 1 px border.
+        assert designation["x"] - card["x"] <= 13, f"at {width} px the payment's designation starts {designation['x'] - card['x']} px in"
+
+        target = await invoice.locator("label.row-select-target").bounding_box()
+        text_left = await invoice.locator("td.col-designation").evaluate(
+            "cell => { const range = document.createRange(); range.selectNodeContents(cell.firstChild);"
+            " return range.getBoundingClientRect().left; }"
+        )
+        assert text_left >= target["x"] + target["width"], f"at {width} px the checkbox covers the designation"
+        assert target["width"] >= 44, width
+        assert target["height"] >= 44, width
+
+
 async def test_statement_hint_own_line_tablet(browser_page, mail_stack, accounts_pool, ledger_client):
     user = await seed_long_statement(accounts_pool, ledger_client)
     page = browser_page

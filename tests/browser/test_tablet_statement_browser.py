@@ -17,7 +17,7 @@ TABLET_PORTRAIT = {"width": 768, "height": 1024}
 TABLET_VIEWPORTS = (LAPTOP, TABLET_PORTRAIT)
 
 # Lists the cells of the statement's rows, the total included, whose value sticks out of the viewport on the left or
-# the right. Empty cells, which the cards shrink to the clipped 1 × 1 px of visually hidden text, are left out.
+# the right. Empty cells, which show nothing, are left out.
 CELLS_OUTSIDE_VIEWPORT = """table => {
   const outside = [];
   for (const cell of table.querySelectorAll("tbody td, tfoot td, tfoot th")) {
