@@ -83,9 +83,12 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
   // A form with data-confirm shows a confirmation dialog before an action that is hard to undo, such as disabling a user.
-  for (const form of document.querySelectorAll("form[data-confirm]")) {
+  // A submit button may carry its own data-confirm, which replaces the form's, as « Refuser » and « Valider » do in
+  // the one form of a bank-change request.
+  for (const form of document.querySelectorAll("form[data-confirm], form:has([data-confirm])")) {
     form.addEventListener("submit", (event) => {
-      if (!window.confirm(form.dataset.confirm)) {
+      const message = event.submitter?.dataset.confirm ?? form.dataset.confirm;
+      if (message !== undefined && !window.confirm(message)) {
         event.preventDefault();
       }
     });

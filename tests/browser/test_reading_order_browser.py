@@ -137,6 +137,48 @@ async def test_payment_card_without_checkbox_gap(browser_page, mail_stack, accou
         assert target["height"] >= 44, width
 
 
+async def test_staff_decision_asks_confirmation(browser_page, mail_stack, accounts_pool, ledger_client, signer):
+    staff_login, staff_password = await seed_staff_with_requests(mail_stack, accounts_pool, ledger_client, signer)
+    page = browser_page
+    await page.set_viewport_size(PHONE)
+    await page.goto(mail_stack.gateway_url + "/connexion")
+    await page.get_by_label("Identifiant").fill(staff_login)
+    await page.get_by_label("Mot de passe", exact=True).fill(staff_password)
+    await page.get_by_role("button", name="Se connecter").click()
+    await expect(page).to_have_url(re.compile(r"/back-office/demandes-bancaires"))
+    await page.locator("#bank-change-requests a").first.click()
+    review_url = page.url
+    badge = page.locator("#review h2 .badge")
+    await expect(badge).to_have_text("En attente")
+
+    messages = []
+
+    async def dismiss(dialog):
+        messages.append(dialog.message)
+        await dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    await page.get_by_role("button", name="Refuser").click()
+    assert len(messages) == 1, "« Refuser » sent its form without a confirmation"
+    await expect(badge).to_have_text("En attente")
+    await page.get_by_role("button", name="Valider").click()
+    assert len(messages) == 2, "« Valider » sent its form without a confirmation"
+    assert messages[0].startswith("Refuser la demande du compte C8301\u202f? "), messages[0]
+    assert "Ce refus est définitif." in messages[0]
+    assert messages[1].startswith("Valider la demande du compte C8301\u202f? "), messages[1]
+    assert "Cette validation est définitive." in messages[1]
+    # Dismissed, neither button sends its form: the request stays pending.
+    await page.reload()
+    assert page.url == review_url
+    await expect(badge).to_have_text("En attente")
+    await expect(page.get_by_role("button", name="Refuser")).to_be_visible()
+
+    page.remove_listener("dialog", dismiss)
+    page.once("dialog", lambda dialog: dialog.accept())
+    await page.get_by_role("button", name="Refuser").click()
+    await expect(page.get_by_role("status").first).to_contain_text("La demande a été refusée")
+
+
 async def test_statement_hint_own_line_tablet(browser_page, mail_stack, accounts_pool, ledger_client):
     user = await seed_long_statement(accounts_pool, ledger_client)
     page = browser_page
