@@ -179,6 +179,40 @@ async def test_staff_decision_asks_confirmation(browser_page, mail_stack, accoun
     await expect(page.get_by_role("status").first).to_contain_text("La demande a été refusée")
 
 
+async def test_user_names_typographic_apostrophes(browser_page, mail_stack, accounts_pool, ledger_client):
+    user = await seed_long_statement(accounts_pool, ledger_client)
+    await add_long_named_member(accounts_pool, user, "lecteur", NAME_WITH_APOSTROPHE, "zoe.lhote@agence-du-parc.example")
+    page = browser_page
+    await page.set_viewport_size(DESKTOP)
+    await log_in_browser(page, mail_stack.gateway_url, user)
+    await page.goto(mail_stack.gateway_url + "/utilisateurs")
+    await page.get_by_label("Adresse e-mail").fill("jean.dormesson@agence-du-parc.example")
+    await page.get_by_label("Nom (facultatif)").fill("Jean d'Ormesson")
+    await page.get_by_role("button", name="Envoyer l’invitation").click()
+    await expect(page.locator("#invitations-table tbody tr")).to_have_count(1)
+
+    row = page.locator('#users-table tr:has-text("zoe.lhote")')
+    name = row.locator("td.name")
+    await expect(name).to_have_text(TYPOGRAPHIC_NAME)
+    assert "'" not in await row.inner_text()
+    await expect(row.get_by_role("button", name=f"Désactiver {TYPOGRAPHIC_NAME}")).to_be_visible()
+    await expect(row.get_by_role("combobox", name=f"Rôle de {TYPOGRAPHIC_NAME}")).to_be_visible()
+    await expect(page.locator("#invitations-table td.name")).to_have_text("Jean d’Ormesson")
+
+    messages = []
+
+    async def dismiss(dialog):
+        messages.append(dialog.message)
+        await dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    await row.get_by_role("button", name=f"Désactiver {TYPOGRAPHIC_NAME}").click()
+    assert len(messages) == 1, messages
+    assert messages[0].startswith(f"Désactiver {TYPOGRAPHIC_NAME}{NNBSP}? "), messages[0]
+    assert "'" not in messages[0]
+    await expect(name).to_have_text(TYPOGRAPHIC_NAME)
+
+
 async def test_statement_hint_own_line_tablet(browser_page, mail_stack, accounts_pool, ledger_client):
     user = await seed_long_statement(accounts_pool, ledger_client)
     page = browser_page

@@ -274,7 +274,7 @@ async def test_disable_form_asks_for_confirmation(gateway, accounts_pool, admin)
     page = unescape(await (await gateway.get("/utilisateurs")).text())
 
     assert (
-        f"data-confirm=\"Désactiver {accountant.display_name}\u00a0? Ses sessions seront fermées et la connexion"
+        f"data-confirm=\"Désactiver {accountant.display_name}\u202f? Ses sessions seront fermées et la connexion"
         " ne lui sera plus possible."
     ) in page
 
