@@ -213,6 +213,24 @@ async def test_user_names_typographic_apostrophes(browser_page, mail_stack, acco
     await expect(name).to_have_text(TYPOGRAPHIC_NAME)
 
 
+async def test_role_select_beside_button(browser_page, mail_stack, accounts_pool, ledger_client):
+    user = await seed_long_statement(accounts_pool, ledger_client)
+    await add_agency_member(accounts_pool, user, role="comptable", email="claire.dupont@agence-du-parc.example")
+    page = browser_page
+    await page.set_viewport_size(WIDE_DESKTOP)
+    await log_in_browser(page, mail_stack.gateway_url, user)
+    await page.goto(mail_stack.gateway_url + "/utilisateurs")
+    await expect(page.locator("#users-table thead")).to_be_visible()
+
+    role_form = page.locator("#users-table .inline-form:has(select)").first
+    select_box = await role_form.locator("select").bounding_box()
+    button_box = await role_form.locator("button").bounding_box()
+    assert select_box["height"] >= 24, select_box
+    assert abs(select_box["height"] - button_box["height"]) <= 1, (select_box, button_box)
+    assert abs(select_box["y"] - button_box["y"]) <= 1, (select_box, button_box)
+    assert select_box["x"] + select_box["width"] <= button_box["x"], (select_box, button_box)
+
+
 async def test_statement_hint_own_line_tablet(browser_page, mail_stack, accounts_pool, ledger_client):
     user = await seed_long_statement(accounts_pool, ledger_client)
     page = browser_page
