@@ -25,6 +25,7 @@ from services.accounts.validation import validate_login, validate_password
 from services.accounts.validation.errors import ErrorCollector, field_error
 from services.accounts.validation.text import clean_text
 from shared.typography import apply_french_spacing as french
+from shared.typography import typographic_apostrophes
 from shared.errors import Conflict
 from shared.events.accounts import UserCreated, UserInvited
 from shared.principal import Principal
@@ -68,7 +69,7 @@ class InvitationAlreadyPending(Conflict):
     code = "invitation_pending"
 
     def __init__(self, invitation: asyncpg.Record) -> None:
-        invitee = f"{invitation['display_name']}, " if invitation["display_name"] else ""
+        invitee = f"{typographic_apostrophes(invitation['display_name'])}, " if invitation["display_name"] else ""
         super().__init__(
             french(
                 f"Une invitation à l’adresse « {invitation['email']} » est déjà en attente ({invitee}"

@@ -38,6 +38,16 @@ async def test_pending_invitation_rejects_second(accounts, agency_admin):
     assert "Annulez-la dans la liste des invitations" in error["message"]
 
 
+
+async def test_pending_invitation_name_apostrophe(accounts, agency_admin):
+    address = new_address()
+    await invite(accounts, agency_admin, address, display_name="Zoé L'Hôte-Dupont")
+
+    second = await invite(accounts, agency_admin, address)
+    error = (await second.json())["error"]
+
+    assert "(Zoé L’Hôte-Dupont, envoyée le " in error["message"]
+
 async def test_active_user_address_is_rejected(accounts, accounts_pool, agency_admin):
     colleague = await make_agency_user(
         accounts_pool, role="lecteur", creditor=agency_admin.creditor, customer_account=agency_admin.customer_account

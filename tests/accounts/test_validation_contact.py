@@ -77,6 +77,17 @@ def test_phone_international_ignores_country() -> None:
     assert normalized == "+3225551212"
 
 
+
+def test_phone_example_unbroken() -> None:
+    # A line break inside an example number would split it in the page.
+    with pytest.raises(ValidationError) as raised:
+        normalize_phone("01 42")
+
+    message = only_error(raised).message
+
+    assert "01\u00a023\u00a045\u00a067\u00a089" in message
+    assert "+33\u00a01\u00a023\u00a045\u00a067\u00a089" in message
+
 def test_phone_too_short_rejected() -> None:
     with pytest.raises(ValidationError) as raised:
         normalize_phone("01 42")

@@ -29,11 +29,12 @@ def _example(region: str | None) -> str:
     """Return a national and an international example number for ``region``, in French."""
     number = phonenumbers.example_number(region) if region else None
     if number is None:
-        return "un numéro international commençant par +, par exemple +33 1 23 45 67 89"
-    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        return "un numéro international commençant par +, par exemple +33\u00a01\u00a023\u00a045\u00a067\u00a089"
+    # No-break spaces inside a number, so that a line break never splits it.
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL).replace(" ", "\u00a0")
     international = phonenumbers.format_number(
         number, phonenumbers.PhoneNumberFormat.INTERNATIONAL
-    )
+    ).replace(" ", "\u00a0")
     return f"un numéro complet, par exemple {national} ou {international}"
 
 
