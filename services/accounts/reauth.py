@@ -61,12 +61,16 @@ async def reauthenticate(
     password: str,
     totp_code: str | None,
     require_second_factor: bool,
+    check_second_factor: bool = True,
 ) -> None:
     """Check the principal's password and, when enrolled, a TOTP or recovery code.
 
     Raises ReauthenticationThrottled, ReauthenticationFailed (field ``password`` or
     ``totp_code``) or, when ``require_second_factor`` and the user has no
     TOTP, SecondFactorRequired. Failures are committed before raising.
+    ``check_second_factor`` false checks the password only, for a check that
+    changes nothing: a code checked there would be spent (a recovery code)
+    or refused as replayed (a TOTP code) when the user then sends it.
     """
     user_id = uuid.UUID(principal.user_id)
     failure: str | None = None
@@ -85,7 +89,7 @@ async def reauthenticate(
                 raise ReauthenticationThrottled(state.retry_after)
             if not await verify_password(user["password_hash"] if user else None, password):
                 failure = "password"
-            elif user["has_totp"]:
+            elif user["has_totp"] and check_second_factor:
                 if cipher is None or not totp_code or not await totp.check_code(connection, cipher, user_id, totp_code):
                     failure = "totp_code"
             elif require_second_factor:

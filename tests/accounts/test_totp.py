@@ -217,3 +217,16 @@ async def test_enrolment_password_checks_are_throttled(accounts, agency_admin):
 
     assert response.status == 429
     assert (await response.json())["error"]["code"] == "throttled"
+
+
+async def test_password_check_spends_no_code(accounts, agency_admin):
+    _secret, recovery_codes = await enrol(accounts, agency_admin)
+    headers = principal_headers(accounts, agency_admin)
+    body = {"current_password": agency_admin.password, "new_password": "un nouveau mot de passe sûr", "totp_code": recovery_codes[0]}
+
+    checked = await accounts.client.post("/me/password/check", json=body, headers=headers)
+    changed = await accounts.client.post("/me/password", json=body, headers=headers)
+
+    assert checked.status == 200
+    assert (await checked.json())["problems"] == []
+    assert changed.status == 200

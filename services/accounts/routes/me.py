@@ -70,29 +70,28 @@ async def post_password(request: web.Request) -> web.Response:
 
 
 async def post_password_check(request: web.Request) -> web.Response:
-    """List every problem of a password change without making it: current password, code and new password's rules.
+    """List every problem of a password change without making it: the current password and the new one's rules.
 
     The portal calls it when the confirmation typed differs from the new
     password, so that the page lists all the errors at once. The current
-    password's check counts as an attempt, as a change does.
+    password's check counts as an attempt, as a change does. The second
+    factor is not checked, because checking a code would spend it.
     """
     principal = principal_of(request)
     body = await json_body(request)
     current = required_text(body, "current_password", max_length=MAX_PASSWORD_LENGTH)
     new = required_text(body, "new_password", max_length=MAX_PASSWORD_LENGTH)
-    totp_code = optional_text(body, "totp_code", max_length=32)
     problems = [
         {"field": "new_password", "code": problem.code, "message": problem.message}
         for problem in await credentials.new_password_problems(request.app[POOL], user_id_of(principal), new)
     ]
     try:
         await reauthenticate(
-            request.app[POOL], request.app.get(CIPHER), principal, password=current, totp_code=totp_code,
-            require_second_factor=False,
+            request.app[POOL], request.app.get(CIPHER), principal, password=current, totp_code=None,
+            require_second_factor=False, check_second_factor=False,
         )
     except ReauthenticationFailed as failed:
-        field = "current_password" if failed.details.get("field") == "password" else "totp_code"
-        problems.insert(0, {"field": field, "code": failed.code, "message": failed.message})
+        problems.insert(0, {"field": "current_password", "code": failed.code, "message": failed.message})
     return web.json_response({"problems": problems})
 
 
