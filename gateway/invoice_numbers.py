@@ -15,6 +15,25 @@ from gateway.clients import LEDGER
 from shared.errors import NotFound
 
 
+# The accounts service's limits on a message's numbers; numbers beyond them
+# go to it unchecked, so that it names the rule they break.
+MAX_INVOICE_NUMBERS = 20
+MAX_INVOICE_NUMBER_LENGTH = 40
+
+
+def checkable_numbers(numbers: object) -> bool:
+    """Return whether ``numbers`` is a list that the accounts service's rules accept, so worth looking up."""
+    return (
+        isinstance(numbers, list)
+        and 0 < len(numbers) <= MAX_INVOICE_NUMBERS
+        and all(
+            isinstance(number, str) and number.strip() and len(number.strip()) <= MAX_INVOICE_NUMBER_LENGTH
+            and number.isprintable()
+            for number in numbers
+        )
+    )
+
+
 def search_text(number: str) -> str:
     """Return a document number's ASCII letters and digits in upper case, as the ledger's search compares it."""
     return "".join(character for character in number if character.isascii() and character.isalnum()).upper()

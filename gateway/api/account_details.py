@@ -12,7 +12,7 @@ from aiohttp import web
 from gateway.accounts_portal import accounts_portal
 from gateway.api.session import API_BASE, read_json_object
 from gateway.creditor_access import require_account
-from gateway.invoice_numbers import documents_of_account, unknown_numbers_message
+from gateway.invoice_numbers import checkable_numbers, documents_of_account, unknown_numbers_message
 from gateway.sessions import ActiveSession, require_session
 from shared.errors import Unprocessable
 
@@ -34,8 +34,8 @@ async def post_message(request: web.Request) -> web.Response:
     active, creditor = await _session_at_creditor(request)
     body = await read_json_object(request)
     numbers = body.get("invoice_numbers")
-    # Numbers of another shape reach accounts, which says what type it expects.
-    if isinstance(numbers, list) and numbers and all(isinstance(number, str) for number in numbers):
+    # Numbers of another type, count or length reach accounts unchecked, which names the rule they break.
+    if checkable_numbers(numbers):
         found, unknown = await documents_of_account(request, active.info, creditor, [n.strip() for n in numbers])
         if unknown:
             raise Unprocessable(unknown_numbers_message(unknown), field="invoice_numbers", unknown=unknown)

@@ -189,6 +189,24 @@ async def test_api_checks_invoice_numbers_like_form(gateway, accounts_pool, cred
     assert "FA-0001" in delivered[0].text
 
 
+
+async def test_api_malformed_numbers_named_by_accounts(gateway, accounts_pool, creditors):
+    filled, _empty = creditors
+    user = await create_agency_member(accounts_pool, [filled], role="comptable")
+    await logged_in_as(gateway, user)
+    message = {"service": "facturation", "subject": "Objet", "message": "Texte"}
+    cases = [["F" * 65], ["FA-1\u0000"], ["   "], [f"FA-{index}" for index in range(21)]]
+
+    for numbers in cases:
+        response = await gateway.post(f"/api/v1/creditors/{filled.id}/messages", json={**message, "invoice_numbers": numbers})
+        error = (await response.json())["error"]
+        fields = [item["field"] for item in error["details"].get("fields", [])] or [error["details"].get("field")]
+
+        assert response.status == 422, numbers[:1]
+        assert all(field.startswith("invoice_numbers") for field in fields), numbers[:1]
+        assert "Introuvable" not in error["message"], numbers[:1]
+
+
 async def test_sending_message_copies_author(gateway, accounts_pool, creditors, tmp_path):
     filled, _empty = creditors
     user = await create_agency_member(accounts_pool, [filled], role="administrateur", email="auteur@agence.example")
