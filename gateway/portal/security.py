@@ -161,8 +161,11 @@ async def change_password(request: web.Request) -> web.Response:
     if not errors and values["new_password"] != form_text(form, "new_password_confirmation", strip=False):
         # The change is not made, but accounts still says what else is wrong, so that
         # the page lists every error at once, as the invitation page does.
-        errors = {**await accounts_portal(request).password_change_problems(active, body),
-                  "new_password_confirmation": CONFIRMATION_MISMATCH}
+        try:
+            problems = await accounts_portal(request).password_change_problems(active, body)
+        except TooManyAttempts as throttled:
+            return await render_security(request, frame, alert=throttled.message, status=throttled.status)
+        errors = {**problems, "new_password_confirmation": CONFIRMATION_MISMATCH}
     if errors:
         return await render_security(request, frame, errors=errors, status=422)
 

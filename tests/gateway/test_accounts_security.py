@@ -211,6 +211,20 @@ async def test_password_check_changes_nothing(gateway, logged_in_user):
     assert old_password.status == 200
 
 
+
+async def test_throttled_password_check_keeps_page(gateway, logged_in_user):
+    form = {"current_password": "pas le bon mot de passe", "new_password": NEW_PASSWORD, "new_password_confirmation": "autre"}
+    statuses = []
+    for _attempt in range(8):
+        response = await gateway.post("/securite/mot-de-passe", data={**form, "csrf_token": await security_token(gateway)})
+        statuses.append(response.status)
+        page = await response.text()
+
+    assert statuses[0] == 422
+    assert statuses[-1] == 429
+    assert 'name="current_password"' in page
+
+
 async def test_password_change_without_csrf_token_is_rejected(gateway, logged_in_user):
     response = await gateway.post(
         "/securite/mot-de-passe",
