@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from structlog.testing import capture_logs
 
+from services.ledger import routes
 from services.ledger.creditors import set_creditor_identity, upsert_creditor
 from services.ledger.rendering import SellerIdentityIncomplete, stored_document
 from tests.conftest import unique_id
@@ -118,4 +119,26 @@ async def test_put_capital_over_column_changes_nothing(ledger_service, ledger_po
 
     assert response.status == 422
     assert error["details"]["field"] == "identity.share_capital"
+    assert (stored["name"], stored["payment_terms"]) == ("Nom avant", "30 jours")
+
+
+
+async def test_put_identity_failure_keeps_terms(ledger_service, ledger_pool, monkeypatch):
+    # Any failure of the identity's write, after the name and terms are written, undoes both.
+    creditor = unique_id("identity")
+    await upsert_creditor(ledger_pool, creditor, "Nom avant", "30 jours")
+
+    async def failing_write(connection, creditor_id, identity):
+        await connection.execute("SELECT 1")
+        raise RuntimeError("identity write failed")
+
+    monkeypatch.setattr(routes, "set_creditor_identity", failing_write)
+    response = await ledger_service.client.put(
+        f"/creditors/{creditor}",
+        json={"name": "Nom après", "payment_terms": "45 jours", "identity": VALID_IDENTITY},
+        headers=ledger_service.system_headers(),
+    )
+    stored = await ledger_pool.fetchrow("SELECT name, payment_terms FROM creditors WHERE id = $1", creditor)
+
+    assert response.status == 500
     assert (stored["name"], stored["payment_terms"]) == ("Nom avant", "30 jours")
