@@ -155,3 +155,41 @@ def test_up_stops_every_process_on_sigint(tmp_path: Path, engines: Engines) -> N
         assert (name, "service_stopping") in events, output_text
     assert ("gateway", "gateway_stopping") in events
     assert "mail_sink_stopped" in output_text
+
+
+def test_up_busy_port_one_line(tmp_path: Path) -> None:
+    # Another program listens on the gateway's port before `up` starts anything.
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        environment = dict(os.environ)
+        environment.update(
+            {
+                "MF_DATA_DIR": str(tmp_path / "data"),
+                "MF_PG_PORT": str(free_port()),
+                "MF_NATS_PORT": str(free_port()),
+                "MF_GATEWAY_PORT": str(port),
+                "MF_SMTP_PORT": str(free_port()),
+                "MF_FIRST_SERVICE_PORT": str(_free_port_block(len(SERVICE_NAMES))),
+            }
+        )
+        for name in SERVICE_NAMES:
+            environment.pop(f"MF_{name.upper()}_DATABASE_URL", None)
+        completed = subprocess.run(
+            [sys.executable, "-c", "from services.cli import main; main()", "up", "--no-demo"],
+            cwd=REPO_ROOT,
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=START_TIMEOUT_SECONDS,
+        )
+
+    assert completed.returncode == 2
+    assert "Traceback" not in completed.stderr
+    assert completed.stderr.strip() == (
+        f"error: port {port} (MF_GATEWAY_PORT) is in use by another program: stop it, or set the variable to a"
+        " free port (ports below 32768 are never given to outgoing connections)"
+    )
+    assert not (tmp_path / "data" / "postgres").exists()

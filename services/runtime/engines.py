@@ -60,11 +60,32 @@ def port_is_open(port: int, host: str = "127.0.0.1") -> bool:
         return probe.connect_ex((host, port)) == 0
 
 
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Return whether a server could listen on ``host``:``port`` now.
+
+    A bind test, not a connection: a port held by another program's outgoing
+    connection accepts no connection, yet a server cannot listen on it.
+    SO_REUSEADDR is set as servers set it, so a port left in TIME_WAIT counts as free.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def wait_for_port(port: int, process: subprocess.Popen, name: str, log_file: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            tail = log_file.read_text(errors="replace")[-2000:] if log_file.exists() else ""
+            if not log_file.exists():
+                raise RuntimeError(
+                    f"{name} exited with code {process.returncode} at start-up, before listening on port {port};"
+                    " its error is printed above"
+                )
+            tail = log_file.read_text(errors="replace")[-2000:]
             raise RuntimeError(f"{name} exited with code {process.returncode} at start-up:\n{tail}")
         if port_is_open(port):
             return

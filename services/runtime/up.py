@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 
 import structlog
 
+from services.registry import SERVICE_NAMES
+from services.runtime.engines import port_is_free
 from services.runtime.stack import ProcessGroup, StackSettings, embedded_postgres, prepare_databases, start_processes
 
 log = structlog.get_logger(__name__)
@@ -14,6 +17,10 @@ log = structlog.get_logger(__name__)
 
 def run_up(*, load_demo: bool) -> int:
     settings = StackSettings()
+    busy = _busy_port_problem(settings)
+    if busy:
+        print(f"error: {busy}", file=sys.stderr)
+        return 2
     group = ProcessGroup()
     # A shell starts background jobs with SIGINT ignored, and Python then keeps
     # it ignored: restore Ctrl-C, and treat SIGTERM the same way, so that both
@@ -40,6 +47,26 @@ def run_up(*, load_demo: bool) -> int:
     except KeyboardInterrupt:
         print("\nstopped")
         return 0
+    except RuntimeError as error:
+        # An engine or a process that failed to start; its own log lines are above.
+        print(f"error: {error}".rstrip(), file=sys.stderr)
+        return 1
+
+
+def _busy_port_problem(settings: StackSettings) -> str | None:
+    """Name the first port that the portal's processes need and another program holds, with the fix."""
+    ports = [("MF_GATEWAY_PORT", settings.gateway_port), ("MF_SMTP_PORT", settings.smtp_port)]
+    ports += [
+        (f"MF_FIRST_SERVICE_PORT (+{index}, {name})", settings.service_port(name))
+        for index, name in enumerate(SERVICE_NAMES)
+    ]
+    for variable, port in ports:
+        if not port_is_free(port, settings.host):
+            return (
+                f"port {port} ({variable}) is in use by another program: stop it, or set the variable to a free"
+                " port (ports below 32768 are never given to outgoing connections)"
+            )
+    return None
 
 
 def _interrupt(_signal_number: int, _frame: object) -> None:
