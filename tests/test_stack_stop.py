@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from services.registry import SERVICE_NAMES
-from services.runtime.engines import port_is_open
+from services.runtime.engines import port_is_free, port_is_open
 from tests.conftest import Engines, free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -29,18 +29,9 @@ def _free_port_block(size: int) -> int:
         first = free_port()
         if first + size > 65535:
             continue
-        if all(_port_is_free(first + offset) for offset in range(size)):
+        if all(port_is_free(first + offset) for offset in range(size)):
             return first
     raise AssertionError(f"found no {size} consecutive free ports")
-
-
-def _port_is_free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def _wait_for_output(log_file: Path, text: str, process: subprocess.Popen) -> None:
