@@ -96,8 +96,8 @@ async def json_body_middleware(request: web.Request, handler: Handler) -> web.St
     cross-site page can send a DELETE only after a CORS preflight, which the
     gateway never allows.
     """
-    # A path without the route, or without this method, answers 404 or 405
-    # whatever the body, so its Content-Type is not asked for first.
+    # A path without the route, or without this method, returns 404 or 405
+    # whatever the body, so the Content-Type check does not run before it.
     if is_api_request(request) and request.method in UNSAFE_METHODS and request.match_info.http_exception is None:
         if request.method == "DELETE" and not request.body_exists:
             return await handler(request)

@@ -18,7 +18,7 @@ SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full"
 
 
 def database_url_problem(url: str) -> str | None:
-    """Return what is wrong with a PostgreSQL URL, or None; the answer never quotes the URL, which holds a password.
+    """Return what is wrong with a PostgreSQL URL, or None. The message never quotes the URL, which contains a password.
 
     Several hosts separated by commas (``host1:5432,host2:5432``), which
     asyncpg tries in turn, are accepted.

@@ -124,11 +124,13 @@ def unstorable_text_field(value: object, path: str = "") -> str | None:
 
 
 def _reject_unstorable_parameters(request: web.Request) -> None:
-    """Raise Unprocessable naming a path or query parameter that PostgreSQL cannot store (see `unstorable_text_field`)."""
+    """Raise Unprocessable naming a path or query parameter that PostgreSQL cannot store."""
     for source in (request.match_info, request.query):
         for name, value in source.items():
             if unstorable_text_field(value) is not None:
-                raise Unprocessable(f"Requête invalide : paramètre {name} : {UNSTORABLE_TEXT_MESSAGE}.", field=name)
+                raise Unprocessable(
+                    f"Requête invalide : le paramètre {name} {UNSTORABLE_TEXT_REASON} ; retapez-le.", field=name
+                )
 
 
 def _raised_at(error: BaseException) -> str | None:
@@ -142,7 +144,8 @@ def _raised_at(error: BaseException) -> str | None:
 
 
 _PROJECT_ROOT = Path(__file__).resolve().parents[1]
-UNSTORABLE_TEXT_MESSAGE = "le texte contient un caractère nul ou un caractère Unicode incomplet ; retapez-le"
+UNSTORABLE_TEXT_REASON = "contient un caractère nul ou un caractère Unicode incomplet"
+UNSTORABLE_TEXT_MESSAGE = f"le texte {UNSTORABLE_TEXT_REASON} ; retapez-le"
 
 
 @web.middleware

@@ -191,8 +191,8 @@ async def test_message_readable_from_other_node(cluster: Cluster) -> None:
     publisher = await nats.connect(cluster.client_url("nats-1"))
     try:
         await ensure_stream(publisher.jetstream(), spec, replicas=3)
-        # The stream answers publishes once its replicas have elected a leader,
-        # which a loaded machine may take a moment longer than creating it.
+        # The stream accepts publishes only once its replicas have elected a
+        # leader, which on a loaded machine can come after its creation returns.
         await wait_for_replicas(publisher.jetstream(), spec.name, 3)
         await publisher.jetstream().publish(subject, b"first")
     finally:

@@ -159,8 +159,8 @@ async def change_password(request: web.Request) -> web.Response:
     errors = missing_fields(values)
     body = {**values, "totp_code": form_text(form, "totp_code") or None}
     if not errors and values["new_password"] != form_text(form, "new_password_confirmation", strip=False):
-        # The change is not made, but accounts still says what else is wrong, so that
-        # the page lists every error at once, as the invitation page does.
+        # The change is not made, but accounts still reports what else is wrong, so
+        # that the page lists every error at once, as the invitation page does.
         try:
             problems = await accounts_portal(request).password_change_problems(active, body)
         except TooManyAttempts as throttled:

@@ -12,7 +12,7 @@ the account's row lock (`lock_account`, through `ensure_account` for a new
 account), before it reads or writes any row of that account: entries,
 allocations, pending allocations, the lettering counter and the per-day
 totals. After that it may touch those rows in any order, because no other
-writer of the account runs until it commits. An import holds the creditor
+writer of the account runs until it commits. An import locks the creditor
 row exclusively instead, which excludes every writer of its accounts.
 A writer that skipped the account lock could take a day's totals and an
 entry in the opposite order of another and deadlock. Without the lock, a
@@ -384,7 +384,7 @@ async def reverse_payment(
     the account balance goes back up by that amount.
     """
     # Under the account lock, a reversal of the same payment that ran at the
-    # same time has committed, so the check below sees it.
+    # same time has committed, so the check below finds it.
     await lock_account(connection, creditor, account)
     payments = await find_documents(connection, creditor, account, [payment_number], EntryKind.PAYMENT)
     payment_id = payments.get(search_key(payment_number))

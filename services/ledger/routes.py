@@ -30,7 +30,7 @@ from shared.errors import Forbidden, Unprocessable
 from shared.typography import format_count
 from shared.principal import Principal, Role
 from shared.validation_messages import FieldLabel, french_field_errors
-from shared.web import POOL, REQUEST_ID_HEADER, UNSTORABLE_TEXT_MESSAGE, principal_of, unstorable_text_field
+from shared.web import POOL, REQUEST_ID_HEADER, UNSTORABLE_TEXT_REASON, principal_of, unstorable_text_field
 
 log = structlog.get_logger(__name__)
 
@@ -148,7 +148,7 @@ async def _json_body(request: web.Request) -> object:
     field = unstorable_text_field(body)
     if field is not None:
         field = field or "corps"
-        raise Unprocessable(f"Requête invalide : {field} : {UNSTORABLE_TEXT_MESSAGE}.", field=field)
+        raise Unprocessable(f"Requête invalide : le champ {field} {UNSTORABLE_TEXT_REASON} ; retapez-le.", field=field)
     return body
 
 

@@ -54,7 +54,7 @@ def run_up(*, load_demo: bool) -> int:
 
 
 def _busy_port_problem(settings: StackSettings) -> str | None:
-    """Name the first port that the portal's processes need and another program holds, with the fix."""
+    """Name the first port that the portal's processes need and another program uses, with the fix."""
     ports = [("MF_GATEWAY_PORT", settings.gateway_port), ("MF_SMTP_PORT", settings.smtp_port)]
     ports += [
         (f"MF_FIRST_SERVICE_PORT (+{index}, {name})", settings.service_port(name))

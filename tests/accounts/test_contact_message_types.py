@@ -1,4 +1,4 @@
-"""A contact message sent through the API with a field of the wrong JSON type is told the type, not a false fix."""
+"""A contact message field of the wrong JSON type gets an error naming the expected type, not a false fix."""
 
 from __future__ import annotations
 

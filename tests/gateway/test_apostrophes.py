@@ -46,7 +46,7 @@ async def test_method_not_allowed_message(gateway):
         "La méthode PUT n’est pas acceptée à cette adresse\u00a0: utilisez GET ou HEAD."
     )
     assert "GET" in with_json.headers["Allow"]
-    # The method is wrong whatever the body, so the answer says so before asking for a Content-Type.
+    # The method is wrong whatever the body, so the 405 comes before any Content-Type check.
     assert without_body.status == 405
 
 

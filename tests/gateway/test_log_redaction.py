@@ -112,7 +112,7 @@ async def send_raw(host: str, port: int, request: bytes) -> bytes:
 @pytest.mark.parametrize(
     "request_template",
     [
-        # A browser that holds many cookies for the site sends a header over aiohttp's limit of 8,190 bytes.
+        # A browser with many cookies for the site sends a header over aiohttp's limit of 8,190 bytes.
         b"GET /api/v1/me HTTP/1.1\r\nHost: localhost\r\nCookie: __Host-mf_session=%s; big=" + b"a" * 9000 + b"\r\n\r\n",
         b"GET /api/v1/me HTTP/1.1\r\nHost: localhost\r\nCookie: __Host-mf_session=%s; theme=dark\x00\r\n\r\n",
         b"GET /invitation/%s\x01 HTTP/1.1\r\nHost: localhost\r\n\r\n",

@@ -1,6 +1,6 @@
 """Writers of one customer account at the same time: they run one after the other, in one lock order.
 
-Each test holds a first writer's transaction open at a chosen point and
+Each test keeps a first writer's transaction open at a chosen point and
 starts a second writer on the same account. Before the account lock, the
 second writer ran beside the first: it missed the first one's uncommitted
 rows (a pending allocation never applied), deadlocked with it over a day's

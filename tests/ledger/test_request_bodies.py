@@ -1,4 +1,4 @@
-"""Request bodies that the ledger cannot read or store answer 422 naming the field, never 500."""
+"""Request bodies that the ledger cannot read or store get a 422 that names the field, never a 500."""
 
 from __future__ import annotations
 
