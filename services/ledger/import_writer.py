@@ -10,6 +10,7 @@ are recomputed in one statement at the end.
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,6 +24,7 @@ from services.ledger.fec.errors import FecChangedEntryError, FecOpeningBalanceEr
 from services.ledger.fec.wording import COLON, SEMICOLON, counted, day, lines_phrase, listed_sentences, place, quoted
 from services.ledger.fec.wording import amount as format_amount
 from services.ledger.operations import LEDGER_SCOPE
+from shared.db import EncodedJson
 
 # An opening balance carries invoices of the previous year forward. Their own
 # due dates are not in the file, so the creditor's terms run from its date.
@@ -237,6 +239,7 @@ async def write_import(
 
     lettering_updated = 0
     due_dates = _DueDates(terms)
+    breakdowns = _BreakdownTexts()
     # A receipt that groups several card payments is the receipt of each of them.
     receipts: dict[str, list[PlannedEntry]] = {}
     for entry in existing.values():
@@ -288,7 +291,7 @@ async def write_import(
                 relettered.add(known.id)
         if known_entries:
             continue
-        new_pairs.append((line, _new_entry(creditor, import_id, key, line, due_dates, scope)))
+        new_pairs.append((line, _new_entry(creditor, import_id, key, line, due_dates, breakdowns, scope)))
     if renumbered:
         warnings.extend(renumbered.warnings)
         warnings.extend(_renumbered_lookalike_warnings(renumbered, new_pairs, matched, source))
@@ -312,8 +315,11 @@ async def write_import(
     allocations = _plan_allocations(entries)
 
     if created:
+        # The sequence is looked up once: called in each row, pg_get_serial_sequence
+        # took 85 % of this statement (15 ms of 17 for 5,380 ids).
         ids = await connection.fetchval(
-            "SELECT array_agg(nextval(pg_get_serial_sequence('entries', 'id'))) FROM generate_series(1, $1)",
+            """WITH sequence AS MATERIALIZED (SELECT pg_get_serial_sequence('entries', 'id')::regclass AS id)
+               SELECT array_agg(nextval(sequence.id)) FROM sequence, generate_series(1, $1)""",
             len(created),
         )
         records = []
@@ -1198,19 +1204,42 @@ class _DueDates(dict):
         return due_date
 
 
-def _new_entry(creditor, import_id, key, line, due_dates: _DueDates, scope: str) -> PlannedEntry:
+class _BreakdownTexts:
+    """The jsonb text of each VAT breakdown of one file, encoded once per breakdown.
+
+    The analysis gives the documents that share a VAT summary the same
+    tuple of rows, so the key is that tuple's id, as in `VatSummaryCache`:
+    equal Decimals such as 1.0 and 1.00 print differently. The tuple is kept
+    beside its text, so that its id cannot be reused while the cache lives.
+    """
+
+    __slots__ = ("_texts",)
+
+    def __init__(self) -> None:
+        self._texts: dict[int, tuple[tuple, EncodedJson]] = {}
+
+    def text(self, rows: tuple) -> EncodedJson:
+        """Return the jsonb text of the breakdown `rows`."""
+        cached = self._texts.get(id(rows))
+        if cached is None:
+            items = [
+                {"rate": None if item.rate is None else str(item.rate), "base": str(item.base), "vat": str(item.vat)}
+                for item in rows
+            ]
+            cached = self._texts[id(rows)] = (rows, EncodedJson(json.dumps(items, separators=(",", ":")).encode()))
+        return cached[1]
+
+
+def _new_entry(
+    creditor, import_id, key, line, due_dates: _DueDates, breakdowns: _BreakdownTexts, scope: str
+) -> PlannedEntry:
     net = line.debit - line.credit
     debit = net if net > 0 else ZERO
     credit = -net if net < 0 else ZERO
     kind = EntryKind(line.kind)
     due_date = due_dates[line.document_date] if kind in DEBIT_KINDS_WITH_DUE_DATE else None
     lettering_scope = scope if line.lettering else None
-    breakdown = None
-    if line.vat_breakdown:
-        breakdown = [
-            {"rate": None if item.rate is None else str(item.rate), "base": str(item.base), "vat": str(item.vat)}
-            for item in line.vat_breakdown
-        ]
+    breakdown = breakdowns.text(line.vat_breakdown) if line.vat_breakdown else None
     entry = PlannedEntry(
         id=None,
         source_key=key,

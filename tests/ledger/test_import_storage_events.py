@@ -209,3 +209,39 @@ async def test_import_stores_file_deleted_meanwhile(ledger_pool, monkeypatch):
     assert summary.entries_created == 151
     assert [record["content"] for record in stored] == [data]
     assert stores == [digest, digest]
+
+
+async def test_vat_breakdowns_stored_once_encoded(ledger_pool):
+    # The import encodes each distinct breakdown once and sends that text for
+    # every document that has it: FA1, FA2 (its amounts written otherwise)
+    # and FA3 share one, and FA4 must still get its own.
+    creditor = await new_creditor(ledger_pool)
+    data = fec_bytes(
+        row("VE", "1", "20260701", "411000", "C001", "FA1", "Facture", "120,00", ""),
+        row("VE", "1", "20260701", "706000", "", "FA1", "Facture", "", "100,00"),
+        row("VE", "1", "20260701", "445710", "", "FA1", "Facture", "", "20,00"),
+        row("VE", "2", "20260702", "411000", "C001", "FA2", "Facture", "120,0", ""),
+        row("VE", "2", "20260702", "706000", "", "FA2", "Facture", "", "100,0"),
+        row("VE", "2", "20260702", "445710", "", "FA2", "Facture", "", "20,0"),
+        row("VE", "3", "20260703", "411000", "C001", "FA3", "Facture", "120,00", ""),
+        row("VE", "3", "20260703", "706000", "", "FA3", "Facture", "", "100,00"),
+        row("VE", "3", "20260703", "445710", "", "FA3", "Facture", "", "20,00"),
+        row("VE", "4", "20260704", "411000", "C001", "FA4", "Facture", "60,50", ""),
+        row("VE", "4", "20260704", "706000", "", "FA4", "Facture", "", "50,00"),
+        row("VE", "4", "20260704", "445710", "", "FA4", "Facture", "", "10,00"),
+        row("VE", "4", "20260704", "706100", "", "FA4", "Facture", "", "0,50"),
+    )
+
+    await import_fec(ledger_pool, creditor, data, file_name="ventes.txt")
+
+    rows = await ledger_pool.fetch(
+        "SELECT document_number, vat_breakdown::text AS breakdown FROM entries WHERE creditor_id = $1"
+        " ORDER BY document_number",
+        creditor,
+    )
+    assert [(row["document_number"], row["breakdown"]) for row in rows] == [
+        ("FA1", '[{"vat": "20.00", "base": "100.00", "rate": "20"}]'),
+        ("FA2", '[{"vat": "20.00", "base": "100.00", "rate": "20"}]'),
+        ("FA3", '[{"vat": "20.00", "base": "100.00", "rate": "20"}]'),
+        ("FA4", '[{"vat": "10.00", "base": "50.00", "rate": "20"}, {"vat": "0", "base": "0.50", "rate": "0"}]'),
+    ]
