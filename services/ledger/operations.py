@@ -82,10 +82,16 @@ async def next_lettering_code(connection: asyncpg.Connection, creditor: str, acc
 
 
 async def lock_entries(connection: asyncpg.Connection, entry_ids: list[int]) -> dict[int, asyncpg.Record]:
+    """Lock the entries `entry_ids` in id order and return their rows by id.
+
+    The lock is FOR NO KEY UPDATE: a writer changes open amounts and
+    lettering, never an id, so a foreign key check on an entry (storing a
+    document's PDF at its first view) does not wait for it.
+    """
     rows = await connection.fetch(
         """SELECT id, creditor_id, customer_account, kind, document_number, due_date, debit, credit,
                   open_amount, lettering, lettering_scope, balance_version
-             FROM entries WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE""",
+             FROM entries WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE""",
         sorted(set(entry_ids)),
     )
     return {row["id"]: row for row in rows}

@@ -270,3 +270,24 @@ async def test_concurrent_double_reversal_conflicts(ledger_pool):
     assert reversals == 1
     assert amounts["FA-1"] == Decimal("120.00")
     assert await allocations_match_open_amounts(ledger_pool, creditor)
+
+
+async def test_entry_lock_lets_document_file_be_stored(ledger_pool):
+    # An allocation locks its entries. A document's first view stores its
+    # PDF in document_files, whose foreign key takes a key share lock on the
+    # entry, so the entry lock must not be FOR UPDATE, or the view waits.
+    creditor = await new_creditor(ledger_pool)
+    await push(ledger_pool, creditor, document("invoice", "FA-LOCK-1", "2026-07-01", "100.00"))
+    entry_id = await ledger_pool.fetchval(
+        "SELECT id FROM entries WHERE creditor_id = $1 AND document_number = 'FA-LOCK-1'", creditor
+    )
+
+    async with ledger_pool.acquire() as holder, holder.transaction():
+        await operations.lock_entries(holder, [entry_id])
+        async with ledger_pool.acquire() as viewer, viewer.transaction():
+            await viewer.execute("SET LOCAL lock_timeout = '2s'")
+            await viewer.execute(
+                "INSERT INTO document_files (entry_id, content, sha256) VALUES ($1, 'pdf', 'digest')", entry_id
+            )
+            stored = await viewer.fetchval("SELECT count(*) FROM document_files WHERE entry_id = $1", entry_id)
+    assert stored == 1
