@@ -39,6 +39,11 @@ NOTICES = {
     ),
 }
 MAX_REASON_LENGTH = 500
+REASON_MISSING = "La demande n’a pas été refusée, car le motif du refus manque. Elle reste en attente."
+REASON_MISSING_HINT = (
+    "Indiquez le motif du refus\u00a0: l’agence le reçoit par e-mail et le lit sur sa page Informations compte,"
+    " pour corriger sa demande."
+)
 REQUEST_NOT_FOUND = "Cette demande de modification bancaire est introuvable parmi celles de vos créanciers."
 FRAUD_ADVICE = (
     "Un changement vers un compte à l’étranger est le signe habituel d’une fraude au changement "
@@ -169,7 +174,13 @@ async def find_request(request: web.Request, frame: PortalFrame, request_id: str
 
 
 async def render_review(
-    request: web.Request, frame: PortalFrame, request_id: str, *, alert: str | None = None, status: int = 200
+    request: web.Request,
+    frame: PortalFrame,
+    request_id: str,
+    *,
+    alert: str | None = None,
+    status: int = 200,
+    reason_error: str | None = None,
 ) -> web.Response:
     review = await find_request(request, frame, request_id)
     context = {
@@ -181,6 +192,7 @@ async def render_review(
         "approve_action": review_path(request_id, "validation"),
         "reject_action": review_path(request_id, "refus"),
         "max_reason_length": MAX_REASON_LENGTH,
+        "reason_error": reason_error,
         "breadcrumb": [
             (HOME_LABEL, HOME_PATH),
             (BANK_CHANGE_REVIEWS.label, BANK_CHANGE_REVIEWS.path),
@@ -205,7 +217,12 @@ async def decide(request: web.Request, *, approve: bool) -> web.Response:
             f"Le motif dépasse {MAX_REASON_LENGTH} caractères ({group_thousands(str(len(reason)))} saisis)\u00a0: "
             "raccourcissez-le, puis validez ou refusez à nouveau."
         )
-        return await render_review(request, frame, request_id, alert=alert, status=422)
+        return await render_review(request, frame, request_id, alert=alert, status=422, reason_error=alert)
+    if not approve and reason is None:
+        frame = await load_frame(request, BANK_CHANGE_REVIEWS)
+        return await render_review(
+            request, frame, request_id, alert=REASON_MISSING, status=422, reason_error=REASON_MISSING_HINT
+        )
     try:
         await accounts_portal(request).decide_bank_change(active.info, request_id, approve=approve, reason=reason)
     except Conflict as decided:

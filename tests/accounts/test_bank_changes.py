@@ -215,6 +215,23 @@ async def test_rejection_keeps_previous_details(accounts, prepared, mail_sink, a
     assert profile["pending_bank_change"] is None
 
 
+@pytest.mark.parametrize("body", [None, {}, {"reason": ""}, {"reason": "  \n "}])
+async def test_rejection_without_reason_refused(accounts, prepared, accounts_pool, body):
+    admin, _second, _billing_email, secret = prepared
+    staff_id = await staff_user(accounts_pool, admin.creditor)
+    request_id = (await (await post_request(accounts, admin, request_body(admin, secret))).json())["request_id"]
+    headers = staff_headers(accounts, admin.creditor, staff_id)
+
+    rejected = await accounts.client.post(f"/staff/bank-change-requests/{request_id}/reject", json=body, headers=headers)
+    answer = await rejected.json()
+    status = await accounts_pool.fetchval("SELECT status FROM bank_change_requests WHERE id = $1::uuid", request_id)
+
+    assert rejected.status == 422
+    assert answer["error"]["details"]["field"] == "reason"
+    assert "motif du refus" in answer["error"]["message"]
+    assert status == "pending"
+
+
 async def test_second_pending_request_is_rejected(accounts, prepared):
     admin, _second, _billing_email, secret = prepared
     await post_request(accounts, admin, request_body(admin, secret))
@@ -229,7 +246,7 @@ async def test_decided_request_cannot_be_decided_again(accounts, prepared, accou
     staff_id = await staff_user(accounts_pool, admin.creditor)
     request_id = (await (await post_request(accounts, admin, request_body(admin, secret))).json())["request_id"]
     headers = staff_headers(accounts, admin.creditor, staff_id)
-    await accounts.client.post(f"/staff/bank-change-requests/{request_id}/reject", headers=headers)
+    await accounts.client.post(f"/staff/bank-change-requests/{request_id}/reject", json={"reason": "RIB illisible"}, headers=headers)
 
     again = await accounts.client.post(f"/staff/bank-change-requests/{request_id}/approve", headers=headers)
 
@@ -416,7 +433,7 @@ async def test_staff_list_gives_replaced_details(accounts, prepared, accounts_po
     second_id = second_json["request_id"]
 
     pending = await (await accounts.client.get("/staff/bank-change-requests?status=all", headers=headers)).json()
-    await accounts.client.post(f"/staff/bank-change-requests/{second_id}/reject", headers=headers)
+    await accounts.client.post(f"/staff/bank-change-requests/{second_id}/reject", json={"reason": "RIB illisible"}, headers=headers)
     decided = await (await accounts.client.get("/staff/bank-change-requests?status=all", headers=headers)).json()
 
     first_masked = {"iban_masked": "•••• •••• •••• •••• •••• •••• 0189", "bic": "AGRIFRPP"}
@@ -472,7 +489,7 @@ async def test_staff_list_flags_country_and_bank_change(accounts, prepared, acco
     requested = await post_request(accounts, admin, belgian_body(admin, secret, totp_code=RECOVERY_CODES[admin.login].pop()))
     request_id = (await requested.json())["request_id"]
     pending = await (await accounts.client.get("/staff/bank-change-requests", headers=headers)).json()
-    await accounts.client.post(f"/staff/bank-change-requests/{request_id}/reject", headers=headers)
+    await accounts.client.post(f"/staff/bank-change-requests/{request_id}/reject", json={"reason": "RIB illisible"}, headers=headers)
     decided = await (await accounts.client.get("/staff/bank-change-requests?status=rejected", headers=headers)).json()
 
     assert requested.status == 201

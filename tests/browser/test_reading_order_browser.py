@@ -174,6 +174,7 @@ async def test_staff_decision_asks_confirmation(browser_page, mail_stack, accoun
     await expect(page.get_by_role("button", name="Refuser")).to_be_visible()
 
     page.remove_listener("dialog", dismiss)
+    await page.get_by_label("Commentaire").fill("RIB illisible, merci de le renvoyer")
     page.once("dialog", lambda dialog: dialog.accept())
     await page.get_by_role("button", name="Refuser").click()
     await expect(page.get_by_role("status").first).to_contain_text("La demande a été refusée")

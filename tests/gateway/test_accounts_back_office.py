@@ -246,12 +246,31 @@ async def test_rejection_keeps_details_and_gives_reason(gateway, accounts_pool, 
     assert FIRST_MASKED not in read_page
 
 
+async def test_rejection_needs_reason(gateway, accounts_pool, scene):
+    await request_bank_change(gateway, scene, FIRST_IBAN, next_totp_code(scene.totp))
+    request_id = await pending_request_id(accounts_pool, scene.creditor)
+    await switch_user(gateway, scene.staff_login, scene.staff_password)
+
+    response = await decide(gateway, request_id, "refus", "   ")
+    page = await response.text()
+    status = await accounts_pool.fetchval("SELECT status FROM bank_change_requests WHERE id = $1::uuid", request_id)
+
+    assert response.status == 422
+    assert "La demande n’a pas été refusée, car le motif du refus manque." in page
+    assert 'aria-invalid="true"' in page
+    assert "Indiquez le motif du refus" in page
+    assert ">Refuser</button>" in page
+    assert status == "pending"
+
+
 async def test_decided_request_cannot_be_decided_again(gateway, accounts_pool, scene):
     await request_bank_change(gateway, scene, FIRST_IBAN, next_totp_code(scene.totp))
     request_id = await pending_request_id(accounts_pool, scene.creditor)
     await switch_user(gateway, scene.staff_login, scene.staff_password)
     token = csrf_token_of(await (await gateway.get(f"/back-office/demandes-bancaires/{request_id}")).text())
-    await gateway.post(f"/back-office/demandes-bancaires/{request_id}/refus", data={"csrf_token": token})
+    await gateway.post(
+        f"/back-office/demandes-bancaires/{request_id}/refus", data={"csrf_token": token, "reason": "RIB illisible"}
+    )
 
     again = await gateway.post(f"/back-office/demandes-bancaires/{request_id}/validation", data={"csrf_token": token})
     page = await again.text()

@@ -36,6 +36,10 @@ async def _decide(request: web.Request, *, approve: bool) -> web.Response:
     cipher = cipher_or_unavailable(request.app.get(CIPHER))
     body = await json_body(request) if request.can_read_body else {}
     reason = optional_text(body, "reason", max_length=500)
+    if not approve and (reason is None or not reason.strip()):
+        # The agency reads the reason in its notice and on its account page, and
+        # needs it to send a corrected request.
+        raise InvalidRequest("reason", "donnez le motif du refus, que l’agence reçoit pour corriger sa demande")
 
     decided = await bank_changes.decide(
         request.app[POOL],
