@@ -74,6 +74,11 @@ async def test_contact_page_shows_services_and_manager(gateway, accounts_pool, c
     assert "01 42 68 53 00" in html
     assert "04 78 42 10 00" in html
     assert "facturation@creancier.example" in html
+    # On a phone, an address wraps after its « @ », then before a dot or a hyphen, so no line ends with a hyphen.
+    assert (
+        '<a href="mailto:facturation@creancier.example"><span class="address-part">'
+        '<span class="address-piece">facturation@</span></span><wbr>'
+    ) in html
     assert "Votre chargé de compte" in html
     assert "Sophie Laurent" in html
     assert "06 12 34 56 78" in html
