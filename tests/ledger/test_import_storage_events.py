@@ -211,24 +211,25 @@ async def test_import_stores_file_deleted_meanwhile(ledger_pool, monkeypatch):
     assert stores == [digest, digest]
 
 
+def invoice_rows(number: str, entry: str, day: str, total: str, net: str, vat: str) -> list[str]:
+    """The customer, revenue and VAT lines of an invoice at 20 %."""
+    return [
+        row("VE", entry, day, "411000", "C001", number, "Facture", total, ""),
+        row("VE", entry, day, "706000", "", number, "Facture", "", net),
+        row("VE", entry, day, "445710", "", number, "Facture", "", vat),
+    ]
+
+
 async def test_vat_breakdowns_stored_once_encoded(ledger_pool):
     # The import encodes each distinct breakdown once and sends that text for
     # every document that has it: FA1, FA2 (its amounts written otherwise)
     # and FA3 share one, and FA4 must still get its own.
     creditor = await new_creditor(ledger_pool)
     data = fec_bytes(
-        row("VE", "1", "20260701", "411000", "C001", "FA1", "Facture", "120,00", ""),
-        row("VE", "1", "20260701", "706000", "", "FA1", "Facture", "", "100,00"),
-        row("VE", "1", "20260701", "445710", "", "FA1", "Facture", "", "20,00"),
-        row("VE", "2", "20260702", "411000", "C001", "FA2", "Facture", "120,0", ""),
-        row("VE", "2", "20260702", "706000", "", "FA2", "Facture", "", "100,0"),
-        row("VE", "2", "20260702", "445710", "", "FA2", "Facture", "", "20,0"),
-        row("VE", "3", "20260703", "411000", "C001", "FA3", "Facture", "120,00", ""),
-        row("VE", "3", "20260703", "706000", "", "FA3", "Facture", "", "100,00"),
-        row("VE", "3", "20260703", "445710", "", "FA3", "Facture", "", "20,00"),
-        row("VE", "4", "20260704", "411000", "C001", "FA4", "Facture", "60,50", ""),
-        row("VE", "4", "20260704", "706000", "", "FA4", "Facture", "", "50,00"),
-        row("VE", "4", "20260704", "445710", "", "FA4", "Facture", "", "10,00"),
+        *invoice_rows("FA1", "1", "20260701", "120,00", "100,00", "20,00"),
+        *invoice_rows("FA2", "2", "20260702", "120,0", "100,0", "20,0"),
+        *invoice_rows("FA3", "3", "20260703", "120,00", "100,00", "20,00"),
+        *invoice_rows("FA4", "4", "20260704", "60,50", "50,00", "10,00"),
         row("VE", "4", "20260704", "706100", "", "FA4", "Facture", "", "0,50"),
     )
 
