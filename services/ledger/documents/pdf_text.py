@@ -12,8 +12,10 @@ def wrap_text(pdf: FPDF, text: str, width: float) -> list[str]:
     """Split text into lines that fit `width` mm in the current font, breaking at spaces.
 
     Only U+0020 is a break point, so no-break spaces (U+00A0, U+202F) keep an
-    amount or a number together. A word wider than the line is cut between
-    characters. Returns one empty line for an empty text.
+    amount or a number together. Spaces inside a line are kept as they are,
+    because a document number such as « FA  220393 » has two; the spaces
+    where a line breaks are dropped. A word wider than the line is cut
+    between characters. Returns one empty line for an empty text.
     """
     available = width - 2 * pdf.c_margin
     space_width = pdf.get_string_width(" ")
@@ -23,11 +25,15 @@ def wrap_text(pdf: FPDF, text: str, width: float) -> list[str]:
 
     for word in text.split(" "):
         if not word:
+            # A second space in a row: kept when the line goes on after it.
+            if current and current_width + space_width <= available:
+                current += " "
+                current_width += space_width
             continue
         word_width = pdf.get_string_width(word)
         if word_width > available:
-            if current:
-                lines.append(current)
+            if current.strip(" "):
+                lines.append(current.rstrip(" "))
             *full_pieces, current = _cut_word(pdf, word, available)
             lines.extend(full_pieces)
             current_width = pdf.get_string_width(current)
@@ -35,14 +41,14 @@ def wrap_text(pdf: FPDF, text: str, width: float) -> list[str]:
 
         extended_width = current_width + space_width + word_width if current else word_width
         if current and extended_width > available:
-            lines.append(current)
+            lines.append(current.rstrip(" "))
             current, current_width = word, word_width
         else:
             current = f"{current} {word}" if current else word
             current_width = extended_width
 
     if current or not lines:
-        lines.append(current)
+        lines.append(current.rstrip(" "))
     return lines
 
 
