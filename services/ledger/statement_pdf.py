@@ -17,7 +17,7 @@ from decimal import Decimal
 from fpdf import FPDF
 
 from services.ledger.documents.fonts import BOLD_FONT_PATH, REGULAR_FONT_PATH, covered_codepoints
-from services.ledger.documents.format import NO_BREAK_SPACE, format_amount, format_date
+from services.ledger.documents.format import NO_BREAK_SPACE, format_amount, format_date, format_number
 from services.ledger.documents.pdf_style import FONT_FAMILY, FOOTER_HEIGHT, HEADING_FILL, MARGIN, RULE_GREY, TEXT_GREY
 from services.ledger.documents.pdf_text import draw_paragraph, wrap_text
 from services.ledger.statement import (
@@ -262,7 +262,7 @@ def _draw_totals(pdf: _StatementPdf, totals: Mapping[str, str | Decimal], row_co
     height = LINE_HEIGHT + 2 * ROW_PADDING
     if pdf.will_page_break(2 * height):
         pdf.add_page()
-    label = f"Total ({row_count} écriture{'s' if row_count > 1 else ''})"
+    label = f"Total ({format_number(Decimal(row_count))} écriture{'s' if row_count > 1 else ''})"
     pdf.set_font(FONT_FAMILY, "B", TABLE_FONT_SIZE)
     pdf.set_fill_color(*HEADING_FILL)
     pdf.set_x(MARGIN)

@@ -193,6 +193,20 @@ async def test_statement_pdf_default_unpaid_view(ledger_service, ledger_pool):
     assert f"1{NNBSP}920,00{NBSP}€" in total_line(text)
 
 
+async def test_statement_pdf_groups_row_count(ledger_service, ledger_pool):
+    creditor = unique_id("cred")
+    await upsert_creditor(ledger_pool, creditor, "Créancier chargé", "30 jours")
+    lines = []
+    for index in range(1000):
+        lines += invoice_rows(f"FK{index:04d}", str(index + 1), day(-(index % 300)), "C001", "10,00")
+    await import_fec(ledger_pool, creditor, fec_bytes(*lines), file_name="mille.txt")
+
+    response = await get_pdf(ledger_service, creditor, "C001", view="all")
+    pages = pdf_pages(await response.read())
+
+    assert f"Total (1{NNBSP}000 écritures)" in pages[-1]
+
+
 async def test_long_statement_pdf_paging(ledger_service, ledger_pool):
     creditor = unique_id("cred")
     await upsert_creditor(ledger_pool, creditor, "Créancier long", "30 jours")
