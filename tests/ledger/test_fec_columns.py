@@ -28,7 +28,7 @@ INVOICE_LINE = (
 # Values of each column, valid or not, so that generated files mix good
 # lines with every kind of error the line parser reports. The first values
 # of each list are valid for that column.
-DATES = ["20240131", "2024-01-31", "", "20240230", "2024013"]
+DATES = ["20240131", "2024-01-31", "", "20240230", "2024013", "99991220", "18991231"]
 AMOUNTS = ["120,00", "0,00", "", "-12,5", "0000000074,70", "3", "1.234,00", "12,345", "1,2,3"]
 FIELD_VALUES = {
     "JournalCode": ["VE", "BQ", "AN", ""],

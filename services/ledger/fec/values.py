@@ -10,11 +10,25 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from .wording import COLON, SEMICOLON, day
+
 ZERO = Decimal("0.00")
 _CENT = Decimal("0.01")
 
 _NOT_AN_AMOUNT = "n’est pas un montant (attendu\u00a0: des chiffres avec une virgule décimale, par exemple 1234,56)"
 _NOT_A_DATE = "n’est pas une date (attendu\u00a0: AAAAMMJJ, par exemple 20220831)"
+
+# Accounting exports write dates of this century or the last, and some write
+# 19000101 for "no date" (the real tab-separated export does in PieceDate).
+# A date outside is an entry error. Near year 9999 the due date, computed by
+# adding the payment terms, overflows, and a date such as 00010101 would show
+# on the statements as is.
+FIRST_DATE = date(1900, 1, 1)
+LAST_DATE = date(2099, 12, 31)
+_DATE_OUT_OF_RANGE = (
+    f"est une date hors de la plage acceptée (attendu{COLON} du {day(FIRST_DATE)} au {day(LAST_DATE)})"
+    f"{SEMICOLON} corrigez-la dans le logiciel comptable, puis exportez de nouveau le fichier"
+)
 
 # Dates and amounts repeat a lot inside one file (every other amount is 0,00),
 # so parsed values are cached. Dates and Decimals are immutable, so sharing is safe.
@@ -74,7 +88,7 @@ def parse_optional_amount(text: str) -> Decimal | None:
 
 
 def parse_date(text: str) -> date:
-    """Parse a date written YYYYMMDD, or YYYY-MM-DD, which some exports use."""
+    """Parse a date written YYYYMMDD, or YYYY-MM-DD, which some exports use, from FIRST_DATE to LAST_DATE."""
     cached = _date_cache.get(text)
     if cached is not None:
         return cached
@@ -89,6 +103,8 @@ def parse_date(text: str) -> date:
         parsed = date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
     except ValueError:
         raise ValueError("n’est pas une date (attendu\u00a0: AAAAMMJJ avec un jour qui existe, par exemple 20220831)") from None
+    if not FIRST_DATE <= parsed <= LAST_DATE:
+        raise ValueError(_DATE_OUT_OF_RANGE)
 
     if len(_date_cache) < _CACHE_MAX_SIZE:
         _date_cache[text] = parsed

@@ -1,0 +1,104 @@
+"""Tests that `read_fec` rejects dates and amounts outside the ranges the ledger accepts, in both parsers.
+
+A regular file with LF line breaks goes through the column parser, which
+declines a bad value so that the line parser names it. A Montant + Sens file
+goes straight to the line parser.
+"""
+
+from datetime import date
+
+import pytest
+
+from services.ledger.fec import FecValueError, read_fec
+from services.ledger.fec import column_parser
+from services.ledger.fec.header import parse_header
+from tests.ledger.test_fec_reader import HEADER, INVOICE_LINES, tab_file, with_field
+
+DATE_COLUMNS = ["EcritureDate", "PieceDate", "DateLet", "ValidDate"]
+OUT_OF_RANGE_DATES = ["99991220", "00010101", "18991231", "21000101", "2100-01-01"]
+SIGNED_HEADER = HEADER.replace("Debit\tCredit", "Montant\tSens")
+
+
+def signed_line(line: str, amount: str) -> str:
+    """Turn a Debit + Credit invoice line into a Montant + Sens line with `amount` as a debit."""
+    line = with_field(line, "Debit", amount)
+    return with_field(line, "Credit", "D")
+
+
+def column_parser_declines(data: bytes) -> bool:
+    text = data.decode("utf-8")
+    header_end = text.index("\n")
+    layout = parse_header(text[:header_end], 1, "case.txt")
+    return column_parser.parse_data_columns(text, header_end + 1, 2, layout) is None
+
+
+# Dates
+
+
+@pytest.mark.parametrize("raw", OUT_OF_RANGE_DATES)
+@pytest.mark.parametrize("column", DATE_COLUMNS)
+def test_read_fec_rejects_date_out_of_range(column, raw):
+    data = tab_file(INVOICE_LINES[0], with_field(INVOICE_LINES[1], column, raw))
+
+    with pytest.raises(FecValueError) as error:
+        read_fec(data, source="f.txt")
+
+    assert column_parser_declines(data)
+    assert error.value.line_number == 3
+    assert error.value.column == column
+    assert error.value.value == raw
+    assert str(error.value).startswith(f"f.txt, ligne 3, colonne {column}\u00a0: «\u00a0{raw}\u00a0»")
+    assert "du 01/01/1900 au 31/12/2099" in str(error.value)
+
+
+@pytest.mark.parametrize("raw", OUT_OF_RANGE_DATES)
+@pytest.mark.parametrize("column", DATE_COLUMNS)
+def test_line_parser_rejects_date_out_of_range(column, raw):
+    line = with_field(signed_line(INVOICE_LINES[0], "120,00"), column, raw)
+
+    with pytest.raises(FecValueError) as error:
+        read_fec(tab_file(line, header=SIGNED_HEADER))
+
+    assert error.value.line_number == 2
+    assert error.value.column == column
+    assert error.value.value == raw
+    assert "du 01/01/1900 au 31/12/2099" in str(error.value)
+
+
+def test_read_fec_date_out_of_range_message():
+    line = with_field(INVOICE_LINES[0], "EcritureDate", "99991220")
+
+    with pytest.raises(FecValueError) as error:
+        read_fec(tab_file(line), source="f.txt")
+
+    assert str(error.value) == (
+        "f.txt, ligne 2, colonne EcritureDate\u00a0: «\u00a099991220\u00a0» est une date hors de la plage"
+        " acceptée (attendu\u00a0: du 01/01/1900 au 31/12/2099)\u202f; corrigez-la dans le logiciel comptable,"
+        " puis exportez de nouveau le fichier"
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("19000101", date(1900, 1, 1)),
+        ("1900-01-01", date(1900, 1, 1)),
+        ("20991231", date(2099, 12, 31)),
+        ("2099-12-31", date(2099, 12, 31)),
+    ],
+)
+@pytest.mark.parametrize("column", DATE_COLUMNS)
+def test_read_fec_accepts_range_bounds(column, raw, expected):
+    attribute = {
+        "EcritureDate": "entry_date",
+        "PieceDate": "piece_date",
+        "DateLet": "lettering_date",
+        "ValidDate": "validation_date",
+    }[column]
+    data = tab_file(with_field(INVOICE_LINES[0], column, raw))
+
+    fec = read_fec(data)
+
+    assert not column_parser_declines(data)
+    assert getattr(fec.lines[0], attribute) == expected
+
