@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import structlog
 from aiohttp import web
 
 from gateway.authentication import log_in, log_out, start_session
 from gateway.sessions import SessionInfo, require_session
 from shared.errors import DomainError, Unprocessable
+
+log = structlog.get_logger(__name__)
 
 API_BASE = "/api/v1"
 
@@ -35,10 +37,17 @@ def session_payload(info: SessionInfo) -> dict[str, Any]:
 
 
 async def read_json_object(request: web.Request) -> dict[str, Any]:
-    """Parse the body as a JSON object or raise InvalidJson."""
+    """Parse the body as a JSON object or raise InvalidJson.
+
+    Besides syntax errors, the body may name a charset that Python does not
+    know (LookupError), hold an integer of more than 4300 digits (ValueError)
+    or nest arrays beyond the recursion limit (RecursionError).
+    """
     try:
         body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, LookupError, RecursionError) as error:
+        # ValueError covers json.JSONDecodeError and UnicodeDecodeError. The error's text may quote the body.
+        log.info("invalid_json_body", path=request.path, error_type=type(error).__name__)
         raise InvalidJson("Le corps de la requête n’est pas un JSON valide.") from None
     if not isinstance(body, dict):
         raise InvalidJson("Le corps de la requête doit être un objet JSON.")
