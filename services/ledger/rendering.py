@@ -31,6 +31,7 @@ from services.ledger.corrected_invoice import NO_REFERENCE, CorrectedInvoice, co
 from services.ledger.domain import PARIS, LedgerError, paris_today, search_key
 from services.ledger.statement import CARRIED_DOCUMENT_ID_SQL
 from shared.errors import Conflict, NotFound
+from shared.typography import typographic_apostrophes
 
 log = structlog.get_logger(__name__)
 
@@ -316,7 +317,8 @@ def _seller_of(creditor: asyncpg.Record) -> Seller:
         iban=creditor["iban"],
         bic=creditor["bic"],
         payment_terms=creditor["payment_terms"],
-        late_payment_penalty_rate=creditor["penalty_rate"],
+        # Stored as typed (the column's default has a straight apostrophe).
+        late_payment_penalty_rate=typographic_apostrophes(creditor["penalty_rate"]),
         legal_form=creditor["legal_form"],
         share_capital=creditor["share_capital"],
         rcs_city=creditor["rcs_city"],

@@ -88,6 +88,26 @@ async def test_every_real_fec_document_renders_valid_factur_x(ledger_pool):
     ]
 
 
+async def test_invoice_pdf_typography_of_stored_texts(ledger_pool):
+    # The database's default late-payment rate has a straight apostrophe, and
+    # the accounting's number has two spaces: the PDF prints ’ and keeps both.
+    creditor = await creditor_with_identity(ledger_pool)
+    await ledger_pool.execute("UPDATE creditors SET penalty_rate = DEFAULT WHERE id = $1", creditor)
+    await import_fec(
+        ledger_pool, creditor, fec_bytes(*invoice_rows("FA  0042", "1", "20260110", "C001", "120,00")), file_name="a.txt"
+    )
+
+    document = await stored_document(ledger_pool, creditor, "C001", "FA  0042")
+    reader = PdfReader(io.BytesIO(document.content))
+    text = "".join(page.extract_text() for page in reader.pages).replace("\n", " ")
+    xml = get_xml_from_pdf(document.content, check_xsd=False)[1].decode()
+
+    assert "taux d’intérêt légal" in text
+    assert "d'intérêt" not in text
+    assert "taux d’intérêt légal" in xml
+    assert "N°\u00a0FA  0042" in text
+
+
 async def test_unexplained_vat_prints_no_breakdown(ledger_pool):
     creditor = await creditor_with_identity(ledger_pool)
     data = fixture_path("fec", "0000000001FEC20220831.txt").read_bytes()
