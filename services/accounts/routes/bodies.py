@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import structlog
 from aiohttp import web
 
 from services.accounts.domain import REQUEST_BODY_FIELD, InvalidRequest
 from shared.typography import format_count
 from shared.web import UNSTORABLE_TEXT_MESSAGE, unstorable_text_field
 
+log = structlog.get_logger(__name__)
+
 DEFAULT_MAX_LENGTH = 1000
 
 
 async def json_body(request: web.Request) -> dict[str, Any]:
-    """Return the request's JSON object; raise InvalidRequest when the body is not one."""
+    """Return the request's JSON object; raise InvalidRequest when the body is not one.
+
+    Besides syntax errors, the body may name a charset that Python does not
+    know (LookupError), hold an integer of more than 4300 digits (ValueError)
+    or nest arrays beyond the recursion limit (RecursionError).
+    """
     try:
         body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, LookupError, RecursionError) as error:
+        # ValueError covers json.JSONDecodeError and UnicodeDecodeError. The error's text may quote the body.
+        log.info("invalid_json_body", path=request.path, error_type=type(error).__name__)
         raise InvalidRequest(REQUEST_BODY_FIELD, "un objet JSON est attendu") from None
     if not isinstance(body, dict):
         raise InvalidRequest(REQUEST_BODY_FIELD, "un objet JSON est attendu")
