@@ -29,7 +29,7 @@ INVOICE_LINE = (
 # lines with every kind of error the line parser reports. The first values
 # of each list are valid for that column.
 DATES = ["20240131", "2024-01-31", "", "20240230", "2024013", "99991220", "18991231"]
-AMOUNTS = ["120,00", "0,00", "", "-12,5", "0000000074,70", "3", "1.234,00", "12,345", "1,2,3"]
+AMOUNTS = ["120,00", "0,00", "", "-12,5", "0000000074,70", "3", "1.234,00", "12,345", "1,2,3", "10000000000000,00"]
 FIELD_VALUES = {
     "JournalCode": ["VE", "BQ", "AN", ""],
     "JournalLib": ["Ventes", "Banque", ""],
@@ -47,7 +47,7 @@ FIELD_VALUES = {
     "EcritureLet": ["AA", "ab", ""],
     "DateLet": DATES,
     "ValidDate": DATES,
-    "Montantdevise": ["", "130,40", "x"],
+    "Montantdevise": ["", "130,40", "x", "-120000000000000000000000000000,5"],
     "Idevise": ["", "USD"],
 }
 # Characters that str.strip() removes, besides LF and the separators: CR,

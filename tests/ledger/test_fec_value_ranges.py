@@ -6,6 +6,7 @@ goes straight to the line parser.
 """
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -16,6 +17,14 @@ from tests.ledger.test_fec_reader import HEADER, INVOICE_LINES, tab_file, with_f
 
 DATE_COLUMNS = ["EcritureDate", "PieceDate", "DateLet", "ValidDate"]
 OUT_OF_RANGE_DATES = ["99991220", "00010101", "18991231", "21000101", "2100-01-01"]
+TOO_LARGE_AMOUNTS = [
+    "10000000000000,00",
+    "-10000000000000,00",
+    "12000000000000,00",
+    "10000000000000",
+    "120000000000000000000000000000,00",
+    "120000000000000000000000000000,5",
+]
 SIGNED_HEADER = HEADER.replace("Debit\tCredit", "Montant\tSens")
 
 
@@ -102,3 +111,71 @@ def test_read_fec_accepts_range_bounds(column, raw, expected):
     assert not column_parser_declines(data)
     assert getattr(fec.lines[0], attribute) == expected
 
+# Amounts
+
+
+@pytest.mark.parametrize("raw", TOO_LARGE_AMOUNTS)
+@pytest.mark.parametrize("column", ["Debit", "Credit", "Montantdevise"])
+def test_read_fec_rejects_amount_too_large(column, raw):
+    data = tab_file(INVOICE_LINES[0], with_field(INVOICE_LINES[1], column, raw))
+
+    with pytest.raises(FecValueError) as error:
+        read_fec(data, source="f.txt")
+
+    assert column_parser_declines(data)
+    assert error.value.line_number == 3
+    assert error.value.column == column
+    assert error.value.value == raw
+    assert str(error.value).startswith(f"f.txt, ligne 3, colonne {column}\u00a0: «\u00a0{raw}\u00a0»")
+    assert "au plus 9\u202f999\u202f999\u202f999\u202f999,99 en valeur absolue" in str(error.value)
+
+
+@pytest.mark.parametrize("raw", TOO_LARGE_AMOUNTS)
+@pytest.mark.parametrize("column", ["Montant", "Montantdevise"])
+def test_line_parser_rejects_amount_too_large(column, raw):
+    line = signed_line(INVOICE_LINES[0], "120,00")
+    if column == "Montant":
+        line = signed_line(line, raw)
+    else:
+        line = with_field(line, column, raw)
+
+    with pytest.raises(FecValueError) as error:
+        read_fec(tab_file(line, header=SIGNED_HEADER))
+
+    assert error.value.line_number == 2
+    assert error.value.column == column
+    assert error.value.value == raw
+    assert "au plus 9\u202f999\u202f999\u202f999\u202f999,99 en valeur absolue" in str(error.value)
+
+
+def test_read_fec_amount_too_large_message():
+    line = with_field(INVOICE_LINES[0], "Debit", "12000000000000,00")
+
+    with pytest.raises(FecValueError) as error:
+        read_fec(tab_file(line), source="f.txt")
+
+    assert str(error.value) == (
+        "f.txt, ligne 2, colonne Debit\u00a0: «\u00a012000000000000,00\u00a0» dépasse le plus grand montant"
+        " que le grand livre enregistre (attendu\u00a0: au plus 9\u202f999\u202f999\u202f999\u202f999,99 en"
+        " valeur absolue)\u202f; corrigez-le dans le logiciel comptable, puis exportez de nouveau le fichier"
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("9999999999999,99", Decimal("9999999999999.99")),
+        ("-9999999999999,99", Decimal("-9999999999999.99")),
+        ("9999999999999,990", Decimal("9999999999999.99")),
+        ("00009999999999999.9", Decimal("9999999999999.90")),
+    ],
+)
+@pytest.mark.parametrize("column", ["Debit", "Credit", "Montantdevise"])
+def test_read_fec_accepts_largest_amount(column, raw, expected):
+    attribute = {"Debit": "debit", "Credit": "credit", "Montantdevise": "currency_amount"}[column]
+    data = tab_file(with_field(INVOICE_LINES[0], column, raw))
+
+    fec = read_fec(data)
+
+    assert not column_parser_declines(data)
+    assert getattr(fec.lines[0], attribute) == expected

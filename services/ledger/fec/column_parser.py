@@ -160,9 +160,9 @@ def _parse_block(
         lettering_dates = list(map(parsers.optional_dates.__getitem__, raw_column("DateLet")))
         validation_dates = list(map(parsers.optional_dates.__getitem__, raw_column("ValidDate")))
         currency_amounts = list(map(parsers.optional_amounts.__getitem__, raw_column("Montantdevise")))
-    # The parsers in `values` raise ValueError for a bad field, and decimal's
-    # InvalidOperation, an ArithmeticError, for an amount beyond 28 digits.
-    except (ValueError, ArithmeticError):
+    # The parsers in `values` raise ValueError for a bad field, an amount
+    # beyond 28 digits included.
+    except ValueError:
         return False
 
     columns.line_number += range(first_line_number, first_line_number + line_count)

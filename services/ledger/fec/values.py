@@ -10,12 +10,22 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from shared.typography import format_count
+
 from .wording import COLON, SEMICOLON, day
 
 ZERO = Decimal("0.00")
 _CENT = Decimal("0.01")
 
 _NOT_AN_AMOUNT = "n’est pas un montant (attendu\u00a0: des chiffres avec une virgule décimale, par exemple 1234,56)"
+# The ledger stores amounts as numeric(15, 2). Montantdevise is not stored,
+# but a larger foreign amount is just as surely an entry error.
+MAX_AMOUNT = Decimal("9999999999999.99")
+_AMOUNT_TOO_LARGE = (
+    "dépasse le plus grand montant que le grand livre enregistre (attendu"
+    f"{COLON} au plus {format_count(int(MAX_AMOUNT))},99 en valeur absolue){SEMICOLON} corrigez-le dans"
+    " le logiciel comptable, puis exportez de nouveau le fichier"
+)
 _NOT_A_DATE = "n’est pas une date (attendu\u00a0: AAAAMMJJ, par exemple 20220831)"
 
 # Accounting exports write dates of this century or the last, and some write
@@ -41,7 +51,8 @@ def parse_amount(text: str) -> Decimal:
     """Parse an amount with a decimal comma or dot, an optional sign and zero padding.
 
     An empty field is zero. The result has exactly two decimal places, so more
-    decimals are rejected unless they are zeros.
+    decimals are rejected unless they are zeros. An amount beyond MAX_AMOUNT in
+    absolute value is rejected.
     """
     cached = _amount_cache.get(text)
     if cached is not None:
@@ -73,10 +84,14 @@ def _parse_uncached_amount(text: str) -> Decimal:
     amount = Decimal(text)
     if not amount:
         return ZERO  # also turns -0,00 into 0.00
-    if len(fraction) == 2:
-        return amount
     if len(fraction) > 2 and fraction[2:].strip("0"):
         raise ValueError("a plus de deux décimales (attendu\u00a0: un montant au centime près, par exemple 1234,56)")
+    # Comparisons are exact, whereas abs() would round beyond 28 digits. The
+    # check also keeps quantize() below within the 28 digits of the context.
+    if not -MAX_AMOUNT <= amount <= MAX_AMOUNT:
+        raise ValueError(_AMOUNT_TOO_LARGE)
+    if len(fraction) == 2:
+        return amount
     return amount.quantize(_CENT)
 
 
