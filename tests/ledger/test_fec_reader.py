@@ -523,6 +523,30 @@ def test_read_fec_unknown_encoding():
     assert "corrigez le paramètre d’encodage de la demande" in str(error.value)
 
 
+@pytest.mark.parametrize("encoding", ["rot13", "base64", "hex", "zlib", "bz2", "uu", "quopri"])
+def test_read_fec_rejects_non_text_encoding(encoding):
+    with pytest.raises(FecEncodingError) as error:
+        read_fec(tab_file(*INVOICE_LINES), encoding=encoding, source="f.txt")
+
+    assert error.value.value == encoding
+    assert str(error.value).startswith(
+        f"f.txt\u00a0: «\u00a0{encoding}\u00a0» n’est pas un encodage de caractères\u202f;"
+    )
+    assert "corrigez le paramètre d’encodage de la demande" in str(error.value)
+    assert "avec un nom comme utf-8, cp1252, cp850 ou iso-8859-15" in str(error.value)
+
+
+@pytest.mark.parametrize("encoding", ["punycode", "undefined"])
+def test_read_fec_rejects_encoding_that_fails(encoding):
+    # The first line is ASCII, which these codecs reject without naming a byte.
+    with pytest.raises(FecEncodingError) as error:
+        read_fec(tab_file(INVOICE_LINES[0]), encoding=encoding, source="f.txt")
+
+    assert error.value.value == encoding
+    assert str(error.value).startswith(f"f.txt\u00a0: le fichier ne peut pas être lu en {encoding}\u202f;")
+    assert "par exemple cp1252 ou cp850, ou aucun pour que l’import le détecte" in str(error.value)
+
+
 @pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
 def test_read_fec_utf16_with_byte_order_mark(codec):
     text = tab_file(*INVOICE_LINES, newline="\r\n").decode("utf-8").replace("Agence", "Agence Été")

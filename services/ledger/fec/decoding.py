@@ -29,14 +29,18 @@ _ISO_8859_15_ONLY = frozenset(b"\xa4\xa6\xa8\xb4\xb8\xbc\xbd\xbe")
 _ASCII_BYTES = bytes(range(0x80))
 # The two ways to give the importer an encoding: the CLI option and the HTTP query parameter.
 _HOW_TO_GIVE_ENCODING = "option --encoding en ligne de commande, paramètre ?encoding= par HTTP"
+_HOW_TO_FIX_ENCODING = (
+    f"corrigez le paramètre d’encodage de la demande ({_HOW_TO_GIVE_ENCODING}) avec un nom comme utf-8,"
+    " cp1252, cp850 ou iso-8859-15, ou retirez-le pour que l’import détecte l’encodage"
+)
 
 
 def decode_fec_bytes(data: bytes, encoding: str | None, source: str) -> tuple[str, str, list[str]]:
     """Decode `data` and return the text, the codec name used and any warnings.
 
     A leading byte order mark is removed. Raises FecEncodingError when an explicit
-    encoding is unknown or cannot decode the bytes, or when detection finds bytes
-    that neither UTF-8 nor CP1252 can decode.
+    encoding is unknown, is not a text encoding or cannot decode the bytes, or
+    when detection finds bytes that neither UTF-8 nor CP1252 can decode.
     """
     if encoding is not None:
         return _decode_explicit(data, encoding, source), codecs.lookup(encoding).name, []
@@ -92,11 +96,15 @@ def _decode_explicit(data: bytes, encoding: str, source: str) -> str:
         codec_name = codecs.lookup(encoding).name
     except LookupError:
         raise FecEncodingError(
-            f"{source}{COLON} encodage inconnu {quoted(encoding)}{SEMICOLON} corrigez le paramètre d’encodage"
-            f" de la demande ({_HOW_TO_GIVE_ENCODING}) avec un nom comme utf-8, cp1252, cp850 ou iso-8859-15,"
-            " ou retirez-le pour que l’import détecte l’encodage",
+            f"{source}{COLON} encodage inconnu {quoted(encoding)}{SEMICOLON} {_HOW_TO_FIX_ENCODING}",
             value=encoding,
         ) from None
+    if not _is_text_encoding(codec_name):
+        raise FecEncodingError(
+            f"{source}{COLON} {quoted(encoding)} n’est pas un encodage de caractères{SEMICOLON}"
+            f" {_HOW_TO_FIX_ENCODING}",
+            value=encoding,
+        )
 
     if data.startswith(_UTF8_BOM) and codec_name != "utf-8":
         raise FecEncodingError(
@@ -118,7 +126,29 @@ def _decode_explicit(data: bytes, encoding: str, source: str) -> str:
             line_number=line_number,
             value=f"0x{data[exc.start]:02X}",
         ) from None
+    except UnicodeError:
+        # Some codecs fail without naming a byte: punycode on most text, and
+        # "undefined" on any bytes.
+        raise FecEncodingError(
+            f"{source}{COLON} le fichier ne peut pas être lu en {codec_name}{SEMICOLON} indiquez le véritable"
+            f" encodage du fichier ({_HOW_TO_GIVE_ENCODING}), par exemple cp1252 ou cp850, ou aucun pour que"
+            " l’import le détecte",
+            value=encoding,
+        ) from None
     return text.removeprefix("\ufeff")
+
+
+def _is_text_encoding(codec_name: str) -> bool:
+    """Tell whether bytes.decode() accepts the codec, which it does not for rot13, base64, hex, zlib and the like."""
+    # Decoding empty bytes returns "" before looking the codec up, so one byte is needed.
+    try:
+        b"a".decode(codec_name)
+    except LookupError:
+        return False
+    except UnicodeError:
+        # A text codec may reject this byte alone, as UTF-16 does. Decoding the file reports any real error.
+        return True
+    return True
 
 
 def _decode_utf16(data: bytes, source: str) -> str:
