@@ -91,3 +91,16 @@ class ServiceUnavailable(DomainError):
         super().__init__(
             "Le service est momentanément indisponible. Réessayez dans quelques minutes.", service=service
         )
+
+
+class UnreadableForm(DomainError):
+    """A posted form that aiohttp cannot decode, because of a byte invalid in its charset, an unknown charset or broken multipart."""
+
+    status = 400
+    code = "unreadable_form"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Le formulaire envoyé n’a pas pu être lu, car son encodage est invalide ou inconnu. "
+            "Rechargez la page du formulaire, puis envoyez-le de nouveau depuis celle-ci."
+        )

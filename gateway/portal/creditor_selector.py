@@ -6,6 +6,7 @@ from aiohttp import web
 
 from gateway.creditor_access import foreign_creditor_error
 from gateway.csrf import CSRF_FIELD, check_session_csrf_token
+from gateway.portal.forms import read_form
 from gateway.portal.navigation import local_path, path_for_creditor
 from gateway.sessions import COOKIE_NAMES, require_session, set_cookie
 
@@ -14,7 +15,7 @@ SELECTOR_PATH = "/creancier"
 
 async def select_creditor(request: web.Request) -> web.Response:
     active = await require_session(request)
-    form = await request.post()
+    form = await read_form(request)
     check_session_csrf_token(request.app, active.info.session_id, form.get(CSRF_FIELD))
 
     creditor = form.get("creditor")

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import aiohttp_jinja2
+import structlog
 from aiohttp import web
 from multidict import MultiDictProxy
 
@@ -26,9 +27,12 @@ from gateway.csrf import (
     login_csrf_token,
     new_login_nonce,
 )
+from gateway.errors import UnreadableForm
 from gateway.format import NO_BREAK_SPACE, group_thousands
 from gateway.sessions import COOKIE_NAMES, ActiveSession, require_session, set_cookie
 from shared.errors import DomainError, Unprocessable
+
+log = structlog.get_logger(__name__)
 
 FieldErrors = dict[str, str]
 
@@ -77,17 +81,34 @@ class FieldTooLong(Unprocessable):
         )
 
 
+async def read_form(request: web.Request) -> MultiDictProxy[Any]:
+    """Return the posted form, or raise UnreadableForm when aiohttp cannot decode its body.
+
+    A urlencoded body may hold a byte that is invalid in its charset
+    (UnicodeDecodeError) or name a charset that Python does not know
+    (LookupError). A multipart body may also lack its boundary or a part's
+    name, or use an unknown transfer encoding, for which aiohttp 3.14 raises
+    RuntimeError.
+    """
+    try:
+        return await request.post()
+    except (ValueError, LookupError, RuntimeError) as error:
+        # The error's text may quote the body, which can contain a password.
+        log.info("unreadable_form", path=request.path, error_type=type(error).__name__)
+        raise UnreadableForm() from None
+
+
 async def read_session_form(request: web.Request) -> tuple[ActiveSession, MultiDictProxy[Any]]:
     """Return the session and the posted form, or raise CsrfRejected when the form lacks the session's token."""
     active = await require_session(request)
-    form = await request.post()
+    form = await read_form(request)
     check_session_csrf_token(request.app, active.info.session_id, form.get(CSRF_FIELD))
     return active, form
 
 
 async def read_visitor_form(request: web.Request) -> MultiDictProxy[Any]:
     """Return a visitor's posted form, or raise CsrfRejected unless it matches the nonce cookie."""
-    form = await request.post()
+    form = await read_form(request)
     nonce = request.cookies.get(request.app[COOKIE_NAMES].login_csrf)
     check_login_csrf_token(request.app, nonce, form.get(CSRF_FIELD))
     return form

@@ -8,6 +8,7 @@ from aiohttp import web
 from gateway.authentication import log_in, log_out, start_session
 from gateway.csrf import CSRF_FIELD, check_login_csrf_token, check_session_csrf_token, login_csrf_token, new_login_nonce
 from gateway.errors import CsrfRejected, InvalidCredentials, LoginThrottled, SecondFactorInvalid, SecondFactorRequired
+from gateway.portal.forms import read_form
 from gateway.portal.layout import BANK_CHANGE_REVIEWS
 from gateway.portal.navigation import DEFAULT_PATH, local_path
 from gateway.sessions import COOKIE_NAMES, delete_cookie, optional_session, set_cookie
@@ -67,7 +68,7 @@ async def login_page(request: web.Request) -> web.Response:
 
 
 async def login_submit(request: web.Request) -> web.Response:
-    form = await request.post()
+    form = await read_form(request)
     login = form.get("login")
     password = form.get("password")
     login = login if isinstance(login, str) else ""
@@ -104,7 +105,7 @@ async def login_submit(request: web.Request) -> web.Response:
 
 async def logout_submit(request: web.Request) -> web.Response:
     active = await optional_session(request)
-    form = await request.post()
+    form = await read_form(request)
     if active is not None:
         check_session_csrf_token(request.app, active.info.session_id, form.get(CSRF_FIELD))
     redirect = web.HTTPFound("/connexion?deconnexion=1")
