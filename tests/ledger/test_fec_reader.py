@@ -503,6 +503,69 @@ def test_read_fec_rejects_extra_values():
     assert "19 champs" in str(error.value)
 
 
+LONE_CR_FAULT = (
+    "la ligne contient un retour chariot (CR) seul, sans saut de ligne (LF) après lui, alors que les"
+    " lignes du fichier se terminent par LF\u202f; exportez de nouveau le fichier, ou enregistrez-le avec"
+    " une seule sorte de fin de ligne (LF ou CR LF)"
+)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_read_fec_lone_cr_in_data_line(newline):
+    # Two lines joined by a CR alone read as one line of 35 fields.
+    data = tab_file(INVOICE_LINES[0], INVOICE_LINES[1] + "\r" + INVOICE_LINES[2], newline=newline)
+
+    with pytest.raises(FecValueError) as error:
+        read_fec(data, source="f.txt")
+
+    assert str(error.value) == f"f.txt, ligne 3\u00a0: {LONE_CR_FAULT}"
+    assert error.value.line_number == 3
+
+
+def test_read_fec_lone_cr_splitting_a_value():
+    # A CR alone inside the entry number leaves 17 fields, one fewer than the header.
+    line = INVOICE_LINES[1].replace("\t1\t", "\t1\r", 1)
+
+    with pytest.raises(FecValueError) as error:
+        read_fec(tab_file(INVOICE_LINES[0], line), source="f.txt")
+
+    assert str(error.value) == f"f.txt, ligne 3\u00a0: {LONE_CR_FAULT}"
+    assert error.value.line_number == 3
+
+
+def test_read_fec_lone_cr_in_bad_value():
+    line = with_field(INVOICE_LINES[0], "EcritureDate", "2024\r0131")
+
+    with pytest.raises(FecValueError) as error:
+        read_fec(tab_file(line), source="f.txt")
+
+    assert str(error.value) == f"f.txt, ligne 2, colonne EcritureDate\u00a0: {LONE_CR_FAULT}"
+    assert error.value.line_number == 2
+    assert error.value.column == "EcritureDate"
+    assert error.value.value == "2024\r0131"
+
+
+@pytest.mark.parametrize("header", [HEADER + "\r", HEADER + "\t\r"])
+def test_read_fec_lone_cr_after_header(header):
+    # The header then swallows the first data line.
+    text = header + INVOICE_LINES[0] + "\n" + "\n".join(INVOICE_LINES[1:]) + "\n"
+
+    with pytest.raises(FecHeaderError) as error:
+        read_fec(text.encode(), source="f.txt")
+
+    assert str(error.value) == f"f.txt, ligne 1\u00a0: {LONE_CR_FAULT}"
+    assert error.value.line_number == 1
+
+
+def test_read_fec_keeps_cr_inside_label():
+    # A CR inside a label leaves the field count right, and the label is kept as written.
+    line = with_field(INVOICE_LINES[0], "EcritureLib", "Abonnement\rjanvier")
+
+    fec = read_fec(tab_file(line))
+
+    assert fec.lines[0].label == "Abonnement\rjanvier"
+
+
 def test_read_fec_explicit_wrong_encoding():
     data = tab_file(*INVOICE_LINES).decode().encode("cp1252")
 

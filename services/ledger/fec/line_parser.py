@@ -22,7 +22,7 @@ from .values import (
     parse_sign,
     require_text,
 )
-from .wording import COLON, SEMICOLON, counted, place, quoted
+from .wording import COLON, LONE_CARRIAGE_RETURN, SEMICOLON, counted, place, quoted
 
 
 def parse_data_lines(
@@ -135,22 +135,28 @@ def _check_field_count(
 
     A line may lack trailing columns that the reader ignores, and may carry extra
     empty fields. So a file may end every line with a separator, or only the
-    header, or only the data lines.
+    header, or only the data lines. A wrong count on a line that contains a CR
+    is blamed on that CR, which joins two lines or splits one.
     """
-    if len(fields) < min_width:
+    too_few = len(fields) < min_width
+    too_many = len(fields) > width and any(field.strip() for field in fields[width:])
+    if not (too_few or too_many):
+        return
+    if any("\r" in field for field in fields):
+        raise FecValueError(f"{place(source, line_number)}{COLON} {LONE_CARRIAGE_RETURN}", line_number=line_number)
+    if too_few:
         raise FecValueError(
             f"{place(source, line_number)}{COLON} {counted(len(fields), 'champ', 'champs')} séparés par"
             f" {_separator_name(layout)}, alors que l’en-tête en compte {format_count(width)}{SEMICOLON}"
             " vérifiez qu’aucun champ ne manque et qu’aucune valeur ne contient le séparateur",
             line_number=line_number,
         )
-    if len(fields) > width and any(field.strip() for field in fields[width:]):
-        raise FecValueError(
-            f"{place(source, line_number)}{COLON} {counted(len(fields), 'champ', 'champs')} séparés par"
-            f" {_separator_name(layout)}, alors que l’en-tête en compte {format_count(width)}{SEMICOLON}"
-            " vérifiez qu’aucune valeur ne contient le séparateur",
-            line_number=line_number,
-        )
+    raise FecValueError(
+        f"{place(source, line_number)}{COLON} {counted(len(fields), 'champ', 'champs')} séparés par"
+        f" {_separator_name(layout)}, alors que l’en-tête en compte {format_count(width)}{SEMICOLON}"
+        " vérifiez qu’aucune valeur ne contient le séparateur",
+        line_number=line_number,
+    )
 
 
 def _field_error(
@@ -160,6 +166,10 @@ def _field_error(
     spelling = layout.spellings[column]
     raw_value = fields[column_at]
     where = place(source, line_number, spelling)
+    if "\r" in raw_value.strip():
+        return FecValueError(
+            f"{where}{COLON} {LONE_CARRIAGE_RETURN}", line_number=line_number, column=spelling, value=raw_value
+        )
     # A value of spaces only is shown as empty, since « » around blanks would look like nothing.
     fault = f"le champ {exc}" if not raw_value.strip() else f"{quoted(raw_value)} {exc}"
     return FecValueError(

@@ -1,9 +1,12 @@
 """Read FEC bytes into `FecLine` records.
 
 Line breaks may be LF, CRLF or CR CR LF (all count as one physical line), or CR
-alone when the file contains no LF. The final line break is optional and blank
-lines are skipped, but line numbers stay physical so that messages point at the
-right line in an editor. Fields are stripped of surrounding spaces.
+alone when the file contains no LF. In a file that contains LF, a CR alone in
+the header rejects the file. On a data line it is named as the cause of a
+wrong field count, or of a bad value that contains it. The final line break is
+optional and blank lines are skipped, but line numbers stay physical so that
+messages point at the right line in an editor. Fields are stripped of
+surrounding spaces.
 
 Most files go through `column_parser`, which parses whole columns at once. The
 others, including every file with an error, go through `line_parser`, and both
@@ -19,7 +22,7 @@ from .gc_pause import garbage_collection_paused
 from .header import parse_header
 from .line_parser import parse_data_lines
 from .records import FecColumns, FecFile
-from .wording import COLON, SEMICOLON
+from .wording import COLON, LONE_CARRIAGE_RETURN, SEMICOLON, place
 
 
 def read_fec(data: bytes, *, encoding: str | None = None, source: str = "<fec>") -> FecFile:
@@ -44,7 +47,15 @@ def _read(data: bytes, encoding: str | None, source: str) -> FecFile:
             " noms des colonnes, suivie d’une ligne par ligne d’écriture",
         )
     header_index, header_start, header_end = header
-    layout = parse_header(text[header_start:header_end].rstrip("\r"), header_index + 1, source)
+    header_line = text[header_start:header_end].rstrip("\r")
+    if "\r" in header_line:
+        # A CR alone joins the first data line to the header, which may then
+        # still name every column and would silently lose that line.
+        raise FecHeaderError(
+            f"{place(source, header_index + 1)}{COLON} {LONE_CARRIAGE_RETURN}",
+            line_number=header_index + 1,
+        )
+    layout = parse_header(header_line, header_index + 1, source)
 
     columns = None
     if line_break == "\n":

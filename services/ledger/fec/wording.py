@@ -21,6 +21,13 @@ MINUS_SIGN = "\u2212"
 # Punctuation with the space that French typography puts before it.
 COLON = NO_BREAK_SPACE + ":"
 SEMICOLON = NARROW_NO_BREAK_SPACE + ";"
+# Fault of a line, in a file whose lines end with LF, that contains a CR not
+# followed by LF. Editors show two lines there, where the reader sees one.
+LONE_CARRIAGE_RETURN = (
+    "la ligne contient un retour chariot (CR) seul, sans saut de ligne (LF) après lui, alors que les lignes du"
+    f" fichier se terminent par LF{SEMICOLON} exportez de nouveau le fichier, ou enregistrez-le avec une seule"
+    " sorte de fin de ligne (LF ou CR LF)"
+)
 
 
 def quoted(value: object) -> str:
