@@ -495,6 +495,16 @@ def test_read_fec_rejects_short_line():
     assert "l’en-tête en compte 18" in str(error.value)
 
 
+def test_read_fec_short_line_of_one_field():
+    with pytest.raises(FecValueError) as error:
+        read_fec(tab_file(INVOICE_LINES[0], "Abonnement"), source="f.txt")
+
+    assert str(error.value) == (
+        "f.txt, ligne 3\u00a0: 1 champ séparé par des tabulations, alors que l’en-tête en compte 18\u202f;"
+        " vérifiez qu’aucun champ ne manque et qu’aucune valeur ne contient le séparateur"
+    )
+
+
 def test_read_fec_rejects_extra_values():
     with pytest.raises(FecValueError) as error:
         read_fec(tab_file(INVOICE_LINES[0] + "\tsurplus"))

@@ -146,13 +146,13 @@ def _check_field_count(
         raise FecValueError(f"{place(source, line_number)}{COLON} {LONE_CARRIAGE_RETURN}", line_number=line_number)
     if too_few:
         raise FecValueError(
-            f"{place(source, line_number)}{COLON} {counted(len(fields), 'champ', 'champs')} séparés par"
+            f"{place(source, line_number)}{COLON} {counted(len(fields), 'champ séparé', 'champs séparés')} par"
             f" {_separator_name(layout)}, alors que l’en-tête en compte {format_count(width)}{SEMICOLON}"
             " vérifiez qu’aucun champ ne manque et qu’aucune valeur ne contient le séparateur",
             line_number=line_number,
         )
     raise FecValueError(
-        f"{place(source, line_number)}{COLON} {counted(len(fields), 'champ', 'champs')} séparés par"
+        f"{place(source, line_number)}{COLON} {counted(len(fields), 'champ séparé', 'champs séparés')} par"
         f" {_separator_name(layout)}, alors que l’en-tête en compte {format_count(width)}{SEMICOLON}"
         " vérifiez qu’aucune valeur ne contient le séparateur",
         line_number=line_number,
