@@ -13,9 +13,11 @@ current code.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pyotp
 import segno
 import structlog
 from aiohttp import web
@@ -39,6 +41,10 @@ TOTP_PATH = "/securite/double-authentification"
 TOTP_CONFIRMATION_PATH = f"{TOTP_PATH}/confirmation"
 TOTP_DISABLE_PATH = f"{TOTP_PATH}/desactivation"
 OTPAUTH_PREFIX = "otpauth://totp/"
+# The accounts service makes each enrolment's URI with pyotp, from a secret of
+# pyotp.random_base32() (32 base32 characters) and this issuer (services/accounts/totp.py).
+TOTP_ISSUER = "Mes Factures"
+ENROLMENT_SECRET = re.compile(r"[A-Z2-7]{32}")
 SECRET_GROUP_LENGTH = 4
 # The service names the current password ``password`` when re-authentication fails.
 REAUTHENTICATION_FIELDS = {"password": "current_password", "totp_code": "totp_code"}
@@ -99,6 +105,19 @@ def secret_of(otpauth_uri: str) -> str | None:
         return None
     values = parse_qs(urlsplit(otpauth_uri).query).get("secret")
     return values[0] if values else None
+
+
+def is_enrolment_uri(otpauth_uri: str, login: str) -> bool:
+    """Return whether ``otpauth_uri`` has the form of the URI that the accounts service makes for ``login``.
+
+    The URI comes back in a hidden field of the confirmation form, and the
+    page draws it again as a QR code. A forged or altered URI, such as one
+    too long for a QR code or one for another user or app, must not reach it.
+    """
+    secret = secret_of(otpauth_uri)
+    if secret is None or not ENROLMENT_SECRET.fullmatch(secret):
+        return False
+    return otpauth_uri == pyotp.TOTP(secret).provisioning_uri(name=login, issuer_name=TOTP_ISSUER)
 
 
 def reauthentication_errors(rejected: Unprocessable, *, new_password_field: str | None) -> FieldErrors:
@@ -238,7 +257,10 @@ async def confirm_totp(request: web.Request) -> web.Response:
     frame = await load_frame(request, SECURITY)
     # The form carries the URI back so that a wrong code can show the same QR code again.
     otpauth_uri = form_text(form, "otpauth_uri")
-    if secret_of(otpauth_uri) is None:
+    if not is_enrolment_uri(otpauth_uri, active.info.login):
+        # NOTE: this checks the URI's form, not its secret, which only the accounts service stores.
+        # A URI of the right form with another secret is still drawn, but accounts rejects its codes.
+        log.info("totp_enrolment_uri_rejected", user_id=active.info.user_id, length=len(otpauth_uri))
         raise web.HTTPSeeOther(SECURITY.path)
     code = form_text(form, "code").replace(" ", "")
     if not code:

@@ -321,9 +321,11 @@ async def test_session_alone_cannot_enable_totp(gateway, logged_in_user):
     token = await security_token(gateway)
 
     enrolment = await (await gateway.post("/securite/double-authentification", data={"csrf_token": token})).text()
-    # Someone with only the session uses the secret shown, if any, or else one of their own.
+    # Someone with only the session uses the secret shown, if any, or else one of their own in a URI
+    # of the form that the gateway accepts back, so that only the accounts service can reject it.
     shown = re.search(r'name="otpauth_uri" value="([^"]+)"', enrolment)
-    uri = html.unescape(shown.group(1)) if shown else pyotp.TOTP(pyotp.random_base32()).provisioning_uri(name="intrus")
+    own_uri = pyotp.TOTP(pyotp.random_base32()).provisioning_uri(name=logged_in_user.login, issuer_name="Mes Factures")
+    uri = html.unescape(shown.group(1)) if shown else own_uri
     confirmation = await gateway.post(
         "/securite/double-authentification/confirmation",
         data={"csrf_token": token, "otpauth_uri": uri, "code": pyotp.parse_uri(uri).now()},
