@@ -70,6 +70,10 @@ function setUpSelection() {
     });
   }
   refresh();
+  // Going back to the page, the browser ticks again the boxes that were ticked,
+  // after DOMContentLoaded and without a change event, so the total is counted
+  // again once the page is shown.
+  window.addEventListener("pageshow", refresh);
 }
 
 // Controls inside a row keep their own click behaviour: double-clicking a

@@ -88,3 +88,34 @@ async def test_secure_session_cookie_in_browser(browser_page, live_stack, accoun
     assert cookies["__Host-mf_session"]["httpOnly"] is True
     assert cookies["__Host-mf_session"]["sameSite"] == "Lax"
     assert "mf_session" not in script_visible
+
+
+# Sums the amounts of the ticked rows as the server wrote them, in cents.
+TICKED_CENTS = """() => Array.from(document.querySelectorAll("#statement-table input.row-select:checked"))
+  .reduce((total, box) => total + Math.round(Number(box.dataset.amountDue) * 100), 0)"""
+
+
+async def test_subtotal_after_back_button(browser_page, live_stack, accounts_pool, ledger_service):
+    agency, _north, south = await seed_two_creditors(accounts_pool, ledger_service)
+    page = browser_page
+    await page.goto(live_stack.gateway_url + "/connexion")
+    await page.get_by_label("Identifiant").fill(agency.login)
+    await page.get_by_label("Mot de passe").fill(agency.password)
+    await page.get_by_role("button", name="Se connecter").click()
+    await page.get_by_label("Créancier").select_option(south.id)
+    await page.get_by_role("button", name="Changer de créancier").click()
+    await page.locator('tr[data-document-number="FA-1001"] input.row-select').check()
+    await page.locator('tr[data-document-number="FA-2001"] input.row-select').check()
+    await expect(page.locator("#selection-total")).to_have_text(f"Total sélectionné{NBSP}: 1{NNBSP}474,56{NBSP}€")
+
+    await page.get_by_role("link", name="Nous contacter").first.click()
+    await expect(page).to_have_url(re.compile(r"/nous-contacter"))
+    await page.go_back()
+    await expect(page.locator("#statement-table")).to_be_visible()
+    await page.wait_for_load_state("load")
+    ticked = await page.evaluate(TICKED_CENTS)
+    subtotal_text = await page.locator("#selection-total").text_content()
+
+    # Whether the browser ticks the boxes again or not, the total is theirs.
+    expected = f"{ticked // 100:,}".replace(",", NNBSP) + f",{ticked % 100:02d}"
+    assert subtotal_text == f"Total sélectionné{NBSP}: {expected}{NBSP}€"
