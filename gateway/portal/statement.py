@@ -10,7 +10,7 @@ from aiohttp import web
 from multidict import MultiMapping
 
 from gateway.clients import LEDGER
-from gateway.format import group_thousands
+from gateway.format import group_thousands, parse_amount
 from gateway.ledger_files import ExportFormat
 from gateway.portal.ageing_chart import build_ageing_chart
 from gateway.portal.documents import document_pdf_url, statement_export_url
@@ -170,9 +170,36 @@ async def render_statement(request: web.Request, frame: PortalFrame) -> web.Resp
         filters,
         page=_int_or(statement.get("page"), page),
         page_size=_int_or(statement.get("page_size"), PAGE_SIZE),
-        total_rows=_int_or(statement.get("total_rows"), len(statement["rows"])),
+        total_rows=total_rows,
+    )
+    context["total_rows_label"] = f"{group_thousands(str(total_rows))}\u00a0écriture" + ("s" if total_rows > 1 else "")
+    context["totals_differ"] = _totals_differ(statement.get("totals"))
+    context["lists_credits"] = filters["view"] == "unpaid" and any(
+        _is_nonzero(row.get("credit")) for row in statement["rows"]
     )
     return render_page(request, "statement.html", frame, context)
+
+
+def _totals_differ(totals: object) -> bool:
+    """Return whether the Total row's debit minus credit differs from its amount still due.
+
+    They differ when an entry is partly settled: its debit or credit counts in
+    full, and only what is left of it counts in the amount still due.
+    """
+    if not isinstance(totals, dict):
+        return False
+    try:
+        debit, credit, due = (parse_amount(totals[key]) for key in ("debit", "credit", "amount_due"))
+    except (KeyError, TypeError, ValueError):
+        return False
+    return debit - credit != due
+
+
+def _is_nonzero(value: object) -> bool:
+    try:
+        return parse_amount(value) != 0
+    except (TypeError, ValueError):
+        return False
 
 
 def _int_or(value: object, default: int) -> int:

@@ -254,3 +254,45 @@ async def test_empty_period_still_shows_brought_forward(logged_in, portal_data, 
     assert f"Aucune écriture sur cette période{NBSP}: le solde des écritures antérieures figure ci-dessous." in text
     assert '<tr class="brought-forward"' in html
     assert f"300,00{NBSP}€" in text
+
+
+TOTALS_NOTE = "Débit moins Crédit peut donc différer du Reste dû."
+CREDITS_NOTE = "Cette vue liste aussi les règlements et avoirs pas encore imputés sur une facture"
+
+
+async def test_partly_paid_total_has_note(logged_in, portal_data):
+    # FA-0001 counts 2 000,00 € in Débit and its 1 500,00 € left in Reste dû.
+    _status, html = await statement_html(logged_in, portal_data.first.id)
+    text = unescape(html)
+
+    assert TOTALS_NOTE in text
+    assert CREDITS_NOTE not in text
+
+
+async def test_unpaid_view_notes_unallocated_credits(logged_in, portal_data, ledger_service):
+    await add_old_debt_and_unallocated_payment(ledger_service, portal_data.second.id)
+
+    _status, html = await statement_html(logged_in, portal_data.second.id)
+
+    assert CREDITS_NOTE in unescape(html)
+
+
+async def test_paginated_totals_name_their_rows(logged_in, portal_data, ledger_service):
+    fec = FecBuilder()
+    for index in range(55):
+        fec.invoice("C1001", f"FQ-{index:04d}", days_ago(20), "10.00")
+    await import_fec(ledger_service, portal_data.first.id, fec)
+
+    _status, html = await statement_html(logged_in, portal_data.first.id, "?view=unpaid&number=FQ")
+    text = unescape(html)
+
+    assert f"Total des 55{NBSP}écritures (toutes les pages)" in text
+    assert "Sélectionner tout (cette page)" in text
+
+
+async def test_single_page_totals_say_total(logged_in, portal_data):
+    _status, html = await statement_html(logged_in, portal_data.first.id)
+    text = unescape(html)
+
+    assert '<th scope="row" colspan="4" role="rowheader">Total</th>' in text
+    assert "(cette page)" not in text
