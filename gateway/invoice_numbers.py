@@ -13,6 +13,8 @@ from aiohttp import web
 
 from gateway.clients import LEDGER
 from shared.errors import NotFound
+from shared.typography import format_count
+from shared.validation_messages import shown_value
 
 
 # The accounts service's limits on a message's numbers; numbers beyond them
@@ -32,6 +34,28 @@ def checkable_numbers(numbers: object) -> bool:
             for number in numbers
         )
     )
+
+
+def limit_error_message(numbers: list[str]) -> str | None:
+    """Return the French message on the first of the accounts service's limits that ``numbers`` exceed, or None.
+
+    The portal form sends one text field, so the length message asks for
+    commas: a number over the limit is often several numbers or a sentence.
+    """
+    if len(numbers) > MAX_INVOICE_NUMBERS:
+        excess = len(numbers) - MAX_INVOICE_NUMBERS
+        return (
+            f"Indiquez au plus {MAX_INVOICE_NUMBERS}\u00a0numéros de facture ({format_count(len(numbers))}\u00a0saisis)\u00a0: "
+            f"retirez-en {format_count(excess)}, ou citez les autres dans le message."
+        )
+    for number in numbers:
+        if len(number) > MAX_INVOICE_NUMBER_LENGTH:
+            return (
+                f"Le numéro de facture {shown_value(number)} dépasse {MAX_INVOICE_NUMBER_LENGTH}\u00a0caractères "
+                f"({format_count(len(number))}\u00a0saisis)\u00a0: séparez les numéros par des virgules, "
+                "par exemple «\u00a0FA2026-000019, FA2026-000022\u00a0»."
+            )
+    return None
 
 
 def search_text(number: str) -> str:

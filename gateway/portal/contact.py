@@ -15,7 +15,12 @@ from urllib.parse import quote
 from aiohttp import web
 
 from gateway.accounts_portal import TooManyAttempts, accounts_portal
-from gateway.invoice_numbers import documents_of_account, unknown_numbers_message
+from gateway.invoice_numbers import (
+    checkable_numbers,
+    documents_of_account,
+    limit_error_message,
+    unknown_numbers_message,
+)
 from gateway.portal.forms import FieldErrors, field_errors_of, form_texts, read_session_form
 from gateway.portal.layout import CONTACT, PortalFrame, load_frame, render_page
 from shared.errors import Conflict, Unprocessable
@@ -103,12 +108,17 @@ async def send_message(request: web.Request) -> web.Response:
         errors = {"service": "Choisissez le destinataire : service facturation ou service recouvrement."}
         return await render_contact(request, frame, values=values, errors=errors, status=422)
 
-    numbers, unknown = await documents_of_account(
-        request, frame.session.info, frame.creditor.id, split_invoice_numbers(values["invoice_numbers"])
-    )
-    if unknown:
-        errors = {"invoice_numbers": unknown_numbers_message(unknown)}
-        return await render_contact(request, frame, values=values, errors=errors, status=422)
+    numbers = split_invoice_numbers(values["invoice_numbers"])
+    limit_error = limit_error_message(numbers)
+    if limit_error is not None:
+        return await render_contact(request, frame, values=values, errors={"invoice_numbers": limit_error}, status=422)
+    # As in the JSON API, numbers that the accounts service rejects anyway, such as one with a control
+    # character, reach it unchecked, so that its field error names the rule they break.
+    if checkable_numbers(numbers):
+        numbers, unknown = await documents_of_account(request, frame.session.info, frame.creditor.id, numbers)
+        if unknown:
+            errors = {"invoice_numbers": unknown_numbers_message(unknown)}
+            return await render_contact(request, frame, values=values, errors=errors, status=422)
 
     message = {
         "service": values["service"],
