@@ -8,6 +8,9 @@ depending on the path.
 from __future__ import annotations
 
 from shared.errors import DomainError
+from shared.typography import format_count
+
+BINARY_UNITS = ((1024 * 1024 * 1024, "Gio"), (1024 * 1024, "Mio"), (1024, "Kio"))
 
 
 class SessionRequired(DomainError):
@@ -94,7 +97,7 @@ class ServiceUnavailable(DomainError):
 
 
 class UnreadableForm(DomainError):
-    """A posted form that aiohttp cannot decode, because of a byte invalid in its charset, an unknown charset or broken multipart."""
+    """A posted form that aiohttp cannot decode: a byte invalid in its charset, an unknown charset or broken multipart."""
 
     status = 400
     code = "unreadable_form"
@@ -104,3 +107,18 @@ class UnreadableForm(DomainError):
             "Le formulaire envoyé n’a pas pu être lu, car son encodage est invalide ou inconnu. "
             "Rechargez la page du formulaire, puis envoyez-le de nouveau depuis celle-ci."
         )
+
+
+class RequestTooLarge(DomainError):
+    """A request body over the gateway's client_max_size in bytes, or a form over aiohttp's client_max_fields."""
+
+    status = 413
+    code = "payload_too_large"
+
+
+def format_byte_size(size: int) -> str:
+    """Return ``size`` bytes in the largest French binary unit that divides it, as ``1 Mio``, or else in octets."""
+    for unit_size, unit in BINARY_UNITS:
+        if size >= unit_size and size % unit_size == 0:
+            return f"{format_count(size // unit_size)}\u00a0{unit}"
+    return f"{format_count(size)}\u00a0octets"

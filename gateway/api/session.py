@@ -8,6 +8,7 @@ import structlog
 from aiohttp import web
 
 from gateway.authentication import log_in, log_out, start_session
+from gateway.errors import RequestTooLarge, format_byte_size
 from gateway.sessions import SessionInfo, require_session
 from shared.errors import DomainError, Unprocessable
 
@@ -37,7 +38,7 @@ def session_payload(info: SessionInfo) -> dict[str, Any]:
 
 
 async def read_json_object(request: web.Request) -> dict[str, Any]:
-    """Parse the body as a JSON object or raise InvalidJson.
+    """Parse the body as a JSON object, or raise InvalidJson, or RequestTooLarge over the gateway's client_max_size.
 
     Besides syntax errors, the body may name a charset that Python does not
     know (LookupError), hold an integer of more than 4300 digits (ValueError)
@@ -45,6 +46,13 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
     """
     try:
         body = await request.json()
+    except web.HTTPRequestEntityTooLarge:
+        limit = request.client_max_size
+        raise RequestTooLarge(
+            f"La requête est trop volumineuse\u00a0: son corps dépasse la limite de {format_byte_size(limit)}. "
+            "Envoyez des textes plus courts, puis recommencez.",
+            max_size=limit,
+        ) from None
     except (ValueError, LookupError, RecursionError) as error:
         # ValueError covers json.JSONDecodeError and UnicodeDecodeError. The error's text may quote the body.
         log.info("invalid_json_body", path=request.path, error_type=type(error).__name__)

@@ -27,10 +27,11 @@ from gateway.csrf import (
     login_csrf_token,
     new_login_nonce,
 )
-from gateway.errors import UnreadableForm
+from gateway.errors import RequestTooLarge, UnreadableForm, format_byte_size
 from gateway.format import NO_BREAK_SPACE, group_thousands
 from gateway.sessions import COOKIE_NAMES, ActiveSession, require_session, set_cookie
 from shared.errors import DomainError, Unprocessable
+from shared.typography import format_count
 
 log = structlog.get_logger(__name__)
 
@@ -82,7 +83,7 @@ class FieldTooLong(Unprocessable):
 
 
 async def read_form(request: web.Request) -> MultiDictProxy[Any]:
-    """Return the posted form, or raise UnreadableForm when aiohttp cannot decode its body.
+    """Return the posted form, or raise UnreadableForm when aiohttp cannot decode its body and RequestTooLarge over a limit.
 
     A urlencoded body may hold a byte that is invalid in its charset
     (UnicodeDecodeError) or name a charset that Python does not know
@@ -92,10 +93,30 @@ async def read_form(request: web.Request) -> MultiDictProxy[Any]:
     """
     try:
         return await request.post()
+    except web.HTTPRequestEntityTooLarge as too_large:
+        raise form_too_large(request, too_large) from None
     except (ValueError, LookupError, RuntimeError) as error:
         # The error's text may quote the body, which can contain a password.
         log.info("unreadable_form", path=request.path, error_type=type(error).__name__)
         raise UnreadableForm() from None
+
+
+def form_too_large(request: web.Request, error: web.HTTPRequestEntityTooLarge) -> RequestTooLarge:
+    """Return the French 413 of a form over the request's size limit or over its limit on form fields."""
+    # aiohttp 3.14 raises the same error for both limits, and names the form fields in its text for the second.
+    if "form fields" in (error.text or ""):
+        max_fields = request.client_max_fields
+        return RequestTooLarge(
+            f"Le formulaire envoyé compte plus de {format_count(max_fields)}\u00a0champs, le maximum accepté. "
+            "Rechargez la page du formulaire, puis envoyez-le de nouveau depuis celle-ci.",
+            max_fields=max_fields,
+        )
+    max_size = request.client_max_size
+    return RequestTooLarge(
+        f"Le formulaire envoyé est trop volumineux\u00a0: il dépasse la limite de {format_byte_size(max_size)}. "
+        "Raccourcissez les textes saisis, puis envoyez-le de nouveau depuis la page du formulaire.",
+        max_size=max_size,
+    )
 
 
 async def read_session_form(request: web.Request) -> tuple[ActiveSession, MultiDictProxy[Any]]:
