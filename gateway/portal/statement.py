@@ -33,6 +33,11 @@ VIEW_LABELS = dict(VIEW_CHOICES)
 # search there covers only that period (ALL_VIEW_DAYS in services/ledger/statement.py).
 ALL_VIEW_DAYS = 365
 EMPTY_MESSAGE = "Aucune écriture ne correspond à votre recherche."
+# Without a number or dates, an empty view says what it lacks rather than speak of a search.
+UNFILTERED_EMPTY_MESSAGES = {
+    "unpaid": "Aucune facture à régler pour le moment.",
+    "all": "Aucune écriture sur les douze derniers mois.",
+}
 NO_CREDITOR_MESSAGE = "Aucun créancier n’est rattaché à votre agence. Contactez votre créancier pour y accéder."
 
 
@@ -153,6 +158,8 @@ async def render_statement(request: web.Request, frame: PortalFrame) -> web.Resp
         context["empty_message"] = no_match_message(filters, date.fromisoformat(ageing["as_of"]))
     elif not statement["rows"] and total_rows == 0 and statement.get("brought_forward"):
         context["empty_message"] = "Aucune écriture sur cette période\u00a0: le solde des écritures antérieures figure ci-dessous."
+    elif not statement["rows"] and total_rows == 0 and filters.keys() <= {"view"}:
+        context["empty_message"] = UNFILTERED_EMPTY_MESSAGES.get(filters["view"], EMPTY_MESSAGE)
     elif not statement["rows"] and total_rows > 0:
         # A page past the end comes from an old link or a shortened list, so the message gives the number of pages.
         page_count = -(-total_rows // _int_or(statement.get("page_size"), PAGE_SIZE))

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from services.ledger.domain import AccountNotFound, LedgerError, paris_today
 from services.ledger.documents.format import format_number
-from services.ledger.statement import MAX_EXPORT_ROWS, StatementFilter, account_exists, fetch_all_rows
+from services.ledger.statement import MAX_EXPORT_ROWS, StatementFilter, creditor_exists, fetch_all_rows
 from services.ledger.statement_pdf import describe_filter, render_statement_pdf, statement_totals
 from shared.errors import Unprocessable
 from shared.web import POOL, principal_of
@@ -36,7 +36,7 @@ async def get_statement_pdf(request: web.Request) -> web.Response:
     today = paris_today()
     async with request.app[POOL].acquire() as connection:
         # The same 404 as the JSON statement, so foreign creditors and accounts cannot be probed.
-        if account is None or not await account_exists(connection, creditor, account):
+        if account is None or not await creditor_exists(connection, creditor):
             raise AccountNotFound("Aucun compte client n’est rattaché à ce créancier pour votre agence.")
         rows = await fetch_all_rows(connection, creditor, account, statement_filter, today=today)
         creditor_name = await connection.fetchval("SELECT name FROM creditors WHERE id = $1", creditor)

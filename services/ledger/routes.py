@@ -25,7 +25,7 @@ from services.ledger.importer import import_fec
 from services.ledger.rendering import DocumentUnavailable, StoredDocument, stored_document
 from services.ledger.exports import ageing_summary, statement_csv
 from services.ledger.export_routes import setup_export_routes
-from services.ledger.statement import StatementFilter, account_exists, fetch_all_rows, fetch_statement
+from services.ledger.statement import StatementFilter, creditor_exists, fetch_all_rows, fetch_statement
 from shared.errors import Forbidden, Unprocessable
 from shared.typography import format_count
 from shared.principal import Principal, Role
@@ -64,9 +64,8 @@ async def get_statement(request: web.Request) -> web.Response:
     statement_filter = StatementFilter.from_query(dict(request.query))
     pool = request.app[POOL]
     async with pool.acquire() as connection:
-        # The same 404 for "no such creditor", "not yours" and "no entries yet
-        # imported for you", so ids cannot be probed.
-        if account is None or not await account_exists(connection, creditor, account):
+        # The same 404 for "no such creditor" and "not yours", so ids cannot be probed.
+        if account is None or not await creditor_exists(connection, creditor):
             raise AccountNotFound("Aucun compte client n’est rattaché à ce créancier pour votre agence.")
         body = await fetch_statement(connection, creditor, account, statement_filter)
     return web.json_response(body)
@@ -268,7 +267,7 @@ def _safe_file_name(number: str) -> str:
 async def _own_account(request: web.Request, connection) -> tuple[str, str]:
     creditor = request.match_info["creditor"]
     account = principal_of(request).account_at(creditor)
-    if account is None or not await account_exists(connection, creditor, account):
+    if account is None or not await creditor_exists(connection, creditor):
         raise AccountNotFound("Aucun compte client n’est rattaché à ce créancier pour votre agence.")
     return creditor, account
 

@@ -221,14 +221,14 @@ def lettering_text(row: Mapping[str, object]) -> str:
     return lettering
 
 
-async def account_exists(connection: asyncpg.Connection, creditor: str, account: str) -> bool:
-    return bool(
-        await connection.fetchval(
-            "SELECT 1 FROM customer_accounts WHERE creditor_id = $1 AND account_number = $2",
-            creditor,
-            account,
-        )
-    )
+async def creditor_exists(connection: asyncpg.Connection, creditor: str) -> bool:
+    """Return whether the ledger knows `creditor`.
+
+    An agency's own account at a known creditor is served even before the
+    ledger has any entry of it: the signed principal links the account to the
+    agency, so a new agency reads an empty statement, not a 404.
+    """
+    return bool(await connection.fetchval("SELECT 1 FROM creditors WHERE id = $1", creditor))
 
 
 @asynccontextmanager

@@ -6,7 +6,8 @@ import re
 from datetime import timedelta
 from html import unescape
 
-from tests.gateway.support import FecBuilder, days_ago, import_fec
+from tests.gateway.conftest import log_in
+from tests.gateway.support import CreditorAccount, FecBuilder, create_agency_login, days_ago, import_fec
 
 NNBSP = "\u202f"
 NBSP = "\u00a0"
@@ -296,3 +297,20 @@ async def test_single_page_totals_say_total(logged_in, portal_data):
 
     assert '<th scope="row" colspan="4" role="rowheader">Total</th>' in text
     assert "(cette page)" not in text
+
+
+async def test_new_account_reads_empty_statement(gateway, accounts_pool, portal_data):
+    # The creditor has imported nothing yet for this agency's account.
+    new_account = CreditorAccount(portal_data.second.id, portal_data.second.name, "C2999")
+    agency = await create_agency_login(accounts_pool, [new_account])
+    await log_in(gateway, agency.login, agency.password)
+
+    status, html = await statement_html(gateway, new_account.id)
+    _all_status, all_html = await statement_html(gateway, new_account.id, "?view=all")
+    api = await gateway.get(f"/api/v1/creditors/{new_account.id}/statement")
+
+    assert status == 200
+    assert "Aucune facture à régler pour le moment." in unescape(html)
+    assert "Aucune écriture sur les douze derniers mois." in unescape(all_html)
+    assert api.status == 200
+    assert (await api.json())["rows"] == []

@@ -77,10 +77,23 @@ async def test_ageing_sorts_amounts_due_by_days_overdue(ledger_service, ledger_p
 
 async def test_exports_refuse_foreign_account(ledger_service, ledger_pool):
     creditor = await seed(ledger_pool)
-    headers = ledger_service.headers_for(accounts=((creditor, "C404"),))
+    other_creditor = await seed(ledger_pool)
+    headers = ledger_service.headers_for(accounts=((other_creditor, "C001"),))
 
     csv_response = await ledger_service.client.get(f"/creditors/{creditor}/statement.csv", headers=headers)
     ageing_response = await ledger_service.client.get(f"/creditors/{creditor}/ageing", headers=headers)
 
     assert csv_response.status == 404
     assert ageing_response.status == 404
+
+
+async def test_exports_of_account_without_entries(ledger_service, ledger_pool):
+    creditor = await seed(ledger_pool)
+    headers = ledger_service.headers_for(accounts=((creditor, "C404"),))
+
+    csv_response = await ledger_service.client.get(f"/creditors/{creditor}/statement.csv", headers=headers)
+    ageing_response = await ledger_service.client.get(f"/creditors/{creditor}/ageing", headers=headers)
+
+    assert csv_response.status == 200
+    assert ageing_response.status == 200
+    assert (await ageing_response.json())["balance"] == "0.00"

@@ -143,11 +143,21 @@ async def test_foreign_account_is_not_found(ledger_service, ledger_pool):
 
     foreign = await ledger_service.client.get(f"/creditors/{other_creditor}/statement", headers=headers)
     unknown = await ledger_service.client.get("/creditors/nope/statement", headers=headers)
-    empty_status, _ = await get_statement(ledger_service, creditor, "C404")
 
     assert foreign.status == 404
     assert unknown.status == 404
-    assert empty_status == 404
+
+
+async def test_own_account_without_entries_is_empty(ledger_service, ledger_pool):
+    # A new agency's account has no entry until the creditor's first import.
+    creditor = await seed(ledger_pool)
+
+    status, body = await get_statement(ledger_service, creditor, "C404", view="all")
+
+    assert status == 200
+    assert body["rows"] == []
+    assert body["total_rows"] == 0
+    assert body["totals"]["amount_due"] == "0.00"
 
 
 async def test_statement_requires_a_signed_principal(ledger_service, ledger_pool):

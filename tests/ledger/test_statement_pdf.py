@@ -231,13 +231,24 @@ async def test_long_statement_pdf_paging(ledger_service, ledger_pool):
 async def test_statement_pdf_foreign_account_404(ledger_service, ledger_pool):
     creditor = await seed(ledger_pool)
     other_creditor = ledger_service.headers_for(accounts=(("autre", "C001"),))
+    unknown_creditor = ledger_service.headers_for(accounts=(("inconnu", "C001"),))
 
-    foreign = await get_pdf(ledger_service, creditor, "C404")
     unlinked = await ledger_service.client.get(f"/creditors/{creditor}/statement.pdf", headers=other_creditor)
+    unknown = await ledger_service.client.get("/creditors/inconnu/statement.pdf", headers=unknown_creditor)
 
-    assert foreign.status == 404
-    assert (await foreign.json())["error"]["code"] == "not_found"
     assert unlinked.status == 404
+    assert (await unlinked.json())["error"]["code"] == "not_found"
+    assert unknown.status == 404
+
+
+async def test_statement_pdf_of_account_without_entries(ledger_service, ledger_pool):
+    creditor = await seed(ledger_pool)
+
+    response = await get_pdf(ledger_service, creditor, "C404")
+    text = "".join(pdf_pages(await response.read()))
+
+    assert response.status == 200
+    assert "Total (0 écriture)" in text
 
 
 async def test_statement_pdf_rejects_invalid_filter(ledger_service, ledger_pool):
