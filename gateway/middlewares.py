@@ -122,7 +122,6 @@ async def add_security_headers(request: web.Request, response: web.StreamRespons
     if request.app[COOKIE_SECURE]:
         headers["Strict-Transport-Security"] = HSTS_VALUE
     if not request.path.startswith(STATIC_PREFIX):
-        # Pages and API responses contain account data, so no shared or browser cache may keep them.
-        # The exception is a relayed response that carries the service's own caching policy,
-        # such as an issued invoice PDF, which never changes.
+        # Pages, files and API responses contain account data, so no shared or browser cache may
+        # keep them. The relay does not pass a service's Cache-Control on (see `relay`).
         headers.setdefault("Cache-Control", "no-store")

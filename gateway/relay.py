@@ -25,7 +25,9 @@ log = structlog.get_logger(__name__)
 CHUNK_BYTES = 64 * 1024
 # Conditional request headers that let the browser revalidate a cached document (304).
 FORWARDED_REQUEST_HEADERS = ("If-None-Match", "If-Modified-Since")
-FORWARDED_RESPONSE_HEADERS = ("Content-Type", "Content-Disposition", "ETag", "Last-Modified", "Cache-Control")
+# A service's Cache-Control is not among them: the gateway's own no-store applies, because a
+# browser that kept an invoice PDF showed it after logout, also to the next user.
+FORWARDED_RESPONSE_HEADERS = ("Content-Type", "Content-Disposition", "ETag", "Last-Modified")
 
 
 class RelayInterrupted(Exception):

@@ -67,7 +67,7 @@ EXPORT_PARAMETERS = [
 CACHING_HEADERS = {
     "ETag": {"description": "SHA-256 of the stored file, quoted", "schema": {"type": "string"}},
     "Cache-Control": {
-        "schema": {"type": "string", "examples": ["private, max-age=31536000, immutable", "private, no-store"]}
+        "schema": {"type": "string", "examples": ["no-store"]}
     },
     "Last-Modified": {"description": "when the file was rendered", "schema": {"type": "string"}},
 }
@@ -160,11 +160,11 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "Return an invoice or credit-note PDF (Factur-X) of the agency's account",
             "description": "The ledger renders each issued document once its date has ended and keeps it, so "
-            "the response carries an `ETag` and `Cache-Control: private, max-age=31536000, immutable`. Send the "
-            "ETag back in `If-None-Match` to get 304. A document dated today or later is rendered at each request, "
-            "because a change of the buyer's address may still apply to it, and so is a credit note whose "
-            "corrected invoice neither its own reference nor its label states. Both come with "
-            "`Cache-Control: private, no-store`. `Content-Disposition: inline` lets the browser's PDF "
+            "the response carries an `ETag`: send it back in `If-None-Match` to get 304. A document dated today "
+            "or later is rendered at each request, because a change of the buyer's address may still apply to "
+            "it, and so is a credit note whose corrected invoice neither its own reference nor its label states. "
+            "Every response comes with `Cache-Control: no-store`, so that no browser keeps a document after "
+            "logout. `Content-Disposition: inline` lets the browser's PDF "
             "viewer open and print it. Percent-encode the number: `FA  220001` is `FA%20%20220001`. "
             "Several documents of one account may share a number, as in FEC files whose PieceRef is the "
             "journal and month: pass the statement row's `id` as `entry` to open one of them.",

@@ -218,9 +218,10 @@ async def get_document_pdf(request: web.Request) -> web.Response:
     etag = f'"{document.sha256}"'
     headers = {
         "ETag": etag,
-        # A stored document never changes: browsers may keep it as long as they like. One dated
-        # today, or a credit note whose corrected invoice is not settled, is rendered at each request.
-        "Cache-Control": "private, max-age=31536000, immutable" if document.final else "private, no-store",
+        # No browser keeps a copy: one kept for a stored document, which never changes, was
+        # still shown after logout, also to the next user of a shared computer. A client
+        # that keeps its own copy may still revalidate it with the ETag.
+        "Cache-Control": "private, no-store",
         "Last-Modified": document.rendered_at.strftime("%a, %d %b %Y %H:%M:%S GMT"),
         "Content-Disposition": f'inline; filename="{file_name}"',
     }

@@ -140,6 +140,7 @@ async def test_api_logout_revokes_session(logged_in):
 
     assert response.status == 204
     assert response.cookies["mf_session"].value == ""
+    assert response.headers["Clear-Site-Data"] == '"cache"'
     assert reused.status == 401
 
 

@@ -157,6 +157,7 @@ async def test_logout_revokes_session(logged_in):
     assert response.status == 302
     assert response.headers["Location"] == "/connexion?deconnexion=1"
     assert response.cookies["mf_session"].value == ""
+    assert response.headers["Clear-Site-Data"] == '"cache"'
     assert reused.status == 401
 
 

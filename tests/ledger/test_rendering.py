@@ -153,7 +153,7 @@ async def test_pdf_route_renders_once_and_caches(ledger_service, ledger_pool):
 
     assert first.status == 200
     assert first.headers["Content-Type"] == "application/pdf"
-    assert "immutable" in first.headers["Cache-Control"]
+    assert first.headers["Cache-Control"] == "private, no-store"
     assert again == content
     assert cached.status == 304
     assert stored == 1
