@@ -44,6 +44,10 @@ REASON_MISSING_HINT = (
     "Indiquez le motif du refus\u00a0: l’agence le reçoit par e-mail et le lit sur sa page Informations compte,"
     " pour corriger sa demande."
 )
+REQUESTER_REMOVED = (
+    "L’auteur de cette demande n’est plus administrateur actif de l’agence\u00a0: l’agence l’a désactivé ou lui a"
+    " donné un autre rôle depuis. La demande ne peut plus être validée\u00a0; refusez-la en donnant ce motif."
+)
 REQUEST_NOT_FOUND = "Cette demande de modification bancaire est introuvable parmi celles de vos créanciers."
 FRAUD_ADVICE = (
     "Un changement vers un compte à l’étranger est le signe habituel d’une fraude au changement "
@@ -116,10 +120,12 @@ def review_warnings(review: dict[str, Any]) -> list[str]:
     requested = review.get("iban_summary")
     previous = review.get("previous")
     previous_summary = previous.get("iban_summary") if previous else None
-    if review.get("country_changed") is None:
-        return [UNREADABLE_DETAILS]
-
     warnings: list[str] = []
+    if review.get("status") == "pending" and review.get("requester_active") is False:
+        warnings.append(REQUESTER_REMOVED)
+    if review.get("country_changed") is None:
+        return [*warnings, UNREADABLE_DETAILS]
+
     if review["country_changed"] and requested:
         if previous_summary:
             change = f"Changement de pays\u00a0: {country_label(previous_summary)} → {country_label(requested)}."

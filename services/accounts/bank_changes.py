@@ -52,6 +52,17 @@ class ChangeAlreadyDecided(Conflict):
         super().__init__("Cette demande a déjà été traitée.", current_status=status)
 
 
+class RequesterNoLongerAdministrator(Conflict):
+    code = "bank_change_requester_removed"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Cette demande ne peut plus être validée, car son auteur n’est plus administrateur actif de l’agence\u00a0:"
+            " l’agence l’a désactivé ou lui a donné un autre rôle depuis. Refusez la demande en donnant ce motif\u00a0;"
+            " un administrateur actif de l’agence pourra en faire une nouvelle."
+        )
+
+
 def _request_not_found(request_id: str) -> NotFound:
     return NotFound("Cette demande de changement de coordonnées bancaires n’existe pas.", request_id=request_id)
 
@@ -259,6 +270,9 @@ async def staff_requests(
     # replaced IBAN's country and bank.
     rows = await connection.fetch(
         """SELECT r.*, a.name AS agency_name, d.iban_masked AS current_iban_masked, d.bic AS current_bic,
+                  EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
+                           WHERE m.user_id = r.requested_by AND m.agency_id = r.agency_id
+                             AND m.role = 'administrateur' AND u.disabled_at IS NULL) AS requester_active,
                   d.details_encrypted AS current_details_encrypted,
                   p.id AS replaced_request_id, p.iban_masked AS replaced_request_iban_masked,
                   p.details_encrypted AS replaced_details_encrypted
@@ -281,7 +295,7 @@ async def staff_requests(
 
 def _staff_request_json(row: asyncpg.Record, cipher: DataCipher) -> dict[str, Any]:
     request_id = str(row["id"])
-    view = _request_json(row) | {"agency_name": row["agency_name"]}
+    view = _request_json(row) | {"agency_name": row["agency_name"], "requester_active": row["requester_active"]}
     requested_iban = _decrypted_iban(cipher, row["details_encrypted"], request_context(row["id"]), request_id)
     requested = summarize_iban(requested_iban) if requested_iban else None
     view["iban_summary"] = requested.to_json() if requested else None
@@ -347,6 +361,12 @@ async def decide(
             raise _request_not_found(request_id)
         if row["status"] != "pending":
             raise ChangeAlreadyDecided(row["status"])
+        # An agency that disables or demotes an administrateur, perhaps one it no
+        # longer trusts, expects that person's pending change of bank details to
+        # end with the role. The membership and user rows stay locked until the
+        # approval commits, so a role change or a disabling waits for it.
+        if approve and not await _requester_is_active_administrator(connection, row, lock=True):
+            raise RequesterNoLongerAdministrator()
         scope = AccountScope(row["creditor_id"], row["customer_account"], row["agency_id"])
         outcome = "approved" if approve else "rejected"
         # The details in force now are the ones an approval replaces. A
@@ -402,6 +422,22 @@ async def decide(
         await _send_notices(connection, settings, cipher, recipients, subject, body)
     log.info("bank_change_decided", request_id=request_id, outcome=outcome, creditor=scope.creditor_id)
     return _request_json(decided)
+
+
+async def _requester_is_active_administrator(
+    connection: asyncpg.Connection, request: asyncpg.Record, *, lock: bool = False
+) -> bool:
+    """Return whether the author of ``request`` is still an active administrateur of its agency."""
+    return bool(
+        await connection.fetchval(
+            """SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
+                WHERE m.user_id = $1 AND m.agency_id = $2 AND m.role = 'administrateur'
+                  AND u.disabled_at IS NULL"""
+            + (" FOR SHARE OF m, u" if lock else ""),
+            request["requested_by"],
+            request["agency_id"],
+        )
+    )
 
 
 async def _apply(

@@ -215,6 +215,41 @@ async def test_rejection_keeps_previous_details(accounts, prepared, mail_sink, a
     assert profile["pending_bank_change"] is None
 
 
+@pytest.mark.parametrize(
+    "removal",
+    [
+        "UPDATE users SET disabled_at = now() WHERE id = $1::uuid",
+        "UPDATE memberships SET role = 'comptable' WHERE user_id = $1::uuid",
+    ],
+    ids=["disabled", "demoted"],
+)
+async def test_removed_requester_change_not_approved(accounts, prepared, accounts_pool, removal):
+    admin, _second, _billing_email, secret = prepared
+    staff_id = await staff_user(accounts_pool, admin.creditor)
+    request_id = (await (await post_request(accounts, admin, request_body(admin, secret))).json())["request_id"]
+    headers = staff_headers(accounts, admin.creditor, staff_id)
+    await accounts_pool.execute(removal, str(admin.user_id))
+
+    listing = await (await accounts.client.get("/staff/bank-change-requests", headers=headers)).json()
+    approved = await accounts.client.post(f"/staff/bank-change-requests/{request_id}/approve", headers=headers)
+    status = await accounts_pool.fetchval("SELECT status FROM bank_change_requests WHERE id = $1::uuid", request_id)
+    details = await accounts_pool.fetchval(
+        "SELECT count(*) FROM bank_details WHERE creditor_id = $1 AND customer_account = $2",
+        admin.creditor,
+        admin.customer_account,
+    )
+    rejected = await accounts.client.post(
+        f"/staff/bank-change-requests/{request_id}/reject", json={"reason": "Auteur retiré"}, headers=headers
+    )
+
+    assert [item["requester_active"] for item in listing["requests"] if item["request_id"] == request_id] == [False]
+    assert approved.status == 409
+    assert (await approved.json())["error"]["code"] == "bank_change_requester_removed"
+    assert status == "pending"
+    assert details == 0
+    assert rejected.status == 200
+
+
 @pytest.mark.parametrize("body", [None, {}, {"reason": ""}, {"reason": "  \n "}])
 async def test_rejection_without_reason_refused(accounts, prepared, accounts_pool, body):
     admin, _second, _billing_email, secret = prepared

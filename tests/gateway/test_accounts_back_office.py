@@ -246,6 +246,23 @@ async def test_rejection_keeps_details_and_gives_reason(gateway, accounts_pool, 
     assert FIRST_MASKED not in read_page
 
 
+async def test_removed_requester_blocks_approval(gateway, accounts_pool, scene):
+    await request_bank_change(gateway, scene, FIRST_IBAN, next_totp_code(scene.totp))
+    request_id = await pending_request_id(accounts_pool, scene.creditor)
+    await accounts_pool.execute("UPDATE users SET disabled_at = now() WHERE login = $1", scene.admin.login)
+    await switch_user(gateway, scene.staff_login, scene.staff_password)
+
+    review = await (await gateway.get(f"/back-office/demandes-bancaires/{request_id}")).text()
+    response = await decide(gateway, request_id, "validation")
+    page = await response.text()
+    status = await accounts_pool.fetchval("SELECT status FROM bank_change_requests WHERE id = $1::uuid", request_id)
+
+    assert "L’auteur de cette demande n’est plus administrateur actif de l’agence" in review
+    assert response.status == 409
+    assert "Cette demande ne peut plus être validée" in page
+    assert status == "pending"
+
+
 async def test_rejection_needs_reason(gateway, accounts_pool, scene):
     await request_bank_change(gateway, scene, FIRST_IBAN, next_totp_code(scene.totp))
     request_id = await pending_request_id(accounts_pool, scene.creditor)
