@@ -22,7 +22,7 @@ from services.accounts.mail import queue_mail
 from services.accounts.scope import AccountScope
 from services.accounts.settings import AccountsSettings
 from services.accounts.validation.errors import ErrorCollector, field_error
-from services.accounts.validation.text import clean_text
+from services.accounts.validation.text import clean_text, describe_character, find_multiline_forbidden
 from shared.errors import Conflict, DomainError
 from shared.events.accounts import ContactMessageSent
 from shared.principal import Principal
@@ -37,8 +37,6 @@ MAX_MESSAGES_PER_HOUR = 20
 MAX_MESSAGE_LENGTH = 5000
 MAX_INVOICE_NUMBERS = 20
 INVOICE_NUMBER_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ./_-]{0,39}")
-# Tab and line feed are the only control characters a message body may contain.
-_BODY_FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class TooManyMessages(DomainError):
@@ -93,10 +91,14 @@ def validate_message(subject: Any, message: Any, invoice_numbers: Any) -> tuple[
                 "raccourcissez-le.",
             )
         )
-    elif _BODY_FORBIDDEN.search(body):
+    elif character := find_multiline_forbidden(body):
         collector.add(
             field_error(
-                "message", "", "message.control", "Le message contient un caractère de contrôle : retirez-le."
+                "message",
+                "",
+                "message.control",
+                f"Le message contient un caractère de contrôle ou de mise en forme ({describe_character(character)})"
+                " : retirez-le, ou retapez le passage au clavier.",
             )
         )
 

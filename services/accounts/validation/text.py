@@ -27,10 +27,53 @@ def find_control_character(value: str) -> str | None:
     return None
 
 
+ZERO_WIDTH_JOINER = "\u200d"
+# Categories of the character before a zero-width joiner inside an emoji sequence: an emoji (So) or a
+# skin tone (Sk). The emoji variation selector U+FE0F may stand there too. Phone keyboards type 👩‍💻 as
+# woman, joiner, laptop.
+_EMOJI_BEFORE_JOINER = frozenset({"So", "Sk"})
+_EMOJI_VARIATION_SELECTOR = "\ufe0f"
+# Embeddings, overrides and isolates reorder the text around them, so a message could show
+# the reader other words than the ones it holds.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Tab and line feed are the only control characters a multi-line text may hold.
+_MULTILINE_ALLOWED_CONTROLS = frozenset("\t\n")
+
+
+def _joins_emoji(value: str, index: int) -> bool:
+    """Return whether the zero-width joiner at ``index`` joins two emoji, as in 👩‍💻."""
+    if index == 0 or index + 1 >= len(value):
+        return False
+    before, after = value[index - 1], value[index + 1]
+    before_is_emoji = before == _EMOJI_VARIATION_SELECTOR or unicodedata.category(before) in _EMOJI_BEFORE_JOINER
+    return before_is_emoji and unicodedata.category(after) == "So"
+
+
 def find_invisible_character(value: str) -> str | None:
-    """Return the first format character (zero-width, bidirectional mark) of ``value``, or None."""
+    """Return the first format character (zero-width, bidirectional mark) of ``value``, or None.
+
+    A zero-width joiner between two emoji is part of the emoji and is not returned.
+    """
+    for index, character in enumerate(value):
+        if unicodedata.category(character) != _INVISIBLE_CATEGORY:
+            continue
+        if character == ZERO_WIDTH_JOINER and _joins_emoji(value, index):
+            continue
+        return character
+    return None
+
+
+def find_multiline_forbidden(value: str) -> str | None:
+    """Return the first character of ``value`` that a multi-line text such as a message may not hold, or None.
+
+    Those are the control characters other than tab and line feed, the
+    Unicode line and paragraph separators, and the bidirectional embeddings,
+    overrides and isolates.
+    """
     for character in value:
-        if unicodedata.category(character) == _INVISIBLE_CATEGORY:
+        if character in _MULTILINE_ALLOWED_CONTROLS:
+            continue
+        if unicodedata.category(character) in _FORBIDDEN_CATEGORIES or character in BIDI_CONTROLS:
             return character
     return None
 
