@@ -21,7 +21,7 @@ from gateway.portal.display import format_day
 from gateway.format import group_thousands
 from gateway.portal.forms import form_text, read_session_form
 from gateway.portal.layout import BANK_CHANGE_REVIEWS, HOME_LABEL, HOME_PATH, PortalFrame, load_frame, render_page
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, NotFound, Unprocessable
 
 STATUS_PARAMETER = "statut"
 # Query values of the list filter and the service's status filter they select.
@@ -187,6 +187,7 @@ async def render_review(
     alert: str | None = None,
     status: int = 200,
     reason_error: str | None = None,
+    reason: str = "",
 ) -> web.Response:
     review = await find_request(request, frame, request_id)
     context = {
@@ -199,6 +200,7 @@ async def render_review(
         "reject_action": review_path(request_id, "refus"),
         "max_reason_length": MAX_REASON_LENGTH,
         "reason_error": reason_error,
+        "reason": reason,
         "breadcrumb": [
             (HOME_LABEL, HOME_PATH),
             (BANK_CHANGE_REVIEWS.label, BANK_CHANGE_REVIEWS.path),
@@ -232,9 +234,16 @@ async def decide(request: web.Request, *, approve: bool) -> web.Response:
     try:
         await accounts_portal(request).decide_bank_change(active.info, request_id, approve=approve, reason=reason)
     except Conflict as decided:
-        # Another staff member decided first.
+        # Another staff member decided first, or the request can no longer be approved.
         frame = await load_frame(request, BANK_CHANGE_REVIEWS)
         return await render_review(request, frame, request_id, alert=decided.message, status=decided.status)
+    except Unprocessable as invalid:
+        # The accounts service refused the reason: the form comes back with what was typed.
+        frame = await load_frame(request, BANK_CHANGE_REVIEWS)
+        return await render_review(
+            request, frame, request_id, alert=invalid.message, status=422, reason_error=invalid.message,
+            reason=reason or "",
+        )
     notice = "validee" if approve else "refusee"
     raise web.HTTPSeeOther(f"{BANK_CHANGE_REVIEWS.path}?{NOTICE_PARAMETER}={notice}")
 

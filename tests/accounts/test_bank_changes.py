@@ -603,3 +603,22 @@ async def test_agency_requests_keep_masked_view(accounts, prepared):
     assert "iban_summary" not in item
     assert "country_changed" not in item
     assert "bank_code" not in str(item)
+
+
+@pytest.mark.parametrize("reason", ["Motif\x07\x1b[31m rouge", "Motif \u202eeugirdnom", "Motif\u2028suite"])
+async def test_rejection_reason_with_control_refused(accounts, prepared, accounts_pool, reason):
+    admin, _second, _billing_email, secret = prepared
+    staff_id = await staff_user(accounts_pool, admin.creditor)
+    request_id = (await (await post_request(accounts, admin, request_body(admin, secret))).json())["request_id"]
+    headers = staff_headers(accounts, admin.creditor, staff_id)
+
+    rejected = await accounts.client.post(
+        f"/staff/bank-change-requests/{request_id}/reject", json={"reason": reason}, headers=headers
+    )
+    answer = await rejected.json()
+    status = await accounts_pool.fetchval("SELECT status FROM bank_change_requests WHERE id = $1::uuid", request_id)
+
+    assert rejected.status == 422
+    assert answer["error"]["details"]["field"] == "reason"
+    assert "caractère de contrôle ou de mise en forme" in answer["error"]["message"]
+    assert status == "pending"

@@ -460,3 +460,17 @@ async def test_first_french_iban_has_no_warning(gateway, accounts_pool, scene):
     assert "<td>France (FR)</td>" in page
     assert "<td>CREDIT AGRICOLE SA</td>" in page
     assert "bank-warning" not in page
+
+
+async def test_refused_reason_kept_in_form(gateway, accounts_pool, scene):
+    await request_bank_change(gateway, scene, FIRST_IBAN, next_totp_code(scene.totp))
+    request_id = await pending_request_id(accounts_pool, scene.creditor)
+    await switch_user(gateway, scene.staff_login, scene.staff_password)
+
+    response = await decide(gateway, request_id, "refus", "RIB illisible\x07")
+    page = await response.text()
+
+    assert response.status == 422
+    assert "U+0007" in page
+    assert "RIB illisible" in page
+    assert 'aria-invalid="true"' in page

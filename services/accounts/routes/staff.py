@@ -10,6 +10,7 @@ from services.accounts.domain import Action, InvalidRequest, reported_as_invalid
 from services.accounts.keys import ACCOUNTS_SETTINGS, CIPHER
 from services.accounts.routes.bodies import json_body, optional_text
 from services.accounts.routes.principals import creditor_in_scope, staff_scope
+from services.accounts.validation.text import describe_character, find_multiline_forbidden
 from shared.web import POOL, principal_of
 
 STATUSES = ("pending", "approved", "rejected")
@@ -36,6 +37,13 @@ async def _decide(request: web.Request, *, approve: bool) -> web.Response:
     cipher = cipher_or_unavailable(request.app.get(CIPHER))
     body = await json_body(request) if request.can_read_body else {}
     reason = optional_text(body, "reason", max_length=500)
+    if reason is not None and (character := find_multiline_forbidden(reason)):
+        # The reason is quoted in the agency's e-mail, where such a character would show as junk or reorder the text.
+        raise InvalidRequest(
+            "reason",
+            f"le motif contient un caractère de contrôle ou de mise en forme ({describe_character(character)})"
+            "\u00a0; retirez-le",
+        )
     if not approve and (reason is None or not reason.strip()):
         # The agency reads the reason in its notice and on its account page, and
         # needs it to send a corrected request.
