@@ -24,13 +24,18 @@ MAX_INVOICE_NUMBER_LENGTH = 40
 
 
 def checkable_numbers(numbers: object) -> bool:
-    """Return whether ``numbers`` is a list that the accounts service's rules accept, so worth looking up."""
+    """Return whether ``numbers`` is a list that the accounts service's rules may accept, so worth looking up.
+
+    Each number is judged stripped, as the accounts service judges it: a
+    number that only a line feed or a no-break space around it kept
+    unchecked would reach the creditor's service without being looked up.
+    """
     return (
         isinstance(numbers, list)
         and 0 < len(numbers) <= MAX_INVOICE_NUMBERS
         and all(
             isinstance(number, str) and number.strip() and len(number.strip()) <= MAX_INVOICE_NUMBER_LENGTH
-            and number.isprintable()
+            and number.strip().isprintable()
             for number in numbers
         )
     )

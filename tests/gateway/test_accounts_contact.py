@@ -195,6 +195,21 @@ async def test_api_checks_invoice_numbers_like_form(gateway, accounts_pool, cred
 
 
 
+@pytest.mark.parametrize("padded", ["FX-0001\n", "\tFX-0001", "FX-0001\u00a0"])
+async def test_api_padded_foreign_number_checked(gateway, accounts_pool, creditors, padded):
+    # FX-0001 is no document of this account: padded, it must still be looked up.
+    filled, _empty = creditors
+    user = await create_agency_member(accounts_pool, [filled], role="comptable")
+    await logged_in_as(gateway, user)
+    message = {"service": "facturation", "subject": "Par l’API", "message": "Texte", "invoice_numbers": [padded]}
+
+    response = await gateway.post(f"/api/v1/creditors/{filled.id}/messages", json=message)
+    error = (await response.json())["error"]
+
+    assert response.status == 422
+    assert error["details"]["unknown"] == ["FX-0001"]
+
+
 async def test_api_malformed_numbers_named_by_accounts(gateway, accounts_pool, creditors):
     filled, _empty = creditors
     user = await create_agency_member(accounts_pool, [filled], role="comptable")
