@@ -7,6 +7,7 @@ Subcommands:
   asyncapi                 write the AsyncAPI document of every event type
   ledger import-fec        import a FEC file for a creditor
   ledger create-creditor   create or update a creditor in the ledger
+  ledger set-creditor-identity  store the legal identity printed on a creditor's documents
   accounts create-user     create a user linked to a creditor account
   accounts create-staff-user  create a staff user of one or more creditors
   events dead-letters      list the events a service's consumers gave up on
@@ -25,6 +26,15 @@ from pathlib import Path
 from services.registry import SERVICE_NAMES
 from shared.logging import configure_logging
 
+
+IDENTITY_EXAMPLE = """\
+example file:
+  {"legal_name": "PRESSIMMO ON LINE SAS", "legal_form": "SAS", "siren": "812345676",
+   "vat_number": "FR19812345676", "address_lines": ["14 rue des Tanneurs"],
+   "postal_code": "69002", "city": "Lyon", "iban": "FR76 3000 2012 3400 0123 4567 846",
+   "bic": "CRLYFRPP"}
+
+"""
 
 DATABASE_SETTINGS = """\
 databases:
@@ -154,6 +164,22 @@ def _build_parser() -> argparse.ArgumentParser:
         " creditor, the stored terms for an existing one)",
     )
     create_creditor.set_defaults(handler=_command_create_creditor)
+
+    set_identity = _add_command(
+        ledger,
+        "set-creditor-identity",
+        "store the legal identity printed on a creditor's documents",
+        "Store a creditor's legal identity, read from a JSON file, in the ledger. Invoices and credit\n"
+        "notes are issued as PDFs only once it is complete. The file holds one object with the fields\n"
+        "legal_name, siren, vat_number, address_lines (a list of one to three lines), postal_code,\n"
+        "city, iban and bic, and optionally legal_form, share_capital, rcs_city, siret, country (ISO\n"
+        "code, default FR), email and penalty_rate. A file keeps the IBAN out of the shell's history.\n"
+        "The file is checked in full before anything is stored.",
+        IDENTITY_EXAMPLE + DATABASE_SETTINGS,
+    )
+    set_identity.add_argument("--creditor", required=True, help="creditor id, a slug such as pressimmo")
+    set_identity.add_argument("file", type=Path, help="path of the JSON file")
+    set_identity.set_defaults(handler=_command_set_creditor_identity)
 
     accounts = commands.add_parser("accounts", help="user and agency operations").add_subparsers(
         dest="accounts_command", required=True, metavar="COMMAND"
@@ -318,6 +344,16 @@ def _command_import_fec(arguments: argparse.Namespace) -> int:
         return 2
     with operator_stack() as stack:
         return asyncio.run(import_fec_file(stack, arguments.creditor, arguments.file, arguments.encoding))
+
+
+def _command_set_creditor_identity(arguments: argparse.Namespace) -> int:
+    from services.runtime.operations import operator_stack, set_creditor_identity_from_file
+
+    if not arguments.file.is_file():
+        print(f"error: file {arguments.file} not found: give the path of the JSON file", file=sys.stderr)
+        return 2
+    with operator_stack() as stack:
+        return asyncio.run(set_creditor_identity_from_file(stack, arguments.creditor, arguments.file))
 
 
 def _command_create_creditor(arguments: argparse.Namespace) -> int:

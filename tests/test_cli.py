@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from decimal import Decimal
 import os
 import shutil
 import subprocess
@@ -581,3 +582,75 @@ async def test_dismissed_dead_letter_leaves_replay(session_environment: dict[str
     assert replay.stdout == f"ledger: no dead letter {dead_letter} waiting for a replay\n"
     assert "dismissed" in next(line for line in listed.stdout.splitlines() if line.startswith(f"{dead_letter}\t"))
     assert "(corps tronqué)" in listed.stdout
+
+
+# ledger set-creditor-identity
+
+IDENTITY_FILE = {
+    "legal_name": "PRESSE IMMO TEST SAS",
+    "siren": "812345676",
+    "vat_number": "FR19812345676",
+    "address_lines": ["14 rue des Tanneurs"],
+    "postal_code": "69002",
+    "city": "Lyon",
+    "iban": "FR76 3000 2012 3400 0123 4567 846",
+    "bic": "CRLYFRPP",
+    "share_capital": 100000.50,
+}
+
+
+async def test_set_identity_from_file(
+    tmp_path: Path, session_environment: dict[str, str], ledger_pool: asyncpg.Pool
+) -> None:
+    creditor = unique_id("cli")
+    create_creditor(session_environment, creditor)
+    path = tmp_path / "identite.json"
+    path.write_text(json.dumps(IDENTITY_FILE), encoding="utf-8")
+
+    result = run_cli("ledger", "set-creditor-identity", "--creditor", creditor, str(path), environment=session_environment)
+    stored = await ledger_pool.fetchrow("SELECT legal_name, iban, share_capital FROM creditors WHERE id = $1", creditor)
+
+    assert result.code == 0, result.stderr
+    assert "legal identity saved" in result.stdout
+    assert "FR76" not in result.stdout
+    assert stored["legal_name"] == "PRESSE IMMO TEST SAS"
+    assert stored["iban"] == "FR7630002012340001234567846"
+    assert stored["share_capital"] == Decimal("100000.50")
+
+
+async def test_set_identity_invalid_changes_nothing(
+    tmp_path: Path, session_environment: dict[str, str], ledger_pool: asyncpg.Pool
+) -> None:
+    creditor = unique_id("cli")
+    create_creditor(session_environment, creditor)
+    path = tmp_path / "identite.json"
+    path.write_text(json.dumps({**IDENTITY_FILE, "siren": "812345677"}), encoding="utf-8")
+
+    result = run_cli("ledger", "set-creditor-identity", "--creditor", creditor, str(path), environment=session_environment)
+    stored = await ledger_pool.fetchval("SELECT legal_name FROM creditors WHERE id = $1", creditor)
+
+    assert result.code == 1
+    assert "le SIREN (siren) est invalide" in result.stderr
+    assert stored is None
+
+
+def test_set_identity_unknown_creditor(tmp_path: Path, session_environment: dict[str, str]) -> None:
+    path = tmp_path / "identite.json"
+    path.write_text(json.dumps(IDENTITY_FILE), encoding="utf-8")
+
+    result = run_cli(
+        "ledger", "set-creditor-identity", "--creditor", unique_id("absent"), str(path), environment=session_environment
+    )
+
+    assert result.code == 1
+    assert "create it first with `mesfactures ledger create-creditor`" in result.stderr
+
+
+def test_set_identity_bad_json_named(tmp_path: Path, session_environment: dict[str, str]) -> None:
+    path = tmp_path / "identite.json"
+    path.write_text('{"legal_name": "X",', encoding="utf-8")
+
+    result = run_cli("ledger", "set-creditor-identity", "--creditor", "pressimmo", str(path), environment=session_environment)
+
+    assert result.code == 1
+    assert f"error: {path} is not valid JSON (line 1" in result.stderr

@@ -115,7 +115,8 @@ SCHEMAS: dict[str, Any] = {
             "has_pdf": {
                 "type": "boolean",
                 "description": "true for an invoice or credit note, whose PDF opens with "
-                "`documents/{document_number}/pdf?entry={id}`",
+                "`documents/{document_number}/pdf?entry={id}`; false for every row while the statement's "
+                "`documents_available` is false",
             },
         },
     },
@@ -129,6 +130,10 @@ SCHEMAS: dict[str, Any] = {
             "page": {"type": "integer", "minimum": 1},
             "page_size": {"type": "integer", "minimum": 1},
             "total_rows": {"type": "integer", "minimum": 0},
+            "documents_available": {
+                "type": "boolean",
+                "description": "false while the creditor's legal identity is incomplete, so that no PDF can be issued",
+            },
             "rows": {"type": "array", "items": {"$ref": "#/components/schemas/StatementRow"}},
             "brought_forward": {
                 "description": "all view only: the balance of the entries before the period (« Solde au … »), "

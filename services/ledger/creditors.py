@@ -120,6 +120,23 @@ IDENTITY_FIELDS = {
 }
 
 
+# The identity fields without which no document can be issued.
+REQUIRED_IDENTITY_FIELDS = ("legal_name", "siren", "vat_number", "address_lines", "postal_code", "city", "iban", "bic")
+
+
+def missing_identity_fields(creditor: asyncpg.Record | dict) -> list[str]:
+    """Return the required identity fields that the creditor row leaves empty, in REQUIRED_IDENTITY_FIELDS order."""
+    return [name for name in REQUIRED_IDENTITY_FIELDS if not creditor[name]]
+
+
+async def documents_available(connection: asyncpg.Connection, creditor_id: str) -> bool:
+    """Return whether the creditor's identity lets the ledger issue its invoices and credit notes as PDFs."""
+    row = await connection.fetchrow(
+        f"SELECT {', '.join(REQUIRED_IDENTITY_FIELDS)} FROM creditors WHERE id = $1", creditor_id
+    )
+    return row is not None and not missing_identity_fields(row)
+
+
 def invalid_identity_field(error: ValidationError) -> tuple[str, str]:
     """Return the first invalid field of an identity and a French sentence that names it and its expected form."""
     location = error.errors()[0]["loc"]

@@ -26,7 +26,7 @@ from services.ledger.documents import (
     compute_totals,
     render_document,
 )
-from services.ledger.creditors import invalid_identity_field
+from services.ledger.creditors import invalid_identity_field, missing_identity_fields
 from services.ledger.corrected_invoice import NO_REFERENCE, CorrectedInvoice, corrected_invoice
 from services.ledger.domain import PARIS, LedgerError, paris_today, search_key
 from services.ledger.statement import CARRIED_DOCUMENT_ID_SQL
@@ -279,15 +279,13 @@ def _single_rate(base: Decimal, vat: Decimal) -> Decimal | None:
 
 
 def build_seller(creditor: asyncpg.Record) -> Seller:
-    missing = [
-        name
-        for name in ("legal_name", "siren", "vat_number", "postal_code", "city", "iban", "bic")
-        if not creditor[name]
-    ]
-    if missing or not creditor["address_lines"]:
+    missing = missing_identity_fields(creditor)
+    if missing:
         raise SellerIdentityIncomplete(
             f"L’identité légale du créancier « {creditor['id']} » est incomplète "
-            f"({', '.join(missing) or 'address_lines'}) : complétez-la avant d’émettre des documents."
+            f"({', '.join(missing)}) : complétez-la avec « mesfactures ledger set-creditor-identity »"
+            " avant d’émettre des documents.",
+            missing=missing,
         )
     try:
         return _seller_of(creditor)

@@ -22,7 +22,7 @@ from services.ledger.domain import AccountNotFound, InvalidFecFile, search_key
 from services.ledger.fec import FecError
 from services.ledger.feed import accept_document, parse_feed_document
 from services.ledger.importer import import_fec
-from services.ledger.rendering import DocumentUnavailable, StoredDocument, stored_document
+from services.ledger.rendering import DocumentUnavailable, SellerIdentityIncomplete, StoredDocument, stored_document
 from services.ledger.exports import ageing_summary, statement_csv
 from services.ledger.export_routes import setup_export_routes
 from services.ledger.statement import StatementFilter, creditor_exists, fetch_all_rows, fetch_statement
@@ -213,7 +213,18 @@ async def get_document_pdf(request: web.Request) -> web.Response:
     if account is None or not valid_entry:
         raise DocumentUnavailable(f"Document n° {number} introuvable pour votre compte.")
     entry_id = int(entry_text) if entry_text is not None else None
-    document = await stored_document(request.app[POOL], creditor, account, number, entry_id)
+    try:
+        document = await stored_document(request.app[POOL], creditor, account, number, entry_id)
+    except SellerIdentityIncomplete as incomplete:
+        # Only the creditor can complete its identity, so the agency's message asks it to
+        # wait, and the operators find the reason in the log.
+        log.warning("document_not_issued", creditor=creditor, reason=incomplete.message, **incomplete.details)
+        raise SellerIdentityIncomplete(
+            f"Le document n° {number} n’est pas encore disponible, car le créancier n’a pas fini"
+            " de renseigner ses informations légales (raison sociale, SIREN, adresse, coordonnées bancaires)."
+            " Réessayez plus tard, ou écrivez à son service facturation depuis « Nous contacter ».",
+            **incomplete.details,
+        ) from None
     file_name = await _pdf_file_name(request.app[POOL], creditor, account, document)
     etag = f'"{document.sha256}"'
     headers = {

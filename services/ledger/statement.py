@@ -12,6 +12,7 @@ from enum import StrEnum
 
 import asyncpg
 
+from services.ledger.creditors import documents_available
 from services.ledger.domain import (
     STATE_LABELS,
     EntryKind,
@@ -222,7 +223,7 @@ def lettering_text(row: Mapping[str, object]) -> str:
 
 
 async def creditor_exists(connection: asyncpg.Connection, creditor: str) -> bool:
-    """Return whether the ledger knows `creditor`.
+    """Return whether the ledger has the creditor `creditor`.
 
     An agency's own account at a known creditor is served even before the
     ledger has any entry of it: the signed principal links the account to the
@@ -282,6 +283,7 @@ async def fetch_statement(
         )
         totals = await _totals(connection, creditor, account, statement_filter, where, arguments, today)
         brought_forward = await fetch_brought_forward(connection, creditor, account, statement_filter, today=today)
+        with_documents = await documents_available(connection, creditor)
     return {
         "creditor": creditor,
         "customer_account": account,
@@ -289,7 +291,9 @@ async def fetch_statement(
         "page": statement_filter.page,
         "page_size": statement_filter.page_size,
         "total_rows": totals["total_rows"],
-        "rows": [_row_json(row, today) for row in rows],
+        "rows": [_row_json(row, today, with_documents=with_documents) for row in rows],
+        # False while the creditor's legal identity is incomplete: no PDF can be issued yet.
+        "documents_available": with_documents,
         "brought_forward": brought_forward,
         "totals": _with_brought_forward(
             {
@@ -446,7 +450,7 @@ def _money(value: Decimal) -> str:
 SELECTABLE_KINDS = frozenset({EntryKind.INVOICE, EntryKind.OPENING_BALANCE})
 
 
-def _row_json(row: asyncpg.Record, today: date) -> dict:
+def _row_json(row: asyncpg.Record, today: date, *, with_documents: bool = True) -> dict:
     state = document_state(
         debit=row["debit"],
         credit=row["credit"],
@@ -473,7 +477,8 @@ def _row_json(row: asyncpg.Record, today: date) -> dict:
         "state_label": STATE_LABELS[state],
         # An opening balance still due is an invoice of an earlier year that the agency must be able to pay.
         "selectable": kind in SELECTABLE_KINDS and is_debit and row["open_amount"] > 0,
-        "has_pdf": kind in (EntryKind.INVOICE, EntryKind.CREDIT_NOTE) or row.get("carried_document_id") is not None,
+        "has_pdf": with_documents
+        and (kind in (EntryKind.INVOICE, EntryKind.CREDIT_NOTE) or row.get("carried_document_id") is not None),
     }
 
 

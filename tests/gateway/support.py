@@ -128,15 +128,18 @@ def new_password() -> str:
     return f"cheval correct {secrets.token_hex(6)}"
 
 
-async def create_creditor(accounts_pool: asyncpg.Pool, ledger: ServiceClient, name: str) -> str:
-    """Create a creditor in both accounts and the ledger; return its id."""
+async def create_creditor(accounts_pool: asyncpg.Pool, ledger: ServiceClient, name: str, *, identity: bool = True) -> str:
+    """Create a creditor in both accounts and the ledger; return its id.
+
+    The creditor gets a complete legal identity, without which the ledger
+    issues no PDF and the statement shows no PDF link, unless ``identity`` is false.
+    """
     creditor = unique_id("cred")
     await ensure_creditor(accounts_pool, creditor, name)
-    response = await ledger.client.put(
-        f"/creditors/{creditor}",
-        json={"name": name, "payment_terms": "30 jours"},
-        headers=ledger.system_headers(),
-    )
+    body = {"name": name, "payment_terms": "30 jours"}
+    if identity:
+        body["identity"] = CREDITOR_IDENTITY
+    response = await ledger.client.put(f"/creditors/{creditor}", json=body, headers=ledger.system_headers())
     if response.status != 200:
         raise RuntimeError(f"creating creditor {creditor} in the ledger failed: {await response.text()}")
     return creditor

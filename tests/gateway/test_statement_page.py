@@ -7,7 +7,7 @@ from datetime import timedelta
 from html import unescape
 
 from tests.gateway.conftest import log_in
-from tests.gateway.support import CreditorAccount, FecBuilder, create_agency_login, days_ago, import_fec
+from tests.gateway.support import CreditorAccount, FecBuilder, create_agency_login, create_creditor, days_ago, import_fec
 
 NNBSP = "\u202f"
 NBSP = "\u00a0"
@@ -314,3 +314,20 @@ async def test_new_account_reads_empty_statement(gateway, accounts_pool, portal_
     assert "Aucune écriture sur les douze derniers mois." in unescape(all_html)
     assert api.status == 200
     assert (await api.json())["rows"] == []
+
+
+async def test_creditor_without_identity_explains_missing_pdfs(gateway, accounts_pool, ledger_service):
+    creditor_id = await create_creditor(accounts_pool, ledger_service, "Créancier Sans Identité", identity=False)
+    creditor = CreditorAccount(creditor_id, "Créancier Sans Identité", "C4001")
+    fec = FecBuilder()
+    fec.invoice("C4001", "FN-0001", days_ago(5), "120.00")
+    await import_fec(ledger_service, creditor_id, fec)
+    agency = await create_agency_login(accounts_pool, [creditor])
+    await log_in(gateway, agency.login, agency.password)
+
+    _status, html = await statement_html(gateway, creditor_id)
+    text = unescape(html)
+
+    assert 'data-has-pdf="false"' in row_of(html, "FN-0001")
+    assert ">PDF<" not in row_of(html, "FN-0001")
+    assert "Les PDF des factures et avoirs ne sont pas encore disponibles" in text

@@ -83,11 +83,15 @@ async def test_stored_invalid_iban_gives_409(ledger_service, ledger_pool):
     error = (await response.json())["error"]
     invalid = [entry for entry in logs if entry["event"] == "seller_identity_invalid"]
 
+    not_issued = [entry for entry in logs if entry["event"] == "document_not_issued"]
+
     assert response.status == 409
     assert error["code"] == "seller_identity_incomplete"
-    assert "l’IBAN (iban) est invalide" in error["message"]
+    # The agency cannot correct the creditor's identity, so it is told to wait.
+    assert "Le document n°\u00a0FA-F1 n’est pas encore disponible" in error["message"]
     assert error["details"]["field"] == "iban"
     assert len(invalid) == 1
+    assert "l’IBAN (iban) est invalide" in not_issued[0]["reason"]
     assert "30002012340001234567840" not in str(logs)
 
 
@@ -142,3 +146,27 @@ async def test_put_identity_failure_keeps_terms(ledger_service, ledger_pool, mon
 
     assert response.status == 500
     assert (stored["name"], stored["payment_terms"]) == ("Nom avant", "30 jours")
+
+
+async def test_incomplete_identity_hides_pdf_links(ledger_service, ledger_pool):
+    creditor = await creditor_with_stored_invoice(ledger_service, ledger_pool)
+    await ledger_pool.execute("UPDATE creditors SET bic = NULL WHERE id = $1", creditor)
+    headers = ledger_service.headers_for(accounts=((creditor, "C001"),))
+
+    response = await ledger_service.client.get(f"/creditors/{creditor}/statement?view=all", headers=headers)
+    body = await response.json()
+
+    assert body["documents_available"] is False
+    assert [row["has_pdf"] for row in body["rows"]] == [False] * len(body["rows"])
+    assert body["rows"]
+
+
+async def test_complete_identity_shows_pdf_links(ledger_service, ledger_pool):
+    creditor = await creditor_with_stored_invoice(ledger_service, ledger_pool)
+    headers = ledger_service.headers_for(accounts=((creditor, "C001"),))
+
+    response = await ledger_service.client.get(f"/creditors/{creditor}/statement?view=all", headers=headers)
+    body = await response.json()
+
+    assert body["documents_available"] is True
+    assert any(row["has_pdf"] for row in body["rows"])
