@@ -28,7 +28,7 @@ from services.ledger.documents import (
 )
 from services.ledger.creditors import invalid_identity_field, missing_identity_fields
 from services.ledger.corrected_invoice import NO_REFERENCE, CorrectedInvoice, corrected_invoice
-from services.ledger.domain import PARIS, LedgerError, paris_today, search_key
+from services.ledger.domain import PARIS, InvalidPaymentTerms, LedgerError, paris_today, parse_payment_terms, search_key
 from services.ledger.statement import CARRIED_DOCUMENT_ID_SQL
 from shared.errors import Conflict, NotFound
 from shared.typography import typographic_apostrophes
@@ -380,6 +380,16 @@ def build_buyer(account: asyncpg.Record, address: asyncpg.Record | None) -> Buye
     )
 
 
+def _terms_give_due_date(terms: str | None, document_date: date, due_date: date) -> bool:
+    """Return whether the payment terms ``terms`` give ``due_date`` to a document dated ``document_date``."""
+    if not terms:
+        return False
+    try:
+        return parse_payment_terms(terms).due_date(document_date) == due_date
+    except (InvalidPaymentTerms, ValueError, OverflowError):
+        return False
+
+
 async def build_document(
     connection: asyncpg.Connection, entry: asyncpg.Record, reference: CorrectedInvoice | None = None
 ) -> DocumentToRender:
@@ -415,14 +425,19 @@ async def build_document(
             vat_total = sum((item.vat_amount for item in breakdown), Decimal("0.00"))
     if kind is not DocumentKind.CREDIT_NOTE:
         reference = NO_REFERENCE
+    due_date = entry["due_date"] if kind is DocumentKind.INVOICE else None
+    seller = build_seller(creditor)
+    if due_date is not None and not _terms_give_due_date(seller.payment_terms, entry["document_date"], due_date):
+        # The creditor's terms changed since the invoice was issued, or its billing system set the due date.
+        seller = seller.model_copy(update={"payment_terms": None})
     # The PDF is rendered once and kept, so it states no payment status: the
     # amount still due lives in the statement, which changes with payments.
     return DocumentToRender(
         kind=kind,
         number=entry["document_number"],
         issue_date=entry["document_date"],
-        due_date=entry["due_date"] if kind is DocumentKind.INVOICE else None,
-        seller=build_seller(creditor),
+        due_date=due_date,
+        seller=seller,
         buyer=build_buyer(account, address),
         lines=lines,
         vat_breakdown=breakdown or (),

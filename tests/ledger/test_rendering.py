@@ -108,6 +108,39 @@ async def test_invoice_pdf_typography_of_stored_texts(ledger_pool):
     assert "N°\u00a0FA  0042" in text
 
 
+@pytest.mark.parametrize("new_terms", ["45 jours", "à réception"])
+async def test_invoice_after_terms_change_states_due_date_only(ledger_pool, new_terms):
+    # Issued under « 30 jours fin de mois »: due 28/02/2026. Terms changed
+    # before the first view would print beside a due date they do not give.
+    creditor = await creditor_with_identity(ledger_pool)
+    await import_fec(
+        ledger_pool, creditor, fec_bytes(*invoice_rows("FA-T1", "1", "20260110", "C001", "120,00")), file_name="t.txt"
+    )
+    await ledger_pool.execute("UPDATE creditors SET payment_terms = $2 WHERE id = $1", creditor, new_terms)
+
+    document = await stored_document(ledger_pool, creditor, "C001", "FA-T1")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(document.content)).pages).replace("\n", " ")
+    xml = get_xml_from_pdf(document.content, check_xsd=False)[1].decode()
+
+    assert "Paiement au plus tard le 28/02/2026." in text
+    assert new_terms not in text
+    assert "Conditions de paiement" not in text
+    assert new_terms not in xml
+    assert ">20260228</udt:DateTimeString>" in xml
+
+
+async def test_invoice_under_its_terms_states_them(ledger_pool):
+    creditor = await creditor_with_identity(ledger_pool)
+    await import_fec(
+        ledger_pool, creditor, fec_bytes(*invoice_rows("FA-T2", "1", "20260110", "C001", "120,00")), file_name="u.txt"
+    )
+
+    document = await stored_document(ledger_pool, creditor, "C001", "FA-T2")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(document.content)).pages).replace("\n", " ")
+
+    assert "Conditions de paiement\u00a0: 30 jours fin de mois, soit au plus tard le 28/02/2026." in text
+
+
 async def test_unexplained_vat_prints_no_breakdown(ledger_pool):
     creditor = await creditor_with_identity(ledger_pool)
     data = fixture_path("fec", "0000000001FEC20220831.txt").read_bytes()

@@ -182,7 +182,8 @@ def _add_settlement(transaction: etree._Element, document: DocumentToRender) -> 
         _sub(tax, _ram("RateApplicablePercent"), _amount(entry.rate))
 
     terms = _sub(settlement, _ram("SpecifiedTradePaymentTerms"))
-    _sub(terms, _ram("Description"), document.seller.payment_terms)
+    if document.seller.payment_terms:
+        _sub(terms, _ram("Description"), document.seller.payment_terms)
     if document.due_date is not None:
         _add_date(_sub(terms, _ram("DueDateDateTime")), document.due_date)
 

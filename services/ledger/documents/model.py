@@ -118,8 +118,13 @@ class Buyer(Party):
 class Seller(Party):
     iban: Iban
     bic: Bic
-    payment_terms: Text
-    """Payment terms in French, such as « 30 jours fin de mois »."""
+    payment_terms: Text | None = None
+    """Payment terms in French, such as « 30 jours fin de mois », or None when they do not give the invoice's due date.
+
+    An invoice keeps the due date of the terms in force when it was issued,
+    or the one its billing system set, so terms changed since would print
+    beside a due date they do not give. The invoice then states its due date alone.
+    """
 
     late_payment_penalty_rate: Text
     """Rate of late-payment penalties in French, such as « trois fois le taux d’intérêt légal »."""

@@ -208,13 +208,14 @@ def draw_payment(pdf: FPDF, document: DocumentToRender) -> None:
     assert document.due_date is not None  # the model requires it on invoices
     pdf.set_x(MARGIN)
     pdf.set_font(FONT_FAMILY, "B", 9)
-    draw_paragraph(
-        pdf,
-        f"Conditions de paiement{NO_BREAK_SPACE}: {seller.payment_terms}, "
-        f"soit au plus tard le {format_date(document.due_date)}.",
-        pdf.epw,
-        4.8,
-    )
+    if seller.payment_terms:
+        terms = (
+            f"Conditions de paiement{NO_BREAK_SPACE}: {seller.payment_terms}, "
+            f"soit au plus tard le {format_date(document.due_date)}."
+        )
+    else:
+        terms = f"Paiement au plus tard le {format_date(document.due_date)}."
+    draw_paragraph(pdf, terms, pdf.epw, 4.8)
     pdf.set_font(FONT_FAMILY, "", 9)
     draw_paragraph(
         pdf,
