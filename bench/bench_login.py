@@ -65,7 +65,7 @@ async def run(rate: float, seconds: float, postgres: EmbeddedPostgres, nats: Emb
     statuses: dict[int, int] = {}
 
     async def one_login(session: ClientSession) -> None:
-        headers = {PRINCIPAL_HEADER: signer.issue(user_id="bench", role=Role.SYSTEM)}
+        headers = {PRINCIPAL_HEADER: signer.issue(user_id="bench", role=Role.SYSTEM, audience="accounts")}
         body = {"login": "bench.user", "password": PASSWORD, "client_ip": "127.0.0.1"}
         started = time.perf_counter()
         async with session.post(server.make_url("/internal/logins"), json=body, headers=headers) as response:

@@ -112,11 +112,12 @@ class ServiceClient:
             role=session.role,
             accounts=session.accounts,
             staff_creditors=session.staff_creditors,
+            audience=self.name,
         )
 
     def system_principal(self) -> str:
         return self._signer.issue(
-            PRINCIPAL_LIFETIME_SECONDS, user_id=GATEWAY_USER_ID, agency_id=None, role=Role.SYSTEM
+            PRINCIPAL_LIFETIME_SECONDS, user_id=GATEWAY_USER_ID, agency_id=None, role=Role.SYSTEM, audience=self.name
         )
 
     async def call(

@@ -54,6 +54,9 @@ class Principal(BaseModel):
     staff_creditors: tuple[str, ...] = Field(
         (), description="creditors a staff user works for (empty for agency users)"
     )
+    audience: str | None = Field(
+        None, description="name of the one service the principal is for, such as ledger; the others refuse it"
+    )
     expires_at: float
 
     def account_at(self, creditor: str) -> str | None:
@@ -108,9 +111,17 @@ class PrincipalSigner:
 
 
 class PrincipalVerifier:
-    """Verifies principals (service side) with the gateway's public key, or a previous one during a key rotation."""
+    """Verifies principals (service side) with the gateway's public key, or a previous one during a key rotation.
 
-    def __init__(self, public_key_b64: str, previous_public_keys_b64: Sequence[str] = ()) -> None:
+    With an ``audience``, the verifier also refuses a principal meant for
+    another service, so a compromised service cannot replay the principals
+    it receives against the others.
+    """
+
+    def __init__(
+        self, public_key_b64: str, previous_public_keys_b64: Sequence[str] = (), *, audience: str | None = None
+    ) -> None:
+        self._audience = audience
         if not public_key_b64:
             raise ValueError("MF_PRINCIPAL_PUBLIC_KEY is empty: set it to the gateway's base64 Ed25519 public key")
         self._keys = [_public_key(public_key_b64, "MF_PRINCIPAL_PUBLIC_KEY")]
@@ -134,6 +145,8 @@ class PrincipalVerifier:
             raise InvalidPrincipal("principal payload is malformed") from error
         if principal.expires_at + CLOCK_SKEW_SECONDS < time.time():
             raise InvalidPrincipal("principal has expired")
+        if self._audience is not None and principal.audience != self._audience:
+            raise InvalidPrincipal("principal is meant for another service")
         return principal
 
 

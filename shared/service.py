@@ -78,7 +78,9 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
         client_max_size=64 * 1024 * 1024,
     )
     app[SETTINGS] = settings
-    app[VERIFIER] = PrincipalVerifier(settings.principal_public_key, settings.previous_principal_keys())
+    app[VERIFIER] = PrincipalVerifier(
+        settings.principal_public_key, settings.previous_principal_keys(), audience=definition.name
+    )
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         async with open_pool(settings.database_url) as pool:

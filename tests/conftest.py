@@ -151,9 +151,10 @@ async def ledger_pool(engines: Engines) -> AsyncIterator[asyncpg.Pool]:
 class ServiceClient:
     """An aiohttp test client of one service that signs principals for its calls."""
 
-    def __init__(self, client: TestClient, signer: PrincipalSigner) -> None:
+    def __init__(self, client: TestClient, signer: PrincipalSigner, name: str) -> None:
         self.client = client
         self.signer = signer
+        self.name = name
         self.app: web.Application = client.server.app
 
     def headers_for(
@@ -171,6 +172,7 @@ class ServiceClient:
             role=role,
             accounts=tuple(AccountRef(creditor=c, customer_account=a) for c, a in accounts),
             staff_creditors=staff_creditors,
+            audience=self.name,
         )
         return {PRINCIPAL_HEADER: token}
 
@@ -182,7 +184,7 @@ async def start_service(name: str, engines: Engines, signer: PrincipalSigner) ->
     app = create_service_app(service_definition(name), engines.service_settings(name))
     client = TestClient(TestServer(app))
     await client.start_server()
-    return ServiceClient(client, signer), client
+    return ServiceClient(client, signer, name), client
 
 
 @pytest.fixture

@@ -67,5 +67,5 @@ async def accounts(engines, signer, mail_sink, data_key) -> AsyncIterator[Servic
     )
     client = TestClient(TestServer(create_service_app(DEFINITION, settings)))
     await client.start_server()
-    yield ServiceClient(client, signer)
+    yield ServiceClient(client, signer, "accounts")
     await client.close()

@@ -140,7 +140,7 @@ async def test_sink_listing_route_returns_messages(engines, signer, tmp_path):
     )
     client = TestClient(TestServer(create_service_app(DEFINITION, settings)))
     await client.start_server()
-    service = ServiceClient(client, signer)
+    service = ServiceClient(client, signer, "accounts")
     try:
         subject = f"Liste {uuid.uuid4().hex[:8]}"
         async with open_pool(engines.service_dsn("accounts"), max_size=1) as pool, pool.acquire() as connection:

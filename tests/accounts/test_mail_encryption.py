@@ -48,7 +48,7 @@ async def accounts_queueing(engines, signer, data_key) -> AsyncIterator[ServiceC
     )
     client = TestClient(TestServer(create_service_app(DEFINITION, settings)))
     await client.start_server()
-    yield ServiceClient(client, signer)
+    yield ServiceClient(client, signer, "accounts")
     await client.close()
 
 

@@ -104,7 +104,11 @@ async def ledger_client(mail_stack: MailStack, signer: PrincipalSigner):
             self.client = http
 
         def system_headers(self) -> dict[str, str]:
-            return {PRINCIPAL_HEADER: signer.issue(user_id="browser-test", agency_id=None, role=Role.SYSTEM)}
+            return {
+                PRINCIPAL_HEADER: signer.issue(
+                    user_id="browser-test", agency_id=None, role=Role.SYSTEM, audience="ledger"
+                )
+            }
 
     async with aiohttp.ClientSession(base_url=mail_stack.ledger_url) as http:
         yield LiveLedger(http)
@@ -119,7 +123,11 @@ async def accounts_client(mail_stack: MailStack, signer: PrincipalSigner):
             self.client = http
 
         def system_headers(self) -> dict[str, str]:
-            return {PRINCIPAL_HEADER: signer.issue(user_id="browser-test", agency_id=None, role=Role.SYSTEM)}
+            return {
+                PRINCIPAL_HEADER: signer.issue(
+                    user_id="browser-test", agency_id=None, role=Role.SYSTEM, audience="accounts"
+                )
+            }
 
     async with aiohttp.ClientSession(base_url=mail_stack.accounts_url) as http:
         yield LiveAccounts(http)
@@ -242,13 +250,14 @@ async def approve_bank_details(
             agency_id=row["agency_id"],
             role=Role.ADMIN,
             accounts=(AccountRef(creditor=creditor.id, customer_account=creditor.customer_account),),
+            audience="accounts",
         )
     }
     staff_login, _password = await create_staff_login(accounts_pool, [creditor.id])
     staff_id = await accounts_pool.fetchval("SELECT id::text FROM users WHERE login = $1", staff_login)
     staff_principal = {
         PRINCIPAL_HEADER: signer.issue(
-            user_id=staff_id, agency_id=None, role=Role.STAFF, staff_creditors=(creditor.id,)
+            user_id=staff_id, agency_id=None, role=Role.STAFF, staff_creditors=(creditor.id,), audience="accounts"
         )
     }
     async with aiohttp.ClientSession(base_url=stack.accounts_url) as http:

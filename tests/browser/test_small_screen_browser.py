@@ -323,6 +323,7 @@ async def seed_staff_with_requests(stack: MailStack, accounts_pool, ledger, sign
             agency_id=row["agency_id"],
             role=Role.ADMIN,
             accounts=(AccountRef(creditor=creditor.id, customer_account=creditor.customer_account),),
+            audience="accounts",
         )
     }
     async with aiohttp.ClientSession(base_url=stack.accounts_url) as http:

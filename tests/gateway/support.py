@@ -242,7 +242,7 @@ async def accounts_with_mail(
     client = TestClient(TestServer(create_service_app(ACCOUNTS_DEFINITION, settings)))
     try:
         await client.start_server()
-        yield ServiceClient(client, signer)
+        yield ServiceClient(client, signer, "accounts")
     finally:
         await client.close()
         await sink.stop()

@@ -60,3 +60,17 @@ def test_previous_keys_setting_is_split(monkeypatch):
     settings = ServiceSettings(database_url="postgresql://ledger:x@127.0.0.1:5432/ledger")
 
     assert settings.previous_principal_keys() == [first, second]
+
+
+def test_verifier_refuses_other_audience():
+    private, public = generate_keypair()
+    signer = PrincipalSigner(private)
+    verifier = PrincipalVerifier(public, audience="accounts")
+
+    accepted = verifier.verify(signer.issue(user_id="user-1", role=Role.READER, audience="accounts"))
+
+    assert accepted.audience == "accounts"
+    with pytest.raises(InvalidPrincipal, match="meant for another service"):
+        verifier.verify(signer.issue(user_id="user-1", role=Role.READER, audience="ledger"))
+    with pytest.raises(InvalidPrincipal, match="meant for another service"):
+        verifier.verify(signer.issue(user_id="user-1", role=Role.READER))
