@@ -31,13 +31,19 @@ REAUTH_ADDRESS = "reauthentication"
 class ReauthenticationFailed(Unprocessable):
     code = "reauthentication_failed"
 
-    def __init__(self, field: str) -> None:
-        message = (
-            "Le mot de passe saisi est incorrect. Saisissez votre mot de passe actuel."
-            if field == "password"
-            else "Le code de vérification est incorrect ou a déjà servi. "
-            "Saisissez le code à 6\u00a0chiffres affiché par votre application, ou un code de secours."
-        )
+    def __init__(self, field: str, *, code_missing: bool = False) -> None:
+        if field == "password":
+            message = "Le mot de passe saisi est incorrect. Saisissez votre mot de passe actuel."
+        elif code_missing:
+            message = (
+                "Le code de vérification manque. "
+                "Saisissez le code à 6\u00a0chiffres affiché par votre application, ou un code de secours."
+            )
+        else:
+            message = (
+                "Le code de vérification est incorrect ou a déjà servi. "
+                "Saisissez le code à 6\u00a0chiffres affiché par votre application, ou un code de secours."
+            )
         super().__init__(message, field=field)
 
 
@@ -74,6 +80,7 @@ async def reauthenticate(
     """
     user_id = uuid.UUID(principal.user_id)
     failure: str | None = None
+    code_missing = False
     async with pool.acquire() as connection:
         async with connection.transaction():
             user = await connection.fetchrow(
@@ -90,12 +97,17 @@ async def reauthenticate(
             if not await verify_password(user["password_hash"] if user else None, password):
                 failure = "password"
             elif user["has_totp"] and check_second_factor:
-                if cipher is None or not totp_code or not await totp.check_code(connection, cipher, user_id, totp_code):
+                # An empty code is a field left blank, not a guess, so it is not counted as a failure.
+                if not (totp_code or "").strip():
+                    code_missing = True
+                elif cipher is None or not await totp.check_code(connection, cipher, user_id, totp_code):
                     failure = "totp_code"
             elif require_second_factor:
                 raise SecondFactorRequired()
             if failure is not None:
                 await record_attempt(connection, login_key, REAUTH_ADDRESS, succeeded=False)
+    if code_missing:
+        raise ReauthenticationFailed("totp_code", code_missing=True)
     if failure is not None:
         log.info("reauthentication_failed", user_id=principal.user_id, field=failure)
         raise ReauthenticationFailed(failure)

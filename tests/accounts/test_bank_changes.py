@@ -309,6 +309,21 @@ async def test_wrong_totp_code_is_rejected(accounts, prepared):
     assert body["error"]["details"]["field"] == "totp_code"
 
 
+async def test_empty_totp_code_asks_for_it_uncounted(accounts, prepared, accounts_pool):
+    admin, _second, _billing_email, secret = prepared
+
+    response = await post_request(accounts, admin, request_body(admin, secret, totp_code=""))
+    body = await response.json()
+    failures = await accounts_pool.fetchval(
+        "SELECT count(*) FROM login_attempts WHERE login_key = lower($1) AND NOT succeeded", admin.login
+    )
+
+    assert response.status == 422
+    assert body["error"]["details"]["field"] == "totp_code"
+    assert body["error"]["message"].startswith("Le code de vérification manque.")
+    assert failures == 0
+
+
 async def test_admin_without_totp_must_enrol_first(accounts, accounts_pool):
     admin = await make_agency_user(accounts_pool)
 
