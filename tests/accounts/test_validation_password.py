@@ -195,3 +195,10 @@ def test_password_errors_never_carry_password() -> None:
         assert error.value == ""
         assert password not in error.message
     assert password not in str(raised.value)
+
+
+def test_one_character_counted_in_singular():
+    with pytest.raises(ValidationError) as raised:
+        validate_password("x")
+
+    assert "(1 saisi)" in raised.value.errors[0].message

@@ -104,7 +104,7 @@ def validate_password(password: str, *, login: str | None = None) -> None:
                 "",
                 "password.too_short",
                 f"Le mot de passe doit contenir au moins {MIN_PASSWORD_LENGTH} caractères "
-                f"({counted_length} saisis) : allongez-le, par exemple avec une phrase de "
+                f"({counted_length} saisi{'s' if counted_length > 1 else ''}) : allongez-le, par exemple avec une phrase de "
                 "plusieurs mots séparés par des espaces.",
             )
         )
