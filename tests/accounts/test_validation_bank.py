@@ -386,6 +386,15 @@ def test_iban_invalid_character_shown_as_typed() -> None:
     )
 
 
+def test_iban_invisible_character_named_by_code() -> None:
+    with pytest.raises(ValidationError) as raised:
+        validate_iban("FR70 3000 2005 5000 0015 7845\u200b 02")
+
+    error = only_error(raised)
+    assert error.code == "iban.characters"
+    assert "caractère non autorisé (U+200B)" in plain(error.message)
+
+
 def test_iban_structure_names_part_and_format() -> None:
     with pytest.raises(ValidationError) as raised:
         validate_iban("GB12 BARC 2020 1530 093A 59")

@@ -7,7 +7,7 @@ import re
 from shared.typography import format_count
 
 from .errors import reject
-from .text import describe_character, find_control_character
+from .text import describe_character, find_control_character, shown_character
 
 # RFC 5321 limits: a path of 256 octets including the angle brackets leaves 254 for the
 # address, and the local part has at most 64 octets. Counted here in characters.
@@ -94,7 +94,7 @@ def _check_local_part(local_part: str, address: str, raw: str, field: str) -> No
         )
     elif invalid := _LOCAL_PART_FORBIDDEN.search(local_part):
         problem = (
-            f"la partie avant le @ contient un caractère non autorisé (« {invalid.group()} »)"
+            f"la partie avant le @ contient un caractère non autorisé ({shown_character(invalid.group())})"
         )
     if problem:
         raise reject(

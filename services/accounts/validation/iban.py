@@ -21,6 +21,7 @@ from shared.typography import format_count
 from .bban import check_bban_structure
 from .country import country_name_fr, is_known_country
 from .errors import reject
+from .text import shown_character
 from .rib import RIB_COUNTRIES, RibParts, compute_rib_key, split_rib
 
 # Python's \s also matches tabs, NBSP (U+00A0) and the narrow NBSP (U+202F).
@@ -110,7 +111,7 @@ def validate_iban(value: str | None, *, field: str = "iban") -> ValidatedIban:
             field,
             raw,
             "iban.characters",
-            f"L’IBAN contient un caractère non autorisé (« {invalid.group()} ») : "
+            f"L’IBAN contient un caractère non autorisé ({shown_character(invalid.group())}) : "
             "un IBAN ne contient que des lettres et des chiffres.",
         )
 

@@ -83,6 +83,13 @@ def describe_character(character: str) -> str:
     return f"U+{ord(character):04X}"
 
 
+def shown_character(character: str) -> str:
+    """Show a character in an error message: « € » when it shows, its code such as U+200B when it does not."""
+    if character.isprintable() and not character.isspace():
+        return f"«\u00a0{character}\u00a0»"
+    return describe_character(character)
+
+
 def clean_text(
     value: str | None,
     *,
