@@ -25,6 +25,7 @@ from pathlib import Path
 import asyncpg
 import nats
 import nats.errors
+import nats.js.errors
 import pytest
 from aiohttp.test_utils import TestServer
 from nats.js.api import StreamInfo
@@ -194,7 +195,7 @@ async def test_message_readable_from_other_node(cluster: Cluster) -> None:
         # The stream accepts publishes only once its replicas have elected a
         # leader, which on a loaded machine can come after its creation returns.
         await wait_for_replicas(publisher.jetstream(), spec.name, 3)
-        await publisher.jetstream().publish(subject, b"first")
+        await publish_once_stream_answers(publisher.jetstream(), subject, b"first")
     finally:
         await publisher.close()
     reader = await nats.connect(cluster.client_url("nats-3"))
@@ -204,6 +205,24 @@ async def test_message_readable_from_other_node(cluster: Cluster) -> None:
         await reader.close()
 
     assert message.data == b"first"
+
+
+async def publish_once_stream_answers(jetstream, subject: str, payload: bytes) -> None:
+    """Publish ``payload``, again while no stream answers, until SCALE_UP_SECONDS have passed.
+
+    A leader elected on another node answers only once the cluster has
+    spread its interest in the subject, which on a loaded machine can come
+    after its stream info names it.
+    """
+    deadline = time.monotonic() + SCALE_UP_SECONDS
+    while True:
+        try:
+            await jetstream.publish(subject, payload)
+            return
+        except nats.js.errors.NoStreamResponseError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.2)
 
 
 async def wait_for_replicas(jetstream, stream: str, count: int) -> StreamInfo:
