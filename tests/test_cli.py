@@ -654,3 +654,15 @@ def test_set_identity_bad_json_named(tmp_path: Path, session_environment: dict[s
 
     assert result.code == 1
     assert f"error: {path} is not valid JSON (line 1" in result.stderr
+
+
+@pytest.mark.parametrize("content", ['{"legal_name": ' + "9" * 5000 + "}", "[" * 100_000 + "]" * 100_000])
+def test_set_identity_unreadable_json_named(tmp_path: Path, session_environment: dict[str, str], content: str) -> None:
+    path = tmp_path / "identite.json"
+    path.write_text(content, encoding="utf-8")
+
+    result = run_cli("ledger", "set-creditor-identity", "--creditor", "pressimmo", str(path), environment=session_environment)
+
+    assert result.code == 1
+    assert f"error: {path} is not valid JSON for an identity" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -142,7 +142,10 @@ async def _json_body(request: web.Request) -> object:
     """Read the body as JSON with numbers as Decimal; raise Unprocessable naming what is wrong."""
     try:
         body = await request.json(loads=partial(json.loads, parse_float=Decimal))
-    except ValueError:  # invalid JSON, or bytes that are not UTF-8
+    # ValueError: invalid JSON, bytes that are not UTF-8, or an integer of more than 4300 digits.
+    # LookupError: a charset Python does not know. RecursionError: arrays nested too deep.
+    except (ValueError, LookupError, RecursionError) as error:
+        log.info("invalid_json_body", path=request.path, error_type=type(error).__name__)
         raise Unprocessable("Le corps de la requête doit être un document JSON.") from None
     field = unstorable_text_field(body)
     if field is not None:
@@ -221,7 +224,8 @@ async def get_document_pdf(request: web.Request) -> web.Response:
         log.warning("document_not_issued", creditor=creditor, reason=incomplete.message, **incomplete.details)
         raise SellerIdentityIncomplete(
             f"Le document n° {number} n’est pas encore disponible, car le créancier n’a pas fini"
-            " de renseigner ses informations légales (raison sociale, SIREN, adresse, coordonnées bancaires)."
+            " de renseigner ses informations légales (raison sociale, SIREN, numéro de TVA, adresse, coordonnées"
+            " bancaires)."
             " Réessayez plus tard, ou écrivez à son service facturation depuis « Nous contacter ».",
             **incomplete.details,
         ) from None

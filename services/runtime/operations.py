@@ -282,6 +282,14 @@ async def set_creditor_identity_from_file(stack: Stack, creditor: str, path: Pat
             file=sys.stderr,
         )
         return 1
+    except (ValueError, RecursionError):
+        # An integer of more than 4300 digits, or arrays nested beyond the recursion limit.
+        print(
+            f"error: {path} is not valid JSON for an identity (a number too long or values nested too deep):"
+            " correct the file, whose example is in --help",
+            file=sys.stderr,
+        )
+        return 1
     if not isinstance(data, dict):
         print(f"error: {path} must hold one JSON object, between braces: see the example in --help", file=sys.stderr)
         return 1

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.ledger.test_feed import creditor_with_terms, invoice_body
 from tests.ledger.test_import import fec_bytes
 
@@ -37,6 +39,25 @@ async def test_creditor_body_not_object_422(ledger_service):
 
         assert status == 422, body
         assert answer["error"]["message"].startswith("Le corps de la requête doit être")
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ('{"name": ' + "9" * 5000 + "}", "application/json"),
+        ("[" * 100_000 + "]" * 100_000, "application/json"),
+        ('{"name": "Créancier"}', "application/json; charset=klingon"),
+    ],
+    ids=["long integer", "deep nesting", "unknown charset"],
+)
+async def test_unreadable_json_body_422(ledger_service, body, content_type):
+    response = await ledger_service.client.put(
+        "/creditors/corps-illisible", data=body, headers={**ledger_service.system_headers(), "Content-Type": content_type}
+    )
+    answer = await response.json()
+
+    assert response.status == 422
+    assert answer["error"]["message"] == "Le corps de la requête doit être un document JSON."
 
 
 async def test_fec_upload_above_json_limit_read(ledger_service, ledger_pool):
