@@ -225,7 +225,10 @@ async def decide(request: web.Request, *, approve: bool) -> web.Response:
             f"Le motif dépasse {MAX_REASON_LENGTH} caractères ({group_thousands(str(len(reason)))} saisis)\u00a0: "
             "raccourcissez-le, puis validez ou refusez à nouveau."
         )
-        return await render_review(request, frame, request_id, alert=alert, status=422, reason_error=alert)
+        # The form field's own limit is far larger, so the text comes back for the staff member to shorten.
+        return await render_review(
+            request, frame, request_id, alert=alert, status=422, reason_error=alert, reason=reason
+        )
     if not approve and reason is None:
         frame = await load_frame(request, BANK_CHANGE_REVIEWS)
         return await render_review(
@@ -236,7 +239,9 @@ async def decide(request: web.Request, *, approve: bool) -> web.Response:
     except Conflict as decided:
         # Another staff member decided first, or the request can no longer be approved.
         frame = await load_frame(request, BANK_CHANGE_REVIEWS)
-        return await render_review(request, frame, request_id, alert=decided.message, status=decided.status)
+        return await render_review(
+            request, frame, request_id, alert=decided.message, status=decided.status, reason=reason or ""
+        )
     except Unprocessable as invalid:
         # The accounts service refused the reason: the form comes back with what was typed.
         frame = await load_frame(request, BANK_CHANGE_REVIEWS)

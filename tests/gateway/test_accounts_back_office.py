@@ -474,3 +474,18 @@ async def test_refused_reason_kept_in_form(gateway, accounts_pool, scene):
     assert "U+0007" in page
     assert "RIB illisible" in page
     assert 'aria-invalid="true"' in page
+
+
+async def test_reason_kept_when_too_long_or_refused(gateway, accounts_pool, scene):
+    await request_bank_change(gateway, scene, FIRST_IBAN, next_totp_code(scene.totp))
+    request_id = await pending_request_id(accounts_pool, scene.creditor)
+    await accounts_pool.execute("UPDATE users SET disabled_at = now() WHERE login = $1", scene.admin.login)
+    await switch_user(gateway, scene.staff_login, scene.staff_password)
+
+    too_long = await decide(gateway, request_id, "refus", "Motif trop long. " * 40)
+    blocked = await decide(gateway, request_id, "validation", "Vérifié par téléphone")
+
+    assert too_long.status == 422
+    assert "Motif trop long. Motif trop long." in await too_long.text()
+    assert blocked.status == 409
+    assert "Vérifié par téléphone</textarea>" in await blocked.text()
