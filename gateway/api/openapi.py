@@ -202,8 +202,10 @@ PATHS: dict[str, Any] = {
                     "no document of that account with this number (code `document_not_found`)."
                 ),
                 "409": _error_response(
-                    "The creditor's legal identity is incomplete or invalid, so the PDF cannot be issued "
-                    "(code `seller_identity_incomplete`, `details.field` names the field). Or the number is "
+                    "The creditor's legal identity is incomplete or invalid, so the PDF cannot be issued yet "
+                    "(code `seller_identity_incomplete`): `details.missing` lists the empty fields, or "
+                    "`details.field` names an invalid one, and the message asks the agency to try again later. "
+                    "The statement's `documents_available` is then false. Or the number is "
                     "shared by several documents of the account and no `entry` was given (code "
                     "`document_number_ambiguous`, `details.candidates` lists each `entry`, `kind`, "
                     "`document_date` and `total`)."

@@ -170,3 +170,16 @@ async def test_complete_identity_shows_pdf_links(ledger_service, ledger_pool):
 
     assert body["documents_available"] is True
     assert any(row["has_pdf"] for row in body["rows"])
+
+
+async def test_missing_identity_fields_listed_for_api(ledger_service, ledger_pool):
+    creditor = await creditor_with_stored_invoice(ledger_service, ledger_pool)
+    await ledger_pool.execute("UPDATE creditors SET siren = NULL, vat_number = NULL WHERE id = $1", creditor)
+    headers = ledger_service.headers_for(accounts=((creditor, "C001"),))
+
+    response = await ledger_service.client.get(f"/creditors/{creditor}/documents/FA-F1/pdf", headers=headers)
+    error = (await response.json())["error"]
+
+    assert response.status == 409
+    assert error["details"]["missing"] == ["siren", "vat_number"]
+    assert "numéro de TVA" in error["message"]
