@@ -19,7 +19,18 @@ def test_emoji_sequence_in_subject_accepted():
     assert message == f"Bonjour {WOMAN_TECHNOLOGIST}"
 
 
-@pytest.mark.parametrize("text", ["a\u200db", "\u200d\U0001f4bb", "\U0001f469\u200d", "Dupont\u200b"])
+ENGLAND = "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"
+
+
+def test_subdivision_flag_in_subject_accepted():
+    subject, _message, _numbers = validate_message(f"Match {ENGLAND}", "Bonjour", [])
+
+    assert subject == f"Match {ENGLAND}"
+
+
+@pytest.mark.parametrize(
+    "text", ["a\u200db", "\u200d\U0001f4bb", "\U0001f469\u200d", "Dupont\u200b", "Dupont\U000e0067"]
+)
 def test_joiner_outside_emoji_found(text):
     assert find_invisible_character(text) is not None
 

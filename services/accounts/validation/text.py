@@ -35,6 +35,9 @@ _EMOJI_BEFORE_JOINER = frozenset({"So", "Sk"})
 _EMOJI_VARIATION_SELECTOR = "\ufe0f"
 # Embeddings, overrides and isolates reorder the text around them, so a message could show
 # the reader other words than the ones it holds.
+# A subdivision flag such as England's is a black flag followed by tag characters (Cf), the last one U+E007F.
+_BLACK_FLAG = "\U0001f3f4"
+_TAG_CHARACTERS = range(0xE0020, 0xE0080)
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # Tab and line feed are the only control characters a multi-line text may hold.
 _MULTILINE_ALLOWED_CONTROLS = frozenset("\t\n")
@@ -49,15 +52,26 @@ def _joins_emoji(value: str, index: int) -> bool:
     return before_is_emoji and unicodedata.category(after) == "So"
 
 
+def _in_flag_tags(value: str, index: int) -> bool:
+    """Return whether the character at ``index`` is a tag character of a subdivision flag, as in 🏴󠁧󠁢󠁥󠁮󠁧󠁿."""
+    start = index
+    while start > 0 and ord(value[start - 1]) in _TAG_CHARACTERS:
+        start -= 1
+    return ord(value[index]) in _TAG_CHARACTERS and start > 0 and value[start - 1] == _BLACK_FLAG
+
+
 def find_invisible_character(value: str) -> str | None:
     """Return the first format character (zero-width, bidirectional mark) of ``value``, or None.
 
-    A zero-width joiner between two emoji is part of the emoji and is not returned.
+    A zero-width joiner between two emoji and the tag characters of a
+    subdivision flag are parts of the emoji, and are not returned.
     """
     for index, character in enumerate(value):
         if unicodedata.category(character) != _INVISIBLE_CATEGORY:
             continue
         if character == ZERO_WIDTH_JOINER and _joins_emoji(value, index):
+            continue
+        if _in_flag_tags(value, index):
             continue
         return character
     return None
