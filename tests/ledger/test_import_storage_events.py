@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import hashlib
 from datetime import timedelta
 from decimal import Decimal
@@ -220,10 +221,21 @@ def invoice_rows(number: str, entry: str, day: str, total: str, net: str, vat: s
     ]
 
 
-async def test_vat_breakdowns_stored_once_encoded(ledger_pool):
-    # The import encodes each distinct breakdown once and sends that text for
-    # every document that has it: FA1, FA2 (its amounts written otherwise)
-    # and FA3 share one, and FA4 must still get its own.
+async def test_vat_breakdowns_stored_once_encoded(ledger_pool, monkeypatch):
+    # The import encodes each distinct VAT summary once and sends that text for
+    # every document that has it. The analysis gives FA1 and FA3, written
+    # alike, one summary; FA2, whose amounts are written otherwise, and FA4
+    # get their own. So 3 encodings for 4 documents, where each document
+    # used to be encoded on its own.
+    encoded_breakdowns = []
+    dumps = json.dumps
+
+    def counting_dumps(value, *args, **kwargs):
+        if isinstance(value, list) and value and isinstance(value[0], dict) and "rate" in value[0]:
+            encoded_breakdowns.append(value)
+        return dumps(value, *args, **kwargs)
+
+    monkeypatch.setattr(json, "dumps", counting_dumps)
     creditor = await new_creditor(ledger_pool)
     data = fec_bytes(
         *invoice_rows("FA1", "1", "20260701", "120,00", "100,00", "20,00"),
@@ -234,7 +246,9 @@ async def test_vat_breakdowns_stored_once_encoded(ledger_pool):
     )
 
     await import_fec(ledger_pool, creditor, data, file_name="ventes.txt")
+    monkeypatch.undo()
 
+    assert len(encoded_breakdowns) == 3
     rows = await ledger_pool.fetch(
         "SELECT document_number, vat_breakdown::text AS breakdown FROM entries WHERE creditor_id = $1"
         " ORDER BY document_number",
