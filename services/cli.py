@@ -339,6 +339,9 @@ def _command_import_fec(arguments: argparse.Namespace) -> int:
     if arguments.file.is_dir():
         print(f"error: {arguments.file} is a folder, not a FEC file: give the path of the file itself", file=sys.stderr)
         return 2
+    if arguments.file.exists() and not arguments.file.is_file():
+        print(f"error: {arguments.file} is not a regular file: give the path of the FEC file itself", file=sys.stderr)
+        return 2
     if not arguments.file.is_file():
         print(f"error: file {arguments.file} not found", file=sys.stderr)
         return 2
@@ -349,6 +352,9 @@ def _command_import_fec(arguments: argparse.Namespace) -> int:
 def _command_set_creditor_identity(arguments: argparse.Namespace) -> int:
     from services.runtime.operations import operator_stack, set_creditor_identity_from_file
 
+    if arguments.file.exists() and not arguments.file.is_file():
+        print(f"error: {arguments.file} is not a regular file: give the path of the JSON file", file=sys.stderr)
+        return 2
     if not arguments.file.is_file():
         print(f"error: file {arguments.file} not found: give the path of the JSON file", file=sys.stderr)
         return 2

@@ -347,6 +347,16 @@ def test_import_folder_is_not_a_file(tmp_path: Path) -> None:
     assert line == f"error: {folder} is a folder, not a FEC file: give the path of the file itself"
 
 
+def test_import_device_is_not_a_regular_file(tmp_path: Path) -> None:
+    environment = base_environment(tmp_path / "unused", free_port(), tmp_path / "runtime")
+
+    result = run_cli("ledger", "import-fec", "--creditor", "pressimmo", "/dev/null", environment=environment)
+
+    assert result.code == 2
+    line = assert_one_error_line(result)
+    assert line == "error: /dev/null is not a regular file: give the path of the FEC file itself"
+
+
 # Help and create-creditor
 
 
