@@ -333,17 +333,24 @@ def _command_demo(_arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _input_file_problem(path: Path, kind: str) -> str | None:
+    """Return why ``path`` cannot be read as the command's ``kind`` of input file, or None."""
+    if path.exists() and not path.is_file():
+        return f"{path} is not a regular file: give the path of the {kind} itself"
+    if not path.is_file():
+        return f"file {path} not found: give the path of the {kind}"
+    return None
+
+
 def _command_import_fec(arguments: argparse.Namespace) -> int:
     from services.runtime.operations import import_fec_file, operator_stack
 
     if arguments.file.is_dir():
         print(f"error: {arguments.file} is a folder, not a FEC file: give the path of the file itself", file=sys.stderr)
         return 2
-    if arguments.file.exists() and not arguments.file.is_file():
-        print(f"error: {arguments.file} is not a regular file: give the path of the FEC file itself", file=sys.stderr)
-        return 2
-    if not arguments.file.is_file():
-        print(f"error: file {arguments.file} not found", file=sys.stderr)
+    problem = _input_file_problem(arguments.file, "FEC file")
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     with operator_stack() as stack:
         return asyncio.run(import_fec_file(stack, arguments.creditor, arguments.file, arguments.encoding))
@@ -352,11 +359,9 @@ def _command_import_fec(arguments: argparse.Namespace) -> int:
 def _command_set_creditor_identity(arguments: argparse.Namespace) -> int:
     from services.runtime.operations import operator_stack, set_creditor_identity_from_file
 
-    if arguments.file.exists() and not arguments.file.is_file():
-        print(f"error: {arguments.file} is not a regular file: give the path of the JSON file", file=sys.stderr)
-        return 2
-    if not arguments.file.is_file():
-        print(f"error: file {arguments.file} not found: give the path of the JSON file", file=sys.stderr)
+    problem = _input_file_problem(arguments.file, "JSON file")
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     with operator_stack() as stack:
         return asyncio.run(set_creditor_identity_from_file(stack, arguments.creditor, arguments.file))
