@@ -175,6 +175,11 @@ class AccountsPortalClient:
         path = f"/creditors/{_segment(creditor)}/bank-change-requests"
         return await self._as_user("POST", path, session, json_body=values)
 
+    async def withdraw_bank_change(self, session: SessionInfo, creditor: str, request_id: str) -> dict[str, Any]:
+        """Withdraw the account's pending bank change request ``request_id``."""
+        path = f"/creditors/{_segment(creditor)}/bank-change-requests/{_segment(request_id)}/withdrawal"
+        return await self._as_user("POST", path, session)
+
     # Sécurité
 
     async def me(self, session: SessionInfo) -> dict[str, Any]:

@@ -52,6 +52,10 @@ SAVED_NOTICES = {
         "Elle s’appliquera après validation par le créancier."
     ),
     "aucune": "Aucune modification à enregistrer : les valeurs envoyées sont celles déjà enregistrées.",
+    "demande-retiree": (
+        "Votre demande de modification des coordonnées bancaires a été retirée. Les coordonnées bancaires"
+        " en vigueur restent inchangées, et vous pouvez faire une nouvelle demande."
+    ),
 }
 NO_CREDITOR_MESSAGE = "Aucun créancier n’est rattaché à votre agence. Contactez votre créancier pour y accéder."
 PASSWORD_REQUIRED_MESSAGE = (
@@ -149,6 +153,7 @@ async def render_account_details(
         "bank_fields": BANK_FIELDS,
         "country_choices": country_choices(),
         "form_action": details_path(creditor),
+        "withdraw_action": f"{details_path(creditor)}/retrait-demande-bancaire",
         "bank_details_url": f"/api/v1/creditors/{quote(creditor, safe='')}/bank-details",
     }
     return render_page(request, "account_details.html", frame, context, status=status)
@@ -309,6 +314,19 @@ async def submit_account_details(request: web.Request) -> web.Response:
     )
 
 
+async def withdraw_bank_change(request: web.Request) -> web.Response:
+    """Withdraw the account's pending bank change request, then come back to the page with a confirmation."""
+    active, form = await read_session_form(request)
+    frame = await load_frame(request, ACCOUNT_DETAILS, creditor_id=request.match_info["creditor"])
+    creditor = frame.creditor.id
+    try:
+        await accounts_portal(request).withdraw_bank_change(active.info, creditor, form_text(form, "request_id"))
+    except Conflict as decided:
+        # The creditor decided, or another administrateur withdrew it, meanwhile.
+        return await render_account_details(request, frame, edit=False, alerts=[decided.message], status=decided.status)
+    raise web.HTTPSeeOther(f"{details_path(creditor)}?{SAVED_PARAMETER}=demande-retiree")
+
+
 def collect_rejection(rejected: Unprocessable, errors: FieldErrors, alerts: list[str]) -> None:
     """Add a 422's field messages to ``errors``, or its message to ``alerts`` when it names no field."""
     field_errors = field_errors_of(rejected)
@@ -324,3 +342,4 @@ def setup_routes(app: web.Application) -> None:
         "/creanciers/{creditor}/informations-compte", creditor_account_details_page, name="creditor_account_details"
     )
     app.router.add_post("/creanciers/{creditor}/informations-compte", submit_account_details)
+    app.router.add_post("/creanciers/{creditor}/informations-compte/retrait-demande-bancaire", withdraw_bank_change)

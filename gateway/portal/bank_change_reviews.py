@@ -26,7 +26,7 @@ from shared.errors import Conflict, NotFound, Unprocessable
 STATUS_PARAMETER = "statut"
 # Query values of the list filter and the service's status filter they select.
 STATUS_FILTERS = {"en-attente": "pending", "toutes": "all"}
-STATUS_LABELS = {"pending": "En attente", "approved": "Validée", "rejected": "Refusée"}
+STATUS_LABELS = {"pending": "En attente", "approved": "Validée", "rejected": "Refusée", "withdrawn": "Retirée par l’agence"}
 NOTICE_PARAMETER = "fait"
 NOTICES = {
     "validee": (

@@ -63,6 +63,16 @@ class RequesterNoLongerAdministrator(Conflict):
         )
 
 
+class ChangeNotPending(Conflict):
+    code = "bank_change_decided"
+
+    def __init__(self, status: str) -> None:
+        super().__init__(
+            "Cette demande ne peut plus être retirée, car le créancier l’a déjà traitée ou elle a déjà été retirée.",
+            current_status=status,
+        )
+
+
 def _request_not_found(request_id: str) -> NotFound:
     return NotFound("Cette demande de changement de coordonnées bancaires n’existe pas.", request_id=request_id)
 
@@ -422,6 +432,72 @@ async def decide(
         await _send_notices(connection, settings, cipher, recipients, subject, body)
     log.info("bank_change_decided", request_id=request_id, outcome=outcome, creditor=scope.creditor_id)
     return _request_json(decided)
+
+
+async def withdraw(
+    pool: asyncpg.Pool,
+    settings: AccountsSettings,
+    cipher: DataCipher,
+    principal: Principal,
+    scope: AccountScope,
+    request_id: str,
+) -> dict[str, Any]:
+    """Withdraw a pending request of the account in ``scope``, notify, and return the request.
+
+    Raises NotFound for a request of another account and ChangeNotPending
+    for one already decided or withdrawn. Nothing changes in the bank details.
+    """
+    try:
+        request_uuid = uuid.UUID(request_id)
+    except ValueError:
+        raise _request_not_found(request_id) from None
+    async with pool.acquire() as connection, connection.transaction():
+        row = await connection.fetchrow(
+            """SELECT * FROM bank_change_requests
+                WHERE id = $1 AND creditor_id = $2 AND customer_account = $3 AND agency_id = $4
+                FOR UPDATE""",
+            request_uuid,
+            scope.creditor_id,
+            scope.customer_account,
+            scope.agency_id,
+        )
+        if row is None:
+            raise _request_not_found(request_id)
+        if row["status"] != "pending":
+            raise ChangeNotPending(row["status"])
+        withdrawn = await connection.fetchrow(
+            """UPDATE bank_change_requests
+                  SET status = 'withdrawn', decided_by = $2::uuid, decided_at = now()
+                WHERE id = $1 RETURNING *""",
+            request_uuid,
+            principal.user_id,
+        )
+        await record_audit(
+            connection,
+            principal,
+            subject="bank_change_request",
+            action="withdrawn",
+            creditor_id=scope.creditor_id,
+            customer_account=scope.customer_account,
+            agency_id=scope.agency_id,
+            before={"request_id": request_id, "status": "pending"},
+            after={"request_id": request_id, "status": "withdrawn"},
+        )
+        withdrawn_by = await connection.fetchval(
+            "SELECT coalesce(nullif(display_name, ''), login) FROM users WHERE id = $1::uuid", principal.user_id
+        )
+        creditor_name = await connection.fetchval("SELECT name FROM creditors WHERE id = $1", scope.creditor_id)
+        subject, body = notices.bank_change_withdrawn(
+            creditor_name=creditor_name,
+            customer_account=scope.customer_account,
+            withdrawn_by=withdrawn_by,
+            iban_masked=row["iban_masked"],
+            withdrawn_at=withdrawn["decided_at"],
+        )
+        recipients = await _notice_recipients(connection, scope.agency_id, row["previous_billing_email"])
+        await _send_notices(connection, settings, cipher, recipients, subject, body)
+    log.info("bank_change_withdrawn", request_id=request_id, creditor=scope.creditor_id)
+    return _request_json(withdrawn)
 
 
 async def _requester_is_active_administrator(

@@ -637,3 +637,45 @@ async def test_rejection_reason_with_control_refused(accounts, prepared, account
     assert answer["error"]["details"]["field"] == "reason"
     assert "caractère de contrôle ou de mise en forme" in answer["error"]["message"]
     assert status == "pending"
+
+
+async def test_administrator_withdraws_pending_request(accounts, prepared, accounts_pool, mail_sink):
+    admin, _second, billing_email, secret = prepared
+    staff_id = await staff_user(accounts_pool, admin.creditor)
+    request_id = (await (await post_request(accounts, admin, request_body(admin, secret))).json())["request_id"]
+    path = f"/creditors/{admin.creditor}/bank-change-requests/{request_id}/withdrawal"
+
+    withdrawn = await accounts.client.post(path, headers=principal_headers(accounts, admin))
+    again = await accounts.client.post(path, headers=principal_headers(accounts, admin))
+    approved = await accounts.client.post(
+        f"/staff/bank-change-requests/{request_id}/approve", headers=staff_headers(accounts, admin.creditor, staff_id)
+    )
+    notices = await wait_for_mail(
+        mail_sink.folder, lambda message: "retirée" in message.subject and billing_email in message.envelope_to
+    )
+    profile = await (
+        await accounts.client.get(f"/creditors/{admin.creditor}/profile", headers=principal_headers(accounts, admin))
+    ).json()
+
+    assert withdrawn.status == 200
+    assert (await withdrawn.json())["status"] == "withdrawn"
+    assert again.status == 409
+    assert approved.status == 409
+    assert profile["pending_bank_change"] is None
+    assert profile["bank_details"] is None
+    assert "a retiré le" in notices[0].text
+
+
+async def test_withdrawal_of_other_account_not_found(accounts, prepared, accounts_pool):
+    admin, _second, _billing_email, secret = prepared
+    other = await make_agency_user(accounts_pool, creditor=admin.creditor)
+    request_id = (await (await post_request(accounts, admin, request_body(admin, secret))).json())["request_id"]
+
+    response = await accounts.client.post(
+        f"/creditors/{other.creditor}/bank-change-requests/{request_id}/withdrawal",
+        headers=principal_headers(accounts, other),
+    )
+    status = await accounts_pool.fetchval("SELECT status FROM bank_change_requests WHERE id = $1::uuid", request_id)
+
+    assert response.status == 404
+    assert status == "pending"

@@ -489,3 +489,23 @@ async def test_reason_kept_when_too_long_or_refused(gateway, accounts_pool, scen
     assert "Motif trop long. Motif trop long." in await too_long.text()
     assert blocked.status == 409
     assert "Vérifié par téléphone</textarea>" in await blocked.text()
+
+
+async def test_administrator_withdraws_pending_change(gateway, accounts_pool, scene):
+    await request_bank_change(gateway, scene, FIRST_IBAN, next_totp_code(scene.totp))
+    request_id = await pending_request_id(accounts_pool, scene.creditor)
+    page = await (await gateway.get(details_path(scene.creditor))).text()
+
+    response = await gateway.post(
+        details_path(scene.creditor) + "/retrait-demande-bancaire",
+        data={"csrf_token": csrf_token_of(page), "request_id": request_id},
+        allow_redirects=False,
+    )
+    after = unescape(await (await gateway.get(response.headers["Location"])).text())
+    status = await accounts_pool.fetchval("SELECT status FROM bank_change_requests WHERE id = $1::uuid", request_id)
+
+    assert ">Retirer la demande</button>" in page
+    assert response.status == 303
+    assert "Votre demande de modification des coordonnées bancaires a été retirée." in after
+    assert ">Retirer la demande</button>" not in after
+    assert status == "withdrawn"

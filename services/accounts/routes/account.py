@@ -102,6 +102,20 @@ async def post_bank_change_request(request: web.Request) -> web.Response:
     return web.json_response(created, status=201)
 
 
+async def post_bank_change_withdrawal(request: web.Request) -> web.Response:
+    scope = await _scope(request, Action.REQUEST_BANK_CHANGE)
+    cipher = cipher_or_unavailable(request.app.get(CIPHER))
+    withdrawn = await bank_changes.withdraw(
+        request.app[POOL],
+        request.app[ACCOUNTS_SETTINGS],
+        cipher,
+        principal_of(request),
+        scope,
+        request.match_info["request_id"],
+    )
+    return web.json_response(withdrawn)
+
+
 async def get_audit(request: web.Request) -> web.Response:
     scope = await _scope(request, Action.EDIT_PROFILE)
     async with request.app[POOL].acquire() as connection:
@@ -148,6 +162,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_put(f"{prefix}/profile/billing-details", put_billing_details)
     app.router.add_get(f"{prefix}/profile/bank-details", get_bank_details_for_edit)
     app.router.add_get(f"{prefix}/bank-change-requests", get_bank_change_requests)
+    app.router.add_post(f"{prefix}/bank-change-requests/{{request_id}}/withdrawal", post_bank_change_withdrawal)
     app.router.add_post(f"{prefix}/bank-change-requests", post_bank_change_request)
     app.router.add_get(f"{prefix}/audit", get_audit)
     app.router.add_get(f"{prefix}/contacts", get_contacts)
