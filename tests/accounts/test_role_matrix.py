@@ -21,6 +21,7 @@ ACTIONS = [
     ("PUT", "/creditors/{creditor}/profile/billing-details", {"address_line1": "1 rue A", "postal_code": "75001", "city": "Paris", "country": "FR"}, {ADMIN}),
     ("GET", "/creditors/{creditor}/profile/bank-details", None, {ADMIN}),
     ("POST", "/creditors/{creditor}/bank-change-requests", {"iban": "FR7630006000011234567890189", "password": "wrong password!"}, {ADMIN}),
+    ("POST", f"/creditors/{{creditor}}/bank-change-requests/{uuid.uuid4()}/withdrawal", None, {ADMIN}),
     ("GET", "/creditors/{creditor}/audit", None, {ADMIN}),
     ("POST", "/creditors/{creditor}/messages", {"subject": "Bonjour", "message": "Bonjour"}, {ADMIN, ACCOUNTANT}),
     ("GET", "/agency/users", None, {ADMIN}),
