@@ -179,6 +179,19 @@ async def _send_notices(
         )
 
 
+async def _names_for_notice(
+    connection: asyncpg.Connection, principal: Principal, scope: AccountScope
+) -> tuple[str, str]:
+    """Return the principal's display name (or login) and the creditor's name, as a notice prints them."""
+    row = await connection.fetchrow(
+        """SELECT (SELECT coalesce(nullif(display_name, ''), login) FROM users WHERE id = $1::uuid) AS user_name,
+                  (SELECT name FROM creditors WHERE id = $2) AS creditor_name""",
+        principal.user_id,
+        scope.creditor_id,
+    )
+    return row["user_name"], row["creditor_name"]
+
+
 async def request_change(
     pool: asyncpg.Pool,
     settings: AccountsSettings,
@@ -233,10 +246,7 @@ async def request_change(
             creditor_id=scope.creditor_id,
             customer_account=scope.customer_account,
         )
-        requester = await connection.fetchval(
-            "SELECT coalesce(nullif(display_name, ''), login) FROM users WHERE id = $1::uuid", principal.user_id
-        )
-        creditor_name = await connection.fetchval("SELECT name FROM creditors WHERE id = $1", scope.creditor_id)
+        requester, creditor_name = await _names_for_notice(connection, principal, scope)
         subject, body = notices.bank_change_requested(
             creditor_name=creditor_name,
             customer_account=scope.customer_account,
@@ -483,10 +493,7 @@ async def withdraw(
             before={"request_id": request_id, "status": "pending"},
             after={"request_id": request_id, "status": "withdrawn"},
         )
-        withdrawn_by = await connection.fetchval(
-            "SELECT coalesce(nullif(display_name, ''), login) FROM users WHERE id = $1::uuid", principal.user_id
-        )
-        creditor_name = await connection.fetchval("SELECT name FROM creditors WHERE id = $1", scope.creditor_id)
+        withdrawn_by, creditor_name = await _names_for_notice(connection, principal, scope)
         subject, body = notices.bank_change_withdrawn(
             creditor_name=creditor_name,
             customer_account=scope.customer_account,
