@@ -8,11 +8,13 @@ from typing import Any
 import asyncpg
 import structlog
 
-from services.accounts import events
+from services.accounts import bank_changes, events
 from services.accounts.audit import record_audit
 from services.accounts.credentials import revoke_reset_links
+from services.accounts.crypto import DataCipher
 from services.accounts.invitations import revoke_invitations_sent_by
 from services.accounts.sessions import revoke_user_sessions
+from services.accounts.settings import AccountsSettings
 from shared.errors import Conflict, NotFound
 from shared.events.accounts import UserDisabled, UserEnabled, UserRoleChanged
 from shared.principal import Principal
@@ -92,16 +94,26 @@ async def _other_active_admins(connection: asyncpg.Connection, agency_id: uuid.U
     )
 
 
-async def change_role(pool: asyncpg.Pool, principal: Principal, user_id: str, role: str) -> int:
+async def change_role(
+    pool: asyncpg.Pool,
+    principal: Principal,
+    user_id: str,
+    role: str,
+    *,
+    settings: AccountsSettings,
+    cipher: DataCipher | None,
+) -> int:
     """Give ``role`` to a user of the principal's agency and return how many invitations were revoked.
 
     An administrateur who gets another role loses the live invitations they sent,
-    because only an active administrateur's invitation can be accepted. Raises
+    because only an active administrateur's invitation can be accepted, and
+    their pending bank change requests are withdrawn, with a notice. Raises
     LastAdministrator when no active administrateur would remain.
     """
     agency_id = uuid.UUID(principal.agency_id)
     revoked = 0
     async with pool.acquire() as connection, connection.transaction():
+        pending_changes = await bank_changes.lock_pending_requests_of(connection, agency_id, user_id)
         member = await _locked_member(connection, agency_id, user_id)
         user_id = str(member["user_id"])
         if member["role"] == role:
@@ -113,6 +125,9 @@ async def change_role(pool: asyncpg.Pool, principal: Principal, user_id: str, ro
             revoked = await revoke_invitations_sent_by(connection, member["user_id"])
             if revoked:
                 log.info("invitations_revoked", user_id=user_id, reason="role_changed", count=revoked)
+            await bank_changes.withdraw_locked_requests(
+                connection, settings, cipher, principal, pending_changes, bank_changes.WITHDRAWN_AS_AUTHOR_DEMOTED
+            )
         await record_audit(
             connection,
             principal,
@@ -129,14 +144,18 @@ async def change_role(pool: asyncpg.Pool, principal: Principal, user_id: str, ro
     return revoked
 
 
-async def disable_user(pool: asyncpg.Pool, principal: Principal, user_id: str) -> int:
+async def disable_user(
+    pool: asyncpg.Pool, principal: Principal, user_id: str, *, settings: AccountsSettings, cipher: DataCipher | None
+) -> int:
     """Disable a user of the principal's agency, end all of the user's sessions and revoke the user's live links.
 
     The links revoked are the user's password-reset links and the invitations the user sent.
+    The user's pending bank change requests are withdrawn, with a notice.
     Returns how many invitations were revoked, 0 when the user was already disabled.
     """
     agency_id = uuid.UUID(principal.agency_id)
     async with pool.acquire() as connection, connection.transaction():
+        pending_changes = await bank_changes.lock_pending_requests_of(connection, agency_id, user_id)
         member = await _locked_member(connection, agency_id, user_id)
         # Compared as UUIDs: the same id in upper case is the same user.
         if member["user_id"] == uuid.UUID(principal.user_id):
@@ -152,6 +171,9 @@ async def disable_user(pool: asyncpg.Pool, principal: Principal, user_id: str) -
         if revoked:
             log.info("invitations_revoked", user_id=user_id, reason="user_disabled", count=revoked)
         await revoke_reset_links(connection, member["user_id"])
+        await bank_changes.withdraw_locked_requests(
+            connection, settings, cipher, principal, pending_changes, bank_changes.WITHDRAWN_AS_AUTHOR_DISABLED
+        )
         await record_audit(
             connection,
             principal,

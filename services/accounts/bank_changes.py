@@ -444,6 +444,12 @@ async def decide(
     return _request_json(decided)
 
 
+WITHDRAWN_AS_AUTHOR_DISABLED = (
+    "Retirée d’office, car son auteur a été désactivé par un administrateur de l’agence."
+)
+WITHDRAWN_AS_AUTHOR_DEMOTED = "Retirée d’office, car son auteur n’est plus administrateur de l’agence."
+
+
 async def withdraw(
     pool: asyncpg.Pool,
     settings: AccountsSettings,
@@ -475,36 +481,89 @@ async def withdraw(
             raise _request_not_found(request_id)
         if row["status"] != "pending":
             raise ChangeNotPending(row["status"])
-        withdrawn = await connection.fetchrow(
-            """UPDATE bank_change_requests
-                  SET status = 'withdrawn', decided_by = $2::uuid, decided_at = now()
-                WHERE id = $1 RETURNING *""",
-            request_uuid,
-            principal.user_id,
-        )
-        await record_audit(
-            connection,
-            principal,
-            subject="bank_change_request",
-            action="withdrawn",
-            creditor_id=scope.creditor_id,
-            customer_account=scope.customer_account,
-            agency_id=scope.agency_id,
-            before={"request_id": request_id, "status": "pending"},
-            after={"request_id": request_id, "status": "withdrawn"},
-        )
-        withdrawn_by, creditor_name = await _names_for_notice(connection, principal, scope)
-        subject, body = notices.bank_change_withdrawn(
-            creditor_name=creditor_name,
-            customer_account=scope.customer_account,
-            withdrawn_by=withdrawn_by,
-            iban_masked=row["iban_masked"],
-            withdrawn_at=withdrawn["decided_at"],
-        )
-        recipients = await _notice_recipients(connection, scope.agency_id, row["previous_billing_email"])
-        await _send_notices(connection, settings, cipher, recipients, subject, body)
-    log.info("bank_change_withdrawn", request_id=request_id, creditor=scope.creditor_id)
+        withdrawn = await _withdraw_row(connection, settings, cipher, principal, row, reason=None)
     return _request_json(withdrawn)
+
+
+async def lock_pending_requests_of(
+    connection: asyncpg.Connection, agency_id: uuid.UUID, user_id: str
+) -> list[asyncpg.Record]:
+    """Lock and return the pending requests that ``user_id`` made for the agency.
+
+    A caller that then changes the user's membership locks these rows first,
+    in the order `decide` takes its locks (request, then membership), so the
+    two cannot deadlock.
+    """
+    try:
+        requester = uuid.UUID(user_id)
+    except ValueError:
+        return []
+    return await connection.fetch(
+        """SELECT * FROM bank_change_requests
+            WHERE agency_id = $1 AND requested_by = $2 AND status = 'pending'
+            ORDER BY id FOR UPDATE""",
+        agency_id,
+        requester,
+    )
+
+
+async def withdraw_locked_requests(
+    connection: asyncpg.Connection,
+    settings: AccountsSettings,
+    cipher: DataCipher | None,
+    principal: Principal,
+    rows: list[asyncpg.Record],
+    reason: str,
+) -> None:
+    """Withdraw the requests ``rows``, locked by `lock_pending_requests_of`, giving ``reason`` in the notices."""
+    for row in rows:
+        await _withdraw_row(connection, settings, cipher, principal, row, reason=reason)
+
+
+async def _withdraw_row(
+    connection: asyncpg.Connection,
+    settings: AccountsSettings,
+    cipher: DataCipher | None,
+    principal: Principal,
+    row: asyncpg.Record,
+    *,
+    reason: str | None,
+) -> asyncpg.Record:
+    """Mark the locked pending request ``row`` withdrawn by ``principal``, audit it and notify; return the new row."""
+    request_id = str(row["id"])
+    scope = AccountScope(row["creditor_id"], row["customer_account"], row["agency_id"])
+    withdrawn = await connection.fetchrow(
+        """UPDATE bank_change_requests
+              SET status = 'withdrawn', decided_by = $2::uuid, decided_at = now(), decision_reason = $3
+            WHERE id = $1 RETURNING *""",
+        row["id"],
+        principal.user_id,
+        reason,
+    )
+    await record_audit(
+        connection,
+        principal,
+        subject="bank_change_request",
+        action="withdrawn",
+        creditor_id=scope.creditor_id,
+        customer_account=scope.customer_account,
+        agency_id=scope.agency_id,
+        before={"request_id": request_id, "status": "pending"},
+        after={"request_id": request_id, "status": "withdrawn", "reason": reason},
+    )
+    withdrawn_by, creditor_name = await _names_for_notice(connection, principal, scope)
+    subject, body = notices.bank_change_withdrawn(
+        creditor_name=creditor_name,
+        customer_account=scope.customer_account,
+        withdrawn_by=withdrawn_by,
+        iban_masked=row["iban_masked"],
+        withdrawn_at=withdrawn["decided_at"],
+        reason=reason,
+    )
+    recipients = await _notice_recipients(connection, scope.agency_id, row["previous_billing_email"])
+    await _send_notices(connection, settings, cipher, recipients, subject, body)
+    log.info("bank_change_withdrawn", request_id=request_id, creditor=scope.creditor_id, automatic=reason is not None)
+    return withdrawn
 
 
 async def _requester_is_active_administrator(

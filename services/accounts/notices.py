@@ -204,9 +204,18 @@ def bank_change_decided(
 
 
 def bank_change_withdrawn(
-    *, creditor_name: str, customer_account: str, withdrawn_by: str, iban_masked: str, withdrawn_at: datetime
+    *,
+    creditor_name: str,
+    customer_account: str,
+    withdrawn_by: str,
+    iban_masked: str,
+    withdrawn_at: datetime,
+    reason: str | None = None,
 ) -> tuple[str, str]:
-    """Return the notice that an administrateur of the agency withdrew a pending change request."""
+    """Return the notice that an administrateur of the agency withdrew a pending change request.
+
+    ``reason`` gives why a request was withdrawn without being asked, when its author was disabled or demoted.
+    """
     note = defused_names_note(creditor_name, withdrawn_by)
     creditor_name, withdrawn_by = mail_name(creditor_name), mail_name(withdrawn_by)
     subject = f"Demande de changement de coordonnées bancaires retirée – compte {customer_account}"
@@ -215,7 +224,8 @@ def bank_change_withdrawn(
         f"{withdrawn_by} a retiré le {french_datetime(withdrawn_at)} la demande de changement de coordonnées"
         f" bancaires du compte client {customer_account} chez {creditor_name} (IBAN {iban_masked}). Le"
         " créancier ne la traitera pas, et les coordonnées bancaires en vigueur restent inchangées."
-        "\n\nSi personne dans votre agence n’a retiré cette demande, contactez immédiatement "
+        + (f"\n\n{reason}" if reason else "")
+        + "\n\nSi personne dans votre agence n’a retiré cette demande, contactez immédiatement "
         f"le service facturation {prefix_de(creditor_name)}."
     )
     return french(subject), body + note + SIGNATURE

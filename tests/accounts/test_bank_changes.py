@@ -679,3 +679,32 @@ async def test_withdrawal_of_other_account_not_found(accounts, prepared, account
 
     assert response.status == 404
     assert status == "pending"
+
+
+@pytest.mark.parametrize(
+    ("method", "body", "reason"),
+    [
+        ("DELETE", None, "Retirée d’office, car son auteur a été désactivé par un administrateur de l’agence."),
+        ("PATCH", {"role": "comptable"}, "Retirée d’office, car son auteur n’est plus administrateur de l’agence."),
+    ],
+    ids=["disabled", "demoted"],
+)
+async def test_removing_author_withdraws_request(accounts, prepared, accounts_pool, mail_sink, method, body, reason):
+    admin, second, billing_email, secret = prepared
+    request_id = (await (await post_request(accounts, admin, request_body(admin, secret))).json())["request_id"]
+
+    removed = await accounts.client.request(
+        method, f"/agency/users/{admin.user_id}", json=body, headers=principal_headers(accounts, second)
+    )
+    row = await accounts_pool.fetchrow(
+        "SELECT status, decision_reason, decided_by::text FROM bank_change_requests WHERE id = $1::uuid", request_id
+    )
+    notices = await wait_for_mail(
+        mail_sink.folder, lambda message: "retirée" in message.subject and billing_email in message.envelope_to
+    )
+
+    assert removed.status == 200
+    assert row["status"] == "withdrawn"
+    assert row["decision_reason"] == reason
+    assert row["decided_by"] == second.user_id
+    assert reason in notices[0].text.replace("\r\n", "\n").replace("\n", " ")

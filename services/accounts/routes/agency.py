@@ -43,7 +43,14 @@ async def patch_user(request: web.Request) -> web.Response:
     body = await json_body(request)
     role = _role(body)
 
-    revoked = await agency_users.change_role(request.app[POOL], principal, request.match_info["user_id"], role)
+    revoked = await agency_users.change_role(
+        request.app[POOL],
+        principal,
+        request.match_info["user_id"],
+        role,
+        settings=request.app[ACCOUNTS_SETTINGS],
+        cipher=request.app.get(CIPHER),
+    )
     return web.json_response({"invitations_revoked": revoked})
 
 
@@ -51,7 +58,13 @@ async def delete_user(request: web.Request) -> web.Response:
     principal = principal_of(request)
     require_role(principal, Action.MANAGE_USERS)
     agency_id_of(principal)
-    revoked = await agency_users.disable_user(request.app[POOL], principal, request.match_info["user_id"])
+    revoked = await agency_users.disable_user(
+        request.app[POOL],
+        principal,
+        request.match_info["user_id"],
+        settings=request.app[ACCOUNTS_SETTINGS],
+        cipher=request.app.get(CIPHER),
+    )
     return web.json_response({"invitations_revoked": revoked})
 
 
