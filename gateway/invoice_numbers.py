@@ -26,9 +26,9 @@ MAX_INVOICE_NUMBER_LENGTH = 40
 def checkable_numbers(numbers: object) -> bool:
     """Return whether ``numbers`` is a list that the accounts service's rules may accept, so worth looking up.
 
-    Each number is judged stripped, as the accounts service judges it: a
-    number that only a line feed or a no-break space around it kept
-    unchecked would reach the creditor's service without being looked up.
+    Each number is judged stripped, as the accounts service judges it.
+    Otherwise a number padded with a line feed or a no-break space would
+    reach the creditor's service without being looked up.
     """
     return (
         isinstance(numbers, list)

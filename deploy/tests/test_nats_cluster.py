@@ -208,9 +208,9 @@ async def test_message_readable_from_other_node(cluster: Cluster) -> None:
 
 
 async def publish_once_stream_answers(jetstream, subject: str, payload: bytes) -> None:
-    """Publish ``payload``, again while no stream answers, until SCALE_UP_SECONDS have passed.
+    """Publish ``payload``, and again while no stream responds, until SCALE_UP_SECONDS have passed.
 
-    A leader elected on another node answers only once the cluster has
+    A leader elected on another node responds only once the cluster has
     spread its interest in the subject, which on a loaded machine can come
     after its stream info names it.
     """
