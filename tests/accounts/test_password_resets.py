@@ -209,3 +209,17 @@ async def test_log_out_other_sessions(accounts, agency_admin):
     assert (await response.json())["other_sessions_closed"] == 1
     assert (await current_session(accounts, current)).status == 200
     assert (await current_session(accounts, other)).status == 401
+
+
+async def test_long_new_password_gets_password_rule(accounts, agency_admin):
+    # The rule is 128 characters: a longer new password is named with its count, whatever its length.
+    response = await accounts.client.post(
+        "/me/password/check",
+        json={"current_password": agency_admin.password, "new_password": "phrase longue " * 80},
+        headers=principal_headers(accounts, agency_admin),
+    )
+    problems = (await response.json())["problems"]
+
+    assert response.status == 200
+    assert [problem["code"] for problem in problems] == ["password.too_long"]
+    assert "dépasse 128 caractères (1\u202f120 saisis)" in problems[0]["message"]

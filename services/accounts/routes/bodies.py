@@ -47,6 +47,16 @@ def required_text(body: dict[str, Any], field: str, *, max_length: int = DEFAULT
     return value
 
 
+# A new password's length is judged by validate_password, whose message gives the 128-character
+# rule and the count typed; this bound only keeps an absurd value from being normalised.
+NEW_PASSWORD_READ_LIMIT = 64 * 1024
+
+
+def required_new_password(body: dict[str, Any], field: str) -> str:
+    """Return the non-empty string ``body[field]``, a new password whose length the password rules judge."""
+    return required_text(body, field, max_length=NEW_PASSWORD_READ_LIMIT)
+
+
 def optional_text(body: dict[str, Any], field: str, *, max_length: int = DEFAULT_MAX_LENGTH) -> str | None:
     """Return the string ``body[field]``, or None when it is absent, null or empty."""
     value = body.get(field)

@@ -10,7 +10,7 @@ from services.accounts.domain import reported_as_invalid_fields
 from services.accounts.keys import ACCOUNTS_SETTINGS, CIPHER
 from services.accounts.passwords import MAX_PASSWORD_LENGTH
 from services.accounts.reauth import ReauthenticationFailed, reauthenticate
-from services.accounts.routes.bodies import json_body, optional_text, required_text
+from services.accounts.routes.bodies import json_body, optional_text, required_new_password, required_text
 from services.accounts.routes.principals import user_id_of
 from services.accounts.routes.sessions import SESSION_HEADER
 from services.accounts.sessions import revoke_user_sessions
@@ -51,7 +51,7 @@ async def post_password(request: web.Request) -> web.Response:
     user_id = user_id_of(principal)
     body = await json_body(request)
     current = required_text(body, "current_password", max_length=MAX_PASSWORD_LENGTH)
-    new = required_text(body, "new_password", max_length=MAX_PASSWORD_LENGTH)
+    new = required_new_password(body, "new_password")
     totp_code = optional_text(body, "totp_code", max_length=32)
 
     await reauthenticate(
@@ -80,7 +80,7 @@ async def post_password_check(request: web.Request) -> web.Response:
     principal = principal_of(request)
     body = await json_body(request)
     current = required_text(body, "current_password", max_length=MAX_PASSWORD_LENGTH)
-    new = required_text(body, "new_password", max_length=MAX_PASSWORD_LENGTH)
+    new = required_new_password(body, "new_password")
     problems = [
         {"field": "new_password", "code": problem.code, "message": problem.message}
         for problem in await credentials.new_password_problems(request.app[POOL], user_id_of(principal), new)

@@ -7,8 +7,7 @@ from aiohttp import web
 from services.accounts import credentials, invitations
 from services.accounts.domain import InvalidRequest, reported_as_invalid_fields, require_system
 from services.accounts.keys import ACCOUNTS_SETTINGS, CIPHER
-from services.accounts.passwords import MAX_PASSWORD_LENGTH
-from services.accounts.routes.bodies import json_body, optional_text, required_text
+from services.accounts.routes.bodies import json_body, optional_text, required_new_password, required_text
 from shared.web import POOL, principal_of
 
 MAX_TOKEN_LENGTH = 100
@@ -36,7 +35,7 @@ async def post_reset(request: web.Request) -> web.Response:
     require_system(principal_of(request))
     token = request.match_info["token"][:MAX_TOKEN_LENGTH]
     body = await json_body(request)
-    password = required_text(body, "password", max_length=MAX_PASSWORD_LENGTH)
+    password = required_new_password(body, "password")
 
     with reported_as_invalid_fields():
         await credentials.complete_reset(
@@ -56,7 +55,7 @@ async def post_invitation(request: web.Request) -> web.Response:
     token = request.match_info["token"][:MAX_TOKEN_LENGTH]
     body = await json_body(request)
     login = required_text(body, "login", max_length=254).strip()
-    password = required_text(body, "password", max_length=MAX_PASSWORD_LENGTH)
+    password = required_new_password(body, "password")
     # 200 here, because accept_invitation rejects more than 100 characters as an invalid form field.
     display_name = optional_text(body, "display_name", max_length=200)
     # Absent means unchecked, and an empty confirmation is a mismatch, so optional_text, which returns None for "", does not fit.
