@@ -41,7 +41,8 @@ class ChangeAlreadyPending(Conflict):
     def __init__(self) -> None:
         super().__init__(
             "Une demande de changement de coordonnées bancaires est déjà en attente pour ce compte. "
-            "Attendez la décision du créancier avant d’en faire une autre."
+            "Attendez la décision du créancier, ou retirez cette demande depuis Informations compte, "
+            "avant d’en faire une autre."
         )
 
 
