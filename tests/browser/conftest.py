@@ -40,11 +40,15 @@ def browser_unavailable(message: str) -> None:
 
 
 async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
-    """Run ``app`` on a free loopback port; return its runner and base URL."""
+    """Run ``app`` on a free loopback port; return its runner and base URL.
+
+    The site binds port 0 itself: a port found free beforehand can be taken
+    by another program's outgoing connection before the site binds it.
+    """
     runner = web.AppRunner(app)
     await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = runner.addresses[0][1]
     return runner, f"http://127.0.0.1:{port}"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,8 +57,12 @@ async def mail_stack(engines: Engines, tmp_path: Path) -> AsyncIterator[MailStac
     sink = MailSink(mail_dir, port=0)
     await sink.start()
     runners: list[web.AppRunner] = []
+    # The gateway's port goes into the accounts settings before the gateway
+    # starts, so a socket holds it from now on rather than a port found free.
+    gateway_socket = socket.socket()
+    gateway_socket.bind(("127.0.0.1", 0))
+    gateway_port = gateway_socket.getsockname()[1]
     try:
-        gateway_port = free_port()
         accounts_settings = AccountsSettings(
             database_url=engines.service_dsn("accounts"),
             **engines.nats_settings("accounts"),
@@ -86,12 +91,13 @@ async def mail_stack(engines: Engines, tmp_path: Path) -> AsyncIterator[MailStac
         )
         gateway_runner = web.AppRunner(create_gateway_app(gateway_settings))
         await gateway_runner.setup()
-        await web.TCPSite(gateway_runner, "127.0.0.1", gateway_port).start()
+        await web.SockSite(gateway_runner, gateway_socket).start()
         runners.append(gateway_runner)
         yield MailStack(accounts_url, ledger_url, f"http://127.0.0.1:{gateway_port}", mail_dir)
     finally:
         for runner in reversed(runners):
             await runner.cleanup()
+        gateway_socket.close()
         await sink.stop()
 
 

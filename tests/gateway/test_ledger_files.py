@@ -13,7 +13,6 @@ from pypdf import PdfReader
 from yarl import URL
 
 from gateway.portal.documents import document_pdf_url
-from tests.conftest import free_port
 from tests.gateway.conftest import closed_port_url, log_in
 from tests.gateway.support import FecBuilder, days_ago, give_creditor_identity, import_fec
 
@@ -315,9 +314,8 @@ async def broken_ledger():
     app.router.add_get("/creditors/{creditor}/documents/{number}/pdf", truncated_pdf)
     runner = web.AppRunner(app)
     await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    yield f"http://127.0.0.1:{port}"
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    yield f"http://127.0.0.1:{runner.addresses[0][1]}"
     await runner.cleanup()
 
 
