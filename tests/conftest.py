@@ -9,6 +9,7 @@ customer-account ids rather than by truncating tables.
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import tempfile
@@ -53,7 +54,35 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         raise pytest.UsageError(f"CI=true but the fixture folder {FIXTURES} is missing")
 
 
+def _ephemeral_range_start() -> int:
+    """Return the first port that Linux hands to outgoing connections (32768 unless configured)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+FIRST_TEST_PORT = 20000
+
+
 def free_port() -> int:
+    """Return a loopback port that is free now, below the ephemeral range when possible.
+
+    Binding port 0 gives a port of the ephemeral range, which another
+    program's outgoing connection can take between this check and the bind
+    of the server that uses it; ports below that range are never handed out so.
+    """
+    ephemeral_start = _ephemeral_range_start()
+    for _attempt in range(50):
+        if ephemeral_start <= FIRST_TEST_PORT:
+            break
+        port = random.randrange(FIRST_TEST_PORT, ephemeral_start)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
