@@ -69,8 +69,8 @@ async def revoke(request: web.Request, token: str) -> None:
 async def log_out(request: web.Request, response: web.StreamResponse) -> None:
     """Revoke the request's session, if any, and clear the session cookies on ``response``.
 
-    The response also asks the browser to drop its cache of the site, where
-    an earlier version let invoice PDFs stay readable after logout.
+    The response also requests that the browser clear its cache of the site,
+    where an earlier version let invoice PDFs stay readable after logout.
     """
     token = request.cookies.get(request.app[COOKIE_NAMES].session)
     if token:

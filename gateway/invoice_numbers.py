@@ -44,7 +44,7 @@ def checkable_numbers(numbers: object) -> bool:
 def limit_error_message(numbers: list[str]) -> str | None:
     """Return the French message on the first of the accounts service's limits that ``numbers`` exceed, or None.
 
-    The portal form sends one text field, so the length message asks for
+    The portal form sends one text field, so the length message requests
     commas: a number over the limit is often several numbers or a sentence.
     """
     if len(numbers) > MAX_INVOICE_NUMBERS:

@@ -68,9 +68,9 @@ FIRST_TEST_PORT = 20000
 def free_port() -> int:
     """Return a loopback port that is free now, below the ephemeral range when possible.
 
-    Binding port 0 gives a port of the ephemeral range, which another
-    program's outgoing connection can take between this check and the bind
-    of the server that uses it; ports below that range are never handed out so.
+    Binding port 0 gives a port of the ephemeral range. Another program's
+    outgoing connection can take such a port between this check and the
+    bind of the server that uses it, so ports below that range are tried first.
     """
     ephemeral_start = _ephemeral_range_start()
     for _attempt in range(50):

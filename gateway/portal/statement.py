@@ -33,7 +33,7 @@ VIEW_LABELS = dict(VIEW_CHOICES)
 # search there covers only that period (ALL_VIEW_DAYS in services/ledger/statement.py).
 ALL_VIEW_DAYS = 365
 EMPTY_MESSAGE = "Aucune écriture ne correspond à votre recherche."
-# Without a number or dates, an empty view says what it lacks rather than speak of a search.
+# Without a number or dates, an empty view names what it lacks instead of a search result.
 UNFILTERED_EMPTY_MESSAGES = {
     "unpaid": "Aucune facture à régler pour le moment.",
     "all": "Aucune écriture sur les douze derniers mois.",

@@ -491,9 +491,9 @@ async def lock_pending_requests_of(
 ) -> list[asyncpg.Record]:
     """Lock and return the pending requests that ``user_id`` made for the agency.
 
-    A caller that then changes the user's membership locks these rows first,
-    in the order `decide` takes its locks (request, then membership), so the
-    two cannot deadlock.
+    Callers that change the user's membership (`agency_users.change_role`
+    and `disable_user`) call this first. They then lock in the order of
+    `decide`, request before membership, so the two cannot deadlock.
     """
     try:
         requester = uuid.UUID(user_id)

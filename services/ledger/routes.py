@@ -219,8 +219,8 @@ async def get_document_pdf(request: web.Request) -> web.Response:
     try:
         document = await stored_document(request.app[POOL], creditor, account, number, entry_id)
     except SellerIdentityIncomplete as incomplete:
-        # Only the creditor can complete its identity, so the agency's message asks it to
-        # wait, and the operators find the reason in the log.
+        # Only the creditor can complete its identity, so the agency's message is to try
+        # again later, and the log line gives operators the reason.
         log.warning("document_not_issued", creditor=creditor, reason=incomplete.message, **incomplete.details)
         raise SellerIdentityIncomplete(
             f"Le document n° {number} n’est pas encore disponible, car le créancier n’a pas fini"

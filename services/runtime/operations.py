@@ -291,7 +291,7 @@ async def set_creditor_identity_from_file(stack: Stack, creditor: str, path: Pat
         )
         return 1
     if not isinstance(data, dict):
-        print(f"error: {path} must hold one JSON object, between braces: see the example in --help", file=sys.stderr)
+        print(f"error: {path} must contain one JSON object, between braces: see the example in --help", file=sys.stderr)
         return 1
     try:
         identity = CreditorIdentity.model_validate(data)

@@ -309,7 +309,7 @@ async def test_wrong_totp_code_is_rejected(accounts, prepared):
     assert body["error"]["details"]["field"] == "totp_code"
 
 
-async def test_empty_totp_code_asks_for_it_uncounted(accounts, prepared, accounts_pool):
+async def test_blank_totp_code_not_counted(accounts, prepared, accounts_pool):
     admin, _second, _billing_email, secret = prepared
 
     response = await post_request(accounts, admin, request_body(admin, secret, totp_code=""))

@@ -57,8 +57,8 @@ async def mail_stack(engines: Engines, tmp_path: Path) -> AsyncIterator[MailStac
     sink = MailSink(mail_dir, port=0)
     await sink.start()
     runners: list[web.AppRunner] = []
-    # The gateway's port goes into the accounts settings before the gateway
-    # starts, so a socket holds it from now on rather than a port found free.
+    # The accounts settings need the gateway's port before the gateway starts,
+    # so a bound socket keeps that port reserved until the gateway takes it.
     gateway_socket = socket.socket()
     gateway_socket.bind(("127.0.0.1", 0))
     gateway_port = gateway_socket.getsockname()[1]

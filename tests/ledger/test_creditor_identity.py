@@ -87,7 +87,7 @@ async def test_stored_invalid_iban_gives_409(ledger_service, ledger_pool):
 
     assert response.status == 409
     assert error["code"] == "seller_identity_incomplete"
-    # The agency cannot correct the creditor's identity, so it is told to wait.
+    # The agency cannot correct the creditor's identity, so its message is to try again later.
     assert "Le document n°\u00a0FA-F1 n’est pas encore disponible" in error["message"]
     assert error["details"]["field"] == "iban"
     assert len(invalid) == 1

@@ -47,8 +47,8 @@ def required_text(body: dict[str, Any], field: str, *, max_length: int = DEFAULT
     return value
 
 
-# A new password's length is judged by validate_password, whose message gives the 128-character
-# rule and the count typed; this bound only keeps an absurd value from being normalised.
+# validate_password judges a new password's length and names the 128-character rule.
+# This larger bound only keeps an absurd value from being normalised.
 NEW_PASSWORD_READ_LIMIT = 64 * 1024
 
 

@@ -33,13 +33,13 @@ ZERO_WIDTH_JOINER = "\u200d"
 # woman, joiner, laptop.
 _EMOJI_BEFORE_JOINER = frozenset({"So", "Sk"})
 _EMOJI_VARIATION_SELECTOR = "\ufe0f"
-# Embeddings, overrides and isolates reorder the text around them, so a message could show
-# the reader other words than the ones it holds.
 # A subdivision flag such as England's is a black flag followed by tag characters (Cf), the last one U+E007F.
 _BLACK_FLAG = "\U0001f3f4"
 _TAG_CHARACTERS = range(0xE0020, 0xE0080)
+# Embeddings, overrides and isolates reorder the text around them, so a message could show
+# the reader other words than the ones it contains.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-# Tab and line feed are the only control characters a multi-line text may hold.
+# Tab and line feed are the only control characters a multi-line text may contain.
 _MULTILINE_ALLOWED_CONTROLS = frozenset("\t\n")
 
 
@@ -78,7 +78,7 @@ def find_invisible_character(value: str) -> str | None:
 
 
 def find_multiline_forbidden(value: str) -> str | None:
-    """Return the first character of ``value`` that a multi-line text such as a message may not hold, or None.
+    """Return the first character of ``value`` that a multi-line text such as a message may not contain, or None.
 
     Those are the control characters other than tab and line feed, the
     Unicode line and paragraph separators, and the bidirectional embeddings,

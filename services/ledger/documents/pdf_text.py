@@ -13,7 +13,7 @@ def wrap_text(pdf: FPDF, text: str, width: float) -> list[str]:
 
     Only U+0020 is a break point, so no-break spaces (U+00A0, U+202F) keep an
     amount or a number together. Spaces inside a line are kept as they are,
-    because a document number such as « FA  220393 » has two; the spaces
+    because a document number such as « FA  220393 » has two. The spaces
     where a line breaks are dropped. A word wider than the line is cut
     between characters. Returns one empty line for an empty text.
     """
