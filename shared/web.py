@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import traceback
 import uuid
@@ -90,6 +91,40 @@ async def request_context_middleware(request: web.Request, handler: Handler) -> 
                 )
         response.headers[REQUEST_ID_HEADER] = request_id
         return response
+
+
+class DuplicateJsonKey(ValueError):
+    """A JSON object of a request body names the same key twice."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__("a JSON object names the same key twice")
+        self.key = key
+
+    def quoted_key(self) -> str:
+        """Return the key between French quotes, cut to 40 characters, for an error message."""
+        displayed_key = self.key if len(self.key) <= 40 else self.key[:40] + "…"
+        return f"«\u00a0{displayed_key}\u00a0»"
+
+
+def _unique_keys_object(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    body = dict(pairs)
+    if len(body) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateJsonKey(key)
+            seen.add(key)
+    return body
+
+
+def loads_unique_keys(text: str | bytes, **options: object) -> object:
+    """Parse JSON like ``json.loads``, but raise DuplicateJsonKey when an object repeats a key.
+
+    ``json.loads`` keeps the last of two values under one key, so a client
+    that sends ``{"iban": A, "iban": B}`` would see B stored while its own
+    serializer or a proxy may have validated A.
+    """
+    return json.loads(text, object_pairs_hook=_unique_keys_object, **options)
 
 
 def unstorable_text_field(value: object, path: str = "") -> str | None:

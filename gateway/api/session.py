@@ -11,6 +11,7 @@ from gateway.authentication import log_in, log_out, start_session
 from gateway.errors import RequestTooLarge, format_byte_size
 from gateway.sessions import SessionInfo, require_session
 from shared.errors import DomainError, Unprocessable
+from shared.web import DuplicateJsonKey, loads_unique_keys
 
 log = structlog.get_logger(__name__)
 
@@ -45,13 +46,17 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
     or nest arrays beyond the recursion limit (RecursionError).
     """
     try:
-        body = await request.json()
+        body = await request.json(loads=loads_unique_keys)
     except web.HTTPRequestEntityTooLarge:
         limit = request.client_max_size
         raise RequestTooLarge(
             f"La requête est trop volumineuse\u00a0: son corps dépasse la limite de {format_byte_size(limit)}. "
             "Envoyez des textes plus courts, puis recommencez.",
             max_size=limit,
+        ) from None
+    except DuplicateJsonKey as error:
+        raise InvalidJson(
+            f"Le corps de la requête contient deux fois la clé {error.quoted_key()} ; envoyez-la une seule fois."
         ) from None
     except (ValueError, LookupError, RecursionError) as error:
         # ValueError covers json.JSONDecodeError and UnicodeDecodeError. The error's text may quote the body.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from functools import partial
 
@@ -30,7 +29,15 @@ from shared.errors import Forbidden, Unprocessable
 from shared.typography import format_count
 from shared.principal import Principal, Role
 from shared.validation_messages import FieldLabel, french_field_errors
-from shared.web import POOL, REQUEST_ID_HEADER, UNSTORABLE_TEXT_REASON, principal_of, unstorable_text_field
+from shared.web import (
+    POOL,
+    REQUEST_ID_HEADER,
+    UNSTORABLE_TEXT_REASON,
+    DuplicateJsonKey,
+    loads_unique_keys,
+    principal_of,
+    unstorable_text_field,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -141,7 +148,11 @@ def _french_rejection(error: FecError) -> str:
 async def _json_body(request: web.Request) -> object:
     """Read the body as JSON with numbers as Decimal; raise Unprocessable naming what is wrong."""
     try:
-        body = await request.json(loads=partial(json.loads, parse_float=Decimal))
+        body = await request.json(loads=partial(loads_unique_keys, parse_float=Decimal))
+    except DuplicateJsonKey as error:
+        raise Unprocessable(
+            f"Le corps de la requête contient deux fois la clé {error.quoted_key()} ; envoyez-la une seule fois."
+        ) from None
     # ValueError: invalid JSON, bytes that are not UTF-8, or an integer of more than 4300 digits.
     # LookupError: a charset Python does not know. RecursionError: arrays nested too deep.
     except (ValueError, LookupError, RecursionError) as error:

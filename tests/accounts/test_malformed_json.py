@@ -64,3 +64,22 @@ async def test_login_deep_nesting_no_500(accounts_service, depth):
 
     assert response.status == 422, await response.text()
     assert error_events(events) == []
+
+
+async def test_login_duplicated_key_422_names_it(accounts_service):
+    # The first login would be judged while the second one, kept by json.loads, would be used.
+    data = f'{{"login": "demo", "login": "autre", "password": "x", "client_ip": "{unique_address()}"}}'.encode()
+
+    response = await accounts_service.client.post(
+        "/internal/logins",
+        data=data,
+        headers={**accounts_service.system_headers(), "Content-Type": "application/json"},
+    )
+    error = (await response.json())["error"]
+
+    assert response.status == 422
+    assert error["message"] == (
+        "Le corps de la requête est invalide\u00a0: la clé «\u00a0login\u00a0» y figure deux fois\u202f;"
+        " envoyez-la une seule fois."
+    )
+    assert error["details"]["field"] == "corps"

@@ -71,3 +71,23 @@ async def test_message_nested_within_limit(logged_in, portal_data):
 
     assert response.status < 500, await response.text()
     assert error_events(events) == []
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        (b'{"login": "demo", "password": "x", "login": "autre"}', "login"),
+        (b'{"service": "facturation", "subject": "Objet", "message": "Bonjour", "x": {"a": 1, "a": 2}}', "a"),
+        (b'{"' + b"k" * 60 + b'": 1, "' + b"k" * 60 + b'": 2}', "k" * 40 + "…"),
+    ],
+    ids=["top level", "nested object", "long key cut"],
+)
+async def test_session_duplicated_key_400_names_it(gateway, data, key):
+    response = await gateway.post("/api/v1/session", data=data, headers={"Content-Type": "application/json"})
+    error = (await response.json())["error"]
+
+    assert response.status == 400
+    assert error["code"] == "invalid_json"
+    assert error["message"] == (
+        f"Le corps de la requête contient deux fois la clé «\u00a0{key}\u00a0»\u202f; envoyez-la une seule fois."
+    )

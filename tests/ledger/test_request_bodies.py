@@ -115,3 +115,15 @@ async def test_nul_in_file_name_and_number_422(ledger_service, ledger_pool):
     assert (await upload.json())["error"]["details"]["field"] == "file_name"
     assert pdf.status == 422
     assert await ledger_pool.fetchval("SELECT count(*) FROM imports WHERE creditor_id = $1", creditor) == 0
+
+
+async def test_duplicated_key_422_names_it(ledger_service, ledger_pool):
+    body = '{"name": "Premier nom", "name": "Second nom"}'
+
+    status, answer = await send(ledger_service, "PUT", "/creditors/cle-double", body)
+
+    assert status == 422
+    assert answer["error"]["message"] == (
+        "Le corps de la requête contient deux fois la clé «\u00a0name\u00a0»\u202f; envoyez-la une seule fois."
+    )
+    assert await ledger_pool.fetchval("SELECT count(*) FROM creditors WHERE id = 'cle-double'") == 0

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from services.accounts.domain import REQUEST_BODY_FIELD, InvalidRequest
 from shared.typography import format_count
-from shared.web import UNSTORABLE_TEXT_MESSAGE, unstorable_text_field
+from shared.web import UNSTORABLE_TEXT_MESSAGE, DuplicateJsonKey, loads_unique_keys, unstorable_text_field
 
 log = structlog.get_logger(__name__)
 
@@ -24,7 +24,11 @@ async def json_body(request: web.Request) -> dict[str, Any]:
     or nest arrays beyond the recursion limit (RecursionError).
     """
     try:
-        body = await request.json()
+        body = await request.json(loads=loads_unique_keys)
+    except DuplicateJsonKey as error:
+        raise InvalidRequest(
+            REQUEST_BODY_FIELD, f"la clé {error.quoted_key()} y figure deux fois ; envoyez-la une seule fois"
+        ) from None
     except (ValueError, LookupError, RecursionError) as error:
         # ValueError covers json.JSONDecodeError and UnicodeDecodeError. The error's text may quote the body.
         log.info("invalid_json_body", path=request.path, error_type=type(error).__name__)
