@@ -24,7 +24,7 @@ from services.ledger.events import add_document_issued_events, balance_changed_e
 from services.ledger.fec import FecAnalysis, FecError, FecFile, analyse_fec, read_fec
 from services.ledger.fec.gc_pause import garbage_collection_paused
 from services.ledger.fec.wording import COLON, SEMICOLON, day
-from shared.events.outbox import add_many_to_outbox
+from shared.events.outbox import add_many_to_outbox, copy_to_outbox
 
 log = structlog.get_logger(__name__)
 
@@ -245,7 +245,7 @@ async def _write(
 
         written = await write_import(
             connection, creditor, import_id, customer_lines, terms, file_name,
-            numbers_shared=creditor_row["document_numbers_shared"],
+            numbers_shared=creditor_row["document_numbers_shared"], correlation_id=correlation_id,
         )
         applied = await apply_pending_allocations(connection, creditor, sorted(labels), correlation_id)
         if applied:
@@ -258,11 +258,15 @@ async def _write(
             written.lettering_updated,
             warnings,
         )
-        if written.created:
+        if written.created and applied:
+            # Pending allocations changed the open amounts of new invoices since
+            # `write_import` built their events, so they are built from the stored rows.
             created_ids = [entry.id for entry in written.created]
             await add_document_issued_events(
                 connection, creditor, import_id, min(created_ids), max(created_ids), correlation_id=correlation_id
             )
+        elif written.issued_events:
+            await copy_to_outbox(connection, written.issued_events)
         await add_many_to_outbox(connection, await _balance_events(connection, creditor, written, correlation_id))
 
     summary.import_id = import_id
