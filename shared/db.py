@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -66,8 +65,6 @@ def _decode_jsonb(data: bytes) -> object:
 # written \N, and a backslash, tab, newline or carriage return in a value
 # escaped with a backslash (PostgreSQL manual, COPY, "Text Format").
 COPY_NULL = "\\N"
-_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 # Rows per CopyData message of `copy_text_rows`: small enough that PostgreSQL
 # starts inserting while Python encodes the rest, large enough that the
@@ -77,9 +74,12 @@ COPY_ROWS_PER_MESSAGE = 128
 
 def copy_text(value: str) -> str:
     """Return `value` escaped as a field of COPY's text format."""
-    if _COPY_SPECIAL.search(value) is None:
-        return value
-    return value.translate(_COPY_ESCAPES)
+    # Four scans in C cost less than a regular expression or str.translate,
+    # which looks each character up in a table.
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        # Backslashes first, so that the escapes added after keep theirs.
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
 
 
 async def copy_text_rows(

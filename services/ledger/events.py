@@ -89,6 +89,7 @@ def document_issued_rows(creditor: str, entries, *, correlation_id: str | None) 
     id_prefix = str(new_event_id())[:28]
     stream = stream_for_subject(DOCUMENT_ISSUED).name
     today = paris_today()
+    account_texts: dict[str, str] = {}  # JSON of each customer account, encoded once
     rows = []
     number = 0
     for entry in sorted(entries, key=lambda entry: entry.id):
@@ -103,15 +104,16 @@ def document_issued_rows(creditor: str, entries, *, correlation_id: str | None) 
             debit=debit, credit=credit, open_amount=open_amount, due_date=entry.due_date, today=today
         ).value
         due_date = "null" if entry.due_date is None else f'"{entry.due_date.isoformat()}"'
+        account = account_texts.get(entry.customer_account)
+        if account is None:
+            account = account_texts[entry.customer_account] = json.dumps(entry.customer_account)
+        # !s formats a Decimal with str(), three times faster than its __format__.
         data = (
             f'{{"entry_id":{entry.id},"kind":"{entry.kind}","document_number":{json.dumps(entry.document_number)},'
             f'"document_date":"{entry.document_date.isoformat()}","due_date":{due_date},'
-            f'"total":"{debit + credit}","amount_due":"{open_amount}","state":"{state}"}}'
+            f'"total":"{debit + credit!s}","amount_due":"{open_amount!s}","state":"{state}"}}'
         )
-        payload = (
-            f'{envelope_head},"event_id":"{event_id}",'
-            f'"customer_account":{json.dumps(entry.customer_account)},"data":{data}}}'
-        )
+        payload = f'{envelope_head},"event_id":"{event_id}","customer_account":{account},"data":{data}}}'
         rows.append(outbox_copy_row(event_id, DOCUMENT_ISSUED, stream, payload))
     return rows
 

@@ -97,24 +97,17 @@ def source_keys(customer_lines) -> list[str]:
     combines journal, number, date, piece, account and amounts, plus an
     occurrence counter for lines identical in all of these.
     """
-    seen: Counter[str] = Counter()
+    seen: dict[str, int] = {}
     keys = []
     for line in customer_lines:
         fec_line = line.line
-        base = "|".join(
-            (
-                "fec",
-                fec_line.journal_code,
-                fec_line.entry_number,
-                fec_line.entry_date.isoformat(),
-                fec_line.piece_ref,
-                line.customer_account,
-                str(line.debit),
-                str(line.credit),
-            )
+        base = (
+            f"fec|{fec_line.journal_code}|{fec_line.entry_number}|{fec_line.entry_date.isoformat()}"
+            f"|{fec_line.piece_ref}|{line.customer_account}|{line.debit!s}|{line.credit!s}"
         )
-        seen[base] += 1
-        keys.append(f"{base}|{seen[base]}")
+        occurrence = seen.get(base, 0) + 1
+        seen[base] = occurrence
+        keys.append(f"{base}|{occurrence}")
     return keys
 
 
@@ -164,33 +157,28 @@ async def _existing_entries(connection, creditor: str, accounts: list[str]) -> d
 
 def _settle_groups(
     entries: list[PlannedEntry], skipped_scope: str | None = None
-) -> tuple[list[OpenEntry], list[tuple[PlannedEntry, PlannedEntry, Decimal, str, str]]]:
+) -> tuple[list[Decimal], list[tuple[PlannedEntry, PlannedEntry, Decimal, str, str]]]:
     """Settle the import lettering groups of `entries`, leaving out the groups of `skipped_scope`.
 
     Returns each entry's open amount after ledger allocations and these
     groups (in the order of `entries`), and the allocations. The entries
     themselves are not changed.
     """
-    opens: list[OpenEntry] = []
+    open_amounts: list[Decimal] = []
     groups: dict[tuple[str, str, str], list[OpenEntry]] = defaultdict(list)
     for index, entry in enumerate(entries):
         amount = entry.debit + entry.credit
-        open_entry = OpenEntry(
-            id=index,
-            customer_account=entry.customer_account,
-            kind=entry.kind,
-            lettering=entry.lettering,
-            lettering_scope=entry.lettering_scope,
-            document_date=entry.document_date,
-            amount=amount,
-            is_debit=entry.debit > 0,
-            open_before=amount,
-            open_amount=amount - entry.ledger_allocated,
-        )
-        opens.append(open_entry)
+        open_amount = amount - entry.ledger_allocated
+        open_amounts.append(open_amount)
         group = _import_group(entry)
         if group is not None and group[1] != skipped_scope:
-            groups[group].append(open_entry)
+            # Positional arguments, in OpenEntry's field order, cost less than keywords per entry.
+            groups[group].append(
+                OpenEntry(
+                    index, entry.customer_account, entry.kind, entry.lettering, entry.lettering_scope,
+                    entry.document_date, amount, entry.debit > ZERO, amount, open_amount,
+                )
+            )
 
     allocations = []
     for (_account, scope, code), members in groups.items():
@@ -198,14 +186,16 @@ def _settle_groups(
         credits = [member for member in members if not member.is_debit]
         for debit_index, credit_index, amount in settle_group(debits, credits):
             allocations.append((entries[debit_index], entries[credit_index], amount, code, scope))
-    return opens, allocations
+        for member in members:
+            open_amounts[member.id] = member.open_amount
+    return open_amounts, allocations
 
 
 def _plan_allocations(entries: list[PlannedEntry]) -> list[tuple[PlannedEntry, PlannedEntry, Decimal, str, str]]:
     """Open amounts after ledger allocations, then import allocations by lettering group."""
-    opens, allocations = _settle_groups(entries)
-    for entry, open_entry in zip(entries, opens):
-        entry.open_amount = open_entry.open_amount
+    open_amounts, allocations = _settle_groups(entries)
+    for entry, open_amount in zip(entries, open_amounts):
+        entry.open_amount = open_amount
     return allocations
 
 
@@ -266,24 +256,30 @@ async def write_import(
     redated: list[tuple[object, PlannedEntry]] = []
     bookings, booking_totals = _bookings(customer_lines)
     keys = source_keys(customer_lines)
-    file_shares_numbers = _shares_document_numbers(customer_lines)
+    file_entries_by_number = _document_entries_by_number(customer_lines)
+    file_shares_numbers = _shares_document_numbers(file_entries_by_number)
     numbers_shared = numbers_shared or file_shares_numbers
     renumbered = _RenumberedEntries(
         existing.values(), {*keys, *filter(None, bookings)}, customer_lines, numbers_shared=numbers_shared
     )
+    # These only lose candidates as lines match them, so one that starts empty
+    # stays empty, and the loop skips it (the usual case of a first import).
+    may_be_renumbered = bool(renumbered)
+    may_be_card_payment = bool(card_payments)
+    may_be_pushed = bool(pushed_documents)
     for key, booking, line in zip(keys, bookings, customer_lines):
         known = existing.get(key)
         known_entries = [known] if known else receipts.get(key) or (receipts.get(booking, []) if booking else [])
-        if not known_entries and renumbered and line.line.piece_ref:
+        if not known_entries and may_be_renumbered and renumbered and line.line.piece_ref:
             known_entries = renumbered.match(line, key, booking, receipts, source)
-        if not known_entries and line.kind == EntryKind.PAYMENT and card_payments:
+        if not known_entries and may_be_card_payment and line.kind == EntryKind.PAYMENT and card_payments:
             known_entries, warning = card_payments.match(line, source)
             if warning:
                 warnings.append(warning)
             for payment in known_entries:
                 payment.receipt_key = key
                 payment.receipt_changed = True
-        if not known_entries and booking and pushed_documents:
+        if not known_entries and booking and may_be_pushed and pushed_documents:
             document, same_amount = pushed_documents.match(line, booking_totals[booking])
             if document is not None:
                 if not same_amount:
@@ -315,7 +311,11 @@ async def write_import(
     warnings.extend(opening_warnings)
     _reject_lines_before_opening_balances(existing.values(), new_pairs, source)
 
-    moves, shared_numbers = await _moved_documents(connection, creditor, matched, new_pairs, numbers_shared)
+    # When every line is new, the new lines' documents are the file's.
+    new_entries_by_number = file_entries_by_number if len(new_pairs) == len(customer_lines) else None
+    moves, shared_numbers = await _moved_documents(
+        connection, creditor, matched, new_pairs, numbers_shared, new_entries_by_number
+    )
     changes = redated + _changed_entries(existing.values(), matched, new_pairs, customer_lines, shared_numbers)
     changes += moves
     if changes:
@@ -451,7 +451,12 @@ def _changed_entries(
 
 
 async def _moved_documents(
-    connection: asyncpg.Connection, creditor: str, matched: set[int], new_pairs, numbers_shared: bool = False
+    connection: asyncpg.Connection,
+    creditor: str,
+    matched: set[int],
+    new_pairs,
+    numbers_shared: bool = False,
+    new_entries_by_number: dict[tuple[str, str], set] | None = None,
 ) -> tuple[list[tuple[object, PlannedEntry]], set[tuple[str, str]]]:
     """Return the (line, imported entry) pairs where a new line moves an imported document to another customer.
 
@@ -467,7 +472,8 @@ async def _moved_documents(
     stored documents, or two new entries of this file, have names no single
     document. The function also returns these shared numbers as (kind,
     number) pairs, and no move is reported for them. With `numbers_shared`,
-    every number of the file is such a number.
+    every number of the file is such a number. `new_entries_by_number` is
+    `_document_entries_by_number` of the new lines, when the caller has it.
     """
     # Only numbers from PieceRef name a document (see `_changed_entries`).
     documents = {
@@ -479,7 +485,9 @@ async def _moved_documents(
         return [], set()
     if numbers_shared:
         return [], set(documents)
-    new_entries = _document_entries_by_number(line for line, _entry in new_pairs)
+    new_entries = new_entries_by_number
+    if new_entries is None:
+        new_entries = _document_entries_by_number(line for line, _entry in new_pairs)
     rows = await connection.fetch(
         """SELECT id, source_key, customer_account, kind, document_number, search_key, document_date, debit, credit
              FROM entries
@@ -708,8 +716,8 @@ def _carry_forward_opening_balances(
 
     # Open amounts as the earlier imports' lettering leaves them: the groups
     # that this import already took over are settled again later.
-    opens, _allocations = _settle_groups(existing, skipped_scope=scope)
-    open_amounts = {entry.id: open_entry.open_amount for entry, open_entry in zip(existing, opens)}
+    settled, _allocations = _settle_groups(existing, skipped_scope=scope)
+    open_amounts = {entry.id: open_amount for entry, open_amount in zip(existing, settled)}
     group_sizes = Counter(_import_group(entry) for entry in existing)
     kept_groups: set[tuple[str, str, str]] = set()
     codes_changed = 0
@@ -881,9 +889,9 @@ def _bookings(customer_lines) -> tuple[list[str | None], dict[str, Decimal]]:
         if line.kind not in _BOOKING_KINDS or not fec_line.piece_ref:
             keys.append(None)
             continue
-        key = "|".join(
-            ("booking", fec_line.journal_code, fec_line.entry_number, fec_line.entry_date.isoformat(),
-             fec_line.piece_ref, line.customer_account)
+        key = (
+            f"booking|{fec_line.journal_code}|{fec_line.entry_number}|{fec_line.entry_date.isoformat()}"
+            f"|{fec_line.piece_ref}|{line.customer_account}"
         )
         keys.append(key)
         totals[key] += line.debit - line.credit
@@ -984,11 +992,6 @@ class _RenumberedEntries:
         self._receipts: dict[str, dict[str, list[PlannedEntry]]] = defaultdict(dict)
         # The count of stored documents, and of lines of this file, of each (customer, kind, number).
         self._stored_numbers: Counter[tuple[str, str, str]] = Counter()
-        self._file_numbers: Counter[tuple[str, str, str]] = Counter(
-            (line.customer_account, str(line.kind), search_key(line.document_number))
-            for line in customer_lines
-            if line.kind in (EntryKind.INVOICE, EntryKind.CREDIT_NOTE) and line.line.piece_ref
-        )
         self.warnings: list[str] = []
         for entry in sorted(entries, key=lambda entry: entry.id):
             if entry.kind in DOCUMENT_KINDS:
@@ -999,6 +1002,15 @@ class _RenumberedEntries:
             receipt_key = entry.receipt_key
             if receipt_key and receipt_key not in file_keys and _has_piece_ref(receipt_key):
                 self._receipts[_without_entry_number(receipt_key)].setdefault(receipt_key, []).append(entry)
+        # Only `match` reads these counts, and only for a stored document, so
+        # a first import, which has none, skips counting its lines.
+        self._file_numbers: Counter[tuple[str, str, str]] = Counter()
+        if self._documents:
+            self._file_numbers.update(
+                (line.customer_account, str(line.kind), search_key(line.document_number))
+                for line in customer_lines
+                if line.kind in (EntryKind.INVOICE, EntryKind.CREDIT_NOTE) and line.line.piece_ref
+            )
 
     def __bool__(self) -> bool:
         return bool(self._documents or self._others or self._receipts)
@@ -1047,13 +1059,13 @@ class _RenumberedEntries:
         return next((entry for entry in candidates if entry.id not in matched), None)
 
 
-def _shares_document_numbers(customer_lines) -> bool:
-    """Return whether the file gives at least two numbers (PieceRef) each to several invoices or credit notes.
+def _shares_document_numbers(entries_by_number: dict[tuple[str, str], set]) -> bool:
+    """Return whether a file gives at least two numbers (PieceRef) each to several invoices or credit notes.
 
+    `entries_by_number` is `_document_entries_by_number` of the file's lines.
     One number in two entries may be a slip of the accounting. Two or more
     show a practice, such as a PieceRef made of the journal and the month.
     """
-    entries_by_number = _document_entries_by_number(customer_lines)
     return sum(len(entries) > 1 for entries in entries_by_number.values()) > 1
 
 
@@ -1240,8 +1252,8 @@ def _breakdown_json(rows: tuple) -> str:
     """
     items = []
     for item in rows:
-        rate = "null" if item.rate is None else f'"{item.rate}"'
-        items.append(f'{{"rate":{rate},"base":"{item.base}","vat":"{item.vat}"}}')
+        rate = "null" if item.rate is None else f'"{item.rate!s}"'
+        items.append(f'{{"rate":{rate},"base":"{item.base!s}","vat":"{item.vat!s}"}}')
     return "[" + ",".join(items) + "]"
 
 
