@@ -383,9 +383,7 @@ async def write_import(
             "UPDATE creditors SET document_numbers_shared = true WHERE id = $1 AND NOT document_numbers_shared",
             creditor,
         )
-    await recompute_daily_totals(connection, creditor, accounts)
-    # Later writes of this transaction (pending allocations) keep the totals again.
-    await connection.execute("SET LOCAL mf.skip_daily_totals = 'off'")
+    await recompute_daily_totals(connection, creditor, accounts, keep_totals_after=True)
     moved = [entry for entry in changed_known if entry.open_amount != entry.open_before]
     return WriteResult(
         created=created,
@@ -1333,6 +1331,20 @@ def _allocation_copy_rows(creditor: str, allocations) -> Iterator[str]:
         )) + "\n"
 
 
-async def recompute_daily_totals(connection: asyncpg.Connection, creditor: str, accounts: list[str]) -> None:
-    """Rebuild the per-day totals of ``accounts`` from their entries."""
-    await connection.execute("SELECT recompute_account_daily_totals($1, $2::text[])", creditor, accounts)
+async def recompute_daily_totals(
+    connection: asyncpg.Connection, creditor: str, accounts: list[str], *, keep_totals_after: bool = False
+) -> None:
+    """Rebuild the per-day totals of ``accounts`` from their entries.
+
+    With `keep_totals_after`, the same statement turns the totals triggers
+    back on for the rest of the transaction (mf.skip_daily_totals), which
+    saves the round trip of a SET LOCAL.
+    """
+    if keep_totals_after:
+        await connection.execute(
+            "SELECT recompute_account_daily_totals($1, $2::text[]), set_config('mf.skip_daily_totals', 'off', true)",
+            creditor,
+            accounts,
+        )
+    else:
+        await connection.execute("SELECT recompute_account_daily_totals($1, $2::text[])", creditor, accounts)

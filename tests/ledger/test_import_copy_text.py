@@ -167,6 +167,13 @@ async def test_stored_amount_matches_numeric_column(ledger_pool, amount):
     assert str(_stored_amount(amount)) == stored
 
 
+@pytest.mark.parametrize("amount", ["-0", "-0.00", "-0.004", "0.005", "0.015", "1E+2", "12.3", "7.125"])
+async def test_stored_amount_edge_cases(ledger_pool, amount):
+    stored = await ledger_pool.fetchval("SELECT $1::numeric::numeric(15, 2)::text", Decimal(amount))
+
+    assert str(_stored_amount(Decimal(amount))) == stored
+
+
 async def issued_events_both_ways(pool, creditor: str):
     """Return the events the import wrote for its documents, and those the SQL builder makes from the stored rows."""
     import_id, first_id, last_id = await pool.fetchrow(
