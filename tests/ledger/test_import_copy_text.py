@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from datetime import date
@@ -354,3 +355,27 @@ async def test_run_during_waits_for_statement_on_error(ledger_pool):
 
         assert not connection.is_in_transaction()
         assert await connection.fetchval("SELECT 1") == 1
+
+
+async def test_outbox_copy_wakes_relay(ledger_pool):
+    # The relay listens on the "outbox" channel, which a statement trigger
+    # notifies. Pending allocations are none here, so the events go in by COPY.
+    creditor = await new_creditor(ledger_pool)
+    notified = asyncio.Event()
+
+    def on_notify(*_args):
+        notified.set()
+
+    listener = await ledger_pool.acquire()
+    try:
+        await listener.add_listener("outbox", on_notify)
+        await import_fec(ledger_pool, creditor, unique_file(creditor), file_name="notified.txt")
+        # A guard against hanging, not a speed check: the notification comes at commit.
+        await asyncio.wait_for(notified.wait(), timeout=30)
+    finally:
+        await listener.remove_listener("outbox", on_notify)
+        await ledger_pool.release(listener)
+
+    events = await ledger_pool.fetchval("SELECT count(*) FROM outbox WHERE payload->>'creditor_id' = $1", creditor)
+    assert notified.is_set()
+    assert events == 3
