@@ -78,9 +78,9 @@ def document_issued_rows(creditor: str, entries, *, correlation_id: str | None) 
     stored. The rows hold the same events as `add_document_issued_events`
     builds in SQL from the stored rows, in the same order and with ids made
     the same way. Building them in Python lets the import do it while
-    PostgreSQL writes the entries, and a COPY of the finished JSON cost the
-    server 3 ms where building 400 events in SQL cost 11 ms. A test compares
-    both builders.
+    PostgreSQL writes the entries: for 400 events, building took about 4 ms
+    and their COPY 7 to 8 ms, where the INSERT ... SELECT took 11 to 12 ms
+    of the server's time. A test compares both builders.
     """
     template = EventEnvelope(
         type=DOCUMENT_ISSUED, producer="ledger", creditor_id=creditor, correlation_id=correlation_id
@@ -91,7 +91,7 @@ def document_issued_rows(creditor: str, entries, *, correlation_id: str | None) 
     stream = stream_for_subject(DOCUMENT_ISSUED).name
     today = paris_today()
     # Accounts, dates and amounts recur across documents, so each distinct one
-    # is converted once: this loop took 12 µs per event, half of it there.
+    # is converted once, which cut this loop from 12 to 9 µs per event.
     account_texts: dict[str, str] = {}
     date_texts: dict[date | None, str] = {None: "null"}
     stored_amounts: dict[Decimal, Decimal] = {}

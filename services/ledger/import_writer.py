@@ -1244,7 +1244,7 @@ class _BreakdownTexts:
 def _breakdown_json(rows: tuple) -> str:
     """Return the VAT breakdown `rows` as a JSON array of {"rate", "base", "vat"} objects of decimal strings.
 
-    Written by hand, because json.dumps took four times as long. The values
+    Written by hand, because json.dumps took five to six times as long. The values
     are Decimals (None for an unknown rate), whose text has no character
     that JSON escapes.
     """
