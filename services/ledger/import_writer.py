@@ -10,8 +10,8 @@ are recomputed in one statement at the end.
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -24,7 +24,8 @@ from services.ledger.fec.errors import FecChangedEntryError, FecOpeningBalanceEr
 from services.ledger.fec.wording import COLON, SEMICOLON, counted, day, lines_phrase, listed_sentences, place, quoted
 from services.ledger.fec.wording import amount as format_amount
 from services.ledger.operations import LEDGER_SCOPE
-from shared.db import EncodedJson
+from services.ledger.events import document_issued_rows
+from shared.db import COPY_NULL, copy_text, copy_text_rows, run_during
 
 # An opening balance carries invoices of the previous year forward. Their own
 # due dates are not in the file, so the creditor's terms run from its date.
@@ -38,6 +39,10 @@ ENTRY_COLUMNS = (
     "id", "creditor_id", "customer_account", "kind", "document_number", "search_key", "document_date",
     "due_date", "label", "debit", "credit", "open_amount", "lettering", "lettering_date", "lettering_scope",
     "net_total", "vat_total", "vat_breakdown", "source", "source_key", "import_id",
+)
+ALLOCATION_COLUMNS = (
+    "creditor_id", "customer_account", "debit_entry_id", "credit_entry_id", "amount", "lettering",
+    "lettering_scope", "origin",
 )
 
 
@@ -81,6 +86,8 @@ class WriteResult:
     receipts_matched: int = 0
     """Card payments of the ledger whose bank receipt this file books (a grouped receipt books several)."""
     warnings: list[str] = field(default_factory=list)
+    issued_events: list[str] = field(default_factory=list)
+    """Outbox rows in COPY text of ``ledger.document.issued`` for the created documents, with their open amounts as planned."""
 
 
 def source_keys(customer_lines) -> list[str]:
@@ -90,24 +97,17 @@ def source_keys(customer_lines) -> list[str]:
     combines journal, number, date, piece, account and amounts, plus an
     occurrence counter for lines identical in all of these.
     """
-    seen: Counter[str] = Counter()
+    seen: dict[str, int] = {}
     keys = []
     for line in customer_lines:
         fec_line = line.line
-        base = "|".join(
-            (
-                "fec",
-                fec_line.journal_code,
-                fec_line.entry_number,
-                fec_line.entry_date.isoformat(),
-                fec_line.piece_ref,
-                line.customer_account,
-                str(line.debit),
-                str(line.credit),
-            )
+        base = (
+            f"fec|{fec_line.journal_code}|{fec_line.entry_number}|{fec_line.entry_date.isoformat()}"
+            f"|{fec_line.piece_ref}|{line.customer_account}|{line.debit!s}|{line.credit!s}"
         )
-        seen[base] += 1
-        keys.append(f"{base}|{seen[base]}")
+        occurrence = seen.get(base, 0) + 1
+        seen[base] = occurrence
+        keys.append(f"{base}|{occurrence}")
     return keys
 
 
@@ -157,33 +157,28 @@ async def _existing_entries(connection, creditor: str, accounts: list[str]) -> d
 
 def _settle_groups(
     entries: list[PlannedEntry], skipped_scope: str | None = None
-) -> tuple[list[OpenEntry], list[tuple[PlannedEntry, PlannedEntry, Decimal, str, str]]]:
+) -> tuple[list[Decimal], list[tuple[PlannedEntry, PlannedEntry, Decimal, str, str]]]:
     """Settle the import lettering groups of `entries`, leaving out the groups of `skipped_scope`.
 
     Returns each entry's open amount after ledger allocations and these
     groups (in the order of `entries`), and the allocations. The entries
     themselves are not changed.
     """
-    opens: list[OpenEntry] = []
+    open_amounts: list[Decimal] = []
     groups: dict[tuple[str, str, str], list[OpenEntry]] = defaultdict(list)
     for index, entry in enumerate(entries):
         amount = entry.debit + entry.credit
-        open_entry = OpenEntry(
-            id=index,
-            customer_account=entry.customer_account,
-            kind=entry.kind,
-            lettering=entry.lettering,
-            lettering_scope=entry.lettering_scope,
-            document_date=entry.document_date,
-            amount=amount,
-            is_debit=entry.debit > 0,
-            open_before=amount,
-            open_amount=amount - entry.ledger_allocated,
-        )
-        opens.append(open_entry)
+        open_amount = amount - entry.ledger_allocated
+        open_amounts.append(open_amount)
         group = _import_group(entry)
         if group is not None and group[1] != skipped_scope:
-            groups[group].append(open_entry)
+            # Positional arguments, in OpenEntry's field order, cost less than keywords per entry.
+            groups[group].append(
+                OpenEntry(
+                    index, entry.customer_account, entry.kind, entry.lettering, entry.lettering_scope,
+                    entry.document_date, amount, entry.debit > ZERO, amount, open_amount,
+                )
+            )
 
     allocations = []
     for (_account, scope, code), members in groups.items():
@@ -191,14 +186,16 @@ def _settle_groups(
         credits = [member for member in members if not member.is_debit]
         for debit_index, credit_index, amount in settle_group(debits, credits):
             allocations.append((entries[debit_index], entries[credit_index], amount, code, scope))
-    return opens, allocations
+        for member in members:
+            open_amounts[member.id] = member.open_amount
+    return open_amounts, allocations
 
 
 def _plan_allocations(entries: list[PlannedEntry]) -> list[tuple[PlannedEntry, PlannedEntry, Decimal, str, str]]:
     """Open amounts after ledger allocations, then import allocations by lettering group."""
-    opens, allocations = _settle_groups(entries)
-    for entry, open_entry in zip(entries, opens):
-        entry.open_amount = open_entry.open_amount
+    open_amounts, allocations = _settle_groups(entries)
+    for entry, open_amount in zip(entries, open_amounts):
+        entry.open_amount = open_amount
     return allocations
 
 
@@ -219,12 +216,16 @@ async def write_import(
     source: str = "<fec>",
     *,
     numbers_shared: bool = False,
+    correlation_id: str | None = None,
 ) -> WriteResult:
     """Write the customer lines of one file (inside the caller's transaction).
 
     `source` names the file in warnings. A bank receipt that records a card
     payment the ledger already has is matched to it (see `_CardPayments`)
     rather than added as a second payment.
+
+    `correlation_id` goes into the events of the created documents, which
+    the result carries as outbox rows (`WriteResult.issued_events`).
 
     `numbers_shared` tells that an earlier file of the creditor gave one
     document number (PieceRef) to several documents, as software that makes
@@ -255,24 +256,30 @@ async def write_import(
     redated: list[tuple[object, PlannedEntry]] = []
     bookings, booking_totals = _bookings(customer_lines)
     keys = source_keys(customer_lines)
-    file_shares_numbers = _shares_document_numbers(customer_lines)
+    file_entries_by_number = _document_entries_by_number(customer_lines)
+    file_shares_numbers = _shares_document_numbers(file_entries_by_number)
     numbers_shared = numbers_shared or file_shares_numbers
     renumbered = _RenumberedEntries(
         existing.values(), {*keys, *filter(None, bookings)}, customer_lines, numbers_shared=numbers_shared
     )
+    # These only lose candidates as lines match them, so one that starts empty
+    # stays empty, and the loop skips it (the usual case of a first import).
+    may_be_renumbered = bool(renumbered)
+    may_be_card_payment = bool(card_payments)
+    may_be_pushed = bool(pushed_documents)
     for key, booking, line in zip(keys, bookings, customer_lines):
         known = existing.get(key)
         known_entries = [known] if known else receipts.get(key) or (receipts.get(booking, []) if booking else [])
-        if not known_entries and renumbered and line.line.piece_ref:
+        if not known_entries and may_be_renumbered and renumbered and line.line.piece_ref:
             known_entries = renumbered.match(line, key, booking, receipts, source)
-        if not known_entries and line.kind == EntryKind.PAYMENT and card_payments:
+        if not known_entries and may_be_card_payment and line.kind == EntryKind.PAYMENT and card_payments:
             known_entries, warning = card_payments.match(line, source)
             if warning:
                 warnings.append(warning)
             for payment in known_entries:
                 payment.receipt_key = key
                 payment.receipt_changed = True
-        if not known_entries and booking and pushed_documents:
+        if not known_entries and booking and may_be_pushed and pushed_documents:
             document, same_amount = pushed_documents.match(line, booking_totals[booking])
             if document is not None:
                 if not same_amount:
@@ -304,7 +311,11 @@ async def write_import(
     warnings.extend(opening_warnings)
     _reject_lines_before_opening_balances(existing.values(), new_pairs, source)
 
-    moves, shared_numbers = await _moved_documents(connection, creditor, matched, new_pairs, numbers_shared)
+    # When every line is new, the new lines' documents are the file's.
+    new_entries_by_number = file_entries_by_number if len(new_pairs) == len(customer_lines) else None
+    moves, shared_numbers = await _moved_documents(
+        connection, creditor, matched, new_pairs, numbers_shared, new_entries_by_number
+    )
     changes = redated + _changed_entries(existing.values(), matched, new_pairs, customer_lines, shared_numbers)
     changes += moves
     if changes:
@@ -314,6 +325,7 @@ async def write_import(
     entries = [*existing.values(), *created]
     allocations = _plan_allocations(entries)
 
+    issued_events: list[str] = []
     if created:
         # The sequence is looked up once: called in each row, pg_get_serial_sequence
         # took 85 % of this statement (15 ms of 17 for 5,380 ids).
@@ -322,12 +334,14 @@ async def write_import(
                SELECT array_agg(nextval(sequence.id)) FROM sequence, generate_series(1, $1)""",
             len(created),
         )
-        records = []
         for entry, entry_id in zip(created, ids):
             entry.id = entry_id
-            record = entry.record
-            records.append((entry_id, *record[1:11], entry.open_amount, *record[12:]))
-        await connection.copy_records_to_table("entries", records=records, columns=ENTRY_COLUMNS)
+        # PostgreSQL spends most of this COPY on the indexes and write-ahead log of
+        # the rows, so Python builds the events of the new documents meanwhile.
+        _status, issued_events = await run_during(
+            copy_text_rows(connection, "entries", ENTRY_COLUMNS, _entry_copy_rows(created)),
+            lambda: document_issued_rows(creditor, created, correlation_id=correlation_id),
+        )
 
     changed_known = [
         entry
@@ -362,26 +376,14 @@ async def write_import(
         accounts,
     )
     if allocations:
-        await connection.copy_records_to_table(
-            "allocations",
-            records=[
-                (creditor, debit.customer_account, debit.id, credit.id, amount, code, scope_of_group, "import")
-                for debit, credit, amount, code, scope_of_group in allocations
-            ],
-            columns=[
-                "creditor_id", "customer_account", "debit_entry_id", "credit_entry_id",
-                "amount", "lettering", "lettering_scope", "origin",
-            ],
-        )
+        await copy_text_rows(connection, "allocations", ALLOCATION_COLUMNS, _allocation_copy_rows(creditor, allocations))
 
     if file_shares_numbers:
         await connection.execute(
             "UPDATE creditors SET document_numbers_shared = true WHERE id = $1 AND NOT document_numbers_shared",
             creditor,
         )
-    await recompute_daily_totals(connection, creditor, accounts)
-    # Later writes of this transaction (pending allocations) keep the totals again.
-    await connection.execute("SET LOCAL mf.skip_daily_totals = 'off'")
+    await recompute_daily_totals(connection, creditor, accounts, keep_totals_after=True)
     moved = [entry for entry in changed_known if entry.open_amount != entry.open_before]
     return WriteResult(
         created=created,
@@ -389,6 +391,7 @@ async def write_import(
         lettering_updated=lettering_updated,
         receipts_matched=sum(entry.receipt_changed and entry.source == "payment" for entry in changed_known),
         warnings=warnings,
+        issued_events=issued_events,
     )
 
 
@@ -446,7 +449,12 @@ def _changed_entries(
 
 
 async def _moved_documents(
-    connection: asyncpg.Connection, creditor: str, matched: set[int], new_pairs, numbers_shared: bool = False
+    connection: asyncpg.Connection,
+    creditor: str,
+    matched: set[int],
+    new_pairs,
+    numbers_shared: bool = False,
+    new_entries_by_number: dict[tuple[str, str], set] | None = None,
 ) -> tuple[list[tuple[object, PlannedEntry]], set[tuple[str, str]]]:
     """Return the (line, imported entry) pairs where a new line moves an imported document to another customer.
 
@@ -462,7 +470,8 @@ async def _moved_documents(
     stored documents, or two new entries of this file, have names no single
     document. The function also returns these shared numbers as (kind,
     number) pairs, and no move is reported for them. With `numbers_shared`,
-    every number of the file is such a number.
+    every number of the file is such a number. `new_entries_by_number` is
+    `_document_entries_by_number` of the new lines, when the caller has it.
     """
     # Only numbers from PieceRef name a document (see `_changed_entries`).
     documents = {
@@ -474,7 +483,9 @@ async def _moved_documents(
         return [], set()
     if numbers_shared:
         return [], set(documents)
-    new_entries = _document_entries_by_number(line for line, _entry in new_pairs)
+    new_entries = new_entries_by_number
+    if new_entries is None:
+        new_entries = _document_entries_by_number(line for line, _entry in new_pairs)
     rows = await connection.fetch(
         """SELECT id, source_key, customer_account, kind, document_number, search_key, document_date, debit, credit
              FROM entries
@@ -703,8 +714,8 @@ def _carry_forward_opening_balances(
 
     # Open amounts as the earlier imports' lettering leaves them: the groups
     # that this import already took over are settled again later.
-    opens, _allocations = _settle_groups(existing, skipped_scope=scope)
-    open_amounts = {entry.id: open_entry.open_amount for entry, open_entry in zip(existing, opens)}
+    settled, _allocations = _settle_groups(existing, skipped_scope=scope)
+    open_amounts = {entry.id: open_amount for entry, open_amount in zip(existing, settled)}
     group_sizes = Counter(_import_group(entry) for entry in existing)
     kept_groups: set[tuple[str, str, str]] = set()
     codes_changed = 0
@@ -876,9 +887,9 @@ def _bookings(customer_lines) -> tuple[list[str | None], dict[str, Decimal]]:
         if line.kind not in _BOOKING_KINDS or not fec_line.piece_ref:
             keys.append(None)
             continue
-        key = "|".join(
-            ("booking", fec_line.journal_code, fec_line.entry_number, fec_line.entry_date.isoformat(),
-             fec_line.piece_ref, line.customer_account)
+        key = (
+            f"booking|{fec_line.journal_code}|{fec_line.entry_number}|{fec_line.entry_date.isoformat()}"
+            f"|{fec_line.piece_ref}|{line.customer_account}"
         )
         keys.append(key)
         totals[key] += line.debit - line.credit
@@ -979,11 +990,6 @@ class _RenumberedEntries:
         self._receipts: dict[str, dict[str, list[PlannedEntry]]] = defaultdict(dict)
         # The count of stored documents, and of lines of this file, of each (customer, kind, number).
         self._stored_numbers: Counter[tuple[str, str, str]] = Counter()
-        self._file_numbers: Counter[tuple[str, str, str]] = Counter(
-            (line.customer_account, str(line.kind), search_key(line.document_number))
-            for line in customer_lines
-            if line.kind in (EntryKind.INVOICE, EntryKind.CREDIT_NOTE) and line.line.piece_ref
-        )
         self.warnings: list[str] = []
         for entry in sorted(entries, key=lambda entry: entry.id):
             if entry.kind in DOCUMENT_KINDS:
@@ -994,6 +1000,15 @@ class _RenumberedEntries:
             receipt_key = entry.receipt_key
             if receipt_key and receipt_key not in file_keys and _has_piece_ref(receipt_key):
                 self._receipts[_without_entry_number(receipt_key)].setdefault(receipt_key, []).append(entry)
+        # Only `match` reads these counts, and only for a stored document, so
+        # a first import, which has none, skips counting its lines.
+        self._file_numbers: Counter[tuple[str, str, str]] = Counter()
+        if self._documents:
+            self._file_numbers.update(
+                (line.customer_account, str(line.kind), search_key(line.document_number))
+                for line in customer_lines
+                if line.kind in (EntryKind.INVOICE, EntryKind.CREDIT_NOTE) and line.line.piece_ref
+            )
 
     def __bool__(self) -> bool:
         return bool(self._documents or self._others or self._receipts)
@@ -1042,13 +1057,13 @@ class _RenumberedEntries:
         return next((entry for entry in candidates if entry.id not in matched), None)
 
 
-def _shares_document_numbers(customer_lines) -> bool:
-    """Return whether the file gives at least two numbers (PieceRef) each to several invoices or credit notes.
+def _shares_document_numbers(entries_by_number: dict[tuple[str, str], set]) -> bool:
+    """Return whether a file gives at least two numbers (PieceRef) each to several invoices or credit notes.
 
+    `entries_by_number` is `_document_entries_by_number` of the file's lines.
     One number in two entries may be a slip of the accounting. Two or more
     show a practice, such as a PieceRef made of the journal and the month.
     """
-    entries_by_number = _document_entries_by_number(customer_lines)
     return sum(len(entries) > 1 for entries in entries_by_number.values()) > 1
 
 
@@ -1216,18 +1231,32 @@ class _BreakdownTexts:
     __slots__ = ("_texts",)
 
     def __init__(self) -> None:
-        self._texts: dict[int, tuple[tuple, EncodedJson]] = {}
+        self._texts: dict[int, tuple[tuple, str]] = {}
 
-    def text(self, rows: tuple) -> EncodedJson:
-        """Return the jsonb text of the breakdown `rows`."""
+    def text(self, rows: tuple) -> str:
+        """Return the jsonb text of the breakdown `rows`, escaped for COPY's text format."""
         cached = self._texts.get(id(rows))
         if cached is None:
-            items = [
-                {"rate": None if item.rate is None else str(item.rate), "base": str(item.base), "vat": str(item.vat)}
-                for item in rows
-            ]
-            cached = self._texts[id(rows)] = (rows, EncodedJson(json.dumps(items, separators=(",", ":")).encode()))
+            cached = self._texts[id(rows)] = (rows, copy_text(_breakdown_json(rows)))
         return cached[1]
+
+
+def _breakdown_json(rows: tuple) -> str:
+    """Return the VAT breakdown `rows` as a JSON array of {"rate", "base", "vat"} objects of decimal strings.
+
+    Written by hand, because json.dumps took five to six times as long. The values
+    are Decimals (None for an unknown rate), whose text has no character
+    that JSON escapes.
+    """
+    items = []
+    for item in rows:
+        rate = "null" if item.rate is None else f'"{item.rate!s}"'
+        items.append(f'{{"rate":{rate},"base":"{item.base!s}","vat":"{item.vat!s}"}}')
+    return "[" + ",".join(items) + "]"
+
+
+# The value of each kind, looked up without building an EntryKind per line.
+_ENTRY_KIND_VALUES = {kind: kind.value for kind in EntryKind}
 
 
 def _new_entry(
@@ -1236,7 +1265,7 @@ def _new_entry(
     net = line.debit - line.credit
     debit = net if net > 0 else ZERO
     credit = -net if net < 0 else ZERO
-    kind = EntryKind(line.kind)
+    kind = _ENTRY_KIND_VALUES.get(line.kind) or EntryKind(line.kind).value
     due_date = due_dates[line.document_date] if kind in DEBIT_KINDS_WITH_DUE_DATE else None
     lettering_scope = scope if line.lettering else None
     breakdown = breakdowns.text(line.vat_breakdown) if line.vat_breakdown else None
@@ -1244,7 +1273,7 @@ def _new_entry(
         id=None,
         source_key=key,
         customer_account=line.customer_account,
-        kind=kind.value,
+        kind=kind,
         document_number=line.document_number,
         document_date=line.document_date,
         due_date=due_date,
@@ -1258,7 +1287,7 @@ def _new_entry(
         is_new=True,
     )
     entry.record = (
-        None, creditor, line.customer_account, kind.value, line.document_number,
+        None, creditor, line.customer_account, kind, line.document_number,
         search_key(line.document_number), line.document_date, due_date, line.line.label, debit, credit,
         debit + credit, line.lettering, line.lettering_date, lettering_scope, line.net_total, line.vat_total,
         breakdown, "fec", key, import_id,
@@ -1266,6 +1295,56 @@ def _new_entry(
     return entry
 
 
-async def recompute_daily_totals(connection: asyncpg.Connection, creditor: str, accounts: list[str]) -> None:
-    """Rebuild the per-day totals of ``accounts`` from their entries."""
-    await connection.execute("SELECT recompute_account_daily_totals($1, $2::text[])", creditor, accounts)
+def _entry_copy_rows(created: list[PlannedEntry]) -> Iterator[str]:
+    """Yield the COPY text row of each new entry, in ENTRY_COLUMNS order.
+
+    The values are the entry's record as `_new_entry` made it, with the id
+    and open amount decided since.
+    """
+    for entry in created:
+        (
+            _id, creditor, account, kind, number, key, document_date, due_date, label, debit, credit, _open,
+            lettering, lettering_date, lettering_scope, net_total, vat_total, breakdown, source, source_key, import_id,
+        ) = entry.record
+        yield "\t".join((
+            str(entry.id), copy_text(creditor), copy_text(account), kind, copy_text(number), copy_text(key),
+            document_date.isoformat(), COPY_NULL if due_date is None else due_date.isoformat(), copy_text(label),
+            str(debit), str(credit), str(entry.open_amount),
+            COPY_NULL if lettering is None else copy_text(lettering),
+            COPY_NULL if lettering_date is None else lettering_date.isoformat(),
+            COPY_NULL if lettering_scope is None else copy_text(lettering_scope),
+            COPY_NULL if net_total is None else str(net_total),
+            COPY_NULL if vat_total is None else str(vat_total),
+            COPY_NULL if breakdown is None else breakdown,
+            source, copy_text(source_key), str(import_id),
+        )) + "\n"
+
+
+def _allocation_copy_rows(creditor: str, allocations) -> Iterator[str]:
+    """Yield the COPY text row of each planned import allocation, in ALLOCATION_COLUMNS order."""
+    creditor_text = copy_text(creditor)
+    for debit, credit, amount, code, scope in allocations:
+        yield "\t".join((
+            creditor_text, copy_text(debit.customer_account), str(debit.id), str(credit.id), str(amount),
+            COPY_NULL if code is None else copy_text(code), COPY_NULL if scope is None else copy_text(scope),
+            "import",
+        )) + "\n"
+
+
+async def recompute_daily_totals(
+    connection: asyncpg.Connection, creditor: str, accounts: list[str], *, keep_totals_after: bool = False
+) -> None:
+    """Rebuild the per-day totals of ``accounts`` from their entries.
+
+    With `keep_totals_after`, the same statement turns the totals triggers
+    back on for the rest of the transaction (mf.skip_daily_totals), which
+    saves the round trip of a SET LOCAL.
+    """
+    if keep_totals_after:
+        await connection.execute(
+            "SELECT recompute_account_daily_totals($1, $2::text[]), set_config('mf.skip_daily_totals', 'off', true)",
+            creditor,
+            accounts,
+        )
+    else:
+        await connection.execute("SELECT recompute_account_daily_totals($1, $2::text[])", creditor, accounts)

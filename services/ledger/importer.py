@@ -24,7 +24,7 @@ from services.ledger.events import add_document_issued_events, balance_changed_e
 from services.ledger.fec import FecAnalysis, FecError, FecFile, analyse_fec, read_fec
 from services.ledger.fec.gc_pause import garbage_collection_paused
 from services.ledger.fec.wording import COLON, SEMICOLON, day
-from shared.events.outbox import add_many_to_outbox
+from shared.events.outbox import add_many_to_outbox, copy_to_outbox
 
 log = structlog.get_logger(__name__)
 
@@ -215,37 +215,17 @@ async def _write(
                 summary.warnings.append(later_warning)
             return summary
         terms = parse_payment_terms(creditor_row["payment_terms"])
-        # The lock keeps the stored file until this transaction ends. A failed
-        # import of the same bytes may have deleted it since it was stored.
-        if not await connection.fetchval(
-            "SELECT true FROM received_files WHERE sha256 = $1 FOR KEY SHARE", digest
-        ):
+        import_id = await _insert_import(connection, creditor, file_name, digest, fec, customer_lines, warnings, labels)
+        if import_id is None:
+            # A failed import of the same bytes deleted the stored file since it was stored.
             await _store_received_file(connection, digest, data)
-
-        import_id = await connection.fetchval(
-            """INSERT INTO imports (creditor_id, file_name, file_sha256, encoding, line_count,
-                                    customer_line_count, warnings)
-               VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id""",
-            creditor,
-            file_name,
-            digest,
-            fec.encoding,
-            fec.line_count,
-            len(customer_lines),
-            warnings,
-        )
-        await connection.execute(
-            """INSERT INTO customer_accounts (creditor_id, account_number, label)
-               SELECT $1, * FROM unnest($2::text[], $3::text[])
-               ON CONFLICT (creditor_id, account_number) DO NOTHING""",
-            creditor,
-            list(labels),
-            list(labels.values()),
-        )
+            import_id = await _insert_import(
+                connection, creditor, file_name, digest, fec, customer_lines, warnings, labels
+            )
 
         written = await write_import(
             connection, creditor, import_id, customer_lines, terms, file_name,
-            numbers_shared=creditor_row["document_numbers_shared"],
+            numbers_shared=creditor_row["document_numbers_shared"], correlation_id=correlation_id,
         )
         applied = await apply_pending_allocations(connection, creditor, sorted(labels), correlation_id)
         if applied:
@@ -258,11 +238,15 @@ async def _write(
             written.lettering_updated,
             warnings,
         )
-        if written.created:
+        if written.created and applied:
+            # Pending allocations changed the open amounts of new invoices since
+            # `write_import` built their events, so they are built from the stored rows.
             created_ids = [entry.id for entry in written.created]
             await add_document_issued_events(
                 connection, creditor, import_id, min(created_ids), max(created_ids), correlation_id=correlation_id
             )
+        elif written.issued_events:
+            await copy_to_outbox(connection, written.issued_events)
         await add_many_to_outbox(connection, await _balance_events(connection, creditor, written, correlation_id))
 
     summary.import_id = import_id
@@ -271,6 +255,49 @@ async def _write(
     summary.receipts_matched = written.receipts_matched
     log.info("fec_imported", **{k: v for k, v in summary.as_json().items() if k != "warnings"}, warning_count=len(warnings))
     return summary
+
+
+async def _insert_import(
+    connection: asyncpg.Connection,
+    creditor: str,
+    file_name: str,
+    digest: str,
+    fec: FecFile,
+    customer_lines: list,
+    warnings: list[str],
+    labels: dict[str, str],
+) -> int | None:
+    """Insert the import and its customer accounts in one statement; return the import's id.
+
+    Returns None, and inserts no import, when the stored file is missing.
+    The stored file's row is locked (FOR KEY SHARE) until the transaction
+    ends, so that a failed import of the same bytes cannot delete it. One
+    statement instead of three saves two round trips of about 0.25 ms.
+    """
+    return await connection.fetchval(
+        """WITH stored_file AS (
+               SELECT sha256 FROM received_files WHERE sha256 = $3 FOR KEY SHARE
+           ), new_import AS (
+               INSERT INTO imports (creditor_id, file_name, file_sha256, encoding, line_count,
+                                    customer_line_count, warnings)
+               SELECT $1, $2, sha256, $4, $5, $6, $7 FROM stored_file
+               RETURNING id
+           ), new_accounts AS (
+               INSERT INTO customer_accounts (creditor_id, account_number, label)
+               SELECT $1, * FROM unnest($8::text[], $9::text[])
+               ON CONFLICT (creditor_id, account_number) DO NOTHING
+           )
+           SELECT id FROM new_import""",
+        creditor,
+        file_name,
+        digest,
+        fec.encoding,
+        fec.line_count,
+        len(customer_lines),
+        warnings,
+        list(labels),
+        list(labels.values()),
+    )
 
 
 async def _later_import_warning(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import hashlib
 from datetime import timedelta
 from decimal import Decimal
@@ -16,7 +15,7 @@ from services.ledger.domain import document_state, paris_today
 from services.ledger.events import document_issued_event
 from services.ledger.fec import FecError
 from bench.bench_fec_import import scaled_file
-from services.ledger import importer
+from services.ledger import import_writer, importer
 from services.ledger.importer import import_fec
 from shared.events.envelope import EventEnvelope
 from shared.events.ledger import DocumentIssued
@@ -228,14 +227,13 @@ async def test_vat_breakdowns_stored_once_encoded(ledger_pool, monkeypatch):
     # get their own. So 3 encodings for 4 documents, where each document
     # used to be encoded on its own.
     encoded_breakdowns = []
-    dumps = json.dumps
+    breakdown_json = import_writer._breakdown_json
 
-    def counting_dumps(value, *args, **kwargs):
-        if isinstance(value, list) and value and isinstance(value[0], dict) and "rate" in value[0]:
-            encoded_breakdowns.append(value)
-        return dumps(value, *args, **kwargs)
+    def counting_breakdown_json(rows):
+        encoded_breakdowns.append(rows)
+        return breakdown_json(rows)
 
-    monkeypatch.setattr(json, "dumps", counting_dumps)
+    monkeypatch.setattr(import_writer, "_breakdown_json", counting_breakdown_json)
     creditor = await new_creditor(ledger_pool)
     data = fec_bytes(
         *invoice_rows("FA1", "1", "20260701", "120,00", "100,00", "20,00"),
