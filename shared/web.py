@@ -28,6 +28,7 @@ POOL = web.AppKey("pool", asyncpg.Pool)
 BROKER = web.AppKey("broker", NatsBroker)
 VERIFIER = web.AppKey("verifier", PrincipalVerifier)
 PRINCIPAL = web.RequestKey("principal", Principal)
+REQUEST_ID = web.RequestKey("request_id", str)
 
 # A request id from outside is kept only if it is short and plain, so it
 # cannot smuggle line breaks or bulk into every log line.
@@ -71,6 +72,7 @@ async def request_context_middleware(request: web.Request, handler: Handler) -> 
     request_id = request.headers.get(REQUEST_ID_HEADER, "")
     if not request_id or len(request_id) > MAX_REQUEST_ID_LENGTH or not set(request_id) <= _REQUEST_ID_CHARACTERS:
         request_id = uuid.uuid4().hex
+    request[REQUEST_ID] = request_id
     started = time.perf_counter()
     with structlog.contextvars.bound_contextvars(request_id=request_id):
         status = 500
@@ -230,6 +232,15 @@ async def principal_middleware(request: web.Request, handler: Handler) -> web.St
     request[PRINCIPAL] = principal
     with structlog.contextvars.bound_contextvars(user_id=principal.user_id, agency_id=principal.agency_id):
         return await handler(request)
+
+
+def request_id_of(request: web.Request) -> str:
+    """Return the request id that the log lines carry: the caller's X-Request-Id when valid, else a new one.
+
+    Events take it as their correlation id, so that they can be found from
+    the log lines of the request that caused them.
+    """
+    return request[REQUEST_ID]
 
 
 def principal_of(request: web.Request) -> Principal:

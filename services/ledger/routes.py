@@ -31,11 +31,11 @@ from shared.principal import Principal, Role
 from shared.validation_messages import FieldLabel, french_field_errors
 from shared.web import (
     POOL,
-    REQUEST_ID_HEADER,
     UNSTORABLE_TEXT_REASON,
     DuplicateJsonKey,
     loads_unique_keys,
     principal_of,
+    request_id_of,
     unstorable_text_field,
 )
 
@@ -116,7 +116,7 @@ async def post_fec_import(request: web.Request) -> web.Response:
             data,
             file_name=file_name,
             encoding=encoding,
-            correlation_id=request.headers.get(REQUEST_ID_HEADER),
+            correlation_id=request_id_of(request),
         )
     except FecError as error:
         # Support needs the reason later; the caller only gets it in the response.
@@ -205,7 +205,7 @@ async def post_document(request: web.Request) -> web.Response:
     document = parse_feed_document(await _json_body(request))
     async with request.app[POOL].acquire() as connection, connection.transaction():
         entry_id, created = await accept_document(
-            connection, creditor, document, correlation_id=request.headers.get(REQUEST_ID_HEADER)
+            connection, creditor, document, correlation_id=request_id_of(request)
         )
     return web.json_response(
         {"entry_id": entry_id, "number": document.number, "created": created}, status=201 if created else 200

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.ledger.test_feed import creditor_with_terms, invoice_body
-from tests.ledger.test_import import fec_bytes
+from tests.ledger.test_import import fec_bytes, row
 
 JSON = {"Content-Type": "application/json"}
 
@@ -127,3 +127,42 @@ async def test_duplicated_key_422_names_it(ledger_service, ledger_pool):
         "Le corps de la requête contient deux fois la clé «\u00a0name\u00a0»\u202f; envoyez-la une seule fois."
     )
     assert await ledger_pool.fetchval("SELECT count(*) FROM creditors WHERE id = 'cle-double'") == 0
+
+
+@pytest.mark.parametrize("request_id", ["x" * 500, "id with spaces", ""], ids=["too long", "spaces", "empty"])
+async def test_invalid_request_id_not_used_as_correlation(ledger_service, ledger_pool, request_id):
+    creditor = await creditor_with_terms(ledger_pool)
+    headers = {**ledger_service.system_headers(), **JSON, "X-Request-Id": request_id}
+
+    response = await ledger_service.client.post(
+        f"/creditors/{creditor}/documents", data=json.dumps(invoice_body()), headers=headers
+    )
+    correlation_ids = await ledger_pool.fetch(
+        "SELECT payload->>'correlation_id' AS id FROM outbox WHERE payload->>'creditor_id' = $1", creditor
+    )
+
+    assert response.status == 201
+    assert correlation_ids
+    assert {row["id"] for row in correlation_ids} == {response.headers["X-Request-Id"]}
+    assert response.headers["X-Request-Id"] != request_id
+
+
+async def test_fec_import_events_carry_request_id(ledger_service, ledger_pool):
+    creditor = await creditor_with_terms(ledger_pool)
+    headers = {**ledger_service.system_headers(), "X-Request-Id": "import-42"}
+
+    invoice = [
+        row("VE", "1", "20260701", "411000", "C001", "FA1", "Facture", "120,00", ""),
+        row("VE", "1", "20260701", "706000", "", "FA1", "Facture", "", "100,00"),
+        row("VE", "1", "20260701", "445710", "", "FA1", "TVA", "", "20,00"),
+    ]
+
+    response = await ledger_service.client.post(
+        f"/creditors/{creditor}/imports/fec", data=fec_bytes(*invoice), headers=headers
+    )
+    correlation_ids = await ledger_pool.fetch(
+        "SELECT DISTINCT payload->>'correlation_id' AS id FROM outbox WHERE payload->>'creditor_id' = $1", creditor
+    )
+
+    assert response.status == 200, await response.text()
+    assert [row["id"] for row in correlation_ids] == ["import-42"]
