@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.ledger import import_writer
+from services.ledger import import_writer, importer
 from services.ledger.domain import parse_payment_terms
 from services.ledger.events import _stored_amount, add_document_issued_events
 from services.ledger.fec import analyse_fec, read_fec
@@ -175,7 +175,7 @@ async def test_stored_amount_edge_cases(ledger_pool, amount):
     assert str(_stored_amount(Decimal(amount))) == stored
 
 
-async def issued_events_both_ways(pool, creditor: str):
+async def issued_events_both_ways(pool, creditor: str, correlation_id: str | None = "req-7"):
     """Return the events the import wrote for its documents, and those the SQL builder makes from the stored rows."""
     import_id, first_id, last_id = await pool.fetchrow(
         """SELECT import_id, min(id), max(id) FROM entries WHERE creditor_id = $1 AND import_id IS NOT NULL
@@ -193,7 +193,7 @@ async def issued_events_both_ways(pool, creditor: str):
         try:
             position = await connection.fetchval("SELECT max(position) FROM outbox")
             await add_document_issued_events(
-                connection, creditor, import_id, first_id, last_id, correlation_id="req-7"
+                connection, creditor, import_id, first_id, last_id, correlation_id=correlation_id
             )
             from_sql = [
                 record["payload"]
@@ -210,8 +210,8 @@ def without_ids(payload: dict) -> dict:
     return {key: value for key, value in payload.items() if key not in ("event_id", "occurred_at")}
 
 
-async def assert_events_match_sql(pool, creditor: str) -> list[dict]:
-    written, from_sql = await issued_events_both_ways(pool, creditor)
+async def assert_events_match_sql(pool, creditor: str, correlation_id: str | None = "req-7") -> list[dict]:
+    written, from_sql = await issued_events_both_ways(pool, creditor, correlation_id)
     assert written
     assert [without_ids(payload) for payload in written] == [without_ids(payload) for payload in from_sql]
     assert [payload["event_id"] for payload in written] == sorted(payload["event_id"] for payload in written)
@@ -248,6 +248,39 @@ async def test_issued_events_match_sql_crafted(ledger_pool):
     assert {payload["data"]["kind"] for payload in written} == {"invoice", "credit_note"}
     assert {payload["data"]["state"] for payload in written} >= {"overdue", "partially_paid", "unpaid"}
     assert 'FA"1\\x' in {payload["data"]["document_number"] for payload in written}
+
+
+async def test_issued_events_match_sql_edge_values(ledger_pool):
+    # The largest amount the reader accepts, the first and last dates it
+    # accepts, credit notes without due dates, no correlation id, and texts
+    # that COPY or JSON escape, in document numbers and accounts.
+    creditor = await new_creditor(ledger_pool)
+    largest = "9999999999999,99"
+    data = fec_bytes(
+        row("VE", "1", "19000101", "411000", "C\\N", "FA\\N", "Facture", largest, ""),
+        row("VE", "1", "19000101", "706000", "", "FA\\N", "Facture", "", largest),
+        row("VE", "2", "20991231", "411000", "C\\N", "FA\\.", "Facture", "0,01", "", "Z"),
+        row("VE", "2", "20991231", "706000", "", "FA\\.", "Facture", "", "0,01"),
+        row("BQ", "3", "20991231", "411000", "C\\N", "VIR", "Virement", "", "0,01", "Z"),
+        row("BQ", "3", "20991231", "512000", "", "VIR", "Virement", "0,01", ""),
+        row("VE", "4", "20991231", "411000", "C😀\\", "AV😀\\", "Avoir", "", largest),
+        row("VE", "4", "20991231", "706000", "", "AV😀\\", "Avoir", largest, ""),
+        row("VE", "5", "19000101", "411000", "C😀\\", "AV\"2", "Avoir", "", "0,50"),
+        row("VE", "5", "19000101", "706000", "", "AV\"2", "Avoir", "0,50", ""),
+    )
+    await import_fec(ledger_pool, creditor, data, file_name="edges.txt")
+
+    written = await assert_events_match_sql(ledger_pool, creditor, correlation_id=None)
+
+    by_number = {payload["data"]["document_number"]: payload for payload in written}
+    assert set(by_number) == {"FA\\N", "FA\\.", "AV😀\\", 'AV"2'}
+    assert by_number["FA\\N"]["data"]["total"] == "9999999999999.99"
+    assert by_number["FA\\N"]["data"]["state"] == "overdue"
+    assert by_number["FA\\."]["data"]["amount_due"] == "0.00"
+    assert by_number["FA\\."]["data"]["state"] == "paid"
+    assert by_number["AV😀\\"]["data"]["due_date"] is None
+    assert by_number["AV😀\\"]["customer_account"] == "C😀\\"
+    assert by_number["AV😀\\"]["correlation_id"] is None
 
 
 async def test_pending_allocation_events_use_stored_amounts(ledger_pool):
@@ -336,6 +369,48 @@ async def test_failed_event_build_leaves_nothing(ledger_pool, monkeypatch):
     await assert_nothing_left(ledger_pool, creditor, data)
     summary = await import_fec(ledger_pool, creditor, data, file_name="failing.txt")
     assert summary.entries_created == 3
+
+
+class LaterStepFailed(Exception):
+    pass
+
+
+@pytest.mark.parametrize("step", ["allocations_copy", "daily_totals", "outbox_copy"])
+async def test_failed_later_step_leaves_nothing(ledger_pool, monkeypatch, step):
+    creditor = await new_creditor(ledger_pool)
+    # The payment lettered "A" with FA1 gives the import one allocation to COPY.
+    data = fec_bytes(
+        *invoice_rows("FA1", "1", day(-5), "C001", "100,00", lettering="A"),
+        *payment_rows("FA1", "2", day(-4), "C001", "40,00", lettering="A"),
+        row("VE", "3", day(-3), "411000", "C002", "AV1", creditor, "", "10,00"),
+        row("VE", "3", day(-3), "706000", "", "AV1", creditor, "10,00", ""),
+    )
+
+    async def failing_step(*_args, **_kwargs):
+        raise LaterStepFailed(step)
+
+    allocation_rows = import_writer._allocation_copy_rows
+
+    def allocation_rows_then_failure(*args):
+        yield from allocation_rows(*args)
+        raise LaterStepFailed(step)
+
+    if step == "allocations_copy":
+        monkeypatch.setattr(import_writer, "_allocation_copy_rows", allocation_rows_then_failure)
+    elif step == "daily_totals":
+        monkeypatch.setattr(import_writer, "recompute_daily_totals", failing_step)
+    else:
+        monkeypatch.setattr(importer, "copy_to_outbox", failing_step)
+
+    with pytest.raises(LaterStepFailed):
+        await import_fec(ledger_pool, creditor, data, file_name="failing.txt")
+    monkeypatch.undo()
+
+    await assert_nothing_left(ledger_pool, creditor, data)
+    summary = await import_fec(ledger_pool, creditor, data, file_name="failing.txt")
+    assert summary.entries_created == 3
+    allocations = await ledger_pool.fetchval("SELECT count(*) FROM allocations WHERE creditor_id = $1", creditor)
+    assert allocations == 1
 
 
 async def test_run_during_returns_both_results(ledger_pool):

@@ -105,3 +105,55 @@ async def test_referenced_rows_are_never_deleted(ledger_pool, table):
         await ledger_pool.execute(f"DELETE FROM {table} WHERE creditor_id = $1", creditor)
     with pytest.raises(asyncpg.RestrictViolationError, match=f"rows of {table} are never deleted"):
         await ledger_pool.execute(f"TRUNCATE {table} CASCADE")
+
+
+async def test_allocation_of_unknown_debit_entry_rejected(ledger_pool):
+    creditor, _ = await imported_creditor(ledger_pool)
+    entry = await ledger_pool.fetchrow(
+        "SELECT id, customer_account FROM entries WHERE creditor_id = $1 AND credit > 0 LIMIT 1", creditor
+    )
+
+    with pytest.raises(asyncpg.ForeignKeyViolationError, match="refers to entry -6,"):
+        await ledger_pool.execute(
+            """INSERT INTO allocations (creditor_id, customer_account, debit_entry_id, credit_entry_id, amount, origin)
+               VALUES ($1, $2, -6, $3, 1, 'ledger')""",
+            creditor,
+            entry["customer_account"],
+            entry["id"],
+        )
+
+
+MANY_ENTRIES = """INSERT INTO entries (creditor_id, customer_account, kind, document_number, search_key, document_date,
+                                       debit, credit, open_amount, source, source_key, import_id)
+                  SELECT $1, account, 'invoice', 'FA1', 'FA1', '2026-07-01', 10, 0, 10, 'test',
+                         'test|' || account || '|' || coalesce(import_id::text, '') || '|' || n, import_id
+                    FROM unnest($2::text[], $3::bigint[]) WITH ORDINALITY AS t(account, import_id, n)"""
+
+
+async def test_orphan_import_named_among_valid_groups(ledger_pool):
+    creditor, import_id = await imported_creditor(ledger_pool)
+    accounts = await ledger_pool.fetch(
+        "SELECT account_number FROM customer_accounts WHERE creditor_id = $1 ORDER BY 1 LIMIT 2", creditor
+    )
+    first, second = (record["account_number"] for record in accounts)
+
+    with pytest.raises(asyncpg.ForeignKeyViolationError, match="refers to import -3,"):
+        await ledger_pool.execute(
+            MANY_ENTRIES, creditor, [first, first, second, second, first], [import_id, import_id, None, -3, None]
+        )
+
+
+async def test_entries_of_several_groups_accepted(ledger_pool):
+    creditor, import_id = await imported_creditor(ledger_pool)
+    accounts = await ledger_pool.fetch(
+        "SELECT account_number FROM customer_accounts WHERE creditor_id = $1 ORDER BY 1 LIMIT 2", creditor
+    )
+    first, second = (record["account_number"] for record in accounts)
+    before = await ledger_pool.fetchval("SELECT count(*) FROM entries WHERE creditor_id = $1", creditor)
+
+    await ledger_pool.execute(
+        MANY_ENTRIES, creditor, [first, first, second, second, first], [import_id, import_id, None, import_id, None]
+    )
+
+    after = await ledger_pool.fetchval("SELECT count(*) FROM entries WHERE creditor_id = $1", creditor)
+    assert after == before + 5
