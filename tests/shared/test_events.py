@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import tempfile
 import uuid
 from pathlib import Path
@@ -38,10 +39,14 @@ async def scratch_dsn(engines):
 @pytest.fixture
 def private_nats():
     """A NATS server of this test only, so it can be stopped without disturbing others."""
-    server = EmbeddedNats(Path(tempfile.mkdtemp(prefix="nats-restart-")), free_port())
+    folder = Path(tempfile.mkdtemp(prefix="nats-restart-"))
+    server = EmbeddedNats(folder, free_port())
     server.start()
-    yield server
-    server.stop()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 async def _write_events(pool: asyncpg.Pool, count: int, tag: str) -> list[uuid.UUID]:

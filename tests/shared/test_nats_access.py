@@ -10,6 +10,7 @@ session also ends with an error if that server refused anything to anyone
 from __future__ import annotations
 
 import asyncio
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -47,10 +48,14 @@ class PrivateServer:
 @pytest.fixture(scope="module")
 def server() -> Iterator[PrivateServer]:
     passwords = generate_nats_passwords()
-    private = EmbeddedNats(Path(tempfile.mkdtemp(prefix="nats-access-")), free_port(), passwords)
+    folder = Path(tempfile.mkdtemp(prefix="nats-access-"))
+    private = EmbeddedNats(folder, free_port(), passwords)
     private.start()
-    yield PrivateServer(private, passwords)
-    private.stop()
+    try:
+        yield PrivateServer(private, passwords)
+    finally:
+        private.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
