@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.ledger.fec import FecValueError, read_fec
+from services.ledger.fec import FecValueError, analyse_fec, read_fec
 from services.ledger.fec import column_parser
 from services.ledger.fec.header import parse_header
 from tests.ledger.test_fec_reader import HEADER, INVOICE_LINES, tab_file, with_field
@@ -179,3 +179,49 @@ def test_read_fec_accepts_largest_amount(column, raw, expected):
 
     assert not column_parser_declines(data)
     assert getattr(fec.lines[0], attribute) == expected
+
+
+# Amounts the ledger computes from several fields
+
+
+def _large_invoice(customer_debit: str, customer_credit: str, revenue_credits: list[str], vat_credit: str) -> bytes:
+    customer = with_field(with_field(INVOICE_LINES[0], "Debit", customer_debit), "Credit", customer_credit)
+    revenues = [with_field(INVOICE_LINES[1], "Credit", credit) for credit in revenue_credits]
+    vat = with_field(INVOICE_LINES[2], "Credit", vat_credit)
+    return tab_file(customer, *revenues, vat)
+
+
+def test_analysis_rejects_line_balance_beyond_storage():
+    # Debit minus a negative Credit: 18 000 000 000 000,00, twice the largest amount a field may hold.
+    data = _large_invoice("9000000000000,00", "-9000000000000,00", ["7500000000000,00", "7500000000000,00"], "3000000000000,00")
+
+    with pytest.raises(FecValueError) as error:
+        analyse_fec(read_fec(data, source="f.txt"))
+
+    assert error.value.line_number == 2
+    assert error.value.value == "18000000000000.00"
+    assert str(error.value).startswith(
+        "f.txt, ligne 2\u00a0: le solde Debit − Credit de cette ligne de compte client, 18\u202f000\u202f000\u202f000\u202f000,00\u00a0€,"
+    )
+    assert "au plus 9\u202f999\u202f999\u202f999\u202f999,99\u00a0€ en valeur absolue" in str(error.value)
+
+
+def test_analysis_rejects_net_total_beyond_storage():
+    # Two revenue lines of 9 000 000 000 000,00 and a VAT debit bring the invoice back to 9 000 000 000 000,00.
+    data = _large_invoice("9000000000000,00", "0,00", ["9000000000000,00", "9000000000000,00"], "-9000000000000,00")
+
+    with pytest.raises(FecValueError) as error:
+        analyse_fec(read_fec(data, source="f.txt"))
+
+    assert error.value.line_number == 2
+    assert "le total hors taxes de cette ligne de compte client, 18\u202f000\u202f000\u202f000\u202f000,00\u00a0€" in str(
+        error.value
+    )
+
+
+def test_analysis_accepts_largest_storable_balance():
+    data = _large_invoice("9999999999999,99", "0,00", ["8333333333333,33"], "1666666666666,66")
+
+    analysis = analyse_fec(read_fec(data, source="f.txt"))
+
+    assert analysis.customer_lines[0].debit == Decimal("9999999999999.99")

@@ -15,12 +15,14 @@ from .classify import (
     classify_customer_lines,
 )
 from .entries import FecEntry, build_entries, check_entries
+from .errors import FecValueError
 from .gc_pause import garbage_collection_paused
 from .journals import JournalType, infer_journal_type
 from .line_scan import LineScan, scan_lines
 from .records import FecFile, FecLine
 from .vat import VatSummary, VatSummaryCache
-from .wording import COLON, SEMICOLON, counted, lines_phrase, quoted
+from .values import MAX_AMOUNT
+from .wording import COLON, SEMICOLON, amount, counted, lines_phrase, place, quoted
 
 _MAX_LISTED_LINES = 5
 _CUSTOMER = AccountFamily.CUSTOMER
@@ -123,6 +125,7 @@ def _analyse(fec: FecFile, amounts: AmountUnits) -> FecAnalysis:
             customer_lines.append(_build_customer_line(entry, line, kind, vat_summary))
 
     customer_lines.sort(key=lambda customer_line: customer_line.line.line_number)
+    _reject_amounts_beyond_storage(customer_lines, fec.source)
     warnings.extend(_missing_customer_warnings(customer_lines, fec.source))
     if without_breakdown:
         warnings.append(_without_breakdown_warning(without_breakdown, fec.source))
@@ -133,6 +136,32 @@ def _analyse(fec: FecFile, amounts: AmountUnits) -> FecAnalysis:
         total_credit=sum(fec.columns.credit, Decimal("0.00")),
         entry_source=(fec, scan, unreliable),
     )
+
+
+def _reject_amounts_beyond_storage(customer_lines: list[CustomerLine], source: str) -> None:
+    """Raise FecValueError when an amount the ledger stores for a customer line exceeds MAX_AMOUNT.
+
+    The reader bounds each Debit and Credit, but a line's balance (Debit minus
+    a negative Credit) and a document's totals before VAT and of VAT add
+    several of them, and would overflow the ledger's numeric(15, 2) columns.
+    """
+    for customer_line in customer_lines:
+        stored = (
+            ("le solde Debit − Credit", customer_line.debit - customer_line.credit),
+            ("le total hors taxes", customer_line.net_total),
+            ("le total de TVA", customer_line.vat_total),
+        )
+        for name, value in stored:
+            if value is not None and not -MAX_AMOUNT <= value <= MAX_AMOUNT:
+                line_number = customer_line.line.line_number
+                raise FecValueError(
+                    f"{place(source, line_number)}{COLON} {name} de cette ligne de compte client, {amount(value)},"
+                    " dépasse le plus grand montant que le grand livre enregistre (au plus"
+                    f" {amount(MAX_AMOUNT)} en valeur absolue){SEMICOLON} corrigez l’écriture dans le logiciel"
+                    " comptable, puis exportez de nouveau le fichier",
+                    line_number=line_number,
+                    value=str(value),
+                )
 
 
 def _missing_customer_warnings(customer_lines: list[CustomerLine], source: str) -> list[str]:
