@@ -192,7 +192,7 @@ def _large_invoice(customer_debit: str, customer_credit: str, revenue_credits: l
 
 
 def test_analysis_rejects_line_balance_beyond_storage():
-    # Debit minus a negative Credit: 18 000 000 000 000,00, twice the largest amount a field may hold.
+    # Debit minus a negative Credit: 18 000 000 000 000,00, almost twice the largest amount a field may hold.
     data = _large_invoice("9000000000000,00", "-9000000000000,00", ["7500000000000,00", "7500000000000,00"], "3000000000000,00")
 
     with pytest.raises(FecValueError) as error:
