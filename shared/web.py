@@ -107,6 +107,10 @@ class DuplicateJsonKey(ValueError):
         displayed_key = self.key if len(self.key) <= 40 else self.key[:40] + "…"
         return f"«\u00a0{displayed_key}\u00a0»"
 
+    def message(self) -> str:
+        """Return the French error message for an API caller, naming the key."""
+        return f"Le corps de la requête contient deux fois la clé {self.quoted_key()} ; envoyez-la une seule fois."
+
 
 def _unique_keys_object(pairs: list[tuple[str, object]]) -> dict[str, object]:
     body = dict(pairs)

@@ -55,9 +55,7 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
             max_size=limit,
         ) from None
     except DuplicateJsonKey as error:
-        raise InvalidJson(
-            f"Le corps de la requête contient deux fois la clé {error.quoted_key()} ; envoyez-la une seule fois."
-        ) from None
+        raise InvalidJson(error.message()) from None
     except (ValueError, LookupError, RecursionError) as error:
         # ValueError covers json.JSONDecodeError and UnicodeDecodeError. The error's text may quote the body.
         log.info("invalid_json_body", path=request.path, error_type=type(error).__name__)

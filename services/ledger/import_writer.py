@@ -262,24 +262,19 @@ async def write_import(
     renumbered = _RenumberedEntries(
         existing.values(), {*keys, *filter(None, bookings)}, customer_lines, numbers_shared=numbers_shared
     )
-    # These only lose candidates as lines match them, so one that starts empty
-    # stays empty, and the loop skips it (the usual case of a first import).
-    may_be_renumbered = bool(renumbered)
-    may_be_card_payment = bool(card_payments)
-    may_be_pushed = bool(pushed_documents)
     for key, booking, line in zip(keys, bookings, customer_lines):
         known = existing.get(key)
         known_entries = [known] if known else receipts.get(key) or (receipts.get(booking, []) if booking else [])
-        if not known_entries and may_be_renumbered and renumbered and line.line.piece_ref:
+        if not known_entries and renumbered and line.line.piece_ref:
             known_entries = renumbered.match(line, key, booking, receipts, source)
-        if not known_entries and may_be_card_payment and line.kind == EntryKind.PAYMENT and card_payments:
+        if not known_entries and line.kind == EntryKind.PAYMENT and card_payments:
             known_entries, warning = card_payments.match(line, source)
             if warning:
                 warnings.append(warning)
             for payment in known_entries:
                 payment.receipt_key = key
                 payment.receipt_changed = True
-        if not known_entries and booking and may_be_pushed and pushed_documents:
+        if not known_entries and booking and pushed_documents:
             document, same_amount = pushed_documents.match(line, booking_totals[booking])
             if document is not None:
                 if not same_amount:

@@ -150,9 +150,7 @@ async def _json_body(request: web.Request) -> object:
     try:
         body = await request.json(loads=partial(loads_unique_keys, parse_float=Decimal))
     except DuplicateJsonKey as error:
-        raise Unprocessable(
-            f"Le corps de la requête contient deux fois la clé {error.quoted_key()} ; envoyez-la une seule fois."
-        ) from None
+        raise Unprocessable(error.message()) from None
     # ValueError: invalid JSON, bytes that are not UTF-8, or an integer of more than 4300 digits.
     # LookupError: a charset Python does not know. RecursionError: arrays nested too deep.
     except (ValueError, LookupError, RecursionError) as error:

@@ -434,7 +434,7 @@ async def test_run_during_waits_for_statement_on_error(ledger_pool):
 
 async def test_outbox_copy_wakes_relay(ledger_pool):
     # The relay listens on the "outbox" channel, which a statement trigger
-    # notifies. Pending allocations are none here, so the events go in by COPY.
+    # notifies. No allocation is pending here, so the events go in by COPY.
     creditor = await new_creditor(ledger_pool)
     notified = asyncio.Event()
 
