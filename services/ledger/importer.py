@@ -18,12 +18,13 @@ import asyncpg
 import structlog
 
 from services.ledger.domain import PARIS, EntryKind, UnknownCreditor, parse_payment_terms
-from services.ledger.import_writer import write_import
+from services.ledger.import_writer import line_keys, write_import
 from services.ledger.operations import apply_pending_allocations
 from services.ledger.events import add_document_issued_events, balance_changed_event
 from services.ledger.fec import FecAnalysis, FecError, FecFile, analyse_fec, read_fec
 from services.ledger.fec.gc_pause import garbage_collection_paused
 from services.ledger.fec.wording import COLON, SEMICOLON, day
+from shared.db import run_during
 from shared.events.outbox import add_many_to_outbox, copy_to_outbox
 
 log = structlog.get_logger(__name__)
@@ -215,7 +216,12 @@ async def _write(
                 summary.warnings.append(later_warning)
             return summary
         terms = parse_payment_terms(creditor_row["payment_terms"])
-        import_id = await _insert_import(connection, creditor, file_name, digest, fec, customer_lines, warnings, labels)
+        # The keys of the lines depend on the file alone, so Python computes them
+        # while PostgreSQL inserts the import.
+        import_id, keys = await run_during(
+            _insert_import(connection, creditor, file_name, digest, fec, customer_lines, warnings, labels),
+            lambda: line_keys(customer_lines),
+        )
         if import_id is None:
             # A failed import of the same bytes deleted the stored file since it was stored.
             await _store_received_file(connection, digest, data)
@@ -226,18 +232,12 @@ async def _write(
         written = await write_import(
             connection, creditor, import_id, customer_lines, terms, file_name,
             numbers_shared=creditor_row["document_numbers_shared"], correlation_id=correlation_id,
+            precomputed_keys=keys, file_warnings=warnings,
         )
-        applied = await apply_pending_allocations(connection, creditor, sorted(labels), correlation_id)
+        applied = await apply_pending_allocations(connection, creditor, keys.accounts, correlation_id)
         if applied:
             log.info("pending_allocations_applied", creditor=creditor, count=applied)
         warnings.extend(written.warnings)
-        await connection.execute(
-            "UPDATE imports SET entries_created = $2, lettering_updated = $3, warnings = $4 WHERE id = $1",
-            import_id,
-            len(written.created),
-            written.lettering_updated,
-            warnings,
-        )
         if written.created and applied:
             # Pending allocations changed the open amounts of new invoices since
             # `write_import` built their events, so they are built from the stored rows.
