@@ -340,7 +340,15 @@ async def write_import(
         existing.values(), {*keys, *filter(None, bookings)} if existing else set(), customer_lines,
         numbers_shared=numbers_shared,
     )
-    for key, booking, line in zip(keys, bookings, customer_lines):
+    lines_to_match = zip(keys, bookings, customer_lines)
+    if not existing:
+        # No line can repeat a stored entry, a receipt or a pushed document, so every line is new.
+        new_pairs = [
+            (line, _new_entry(creditor, import_id, key, line, due_dates, breakdowns, scope))
+            for key, line in zip(keys, customer_lines)
+        ]
+        lines_to_match = ()
+    for key, booking, line in lines_to_match:
         known = existing.get(key)
         known_entries = [known] if known else receipts.get(key) or (receipts.get(booking, []) if booking else [])
         if not known_entries and renumbered and line.line.piece_ref:
@@ -494,7 +502,7 @@ def _changed_entries(
       the dates this file covers. Outside them, the file is an incremental
       one of other months, and entry numbers may be reused there.
     """
-    if not customer_lines:
+    if not customer_lines or not existing:
         return []
     first_day = min(line.line.entry_date for line in customer_lines)
     last_day = max(line.line.entry_date for line in customer_lines)
