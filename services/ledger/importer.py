@@ -201,33 +201,33 @@ async def _write(
                 "(mesfactures ledger create-creditor)."
             )
         # A statement of its own, so that its snapshot is taken after the lock:
-        # an import of the same file that held the lock is then visible.
-        existing_import = await connection.fetchrow(
-            "SELECT id, encoding FROM imports WHERE creditor_id = $1 AND file_sha256 = $2", creditor, digest
+        # an import of the same file that held the lock is then visible. The
+        # keys of the lines depend on the file alone, so Python computes them
+        # meanwhile (in vain when the file was already imported).
+        inserted, keys = await run_during(
+            _insert_import(connection, creditor, file_name, digest, fec, customer_lines, warnings, labels),
+            lambda: line_keys(customer_lines),
         )
-        if existing_import is not None:
-            summary.import_id = existing_import["id"]
+        if inserted["earlier_id"] is not None:
+            summary.import_id = inserted["earlier_id"]
             summary.already_imported = True
-            if existing_import["encoding"] != summary.encoding:
-                summary.warnings.append(_encoding_kept_warning(file_name, existing_import, summary.encoding))
-                summary.encoding = existing_import["encoding"]
+            if inserted["earlier_encoding"] != summary.encoding:
+                earlier_import = {"id": inserted["earlier_id"], "encoding": inserted["earlier_encoding"]}
+                summary.warnings.append(_encoding_kept_warning(file_name, earlier_import, summary.encoding))
+                summary.encoding = inserted["earlier_encoding"]
             later_warning = await _later_import_warning(connection, creditor, summary.import_id, file_name)
             if later_warning:
                 summary.warnings.append(later_warning)
             return summary
         terms = parse_payment_terms(creditor_row["payment_terms"])
-        # The keys of the lines depend on the file alone, so Python computes them
-        # while PostgreSQL inserts the import.
-        import_id, keys = await run_during(
-            _insert_import(connection, creditor, file_name, digest, fec, customer_lines, warnings, labels),
-            lambda: line_keys(customer_lines),
-        )
+        import_id = inserted["import_id"]
         if import_id is None:
             # A failed import of the same bytes deleted the stored file since it was stored.
             await _store_received_file(connection, digest, data)
-            import_id = await _insert_import(
+            inserted = await _insert_import(
                 connection, creditor, file_name, digest, fec, customer_lines, warnings, labels
             )
+            import_id = inserted["import_id"]
 
         written = await write_import(
             connection, creditor, import_id, customer_lines, terms, file_name,
@@ -266,17 +266,25 @@ async def _insert_import(
     customer_lines: list,
     warnings: list[str],
     labels: dict[str, str],
-) -> int | None:
-    """Insert the import and its customer accounts in one statement; return the import's id.
+) -> asyncpg.Record:
+    """Insert the import and its customer accounts in one statement, unless the creditor imported the same bytes.
 
-    Returns None, and inserts no import, when the stored file is missing.
-    The stored file's row is locked (FOR KEY SHARE) until the transaction
-    ends, so that a failed import of the same bytes cannot delete it. One
-    statement instead of three saves two round trips of about 0.25 ms.
+    Returns a row of `earlier_id` and `earlier_encoding`, of the creditor's
+    earlier import of the same bytes (NULL without one), and `import_id`,
+    the new import's id. `import_id` is NULL, and nothing is inserted, when
+    there is an earlier import. It is also NULL, with only the customer
+    accounts inserted, when the stored file is missing. The stored file's
+    row is locked (FOR KEY SHARE) until the transaction ends, so that a
+    failed import of the same bytes cannot delete it. One statement instead
+    of four saves three round trips of 0.2 to 0.4 ms.
     """
-    return await connection.fetchval(
-        """WITH stored_file AS (
-               SELECT sha256 FROM received_files WHERE sha256 = $3 FOR KEY SHARE
+    return await connection.fetchrow(
+        """WITH earlier AS (
+               SELECT id, encoding FROM imports WHERE creditor_id = $1 AND file_sha256 = $3
+           ), stored_file AS (
+               SELECT sha256 FROM received_files
+                WHERE sha256 = $3 AND NOT EXISTS (SELECT FROM earlier)
+                  FOR KEY SHARE
            ), new_import AS (
                INSERT INTO imports (creditor_id, file_name, file_sha256, encoding, line_count,
                                     customer_line_count, warnings)
@@ -284,10 +292,12 @@ async def _insert_import(
                RETURNING id
            ), new_accounts AS (
                INSERT INTO customer_accounts (creditor_id, account_number, label)
-               SELECT $1, * FROM unnest($8::text[], $9::text[])
+               SELECT $1, account_number, label FROM unnest($8::text[], $9::text[]) AS new (account_number, label)
+                WHERE NOT EXISTS (SELECT FROM earlier)
                ON CONFLICT (creditor_id, account_number) DO NOTHING
            )
-           SELECT id FROM new_import""",
+           SELECT (SELECT id FROM earlier) AS earlier_id, (SELECT encoding FROM earlier) AS earlier_encoding,
+                  (SELECT id FROM new_import) AS import_id""",
         creditor,
         file_name,
         digest,
