@@ -286,6 +286,7 @@ async def write_import(
     correlation_id: str | None = None,
     precomputed_keys: LineKeys | None = None,
     file_warnings: list[str] | None = None,
+    daily_totals_skipped: bool = False,
 ) -> WriteResult:
     """Write the customer lines of one file (inside the caller's transaction).
 
@@ -308,8 +309,13 @@ async def write_import(
     With `file_warnings`, the warnings of reading the file, the import's
     row gets its counts and warnings (those followed by the write's) in the
     write's last statement (see `finish_write`).
+
+    The per-day totals triggers are off until the write's last statement
+    rebuilds the totals. `daily_totals_skipped` tells that the caller has
+    already turned them off in this transaction (mf.skip_daily_totals).
     """
-    await connection.execute("SET LOCAL mf.skip_daily_totals = 'on'")
+    if not daily_totals_skipped:
+        await connection.execute("SET LOCAL mf.skip_daily_totals = 'on'")
     file_keys = line_keys(customer_lines) if precomputed_keys is None else precomputed_keys
     accounts = file_keys.accounts
     existing = await _existing_entries(connection, creditor, accounts)

@@ -232,7 +232,7 @@ async def _write(
         written = await write_import(
             connection, creditor, import_id, customer_lines, terms, file_name,
             numbers_shared=creditor_row["document_numbers_shared"], correlation_id=correlation_id,
-            precomputed_keys=keys, file_warnings=warnings,
+            precomputed_keys=keys, file_warnings=warnings, daily_totals_skipped=True,
         )
         applied = await apply_pending_allocations(connection, creditor, keys.accounts, correlation_id)
         if applied:
@@ -275,8 +275,10 @@ async def _insert_import(
     there is an earlier import. It is also NULL, with only the customer
     accounts inserted, when the stored file is missing. The stored file's
     row is locked (FOR KEY SHARE) until the transaction ends, so that a
-    failed import of the same bytes cannot delete it. One statement instead
-    of four saves three round trips of 0.2 to 0.4 ms.
+    failed import of the same bytes cannot delete it. The statement also
+    turns the per-day totals triggers off for the transaction, for
+    `write_import`. One statement instead of five saves four round trips of
+    0.2 to 0.4 ms.
     """
     return await connection.fetchrow(
         """WITH earlier AS (
@@ -297,7 +299,8 @@ async def _insert_import(
                ON CONFLICT (creditor_id, account_number) DO NOTHING
            )
            SELECT (SELECT id FROM earlier) AS earlier_id, (SELECT encoding FROM earlier) AS earlier_encoding,
-                  (SELECT id FROM new_import) AS import_id""",
+                  (SELECT id FROM new_import) AS import_id,
+                  set_config('mf.skip_daily_totals', 'on', true) AS daily_totals_skipped""",
         creditor,
         file_name,
         digest,

@@ -1,14 +1,16 @@
-"""The one-pass keys of the import plan, compared with the separate functions that computed them before."""
+"""The import plan: its one-pass keys, compared with the functions that computed them before, and its settings."""
 
 from __future__ import annotations
 
 import pytest
 
 from bench.bench_fec_import import scaled_file
+from services.ledger import importer
 from services.ledger.fec import analyse_fec, read_fec
 from services.ledger.import_writer import _bookings, _document_entries_by_number, line_keys, source_keys
+from services.ledger.importer import import_fec
 from tests.conftest import fixture_path
-from tests.ledger.test_import import FILE_PIPE, FILE_TAB, fec_bytes, row
+from tests.ledger.test_import import FILE_PIPE, FILE_TAB, fec_bytes, new_creditor, row
 from tests.ledger.test_statement import invoice_rows, payment_rows
 
 
@@ -69,3 +71,22 @@ def test_line_keys_of_no_lines():
     assert keys.booking_totals == {}
     assert keys.entries_by_number == {}
     assert keys.accounts == []
+
+
+async def test_import_skips_daily_totals_triggers(ledger_pool, monkeypatch):
+    creditor = await new_creditor(ledger_pool)
+    settings_seen = []
+    original_write_import = importer.write_import
+
+    async def recording_write_import(connection, *args, **kwargs):
+        settings_seen.append(await connection.fetchval("SELECT current_setting('mf.skip_daily_totals', true)"))
+        result = await original_write_import(connection, *args, **kwargs)
+        settings_seen.append(await connection.fetchval("SELECT current_setting('mf.skip_daily_totals', true)"))
+        return result
+
+    monkeypatch.setattr(importer, "write_import", recording_write_import)
+    data = fec_bytes(*invoice_rows("FA1", "1", "20250103", "C001", "100,00"))
+
+    await import_fec(ledger_pool, creditor, data, file_name="first.txt")
+
+    assert settings_seen == ["on", "off"]
