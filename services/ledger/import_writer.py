@@ -19,8 +19,8 @@ from decimal import Decimal
 
 import asyncpg
 
-from services.ledger.allocation import OpenEntry, settle_group
 from services.ledger import domain
+from services.ledger.allocation import OpenEntry, settle_group
 from services.ledger.domain import CHANGED_ENTRY_MAX_DAYS, PARIS, EntryKind, PaymentTerms
 from services.ledger.fec.errors import FecChangedEntryError, FecOpeningBalanceError
 from services.ledger.fec.wording import COLON, SEMICOLON, counted, day, lines_phrase, listed_sentences, place, quoted
@@ -40,6 +40,7 @@ DOCUMENT_KINDS = (EntryKind.INVOICE.value, EntryKind.CREDIT_NOTE.value)
 # 1,300 calls for the 538 lines of the real tab-separated file), and a cached
 # key took less than a third of the time of computing it again (timeit, 2 cores, AMD EPYC).
 search_key = functools.lru_cache(maxsize=16384)(domain.search_key)
+
 _MAX_LISTED_CHANGES = 5
 
 ENTRY_COLUMNS = (
