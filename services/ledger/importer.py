@@ -18,7 +18,7 @@ import asyncpg
 import structlog
 
 from services.ledger.domain import PARIS, EntryKind, UnknownCreditor, parse_payment_terms
-from services.ledger.import_writer import line_keys, write_import
+from services.ledger.import_writer import ENTRY_ID_SEQUENCE, line_keys, write_import
 from services.ledger.operations import apply_pending_allocations
 from services.ledger.events import add_document_issued_events, balance_changed_event
 from services.ledger.fec import FecAnalysis, FecError, FecFile, analyse_fec, read_fec
@@ -233,6 +233,7 @@ async def _write(
             connection, creditor, import_id, customer_lines, terms, file_name,
             numbers_shared=creditor_row["document_numbers_shared"], correlation_id=correlation_id,
             precomputed_keys=keys, file_warnings=warnings, daily_totals_skipped=True,
+            reserved_ids=inserted["entry_ids"] or [],
         )
         applied = await apply_pending_allocations(connection, creditor, keys.accounts, correlation_id)
         if applied:
@@ -276,14 +277,18 @@ async def _insert_import(
     accounts inserted, when the stored file is missing. The stored file's
     row is locked (FOR KEY SHARE) until the transaction ends, so that a
     failed import of the same bytes cannot delete it. The statement also
-    turns the per-day totals triggers off for the transaction, for
-    `write_import`. One statement instead of five saves four round trips of
-    0.2 to 0.4 ms.
+    turns the per-day totals triggers off for the transaction, and takes one
+    entry id per customer line in `entry_ids`, for `write_import`. One
+    statement instead of six saves five round trips of 0.2 to 0.9 ms.
+
+    NOTE: the ids that known lines do not need stay unused, so a file that
+    repeats many stored lines leaves as many gaps in the entry ids, and so
+    does a rejected file.
     """
     return await connection.fetchrow(
-        """WITH earlier AS (
+        f"""WITH earlier AS (
                SELECT id, encoding FROM imports WHERE creditor_id = $1 AND file_sha256 = $3
-           ), stored_file AS (
+           ), {ENTRY_ID_SEQUENCE}, stored_file AS (
                SELECT sha256 FROM received_files
                 WHERE sha256 = $3 AND NOT EXISTS (SELECT FROM earlier)
                   FOR KEY SHARE
@@ -300,7 +305,9 @@ async def _insert_import(
            )
            SELECT (SELECT id FROM earlier) AS earlier_id, (SELECT encoding FROM earlier) AS earlier_encoding,
                   (SELECT id FROM new_import) AS import_id,
-                  set_config('mf.skip_daily_totals', 'on', true) AS daily_totals_skipped""",
+                  set_config('mf.skip_daily_totals', 'on', true) AS daily_totals_skipped,
+                  (SELECT array_agg(nextval(sequence.id)) FROM sequence, generate_series(1, $6)
+                    WHERE EXISTS (SELECT FROM new_import)) AS entry_ids""",
         creditor,
         file_name,
         digest,

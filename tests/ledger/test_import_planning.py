@@ -1,4 +1,4 @@
-"""The import plan: its one-pass keys, compared with the functions that computed them before, and its settings."""
+"""The import plan: its one-pass keys and reserved entry ids, compared with the ways they were computed before."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from services.ledger.import_writer import _bookings, _document_entries_by_number
 from services.ledger.importer import import_fec
 from tests.conftest import fixture_path
 from tests.ledger.test_import import FILE_PIPE, FILE_TAB, fec_bytes, new_creditor, row
+from tests.ledger.test_import_dump import normalised_dump
 from tests.ledger.test_statement import invoice_rows, payment_rows
 
 
@@ -90,3 +91,26 @@ async def test_import_skips_daily_totals_triggers(ledger_pool, monkeypatch):
     await import_fec(ledger_pool, creditor, data, file_name="first.txt")
 
     assert settings_seen == ["on", "off"]
+
+
+@pytest.mark.parametrize("reserved", ["none", "too few"])
+async def test_import_without_reserved_ids_stores_same(ledger_pool, monkeypatch, reserved):
+    data = fixture_path(*FILE_PIPE).read_bytes()
+    with_reserved = await new_creditor(ledger_pool)
+    await import_fec(ledger_pool, with_reserved, data, file_name=FILE_PIPE[1], encoding="cp1252")
+    original_write_import = importer.write_import
+    given_ids = []
+
+    async def write_import_taking_ids(*args, reserved_ids, **kwargs):
+        given_ids.append(reserved_ids)
+        kept = None if reserved == "none" else reserved_ids[:3]
+        return await original_write_import(*args, reserved_ids=kept, **kwargs)
+
+    monkeypatch.setattr(importer, "write_import", write_import_taking_ids)
+    without_reserved = await new_creditor(ledger_pool)
+    await import_fec(ledger_pool, without_reserved, data, file_name=FILE_PIPE[1], encoding="cp1252")
+    ids = await ledger_pool.fetch("SELECT id FROM entries WHERE creditor_id = $1 ORDER BY id", without_reserved)
+
+    assert len(given_ids[0]) == 151
+    assert not {row["id"] for row in ids} & set(given_ids[0])
+    assert await normalised_dump(ledger_pool, without_reserved) == await normalised_dump(ledger_pool, with_reserved)
