@@ -18,12 +18,13 @@ import asyncpg
 import structlog
 
 from services.ledger.domain import PARIS, EntryKind, UnknownCreditor, parse_payment_terms
-from services.ledger.import_writer import write_import
+from services.ledger.import_writer import ENTRY_ID_SEQUENCE, line_keys, write_import
 from services.ledger.operations import apply_pending_allocations
 from services.ledger.events import add_document_issued_events, balance_changed_event
 from services.ledger.fec import FecAnalysis, FecError, FecFile, analyse_fec, read_fec
 from services.ledger.fec.gc_pause import garbage_collection_paused
 from services.ledger.fec.wording import COLON, SEMICOLON, day
+from shared.db import run_during
 from shared.events.outbox import add_many_to_outbox, copy_to_outbox
 
 log = structlog.get_logger(__name__)
@@ -200,44 +201,44 @@ async def _write(
                 "(mesfactures ledger create-creditor)."
             )
         # A statement of its own, so that its snapshot is taken after the lock:
-        # an import of the same file that held the lock is then visible.
-        existing_import = await connection.fetchrow(
-            "SELECT id, encoding FROM imports WHERE creditor_id = $1 AND file_sha256 = $2", creditor, digest
+        # an import of the same file that held the lock is then visible. The
+        # keys of the lines depend on the file alone, so Python computes them
+        # meanwhile (in vain when the file was already imported).
+        inserted, keys = await run_during(
+            _insert_import(connection, creditor, file_name, digest, fec, customer_lines, warnings, labels),
+            lambda: line_keys(customer_lines),
         )
-        if existing_import is not None:
-            summary.import_id = existing_import["id"]
+        if inserted["earlier_id"] is not None:
+            summary.import_id = inserted["earlier_id"]
             summary.already_imported = True
-            if existing_import["encoding"] != summary.encoding:
-                summary.warnings.append(_encoding_kept_warning(file_name, existing_import, summary.encoding))
-                summary.encoding = existing_import["encoding"]
+            if inserted["earlier_encoding"] != summary.encoding:
+                earlier_import = {"id": inserted["earlier_id"], "encoding": inserted["earlier_encoding"]}
+                summary.warnings.append(_encoding_kept_warning(file_name, earlier_import, summary.encoding))
+                summary.encoding = inserted["earlier_encoding"]
             later_warning = await _later_import_warning(connection, creditor, summary.import_id, file_name)
             if later_warning:
                 summary.warnings.append(later_warning)
             return summary
         terms = parse_payment_terms(creditor_row["payment_terms"])
-        import_id = await _insert_import(connection, creditor, file_name, digest, fec, customer_lines, warnings, labels)
+        import_id = inserted["import_id"]
         if import_id is None:
             # A failed import of the same bytes deleted the stored file since it was stored.
             await _store_received_file(connection, digest, data)
-            import_id = await _insert_import(
+            inserted = await _insert_import(
                 connection, creditor, file_name, digest, fec, customer_lines, warnings, labels
             )
+            import_id = inserted["import_id"]
 
         written = await write_import(
             connection, creditor, import_id, customer_lines, terms, file_name,
             numbers_shared=creditor_row["document_numbers_shared"], correlation_id=correlation_id,
+            precomputed_keys=keys, file_warnings=warnings, daily_totals_skipped=True,
+            reserved_ids=inserted["entry_ids"] or [],
         )
-        applied = await apply_pending_allocations(connection, creditor, sorted(labels), correlation_id)
+        applied = await apply_pending_allocations(connection, creditor, keys.accounts, correlation_id)
         if applied:
             log.info("pending_allocations_applied", creditor=creditor, count=applied)
         warnings.extend(written.warnings)
-        await connection.execute(
-            "UPDATE imports SET entries_created = $2, lettering_updated = $3, warnings = $4 WHERE id = $1",
-            import_id,
-            len(written.created),
-            written.lettering_updated,
-            warnings,
-        )
         if written.created and applied:
             # Pending allocations changed the open amounts of new invoices since
             # `write_import` built their events, so they are built from the stored rows.
@@ -266,17 +267,31 @@ async def _insert_import(
     customer_lines: list,
     warnings: list[str],
     labels: dict[str, str],
-) -> int | None:
-    """Insert the import and its customer accounts in one statement; return the import's id.
+) -> asyncpg.Record:
+    """Insert the import and its customer accounts in one statement, unless the creditor imported the same bytes.
 
-    Returns None, and inserts no import, when the stored file is missing.
-    The stored file's row is locked (FOR KEY SHARE) until the transaction
-    ends, so that a failed import of the same bytes cannot delete it. One
-    statement instead of three saves two round trips of about 0.25 ms.
+    Returns a row of `earlier_id` and `earlier_encoding`, of the creditor's
+    earlier import of the same bytes (NULL without one), and `import_id`,
+    the new import's id. `import_id` is NULL, and nothing is inserted, when
+    there is an earlier import. It is also NULL, with only the customer
+    accounts inserted, when the stored file is missing. The stored file's
+    row is locked (FOR KEY SHARE) until the transaction ends, so that a
+    failed import of the same bytes cannot delete it. The statement also
+    turns the per-day totals triggers off for the transaction, and takes one
+    entry id per customer line in `entry_ids`, for `write_import`. One
+    statement instead of six saves five round trips of 0.2 to 0.9 ms.
+
+    NOTE: the ids that known lines do not need stay unused, so a file that
+    repeats many stored lines leaves as many gaps in the entry ids, and so
+    does a rejected file.
     """
-    return await connection.fetchval(
-        """WITH stored_file AS (
-               SELECT sha256 FROM received_files WHERE sha256 = $3 FOR KEY SHARE
+    return await connection.fetchrow(
+        f"""WITH earlier AS (
+               SELECT id, encoding FROM imports WHERE creditor_id = $1 AND file_sha256 = $3
+           ), {ENTRY_ID_SEQUENCE}, stored_file AS (
+               SELECT sha256 FROM received_files
+                WHERE sha256 = $3 AND NOT EXISTS (SELECT FROM earlier)
+                  FOR KEY SHARE
            ), new_import AS (
                INSERT INTO imports (creditor_id, file_name, file_sha256, encoding, line_count,
                                     customer_line_count, warnings)
@@ -284,10 +299,15 @@ async def _insert_import(
                RETURNING id
            ), new_accounts AS (
                INSERT INTO customer_accounts (creditor_id, account_number, label)
-               SELECT $1, * FROM unnest($8::text[], $9::text[])
+               SELECT $1, account_number, label FROM unnest($8::text[], $9::text[]) AS new (account_number, label)
+                WHERE NOT EXISTS (SELECT FROM earlier)
                ON CONFLICT (creditor_id, account_number) DO NOTHING
            )
-           SELECT id FROM new_import""",
+           SELECT (SELECT id FROM earlier) AS earlier_id, (SELECT encoding FROM earlier) AS earlier_encoding,
+                  (SELECT id FROM new_import) AS import_id,
+                  set_config('mf.skip_daily_totals', 'on', true) AS daily_totals_skipped,
+                  (SELECT array_agg(nextval(sequence.id)) FROM sequence, generate_series(1, $6)
+                    WHERE EXISTS (SELECT FROM new_import)) AS entry_ids""",
         creditor,
         file_name,
         digest,

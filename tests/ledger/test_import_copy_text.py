@@ -398,7 +398,7 @@ async def test_failed_later_step_leaves_nothing(ledger_pool, monkeypatch, step):
     if step == "allocations_copy":
         monkeypatch.setattr(import_writer, "_allocation_copy_rows", allocation_rows_then_failure)
     elif step == "daily_totals":
-        monkeypatch.setattr(import_writer, "recompute_daily_totals", failing_step)
+        monkeypatch.setattr(import_writer, "finish_write", failing_step)
     else:
         monkeypatch.setattr(importer, "copy_to_outbox", failing_step)
 
