@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from bench.bench_fec_import import scaled_file
@@ -74,23 +76,79 @@ def test_line_keys_of_no_lines():
     assert keys.accounts == []
 
 
-async def test_import_skips_daily_totals_triggers(ledger_pool, monkeypatch):
+TOTALS_COLUMNS = (
+    "customer_account, day, entry_count, debit, credit, open_signed, open_debit_count, open_debit_debit,"
+    " open_debit_amount"
+)
+
+
+async def stored_totals(pool, creditor) -> list[tuple]:
+    rows = await pool.fetch(
+        f"SELECT {TOTALS_COLUMNS} FROM account_daily_totals WHERE creditor_id = $1 ORDER BY customer_account, day",
+        creditor,
+    )
+    return [tuple(row) for row in rows]
+
+
+async def totals_from_entries(pool, creditor) -> list[tuple]:
+    """The per-day totals as `recompute_account_daily_totals` builds them from the entries."""
+    rows = await pool.fetch(
+        f"""SELECT customer_account, document_date AS day, count(*) AS entry_count, sum(debit) AS debit,
+                   sum(credit) AS credit, sum(CASE WHEN debit > 0 THEN open_amount ELSE -open_amount END) AS open_signed,
+                   count(*) FILTER (WHERE debit > 0 AND open_amount > 0) AS open_debit_count,
+                   coalesce(sum(debit) FILTER (WHERE debit > 0 AND open_amount > 0), 0) AS open_debit_debit,
+                   coalesce(sum(open_amount) FILTER (WHERE debit > 0 AND open_amount > 0), 0) AS open_debit_amount
+              FROM entries WHERE creditor_id = $1
+             GROUP BY customer_account, document_date
+             ORDER BY customer_account, document_date""",
+        creditor,
+    )
+    return [tuple(row) for row in rows]
+
+
+async def test_daily_totals_follow_real_files(ledger_pool):
     creditor = await new_creditor(ledger_pool)
-    settings_seen = []
-    original_write_import = importer.write_import
+    data = fixture_path(*FILE_TAB).read_bytes()
 
-    async def recording_write_import(connection, *args, **kwargs):
-        settings_seen.append(await connection.fetchval("SELECT current_setting('mf.skip_daily_totals', true)"))
-        result = await original_write_import(connection, *args, **kwargs)
-        settings_seen.append(await connection.fetchval("SELECT current_setting('mf.skip_daily_totals', true)"))
-        return result
+    await import_fec(ledger_pool, creditor, data, file_name=FILE_TAB[1])
+    first = await stored_totals(ledger_pool, creditor)
+    await import_fec(ledger_pool, creditor, scaled_file(data, 3), file_name="x3.txt")
 
-    monkeypatch.setattr(importer, "write_import", recording_write_import)
-    data = fec_bytes(*invoice_rows("FA1", "1", "20250103", "C001", "100,00"))
+    assert len(first) > 100
+    assert first != await stored_totals(ledger_pool, creditor)
+    assert await stored_totals(ledger_pool, creditor) == await totals_from_entries(ledger_pool, creditor)
 
-    await import_fec(ledger_pool, creditor, data, file_name="first.txt")
 
-    assert settings_seen == ["on", "off"]
+async def test_later_import_updates_only_the_days_it_touches(ledger_pool):
+    # A later file re-letters the first invoice (its open amount falls to
+    # zero), adds a payment, and leaves the second invoice's day alone. The
+    # totals of that day keep their row: an import costs what its lines
+    # touch, not what the account holds.
+    creditor = await new_creditor(ledger_pool)
+    january = [*invoice_rows("FA1", "1", "20250103", "C001", "120,00"), *invoice_rows("FA2", "2", "20250110", "C001", "60,00")]
+    await import_fec(ledger_pool, creditor, fec_bytes(*january), file_name="january.txt")
+    untouched_before = await ledger_pool.fetchval(
+        "SELECT xmin::text FROM account_daily_totals WHERE creditor_id = $1 AND day = '2025-01-10'", creditor
+    )
+
+    february = [
+        *invoice_rows("FA1", "1", "20250103", "C001", "120,00", "AA"),
+        *invoice_rows("FA2", "2", "20250110", "C001", "60,00"),
+        *payment_rows("VIR1", "3", "20250205", "C001", "120,00", "AA"),
+    ]
+    await import_fec(ledger_pool, creditor, fec_bytes(*february), file_name="february.txt")
+
+    untouched_after = await ledger_pool.fetchval(
+        "SELECT xmin::text FROM account_daily_totals WHERE creditor_id = $1 AND day = '2025-01-10'", creditor
+    )
+    assert untouched_after == untouched_before
+    totals = await stored_totals(ledger_pool, creditor)
+    assert totals == await totals_from_entries(ledger_pool, creditor)
+    assert [(day.isoformat(), open_signed) for _account, day, _count, _debit, _credit, open_signed, *_ in totals] == [
+        ("2025-01-03", Decimal("0.00")),
+        ("2025-01-10", Decimal("60.00")),
+        ("2025-02-05", Decimal("0.00")),
+    ]
 
 
 @pytest.mark.parametrize("reserved", ["none", "too few"])
