@@ -91,7 +91,7 @@ async def stored_totals(pool, creditor) -> list[tuple]:
 
 
 async def totals_from_entries(pool, creditor) -> list[tuple]:
-    """The per-day totals as `recompute_account_daily_totals` builds them from the entries."""
+    """Return the per-day totals that `recompute_account_daily_totals` builds from the entries."""
     rows = await pool.fetch(
         f"""SELECT customer_account, document_date AS day, count(*) AS entry_count, sum(debit) AS debit,
                    sum(credit) AS credit, sum(CASE WHEN debit > 0 THEN open_amount ELSE -open_amount END) AS open_signed,
@@ -119,11 +119,11 @@ async def test_daily_totals_follow_real_files(ledger_pool):
     assert await stored_totals(ledger_pool, creditor) == await totals_from_entries(ledger_pool, creditor)
 
 
-async def test_later_import_updates_only_the_days_it_touches(ledger_pool):
+async def test_later_import_keeps_untouched_days(ledger_pool):
     # A later file re-letters the first invoice (its open amount falls to
     # zero), adds a payment, and leaves the second invoice's day alone. The
-    # totals of that day keep their row: an import costs what its lines
-    # touch, not what the account holds.
+    # row of that day is not rewritten, so the cost of an import follows its
+    # lines and not the size of the account.
     creditor = await new_creditor(ledger_pool)
     january = [*invoice_rows("FA1", "1", "20250103", "C001", "120,00"), *invoice_rows("FA2", "2", "20250110", "C001", "60,00")]
     await import_fec(ledger_pool, creditor, fec_bytes(*january), file_name="january.txt")
