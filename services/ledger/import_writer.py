@@ -3,9 +3,9 @@
 Existing entries of the file's customer accounts are read once. The new
 entries, the lettering of known ones and the import allocations are worked
 out in Python. Then new entries and allocations go in with COPY, and only
-the known entries that changed are updated. The per-day totals triggers
-are skipped for this transaction and the totals of the touched accounts
-are recomputed in one statement at the end.
+the known entries that changed are updated. The statement-level triggers
+of `entries` keep the per-day totals (`account_daily_totals`) up to date
+during these statements, for the rows that each one writes.
 """
 
 from __future__ import annotations

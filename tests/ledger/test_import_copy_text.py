@@ -375,7 +375,7 @@ class LaterStepFailed(Exception):
     pass
 
 
-@pytest.mark.parametrize("step", ["allocations_copy", "daily_totals", "outbox_copy"])
+@pytest.mark.parametrize("step", ["allocations_copy", "finish_write", "outbox_copy"])
 async def test_failed_later_step_leaves_nothing(ledger_pool, monkeypatch, step):
     creditor = await new_creditor(ledger_pool)
     # The payment lettered "A" with FA1 gives the import one allocation to COPY.
@@ -397,7 +397,7 @@ async def test_failed_later_step_leaves_nothing(ledger_pool, monkeypatch, step):
 
     if step == "allocations_copy":
         monkeypatch.setattr(import_writer, "_allocation_copy_rows", allocation_rows_then_failure)
-    elif step == "daily_totals":
+    elif step == "finish_write":
         monkeypatch.setattr(import_writer, "finish_write", failing_step)
     else:
         monkeypatch.setattr(importer, "copy_to_outbox", failing_step)
