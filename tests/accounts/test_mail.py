@@ -13,7 +13,7 @@ from services.accounts.mail import InvalidMailHeader, build_message, queue_mail
 from services.accounts.mail_dispatch import FIRST_RETRY_SECONDS, MailDispatcher
 from services.accounts.mail_sink import list_messages
 from services.accounts.settings import AccountsSettings
-from tests.accounts.support import wait_for_mail
+from tests.accounts.support import dispatch_until_handled, wait_for_mail
 
 SENDER = "Mes Factures <no-reply@mesfactures.example>"
 
@@ -71,7 +71,7 @@ async def test_dispatcher_delivers_queued_mail_to_sink(engines, accounts_pool, m
         mail_id = await queue_mail(connection, cipher=None, sender=SENDER, to="agence@example.org", subject=subject, body="Bonjour é")
     dispatcher = MailDispatcher(accounts_pool, settings_for(engines, mail_sink.port), cipher=None, smtp_host="127.0.0.1")
 
-    await dispatcher.send_due()
+    await dispatch_until_handled(dispatcher, accounts_pool, mail_id)
     stored = await wait_for_mail(mail_sink.folder, lambda message: message.subject == subject)
     sent_at = await accounts_pool.fetchval("SELECT sent_at FROM outgoing_mail WHERE id = $1", mail_id)
 
@@ -89,7 +89,7 @@ async def test_sent_copy_keeps_no_single_use_link_token(engines, accounts_pool, 
         mail_id = await queue_mail(connection, cipher=None, sender=SENDER, to="agence@example.org", subject=subject, body=body)
     dispatcher = MailDispatcher(accounts_pool, settings_for(engines, mail_sink.port), cipher=None, smtp_host="127.0.0.1")
 
-    await dispatcher.send_due()
+    await dispatch_until_handled(dispatcher, accounts_pool, mail_id)
     delivered = await wait_for_mail(mail_sink.folder, lambda message: message.subject == subject)
     kept = await accounts_pool.fetchval("SELECT message FROM outgoing_mail WHERE id = $1", mail_id)
     kept_text = BytesParser(policy=SMTP).parsebytes(bytes(kept)).get_content()
@@ -109,7 +109,7 @@ async def test_dispatcher_retries_when_server_is_down(engines, accounts_pool, ma
         mail_id = await queue_mail(connection, cipher=None, sender=SENDER, to="agence@example.org", subject=subject, body="x")
     dispatcher = MailDispatcher(accounts_pool, settings_for(engines, port), cipher=None, smtp_host="127.0.0.1")
 
-    await dispatcher.send_due()
+    await dispatch_until_handled(dispatcher, accounts_pool, mail_id)
     row = await accounts_pool.fetchrow(
         "SELECT sent_at, attempts, last_error, extract(epoch FROM next_attempt_at - now()) AS wait FROM outgoing_mail WHERE id = $1",
         mail_id,
@@ -165,10 +165,12 @@ async def test_sink_files_owner_only(engines, accounts_pool, mail_sink):
     # Invitation and reset mails hold live links, so other users of the machine may not read them.
     subject = f"Test {uuid.uuid4().hex[:8]}"
     async with accounts_pool.acquire() as connection:
-        await queue_mail(connection, cipher=None, sender=SENDER, to="agence@example.org", subject=subject, body="Lien")
+        mail_id = await queue_mail(
+            connection, cipher=None, sender=SENDER, to="agence@example.org", subject=subject, body="Lien"
+        )
     dispatcher = MailDispatcher(accounts_pool, settings_for(engines, mail_sink.port), cipher=None, smtp_host="127.0.0.1")
 
-    await dispatcher.send_due()
+    await dispatch_until_handled(dispatcher, accounts_pool, mail_id)
     await wait_for_mail(mail_sink.folder, lambda message: message.subject == subject)
     modes = {path.name: path.stat().st_mode & 0o777 for path in mail_sink.folder.iterdir()}
 

@@ -21,7 +21,7 @@ from services.accounts.settings import AccountsSettings
 from services.accounts.single_use_links import hash_token
 from shared.service import create_service_app
 from tests.accounts.conftest import PUBLIC_URL
-from tests.accounts.support import link_token, principal_headers, wait_for_mail
+from tests.accounts.support import dispatch_until_handled, link_token, principal_headers, wait_for_mail
 from tests.accounts.test_crypto import new_key
 from tests.accounts.test_reencrypt import scratch_accounts_dsn, scratch_pool  # noqa: F401 (fixtures)
 from tests.conftest import ServiceClient, unique_id
@@ -106,7 +106,7 @@ async def test_dispatcher_decrypts_to_send(engines, accounts_pool, mail_sink, da
         )
     dispatcher = MailDispatcher(accounts_pool, settings_for(engines, mail_sink.port), cipher=cipher, smtp_host="127.0.0.1")
 
-    await dispatcher.send_due()
+    await dispatch_until_handled(dispatcher, accounts_pool, mail_id)
     [delivered] = await wait_for_mail(mail_sink.folder, lambda message: message.subject == subject)
     sent_copy = await queued_row(accounts_pool, mail_id)
     sent_copy_text = BytesParser(policy=SMTP).parsebytes(bytes(sent_copy["message"])).get_content()
@@ -140,7 +140,7 @@ async def test_invitation_queued_encrypted_by_service(accounts_queueing, agency_
     assert_holds_no_plaintext(stored, plain, token)
 
     dispatcher = MailDispatcher(accounts_pool, settings_for(engines, mail_sink.port), cipher=cipher, smtp_host="127.0.0.1")
-    await dispatcher.send_due()
+    await dispatch_until_handled(dispatcher, accounts_pool, queued["id"])
     [delivered] = await wait_for_mail(mail_sink.folder, lambda message: email in message.envelope_to)
 
     assert f"{PUBLIC_URL}/invitation/{token}" in delivered.text
