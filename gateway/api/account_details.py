@@ -56,9 +56,40 @@ async def get_bank_details(request: web.Request) -> web.Response:
     return web.json_response({"bank_details": details})
 
 
+async def get_bank_change_requests(request: web.Request) -> web.Response:
+    """Return the account's bank change requests, newest first, with the IBAN masked."""
+    active, creditor = await _session_at_creditor(request)
+    requests = await accounts_portal(request).bank_change_requests(active.info, creditor)
+    return web.json_response({"requests": requests})
+
+
+async def post_bank_change_request(request: web.Request) -> web.Response:
+    """Request new bank details, as the portal's form does (administrateurs with TOTP, enforced by accounts).
+
+    The body carries the password and a TOTP code, so the gateway passes it
+    on without logging it. Accounts checks every field and the re-authentication.
+    """
+    active, creditor = await _session_at_creditor(request)
+    body = await read_json_object(request)
+    created = await accounts_portal(request).request_bank_change(active.info, creditor, body)
+    return web.json_response(created, status=201)
+
+
+async def post_bank_change_withdrawal(request: web.Request) -> web.Response:
+    """Withdraw the account's pending bank change request (administrateurs only, enforced by accounts)."""
+    active, creditor = await _session_at_creditor(request)
+    withdrawn = await accounts_portal(request).withdraw_bank_change(
+        active.info, creditor, request.match_info["request_id"]
+    )
+    return web.json_response(withdrawn)
+
+
 def setup_routes(app: web.Application) -> None:
     base = f"{API_BASE}/creditors/{{creditor}}"
     app.router.add_get(f"{base}/contacts", get_contacts)
     app.router.add_post(f"{base}/messages", post_message)
     app.router.add_get(f"{base}/profile", get_profile)
     app.router.add_get(f"{base}/bank-details", get_bank_details)
+    app.router.add_get(f"{base}/bank-change-requests", get_bank_change_requests)
+    app.router.add_post(f"{base}/bank-change-requests", post_bank_change_request)
+    app.router.add_post(f"{base}/bank-change-requests/{{request_id}}/withdrawal", post_bank_change_withdrawal)

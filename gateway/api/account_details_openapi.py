@@ -163,7 +163,7 @@ ACCOUNT_DETAILS_SCHEMAS: dict[str, Any] = {
             "request_id": {"type": "string", "format": "uuid"},
             "creditor": {"type": "string"},
             "customer_account": {"type": "string"},
-            "status": {"type": "string", "enum": ["pending", "approved", "rejected"]},
+            "status": {"type": "string", "enum": ["pending", "approved", "rejected", "withdrawn"]},
             "iban_masked": MASKED_IBAN,
             "bic": NULLABLE_TEXT,
             "requested_by": {"type": "string"},
@@ -171,6 +171,26 @@ ACCOUNT_DETAILS_SCHEMAS: dict[str, Any] = {
             "decided_by": NULLABLE_TEXT,
             "decided_at": {"type": ["string", "null"], "format": "date-time"},
             "decision_reason": NULLABLE_TEXT,
+        },
+    },
+    "BankChangeRequests": {
+        "type": "object",
+        "required": ["requests"],
+        "properties": {"requests": {"type": "array", "items": _ref("BankChangeRequest")}},
+    },
+    "NewBankDetails": {
+        "type": "object",
+        "description": "the new bank details, with the administrateur's password and a current TOTP code",
+        "required": ["iban", "password", "totp_code"],
+        "properties": {
+            "iban": {"type": "string", "description": "spaces allowed", "examples": ["FR76 3000 6000 0112 3456 7890 189"]},
+            "bic": {"type": "string"},
+            "bank_code": {"type": "string"},
+            "branch_code": {"type": "string"},
+            "account_number": {"type": "string"},
+            "rib_key": {"type": "string"},
+            "password": {"type": "string", "format": "password"},
+            "totp_code": {"type": "string", "examples": ["492039"]},
         },
     },
     "Profile": {
@@ -241,6 +261,60 @@ ACCOUNT_DETAILS_PATHS: dict[str, Any] = {
                 "200": _json("The bank details, or null when none are recorded.", "BankDetailsForEdit"),
                 "403": _error("The role may not see the full IBAN (code `forbidden`)."),
                 **COMMON_ERRORS,
+            },
+        }
+    },
+    f"{API_BASE}/creditors/{{creditor}}/bank-change-requests": {
+        "get": {
+            "summary": "Return the account's bank change requests, newest first",
+            "parameters": [CREDITOR_PARAMETER],
+            "responses": {"200": _json("The requests, with the IBAN masked.", "BankChangeRequests"), **COMMON_ERRORS},
+        },
+        "post": {
+            "summary": "Request new bank details",
+            "description": "Administrateurs of the agency with TOTP enabled only. The new details apply once "
+            "the creditor's staff approve the request; the administrateurs and the billing e-mail get a notice. "
+            "State-changing requests must send `Content-Type: application/json`.",
+            "parameters": [CREDITOR_PARAMETER],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewBankDetails")}}},
+            "responses": {
+                "201": _json("The request, pending.", "BankChangeRequest"),
+                "400": _error("The body is not a JSON object (code `invalid_json`)."),
+                "403": _error(
+                    "The role may not change the bank details (code `forbidden`), or the user has not enabled"
+                    " TOTP (code `totp_enrolment_required`)."
+                ),
+                "409": _error("Another request of the account is pending (code `bank_change_pending`)."),
+                "415": _error("Content-Type is not application/json."),
+                "422": _error(
+                    "Invalid bank fields (code `invalid_fields`, details.fields lists each field's message), or a"
+                    " wrong password or TOTP code (code `reauthentication_failed`, details.field names it)."
+                ),
+                "429": _error("Too many wrong passwords or codes; the message says when to try again."),
+                **COMMON_ERRORS,
+            },
+        },
+    },
+    f"{API_BASE}/creditors/{{creditor}}/bank-change-requests/{{request_id}}/withdrawal": {
+        "post": {
+            "summary": "Withdraw the account's pending bank change request",
+            "description": "Administrateurs of the agency only. The bank details stay as they are, and the "
+            "recipients of the request get a notice. The body is ignored, but as for every state-changing "
+            "request it must be sent with `Content-Type: application/json` (`{}` will do).",
+            "parameters": [
+                CREDITOR_PARAMETER,
+                {"name": "request_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}},
+            ],
+            "responses": {
+                "200": _json("The request, withdrawn.", "BankChangeRequest"),
+                "403": _error("The role may not change the bank details (code `forbidden`)."),
+                "409": _error("The request is no longer pending (code `bank_change_decided`)."),
+                "415": _error("Content-Type is not application/json."),
+                **COMMON_ERRORS,
+                "404": _error(
+                    "The agency holds no account at this creditor, or the account has no request of this id"
+                    " (code `not_found`)."
+                ),
             },
         }
     },

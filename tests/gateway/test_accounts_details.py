@@ -383,3 +383,77 @@ async def test_no_masked_placeholder_without_bank_details(gateway, admin, credit
 
     assert "Aucune coordonnée bancaire n’est enregistrée." in html
     assert 'placeholder="Masqué"' not in html
+
+
+def bank_change_requests_path(creditor: CreditorAccount) -> str:
+    return f"/api/v1/creditors/{creditor.id}/bank-change-requests"
+
+
+async def test_api_bank_change_request_and_withdrawal(gateway, admin, creditor):
+    await logged_in_as(gateway, admin)
+    totp, recovery_codes = await enrol_totp_through_portal(gateway, admin.password)
+    new_details = {"iban": IBAN_AS_TYPED, "bic": "AGRIFRPP", "password": admin.password}
+
+    wrong_password = await gateway.post(
+        bank_change_requests_path(creditor),
+        json={**new_details, "password": "pas le bon mot de passe", "totp_code": next_totp_code(totp)},
+    )
+    created = await gateway.post(
+        bank_change_requests_path(creditor), json={**new_details, "totp_code": next_totp_code(totp)}
+    )
+    created_body = await created.json()
+    # The next TOTP code is spent, so the second request re-authenticates with a recovery code.
+    second = await gateway.post(
+        bank_change_requests_path(creditor), json={**new_details, "totp_code": recovery_codes[0]}
+    )
+    listed = await gateway.get(bank_change_requests_path(creditor))
+    withdrawal_path = f"{bank_change_requests_path(creditor)}/{created_body['request_id']}/withdrawal"
+    withdrawn = await gateway.post(withdrawal_path, json={})
+    withdrawn_again = await gateway.post(withdrawal_path, json={})
+    listed_after = await (await gateway.get(bank_change_requests_path(creditor))).json()
+    unknown = await gateway.post(
+        f"{bank_change_requests_path(creditor)}/00000000-0000-4000-8000-000000000000/withdrawal", json={}
+    )
+    malformed = await gateway.post(f"{bank_change_requests_path(creditor)}/pas-un-identifiant/withdrawal", json={})
+
+    assert wrong_password.status == 422
+    assert (await wrong_password.json())["error"]["code"] == "reauthentication_failed"
+    assert created.status == 201
+    assert created_body["status"] == "pending"
+    assert created_body["iban_masked"] == MASKED_IBAN
+    assert IBAN not in await created.text()
+    assert second.status == 409
+    assert (await second.json())["error"]["code"] == "bank_change_pending"
+    assert listed.status == 200
+    assert [request["request_id"] for request in (await listed.json())["requests"]] == [created_body["request_id"]]
+    assert IBAN not in await listed.text()
+    assert withdrawn.status == 200
+    assert (await withdrawn.json())["status"] == "withdrawn"
+    assert withdrawn_again.status == 409
+    assert (await withdrawn_again.json())["error"]["code"] == "bank_change_decided"
+    assert [request["status"] for request in listed_after["requests"]] == ["withdrawn"]
+    assert unknown.status == 404
+    assert (await unknown.json())["error"]["code"] == "not_found"
+    assert malformed.status == 404
+    assert (await malformed.json())["error"]["details"] == {"request_id": "pas-un-identifiant"}
+
+
+async def test_api_bank_change_rejects_other_users(gateway, accounts_pool, admin, creditor):
+    accountant = await add_agency_member(accounts_pool, admin, role="comptable")
+    request_body = {"iban": IBAN, "password": admin.password, "totp_code": "000000"}
+    await logged_in_as(gateway, admin)
+    without_totp = await gateway.post(bank_change_requests_path(creditor), json=request_body)
+    foreign = await gateway.post("/api/v1/creditors/autre-creancier/bank-change-requests", json=request_body)
+    as_form = await gateway.post(bank_change_requests_path(creditor), data=request_body)
+    await logged_in_as(gateway, accountant)
+
+    as_accountant = await gateway.post(
+        bank_change_requests_path(creditor), json={**request_body, "password": accountant.password}
+    )
+
+    assert without_totp.status == 403
+    assert (await without_totp.json())["error"]["code"] == "totp_enrolment_required"
+    assert foreign.status == 404
+    assert as_form.status == 415
+    assert as_accountant.status == 403
+    assert (await as_accountant.json())["error"]["code"] == "forbidden"
