@@ -97,7 +97,10 @@ def configure_logging(service: str, *, log_format: str = "auto", level: str = "i
         # Scrubbed again once the traceback is text, which may quote a URL.
         processors=[*shared_processors, structlog.processors.format_exc_info, _scrub_sensitive, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        # One write of the record and its line break: with PYTHONUNBUFFERED,
+        # as the stack starts its services, print() writes them apart, and
+        # another process sharing the terminal or file could write in between.
+        logger_factory=structlog.WriteLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
 
