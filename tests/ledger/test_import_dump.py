@@ -183,17 +183,19 @@ async def run_scenario(pool, name: str) -> dict:
     }
 
 
-@pytest.mark.parametrize("scenario", ["tab", "pipe", "tab-x3", "tab-then-x3", "crafted"])
-async def test_import_dump_unchanged(ledger_pool, scenario, tmp_path):
-    result = await run_scenario(ledger_pool, scenario)
-    text = json.dumps(result, ensure_ascii=False, sort_keys=True, indent=1)
-    digest = hashlib.sha256(text.encode()).hexdigest()
+def assert_matches_snapshot(snapshots_file: Path, scenario: str, text: str, tmp_path) -> None:
+    """Compare `text` with the snapshot of `scenario` in `snapshots_file`, or record it with UPDATE_IMPORT_DUMPS=1.
 
-    snapshots = json.loads(SNAPSHOTS.read_text()) if SNAPSHOTS.exists() else {}
+    A snapshot keeps the SHA-256 of the text, and the text itself when it is
+    short enough to show the changed lines. On a mismatch the new text is
+    written to `tmp_path` for a diff.
+    """
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    snapshots = json.loads(snapshots_file.read_text()) if snapshots_file.exists() else {}
     if os.environ.get("UPDATE_IMPORT_DUMPS") == "1":
         snapshots[scenario] = {"sha256": digest, "dump": text if len(text) <= STORED_DUMP_MAX_CHARS else None}
-        SNAPSHOTS.parent.mkdir(exist_ok=True)
-        SNAPSHOTS.write_text(json.dumps(snapshots, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
+        snapshots_file.parent.mkdir(exist_ok=True)
+        snapshots_file.write_text(json.dumps(snapshots, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
         pytest.skip(f"snapshot of {scenario} recorded")
 
     expected = snapshots[scenario]
@@ -202,4 +204,11 @@ async def test_import_dump_unchanged(ledger_pool, scenario, tmp_path):
     written = Path(tmp_path) / f"{scenario}.json"
     written.write_text(text)
     assert digest == expected["sha256"], f"the dump of {scenario} changed; it is written to {written}"
+
+
+@pytest.mark.parametrize("scenario", ["tab", "pipe", "tab-x3", "tab-then-x3", "crafted"])
+async def test_import_dump_unchanged(ledger_pool, scenario, tmp_path):
+    result = await run_scenario(ledger_pool, scenario)
+    text = json.dumps(result, ensure_ascii=False, sort_keys=True, indent=1)
+    assert_matches_snapshot(SNAPSHOTS, scenario, text, tmp_path)
     assert result["dump"]["entries"], "the scenario stored no entries"

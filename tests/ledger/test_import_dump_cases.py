@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
 import re
 from datetime import date
 from decimal import Decimal
@@ -35,7 +34,7 @@ from tests.ledger.test_feed import creditor_with_terms, invoice_body, post
 from tests.ledger.test_feed_and_fec import booked_invoice, transfer
 from tests.ledger.test_import import fec_bytes, new_creditor, row
 from tests.ledger.test_import_card_receipts import pay_by_card, receipt
-from tests.ledger.test_import_dump import STORED_DUMP_MAX_CHARS, normalised_dump
+from tests.ledger.test_import_dump import assert_matches_snapshot, normalised_dump
 from tests.ledger.test_import_planning import stored_totals, totals_from_entries
 from tests.ledger.test_operations import seeded_account
 from tests.ledger.test_statement import invoice_rows, payment_rows
@@ -273,21 +272,7 @@ async def assert_dump_unchanged(pool, scenario: str, creditor: str, outcomes: li
         # The ledger service gives the events of each pushed document a random correlation id.
         event["payload"]["correlation_id"] = event["payload"]["correlation_id"] is not None
     text = json.dumps({"outcomes": outcomes, "dump": dump}, ensure_ascii=False, sort_keys=True, indent=1)
-    digest = hashlib.sha256(text.encode()).hexdigest()
-
-    snapshots = json.loads(SNAPSHOTS.read_text()) if SNAPSHOTS.exists() else {}
-    if os.environ.get("UPDATE_IMPORT_DUMPS") == "1":
-        snapshots[scenario] = {"sha256": digest, "dump": text if len(text) <= STORED_DUMP_MAX_CHARS else None}
-        SNAPSHOTS.parent.mkdir(exist_ok=True)
-        SNAPSHOTS.write_text(json.dumps(snapshots, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
-        pytest.skip(f"snapshot of {scenario} recorded")
-
-    expected = snapshots[scenario]
-    if expected["dump"] is not None:
-        assert text.splitlines() == expected["dump"].splitlines()
-    written = Path(tmp_path) / f"{scenario}.json"
-    written.write_text(text)
-    assert digest == expected["sha256"], f"the dump of {scenario} changed; it is written to {written}"
+    assert_matches_snapshot(SNAPSHOTS, scenario, text, tmp_path)
 
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
