@@ -161,8 +161,8 @@ async def test_import_without_reserved_ids_stores_same(ledger_pool, monkeypatch,
 
     async def write_import_taking_ids(*args, reserved_ids, **kwargs):
         given_ids.append(reserved_ids)
-        kept = None if reserved == "none" else reserved_ids[:3]
-        return await original_write_import(*args, reserved_ids=kept, **kwargs)
+        passed_ids = None if reserved == "none" else reserved_ids[:3]
+        return await original_write_import(*args, reserved_ids=passed_ids, **kwargs)
 
     monkeypatch.setattr(importer, "write_import", write_import_taking_ids)
     without_reserved = await new_creditor(ledger_pool)
