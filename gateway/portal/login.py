@@ -10,11 +10,24 @@ from gateway.csrf import CSRF_FIELD, check_login_csrf_token, check_session_csrf_
 from gateway.errors import CsrfRejected, InvalidCredentials, LoginThrottled, SecondFactorInvalid, SecondFactorRequired
 from gateway.portal.forms import read_form
 from gateway.portal.layout import BANK_CHANGE_REVIEWS
-from gateway.portal.navigation import DEFAULT_PATH, local_path
+from gateway.portal.navigation import (
+    DEFAULT_PATH,
+    SESSION_EXPIRED_ON_FORM,
+    SESSION_EXPIRED_ON_PAGE,
+    SESSION_EXPIRED_PARAMETER,
+    local_path,
+)
 from gateway.sessions import COOKIE_NAMES, delete_cookie, optional_session, set_cookie
 from shared.principal import Role
 
 LOGGED_OUT_MESSAGE = "Vous êtes déconnecté."
+SESSION_EXPIRED_MESSAGES = {
+    SESSION_EXPIRED_ON_PAGE: "Votre session a expiré. Reconnectez-vous pour revenir à la page demandée.",
+    SESSION_EXPIRED_ON_FORM: (
+        "Votre session a expiré avant l’envoi du formulaire, qui n’a donc pas été enregistré. "
+        "Reconnectez-vous, puis saisissez-le à nouveau."
+    ),
+}
 EXPIRED_FORM_MESSAGE = "Le formulaire a expiré. Saisissez à nouveau vos identifiants."
 # The page comes back with an empty password field after a right password without a code or
 # with a wrong code, so these messages, unlike the API's, ask for the password again.
@@ -63,7 +76,9 @@ def render_login(
 async def login_page(request: web.Request) -> web.Response:
     if await optional_session(request) is not None:
         raise web.HTTPFound(local_path(request.query.get("suite")))
-    notice = LOGGED_OUT_MESSAGE if request.query.get("deconnexion") == "1" else None
+    notice = SESSION_EXPIRED_MESSAGES.get(request.query.get(SESSION_EXPIRED_PARAMETER, ""))
+    if request.query.get("deconnexion") == "1":
+        notice = LOGGED_OUT_MESSAGE
     return render_login(request, notice=notice)
 
 

@@ -173,3 +173,77 @@ async def test_login_page_after_logout_confirms_it(gateway):
     response = await gateway.get("/connexion?deconnexion=1")
 
     assert "Vous êtes déconnecté." in await response.text()
+
+
+async def stale_session(logged_in) -> str:
+    """Revoke the session but keep its cookie, as a tab left open does; return the page's CSRF token."""
+    token = logged_in.session.cookie_jar.filter_cookies(logged_in.make_url("/"))["mf_session"].value
+    page = await logged_in.get("/etat-de-compte")
+    await logged_in.post("/deconnexion", data={"csrf_token": csrf_token_of(await page.text())})
+    logged_in.session.cookie_jar.update_cookies({"mf_session": token}, logged_in.make_url("/"))
+    return csrf_token_of(await page.text())
+
+
+async def test_expired_session_page_names_expiry(logged_in):
+    await stale_session(logged_in)
+
+    response = await logged_in.get("/etat-de-compte?view=all", allow_redirects=False)
+    location = urlsplit(response.headers["Location"])
+    query = parse_qs(location.query)
+    login_page = await logged_in.get(response.headers["Location"])
+    html = await login_page.text()
+
+    assert response.status == 302
+    assert location.path == "/connexion"
+    assert query["suite"] == ["/etat-de-compte?view=all"]
+    assert query["expiree"] == ["page"]
+    assert "Votre session a expiré" in html
+    assert 'name="suite" value="/etat-de-compte?view=all"' in html
+
+
+async def test_expired_session_post_returns_to_form(logged_in, portal_data):
+    csrf_token = await stale_session(logged_in)
+    form_page = str(logged_in.make_url("/nous-contacter"))
+
+    response = await logged_in.post(
+        f"/creanciers/{portal_data.first.id}/nous-contacter",
+        data={"csrf_token": csrf_token, "service": "facturation", "subject": "Relance", "message": "Bonjour"},
+        headers={"Referer": form_page},
+        allow_redirects=False,
+    )
+    location = urlsplit(response.headers["Location"])
+    query = parse_qs(location.query)
+    login_page = await logged_in.get(response.headers["Location"])
+    html = await login_page.text()
+
+    assert response.status == 302
+    assert location.path == "/connexion"
+    assert query["suite"] == ["/nous-contacter"]
+    assert query["expiree"] == ["formulaire"]
+    assert "Votre session a expiré avant l’envoi du formulaire" in html
+    assert 'name="suite" value="/nous-contacter"' in html
+
+
+async def test_expired_session_foreign_referer_ignored(logged_in, portal_data):
+    csrf_token = await stale_session(logged_in)
+
+    response = await logged_in.post(
+        f"/creanciers/{portal_data.first.id}/nous-contacter",
+        data={"csrf_token": csrf_token, "service": "facturation", "subject": "Relance", "message": "Bonjour"},
+        headers={"Referer": "http://autre-site.example/nous-contacter"},
+        allow_redirects=False,
+    )
+    query = parse_qs(urlsplit(response.headers["Location"]).query)
+
+    assert response.status == 302
+    assert query["suite"] == ["/"]
+    assert query["expiree"] == ["formulaire"]
+
+
+async def test_first_visit_login_without_expiry_notice(gateway):
+    response = await gateway.get("/etat-de-compte", allow_redirects=False)
+    query = parse_qs(urlsplit(response.headers["Location"]).query)
+    login_page = await gateway.get(response.headers["Location"])
+
+    assert "expiree" not in query
+    assert "Votre session a expiré" not in await login_page.text()
