@@ -48,12 +48,16 @@ def render_login(
     notice: str | None = None,
     login: str = "",
     totp_required: bool = False,
+    next_path: str | None = None,
     status: int = 200,
 ) -> web.Response:
     """Render the login form with a fresh login CSRF nonce in its cookie.
 
-    ``totp_required`` adds the TOTP code field, for a user enrolled in TOTP.
+    ``totp_required`` adds the TOTP code field, for a user enrolled in TOTP. ``next_path`` is the
+    page to open after login, by default the ``suite`` query parameter of the login page.
     """
+    if next_path is None:
+        next_path = local_path(request.query.get("suite"))
     nonce = new_login_nonce()
     response = aiohttp_jinja2.render_template(
         "login.html",
@@ -63,7 +67,7 @@ def render_login(
             "notice": notice,
             "login": login,
             "totp_required": totp_required,
-            "next_path": local_path(request.query.get("suite")),
+            "next_path": next_path,
             "csrf_field": CSRF_FIELD,
             "csrf_token": login_csrf_token(request.app, nonce),
         },
@@ -91,24 +95,25 @@ async def login_submit(request: web.Request) -> web.Response:
     totp_code = form.get("totp_code")
     totp_code = totp_code.strip() if isinstance(totp_code, str) else ""
     names = request.app[COOKIE_NAMES]
+    # The form posts to /connexion without a query, so a form shown again keeps its own return path.
+    target = local_path(form.get("suite"))
 
     try:
         check_login_csrf_token(request.app, request.cookies.get(names.login_csrf), form.get(CSRF_FIELD))
     except CsrfRejected:
-        return render_login(request, error=EXPIRED_FORM_MESSAGE, login=login, status=403)
+        return render_login(request, error=EXPIRED_FORM_MESSAGE, login=login, next_path=target, status=403)
     try:
         result = await log_in(request, login, password, totp_code=totp_code or None)
     except (SecondFactorRequired, SecondFactorInvalid) as error:
         # The gateway keeps no state between the two steps and never sends the password back
         # in the page, so the user types the password again with the code.
         message = TOTP_REQUIRED_MESSAGE if isinstance(error, SecondFactorRequired) else TOTP_INVALID_MESSAGE
-        return render_login(request, error=message, login=login, totp_required=True, status=error.status)
+        return render_login(request, error=message, login=login, totp_required=True, next_path=target, status=error.status)
     except InvalidCredentials as error:
-        return render_login(request, error=error.message, login=login, status=error.status)
+        return render_login(request, error=error.message, login=login, next_path=target, status=error.status)
     except LoginThrottled as error:
-        return render_login(request, error=error.message, login=login, status=error.status)
+        return render_login(request, error=error.message, login=login, next_path=target, status=error.status)
 
-    target = local_path(form.get("suite"))
     if result.session.role is Role.STAFF and target == DEFAULT_PATH:
         # Staff hold no customer account, so their first page is the back-office.
         target = BANK_CHANGE_REVIEWS.path

@@ -176,7 +176,7 @@ async def test_login_page_after_logout_confirms_it(gateway):
 
 
 async def stale_session(logged_in) -> str:
-    """Revoke the session but keep its cookie, as a tab left open does; return the page's CSRF token."""
+    """Revoke the session but keep its cookie, as a tab left open does, and return the page's CSRF token."""
     token = logged_in.session.cookie_jar.filter_cookies(logged_in.make_url("/"))["mf_session"].value
     page = await logged_in.get("/etat-de-compte")
     await logged_in.post("/deconnexion", data={"csrf_token": csrf_token_of(await page.text())})
@@ -247,3 +247,35 @@ async def test_first_visit_login_without_expiry_notice(gateway):
 
     assert "expiree" not in query
     assert "Votre session a expiré" not in await login_page.text()
+
+
+async def test_failed_login_keeps_return_path(gateway, portal_data):
+    page = await gateway.get("/connexion?suite=%2Fnous-contacter")
+    token = csrf_token_of(await page.text())
+
+    failed = await gateway.post(
+        "/connexion",
+        data={
+            "login": portal_data.agency.login,
+            "password": "mot de passe faux 123",
+            "csrf_token": token,
+            "suite": "/nous-contacter",
+        },
+        allow_redirects=False,
+    )
+    html = await failed.text()
+    retry = await gateway.post(
+        "/connexion",
+        data={
+            "login": portal_data.agency.login,
+            "password": portal_data.agency.password,
+            "csrf_token": csrf_token_of(html),
+            "suite": "/nous-contacter",
+        },
+        allow_redirects=False,
+    )
+
+    assert failed.status == 401
+    assert 'name="suite" value="/nous-contacter"' in html
+    assert retry.status == 302
+    assert retry.headers["Location"] == "/nous-contacter"
