@@ -6,7 +6,13 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from gateway.authentication import log_in, log_out, start_session
-from gateway.csrf import CSRF_FIELD, check_login_csrf_token, check_session_csrf_token, login_csrf_token, new_login_nonce
+from gateway.csrf import (
+    CSRF_FIELD,
+    check_login_csrf_token,
+    check_session_csrf_token,
+    current_or_new_login_nonce,
+    login_csrf_token,
+)
 from gateway.errors import CsrfRejected, InvalidCredentials, LoginThrottled, SecondFactorInvalid, SecondFactorRequired
 from gateway.portal.forms import read_form
 from gateway.portal.layout import BANK_CHANGE_REVIEWS
@@ -58,7 +64,7 @@ def render_login(
     """
     if next_path is None:
         next_path = local_path(request.query.get("suite"))
-    nonce = new_login_nonce()
+    nonce = current_or_new_login_nonce(request.cookies.get(request.app[COOKIE_NAMES].login_csrf))
     response = aiohttp_jinja2.render_template(
         "login.html",
         request,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+from gateway.csrf import LOGIN_NONCE_PATTERN
 from tests.gateway.conftest import csrf_token_of, log_in
 
 WRONG_CREDENTIALS = "Identifiant ou mot de passe incorrect."
@@ -279,3 +280,64 @@ async def test_failed_login_keeps_return_path(gateway, portal_data):
     assert 'name="suite" value="/nous-contacter"' in html
     assert retry.status == 302
     assert retry.headers["Location"] == "/nous-contacter"
+
+
+async def test_first_of_two_login_tabs_works(gateway, portal_data):
+    first_tab = await gateway.get("/connexion")
+    first_token = csrf_token_of(await first_tab.text())
+    await gateway.get("/connexion")
+
+    response = await gateway.post(
+        "/connexion",
+        data={
+            "login": portal_data.agency.login,
+            "password": portal_data.agency.password,
+            "csrf_token": first_token,
+            "suite": "/etat-de-compte",
+        },
+        allow_redirects=False,
+    )
+
+    assert response.status == 302
+    assert response.headers["Location"] == "/etat-de-compte"
+
+
+async def test_login_page_after_reset_page_works(gateway, portal_data):
+    login_tab = await gateway.get("/connexion")
+    token = csrf_token_of(await login_tab.text())
+    await gateway.get("/mot-de-passe-perdu")
+
+    response = await gateway.post(
+        "/connexion",
+        data={"login": portal_data.agency.login, "password": portal_data.agency.password, "csrf_token": token},
+        allow_redirects=False,
+    )
+
+    assert response.status == 302
+
+
+async def test_login_nonce_changes_after_login(gateway, portal_data):
+    before = csrf_token_of(await (await gateway.get("/connexion")).text())
+    await log_in(gateway, portal_data.agency.login, portal_data.agency.password)
+    await gateway.post("/deconnexion", data={"csrf_token": csrf_token_of(await (await gateway.get("/etat-de-compte")).text())})
+
+    after = csrf_token_of(await (await gateway.get("/connexion")).text())
+
+    assert after != before
+
+
+async def test_malformed_login_nonce_replaced(gateway):
+    page = await gateway.get("/connexion", headers={"Cookie": "mf_login_csrf=pas-un-nonce"})
+    nonce = page.cookies["mf_login_csrf"].value
+
+    assert nonce != "pas-un-nonce"
+    assert LOGIN_NONCE_PATTERN.fullmatch(nonce)
+
+
+async def test_login_page_keeps_browser_nonce(gateway):
+    first = await gateway.get("/connexion")
+    first_nonce = first.cookies["mf_login_csrf"].value
+
+    second = await gateway.get("/invitation/lien-inconnu")
+
+    assert second.cookies["mf_login_csrf"].value == first_nonce
