@@ -30,8 +30,8 @@ LOGGED_OUT_MESSAGE = "Vous êtes déconnecté."
 SESSION_EXPIRED_MESSAGES = {
     SESSION_EXPIRED_ON_PAGE: "Votre session a expiré. Reconnectez-vous pour revenir à la page demandée.",
     SESSION_EXPIRED_ON_FORM: (
-        "Votre session a expiré avant l’envoi du formulaire, qui n’a donc pas été enregistré. "
-        "Reconnectez-vous, puis saisissez-le à nouveau."
+        "Votre session a expiré avant l’envoi du formulaire, qui n’a donc pas été pris en compte. "
+        "Reconnectez-vous, puis recommencez."
     ),
 }
 EXPIRED_FORM_MESSAGE = "Le formulaire a expiré. Saisissez à nouveau vos identifiants."
