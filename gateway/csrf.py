@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 
 from aiohttp import web
@@ -26,6 +27,8 @@ from gateway.errors import CsrfRejected
 
 CSRF_FIELD = "csrf_token"
 CSRF_SECRET = web.AppKey("csrf_secret", bytes)
+# secrets.token_urlsafe(24): 24 random bytes in 32 URL-safe Base64 characters.
+LOGIN_NONCE_PATTERN = re.compile(r"[A-Za-z0-9_-]{32}")
 
 
 def _sign(secret: bytes, purpose: str, value: str) -> str:
@@ -49,6 +52,19 @@ def check_session_csrf_token(app: web.Application, session_id: str, submitted: o
 def new_login_nonce() -> str:
     """Return a random value for the login CSRF cookie."""
     return secrets.token_urlsafe(24)
+
+
+def current_or_new_login_nonce(cookie_value: str | None) -> str:
+    """Return the browser's login CSRF nonce when it has one, else a new nonce.
+
+    Every visitor page (login, invitation, password reset) puts the HMAC of this nonce in its form.
+    A new nonce at each page would reject the form of any page opened before it, such as the first
+    of two login tabs, so a page keeps the nonce that the browser already has. A successful login
+    deletes the cookie, so the next login page gets a new nonce.
+    """
+    if cookie_value is not None and LOGIN_NONCE_PATTERN.fullmatch(cookie_value):
+        return cookie_value
+    return new_login_nonce()
 
 
 def login_csrf_token(app: web.Application, nonce: str) -> str:

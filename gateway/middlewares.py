@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import urlencode
 
 import aiohttp_jinja2
 import structlog
 from aiohttp import web
+from yarl import URL
 
 from gateway.api.imports import RAW_BODY_CONTENT_TYPE, takes_raw_body
 from gateway.errors import SessionRequired, UnsupportedMediaType
+from gateway.portal.navigation import (
+    SESSION_EXPIRED_ON_FORM,
+    SESSION_EXPIRED_ON_PAGE,
+    SESSION_EXPIRED_PARAMETER,
+    local_path,
+)
 from gateway.relay import RelayInterrupted
 from gateway.sessions import COOKIE_NAMES, COOKIE_SECURE, clear_session_cookies
 from shared.errors import DomainError
@@ -35,12 +42,36 @@ def is_api_request(request: web.Request) -> bool:
 
 
 def login_redirect(request: web.Request) -> web.Response:
-    """Redirect to the login page, which sends the user back here after login."""
-    target = request.path_qs if request.method == "GET" else "/"
-    redirect = web.Response(status=302, headers={"Location": f"/connexion?suite={quote(target, safe='')}"})
-    if request.cookies.get(request.app[COOKIE_NAMES].session):
+    """Redirect to the login page, which sends the user back here after login.
+
+    A form submitted without a valid session cannot be replayed after login. The login page then
+    returns to the page that showed the form (the same-origin Referer) and asks the user to fill
+    it in again. A page request that carried a session cookie gets a notice that the session expired.
+    """
+    has_session_cookie = bool(request.cookies.get(request.app[COOKIE_NAMES].session))
+    query = {}
+    if request.method in UNSAFE_METHODS:
+        query["suite"] = form_page_path(request)
+        query[SESSION_EXPIRED_PARAMETER] = SESSION_EXPIRED_ON_FORM
+    else:
+        query["suite"] = request.path_qs
+        if has_session_cookie:
+            query[SESSION_EXPIRED_PARAMETER] = SESSION_EXPIRED_ON_PAGE
+    redirect = web.Response(status=302, headers={"Location": f"/connexion?{urlencode(query, safe='')}"})
+    if has_session_cookie:
         clear_session_cookies(redirect, request.app)
     return redirect
+
+
+def form_page_path(request: web.Request) -> str:
+    """Return the path and query of the same-origin page that sent this form, or "/" when unknown."""
+    try:
+        referer = URL(request.headers.get("Referer", ""))
+    except ValueError:
+        return "/"
+    if not referer.is_absolute() or referer.raw_authority != request.host:
+        return "/"
+    return local_path(referer.raw_path_qs, default="/")
 
 
 def render_error_page(request: web.Request, status: int, message: str) -> web.Response:

@@ -66,6 +66,8 @@ BANK_NOT_SENT_MESSAGE = (
     "corrigez d’abord les champs signalés."
 )
 FIELDS_REJECTED_MESSAGE = "Les modifications n’ont pas été enregistrées : corrigez les champs signalés."
+# Shown below the notices of the parts that were saved, so it does not claim that nothing was saved.
+OTHER_FIELDS_REJECTED_MESSAGE = "Les autres modifications n’ont pas été enregistrées : corrigez les champs signalés."
 
 # Shown to every role but administrateur, the only agency role that the
 # accounts service lets edit the profile or request a bank change.
@@ -301,7 +303,7 @@ async def submit_account_details(request: web.Request) -> web.Response:
     if not outcome.errors and not outcome.alerts:
         raise web.HTTPSeeOther(f"{details_path(creditor)}?{SAVED_PARAMETER}={','.join(outcome.saved)}")
     if outcome.errors:
-        outcome.alerts.insert(0, FIELDS_REJECTED_MESSAGE)
+        outcome.alerts.insert(0, OTHER_FIELDS_REJECTED_MESSAGE if outcome.saved else FIELDS_REJECTED_MESSAGE)
     return await render_account_details(
         request,
         frame,

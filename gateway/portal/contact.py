@@ -25,6 +25,7 @@ from gateway.portal.forms import FieldErrors, field_errors_of, form_texts, read_
 from gateway.portal.layout import CONTACT, PortalFrame, load_frame, render_page
 from shared.errors import Conflict, Unprocessable
 from shared.principal import Role
+from shared.typography import apply_french_spacing
 
 SERVICE_CHOICES = (
     ("facturation", "Service facturation"),
@@ -36,6 +37,12 @@ SENT_PARAMETER = "envoye"
 # Invoice numbers may contain spaces (« FA  220001 »), so only commas, semicolons and line breaks separate them.
 INVOICE_NUMBER_SEPARATORS = re.compile(r"[,;\n]+")
 NO_CREDITOR_MESSAGE = "Aucun créancier n’est rattaché à votre agence. Contactez votre créancier pour y accéder."
+# The accounts service's messages for a blank subject and a blank message. The form shows them beside
+# an invoice number error, which stops the message before it reaches that service.
+BLANK_FIELD_MESSAGES = {
+    "subject": apply_french_spacing("Le champ « Objet » est obligatoire : renseignez-le."),
+    "message": apply_french_spacing("Le message est vide : écrivez votre demande."),
+}
 READ_ONLY_MESSAGE = (
     "Votre rôle (lecteur) permet de consulter ces coordonnées, mais pas d’écrire au créancier. "
     "Demandez à un administrateur ou à un comptable de votre agence."
@@ -49,6 +56,16 @@ def contact_path(creditor: str) -> str:
 def split_invoice_numbers(text: str) -> list[str]:
     """Split the « Numéros de facture » field on commas, semicolons and line breaks, dropping blanks."""
     return [number.strip() for number in INVOICE_NUMBER_SEPARATORS.split(text) if number.strip()]
+
+
+def blank_field_errors(values: dict[str, str]) -> FieldErrors:
+    """Return an error for the subject and the message when left blank.
+
+    The accounts service checks them, but only once the invoice numbers pass. Without these
+    errors, a form with an unknown number and an empty message would report the empty message
+    only after the user had fixed the number.
+    """
+    return {name: message for name, message in BLANK_FIELD_MESSAGES.items() if not values[name]}
 
 
 def sent_message(request: web.Request) -> str | None:
@@ -111,13 +128,14 @@ async def send_message(request: web.Request) -> web.Response:
     numbers = split_invoice_numbers(values["invoice_numbers"])
     limit_error = limit_error_message(numbers)
     if limit_error is not None:
-        return await render_contact(request, frame, values=values, errors={"invoice_numbers": limit_error}, status=422)
+        errors = {**blank_field_errors(values), "invoice_numbers": limit_error}
+        return await render_contact(request, frame, values=values, errors=errors, status=422)
     # As in the JSON API, numbers that the accounts service rejects anyway, such as one with a control
     # character, reach it unchecked, so that its field error names the rule they break.
     if checkable_numbers(numbers):
         numbers, unknown = await documents_of_account(request, frame.session.info, frame.creditor.id, numbers)
         if unknown:
-            errors = {"invoice_numbers": unknown_numbers_message(unknown)}
+            errors = {**blank_field_errors(values), "invoice_numbers": unknown_numbers_message(unknown)}
             return await render_contact(request, frame, values=values, errors=errors, status=422)
 
     message = {

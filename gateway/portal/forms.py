@@ -24,8 +24,8 @@ from gateway.csrf import (
     CSRF_FIELD,
     check_login_csrf_token,
     check_session_csrf_token,
+    current_or_new_login_nonce,
     login_csrf_token,
-    new_login_nonce,
 )
 from gateway.errors import RequestTooLarge, UnreadableForm, format_byte_size
 from gateway.format import NO_BREAK_SPACE, group_thousands
@@ -139,7 +139,7 @@ def render_visitor_page(
     request: web.Request, template: str, context: dict[str, Any], *, status: int = 200
 ) -> web.Response:
     """Render a page for visitors without a session, with a fresh CSRF nonce for its form."""
-    nonce = new_login_nonce()
+    nonce = current_or_new_login_nonce(request.cookies.get(request.app[COOKIE_NAMES].login_csrf))
     response = aiohttp_jinja2.render_template(
         template,
         request,

@@ -5,6 +5,11 @@ from __future__ import annotations
 import re
 
 DEFAULT_PATH = "/etat-de-compte"
+# Query parameter of the login page after a session ended: "page" for a page request, "formulaire"
+# for a form submission, whose content the gateway could not keep.
+SESSION_EXPIRED_PARAMETER = "expiree"
+SESSION_EXPIRED_ON_PAGE = "page"
+SESSION_EXPIRED_ON_FORM = "formulaire"
 CREDITOR_PATH = re.compile(r"^/creanciers/[^/?#]+(?P<rest>/[^?#]*)$")
 
 

@@ -316,6 +316,34 @@ async def test_contact_message_reaches_sink(browser_page, mail_stack, accounts_p
     assert f"FA-{creditor.customer_account}" in delivered[0].text
 
 
+async def test_expired_session_returns_to_contact(browser_page, mail_stack, accounts_pool, ledger_client, accounts_client):
+    creditor_id = await create_creditor(accounts_pool, ledger_client, "Presse Immo Session Expirée")
+    creditor = CreditorAccount(creditor_id, "Presse Immo Session Expirée", "C7109")
+    await fill_contact_sheets(accounts_client, creditor)
+    user = await create_agency_member(accounts_pool, [creditor], role="comptable")
+    await import_one_invoice(ledger_client, creditor)
+    page = browser_page
+    await log_in_browser(page, mail_stack.gateway_url, user)
+    await page.get_by_role("link", name="Nous contacter").click()
+    await page.get_by_label("Objet").fill("Relance")
+    await page.get_by_label("Message").fill("Bonjour, merci de confirmer notre virement.")
+
+    # Logging out in a second tab ends the session of the first one, as an expiry does.
+    other_tab = await page.context.new_page()
+    await other_tab.goto(mail_stack.gateway_url + "/etat-de-compte")
+    await other_tab.get_by_role("button", name="Se déconnecter").click()
+    await expect(other_tab).to_have_url(re.compile(r"/connexion\?deconnexion=1$"))
+    await page.get_by_role("button", name="Envoyer", exact=True).click()
+
+    await expect(page).to_have_url(re.compile(r"/connexion\?"))
+    await expect(page.get_by_role("status")).to_contain_text("Votre session a expiré avant l’envoi du formulaire")
+    await page.get_by_label("Identifiant").fill(user.login)
+    await page.get_by_label("Mot de passe", exact=True).fill(user.password)
+    await page.get_by_role("button", name="Se connecter").click()
+    await expect(page).to_have_url(mail_stack.gateway_url + "/nous-contacter")
+    await expect(page.get_by_label("Objet")).to_be_visible()
+
+
 async def test_long_multiline_message_arrives_whole(browser_page, mail_stack, accounts_pool, ledger_client, accounts_client):
     creditor_id = await create_creditor(accounts_pool, ledger_client, "Presse Immo Message Long")
     creditor = CreditorAccount(creditor_id, "Presse Immo Message Long", "C7106")

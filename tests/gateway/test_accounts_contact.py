@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from html import unescape
 from pathlib import Path
@@ -279,6 +280,78 @@ async def test_missing_subject_is_reported_next_to_field(gateway, accounts_pool,
     assert response.status == 422
     assert 'id="subject-error"' in html
     assert "Texte gardé</textarea>" in html
+
+
+async def test_unknown_number_and_blanks_reported_together(gateway, accounts_pool, creditors):
+    filled, _empty = creditors
+    user = await create_agency_member(accounts_pool, [filled], role="comptable")
+    await logged_in_as(gateway, user)
+    token = await contact_form_token(gateway, filled)
+
+    response = await gateway.post(
+        f"/creanciers/{filled.id}/nous-contacter",
+        data={"csrf_token": token, "service": "recouvrement", "subject": "  ", "message": "", "invoice_numbers": "FA-9999"},
+    )
+    html = await response.text()
+
+    assert response.status == 422
+    assert 'id="invoices-error"' in html
+    assert "FA-9999" in html.split('id="invoices-error"', 1)[1]
+    assert 'id="subject-error"' in html
+    assert 'id="message-error"' in html
+    assert "Le message est vide" in html
+    assert 'value="recouvrement" checked' in html
+
+
+def field_error_text(html: str, error_id: str) -> str:
+    match = re.search(f'<p class="field-error" id="{error_id}">([^<]*)</p>', html)
+    assert match is not None, f"no {error_id} in the page"
+    return unescape(match.group(1))
+
+
+async def test_blank_field_errors_match_service(gateway, accounts_pool, creditors):
+    filled, _empty = creditors
+    user = await create_agency_member(accounts_pool, [filled], role="comptable")
+    await logged_in_as(gateway, user)
+    token = await contact_form_token(gateway, filled)
+    blank_form = {"csrf_token": token, "service": "facturation", "subject": "", "message": ""}
+
+    from_service = await gateway.post(f"/creanciers/{filled.id}/nous-contacter", data=blank_form)
+    from_gateway = await gateway.post(
+        f"/creanciers/{filled.id}/nous-contacter", data={**blank_form, "invoice_numbers": "FA-9999"}
+    )
+    service_html = await from_service.text()
+    gateway_html = await from_gateway.text()
+
+    assert 'id="invoices-error"' not in service_html
+    assert 'id="invoices-error"' in gateway_html
+    assert field_error_text(gateway_html, "subject-error") == field_error_text(service_html, "subject-error")
+    assert field_error_text(gateway_html, "message-error") == field_error_text(service_html, "message-error")
+
+
+async def test_blank_message_reported_with_over_limit_numbers(gateway, accounts_pool, creditors):
+    filled, _empty = creditors
+    user = await create_agency_member(accounts_pool, [filled], role="comptable")
+    await logged_in_as(gateway, user)
+    token = await contact_form_token(gateway, filled)
+
+    response = await gateway.post(
+        f"/creanciers/{filled.id}/nous-contacter",
+        data={
+            "csrf_token": token,
+            "service": "facturation",
+            "subject": "Objet gardé",
+            "message": " ",
+            "invoice_numbers": ", ".join(f"FA-{index:04d}" for index in range(21)),
+        },
+    )
+    html = await response.text()
+
+    assert response.status == 422
+    assert 'id="invoices-error"' in html
+    assert 'id="message-error"' in html
+    assert 'id="subject-error"' not in html
+    assert 'value="Objet gardé"' in html
 
 
 async def test_invalid_invoice_number_is_reported(gateway, accounts_pool, creditors):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -205,6 +206,30 @@ async def test_invalid_postal_code_keeps_typed_values(gateway, admin, creditor):
     assert 'data-mode="modification"' in html
     assert "corrigez les champs signalés" in html
     assert "Le contact principal a été mis à jour." in html
+
+
+async def test_partial_save_names_rejected_rest(gateway, admin, creditor):
+    await logged_in_as(gateway, admin)
+
+    response = await submit(gateway, creditor, postal_code="6900")
+    html = unescape(await response.text())
+
+    assert response.status == 422
+    assert "Le contact principal a été mis à jour." in html
+    assert "Les autres modifications n’ont pas été enregistrées : corrigez les champs signalés." in html
+    assert "Les modifications n’ont pas été enregistrées" not in html
+
+
+async def test_rejected_form_says_nothing_saved(gateway, admin, creditor):
+    await logged_in_as(gateway, admin)
+    await submit(gateway, creditor)
+
+    response = await submit(gateway, creditor, postal_code="6900")
+    html = unescape(await response.text())
+
+    assert response.status == 422
+    assert "mis à jour" not in html
+    assert "Les modifications n’ont pas été enregistrées : corrigez les champs signalés." in html
 
 
 async def test_missing_names_are_reported_per_field(gateway, admin, creditor):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+from gateway.csrf import LOGIN_NONCE_PATTERN
 from tests.gateway.conftest import csrf_token_of, log_in
 
 WRONG_CREDENTIALS = "Identifiant ou mot de passe incorrect."
@@ -173,3 +174,170 @@ async def test_login_page_after_logout_confirms_it(gateway):
     response = await gateway.get("/connexion?deconnexion=1")
 
     assert "Vous êtes déconnecté." in await response.text()
+
+
+async def stale_session(logged_in) -> str:
+    """Revoke the session but keep its cookie, as a tab left open does, and return the page's CSRF token."""
+    token = logged_in.session.cookie_jar.filter_cookies(logged_in.make_url("/"))["mf_session"].value
+    page = await logged_in.get("/etat-de-compte")
+    await logged_in.post("/deconnexion", data={"csrf_token": csrf_token_of(await page.text())})
+    logged_in.session.cookie_jar.update_cookies({"mf_session": token}, logged_in.make_url("/"))
+    return csrf_token_of(await page.text())
+
+
+async def test_expired_session_page_names_expiry(logged_in):
+    await stale_session(logged_in)
+
+    response = await logged_in.get("/etat-de-compte?view=all", allow_redirects=False)
+    location = urlsplit(response.headers["Location"])
+    query = parse_qs(location.query)
+    login_page = await logged_in.get(response.headers["Location"])
+    html = await login_page.text()
+
+    assert response.status == 302
+    assert location.path == "/connexion"
+    assert query["suite"] == ["/etat-de-compte?view=all"]
+    assert query["expiree"] == ["page"]
+    assert "Votre session a expiré" in html
+    assert 'name="suite" value="/etat-de-compte?view=all"' in html
+
+
+async def test_expired_session_post_returns_to_form(logged_in, portal_data):
+    csrf_token = await stale_session(logged_in)
+    form_page = str(logged_in.make_url("/nous-contacter"))
+
+    response = await logged_in.post(
+        f"/creanciers/{portal_data.first.id}/nous-contacter",
+        data={"csrf_token": csrf_token, "service": "facturation", "subject": "Relance", "message": "Bonjour"},
+        headers={"Referer": form_page},
+        allow_redirects=False,
+    )
+    location = urlsplit(response.headers["Location"])
+    query = parse_qs(location.query)
+    login_page = await logged_in.get(response.headers["Location"])
+    html = await login_page.text()
+
+    assert response.status == 302
+    assert location.path == "/connexion"
+    assert query["suite"] == ["/nous-contacter"]
+    assert query["expiree"] == ["formulaire"]
+    assert "Votre session a expiré avant l’envoi du formulaire" in html
+    assert 'name="suite" value="/nous-contacter"' in html
+
+
+async def test_expired_session_foreign_referer_ignored(logged_in, portal_data):
+    csrf_token = await stale_session(logged_in)
+
+    response = await logged_in.post(
+        f"/creanciers/{portal_data.first.id}/nous-contacter",
+        data={"csrf_token": csrf_token, "service": "facturation", "subject": "Relance", "message": "Bonjour"},
+        headers={"Referer": "http://autre-site.example/nous-contacter"},
+        allow_redirects=False,
+    )
+    query = parse_qs(urlsplit(response.headers["Location"]).query)
+
+    assert response.status == 302
+    assert query["suite"] == ["/"]
+    assert query["expiree"] == ["formulaire"]
+
+
+async def test_first_visit_login_without_expiry_notice(gateway):
+    response = await gateway.get("/etat-de-compte", allow_redirects=False)
+    query = parse_qs(urlsplit(response.headers["Location"]).query)
+    login_page = await gateway.get(response.headers["Location"])
+
+    assert "expiree" not in query
+    assert "Votre session a expiré" not in await login_page.text()
+
+
+async def test_failed_login_keeps_return_path(gateway, portal_data):
+    page = await gateway.get("/connexion?suite=%2Fnous-contacter")
+    token = csrf_token_of(await page.text())
+
+    failed = await gateway.post(
+        "/connexion",
+        data={
+            "login": portal_data.agency.login,
+            "password": "mot de passe faux 123",
+            "csrf_token": token,
+            "suite": "/nous-contacter",
+        },
+        allow_redirects=False,
+    )
+    html = await failed.text()
+    retry = await gateway.post(
+        "/connexion",
+        data={
+            "login": portal_data.agency.login,
+            "password": portal_data.agency.password,
+            "csrf_token": csrf_token_of(html),
+            "suite": "/nous-contacter",
+        },
+        allow_redirects=False,
+    )
+
+    assert failed.status == 401
+    assert 'name="suite" value="/nous-contacter"' in html
+    assert retry.status == 302
+    assert retry.headers["Location"] == "/nous-contacter"
+
+
+async def test_first_of_two_login_tabs_works(gateway, portal_data):
+    first_tab = await gateway.get("/connexion")
+    first_token = csrf_token_of(await first_tab.text())
+    await gateway.get("/connexion")
+
+    response = await gateway.post(
+        "/connexion",
+        data={
+            "login": portal_data.agency.login,
+            "password": portal_data.agency.password,
+            "csrf_token": first_token,
+            "suite": "/etat-de-compte",
+        },
+        allow_redirects=False,
+    )
+
+    assert response.status == 302
+    assert response.headers["Location"] == "/etat-de-compte"
+
+
+async def test_login_page_after_reset_page_works(gateway, portal_data):
+    login_tab = await gateway.get("/connexion")
+    token = csrf_token_of(await login_tab.text())
+    await gateway.get("/mot-de-passe-perdu")
+
+    response = await gateway.post(
+        "/connexion",
+        data={"login": portal_data.agency.login, "password": portal_data.agency.password, "csrf_token": token},
+        allow_redirects=False,
+    )
+
+    assert response.status == 302
+
+
+async def test_login_nonce_changes_after_login(gateway, portal_data):
+    before = csrf_token_of(await (await gateway.get("/connexion")).text())
+    await log_in(gateway, portal_data.agency.login, portal_data.agency.password)
+    await gateway.post("/deconnexion", data={"csrf_token": csrf_token_of(await (await gateway.get("/etat-de-compte")).text())})
+
+    after = csrf_token_of(await (await gateway.get("/connexion")).text())
+
+    assert after != before
+
+
+async def test_malformed_login_nonce_replaced(gateway):
+    page = await gateway.get("/connexion", headers={"Cookie": "mf_login_csrf=pas-un-nonce"})
+    nonce = page.cookies["mf_login_csrf"].value
+
+    assert nonce != "pas-un-nonce"
+    assert LOGIN_NONCE_PATTERN.fullmatch(nonce)
+
+
+async def test_login_page_keeps_browser_nonce(gateway):
+    first = await gateway.get("/connexion")
+    first_nonce = first.cookies["mf_login_csrf"].value
+
+    second = await gateway.get("/invitation/lien-inconnu")
+
+    assert second.cookies["mf_login_csrf"].value == first_nonce
