@@ -567,13 +567,15 @@ def test_read_fec_lone_cr_after_header(header):
     assert error.value.line_number == 1
 
 
-def test_read_fec_keeps_cr_inside_label():
-    # A CR inside a label leaves the field count right, and the label is kept as written.
+def test_read_fec_replaces_cr_inside_label():
+    # A CR inside a label leaves the field count right. It becomes a space,
+    # because the invoice PDF and its Factur-X XML reject control characters.
     line = with_field(INVOICE_LINES[0], "EcritureLib", "Abonnement\rjanvier")
 
     fec = read_fec(tab_file(line))
 
-    assert fec.lines[0].label == "Abonnement\rjanvier"
+    assert fec.lines[0].label == "Abonnement janvier"
+    assert "U+000D (retour chariot), remplacé par une espace" in fec.warnings[0]
 
 
 def test_read_fec_explicit_wrong_encoding():
