@@ -210,3 +210,15 @@ def test_quick_check_never_misses_a_control(value, encoding):
 
     if found:
         assert may_contain_controls(data, text, encoding, "\t")
+
+
+def test_long_code_error_shows_control_in_context():
+    value = "A" * 5000 + "\x0c" + "B" * 5000
+    line = with_field(INVOICE_LINES[0], "PieceRef", value)
+
+    with pytest.raises(FecValueError) as error:
+        read_fec(tab_file(line, *INVOICE_LINES[1:]), source="f.txt")
+
+    shown = "…" + "A" * 30 + "[U+000C]" + "B" * 30 + "…"
+    assert f"«\u00a0{shown}\u00a0» contient le caractère de contrôle U+000C" in str(error.value)
+    assert error.value.value == value

@@ -697,3 +697,15 @@ def test_format_fec_rejects_tab_in_text():
 
     with pytest.raises(ValueError, match="contains a tab or a line break"):
         format_fec([replace(line, label="Abonnement\njanvier")])
+
+
+def test_read_fec_long_bad_value_is_cut_in_message():
+    value = "2024" * 50_000
+    line = with_field(INVOICE_LINES[0], "EcritureDate", value)
+
+    with pytest.raises(FecValueError) as error:
+        read_fec(tab_file(line), source="f.txt")
+
+    assert str(error.value).startswith(f"f.txt, ligne 2, colonne EcritureDate\u00a0: «\u00a0{value[:79]}…\u00a0» n’est pas")
+    assert len(str(error.value)) < 300
+    assert error.value.value == value

@@ -17,7 +17,7 @@ So, inside a field, before either parser runs:
 - in JournalLib, CompteLib, CompAuxLib and EcritureLib, which are free text,
   each run of control characters becomes one space, and the import warns,
   naming the lines;
-- in any other column, which holds a code, a number, a date or an amount
+- in any other column, which contains a code, a number, a date or an amount
   that the ledger matches on, the file is rejected naming the line, the
   column, the value and the character, because a replaced character could
   merge two lettering groups or two documents;
@@ -147,7 +147,7 @@ def replace_label_controls(
             if column is None or found is None:
                 continue
             if column not in LABEL_COLUMNS or "\x00" in field:
-                raise _control_error(field, found.group(), line_number, layout.spellings[column], source)
+                raise _control_error(field, found, line_number, layout.spellings[column], source)
             replaced.update(controls.findall(field.strip()))
             fields[index] = controls.sub(" ", field)
             changed = True
@@ -175,22 +175,42 @@ def _has_wrong_field_count(fields: list[str], layout: ColumnLayout) -> bool:
     return too_few or too_many
 
 
-def _control_error(field: str, run: str, line_number: int, column: str, source: str) -> FecValueError:
+def _control_error(field: str, found: re.Match, line_number: int, column: str, source: str) -> FecValueError:
+    """Build the error of a control character in a field that is not a label.
+
+    `found` is the character's match in the stripped field.
+    """
     where = place(source, line_number, column)
     if "\x00" in field:
+        found = _NUL.search(found.string) or found
+    shown = quoted(visible(_around(found)))
+    if "\x00" in field:
         fault = (
-            f"{quoted(visible(field))} contient un caractère nul (U+0000), qu’aucun export comptable n’écrit"
+            f"{shown} contient un caractère nul (U+0000), qu’aucun export comptable n’écrit"
             f"{SEMICOLON} le fichier est sans doute binaire ou dans un autre encodage que celui indiqué"
             " (option --encoding en ligne de commande, paramètre ?encoding= par HTTP)"
         )
-    elif run[0] == "\r":
+    elif found.group()[0] == "\r":
         fault = LONE_CARRIAGE_RETURN
     else:
         fault = (
-            f"{quoted(visible(field))} contient {_characters_phrase([run[0]])}{SEMICOLON} retirez-le de ce champ"
+            f"{shown} contient {_characters_phrase([found.group()[0]])}{SEMICOLON} retirez-le de ce champ"
             " dans la comptabilité, puis exportez de nouveau le fichier"
         )
     return FecValueError(f"{where}{COLON} {fault}", line_number=line_number, column=column, value=field)
+
+
+def _around(found: re.Match, context: int = 30) -> str:
+    """Return the matched control characters with at most `context` characters on each side, « … » marking a cut."""
+    text = found.string
+    start = max(0, found.start() - context)
+    end = min(len(text), found.end() + context)
+    shown = text[start:end]
+    if start > 0:
+        shown = "…" + shown
+    if end < len(text):
+        shown += "…"
+    return shown
 
 
 def visible(value: str) -> str:
@@ -198,6 +218,7 @@ def visible(value: str) -> str:
     return _VISIBLE_CONTROLS.sub(lambda match: f"[U+{ord(match.group()):04X}]", value)
 
 
+_NUL = re.compile("\x00")
 _VISIBLE_CONTROLS = re.compile(f"[{_CONTROL_CLASS}\t\r\n]")
 
 

@@ -22,7 +22,7 @@ from .values import (
     parse_sign,
     require_text,
 )
-from .wording import COLON, LONE_CARRIAGE_RETURN, SEMICOLON, counted, place, quoted
+from .wording import COLON, LONE_CARRIAGE_RETURN, SEMICOLON, counted, excerpt, place, quoted
 
 
 def parse_data_lines(
@@ -171,7 +171,7 @@ def _field_error(
             f"{where}{COLON} {LONE_CARRIAGE_RETURN}", line_number=line_number, column=spelling, value=raw_value
         )
     # A value of spaces only is shown as empty, since « » around blanks would look like nothing.
-    fault = f"le champ {exc}" if not raw_value.strip() else f"{quoted(raw_value)} {exc}"
+    fault = f"le champ {exc}" if not raw_value.strip() else f"{quoted(excerpt(raw_value))} {exc}"
     return FecValueError(
         f"{where}{COLON} {fault}",
         line_number=line_number,
