@@ -19,11 +19,11 @@ CONTROLS = {
     "\r": "U+000D (retour chariot)",
     "\x0c": "U+000C (saut de page)",
     "\x0b": "U+000B (tabulation verticale)",
-    "\x01": "U+0001 (caractère de contrôle)",
+    "\x01": "U+0001 (contrôle C0)",
     "\x1b": "U+001B (échappement)",
     "\x7f": "U+007F (suppression)",
     "\x85": "U+0085 (passage à la ligne suivante)",
-    "\x9f": "U+009F (caractère de contrôle C1)",
+    "\x9f": "U+009F (contrôle C1)",
     "\u2028": "U+2028 (séparateur de ligne)",
     "\u202e": "U+202E (contrôle d’écriture bidirectionnelle)",
 }

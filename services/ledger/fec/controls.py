@@ -234,4 +234,4 @@ def _character_name(character: str) -> str:
         return _CHARACTER_NAMES[character]
     if character in _BIDI_CONTROLS:
         return "contrôle d’écriture bidirectionnelle"
-    return "caractère de contrôle C1" if "\x80" <= character <= "\x9f" else "caractère de contrôle"
+    return "contrôle C1" if "\x80" <= character <= "\x9f" else "contrôle C0"
