@@ -3,7 +3,9 @@
 `read_fec` uses this parser when the faster `column_parser` cannot take the
 file: a Montant + Sens layout, lines with fewer or more fields than the header,
 blank lines, CR-only line breaks or a value that does not parse. So every
-FecValueError comes from here, for the first bad line in file order.
+FecValueError of the parsers comes from here, for the first bad line in file
+order. A control character inside a field is handled before, by `controls`,
+which raises its own FecValueError.
 """
 
 from __future__ import annotations
