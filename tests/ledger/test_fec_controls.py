@@ -54,7 +54,10 @@ LONE_CR_FAULT = (
     " lignes du fichier se terminent par LF\u202f; exportez de nouveau le fichier, ou enregistrez-le avec"
     " une seule sorte de fin de ligne (LF ou CR LF)"
 )
-FULL_CONTROL_SEARCH = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]|\r(?!\n)")
+# Every control character, and every run of CRs that no LF ends, searched for in the whole text.
+FULL_CONTROL_SEARCH = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]|\r+(?![\r\n])"
+)
 
 
 def both_parsers(data: bytes, **options):
@@ -222,3 +225,17 @@ def test_long_code_error_shows_control_in_context():
     shown = "…" + "A" * 30 + "[U+000C]" + "B" * 30 + "…"
     assert f"«\u00a0{shown}\u00a0» contient le caractère de contrôle U+000C" in str(error.value)
     assert error.value.value == value
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r\r\n"])
+def test_quick_check_passes_line_breaks(newline):
+    data = tab_file(*INVOICE_LINES, newline=newline)
+    text = data.decode()
+
+    assert not may_contain_controls(data, text, "utf-8", "\t")
+
+
+def test_quick_check_finds_cr_run_inside_line():
+    data = tab_file(with_field(INVOICE_LINES[0], "EcritureLib", "A\r\rB"), newline="\r\n")
+
+    assert may_contain_controls(data, data.decode(), "utf-8", "\t")
