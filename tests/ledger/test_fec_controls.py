@@ -239,3 +239,19 @@ def test_quick_check_finds_cr_run_inside_line():
     data = tab_file(with_field(INVOICE_LINES[0], "EcritureLib", "A\r\rB"), newline="\r\n")
 
     assert may_contain_controls(data, data.decode(), "utf-8", "\t")
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_label_controls_on_separate_lines(newline):
+    lines = [
+        with_field(INVOICE_LINES[0], "EcritureLib", "Abonnement\x0bjanvier"),
+        INVOICE_LINES[1],
+        with_field(INVOICE_LINES[2], "CompteLib", "TVA\u2028collectée"),
+    ]
+
+    fec = read_fec(tab_file(*lines, newline=newline), source="f.txt")
+
+    assert fec.lines[0].label == "Abonnement janvier"
+    assert fec.lines[1] == read_fec(tab_file(*INVOICE_LINES)).lines[1]
+    assert fec.lines[2].account_label == "TVA collectée"
+    assert fec.warnings[0].startswith("f.txt\u00a0: les libellés des lignes 2 et 4 contenaient les caractères")
