@@ -160,10 +160,10 @@ def _checked_query_text(request: web.Request, name: str, label: str) -> str | No
             f" {MAX_QUERY_TEXT_LENGTH}\u202f; raccourcissez-le.",
             field=name,
         )
-    shown = visible(value)
-    if shown != value:
+    visible_value = visible(value)
+    if visible_value != value:
         raise Unprocessable(
-            f"Paramètre {name} invalide\u00a0: {label} «\u00a0{shown}\u00a0» contient un caractère de"
+            f"Paramètre {name} invalide\u00a0: {label} «\u00a0{visible_value}\u00a0» contient un caractère de"
             " contrôle\u202f; retirez-le.",
             field=name,
         )

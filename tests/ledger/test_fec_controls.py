@@ -222,8 +222,8 @@ def test_long_code_error_shows_control_in_context():
     with pytest.raises(FecValueError) as error:
         read_fec(tab_file(line, *INVOICE_LINES[1:]), source="f.txt")
 
-    shown = "…" + "A" * 30 + "[U+000C]" + "B" * 30 + "…"
-    assert f"«\u00a0{shown}\u00a0» contient le caractère de contrôle U+000C" in str(error.value)
+    expected_excerpt = "…" + "A" * 30 + "[U+000C]" + "B" * 30 + "…"
+    assert f"«\u00a0{expected_excerpt}\u00a0» contient le caractère de contrôle U+000C" in str(error.value)
     assert error.value.value == value
 
 

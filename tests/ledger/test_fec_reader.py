@@ -702,7 +702,7 @@ def test_format_fec_rejects_tab_in_text():
         format_fec([replace(line, label="Abonnement\njanvier")])
 
 
-def test_read_fec_long_bad_value_is_cut_in_message():
+def test_read_fec_cuts_long_bad_value():
     value = "2024" * 50_000
     line = with_field(INVOICE_LINES[0], "EcritureDate", value)
 

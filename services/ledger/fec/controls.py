@@ -19,7 +19,7 @@ So, inside a field, before either parser runs:
   naming the lines;
 - in any other column, which contains a code, a number, a date or an amount
   that the ledger matches on, the file is rejected naming the line, the
-  column, the value and the character, because a replaced character could
+  column, the value and the character. A replaced character there could
   merge two lettering groups or two documents;
 - a NUL is rejected in every column, because it means that the file is
   binary or was decoded with the wrong encoding.
@@ -187,10 +187,10 @@ def _control_error(field: str, found: re.Match, line_number: int, column: str, s
     where = place(source, line_number, column)
     if "\x00" in field:
         found = _NUL.search(found.string) or found
-    shown = quoted(visible(_around(found)))
+    quoted_value = quoted(visible(_around(found)))
     if "\x00" in field:
         fault = (
-            f"{shown} contient un caractère nul (U+0000), qu’aucun export comptable n’écrit"
+            f"{quoted_value} contient un caractère nul (U+0000), qu’aucun export comptable n’écrit"
             f"{SEMICOLON} le fichier est sans doute binaire ou dans un autre encodage que celui indiqué"
             " (option --encoding en ligne de commande, paramètre ?encoding= par HTTP)"
         )
@@ -198,7 +198,7 @@ def _control_error(field: str, found: re.Match, line_number: int, column: str, s
         fault = LONE_CARRIAGE_RETURN
     else:
         fault = (
-            f"{shown} contient {_characters_phrase([found.group()[0]])}{SEMICOLON} retirez-le de ce champ"
+            f"{quoted_value} contient {_characters_phrase([found.group()[0]])}{SEMICOLON} retirez-le de ce champ"
             " dans la comptabilité, puis exportez de nouveau le fichier"
         )
     return FecValueError(f"{where}{COLON} {fault}", line_number=line_number, column=column, value=field)
@@ -209,12 +209,12 @@ def _around(found: re.Match, context: int = 30) -> str:
     text = found.string
     start = max(0, found.start() - context)
     end = min(len(text), found.end() + context)
-    shown = text[start:end]
+    excerpt_text = text[start:end]
     if start > 0:
-        shown = "…" + shown
+        excerpt_text = "…" + excerpt_text
     if end < len(text):
-        shown += "…"
-    return shown
+        excerpt_text += "…"
+    return excerpt_text
 
 
 def visible(value: str) -> str:
