@@ -343,8 +343,18 @@ def _input_file_problem(path: Path, kind: str) -> str | None:
 
 
 def _command_import_fec(arguments: argparse.Namespace) -> int:
+    from services.accounts.commands import CREDITOR_ID_PATTERN
     from services.runtime.operations import import_fec_file, operator_stack
 
+    # Checked before the database starts. Import errors are in French, because accounting staff act on them.
+    if not CREDITOR_ID_PATTERN.fullmatch(arguments.creditor):
+        print(
+            f"error: identifiant de créancier invalide «\u00a0{arguments.creditor}\u00a0»\u00a0: un identifiant"
+            " compte au plus 63 lettres minuscules sans accent, chiffres et tirets, et commence par une lettre ou"
+            " un chiffre, comme pressimmo ou belles-demeures\u202f; corrigez l’option --creditor",
+            file=sys.stderr,
+        )
+        return 1
     if arguments.file.is_dir():
         print(f"error: {arguments.file} is a folder, not a FEC file: give the path of the file itself", file=sys.stderr)
         return 2

@@ -357,6 +357,20 @@ def test_import_device_is_not_a_regular_file(tmp_path: Path) -> None:
     assert line == "error: /dev/null is not a regular file: give the path of the FEC file itself"
 
 
+@pytest.mark.parametrize("creditor", ["Pressimmo", "presse immo", "presse_immo", "é", "x" * 64])
+def test_import_malformed_creditor_id(tmp_path: Path, creditor: str) -> None:
+    environment = base_environment(tmp_path / "unused", free_port(), tmp_path / "runtime")
+    path = write_fec(tmp_path / "juillet.txt", fec_line("1", "20260701", "411000", "C001", "120,00", ""))
+
+    result = run_cli("ledger", "import-fec", "--creditor", creditor, str(path), environment=environment)
+
+    assert result.code == 1
+    line = assert_one_error_line(result)
+    assert line.startswith(f"error: identifiant de créancier invalide «\u00a0{creditor}\u00a0»\u00a0: ")
+    assert line.endswith("comme pressimmo ou belles-demeures\u202f; corrigez l’option --creditor")
+    assert not (tmp_path / "unused").exists()
+
+
 # Help and create-creditor
 
 

@@ -19,6 +19,7 @@ from services.ledger.creditors import (
 )
 from services.ledger.domain import AccountNotFound, InvalidFecFile, search_key
 from services.ledger.fec import FecError
+from services.ledger.fec.controls import visible
 from services.ledger.feed import accept_document, parse_feed_document
 from services.ledger.importer import import_fec
 from services.ledger.rendering import DocumentUnavailable, SellerIdentityIncomplete, StoredDocument, stored_document
@@ -106,9 +107,9 @@ async def post_fec_import(request: web.Request) -> web.Response:
             f"Fichier trop volumineux\u00a0: {format_count(request.content_length)} octets pour un maximum de"
             f" {format_count(MAX_FEC_BYTES)}\u202f; découpez l’export par période."
         )
+    file_name = _checked_query_text(request, "file_name", "le nom du fichier") or "upload.txt"
+    encoding = _checked_query_text(request, "encoding", "le nom de l’encodage") or None
     data = await _read_fec_body(request)
-    file_name = request.query.get("file_name") or "upload.txt"
-    encoding = request.query.get("encoding") or None
     try:
         summary = await import_fec(
             request.app[POOL],
@@ -136,6 +137,37 @@ async def post_fec_import(request: web.Request) -> web.Response:
             value=getattr(error, "value", None),
         ) from error
     return web.json_response(summary.as_json())
+
+
+# Maximum length of a file name on ext4 (255 bytes) and NTFS (255 UTF-16 units), counted here in
+# characters. No encoding name comes near it.
+MAX_QUERY_TEXT_LENGTH = 255
+
+
+def _checked_query_text(request: web.Request, name: str, label: str) -> str | None:
+    """Return the query parameter `name`, or raise Unprocessable when it is too long or contains a control character.
+
+    The file name and the encoding are stored with the import and quoted in
+    its messages, where a line break or a control character would garble
+    them, so they are rejected before the body is read.
+    """
+    value = request.query.get(name)
+    if value is None:
+        return None
+    if len(value) > MAX_QUERY_TEXT_LENGTH:
+        raise Unprocessable(
+            f"Paramètre {name} invalide\u00a0: {label} compte {format_count(len(value))} caractères, pour un maximum de"
+            f" {MAX_QUERY_TEXT_LENGTH}\u202f; raccourcissez-le.",
+            field=name,
+        )
+    visible_value = visible(value)
+    if visible_value != value:
+        raise Unprocessable(
+            f"Paramètre {name} invalide\u00a0: {label} «\u00a0{visible_value}\u00a0» contient un caractère de"
+            " contrôle\u202f; retirez-le.",
+            field=name,
+        )
+    return value
 
 
 def _french_rejection(error: FecError) -> str:

@@ -1,5 +1,8 @@
 """Tests of `read_fec` on crafted FEC bytes: every quirk of real exports and every kind of error."""
 
+import gzip
+import io
+import zipfile
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -567,13 +570,15 @@ def test_read_fec_lone_cr_after_header(header):
     assert error.value.line_number == 1
 
 
-def test_read_fec_keeps_cr_inside_label():
-    # A CR inside a label leaves the field count right, and the label is kept as written.
+def test_read_fec_replaces_cr_inside_label():
+    # A CR inside a label leaves the field count right. It becomes a space,
+    # because the invoice PDF and its Factur-X XML reject control characters.
     line = with_field(INVOICE_LINES[0], "EcritureLib", "Abonnement\rjanvier")
 
     fec = read_fec(tab_file(line))
 
-    assert fec.lines[0].label == "Abonnement\rjanvier"
+    assert fec.lines[0].label == "Abonnement janvier"
+    assert "U+000D (retour chariot), remplacé par une espace" in fec.warnings[0]
 
 
 def test_read_fec_explicit_wrong_encoding():
@@ -695,3 +700,41 @@ def test_format_fec_rejects_tab_in_text():
 
     with pytest.raises(ValueError, match="contains a tab or a line break"):
         format_fec([replace(line, label="Abonnement\njanvier")])
+
+
+def test_read_fec_cuts_long_bad_value():
+    value = "2024" * 50_000
+    line = with_field(INVOICE_LINES[0], "EcritureDate", value)
+
+    with pytest.raises(FecValueError) as error:
+        read_fec(tab_file(line), source="f.txt")
+
+    assert str(error.value).startswith(f"f.txt, ligne 2, colonne EcritureDate\u00a0: «\u00a0{value[:79]}…\u00a0» n’est pas")
+    assert len(str(error.value)) < 300
+    assert error.value.value == value
+
+
+def _zip_of(data: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("FEC.txt", data)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "format_name"),
+    [
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n%%EOF\n", "un document PDF"),
+        (_zip_of(tab_file(*INVOICE_LINES)), "une archive ZIP ou un classeur de tableur (.xlsx, .ods)"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), "un classeur Excel (.xls)"),
+        (gzip.compress(tab_file(*INVOICE_LINES)), "une archive gzip"),
+    ],
+)
+@pytest.mark.parametrize("encoding", [None, "utf-8", "cp1252"])
+def test_read_fec_names_binary_format(data, format_name, encoding):
+    with pytest.raises(FecEncodingError) as error:
+        read_fec(data, source="f.txt", encoding=encoding)
+
+    assert str(error.value).startswith(f"f.txt\u00a0: le fichier est {format_name}")
+    assert ", pas un FEC, qui est un fichier texte\u202f; " in str(error.value)
+    assert error.value.line_number == 1

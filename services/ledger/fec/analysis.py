@@ -25,6 +25,15 @@ from .values import MAX_AMOUNT
 from .wording import COLON, SEMICOLON, amount, counted, lines_phrase, place, quoted
 
 _MAX_LISTED_LINES = 5
+MAX_CODE_LENGTH = 100
+"""Maximum characters of each code the ledger stores and indexes for a customer line.
+
+JournalCode, EcritureNum, PieceRef and the customer account go together
+into the entry's unique source key, and EcritureLet into an index of its
+own. At 4 bytes per character at most, codes of this length stay below the
+2,704 bytes that an entry of a PostgreSQL B-tree index (version 4) may
+take, so the import rejects a longer code instead of failing on the index.
+"""
 _CUSTOMER = AccountFamily.CUSTOMER
 """A module constant, because reading it from the Enum class in a loop is slow (see `line_scan`)."""
 
@@ -126,6 +135,7 @@ def _analyse(fec: FecFile, amounts: AmountUnits) -> FecAnalysis:
 
     customer_lines.sort(key=lambda customer_line: customer_line.line.line_number)
     _reject_amounts_beyond_storage(customer_lines, fec.source)
+    _reject_codes_beyond_storage(customer_lines, fec.source)
     warnings.extend(_missing_customer_warnings(customer_lines, fec.source))
     if without_breakdown:
         warnings.append(_without_breakdown_warning(without_breakdown, fec.source))
@@ -161,6 +171,30 @@ def _reject_amounts_beyond_storage(customer_lines: list[CustomerLine], source: s
                     " comptable, puis exportez de nouveau le fichier",
                     line_number=line_number,
                     value=str(value),
+                )
+
+
+def _reject_codes_beyond_storage(customer_lines: list[CustomerLine], source: str) -> None:
+    """Raise FecValueError when a code that the ledger indexes for a customer line exceeds MAX_CODE_LENGTH."""
+    for customer_line in customer_lines:
+        line = customer_line.line
+        codes = (
+            ("JournalCode", line.journal_code),
+            ("EcritureNum", line.entry_number),
+            ("PieceRef", line.piece_ref),
+            ("CompAuxNum" if line.aux_account is not None else "CompteNum", customer_line.customer_account),
+            ("EcritureLet", line.lettering or ""),
+        )
+        for column, value in codes:
+            if len(value) > MAX_CODE_LENGTH:
+                raise FecValueError(
+                    f"{place(source, line.line_number, column)}{COLON} la valeur {quoted(value[:40] + '…')} compte"
+                    f" {counted(len(value), 'caractère', 'caractères')}, alors que le grand livre enregistre au plus"
+                    f" {MAX_CODE_LENGTH} caractères dans cette colonne pour une ligne de compte client{SEMICOLON}"
+                    " raccourcissez-la dans le logiciel comptable, puis exportez de nouveau le fichier",
+                    line_number=line.line_number,
+                    column=column,
+                    value=value,
                 )
 
 

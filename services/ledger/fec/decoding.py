@@ -1,5 +1,9 @@
 """Decode FEC bytes into text, from a given encoding or by detection.
 
+A file that starts with the signature of a PDF, a ZIP archive (which an
+.xlsx or .ods workbook is), an .xls workbook or a gzip archive is rejected
+with a message that names the format.
+
 A file that starts with a UTF-16 byte order mark, as some spreadsheets
 write, is read as UTF-16. A file with NUL bytes and no such mark is
 rejected, because it looks like UTF-16 whose byte order is unknown.
@@ -42,6 +46,7 @@ def decode_fec_bytes(data: bytes, encoding: str | None, source: str) -> tuple[st
     encoding is unknown, is not a text encoding or cannot decode the bytes, or
     when detection finds bytes that neither UTF-8 nor CP1252 can decode.
     """
+    _reject_binary_format(data, source)
     if encoding is not None:
         return _decode_explicit(data, encoding, source), codecs.lookup(encoding).name, []
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -83,6 +88,34 @@ def decode_fec_bytes(data: bytes, encoding: str | None, source: str) -> tuple[st
         " import"
     )
     return text, code_page, [warning]
+
+
+# Signatures (leading bytes) of binary formats that a user may send by mistake in place of a FEC text file.
+_BINARY_FORMATS = (
+    (b"%PDF-", "un document PDF", "exportez le FEC lui-même depuis le logiciel comptable"),
+    (
+        b"PK\x03\x04",
+        "une archive ZIP ou un classeur de tableur (.xlsx, .ods)",
+        "décompressez l’archive et importez le fichier FEC qu’elle contient, ou exportez le FEC depuis le"
+        " logiciel comptable plutôt que depuis un tableur",
+    ),
+    (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        "un classeur Excel (.xls) ou un autre document Microsoft Office",
+        "exportez le FEC depuis le logiciel comptable plutôt que depuis un tableur",
+    ),
+    (b"\x1f\x8b", "une archive gzip", "décompressez-la et importez le fichier FEC qu’elle contient"),
+)
+
+
+def _reject_binary_format(data: bytes, source: str) -> None:
+    """Raise FecEncodingError when `data` starts with the signature of a known binary format."""
+    for signature, description, fix in _BINARY_FORMATS:
+        if data.startswith(signature):
+            raise FecEncodingError(
+                f"{source}{COLON} le fichier est {description}, pas un FEC, qui est un fichier texte{SEMICOLON} {fix}",
+                line_number=1,
+            )
 
 
 def physical_line_of_offset(data: bytes, offset: int) -> int:

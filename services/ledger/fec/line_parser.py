@@ -3,7 +3,9 @@
 `read_fec` uses this parser when the faster `column_parser` cannot take the
 file: a Montant + Sens layout, lines with fewer or more fields than the header,
 blank lines, CR-only line breaks or a value that does not parse. So every
-FecValueError comes from here, for the first bad line in file order.
+FecValueError of the parsers comes from here, for the first bad line in file
+order. A control character inside a field is handled before, by `controls`,
+which raises its own FecValueError.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from .values import (
     parse_sign,
     require_text,
 )
-from .wording import COLON, LONE_CARRIAGE_RETURN, SEMICOLON, counted, place, quoted
+from .wording import COLON, LONE_CARRIAGE_RETURN, SEMICOLON, counted, excerpt, place, quoted
 
 
 def parse_data_lines(
@@ -171,7 +173,7 @@ def _field_error(
             f"{where}{COLON} {LONE_CARRIAGE_RETURN}", line_number=line_number, column=spelling, value=raw_value
         )
     # A value of spaces only is shown as empty, since « » around blanks would look like nothing.
-    fault = f"le champ {exc}" if not raw_value.strip() else f"{quoted(raw_value)} {exc}"
+    fault = f"le champ {exc}" if not raw_value.strip() else f"{quoted(excerpt(raw_value))} {exc}"
     return FecValueError(
         f"{where}{COLON} {fault}",
         line_number=line_number,

@@ -6,7 +6,9 @@ the header rejects the file. On a data line it is named as the cause of a
 wrong field count, or of a bad value that contains it. The final line break is
 optional and blank lines are skipped, but line numbers stay physical so that
 messages point at the right line in an editor. Fields are stripped of
-surrounding spaces.
+surrounding spaces. Control characters inside a field are replaced with a
+space in labels and rejected elsewhere, before either parser runs (see
+`controls`).
 
 Most files go through `column_parser`, which parses whole columns at once. The
 others, including every file with an error, go through `line_parser`, and both
@@ -16,6 +18,7 @@ give the same records.
 from __future__ import annotations
 
 from .column_parser import parse_data_columns
+from .controls import may_contain_controls, replace_label_controls
 from .decoding import decode_fec_bytes
 from .errors import FecHeaderError
 from .gc_pause import garbage_collection_paused
@@ -56,6 +59,10 @@ def _read(data: bytes, encoding: str | None, source: str) -> FecFile:
             line_number=header_index + 1,
         )
     layout = parse_header(header_line, header_index + 1, source)
+    if may_contain_controls(data, text, codec_name, layout.separator):
+        text, controls_warning = replace_label_controls(text, header_end + 1, header_index + 2, layout, source)
+        if controls_warning is not None:
+            warnings.append(controls_warning)
 
     columns = None
     if line_break == "\n":

@@ -35,6 +35,11 @@ def quoted(value: object) -> str:
     return f"«{NO_BREAK_SPACE}{value}{NO_BREAK_SPACE}»"
 
 
+def excerpt(value: str, limit: int = 80) -> str:
+    """Return `value`, or its first `limit` - 1 characters and « … » when it is longer, so that a message stays readable."""
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
 def place(source: str, line_number: int | None = None, column: str | None = None) -> str:
     """Name the file, and the line and column when known: ``fec.txt, ligne 12, colonne Debit``."""
     parts = [source]
