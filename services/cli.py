@@ -289,7 +289,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = arguments.handler(arguments)
     except OperatorError as error:
-        print(f"error: {error.message}", file=sys.stderr)
+        for line in error.message.splitlines():
+            print(f"error: {line}", file=sys.stderr)
         code = error.exit_code
     sys.exit(code or 0)
 

@@ -180,6 +180,29 @@ def test_malformed_database_url_one_line(tmp_path: Path, url: str) -> None:
     assert "Secret-Pw-77" not in result.stdout + result.stderr
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("MF_PG_PORT", "abc", "is not a port number from 1024 to 65535"),
+        ("MF_PG_PORT", "80", "is not a port number from 1024 to 65535"),
+        ("MF_DATA_DIR", "", "is empty"),
+    ],
+    ids=["text", "privileged", "empty-folder"],
+)
+def test_invalid_stack_setting_one_line(tmp_path: Path, variable: str, value: str, expected: str) -> None:
+    environment = base_environment(tmp_path / "unused", free_port(), tmp_path / "runtime")
+    environment[variable] = value
+
+    result = run_cli("migrate", environment=environment)
+
+    assert result.code == 2
+    line = assert_one_error_line(result)
+    assert line.startswith(f"error: invalid environment variable {variable}: "), line
+    assert expected in line
+    assert "or unset it" in line
+    assert not (tmp_path / "unused").exists()
+
+
 def test_migrate_on_port_of_other_folder(tmp_path: Path, engines: Engines) -> None:
     data_dir = tmp_path / "other"
     environment = base_environment(data_dir, engines.postgres.port, tmp_path / "runtime")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
-from pydantic import Field
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.registry import SERVICE_NAMES
@@ -45,8 +45,50 @@ class StackSettings(BaseSettings):
     smtp_port: int = Field(8025, ge=1024, le=65535, description="local SMTP sink port")
     host: str = "127.0.0.1"
 
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _data_dir_is_not_empty(cls, value: object) -> object:
+        # An empty MF_DATA_DIR would otherwise mean the current folder, which
+        # puts the cluster and secrets.json in the checkout, outside .gitignore.
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("empty")
+        return value
+
     def service_port(self, name: str) -> int:
         return self.first_service_port + SERVICE_NAMES.index(name)
+
+
+class InvalidStackSettings(ValueError):
+    """Invalid MF_* variables of the embedded stack. The message has one line per variable, with its fix."""
+
+
+def load_stack_settings() -> StackSettings:
+    """Read the stack's MF_* variables, raising InvalidStackSettings that names each invalid one and its fix."""
+    try:
+        return StackSettings()
+    except ValidationError as error:
+        raise InvalidStackSettings("\n".join(_describe_invalid_setting(problem) for problem in error.errors())) from None
+
+
+def _describe_invalid_setting(problem: dict) -> str:
+    field_name = str(problem["loc"][0]) if problem["loc"] else ""
+    field = StackSettings.model_fields.get(field_name)
+    if field is None:
+        return f"invalid settings: {problem['msg']}"
+    variable = f"MF_{field_name.upper()}"
+    if field_name == "data_dir":
+        return (
+            f"invalid environment variable {variable}: it is empty: set it to the folder for databases, logs,"
+            f" mail and secrets, or unset it to use {field.default}"
+        )
+    if field.annotation is int:
+        bounds = {name: getattr(item, name) for item in field.metadata for name in ("ge", "le") if hasattr(item, name)}
+        return (
+            f"invalid environment variable {variable}: {problem['input']!r} is not a port number from"
+            f" {bounds['ge']} to {bounds['le']}: set it to a free port in that range, or unset it to use"
+            f" {field.default}"
+        )
+    return f"invalid environment variable {variable}: {problem['msg']}: correct it, or unset it to use {field.default}"
 
 
 @dataclass

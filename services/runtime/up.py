@@ -10,13 +10,29 @@ import structlog
 
 from services.registry import SERVICE_NAMES
 from services.runtime.engines import port_is_free
-from services.runtime.stack import ProcessGroup, StackSettings, embedded_postgres, prepare_databases, start_processes
+from services.runtime.stack import (
+    InvalidStackSettings,
+    ProcessGroup,
+    StackSettings,
+    embedded_postgres,
+    load_stack_settings,
+    prepare_databases,
+    start_processes,
+)
 
 log = structlog.get_logger(__name__)
 
 
 def run_up(*, load_demo: bool) -> int:
-    settings = StackSettings()
+    try:
+        settings = load_stack_settings()
+    except InvalidStackSettings as error:
+        _print_error(str(error))
+        return 2
+    return _run_stack(settings, load_demo)
+
+
+def _run_stack(settings: StackSettings, load_demo: bool) -> int:
     busy = _busy_port_problem(settings)
     if busy:
         print(f"error: {busy}", file=sys.stderr)
@@ -67,6 +83,11 @@ def _busy_port_problem(settings: StackSettings) -> str | None:
                 " port (ports below 32768 are never given to outgoing connections)"
             )
     return None
+
+
+def _print_error(message: str) -> None:
+    for line in message.splitlines():
+        print(f"error: {line}", file=sys.stderr)
 
 
 def _interrupt(_signal_number: int, _frame: object) -> None:
