@@ -125,3 +125,38 @@ def test_up_invalid_setting_named(tmp_path: Path, variable: str, value: str, exp
     assert expected in line
     assert "or unset it" in line
     assert not (tmp_path / "data").exists()
+
+
+def test_second_up_same_folder_rejected(tmp_path: Path, engines: Engines) -> None:
+    data_dir = session_data_folder(tmp_path, engines)
+    first_environment = up_environment(data_dir, engines.postgres.port)
+    first = start_up(first_environment, tmp_path / "first.log")
+    try:
+        # Other ports, so that only the data folder is shared.
+        completed = run_up(up_environment(data_dir, engines.postgres.port))
+    finally:
+        code, _seconds = _stop_with_sigint(first, process_group=True)
+
+    assert code == 0
+    assert completed.returncode == 2, completed.stderr
+    line = last_error_line(completed)
+    assert str(data_dir) in line
+    assert f"process {first.pid}" in line
+    assert "MF_DATA_DIR" in line
+    assert "nats_started" not in completed.stderr
+
+
+def test_up_starts_after_killed_up(tmp_path: Path, engines: Engines) -> None:
+    data_dir = session_data_folder(tmp_path, engines)
+    environment = up_environment(data_dir, engines.postgres.port)
+    killed = start_up(environment, tmp_path / "killed.log")
+    os.kill(killed.pid, signal.SIGKILL)
+    killed.wait()
+    # Its children get SIGTERM from the kernel when it dies; wait for their ports.
+    wait_until_ports_free(environment)
+
+    restarted = start_up(environment, tmp_path / "restarted.log")
+    code, _seconds = _stop_with_sigint(restarted, process_group=True)
+
+    assert code == 0
+    assert BANNER_END in (tmp_path / "restarted.log").read_text(errors="replace")

@@ -7,6 +7,7 @@ and otherwise start PostgreSQL for the duration of the command.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import subprocess
@@ -159,6 +160,41 @@ class Stack:
         for name in SERVICE_NAMES:
             environment[f"MF_{name.upper()}_URL"] = f"http://{host}:{self.settings.service_port(name)}"
         return environment
+
+
+class DataFolderInUse(RuntimeError):
+    """Error raised when another ``mesfactures up`` runs with the same data folder."""
+
+    def __init__(self, data_dir: Path, holder: str) -> None:
+        super().__init__(
+            f"another `mesfactures up` (process {holder}) already runs with data folder {data_dir}: stop it with"
+            " Ctrl-C in its terminal, or give this one another MF_DATA_DIR and other ports"
+        )
+
+
+@contextmanager
+def data_folder_lock(data_dir: Path) -> Iterator[None]:
+    """Hold the data folder's ``up.lock`` until exit, raising DataFolderInUse when another process has it.
+
+    Two ``up`` on one folder would run two NATS servers on one JetStream
+    store. The kernel releases the lock when its holder exits, even on
+    SIGKILL, so a killed ``up`` leaves no stale lock behind. The descriptor is
+    not inherited, so children that outlive ``up`` do not keep the lock.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(data_dir / "up.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            # The holder writes its process id right after locking, so the file is empty only in between.
+            holder = os.pread(descriptor, 32, 0).decode(errors="replace").strip() or "id not written yet"
+            raise DataFolderInUse(data_dir, holder) from None
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(descriptor)
 
 
 def external_dsn_variable(name: str) -> str:

@@ -11,9 +11,11 @@ import structlog
 from services.registry import SERVICE_NAMES
 from services.runtime.engines import port_is_free
 from services.runtime.stack import (
+    DataFolderInUse,
     InvalidStackSettings,
     ProcessGroup,
     StackSettings,
+    data_folder_lock,
     embedded_postgres,
     load_stack_settings,
     prepare_databases,
@@ -29,7 +31,12 @@ def run_up(*, load_demo: bool) -> int:
     except InvalidStackSettings as error:
         _print_error(str(error))
         return 2
-    return _run_stack(settings, load_demo)
+    try:
+        with data_folder_lock(settings.data_dir):
+            return _run_stack(settings, load_demo)
+    except DataFolderInUse as error:
+        _print_error(str(error))
+        return 2
 
 
 def _run_stack(settings: StackSettings, load_demo: bool) -> int:
