@@ -127,6 +127,21 @@ def test_up_invalid_setting_named(tmp_path: Path, variable: str, value: str, exp
     assert not (tmp_path / "data").exists()
 
 
+def test_up_on_other_folder_postgres(tmp_path: Path, engines: Engines) -> None:
+    # The session's PostgreSQL listens on MF_PG_PORT, but this new data folder
+    # generates secrets of its own, which that server rejects.
+    data_dir = tmp_path / "other"
+    environment = up_environment(data_dir, engines.postgres.port)
+
+    completed = run_up(environment)
+
+    assert completed.returncode == 2, completed.stderr
+    line = last_error_line(completed)
+    assert str(data_dir) in line
+    assert f"port {engines.postgres.port}" in line
+    assert "MF_DATA_DIR" in line
+
+
 def test_second_up_same_folder_rejected(tmp_path: Path, engines: Engines) -> None:
     data_dir = session_data_folder(tmp_path, engines)
     first_environment = up_environment(data_dir, engines.postgres.port)
@@ -152,7 +167,7 @@ def test_up_starts_after_killed_up(tmp_path: Path, engines: Engines) -> None:
     killed = start_up(environment, tmp_path / "killed.log")
     os.kill(killed.pid, signal.SIGKILL)
     killed.wait()
-    # Its children get SIGTERM from the kernel when it dies; wait for their ports.
+    # Its children get SIGTERM from the kernel when it dies, so wait until their ports are free.
     wait_until_ports_free(environment)
 
     restarted = start_up(environment, tmp_path / "restarted.log")

@@ -10,6 +10,7 @@ import structlog
 
 from services.registry import SERVICE_NAMES
 from services.runtime.engines import port_is_free
+from services.runtime.operations import OperatorError, migrate_stack
 from services.runtime.stack import (
     DataFolderInUse,
     InvalidStackSettings,
@@ -18,7 +19,6 @@ from services.runtime.stack import (
     data_folder_lock,
     embedded_postgres,
     load_stack_settings,
-    prepare_databases,
     start_processes,
 )
 
@@ -54,7 +54,10 @@ def _run_stack(settings: StackSettings, load_demo: bool) -> int:
         with embedded_postgres(settings) as stack:
             stack.nats.start()
             try:
-                asyncio.run(prepare_databases(stack))
+                # migrate_stack turns a connection or login that the PostgreSQL on
+                # MF_PG_PORT rejects, as another data folder's server does, into an
+                # OperatorError that names the fix.
+                asyncio.run(migrate_stack(stack))
                 if load_demo:
                     from services.runtime.demo import load_demo as load_demo_data
 
@@ -70,6 +73,9 @@ def _run_stack(settings: StackSettings, load_demo: bool) -> int:
     except KeyboardInterrupt:
         print("\nstopped")
         return 0
+    except OperatorError as error:
+        _print_error(error.message)
+        return error.exit_code
     except RuntimeError as error:
         # An engine or a process that failed to start; its own log lines are above.
         print(f"error: {error}".rstrip(), file=sys.stderr)
