@@ -175,3 +175,17 @@ def test_up_starts_after_killed_up(tmp_path: Path, engines: Engines) -> None:
 
     assert code == 0
     assert BANNER_END in (tmp_path / "restarted.log").read_text(errors="replace")
+
+
+def test_relative_data_folder_made_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The children of `up` run in the checkout, so a folder relative to the
+    # operator's working folder must reach them as an absolute path.
+    from services.runtime.stack import load_stack_settings
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MF_DATA_DIR", "relative-data")
+
+    settings = load_stack_settings()
+
+    assert settings.data_dir.is_absolute()
+    assert settings.data_dir == tmp_path / "relative-data"

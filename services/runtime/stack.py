@@ -55,6 +55,12 @@ class StackSettings(BaseSettings):
             raise ValueError("empty")
         return value
 
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _data_dir_is_absolute(cls, value: Path) -> Path:
+        # The children run in the checkout, where a relative folder names another place.
+        return value.absolute()
+
     def service_port(self, name: str) -> int:
         return self.first_service_port + SERVICE_NAMES.index(name)
 
