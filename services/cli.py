@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import os
 import sys
 from pathlib import Path
@@ -187,10 +188,11 @@ def _build_parser() -> argparse.ArgumentParser:
     create_user = _add_command(
         accounts,
         "create-user",
-        "create a user linked to a creditor account; reads the password from standard input",
+        "create a user linked to a creditor account; reads the password from standard input or the terminal",
         "Create an agency user linked to a customer account at a creditor, and the agency when no\n"
-        "agency has that account yet. The password is the first line of standard input. A warning\n"
-        "names the account when the ledger has nothing for it yet.",
+        "agency has that account yet. The password is the first line of standard input, or is typed\n"
+        "twice without echo on a terminal. A warning names the account when the ledger has nothing\n"
+        "for it yet.",
         DATABASE_SETTINGS,
     )
     create_user.add_argument("--login", required=True, help=LOGIN_HELP)
@@ -208,10 +210,10 @@ def _build_parser() -> argparse.ArgumentParser:
     create_staff = _add_command(
         accounts,
         "create-staff-user",
-        "create a staff user of one or more creditors; reads the password from standard input",
+        "create a staff user of one or more creditors; reads the password from standard input or the terminal",
         "Create a user of the creditors' own staff: they review bank-detail changes in the\n"
         "back-office and may import FEC files through the API. The password is the first line\n"
-        "of standard input.",
+        "of standard input, or is typed twice without echo on a terminal.",
         DATABASE_SETTINGS,
     )
     create_staff.add_argument("--login", required=True, help=LOGIN_HELP)
@@ -289,7 +291,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = arguments.handler(arguments)
     except OperatorError as error:
-        print(f"error: {error.message}", file=sys.stderr)
+        for line in error.message.splitlines():
+            print(f"error: {line}", file=sys.stderr)
         code = error.exit_code
     sys.exit(code or 0)
 
@@ -406,7 +409,20 @@ def _command_dismiss_dead_letter(arguments: argparse.Namespace) -> int:
 
 
 def _read_password() -> str | None:
-    """Return the first line of standard input, or None after printing an error when it is empty."""
+    """Read the new user's password, or print an error and return None.
+
+    On a terminal the password is typed twice without echo. Otherwise it is
+    the first line of standard input, so that a script can pipe it in.
+    """
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if not password:
+            print("error: the password is empty: run the command again and type one", file=sys.stderr)
+            return None
+        if getpass.getpass("Password again: ") != password:
+            print("error: the two passwords differ: run the command again", file=sys.stderr)
+            return None
+        return password
     password = sys.stdin.readline().rstrip("\r\n")
     if not password:
         print("error: no password on standard input: pipe it in, e.g. printf '%s\\n' \"$PASSWORD\" | mesfactures …",

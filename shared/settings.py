@@ -127,5 +127,12 @@ def load_settings(settings_class: type[SettingsT], **overrides: object) -> Setti
                 lines.append(f"invalid settings: {problem['msg']}")
                 continue
             name = prefix + "_".join(str(part) for part in problem["loc"]).upper()
-            lines.append(f"invalid environment variable {name}: {problem['msg']}")
+            field = settings_class.model_fields.get(str(problem["loc"][0]))
+            description = field.description if field is not None else None
+            if problem["type"] == "missing":
+                fix = f": set it to {description}" if description else ""
+                lines.append(f"missing environment variable {name}{fix}")
+            else:
+                expected = f" (expected: {description})" if description else ""
+                lines.append(f"invalid environment variable {name}: {problem['msg']}{expected}")
         sys.exit("\n".join(lines))

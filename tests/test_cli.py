@@ -11,10 +11,14 @@ import dataclasses
 import json
 from decimal import Decimal
 import os
+import pty
+import select
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -180,6 +184,29 @@ def test_malformed_database_url_one_line(tmp_path: Path, url: str) -> None:
     assert "Secret-Pw-77" not in result.stdout + result.stderr
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("MF_PG_PORT", "abc", "is not a port number from 1024 to 65535"),
+        ("MF_PG_PORT", "80", "is not a port number from 1024 to 65535"),
+        ("MF_DATA_DIR", "", "is empty"),
+    ],
+    ids=["text", "privileged", "empty-folder"],
+)
+def test_invalid_stack_setting_one_line(tmp_path: Path, variable: str, value: str, expected: str) -> None:
+    environment = base_environment(tmp_path / "unused", free_port(), tmp_path / "runtime")
+    environment[variable] = value
+
+    result = run_cli("migrate", environment=environment)
+
+    assert result.code == 2
+    line = assert_one_error_line(result)
+    assert line.startswith(f"error: invalid environment variable {variable}: "), line
+    assert expected in line
+    assert "or unset it" in line
+    assert not (tmp_path / "unused").exists()
+
+
 def test_migrate_on_port_of_other_folder(tmp_path: Path, engines: Engines) -> None:
     data_dir = tmp_path / "other"
     environment = base_environment(data_dir, engines.postgres.port, tmp_path / "runtime")
@@ -217,6 +244,82 @@ def test_create_user_prints_password_rules(session_environment: dict[str, str]) 
     assert "password.common" not in result.stderr
     assert "Le mot de passe doit contenir au moins 12 caractères" in result.stderr
     assert "mots de passe les plus courants" in result.stderr
+
+
+def run_cli_on_terminal(*arguments: str, environment: dict[str, str], typed_lines: list[str]) -> Result:
+    """Run the command with a pseudo-terminal as its controlling terminal, typing each line after a prompt.
+
+    A terminal mixes stdout and stderr, so the whole output is in ``stdout``.
+    """
+    pid, terminal = pty.fork()
+    if pid == 0:
+        # The child only calls exec, because the parent may run threads whose forked copies are unsafe to use.
+        os.chdir(REPO_ROOT)
+        os.execve(sys.executable, [sys.executable, "-c", "from services.cli import main; main()", *arguments], environment)
+    output = b""
+    deadline = time.monotonic() + COMMAND_TIMEOUT_SECONDS
+    pending = list(typed_lines)
+    prompts_seen = 0
+    while time.monotonic() < deadline:
+        readable, _, _ = select.select([terminal], [], [], 0.2)
+        if readable:
+            try:
+                chunk = os.read(terminal, 4096)
+            except OSError:
+                # Linux raises EIO once the child has closed the terminal.
+                break
+            if not chunk:
+                break
+            output += chunk
+        if pending and output.count(b": ") > prompts_seen:
+            prompts_seen += 1
+            os.write(terminal, pending.pop(0).encode() + b"\n")
+    else:
+        os.kill(pid, signal.SIGKILL)
+    os.close(terminal)
+    _, status = os.waitpid(pid, 0)
+    return Result(os.waitstatus_to_exitcode(status), output.decode(errors="replace"), "")
+
+
+async def count_users(engines: Engines, login: str) -> int:
+    connection = await asyncpg.connect(engines.service_dsn("accounts"))
+    try:
+        return await connection.fetchval("SELECT count(*) FROM users WHERE login = $1", login)
+    finally:
+        await connection.close()
+
+
+async def test_create_user_password_from_terminal(session_environment: dict[str, str], engines: Engines) -> None:
+    creditor = unique_id("cli")
+    create_creditor(session_environment, creditor)
+    login = unique_id("tty")
+
+    result = run_cli_on_terminal(
+        "accounts", "create-user", "--login", login, "--creditor", creditor, "--account", "C001",
+        environment=session_environment, typed_lines=[GOOD_PASSWORD, GOOD_PASSWORD],
+    )
+
+    assert result.code == 0, result.stdout
+    assert "Password: " in result.stdout
+    assert "Password again: " in result.stdout
+    assert GOOD_PASSWORD not in result.stdout
+    assert f"user {login} created" in result.stdout
+    assert await count_users(engines, login) == 1
+
+
+async def test_terminal_passwords_differ(session_environment: dict[str, str], engines: Engines) -> None:
+    creditor = unique_id("cli")
+    create_creditor(session_environment, creditor)
+    login = unique_id("tty")
+
+    result = run_cli_on_terminal(
+        "accounts", "create-staff-user", "--login", login, "--creditor", creditor,
+        environment=session_environment, typed_lines=[GOOD_PASSWORD, GOOD_PASSWORD + "!"],
+    )
+
+    assert result.code == 2, result.stdout
+    assert "error: the two passwords differ: run the command again" in result.stdout
+    assert await count_users(engines, login) == 0
 
 
 def test_create_user_rejects_empty_account(tmp_path: Path) -> None:

@@ -13,7 +13,14 @@ from pathlib import Path
 import asyncpg
 from tqdm import tqdm
 
-from services.runtime.stack import Stack, StackSettings, embedded_postgres, external_dsn_variable
+from services.runtime.stack import (
+    InvalidStackSettings,
+    Stack,
+    StackSettings,
+    embedded_postgres,
+    external_dsn_variable,
+    load_stack_settings,
+)
 from services.registry import SERVICE_NAMES
 from shared.db import create_pool
 from shared.settings import database_url_problem
@@ -40,7 +47,11 @@ class OperatorError(Exception):
 @contextmanager
 def operator_stack(settings: StackSettings | None = None) -> Iterator[Stack]:
     """Yield the stack of ``embedded_postgres``, raising OperatorError when PostgreSQL fails to start."""
-    settings = settings or StackSettings()
+    if settings is None:
+        try:
+            settings = load_stack_settings()
+        except InvalidStackSettings as error:
+            raise OperatorError(str(error)) from None
     for name in SERVICE_NAMES:
         variable = external_dsn_variable(name)
         problem = database_url_problem(os.environ.get(variable) or "postgresql://")

@@ -7,6 +7,7 @@ and otherwise start PostgreSQL for the duration of the command.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import subprocess
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
-from pydantic import Field
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.registry import SERVICE_NAMES
@@ -45,8 +46,56 @@ class StackSettings(BaseSettings):
     smtp_port: int = Field(8025, ge=1024, le=65535, description="local SMTP sink port")
     host: str = "127.0.0.1"
 
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _data_dir_is_not_empty(cls, value: object) -> object:
+        # An empty MF_DATA_DIR would otherwise mean the current folder, which
+        # puts the cluster and secrets.json in the checkout, outside .gitignore.
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("empty")
+        return value
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _data_dir_is_absolute(cls, value: Path) -> Path:
+        # The children run in the checkout, where a relative folder names another place.
+        return value.absolute()
+
     def service_port(self, name: str) -> int:
         return self.first_service_port + SERVICE_NAMES.index(name)
+
+
+class InvalidStackSettings(ValueError):
+    """Invalid MF_* variables of the embedded stack. The message has one line per variable, with its fix."""
+
+
+def load_stack_settings() -> StackSettings:
+    """Read the stack's MF_* variables, raising InvalidStackSettings that names each invalid one and its fix."""
+    try:
+        return StackSettings()
+    except ValidationError as error:
+        raise InvalidStackSettings("\n".join(_describe_invalid_setting(problem) for problem in error.errors())) from None
+
+
+def _describe_invalid_setting(problem: dict) -> str:
+    field_name = str(problem["loc"][0]) if problem["loc"] else ""
+    field = StackSettings.model_fields.get(field_name)
+    if field is None:
+        return f"invalid settings: {problem['msg']}"
+    variable = f"MF_{field_name.upper()}"
+    if field_name == "data_dir":
+        return (
+            f"invalid environment variable {variable}: it is empty: set it to the folder for databases, logs,"
+            f" mail and secrets, or unset it to use {field.default}"
+        )
+    if field.annotation is int:
+        bounds = {name: getattr(item, name) for item in field.metadata for name in ("ge", "le") if hasattr(item, name)}
+        return (
+            f"invalid environment variable {variable}: {problem['input']!r} is not a port number from"
+            f" {bounds['ge']} to {bounds['le']}: set it to a free port in that range, or unset it to use"
+            f" {field.default}"
+        )
+    return f"invalid environment variable {variable}: {problem['msg']}: correct it, or unset it to use {field.default}"
 
 
 @dataclass
@@ -117,6 +166,41 @@ class Stack:
         for name in SERVICE_NAMES:
             environment[f"MF_{name.upper()}_URL"] = f"http://{host}:{self.settings.service_port(name)}"
         return environment
+
+
+class DataFolderInUse(RuntimeError):
+    """Error raised when another ``mesfactures up`` runs with the same data folder."""
+
+    def __init__(self, data_dir: Path, holder: str) -> None:
+        super().__init__(
+            f"another `mesfactures up` (process {holder}) already runs with data folder {data_dir}: stop it with"
+            " Ctrl-C in its terminal, or give this one another MF_DATA_DIR and other ports"
+        )
+
+
+@contextmanager
+def data_folder_lock(data_dir: Path) -> Iterator[None]:
+    """Hold the data folder's ``up.lock`` until exit, raising DataFolderInUse when another process has it.
+
+    Two ``up`` on one folder would run two NATS servers on one JetStream
+    store. The kernel releases the lock when its holder exits, even on
+    SIGKILL, so a killed ``up`` leaves no stale lock behind. The descriptor is
+    not inherited, so children that outlive ``up`` do not keep the lock.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(data_dir / "up.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            # The holder writes its process id right after locking, so the file is empty only in between.
+            holder = os.pread(descriptor, 32, 0).decode(errors="replace").strip() or "id not written yet"
+            raise DataFolderInUse(data_dir, holder) from None
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(descriptor)
 
 
 def external_dsn_variable(name: str) -> str:

@@ -10,13 +10,36 @@ import structlog
 
 from services.registry import SERVICE_NAMES
 from services.runtime.engines import port_is_free
-from services.runtime.stack import ProcessGroup, StackSettings, embedded_postgres, prepare_databases, start_processes
+from services.runtime.operations import OperatorError, migrate_stack
+from services.runtime.stack import (
+    DataFolderInUse,
+    InvalidStackSettings,
+    ProcessGroup,
+    StackSettings,
+    data_folder_lock,
+    embedded_postgres,
+    load_stack_settings,
+    start_processes,
+)
 
 log = structlog.get_logger(__name__)
 
 
 def run_up(*, load_demo: bool) -> int:
-    settings = StackSettings()
+    try:
+        settings = load_stack_settings()
+    except InvalidStackSettings as error:
+        _print_error(str(error))
+        return 2
+    try:
+        with data_folder_lock(settings.data_dir):
+            return _run_stack(settings, load_demo)
+    except DataFolderInUse as error:
+        _print_error(str(error))
+        return 2
+
+
+def _run_stack(settings: StackSettings, load_demo: bool) -> int:
     busy = _busy_port_problem(settings)
     if busy:
         print(f"error: {busy}", file=sys.stderr)
@@ -31,7 +54,10 @@ def run_up(*, load_demo: bool) -> int:
         with embedded_postgres(settings) as stack:
             stack.nats.start()
             try:
-                asyncio.run(prepare_databases(stack))
+                # migrate_stack turns a connection or login that the PostgreSQL on
+                # MF_PG_PORT rejects, as another data folder's server does, into an
+                # OperatorError that names the fix.
+                asyncio.run(migrate_stack(stack))
                 if load_demo:
                     from services.runtime.demo import load_demo as load_demo_data
 
@@ -47,6 +73,9 @@ def run_up(*, load_demo: bool) -> int:
     except KeyboardInterrupt:
         print("\nstopped")
         return 0
+    except OperatorError as error:
+        _print_error(error.message)
+        return error.exit_code
     except RuntimeError as error:
         # An engine or a process that failed to start; its own log lines are above.
         print(f"error: {error}".rstrip(), file=sys.stderr)
@@ -67,6 +96,11 @@ def _busy_port_problem(settings: StackSettings) -> str | None:
                 " port (ports below 32768 are never given to outgoing connections)"
             )
     return None
+
+
+def _print_error(message: str) -> None:
+    for line in message.splitlines():
+        print(f"error: {line}", file=sys.stderr)
 
 
 def _interrupt(_signal_number: int, _frame: object) -> None:
