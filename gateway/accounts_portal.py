@@ -142,6 +142,14 @@ class AccountsPortalClient:
         """Send a contact message (service, subject, message, invoice_numbers) and return its id and time."""
         return await self._as_user("POST", f"/creditors/{_segment(creditor)}/messages", session, json_body=message)
 
+    async def check_message(self, session: SessionInfo, creditor: str, message: dict[str, Any]) -> None:
+        """Check the role, account and fields of a contact message as send_message does, and send nothing.
+
+        Raises Forbidden, NotFound or Unprocessable. The hourly limit and the service's e-mail address
+        are checked only by send_message.
+        """
+        await self._as_user("POST", f"/creditors/{_segment(creditor)}/messages/validation", session, json_body=message)
+
     # Informations compte
 
     async def profile(self, session: SessionInfo, creditor: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ principal. It stores nothing durable.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
@@ -58,6 +58,31 @@ async def favicon(_request: web.Request) -> web.FileResponse:
     return web.FileResponse(FAVICON_PATH, headers={"Content-Type": "image/x-icon", "Cache-Control": FAVICON_CACHE})
 
 
+def static_files_under(directory: Path) -> dict[str, Path]:
+    """Map the path of each regular file under ``directory``, relative and with ``/`` separators, to the file."""
+    return {path.relative_to(directory).as_posix(): path for path in directory.rglob("*") if path.is_file()}
+
+
+def static_file_handler(directory: Path) -> Callable[[web.Request], Awaitable[web.FileResponse]]:
+    """Build the handler of /static/{filename}, which serves the files found under ``directory`` at startup.
+
+    aiohttp 3.14's add_static returns an empty 404 response for a missing file,
+    which the error middleware never sees. This handler raises HTTPNotFound instead, so
+    the visitor gets the French 404 page. Only files present at startup are
+    served, so no request path can name a file outside ``directory``.
+    """
+    files = static_files_under(directory)
+
+    async def static_file(request: web.Request) -> web.FileResponse:
+        path = files.get(request.match_info["filename"])
+        if path is None:
+            raise web.HTTPNotFound()
+        # FileResponse adds ETag and Last-Modified and handles conditional and range requests.
+        return web.FileResponse(path)
+
+    return static_file
+
+
 def create_gateway_app(settings: GatewaySettings) -> web.Application:
     """Build the gateway application. Its HTTP clients open on startup and close on cleanup."""
     app = web.Application(
@@ -101,5 +126,5 @@ def create_gateway_app(settings: GatewaySettings) -> web.Application:
     account_screens.setup_routes(app)
     api.setup_routes(app)
     health.setup_routes(app)
-    app.router.add_static("/static", STATIC_DIR, name="static")
+    app.router.add_get("/static/{filename:.+}", static_file_handler(STATIC_DIR), name="static")
     return app

@@ -7,6 +7,8 @@ creditor foreign to the session into 404 before calling it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from gateway.accounts_portal import accounts_portal
@@ -15,6 +17,12 @@ from gateway.creditor_access import require_account
 from gateway.invoice_numbers import checkable_numbers, documents_of_account, unknown_numbers_message
 from gateway.sessions import ActiveSession, require_session
 from shared.errors import Unprocessable
+from shared.typography import apply_french_spacing
+
+# The code and message of the accounts service's error that lists several field errors.
+INVALID_FIELDS_CODE = "invalid_fields"
+INVALID_FIELDS_MESSAGE = apply_french_spacing("Certains champs sont invalides : corrigez-les puis renvoyez le formulaire.")
+UNKNOWN_NUMBERS_CODE = "invoice_numbers.unknown"
 
 
 async def _session_at_creditor(request: web.Request) -> tuple[ActiveSession, str]:
@@ -37,11 +45,38 @@ async def post_message(request: web.Request) -> web.Response:
     # Numbers of another type, count or length reach accounts unchecked, which names the rule they break.
     if checkable_numbers(numbers):
         found, unknown = await documents_of_account(request, active.info, creditor, [n.strip() for n in numbers])
-        if unknown:
-            raise Unprocessable(unknown_numbers_message(unknown), field="invoice_numbers", unknown=unknown)
         body = {**body, "invoice_numbers": found}
+        if unknown:
+            raise await unknown_numbers_error(request, active, creditor, body, unknown)
     sent = await accounts_portal(request).send_message(active.info, creditor, body)
     return web.json_response(sent, status=201)
+
+
+async def unknown_numbers_error(
+    request: web.Request, active: ActiveSession, creditor: str, body: dict[str, Any], unknown: list[str]
+) -> Unprocessable:
+    """Build the error on numbers that the account's statement does not have, with the other fields' errors.
+
+    Accounts checks ``body``, which contains only the known numbers, without
+    sending it. When it accepts every field, the error is the one of code
+    invalid_value on the field invoice_numbers. Otherwise it is an
+    invalid_fields error whose details.fields lists accounts' field errors,
+    then the unknown numbers' one. Both keep the numbers in details.unknown.
+    A Forbidden or NotFound from accounts propagates.
+    """
+    message = unknown_numbers_message(unknown)
+    try:
+        await accounts_portal(request).check_message(active.info, creditor, body)
+    except Unprocessable as rejected:
+        fields = rejected.details.get("fields")
+        if not isinstance(fields, list):
+            # An error on one field, such as an unknown service, becomes the first item of the list.
+            fields = [{"field": rejected.details.get("field"), "code": rejected.code, "message": rejected.message}]
+        unknown_item = {"field": "invoice_numbers", "code": UNKNOWN_NUMBERS_CODE, "message": message}
+        error = Unprocessable(INVALID_FIELDS_MESSAGE, fields=[*fields, unknown_item], unknown=unknown)
+        error.code = INVALID_FIELDS_CODE
+        return error
+    return Unprocessable(message, field="invoice_numbers", unknown=unknown)
 
 
 async def get_profile(request: web.Request) -> web.Response:

@@ -235,10 +235,12 @@ ACCOUNT_DETAILS_PATHS: dict[str, Any] = {
                 "409": _error("The chosen service has no e-mail address (code `contact_unavailable`)."),
                 "415": _error("Content-Type is not application/json."),
                 "422": _error(
-                    "Invalid fields (code `invalid_fields`, details.fields lists each field's message), or invoice"
-                    " numbers that the account's statement does not have (code `invalid_value`, details.field"
-                    " `invoice_numbers`, details.unknown lists them). Known numbers are sent as the ledger writes"
-                    " them, whatever their spaces, punctuation and case."
+                    "Invalid fields (code `invalid_fields`, details.fields lists each field's message). Invoice"
+                    " numbers that the account's statement does not have are reported with the other fields'"
+                    " errors: details.fields then also has an item of field `invoice_numbers` and code"
+                    " `invoice_numbers.unknown`, and details.unknown lists the numbers. When they are the only"
+                    " error, the code is `invalid_value`, with details.field `invoice_numbers` and details.unknown."
+                    " Known numbers are sent as the ledger writes them, whatever their spaces, punctuation and case."
                 ),
                 "429": _error("20 messages from this user within the last hour (code `too_many_messages`)."),
                 **COMMON_ERRORS,

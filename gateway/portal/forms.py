@@ -130,9 +130,14 @@ async def read_session_form(request: web.Request) -> tuple[ActiveSession, MultiD
 async def read_visitor_form(request: web.Request) -> MultiDictProxy[Any]:
     """Return a visitor's posted form, or raise CsrfRejected unless it matches the nonce cookie."""
     form = await read_form(request)
+    check_visitor_form(request, form)
+    return form
+
+
+def check_visitor_form(request: web.Request, form: MultiDictProxy[Any]) -> None:
+    """Raise CsrfRejected unless the visitor's posted ``form`` carries the token of the nonce cookie."""
     nonce = request.cookies.get(request.app[COOKIE_NAMES].login_csrf)
     check_login_csrf_token(request.app, nonce, form.get(CSRF_FIELD))
-    return form
 
 
 def render_visitor_page(

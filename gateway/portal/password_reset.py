@@ -12,10 +12,19 @@ from typing import Any
 
 import structlog
 from aiohttp import web
+from multidict import MultiDictProxy
 
 from gateway.accounts_portal import LinkExpired, accounts_portal
 from gateway.errors import CsrfRejected
-from gateway.portal.forms import FieldErrors, field_errors_of, form_text, read_visitor_form, render_visitor_page
+from gateway.portal.forms import (
+    FieldErrors,
+    check_visitor_form,
+    field_errors_of,
+    form_text,
+    read_form,
+    read_visitor_form,
+    render_visitor_page,
+)
 from gateway.sessions import SESSION_RESOLVER, clear_session_cookies
 from shared.errors import Unprocessable
 
@@ -40,16 +49,26 @@ def render_forgotten(
     return render_visitor_page(request, "password_forgotten.html", context, status=status)
 
 
+def typed_identifier(form: MultiDictProxy[Any]) -> str:
+    """Return the posted identifier, or "" when it is missing or longer than the field's maxlength."""
+    value = form.get("identifier")
+    if not isinstance(value, str) or len(value) > MAX_IDENTIFIER_LENGTH:
+        return ""
+    return value.strip()
+
+
 async def forgotten_page(request: web.Request) -> web.Response:
     return render_forgotten(request)
 
 
 async def forgotten_submit(request: web.Request) -> web.Response:
     """Request a reset e-mail from accounts and show the same confirmation whatever the identifier."""
+    form = await read_form(request)
     try:
-        form = await read_visitor_form(request)
+        check_visitor_form(request, form)
     except CsrfRejected:
-        return render_forgotten(request, error=EXPIRED_FORM_MESSAGE, status=403)
+        # As the login page keeps the login, the page keeps the identifier, so that sending again takes one click.
+        return render_forgotten(request, identifier=typed_identifier(form), error=EXPIRED_FORM_MESSAGE, status=403)
     identifier = form_text(form, "identifier")
     if not identifier:
         return render_forgotten(request, error=IDENTIFIER_REQUIRED, status=422)

@@ -102,8 +102,18 @@ def document_state(
 
 
 def search_key(document_number: str) -> str:
-    """Document number as matched between payments and invoices: upper case, without any white space."""
-    return "".join(document_number.split()).upper()
+    """Document number as matched between payments and invoices: upper case, without white space or format characters.
+
+    Format characters (Unicode category Cf), such as the zero-width space
+    U+200B, the word joiner U+2060 or the soft hyphen U+00AD, are invisible,
+    so « FA\u200b220001 » is the document « FA220001 ». Migration 0017 removed
+    them from the keys stored before this rule.
+    """
+    compact = "".join(document_number.split())
+    if not compact.isascii():
+        # No ASCII character is a format character, so most numbers skip this loop.
+        compact = "".join(character for character in compact if unicodedata.category(character) != "Cf")
+    return compact.upper()
 
 
 _SEARCH_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")

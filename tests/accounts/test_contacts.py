@@ -304,6 +304,39 @@ async def test_message_form_validation(accounts, agency_admin):
     assert codes == ["text.required", "message.required", "invoice_numbers.format"]
 
 
+async def test_message_validation_stores_nothing(accounts, agency_admin, accounts_pool):
+    await set_up_contacts(accounts, agency_admin)
+    path = f"/creditors/{agency_admin.creditor}/messages/validation"
+    headers = principal_headers(accounts, agency_admin)
+
+    valid = await accounts.client.post(path, json={"subject": "Bonjour", "message": "Bonjour"}, headers=headers)
+    invalid = await accounts.client.post(
+        path, json={"subject": "", "message": " ", "invoice_numbers": ["FA<script>"]}, headers=headers
+    )
+    codes = [error["code"] for error in (await invalid.json())["error"]["details"]["fields"]]
+    stored = await accounts_pool.fetchval(
+        "SELECT count(*) FROM contact_messages WHERE creditor_id = $1", agency_admin.creditor
+    )
+
+    assert valid.status == 204
+    assert invalid.status == 422
+    assert codes == ["text.required", "message.required", "invoice_numbers.format"]
+    assert stored == 0
+
+
+async def test_message_validation_skips_service_address(accounts, accounts_pool):
+    # Accounts checks the service's e-mail address only when it sends a message.
+    user = await make_agency_user(accounts_pool)
+
+    response = await accounts.client.post(
+        f"/creditors/{user.creditor}/messages/validation",
+        json={"subject": "Bonjour", "message": "Bonjour"},
+        headers=principal_headers(accounts, user),
+    )
+
+    assert response.status == 204
+
+
 async def test_reader_cannot_send_message(accounts, agency_admin):
     response = await accounts.client.post(
         f"/creditors/{agency_admin.creditor}/messages",

@@ -24,6 +24,7 @@ ACTIONS = [
     ("POST", f"/creditors/{{creditor}}/bank-change-requests/{uuid.uuid4()}/withdrawal", None, {ADMIN}),
     ("GET", "/creditors/{creditor}/audit", None, {ADMIN}),
     ("POST", "/creditors/{creditor}/messages", {"subject": "Bonjour", "message": "Bonjour"}, {ADMIN, ACCOUNTANT}),
+    ("POST", "/creditors/{creditor}/messages/validation", {"subject": "Bonjour", "message": "Bonjour"}, {ADMIN, ACCOUNTANT}),
     ("GET", "/agency/users", None, {ADMIN}),
     ("POST", "/agency/invitations", {"email": "nouveau@agence.example", "role": "lecteur"}, {ADMIN}),
     ("PATCH", "/agency/users/{user}", {"role": "administrateur"}, {ADMIN}),

@@ -196,6 +196,64 @@ async def test_api_checks_invoice_numbers_like_form(gateway, accounts_pool, cred
 
 
 
+async def test_api_unknown_number_and_blanks_together(gateway, accounts_pool, creditors):
+    filled, _empty = creditors
+    user = await create_agency_member(accounts_pool, [filled], role="comptable")
+    await logged_in_as(gateway, user)
+    api_path = f"/api/v1/creditors/{filled.id}/messages"
+    blank = {"service": "facturation", "subject": "  ", "message": ""}
+
+    from_service = await gateway.post(api_path, json=blank)
+    combined = await gateway.post(api_path, json={**blank, "invoice_numbers": ["fa0001", "FA-9999"]})
+    service_error = (await from_service.json())["error"]
+    error = (await combined.json())["error"]
+    service_fields = {item["field"]: item for item in service_error["details"]["fields"]}
+    fields = {item["field"]: item for item in error["details"]["fields"]}
+    stored = await accounts_pool.fetchval("SELECT count(*) FROM contact_messages WHERE creditor_id = $1", filled.id)
+
+    assert combined.status == 422
+    assert error["code"] == "invalid_fields"
+    assert error["message"] == service_error["message"]
+    assert list(fields) == ["subject", "message", "invoice_numbers"]
+    assert fields["subject"] == service_fields["subject"]
+    assert fields["message"] == service_fields["message"]
+    assert fields["invoice_numbers"]["code"] == "invoice_numbers.unknown"
+    assert fields["invoice_numbers"]["message"] == (
+        "Introuvable sur votre état de compte chez ce créancier\u00a0: FA-9999. Vérifiez le numéro, ou laissez-le de côté."
+    )
+    assert error["details"]["unknown"] == ["FA-9999"]
+    assert stored == 0
+
+
+async def test_api_unknown_number_and_service_together(gateway, accounts_pool, creditors):
+    filled, _empty = creditors
+    user = await create_agency_member(accounts_pool, [filled], role="comptable")
+    await logged_in_as(gateway, user)
+    message = {"service": "direction", "subject": "Objet", "message": "Texte", "invoice_numbers": ["FA-9999"]}
+
+    response = await gateway.post(f"/api/v1/creditors/{filled.id}/messages", json=message)
+    error = (await response.json())["error"]
+    fields = [item["field"] for item in error["details"]["fields"]]
+
+    assert response.status == 422
+    assert error["code"] == "invalid_fields"
+    assert fields == ["service", "invoice_numbers"]
+    assert "facturation et recouvrement" in error["details"]["fields"][0]["message"]
+    assert error["details"]["unknown"] == ["FA-9999"]
+
+
+async def test_api_reader_with_unknown_number_forbidden(gateway, accounts_pool, creditors):
+    filled, _empty = creditors
+    user = await create_agency_member(accounts_pool, [filled], role="lecteur")
+    await logged_in_as(gateway, user)
+    message = {"service": "facturation", "subject": "", "message": "", "invoice_numbers": ["FA-9999"]}
+
+    response = await gateway.post(f"/api/v1/creditors/{filled.id}/messages", json=message)
+
+    assert response.status == 403
+    assert (await response.json())["error"]["code"] == "forbidden"
+
+
 @pytest.mark.parametrize("padded", ["FX-0001\n", "\tFX-0001", "FX-0001\u00a0"])
 async def test_api_padded_foreign_number_checked(gateway, accounts_pool, creditors, padded):
     # FX-0001 is no document of this account: padded, it must still be looked up.

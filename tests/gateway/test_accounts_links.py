@@ -110,6 +110,21 @@ async def test_lost_password_without_csrf_cookie_is_rejected(gateway, member):
     assert "Le formulaire a expiré" in await response.text()
 
 
+async def test_lost_password_expired_form_keeps_identifier(gateway, member):
+    token = csrf_token_of(await (await gateway.get("/mot-de-passe-perdu")).text())
+    gateway.session.cookie_jar.clear()
+
+    response = await gateway.post(
+        "/mot-de-passe-perdu", data={"csrf_token": token, "identifier": f"  {member.login} ", "password": member.password}
+    )
+    html = await response.text()
+
+    assert response.status == 403
+    assert "Le formulaire a expiré" in html
+    assert f'value="{member.login}"' in html
+    assert member.password not in html
+
+
 async def test_reset_link_shows_login_and_rules(gateway, accounts_pool, member, tmp_path):
     token = await reset_token_for(gateway, tmp_path / "mail", await email_of(accounts_pool, member))
 

@@ -130,7 +130,12 @@ async def get_contacts(request: web.Request) -> web.Response:
     return web.json_response(page)
 
 
-async def post_message(request: web.Request) -> web.Response:
+async def checked_message(request: web.Request) -> tuple[AccountScope, str, str, str, list[str]]:
+    """Return the scope, service, subject, message and invoice numbers of a contact message request.
+
+    Raises Forbidden for a role that may not write, InvalidRequest for an
+    unknown service, and InvalidFields listing every other field error.
+    """
     scope = await _scope(request, Action.SEND_CONTACT_MESSAGE)
     body = await json_body(request)
     service = body.get("service", "facturation")
@@ -140,7 +145,11 @@ async def post_message(request: web.Request) -> web.Response:
         subject, message, invoice_numbers = contact_messages.validate_message(
             body.get("subject"), body.get("message"), body.get("invoice_numbers")
         )
+    return scope, service, subject, message, invoice_numbers
 
+
+async def post_message(request: web.Request) -> web.Response:
+    scope, service, subject, message, invoice_numbers = await checked_message(request)
     sent = await contact_messages.send_contact_message(
         request.app[POOL],
         request.app[ACCOUNTS_SETTINGS],
@@ -155,6 +164,16 @@ async def post_message(request: web.Request) -> web.Response:
     return web.json_response(sent, status=201)
 
 
+async def post_message_validation(request: web.Request) -> web.Response:
+    """Check a contact message as post_message does, without storing or sending it.
+
+    The gateway calls it when it rejects an invoice number itself, so that
+    its response also lists the errors of the other fields.
+    """
+    await checked_message(request)
+    return web.Response(status=204)
+
+
 def add_routes(app: web.Application) -> None:
     prefix = "/creditors/{creditor}"
     app.router.add_get(f"{prefix}/profile", get_profile)
@@ -167,3 +186,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get(f"{prefix}/audit", get_audit)
     app.router.add_get(f"{prefix}/contacts", get_contacts)
     app.router.add_post(f"{prefix}/messages", post_message)
+    app.router.add_post(f"{prefix}/messages/validation", post_message_validation)
