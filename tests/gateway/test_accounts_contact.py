@@ -59,6 +59,13 @@ async def contact_form_token(gateway, creditor: CreditorAccount) -> str:
     return csrf_token_of(await (await gateway.get(f"/creanciers/{creditor.id}/nous-contacter")).text())
 
 
+async def comptable_contact_form(gateway, accounts_pool, creditor: CreditorAccount) -> str:
+    """Log in a new comptable of `creditor`'s agency and return the token of its contact form."""
+    user = await create_agency_member(accounts_pool, [creditor], role="comptable")
+    await logged_in_as(gateway, user)
+    return await contact_form_token(gateway, creditor)
+
+
 async def test_contact_page_shows_services_and_manager(gateway, accounts_pool, creditors):
     filled, empty = creditors
     user = await create_agency_member(accounts_pool, [filled, empty], role="comptable")
@@ -117,9 +124,7 @@ async def test_contact_page_follows_creditor_selector(gateway, accounts_pool, cr
 
 async def test_sending_message_reaches_service_mailbox(gateway, accounts_pool, creditors, tmp_path):
     filled, _empty = creditors
-    user = await create_agency_member(accounts_pool, [filled], role="comptable")
-    await logged_in_as(gateway, user)
-    token = await contact_form_token(gateway, filled)
+    token = await comptable_contact_form(gateway, accounts_pool, filled)
 
     response = await gateway.post(
         f"/creanciers/{filled.id}/nous-contacter",
@@ -305,9 +310,7 @@ async def test_sending_message_copies_author(gateway, accounts_pool, creditors, 
 
 async def test_empty_message_shows_field_errors(gateway, accounts_pool, creditors, tmp_path):
     filled, _empty = creditors
-    user = await create_agency_member(accounts_pool, [filled], role="comptable")
-    await logged_in_as(gateway, user)
-    token = await contact_form_token(gateway, filled)
+    token = await comptable_contact_form(gateway, accounts_pool, filled)
 
     response = await gateway.post(
         f"/creanciers/{filled.id}/nous-contacter",
@@ -325,9 +328,7 @@ async def test_empty_message_shows_field_errors(gateway, accounts_pool, creditor
 
 async def test_missing_subject_is_reported_next_to_field(gateway, accounts_pool, creditors):
     filled, _empty = creditors
-    user = await create_agency_member(accounts_pool, [filled], role="comptable")
-    await logged_in_as(gateway, user)
-    token = await contact_form_token(gateway, filled)
+    token = await comptable_contact_form(gateway, accounts_pool, filled)
 
     response = await gateway.post(
         f"/creanciers/{filled.id}/nous-contacter",
@@ -342,9 +343,7 @@ async def test_missing_subject_is_reported_next_to_field(gateway, accounts_pool,
 
 async def test_unknown_number_and_blanks_reported_together(gateway, accounts_pool, creditors):
     filled, _empty = creditors
-    user = await create_agency_member(accounts_pool, [filled], role="comptable")
-    await logged_in_as(gateway, user)
-    token = await contact_form_token(gateway, filled)
+    token = await comptable_contact_form(gateway, accounts_pool, filled)
 
     response = await gateway.post(
         f"/creanciers/{filled.id}/nous-contacter",
@@ -369,9 +368,7 @@ def field_error_text(html: str, error_id: str) -> str:
 
 async def test_blank_field_errors_match_service(gateway, accounts_pool, creditors):
     filled, _empty = creditors
-    user = await create_agency_member(accounts_pool, [filled], role="comptable")
-    await logged_in_as(gateway, user)
-    token = await contact_form_token(gateway, filled)
+    token = await comptable_contact_form(gateway, accounts_pool, filled)
     blank_form = {"csrf_token": token, "service": "facturation", "subject": "", "message": ""}
 
     from_service = await gateway.post(f"/creanciers/{filled.id}/nous-contacter", data=blank_form)
@@ -389,9 +386,7 @@ async def test_blank_field_errors_match_service(gateway, accounts_pool, creditor
 
 async def test_blank_message_reported_with_over_limit_numbers(gateway, accounts_pool, creditors):
     filled, _empty = creditors
-    user = await create_agency_member(accounts_pool, [filled], role="comptable")
-    await logged_in_as(gateway, user)
-    token = await contact_form_token(gateway, filled)
+    token = await comptable_contact_form(gateway, accounts_pool, filled)
 
     response = await gateway.post(
         f"/creanciers/{filled.id}/nous-contacter",
@@ -414,9 +409,7 @@ async def test_blank_message_reported_with_over_limit_numbers(gateway, accounts_
 
 async def test_invalid_invoice_number_is_reported(gateway, accounts_pool, creditors):
     filled, _empty = creditors
-    user = await create_agency_member(accounts_pool, [filled], role="comptable")
-    await logged_in_as(gateway, user)
-    token = await contact_form_token(gateway, filled)
+    token = await comptable_contact_form(gateway, accounts_pool, filled)
 
     response = await gateway.post(
         f"/creanciers/{filled.id}/nous-contacter",
@@ -431,9 +424,7 @@ async def test_invalid_invoice_number_is_reported(gateway, accounts_pool, credit
 
 async def test_unknown_recipient_is_rejected(gateway, accounts_pool, creditors):
     filled, _empty = creditors
-    user = await create_agency_member(accounts_pool, [filled], role="comptable")
-    await logged_in_as(gateway, user)
-    token = await contact_form_token(gateway, filled)
+    token = await comptable_contact_form(gateway, accounts_pool, filled)
 
     response = await gateway.post(
         f"/creanciers/{filled.id}/nous-contacter",
@@ -542,9 +533,7 @@ async def test_api_returns_contacts_and_sends_message(gateway, accounts_pool, cr
 
 async def test_message_rate_limit_keeps_typed_text(gateway, accounts_pool, creditors):
     filled, _empty = creditors
-    user = await create_agency_member(accounts_pool, [filled], role="comptable")
-    await logged_in_as(gateway, user)
-    token = await contact_form_token(gateway, filled)
+    token = await comptable_contact_form(gateway, accounts_pool, filled)
     for index in range(20):
         sent = await gateway.post(
             f"/creanciers/{filled.id}/nous-contacter",
