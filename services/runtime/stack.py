@@ -29,6 +29,9 @@ from services.runtime.secrets import RuntimeSecrets, load_or_create_secrets
 log = structlog.get_logger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# The address of the SMTP sink (services.accounts.mail_sink), which listens
+# only there whatever MF_HOST is, so the services must send their mail there.
+SMTP_SINK_HOST = "127.0.0.1"
 
 
 class StackSettings(BaseSettings):
@@ -135,7 +138,7 @@ class Stack:
                 "MF_HTTP_HOST": self.settings.host,
                 "MF_HTTP_PORT": str(self.settings.service_port(name)),
                 "MF_DATA_ENCRYPTION_KEY": self.secrets.data_encryption_key,
-                "MF_SMTP_HOST": self.settings.host,
+                "MF_SMTP_HOST": SMTP_SINK_HOST,
                 "MF_SMTP_PORT": str(self.settings.smtp_port),
                 "MF_MAIL_DIR": str(self.settings.data_dir / "mail"),
                 "MF_PUBLIC_URL": self.portal_url,
@@ -341,7 +344,7 @@ def start_processes(stack: Stack, group: ProcessGroup) -> None:
     python = sys.executable
     sink_environment = stack.base_environment()
     sink_environment.update(
-        {"MF_SMTP_HOST": stack.settings.host, "MF_SMTP_PORT": str(stack.settings.smtp_port),
+        {"MF_SMTP_HOST": SMTP_SINK_HOST, "MF_SMTP_PORT": str(stack.settings.smtp_port),
          "MF_MAIL_DIR": str(stack.settings.data_dir / "mail")}
     )
     if _module_exists("services.accounts.mail_sink"):
