@@ -319,7 +319,7 @@ def _command_asyncapi(arguments: argparse.Namespace) -> int:
 def _command_migrate(_arguments: argparse.Namespace) -> int:
     from services.runtime.operations import migrate_stack, operator_stack
 
-    with operator_stack() as stack:
+    with operator_stack("migrate") as stack:
         asyncio.run(migrate_stack(stack))
     print("migrations applied")
     return 0
@@ -329,7 +329,7 @@ def _command_demo(_arguments: argparse.Namespace) -> int:
     from services.runtime.demo import load_demo
     from services.runtime.operations import migrate_stack, operator_stack
 
-    with operator_stack() as stack:
+    with operator_stack("demo") as stack:
         asyncio.run(migrate_stack(stack))
         outcome = asyncio.run(load_demo(stack))
     print(outcome)
@@ -365,7 +365,7 @@ def _command_import_fec(arguments: argparse.Namespace) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    with operator_stack() as stack:
+    with operator_stack("ledger import-fec") as stack:
         return asyncio.run(import_fec_file(stack, arguments.creditor, arguments.file, arguments.encoding))
 
 
@@ -376,35 +376,35 @@ def _command_set_creditor_identity(arguments: argparse.Namespace) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    with operator_stack() as stack:
+    with operator_stack("ledger set-creditor-identity") as stack:
         return asyncio.run(set_creditor_identity_from_file(stack, arguments.creditor, arguments.file))
 
 
 def _command_create_creditor(arguments: argparse.Namespace) -> int:
     from services.runtime.operations import create_creditor, operator_stack
 
-    with operator_stack() as stack:
+    with operator_stack("ledger create-creditor") as stack:
         return asyncio.run(create_creditor(stack, arguments.creditor, arguments.name, arguments.payment_terms))
 
 
 def _command_dead_letters(arguments: argparse.Namespace) -> int:
     from services.runtime.operations import list_dead_letters, operator_stack
 
-    with operator_stack() as stack:
+    with operator_stack("events dead-letters") as stack:
         return asyncio.run(list_dead_letters(stack, arguments.service, include_replayed=arguments.all))
 
 
 def _command_replay_dead_letters(arguments: argparse.Namespace) -> int:
     from services.runtime.operations import operator_stack, replay_service_dead_letters
 
-    with operator_stack() as stack:
+    with operator_stack("events replay-dead-letters") as stack:
         return asyncio.run(replay_service_dead_letters(stack, arguments.service, arguments.id))
 
 
 def _command_dismiss_dead_letter(arguments: argparse.Namespace) -> int:
     from services.runtime.operations import dismiss_service_dead_letter, operator_stack
 
-    with operator_stack() as stack:
+    with operator_stack("events dismiss-dead-letter") as stack:
         return asyncio.run(dismiss_service_dead_letter(stack, arguments.service, arguments.id, arguments.note))
 
 
@@ -437,7 +437,7 @@ def _command_create_staff_user(arguments: argparse.Namespace) -> int:
     password = _read_password()
     if password is None:
         return 2
-    with operator_stack() as stack:
+    with operator_stack("accounts create-staff-user") as stack:
         return asyncio.run(
             create_staff_user(
                 stack,
@@ -460,7 +460,7 @@ def _command_create_user(arguments: argparse.Namespace) -> int:
     password = _read_password()
     if password is None:
         return 2
-    with operator_stack() as stack:
+    with operator_stack("accounts create-user") as stack:
         return asyncio.run(
             create_user(
                 stack,

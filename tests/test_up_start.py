@@ -189,3 +189,21 @@ def test_relative_data_folder_made_absolute(tmp_path: Path, monkeypatch: pytest.
 
     assert settings.data_dir.is_absolute()
     assert settings.data_dir == tmp_path / "relative-data"
+
+
+def test_mail_goes_to_loopback_sink(tmp_path: Path) -> None:
+    # The SMTP sink listens on 127.0.0.1 only, so the services must send there whatever MF_HOST is.
+    from services.runtime.engines import EmbeddedNats, EmbeddedPostgres
+    from services.runtime.secrets import RuntimeSecrets
+    from services.runtime.stack import Stack, StackSettings
+
+    secrets = RuntimeSecrets.generate()
+    settings = StackSettings(data_dir=tmp_path, host="192.0.2.10")
+    postgres = EmbeddedPostgres(tmp_path / "postgres", free_port(), secrets.postgres_password)
+    nats = EmbeddedNats(tmp_path / "nats", free_port(), secrets.nats_passwords)
+    stack = Stack(settings, secrets, postgres, nats)
+
+    environment = stack.service_environment("accounts")
+
+    assert environment["MF_SMTP_HOST"] == "127.0.0.1"
+    assert environment["MF_HTTP_HOST"] == "192.0.2.10"

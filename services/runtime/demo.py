@@ -107,6 +107,17 @@ async def _load_demo_contacts(accounts_pool) -> None:
             )
 
 
+async def _login_exists(accounts_pool, login: str) -> bool:
+    """Return whether ``login`` is taken, ignoring case as the users_login_unique index does.
+
+    The loader checks before each insert because a rejected insert writes a
+    duplicate-key ERROR to the PostgreSQL log at every restart of ``up``.
+    """
+    return await accounts_pool.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE lower(login) = lower($1))", login
+    )
+
+
 def ledger_identity(identity) -> CreditorIdentity:
     """Convert a demo creditor's legal identity to the ledger's model."""
     return CreditorIdentity(
@@ -152,6 +163,8 @@ async def load_demo(stack: Stack) -> str:
             login = DEMO_LOGIN if index == 0 else f"{DEMO_LOGIN}{index + 1}"
             accounts = list(agency.accounts.items())
             first_creditor, first_account = accounts[0]
+            if await _login_exists(accounts_pool, login):
+                continue
             try:
                 await create_user(
                     accounts_pool,
@@ -168,18 +181,20 @@ async def load_demo(stack: Stack) -> str:
             for creditor_slug, account in accounts[1:]:
                 await link_account(accounts_pool, login=login, creditor=creditor_slug, customer_account=account)
             created_users.append(login)
-        try:
-            await create_staff_user(
-                accounts_pool,
-                login=DEMO_STAFF_LOGIN,
-                password=DEMO_PASSWORD,
-                creditors=[creditor.slug for creditor in DEMO_CREDITORS],
-                display_name="Service facturation (démo)",
-                email=f"{DEMO_STAFF_LOGIN}@{DEMO_CREDITORS[0].identity.email.split('@', 1)[1]}",
-            )
-            created_users.append(DEMO_STAFF_LOGIN)
-        except LoginAlreadyTaken:
-            pass
+        if not await _login_exists(accounts_pool, DEMO_STAFF_LOGIN):
+            # LoginAlreadyTaken remains possible when another process loads the demo at the same time.
+            try:
+                await create_staff_user(
+                    accounts_pool,
+                    login=DEMO_STAFF_LOGIN,
+                    password=DEMO_PASSWORD,
+                    creditors=[creditor.slug for creditor in DEMO_CREDITORS],
+                    display_name="Service facturation (démo)",
+                    email=f"{DEMO_STAFF_LOGIN}@{DEMO_CREDITORS[0].identity.email.split('@', 1)[1]}",
+                )
+                created_users.append(DEMO_STAFF_LOGIN)
+            except LoginAlreadyTaken:
+                pass
 
         await _load_demo_contacts(accounts_pool)
 

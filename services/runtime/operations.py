@@ -14,12 +14,17 @@ import asyncpg
 from tqdm import tqdm
 
 from services.runtime.stack import (
+    UP_COMMAND,
+    DataFolderInUse,
     InvalidStackSettings,
+    PostgresNotRunning,
     Stack,
     StackSettings,
+    data_folder_lock,
     embedded_postgres,
     external_dsn_variable,
     load_stack_settings,
+    uses_external_databases,
 )
 from services.registry import SERVICE_NAMES
 from shared.db import create_pool
@@ -45,8 +50,16 @@ class OperatorError(Exception):
 
 
 @contextmanager
-def operator_stack(settings: StackSettings | None = None) -> Iterator[Stack]:
-    """Yield the stack of ``embedded_postgres``, raising OperatorError when PostgreSQL fails to start."""
+def operator_stack(command: str, settings: StackSettings | None = None) -> Iterator[Stack]:
+    """Yield the stack of ``embedded_postgres`` for the CLI ``command``, raising OperatorError when it is not usable.
+
+    Without a running ``up`` the command holds the data folder's lock until
+    it ends, because a PostgreSQL that it starts stops with it, so no ``up``
+    or other command may reuse that server meanwhile. While ``up`` holds the
+    lock the command reuses its PostgreSQL, which only ``up`` stops, and
+    never starts one. The lock is not taken when every service has a configured
+    database URL, because the production image cannot write the data folder.
+    """
     if settings is None:
         try:
             settings = load_stack_settings()
@@ -58,11 +71,37 @@ def operator_stack(settings: StackSettings | None = None) -> Iterator[Stack]:
         if problem:
             raise OperatorError(f"invalid environment variable {variable}: {problem}")
     with ExitStack() as resources:
+        running_up: DataFolderInUse | None = None
+        if not uses_external_databases():
+            try:
+                resources.enter_context(data_folder_lock(settings.data_dir, command))
+            except DataFolderInUse as error:
+                if error.holder_command != UP_COMMAND:
+                    raise OperatorError(str(error)) from None
+                running_up = error
         try:
-            stack = resources.enter_context(embedded_postgres(settings))
+            stack = resources.enter_context(embedded_postgres(settings, may_start=running_up is None))
+        except PostgresNotRunning:
+            raise OperatorError(_describe_up_not_listening(settings, running_up.holder_pid)) from None
         except RuntimeError as error:
             raise OperatorError(_describe_start_failure(settings, error)) from None
         yield stack
+
+
+def _describe_up_not_listening(settings: StackSettings, up_pid: str) -> str:
+    cluster = settings.data_dir / "postgres" / "cluster"
+    running_port = _port_of_running_server(cluster)
+    if running_port is not None and running_port != settings.pg_port:
+        return (
+            f"the PostgreSQL of data folder {settings.data_dir} already runs on port {running_port},"
+            f" but MF_PG_PORT is {settings.pg_port}: set MF_PG_PORT={running_port} and MF_DATA_DIR"
+            " to those of the running `make run`"
+        )
+    return (
+        f"`mesfactures up` (process {up_pid}) is starting with data folder {settings.data_dir} and its PostgreSQL"
+        f" does not accept connections on port {settings.pg_port} yet: run this command again once `up` prints"
+        " its banner"
+    )
 
 
 def _describe_start_failure(settings: StackSettings, error: RuntimeError) -> str:

@@ -29,6 +29,9 @@ from services.runtime.secrets import RuntimeSecrets, load_or_create_secrets
 log = structlog.get_logger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# The address of the SMTP sink (services.accounts.mail_sink), which listens
+# only there whatever MF_HOST is, so the services must send their mail there.
+SMTP_SINK_HOST = "127.0.0.1"
 
 
 class StackSettings(BaseSettings):
@@ -135,7 +138,7 @@ class Stack:
                 "MF_HTTP_HOST": self.settings.host,
                 "MF_HTTP_PORT": str(self.settings.service_port(name)),
                 "MF_DATA_ENCRYPTION_KEY": self.secrets.data_encryption_key,
-                "MF_SMTP_HOST": self.settings.host,
+                "MF_SMTP_HOST": SMTP_SINK_HOST,
                 "MF_SMTP_PORT": str(self.settings.smtp_port),
                 "MF_MAIL_DIR": str(self.settings.data_dir / "mail"),
                 "MF_PUBLIC_URL": self.portal_url,
@@ -168,24 +171,50 @@ class Stack:
         return environment
 
 
-class DataFolderInUse(RuntimeError):
-    """Error raised when another ``mesfactures up`` runs with the same data folder."""
+UP_COMMAND = "up"
 
-    def __init__(self, data_dir: Path, holder: str) -> None:
-        super().__init__(
-            f"another `mesfactures up` (process {holder}) already runs with data folder {data_dir}: stop it with"
+
+class DataFolderInUse(RuntimeError):
+    """Error raised when another ``mesfactures`` process holds the data folder's lock.
+
+    ``holder_command`` is the command that the holder wrote into the lock file,
+    or an empty string when the file does not name one yet.
+    """
+
+    def __init__(self, data_dir: Path, holder_pid: str, holder_command: str, command: str) -> None:
+        self.data_dir = data_dir
+        self.holder_pid = holder_pid
+        self.holder_command = holder_command
+        super().__init__(_describe_data_folder_in_use(data_dir, holder_pid, holder_command, command))
+
+
+def _describe_data_folder_in_use(data_dir: Path, holder_pid: str, holder_command: str, command: str) -> str:
+    holder = f"`mesfactures {holder_command}`" if holder_command else "another `mesfactures` command"
+    if holder_command == UP_COMMAND and command == UP_COMMAND:
+        return (
+            f"another `mesfactures up` (process {holder_pid}) already runs with data folder {data_dir}: stop it with"
             " Ctrl-C in its terminal, or give this one another MF_DATA_DIR and other ports"
         )
+    retry = "start `mesfactures up` again" if command == UP_COMMAND else "run this command again"
+    return (
+        f"{holder} (process {holder_pid}) is using data folder {data_dir} with a PostgreSQL that it stops when it"
+        f" ends: wait for it to finish, then {retry}"
+    )
 
 
 @contextmanager
-def data_folder_lock(data_dir: Path) -> Iterator[None]:
+def data_folder_lock(data_dir: Path, command: str = UP_COMMAND) -> Iterator[None]:
     """Hold the data folder's ``up.lock`` until exit, raising DataFolderInUse when another process has it.
 
-    Two ``up`` on one folder would run two NATS servers on one JetStream
-    store. The kernel releases the lock when its holder exits, even on
-    SIGKILL, so a killed ``up`` leaves no stale lock behind. The descriptor is
-    not inherited, so children that outlive ``up`` do not keep the lock.
+    ``up`` holds it while it runs. Another command holds it while it runs
+    without ``up``, because a PostgreSQL that the command starts stops when
+    the command ends, so no ``up`` or other command may reuse it meanwhile.
+    Two ``up`` on one folder would also run two NATS servers on one
+    JetStream store. The holder writes its process id and ``command`` into
+    the file.
+    The kernel releases the lock when its holder exits, even on SIGKILL, so
+    a killed process leaves no stale lock behind. The descriptor is not
+    inherited, so children that outlive the holder do not keep the lock.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(data_dir / "up.lock", os.O_RDWR | os.O_CREAT, 0o644)
@@ -193,11 +222,13 @@ def data_folder_lock(data_dir: Path) -> Iterator[None]:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            # The holder writes its process id right after locking, so the file is empty only in between.
-            holder = os.pread(descriptor, 32, 0).decode(errors="replace").strip() or "id not written yet"
-            raise DataFolderInUse(data_dir, holder) from None
+            # The holder writes its line right after locking, so the file is empty only in between.
+            fields = os.pread(descriptor, 128, 0).decode(errors="replace").split()
+            holder_pid = fields[0] if fields else "id not written yet"
+            holder_command = " ".join(fields[1:])
+            raise DataFolderInUse(data_dir, holder_pid, holder_command, command) from None
         os.ftruncate(descriptor, 0)
-        os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+        os.pwrite(descriptor, f"{os.getpid()} {command}\n".encode(), 0)
         yield
     finally:
         os.close(descriptor)
@@ -212,12 +243,17 @@ def uses_external_databases() -> bool:
     return all(os.environ.get(external_dsn_variable(name)) for name in SERVICE_NAMES)
 
 
+class PostgresNotRunning(RuntimeError):
+    """Error raised when a stack may only reuse a running PostgreSQL and none listens on its port."""
+
+
 @contextmanager
-def embedded_postgres(settings: StackSettings | None = None) -> Iterator[Stack]:
+def embedded_postgres(settings: StackSettings | None = None, *, may_start: bool = True) -> Iterator[Stack]:
     """Yield a stack whose PostgreSQL is up: reuse a running one or start it until exit.
 
-    When every ``MF_<NAME>_DATABASE_URL`` is set, the commands work on those
-    databases and no embedded server is started.
+    With ``may_start`` false, raise PostgresNotRunning in place of starting a
+    server. When every ``MF_<NAME>_DATABASE_URL`` is set, the commands work
+    on those databases and no embedded server is started.
     """
     settings = settings or StackSettings()
     external = uses_external_databases()
@@ -227,6 +263,8 @@ def embedded_postgres(settings: StackSettings | None = None) -> Iterator[Stack]:
     postgres = EmbeddedPostgres(settings.data_dir / "postgres", settings.pg_port, secrets.postgres_password)
     nats = EmbeddedNats(settings.data_dir / "nats", settings.nats_port, secrets.nats_passwords)
     started_here = not external and not port_is_open(settings.pg_port)
+    if started_here and not may_start:
+        raise PostgresNotRunning(f"no PostgreSQL listens on port {settings.pg_port}")
     if started_here:
         postgres.start()
     try:
@@ -306,7 +344,7 @@ def start_processes(stack: Stack, group: ProcessGroup) -> None:
     python = sys.executable
     sink_environment = stack.base_environment()
     sink_environment.update(
-        {"MF_SMTP_HOST": stack.settings.host, "MF_SMTP_PORT": str(stack.settings.smtp_port),
+        {"MF_SMTP_HOST": SMTP_SINK_HOST, "MF_SMTP_PORT": str(stack.settings.smtp_port),
          "MF_MAIL_DIR": str(stack.settings.data_dir / "mail")}
     )
     if _module_exists("services.accounts.mail_sink"):

@@ -12,6 +12,7 @@ from services.registry import SERVICE_NAMES
 from services.runtime.engines import port_is_free
 from services.runtime.operations import OperatorError, migrate_stack
 from services.runtime.stack import (
+    SMTP_SINK_HOST,
     DataFolderInUse,
     InvalidStackSettings,
     ProcessGroup,
@@ -84,13 +85,16 @@ def _run_stack(settings: StackSettings, load_demo: bool) -> int:
 
 def _busy_port_problem(settings: StackSettings) -> str | None:
     """Name the first port that the portal's processes need and another program uses, with the fix."""
-    ports = [("MF_GATEWAY_PORT", settings.gateway_port), ("MF_SMTP_PORT", settings.smtp_port)]
+    ports = [
+        ("MF_GATEWAY_PORT", settings.gateway_port, settings.host),
+        ("MF_SMTP_PORT", settings.smtp_port, SMTP_SINK_HOST),
+    ]
     ports += [
-        (f"MF_FIRST_SERVICE_PORT (+{index}, {name})", settings.service_port(name))
+        (f"MF_FIRST_SERVICE_PORT (+{index}, {name})", settings.service_port(name), settings.host)
         for index, name in enumerate(SERVICE_NAMES)
     ]
-    for variable, port in ports:
-        if not port_is_free(port, settings.host):
+    for variable, port, host in ports:
+        if not port_is_free(port, host):
             return (
                 f"port {port} ({variable}) is in use by another program: stop it, or set the variable to a free"
                 " port (ports below 32768 are never given to outgoing connections)"
