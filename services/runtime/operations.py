@@ -88,15 +88,22 @@ def operator_stack(command: str, settings: StackSettings | None = None) -> Itera
         yield stack
 
 
+def _other_port_message(settings: StackSettings) -> str | None:
+    """Return the error for a PostgreSQL of this data folder that runs on another port than MF_PG_PORT, else None."""
+    running_port = _port_of_running_server(settings.data_dir / "postgres" / "cluster")
+    if running_port is None or running_port == settings.pg_port:
+        return None
+    return (
+        f"the PostgreSQL of data folder {settings.data_dir} already runs on port {running_port},"
+        f" but MF_PG_PORT is {settings.pg_port}: set MF_PG_PORT={running_port} and MF_DATA_DIR"
+        " to those of the running `make run`"
+    )
+
+
 def _describe_up_not_listening(settings: StackSettings, up_pid: str) -> str:
-    cluster = settings.data_dir / "postgres" / "cluster"
-    running_port = _port_of_running_server(cluster)
-    if running_port is not None and running_port != settings.pg_port:
-        return (
-            f"the PostgreSQL of data folder {settings.data_dir} already runs on port {running_port},"
-            f" but MF_PG_PORT is {settings.pg_port}: set MF_PG_PORT={running_port} and MF_DATA_DIR"
-            " to those of the running `make run`"
-        )
+    other_port = _other_port_message(settings)
+    if other_port is not None:
+        return other_port
     return (
         f"`mesfactures up` (process {up_pid}) is starting with data folder {settings.data_dir} and its PostgreSQL"
         f" does not accept connections on port {settings.pg_port} yet: run this command again once `up` prints"
@@ -105,14 +112,9 @@ def _describe_up_not_listening(settings: StackSettings, up_pid: str) -> str:
 
 
 def _describe_start_failure(settings: StackSettings, error: RuntimeError) -> str:
-    cluster = settings.data_dir / "postgres" / "cluster"
-    running_port = _port_of_running_server(cluster)
-    if running_port is not None and running_port != settings.pg_port:
-        return (
-            f"the PostgreSQL of data folder {settings.data_dir} already runs on port {running_port},"
-            f" but MF_PG_PORT is {settings.pg_port}: set MF_PG_PORT={running_port} and MF_DATA_DIR"
-            " to those of the running `make run`, or stop it"
-        )
+    other_port = _other_port_message(settings)
+    if other_port is not None:
+        return f"{other_port}, or stop it"
     first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
     return (
         f"PostgreSQL failed to start on port {settings.pg_port} with data folder {settings.data_dir}"
