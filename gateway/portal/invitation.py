@@ -18,7 +18,15 @@ from gateway.authentication import log_in, start_session
 from gateway.errors import CsrfRejected, InvalidCredentials, LoginThrottled, ServiceUnavailable
 from gateway.portal.display import ROLE_DESCRIPTIONS, role_label
 from gateway.format import group_thousands
-from gateway.portal.forms import FieldErrors, field_errors_of, form_text, read_visitor_form, render_visitor_page
+from gateway.portal.forms import (
+    FieldErrors,
+    check_visitor_form,
+    field_errors_of,
+    form_text,
+    form_texts,
+    read_form,
+    render_visitor_page,
+)
 from gateway.portal.navigation import DEFAULT_PATH
 from gateway.portal.password_reset import CONFIRMATION_MISMATCH, EXPIRED_FORM_MESSAGE, PASSWORD_REQUIRED
 from shared.errors import Conflict, Unprocessable
@@ -108,10 +116,13 @@ async def invitation_submit(request: web.Request) -> web.Response:
         invitation = await client.describe_invitation(token)
     except LinkExpired as expired:
         return render_link_expired(request, expired)
+    form = await read_form(request)
     try:
-        form = await read_visitor_form(request)
+        check_visitor_form(request, form)
     except CsrfRejected:
-        return render_invitation(request, invitation, error=EXPIRED_FORM_MESSAGE, status=403)
+        # The page keeps the login and the name, so only the passwords are typed again.
+        typed, _too_long = form_texts(form, ("login", "display_name"))
+        return render_invitation(request, invitation, values=typed, error=EXPIRED_FORM_MESSAGE, status=403)
 
     values = {
         "login": form_text(form, "login"),

@@ -142,3 +142,28 @@ async def test_invitation_shows_every_error_at_once(gateway, admin, tmp_path):
     for field in ("login", "password", "password_confirmation"):
         assert f'id="error-{field}"' in page
     assert retried.status == 303
+
+
+async def test_expired_invitation_form_keeps_choices(gateway, admin, tmp_path):
+    token = await invitation_token(gateway, admin, tmp_path / "mail")
+    form_token = csrf_token_of(await (await gateway.get(f"/invitation/{token}")).text())
+    gateway.session.cookie_jar.clear()
+
+    response = await gateway.post(
+        f"/invitation/{token}",
+        data={
+            "csrf_token": form_token,
+            "login": " eloise.choisi ",
+            "display_name": "Éloïse M.",
+            "password": NEW_PASSWORD,
+            "password_confirmation": NEW_PASSWORD,
+        },
+        allow_redirects=False,
+    )
+    page = unescape(await response.text())
+
+    assert response.status == 403
+    assert "Le formulaire a expiré" in page
+    assert 'value="eloise.choisi"' in page
+    assert 'value="Éloïse M."' in page
+    assert NEW_PASSWORD not in page
