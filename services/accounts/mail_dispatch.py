@@ -72,9 +72,11 @@ class MailDispatcher:
         log.info("mail_dispatcher_started", smtp_host=self._smtp_host, smtp_port=self._settings.smtp_port)
 
     async def stop(self) -> None:
-        # aiosmtplib may turn a cancellation during a send into an SMTP error,
-        # which send_due catches, so the flag makes the loop end in any case.
+        # A cancellation during a send can be lost: aiosmtplib may turn it into an
+        # SMTP error, which send_due catches, and in tests the send sometimes
+        # completed after it. So the flag ends the loop, and the event its wait.
         self._stopping = True
+        self._wake.set()
         if self._task is not None:
             self._task.cancel()
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import uuid
 from email.parser import BytesParser
@@ -177,3 +178,39 @@ async def test_sink_files_owner_only(engines, accounts_pool, mail_sink):
     assert mail_sink.folder.stat().st_mode & 0o777 == 0o700
     assert modes
     assert set(modes.values()) == {0o600}
+
+
+async def test_stop_ends_after_swallowed_cancel(engines, accounts_pool, mail_sink, monkeypatch):
+    """A send that swallows the stop's cancellation must not leave the loop waiting for its next poll."""
+    monkeypatch.setattr("services.accounts.mail_dispatch.POLL_SECONDS", 3600.0)
+    dispatcher = MailDispatcher(accounts_pool, settings_for(engines, mail_sink.port), cipher=None, smtp_host="127.0.0.1")
+    sending = asyncio.Event()
+    batches = 0
+
+    async def send_swallowing_cancel() -> int:
+        # Finish the send although the task was cancelled during it, as real sends sometimes did.
+        nonlocal batches
+        batches += 1
+        if batches > 1:
+            return 0
+        sending.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            asyncio.current_task().uncancel()
+        return 1
+
+    dispatcher.send_due = send_swallowing_cancel
+    await dispatcher.start()
+    await sending.wait()
+
+    stopping = asyncio.create_task(dispatcher.stop())
+    # The wait bounds a hang of an hour, the poll interval set above, not the stop's speed.
+    # asyncio.wait cancels nothing on timeout, unlike wait_for, whose cancellation stop() would absorb.
+    done, _pending = await asyncio.wait({stopping}, timeout=60)
+    if not done:
+        dispatcher._task.cancel()
+        await stopping
+
+    assert stopping in done
+    assert batches == 1
