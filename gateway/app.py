@@ -67,7 +67,7 @@ def static_file_handler(directory: Path) -> Callable[[web.Request], Awaitable[we
     """Build the handler of /static/{filename}, which serves the files found under ``directory`` at startup.
 
     aiohttp 3.14's add_static returns an empty 404 response for a missing file,
-    which the error middleware never sees. This handler raises HTTPNotFound instead, so
+    which never reaches the error middleware. This handler raises HTTPNotFound instead, so
     the visitor gets the French 404 page. Only files present at startup are
     served, so no request path can name a file outside ``directory``.
     """

@@ -45,7 +45,7 @@ def login_redirect(request: web.Request) -> web.Response:
     """Redirect to the login page, which sends the user back here after login.
 
     A form submitted without a valid session cannot be replayed after login. The login page then
-    returns to the page that showed the form (the same-origin Referer) and asks the user to fill
+    returns to the page that showed the form (the same-origin Referer) and tells the user to fill
     it in again. A page request that carried a session cookie gets a notice that the session expired.
     """
     has_session_cookie = bool(request.cookies.get(request.app[COOKIE_NAMES].session))

@@ -206,9 +206,9 @@ def _describe_data_folder_in_use(data_dir: Path, holder_pid: str, holder_command
 def data_folder_lock(data_dir: Path, command: str = UP_COMMAND) -> Iterator[None]:
     """Hold the data folder's ``up.lock`` until exit, raising DataFolderInUse when another process has it.
 
-    ``up`` holds it while it runs. Another command holds it while it runs
-    without ``up``, because a PostgreSQL that the command starts stops when
-    the command ends, so no ``up`` or other command may reuse it meanwhile.
+    ``up`` takes it for as long as it runs. Another command, run without
+    ``up``, takes it until it ends, because the PostgreSQL that the command
+    starts stops with it, so no ``up`` or other command may reuse that server.
     Two ``up`` on one folder would also run two NATS servers on one
     JetStream store. The holder writes its process id and ``command`` into
     the file.

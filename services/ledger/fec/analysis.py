@@ -30,9 +30,9 @@ MAX_CODE_LENGTH = 100
 
 JournalCode, EcritureNum, PieceRef and the customer account go together
 into the entry's unique source key, and EcritureLet into an index of its
-own. At 4 bytes per character at most, codes of this length stay below the
-2,704 bytes that an entry of a PostgreSQL B-tree index (version 4) may
-take, so the import rejects a longer code instead of failing on the index.
+own. A character takes at most 4 bytes, so codes of this length stay below
+the 2,704 bytes that an entry of a PostgreSQL B-tree index (version 4) may
+take. The import rejects a longer code instead of failing on the index.
 """
 _CUSTOMER = AccountFamily.CUSTOMER
 """A module constant, because reading it from the Enum class in a loop is slow (see `line_scan`)."""
