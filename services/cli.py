@@ -345,25 +345,33 @@ def _input_file_problem(path: Path, kind: str) -> str | None:
     return None
 
 
+def _fec_file_problem(path: Path) -> str | None:
+    """Return, in French, why ``path`` cannot be read as a FEC file, or None."""
+    if path.is_dir():
+        return f"{path} est un dossier, pas un fichier FEC\u00a0: donnez le chemin du fichier lui-même"
+    if path.exists() and not path.is_file():
+        return f"{path} n\u2019est pas un fichier ordinaire\u00a0: donnez le chemin du fichier FEC lui-même"
+    if not path.is_file():
+        return f"fichier {path} introuvable\u00a0: vérifiez le chemin du fichier FEC"
+    return None
+
+
 def _command_import_fec(arguments: argparse.Namespace) -> int:
     from services.accounts.commands import CREDITOR_ID_PATTERN
-    from services.runtime.operations import import_fec_file, operator_stack
+    from services.runtime.operations import IMPORT_ERROR, import_fec_file, operator_stack
 
-    # Checked before the database starts. Import errors are in French, because accounting staff act on them.
+    # Checked before the database starts. The import reports in French, because accounting staff act on it.
     if not CREDITOR_ID_PATTERN.fullmatch(arguments.creditor):
         print(
-            f"error: identifiant de créancier invalide «\u00a0{arguments.creditor}\u00a0»\u00a0: un identifiant"
+            f"{IMPORT_ERROR}identifiant de créancier invalide «\u00a0{arguments.creditor}\u00a0»\u00a0: un identifiant"
             " compte au plus 63 lettres minuscules sans accent, chiffres et tirets, et commence par une lettre ou"
             " un chiffre, comme pressimmo ou belles-demeures\u202f; corrigez l’option --creditor",
             file=sys.stderr,
         )
         return 1
-    if arguments.file.is_dir():
-        print(f"error: {arguments.file} is a folder, not a FEC file: give the path of the file itself", file=sys.stderr)
-        return 2
-    problem = _input_file_problem(arguments.file, "FEC file")
+    problem = _fec_file_problem(arguments.file)
     if problem:
-        print(f"error: {problem}", file=sys.stderr)
+        print(f"{IMPORT_ERROR}{problem}", file=sys.stderr)
         return 2
     with operator_stack("ledger import-fec") as stack:
         return asyncio.run(import_fec_file(stack, arguments.creditor, arguments.file, arguments.encoding))

@@ -26,7 +26,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from services.ledger.importer import ImportSummary
 from services.registry import SERVICE_NAMES
+from services.runtime.operations import IMPORT_ERROR, import_summary
 from tests.conftest import Engines, free_port, unique_id
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -81,11 +83,14 @@ def session_environment(tmp_path: Path, engines: Engines) -> dict[str, str]:
 
 
 def assert_one_error_line(result: Result) -> str:
-    """Assert that stderr is a single 'error:' line without a traceback, and return it."""
+    """Assert that stderr is a single error line without a traceback, and return it.
+
+    The line starts with 'error: ', or with 'erreur : ' for the lines of `ledger import-fec`.
+    """
     assert "Traceback" not in result.stderr, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: "), result.stderr
+    assert lines[0].startswith(("error: ", IMPORT_ERROR)), result.stderr
     return lines[0]
 
 
@@ -405,8 +410,10 @@ def test_import_success_output_is_plain(tmp_path: Path, session_environment: dic
 
     assert result.code == 0, result.stderr
     assert result.stderr == ""
-    assert result.stdout.startswith("juillet.txt: 2 lines, 1 customer lines")
-    assert "\r" not in result.stdout
+    assert result.stdout == (
+        "juillet.txt\u00a0: 2 lignes, 1 ligne client, 1 compte client, 1 nouvelle écriture, 0 lettrage mis à jour,"
+        " 0 règlement par carte rapproché de sa remise en banque\n"
+    )
 
 
 def test_import_error_names_typed_path(tmp_path: Path, session_environment: dict[str, str]) -> None:
@@ -422,7 +429,7 @@ def test_import_error_names_typed_path(tmp_path: Path, session_environment: dict
 
     assert result.code == 1
     line = assert_one_error_line(result)
-    assert line.startswith(f"error: {path}, ligne 2")
+    assert line.startswith(f"erreur\u00a0: {path}, ligne 2")
     assert line.count("bad-date.txt") == 1
 
 
@@ -434,8 +441,8 @@ def test_import_header_only_warns(tmp_path: Path, session_environment: dict[str,
     result = run_cli("ledger", "import-fec", "--creditor", creditor, str(path), environment=session_environment)
 
     assert result.code == 0, result.stderr
-    assert "warning: vide.txt\u00a0: aucune ligne de données après l’en-tête" in result.stderr
-    assert result.stdout.startswith("vide.txt: 0 lines")
+    assert "avertissement\u00a0: vide.txt\u00a0: aucune ligne de données après l’en-tête" in result.stderr
+    assert result.stdout.startswith("vide.txt\u00a0: 0 ligne, 0 ligne client,")
 
 
 def test_import_folder_is_not_a_file(tmp_path: Path) -> None:
@@ -447,7 +454,7 @@ def test_import_folder_is_not_a_file(tmp_path: Path) -> None:
 
     assert result.code == 2
     line = assert_one_error_line(result)
-    assert line == f"error: {folder} is a folder, not a FEC file: give the path of the file itself"
+    assert line == f"erreur\u00a0: {folder} est un dossier, pas un fichier FEC\u00a0: donnez le chemin du fichier lui-même"
 
 
 def test_import_device_is_not_a_regular_file(tmp_path: Path) -> None:
@@ -457,7 +464,46 @@ def test_import_device_is_not_a_regular_file(tmp_path: Path) -> None:
 
     assert result.code == 2
     line = assert_one_error_line(result)
-    assert line == "error: /dev/null is not a regular file: give the path of the FEC file itself"
+    assert line == (
+        "erreur\u00a0: /dev/null n’est pas un fichier ordinaire\u00a0: donnez le chemin du fichier FEC lui-même"
+    )
+
+
+def test_import_missing_file_is_named(tmp_path: Path) -> None:
+    environment = base_environment(tmp_path / "unused", free_port(), tmp_path / "runtime")
+    path = tmp_path / "absent.txt"
+
+    result = run_cli("ledger", "import-fec", "--creditor", "pressimmo", str(path), environment=environment)
+
+    assert result.code == 2
+    line = assert_one_error_line(result)
+    assert line == f"erreur\u00a0: fichier {path} introuvable\u00a0: vérifiez le chemin du fichier FEC"
+    assert not (tmp_path / "unused").exists()
+
+
+def test_import_summary_counts_in_french() -> None:
+    summary = ImportSummary(
+        import_id=7, creditor="pressimmo", file_name="FEC.txt", lines=5422, customer_lines=538,
+        customer_accounts=17, entries_created=538, lettering_updated=2, receipts_matched=3,
+    )
+
+    line = import_summary("FEC.txt", "pressimmo", summary)
+
+    assert line == (
+        "FEC.txt\u00a0: 5\u202f422 lignes, 538 lignes clients, 17 comptes clients, 538 nouvelles écritures,"
+        " 2 lettrages mis à jour, 3 règlements par carte rapprochés de leur remise en banque"
+    )
+
+
+def test_import_summary_of_file_imported_before() -> None:
+    summary = ImportSummary(
+        import_id=7, creditor="pressimmo", file_name="FEC.txt", lines=5422, customer_lines=538,
+        customer_accounts=17, entries_created=0, lettering_updated=0, already_imported=True,
+    )
+
+    line = import_summary("FEC.txt", "pressimmo", summary)
+
+    assert line == "FEC.txt\u00a0: fichier déjà importé pour pressimmo (import n°\u00a07)\u202f; rien n’a changé"
 
 
 @pytest.mark.parametrize("creditor", ["Pressimmo", "presse immo", "presse_immo", "é", "x" * 64])
@@ -469,7 +515,7 @@ def test_import_malformed_creditor_id(tmp_path: Path, creditor: str) -> None:
 
     assert result.code == 1
     line = assert_one_error_line(result)
-    assert line.startswith(f"error: identifiant de créancier invalide «\u00a0{creditor}\u00a0»\u00a0: ")
+    assert line.startswith(f"erreur\u00a0: identifiant de créancier invalide «\u00a0{creditor}\u00a0»\u00a0: ")
     assert line.endswith("comme pressimmo ou belles-demeures\u202f; corrigez l’option --creditor")
     assert not (tmp_path / "unused").exists()
 

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import asyncpg
 from tqdm import tqdm
@@ -29,6 +30,9 @@ from services.runtime.stack import (
 from services.registry import SERVICE_NAMES
 from shared.db import create_pool
 from shared.settings import database_url_problem
+
+if TYPE_CHECKING:
+    from services.ledger.importer import ImportSummary
 
 # Errors of asyncpg.connect when no server listens, the server is starting or the host is unreachable.
 _CONNECTION_ERRORS = (OSError, TimeoutError, asyncpg.CannotConnectNowError)
@@ -223,6 +227,13 @@ async def migrate_stack(stack: Stack) -> None:
         raise OperatorError(_other_folder_message(stack, error)) from None
 
 
+# Prefixes of the import's own lines, in French like its messages, because the
+# creditor's accounting staff read them. Errors about the data folder or the
+# database come from the stack, in English as for the other commands.
+IMPORT_ERROR = "erreur\u00a0: "
+IMPORT_WARNING = "avertissement\u00a0: "
+
+
 async def import_fec_file(stack: Stack, creditor: str, path: Path, encoding: str | None) -> int:
     """Import one FEC file into the ledger and return the exit code.
 
@@ -244,25 +255,41 @@ async def import_fec_file(stack: Stack, creditor: str, path: Path, encoding: str
                 summary = await import_fec(pool, creditor, data, file_name=path.name, encoding=encoding)
             except FecError as error:
                 progress.close()
-                print(f"error: {_with_typed_path(str(error), path)}", file=sys.stderr)
+                print(f"{IMPORT_ERROR}{_with_typed_path(str(error), path)}", file=sys.stderr)
                 return 1
             except DomainError as error:
                 progress.close()
-                print(f"error: {error.message}", file=sys.stderr)
+                print(f"{IMPORT_ERROR}{error.message}", file=sys.stderr)
                 return 1
         progress.update(2)
     for warning in summary.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    if summary.already_imported:
-        print(f"{path.name}: already imported for {creditor} (import {summary.import_id}); nothing changed")
-    else:
-        print(
-            f"{path.name}: {summary.lines} lines, {summary.customer_lines} customer lines, "
-            f"{summary.customer_accounts} customer accounts, {summary.entries_created} new entries, "
-            f"{summary.lettering_updated} lettering updates, "
-            f"{summary.receipts_matched} card payments matched to bank receipts"
-        )
+        print(f"{IMPORT_WARNING}{warning}", file=sys.stderr)
+    print(import_summary(path.name, creditor, summary))
     return 0
+
+
+def import_summary(file_name: str, creditor: str, summary: ImportSummary) -> str:
+    """Return the French line that reports the import of `file_name`."""
+    from services.ledger.fec.wording import COLON, SEMICOLON, counted
+
+    if summary.already_imported:
+        return (
+            f"{file_name}{COLON} fichier déjà importé pour {creditor} (import n\u00b0\u00a0{summary.import_id})"
+            f"{SEMICOLON} rien n\u2019a changé"
+        )
+    counts = [
+        counted(summary.lines, "ligne", "lignes"),
+        counted(summary.customer_lines, "ligne client", "lignes clients"),
+        counted(summary.customer_accounts, "compte client", "comptes clients"),
+        counted(summary.entries_created, "nouvelle écriture", "nouvelles écritures"),
+        counted(summary.lettering_updated, "lettrage mis à jour", "lettrages mis à jour"),
+        counted(
+            summary.receipts_matched,
+            "règlement par carte rapproché de sa remise en banque",
+            "règlements par carte rapprochés de leur remise en banque",
+        ),
+    ]
+    return f"{file_name}{COLON} {', '.join(counts)}"
 
 
 def _with_typed_path(message: str, path: Path) -> str:

@@ -76,8 +76,8 @@ def listed_sentences(sentences: Sequence[str], total: int, singular: str, plural
 
 
 def counted(count: int, singular: str, plural: str) -> str:
-    """Return a grouped count and its noun: ``1 ligne``, ``5 422 lignes``."""
-    return f"{format_count(count)} {singular if count == 1 else plural}"
+    """Return a grouped count and its noun: ``0 ligne``, ``1 ligne``, ``5 422 lignes`` (French puts 0 in the singular)."""
+    return f"{format_count(count)} {singular if count <= 1 else plural}"
 
 
 def amount(value: Decimal) -> str:
