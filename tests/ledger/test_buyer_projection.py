@@ -8,20 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import io
-import uuid
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 from pypdf import PdfReader
 
 from services.ledger.creditors import upsert_creditor
 from services.ledger.domain import paris_today
 from services.registry import service_definition
-from shared.db import migrate
 from shared.events.accounts import ProfileUpdated
 from shared.events.access import OPERATOR
 from shared.events.envelope import EventEnvelope
 from shared.events.streams import durable_name
+from tests.ledger.migration_support import ledger_before
 from tests.conftest import unique_id
 from tests.ledger.test_feed import invoice_body
 from tests.ledger.test_rendering import creditor_with_identity
@@ -254,58 +252,39 @@ async def test_account_without_versions_prints_stored_address(ledger_service, le
 
 
 async def test_migration_copies_event_addresses(engines, tmp_path):
-    # This test migrates a database of its own up to 0011, fills it, then applies 0012 and 0013.
-    name = f"ledger_backfill_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(engines.postgres.admin_dsn)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    dsn = engines.postgres.dsn("postgres", engines.secrets.postgres_password, name)
-    shared_folder, ledger_folder = service_definition("ledger").migration_folders
-    older_folder = tmp_path / "ledger" / "migrations"
-    older_folder.mkdir(parents=True)
-    backfill = ledger_folder / "0012_buyer_address_versions.sql"
-    for path in sorted(ledger_folder.glob("*.sql")):
-        if path.name < backfill.name:
-            (older_folder / path.name).write_bytes(path.read_bytes())
+    backfill = "0012_buyer_address_versions.sql"
     updated_at = datetime.fromisoformat("2026-05-04T08:00+02:00")
-    try:
-        await migrate(dsn, [shared_folder, older_folder])
-        connection = await asyncpg.connect(dsn)
-        try:
-            await upsert_creditor(connection, "cred", "Créancier")
-            await connection.execute(
-                """INSERT INTO customer_accounts
-                       (creditor_id, account_number, address_lines, postal_code, city, buyer_updated_at)
-                   VALUES ('cred', 'FROM-EVENT', '{"3 place du Parc"}', '44000', 'Nantes', $1),
-                          ('cred', 'FROM-FEED', '{"5 quai Fleuri"}', '29200', 'Brest', NULL),
-                          ('cred', 'NO-ADDRESS', '{}', NULL, NULL, NULL),
-                          ('cred', 'FEED-AFTER-EVENT', '{"7 rue du Port"}', '56100', 'Lorient', $1)""",
-                updated_at,
-            )
-            # A feed document written after the event replaced that account's address with its buyer's.
-            await connection.execute(
-                """INSERT INTO entries (creditor_id, customer_account, kind, document_number, search_key,
-                                        document_date, label, debit, credit, open_amount, source, source_key,
-                                        created_at)
-                   VALUES ('cred', 'FEED-AFTER-EVENT', 'invoice', 'FA-FEED', 'FAFEED', '2026-05-05', 'Facture',
-                           10, 0, 10, 'feed', 'feed:FA-FEED', $1)""",
-                updated_at + timedelta(days=1),
-            )
-            for path in sorted(ledger_folder.glob("*.sql")):
-                if path.name >= backfill.name:
-                    (older_folder / path.name).write_bytes(path.read_bytes())
-            applied = await migrate(dsn, [shared_folder, older_folder])
-            versions = await connection.fetch(
-                "SELECT account_number, event_id, occurred_at, address_lines, postal_code, city, country"
-                " FROM buyer_address_versions"
-            )
-        finally:
-            await connection.close()
-    finally:
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        await admin.close()
 
+    async with ledger_before(engines, tmp_path, backfill) as ledger:
+        connection = ledger.connection
+        await upsert_creditor(connection, "cred", "Créancier")
+        await connection.execute(
+            """INSERT INTO customer_accounts
+                   (creditor_id, account_number, address_lines, postal_code, city, buyer_updated_at)
+               VALUES ('cred', 'FROM-EVENT', '{"3 place du Parc"}', '44000', 'Nantes', $1),
+                      ('cred', 'FROM-FEED', '{"5 quai Fleuri"}', '29200', 'Brest', NULL),
+                      ('cred', 'NO-ADDRESS', '{}', NULL, NULL, NULL),
+                      ('cred', 'FEED-AFTER-EVENT', '{"7 rue du Port"}', '56100', 'Lorient', $1)""",
+            updated_at,
+        )
+        # A feed document written after the event replaced that account's address with its buyer's.
+        await connection.execute(
+            """INSERT INTO entries (creditor_id, customer_account, kind, document_number, search_key,
+                                    document_date, label, debit, credit, open_amount, source, source_key,
+                                    created_at)
+               VALUES ('cred', 'FEED-AFTER-EVENT', 'invoice', 'FA-FEED', 'FAFEED', '2026-05-05', 'Facture',
+                       10, 0, 10, 'feed', 'feed:FA-FEED', $1)""",
+            updated_at + timedelta(days=1),
+        )
+        applied = await ledger.apply()
+        versions = await connection.fetch(
+            "SELECT account_number, event_id, occurred_at, address_lines, postal_code, city, country"
+            " FROM buyer_address_versions"
+        )
+
+    ledger_folder = service_definition("ledger").migration_folders[1]
     assert applied == [
-        f"ledger/migrations/{path.name}" for path in sorted(ledger_folder.glob("*.sql")) if path.name >= backfill.name
+        f"ledger/migrations/{path.name}" for path in sorted(ledger_folder.glob("*.sql")) if path.name >= backfill
     ]
     assert "ledger/migrations/0013_drop_feed_address_copies.sql" in applied
     assert len(versions) == 1

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import re
 import sys
-import uuid
 from pathlib import Path
 
-import asyncpg
 import pytest
 from pydantic import TypeAdapter
 
@@ -15,7 +13,7 @@ from services.ledger.creditors import upsert_creditor
 from services.ledger.documents.fields import Text
 from services.ledger.fec.controls import _CONTROLS
 from services.registry import service_definition
-from shared.db import migrate
+from tests.ledger.migration_support import ledger_before
 
 MIGRATION_NAME = "0018_label_control_characters.sql"
 # The importer's class for a field of a pipe-separated file with LF line breaks: the widest one.
@@ -86,53 +84,32 @@ def test_document_text_accepts_cleaned_label(label):
 
 
 async def test_migration_cleans_stored_labels(engines, tmp_path: Path):
-    # This test migrates a database of its own up to 0017, stores raw labels, then applies 0018.
-    name = f"ledger_label_controls_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(engines.postgres.admin_dsn)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    dsn = engines.postgres.dsn("postgres", engines.secrets.postgres_password, name)
-    shared_folder, ledger_folder = service_definition("ledger").migration_folders
-    older_folder = tmp_path / "ledger" / "migrations"
-    older_folder.mkdir(parents=True)
-    for path in sorted(ledger_folder.glob("*.sql")):
-        if path.name < MIGRATION_NAME:
-            (older_folder / path.name).write_bytes(path.read_bytes())
     labels = RAW_LABELS + CLEAN_LABELS
-    try:
-        await migrate(dsn, [shared_folder, older_folder])
-        connection = await asyncpg.connect(dsn)
-        try:
-            await upsert_creditor(connection, "cred", "Créancier")
-            for index, label in enumerate(labels):
-                account = f"C{index:03d}"
-                await connection.execute(
-                    "INSERT INTO customer_accounts (creditor_id, account_number, label) VALUES ('cred', $1, $2)",
-                    account, label,
-                )
-                await connection.execute(
-                    """INSERT INTO entries (creditor_id, customer_account, kind, document_number, search_key,
-                                            document_date, label, debit, credit, open_amount, source, source_key)
-                       VALUES ('cred', $1, 'invoice', $2, $2, '2026-05-05', $3, 10, 0, 10, 'fec', $4)""",
-                    account, f"FA{index:04d}", label, f"fec|VT|{index}|2026-05-05|FA{index:04d}|{account}|10.00|0|1",
-                )
-            totals_before = await connection.fetch(
-                "SELECT * FROM account_daily_totals ORDER BY customer_account, day"
+
+    async with ledger_before(engines, tmp_path, MIGRATION_NAME) as ledger:
+        connection = ledger.connection
+        await upsert_creditor(connection, "cred", "Créancier")
+        for index, label in enumerate(labels):
+            account = f"C{index:03d}"
+            await connection.execute(
+                "INSERT INTO customer_accounts (creditor_id, account_number, label) VALUES ('cred', $1, $2)",
+                account, label,
             )
-            (older_folder / MIGRATION_NAME).write_bytes((ledger_folder / MIGRATION_NAME).read_bytes())
-            applied = await migrate(dsn, [shared_folder, older_folder])
-            entry_labels = [
-                row["label"] for row in await connection.fetch("SELECT label FROM entries ORDER BY customer_account")
-            ]
-            account_labels = [
-                row["label"]
-                for row in await connection.fetch("SELECT label FROM customer_accounts ORDER BY account_number")
-            ]
-            totals_after = await connection.fetch("SELECT * FROM account_daily_totals ORDER BY customer_account, day")
-        finally:
-            await connection.close()
-    finally:
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        await admin.close()
+            await connection.execute(
+                """INSERT INTO entries (creditor_id, customer_account, kind, document_number, search_key,
+                                        document_date, label, debit, credit, open_amount, source, source_key)
+                   VALUES ('cred', $1, 'invoice', $2, $2, '2026-05-05', $3, 10, 0, 10, 'fec', $4)""",
+                account, f"FA{index:04d}", label, f"fec|VT|{index}|2026-05-05|FA{index:04d}|{account}|10.00|0|1",
+            )
+        totals_before = await connection.fetch("SELECT * FROM account_daily_totals ORDER BY customer_account, day")
+        applied = await ledger.apply(MIGRATION_NAME)
+        entry_labels = [
+            row["label"] for row in await connection.fetch("SELECT label FROM entries ORDER BY customer_account")
+        ]
+        account_labels = [
+            row["label"] for row in await connection.fetch("SELECT label FROM customer_accounts ORDER BY account_number")
+        ]
+        totals_after = await connection.fetch("SELECT * FROM account_daily_totals ORDER BY customer_account, day")
 
     assert applied == [f"ledger/migrations/{MIGRATION_NAME}"]
     expected = [cleaned_by_import(label) for label in labels]

@@ -9,14 +9,13 @@ import uuid
 from decimal import Decimal
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from services.ledger.creditors import upsert_creditor
 from services.ledger.domain import search_key
 from services.ledger.operations import record_payment
-from shared.db import migrate
 from services.registry import service_definition
+from tests.ledger.migration_support import ledger_before
 from tests.ledger.test_fec_fixtures import fixtures_dir, pipe_fec, tab_fec  # noqa: F401 (pytest fixtures)
 from tests.ledger.test_operations import entry, seeded_account
 
@@ -102,48 +101,30 @@ async def test_payment_meets_invoice_with_zero_width_space(ledger_pool):
 
 
 async def test_migration_recomputes_stored_keys(engines, tmp_path: Path):
-    # This test migrates a database of its own up to 0016, stores rows with old keys, then applies 0017.
-    name = f"ledger_search_key_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(engines.postgres.admin_dsn)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    dsn = engines.postgres.dsn("postgres", engines.secrets.postgres_password, name)
-    shared_folder, ledger_folder = service_definition("ledger").migration_folders
-    older_folder = tmp_path / "ledger" / "migrations"
-    older_folder.mkdir(parents=True)
-    for path in sorted(ledger_folder.glob("*.sql")):
-        if path.name < MIGRATION_NAME:
-            (older_folder / path.name).write_bytes(path.read_bytes())
     numbers = ["FA\u200b220001", "fa\u2060 22\u00ad0002", "FA220003", "\ufeffAV 7"]
-    try:
-        await migrate(dsn, [shared_folder, older_folder])
-        connection = await asyncpg.connect(dsn)
-        try:
-            await upsert_creditor(connection, "cred", "Créancier")
-            await connection.execute("INSERT INTO customer_accounts (creditor_id, account_number) VALUES ('cred', 'C001')")
-            for index, number in enumerate(numbers):
-                entry_id = await connection.fetchval(
-                    """INSERT INTO entries (creditor_id, customer_account, kind, document_number, search_key,
-                                            document_date, label, debit, credit, open_amount, source, source_key)
-                       VALUES ('cred', 'C001', 'payment', $1, $2, '2026-05-05', 'Virement', 0, 10, 10,
-                               'payment', $3)
-                       RETURNING id""",
-                    number, old_search_key(number), f"payment:{index}",
-                )
-                await connection.execute(
-                    """INSERT INTO pending_allocations (creditor_id, customer_account, credit_entry_id, search_key,
-                                                       document_number, amount)
-                       VALUES ('cred', 'C001', $1, $2, $3, 10)""",
-                    entry_id, old_search_key(number), number,
-                )
-            (older_folder / MIGRATION_NAME).write_bytes((ledger_folder / MIGRATION_NAME).read_bytes())
-            applied = await migrate(dsn, [shared_folder, older_folder])
-            entry_keys = dict(await connection.fetch("SELECT document_number, search_key FROM entries"))
-            pending_keys = dict(await connection.fetch("SELECT document_number, search_key FROM pending_allocations"))
-        finally:
-            await connection.close()
-    finally:
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        await admin.close()
+
+    async with ledger_before(engines, tmp_path, MIGRATION_NAME) as ledger:
+        connection = ledger.connection
+        await upsert_creditor(connection, "cred", "Créancier")
+        await connection.execute("INSERT INTO customer_accounts (creditor_id, account_number) VALUES ('cred', 'C001')")
+        for index, number in enumerate(numbers):
+            entry_id = await connection.fetchval(
+                """INSERT INTO entries (creditor_id, customer_account, kind, document_number, search_key,
+                                        document_date, label, debit, credit, open_amount, source, source_key)
+                   VALUES ('cred', 'C001', 'payment', $1, $2, '2026-05-05', 'Virement', 0, 10, 10,
+                           'payment', $3)
+                   RETURNING id""",
+                number, old_search_key(number), f"payment:{index}",
+            )
+            await connection.execute(
+                """INSERT INTO pending_allocations (creditor_id, customer_account, credit_entry_id, search_key,
+                                                   document_number, amount)
+                   VALUES ('cred', 'C001', $1, $2, $3, 10)""",
+                entry_id, old_search_key(number), number,
+            )
+        applied = await ledger.apply(MIGRATION_NAME)
+        entry_keys = dict(await connection.fetch("SELECT document_number, search_key FROM entries"))
+        pending_keys = dict(await connection.fetch("SELECT document_number, search_key FROM pending_allocations"))
 
     assert applied == [f"ledger/migrations/{MIGRATION_NAME}"]
     for number in numbers:
