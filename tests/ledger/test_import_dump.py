@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from bench.bench_fec_import import scaled_file
+from services.ledger import domain
 from services.ledger.importer import import_fec
 from services.ledger.operations import record_payment
 from tests.conftest import fixture_path
@@ -30,9 +32,27 @@ from tests.ledger.test_import import FILE_PIPE, FILE_TAB, fec_bytes, new_credito
 from tests.ledger.test_statement import invoice_rows, payment_rows
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "import_dump.json"
+# The Paris date on which the snapshots were recorded. Some scenarios date
+# their lines from today, and the ledger dates its own lettering and card
+# payments today, so the snapshot tests run on that day (see `snapshot_day`).
+SNAPSHOT_DAY = date(2026, 12, 5)
 # Dumps up to this many characters are stored whole, so that a failure shows the difference.
 STORED_DUMP_MAX_CHARS = 60_000
 TABLES = ("customer_accounts", "imports", "entries", "allocations", "pending_allocations", "account_daily_totals")
+
+
+@pytest.fixture
+def snapshot_day(monkeypatch):
+    """Make `paris_today` return SNAPSHOT_DAY in every loaded module of the services and tests that imported it."""
+    # NOTE: a date read from the clock another way (datetime.now, SQL current_date) is not frozen.
+    original = domain.paris_today
+    for name, module in list(sys.modules.items()):
+        if name.startswith(("services.", "tests.")) and getattr(module, "paris_today", None) is original:
+            monkeypatch.setattr(module, "paris_today", lambda: SNAPSHOT_DAY)
+    assert domain.paris_today() == SNAPSHOT_DAY
+
+
+pytestmark = pytest.mark.usefixtures("snapshot_day")
 
 
 def _plain(value):

@@ -34,10 +34,13 @@ from tests.ledger.test_feed import creditor_with_terms, invoice_body, post
 from tests.ledger.test_feed_and_fec import booked_invoice, transfer
 from tests.ledger.test_import import fec_bytes, new_creditor, row
 from tests.ledger.test_import_card_receipts import pay_by_card, receipt
-from tests.ledger.test_import_dump import assert_matches_snapshot, normalised_dump
+from tests.ledger.test_import_dump import assert_matches_snapshot, normalised_dump, snapshot_day  # noqa: F401 (fixture)
 from tests.ledger.test_import_planning import stored_totals, totals_from_entries
 from tests.ledger.test_operations import seeded_account
 from tests.ledger.test_statement import invoice_rows, payment_rows
+
+# Some scenarios date their lines from today, so they run on the day their snapshots were recorded.
+pytestmark = pytest.mark.usefixtures("snapshot_day")
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "import_dump_cases.json"
 # An earlier import as messages name it, "import 26 du 05/12/2026".
