@@ -168,3 +168,20 @@ async def test_account_details_form_comes_back_filled(gateway, admin, creditor):
     assert csrf_token_of(html) != old_token
     assert "Dubois &lt;b&gt;" not in stored
     assert "Bellecour" not in stored
+
+
+async def test_invitation_form_comes_back_filled(gateway, admin):
+    old_token = await token_from_before_new_login(gateway, admin, "/utilisateurs")
+    form = {"csrf_token": old_token, "email": "hugo.petit@agence.example", "display_name": "Hugo <Petit>", "role": "comptable"}
+
+    response = await gateway.post("/utilisateurs/invitations", data=form, headers=referer(gateway, "/utilisateurs"))
+    html = await response.text()
+    listing = await (await gateway.get("/utilisateurs")).text()
+
+    assert response.status == 403
+    assert FORM_EXPIRED_MESSAGE in unescape(html)
+    assert 'value="hugo.petit@agence.example"' in html
+    assert 'value="Hugo &lt;Petit&gt;"' in html
+    assert '<option value="comptable" selected>' in html
+    assert csrf_token_of(html) != old_token
+    assert "hugo.petit@agence.example" not in listing
