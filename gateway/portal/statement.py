@@ -75,6 +75,7 @@ def all_view_label(filters: dict[str, str]) -> str:
     """Return the label of the all-entries view for the dates of ``filters``, which replace its default year.
 
     With only a « Du » date the ledger sets no end, and with only an « Au » date it sets no start.
+    allViewLabel in statement.js builds the same label while the user types the dates.
     """
     start, end = filter_dates(filters)
     if start is not None and end is not None:
@@ -158,6 +159,7 @@ async def render_statement(request: web.Request, frame: PortalFrame) -> web.Resp
     context: dict[str, Any] = {
         "filters": filters,
         "view_choices": view_choices(filters),
+        "all_view_default_label": VIEW_LABELS["all"],
         "statement": None,
         "ageing": None,
         "pdf_urls": {},

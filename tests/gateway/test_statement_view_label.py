@@ -58,7 +58,8 @@ async def test_page_names_chosen_dates(logged_in, portal_data):
 
     assert view_options(html)["all"] == "Toutes les écritures du 01/01/2024 au 31/12/2025"
     assert '<option value="all" selected>' in html
-    assert "sur un an" not in html
+    # statement.js shows the default label again when the user clears both dates.
+    assert f'data-all-default-label="{DEFAULT_LABEL}"' in unescape(html)
 
 
 async def test_page_without_dates_keeps_year(logged_in, portal_data):
