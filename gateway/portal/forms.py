@@ -73,10 +73,10 @@ FIELD_LABELS = {
 }
 
 
+# A new login in another tab is the usual cause, but a rotated session secret has the same effect.
 FORM_EXPIRED_MESSAGE = (
-    "Le formulaire a expiré, car votre session a changé depuis son affichage, par exemple après une nouvelle "
-    "connexion dans un autre onglet. Il n’a donc pas été pris en compte. "
-    "Vérifiez les valeurs saisies ci-dessous, puis envoyez-le de nouveau."
+    "Le formulaire a expiré, par exemple après une nouvelle connexion dans un autre onglet, "
+    "et n’a donc pas été pris en compte. Vérifiez les valeurs saisies ci-dessous, puis envoyez-le de nouveau."
 )
 
 

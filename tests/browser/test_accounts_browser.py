@@ -420,7 +420,7 @@ async def test_message_from_tab_before_new_login(browser_page, mail_stack, accou
     await first_tab.get_by_label("Message").fill(message)
     await first_tab.get_by_role("button", name="Envoyer", exact=True).click()
 
-    await expect(first_tab.locator("#error-summary")).to_contain_text("Le formulaire a expiré, car votre session a changé")
+    await expect(first_tab.locator("#error-summary")).to_contain_text("Le formulaire a expiré, par exemple après une nouvelle connexion")
     await expect(first_tab.get_by_label("Objet")).to_have_value(subject)
     await expect(first_tab.get_by_label("Message")).to_have_value(message)
     await expect(first_tab.get_by_label("Service facturation")).to_be_checked()
