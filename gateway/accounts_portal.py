@@ -25,6 +25,7 @@ from gateway.errors import ServiceUnavailable
 from gateway.format import format_wait
 from gateway.sessions import ActiveSession, SessionInfo
 from shared.errors import DomainError, NotFound
+from shared.web import unstorable_text_field
 
 log = structlog.get_logger(__name__)
 
@@ -52,6 +53,17 @@ class TooManyAttempts(DomainError):
 
 def _segment(value: str) -> str:
     return quote(value, safe="")
+
+
+def _link_segment(token: str) -> str:
+    """Return the path segment of a link's token, or raise LinkExpired for a token no link can have.
+
+    Accounts would reject a token with a NUL character with a message that names its internal
+    parameter, so such a token raises the same LinkExpired as any other unknown link.
+    """
+    if unstorable_text_field(token) is not None:
+        raise LinkExpired()
+    return _segment(token)
 
 
 def _revoked_count(body: dict[str, Any]) -> int:
@@ -305,19 +317,19 @@ class AccountsPortalClient:
 
     async def describe_password_reset(self, token: str) -> dict[str, Any]:
         """Return the login and expiry of a live reset link, or raise LinkExpired."""
-        return await self._as_gateway("GET", f"/internal/password-resets/{_segment(token)}")
+        return await self._as_gateway("GET", f"/internal/password-resets/{_link_segment(token)}")
 
     async def complete_password_reset(self, token: str, password: str) -> None:
         """Set the new password and end every session of the user, or raise LinkExpired or Unprocessable."""
-        await self._as_gateway("POST", f"/internal/password-resets/{_segment(token)}", json_body={"password": password})
+        await self._as_gateway("POST", f"/internal/password-resets/{_link_segment(token)}", json_body={"password": password})
 
     async def describe_invitation(self, token: str) -> dict[str, Any]:
         """Return the agency, role and e-mail of a live invitation, or raise LinkExpired."""
-        return await self._as_gateway("GET", f"/internal/invitations/{_segment(token)}")
+        return await self._as_gateway("GET", f"/internal/invitations/{_link_segment(token)}")
 
     async def accept_invitation(self, token: str, values: dict[str, str]) -> None:
         """Create the invited user (login, password, display_name), or raise LinkExpired, Conflict or Unprocessable."""
-        await self._as_gateway("POST", f"/internal/invitations/{_segment(token)}", json_body=values)
+        await self._as_gateway("POST", f"/internal/invitations/{_link_segment(token)}", json_body=values)
 
 
 def accounts_portal(request: web.Request) -> AccountsPortalClient:

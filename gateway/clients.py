@@ -25,6 +25,7 @@ from gateway.errors import (
     ServiceUnavailable,
 )
 from gateway.format import format_wait
+from gateway.query_values import check_values
 from gateway.sessions import SessionInfo
 from shared.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
 from shared.principal import PRINCIPAL_HEADER, PrincipalSigner, Role
@@ -261,7 +262,11 @@ class LedgerClient(ServiceClient):
     """Statements and ageing summaries of the ledger service."""
 
     async def statement(self, session: SessionInfo, creditor: str, filters: dict[str, str]) -> dict[str, Any]:
-        """Return the ledger's statement JSON for ``creditor``, or raise NotFound or Unprocessable."""
+        """Return the ledger's statement JSON for ``creditor``, or raise NotFound or Unprocessable.
+
+        A filter with a NUL character raises UnallowedCharacter without calling the ledger.
+        """
+        check_values(filters)
         status, body = await self.call(
             "GET",
             f"/creditors/{quote(creditor, safe='')}/statement",

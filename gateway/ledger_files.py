@@ -18,6 +18,7 @@ from aiohttp import web
 
 from gateway.clients import LEDGER
 from gateway.creditor_access import require_account
+from gateway.query_values import check_values
 from gateway.relay import relay_get
 from gateway.sessions import SessionInfo
 from shared.errors import NotFound
@@ -51,6 +52,7 @@ async def relay_document_pdf(
     the same number. The ledger checks that it is a document of the
     session's account with that number.
     """
+    check_values({"document_number": number, "entry": entry})
     if not number.strip("."):
         # quote() leaves dots alone, and the HTTP client would resolve a segment
         # of dots as "." or ".." and call another path of the ledger.
@@ -69,6 +71,7 @@ async def relay_statement_export(
 ) -> web.StreamResponse:
     """Relay the filtered statement as French Excel CSV or as the PDF « Relevé de compte »."""
     require_account(session, creditor)
+    check_values(filters)
     path = f"/creditors/{quote(creditor, safe='')}/statement.{export_format.value}"
     return await relay_get(request, request.app[LEDGER], session, path, filters)
 

@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 import aiohttp_jinja2
 import structlog
 from aiohttp import web
-from yarl import URL
 
 from gateway.api.imports import RAW_BODY_CONTENT_TYPE, takes_raw_body
 from gateway.errors import SessionRequired, UnsupportedMediaType
@@ -16,6 +15,7 @@ from gateway.portal.navigation import (
     SESSION_EXPIRED_ON_PAGE,
     SESSION_EXPIRED_PARAMETER,
     local_path,
+    same_origin_referer,
 )
 from gateway.relay import RelayInterrupted
 from gateway.sessions import COOKIE_NAMES, COOKIE_SECURE, clear_session_cookies
@@ -65,11 +65,8 @@ def login_redirect(request: web.Request) -> web.Response:
 
 def form_page_path(request: web.Request) -> str:
     """Return the path and query of the same-origin page that sent this form, or "/" when unknown."""
-    try:
-        referer = URL(request.headers.get("Referer", ""))
-    except ValueError:
-        return "/"
-    if not referer.is_absolute() or referer.raw_authority != request.host:
+    referer = same_origin_referer(request)
+    if referer is None:
         return "/"
     return local_path(referer.raw_path_qs, default="/")
 

@@ -9,6 +9,7 @@ from aiohttp import web
 from gateway.api.session import API_BASE
 from gateway.clients import LEDGER
 from gateway.format import group_thousands
+from gateway.query_values import check_values
 from gateway.sessions import require_session
 from shared.errors import Unprocessable
 
@@ -43,6 +44,7 @@ async def import_fec(request: web.Request) -> web.Response:
             max_size=MAX_FEC_BYTES,
         )
     params = {name: request.query[name] for name in ("file_name", "encoding") if request.query.get(name)}
+    check_values(params)
     summary = await request.app[LEDGER].import_fec(
         active.info, request.match_info["creditor"], request.content, length, params
     )

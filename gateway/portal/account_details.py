@@ -36,7 +36,14 @@ from gateway.portal.account_details_form import (
     submitted_values,
 )
 from gateway.portal.display import country_choices
-from gateway.portal.forms import FieldErrors, field_errors_of, form_text, read_session_form
+from gateway.portal.forms import (
+    FORM_EXPIRED_MESSAGE,
+    ExpiredForm,
+    FieldErrors,
+    field_errors_of,
+    form_text,
+    read_session_form,
+)
 from gateway.portal.layout import ACCOUNT_DETAILS, PortalFrame, load_frame, render_page
 from gateway.sessions import SessionInfo
 from shared.errors import Conflict, Forbidden, Unprocessable
@@ -276,8 +283,14 @@ async def apply_changes(
 
 
 async def submit_account_details(request: web.Request) -> web.Response:
-    """Apply the changed parts of the form, then redirect with a confirmation or show the errors."""
-    active, form = await read_session_form(request)
+    """Apply the changed parts of the form, then redirect with a confirmation or show the errors.
+
+    A form from before a new login changes nothing, and comes back with the typed values but no password.
+    """
+    try:
+        active, form = await read_session_form(request)
+    except ExpiredForm as expired:
+        return await render_expired_form(request, expired)
     frame = await load_frame(request, ACCOUNT_DETAILS, creditor_id=request.match_info["creditor"])
     client = accounts_portal(request)
     creditor = frame.creditor.id
@@ -313,6 +326,19 @@ async def submit_account_details(request: web.Request) -> web.Response:
         alerts=outcome.alerts,
         notices=[SAVED_NOTICES[key] for key in outcome.saved],
         status=outcome.status,
+    )
+
+
+async def render_expired_form(request: web.Request, expired: ExpiredForm) -> web.Response:
+    """Show the form again in edit mode with the values of ``expired``, and a message that nothing was saved."""
+    frame = await load_frame(request, ACCOUNT_DETAILS, creditor_id=request.match_info["creditor"])
+    form = expired.form
+    submitted = {**submitted_values(form, MAIN_CONTACT_FIELDS), **submitted_values(form, BILLING_FIELDS)}
+    # Bank inputs are disabled, so absent from the form, while the bank part is locked.
+    if any(bank_field.name in form for bank_field in BANK_FIELDS):
+        submitted |= submitted_values(form, BANK_FIELDS)
+    return await render_account_details(
+        request, frame, edit=True, submitted=submitted, alerts=[FORM_EXPIRED_MESSAGE], status=expired.status
     )
 
 

@@ -11,10 +11,18 @@ from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
+from multidict import MultiDictProxy
 
 from gateway.accounts_portal import accounts_portal
 from gateway.portal.display import AGENCY_ROLE_CHOICES
-from gateway.portal.forms import FieldErrors, field_errors_of, form_text, read_session_form
+from gateway.portal.forms import (
+    FORM_EXPIRED_MESSAGE,
+    ExpiredForm,
+    FieldErrors,
+    field_errors_of,
+    form_text,
+    read_session_form,
+)
 from gateway.portal.layout import USERS, PortalFrame, load_frame, render_page
 from gateway.portal.security import forget_cached_sessions
 from shared.errors import Conflict, NotFound, Unprocessable
@@ -122,13 +130,20 @@ async def users_page(request: web.Request) -> web.Response:
 
 
 async def invite(request: web.Request) -> web.Response:
-    active, form = await read_session_form(request)
+    """Invite a user to the agency, or show the form again with its errors.
+
+    A form from before a new login sends no invitation, and comes back with the typed values.
+    """
+    try:
+        active, form = await read_session_form(request)
+    except ExpiredForm as expired:
+        frame = await load_frame(request, USERS)
+        values = invitation_values(expired.form)
+        return await render_users(
+            request, frame, invite_values=values, alert=FORM_EXPIRED_MESSAGE, status=expired.status
+        )
     frame = await load_frame(request, USERS)
-    values = {
-        "email": form_text(form, "email"),
-        "display_name": form_text(form, "display_name"),
-        "role": form_text(form, "role"),
-    }
+    values = invitation_values(form)
     errors: FieldErrors = {}
     if not values["email"]:
         errors["email"] = EMAIL_REQUIRED
@@ -147,6 +162,14 @@ async def invite(request: web.Request) -> web.Response:
             request, frame, invite_values=values, errors={"email": duplicate.message}, status=duplicate.status
         )
     raise done("invitation")
+
+
+def invitation_values(form: MultiDictProxy[Any]) -> dict[str, str]:
+    return {
+        "email": form_text(form, "email"),
+        "display_name": form_text(form, "display_name"),
+        "role": form_text(form, "role"),
+    }
 
 
 async def revoke_invitation(request: web.Request) -> web.Response:

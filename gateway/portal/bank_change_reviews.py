@@ -19,7 +19,7 @@ from aiohttp import web
 from gateway.accounts_portal import accounts_portal
 from gateway.portal.display import format_day
 from gateway.format import group_thousands
-from gateway.portal.forms import form_text, read_session_form
+from gateway.portal.forms import FORM_EXPIRED_MESSAGE, ExpiredForm, form_text, read_session_form
 from gateway.portal.layout import BANK_CHANGE_REVIEWS, HOME_LABEL, HOME_PATH, PortalFrame, load_frame, render_page
 from shared.errors import Conflict, NotFound, Unprocessable
 
@@ -216,8 +216,19 @@ async def review_page(request: web.Request) -> web.Response:
 
 
 async def decide(request: web.Request, *, approve: bool) -> web.Response:
-    active, form = await read_session_form(request)
+    """Approve or reject a request, or show the review again with the typed reason and an alert.
+
+    A form from before a new login decides nothing, and comes back with the typed reason.
+    """
     request_id = request.match_info["request_id"]
+    try:
+        active, form = await read_session_form(request)
+    except ExpiredForm as expired:
+        frame = await load_frame(request, BANK_CHANGE_REVIEWS)
+        reason = form_text(expired.form, "reason")
+        return await render_review(
+            request, frame, request_id, alert=FORM_EXPIRED_MESSAGE, status=expired.status, reason=reason
+        )
     reason = form_text(form, "reason") or None
     if reason is not None and len(reason) > MAX_REASON_LENGTH:
         frame = await load_frame(request, BANK_CHANGE_REVIEWS)

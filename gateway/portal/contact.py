@@ -21,7 +21,14 @@ from gateway.invoice_numbers import (
     limit_error_message,
     unknown_numbers_message,
 )
-from gateway.portal.forms import FieldErrors, field_errors_of, form_texts, read_session_form
+from gateway.portal.forms import (
+    FORM_EXPIRED_MESSAGE,
+    ExpiredForm,
+    FieldErrors,
+    field_errors_of,
+    form_texts,
+    read_session_form,
+)
 from gateway.portal.layout import CONTACT, PortalFrame, load_frame, render_page
 from shared.errors import Conflict, Unprocessable
 from shared.principal import Role
@@ -32,6 +39,7 @@ SERVICE_CHOICES = (
     ("recouvrement", "Service recouvrement"),
 )
 SERVICE_NAMES = dict(SERVICE_CHOICES)
+CONTACT_FIELDS = ("service", "subject", "message", "invoice_numbers")
 WRITER_ROLES = frozenset({Role.ADMIN, Role.ACCOUNTANT})
 SENT_PARAMETER = "envoye"
 # Invoice numbers may contain spaces (« FA  220001 »), so only commas, semicolons and line breaks separate them.
@@ -115,10 +123,20 @@ async def creditor_contact_page(request: web.Request) -> web.Response:
 
 
 async def send_message(request: web.Request) -> web.Response:
-    """Send « Contacter par mail » to the chosen service, then redirect to the page with a confirmation."""
-    _active, form = await read_session_form(request)
+    """Send « Contacter par mail » to the chosen service, then redirect to the page with a confirmation.
+
+    A form from before a new login sends nothing, and comes back with the typed values.
+    """
+    try:
+        _active, form = await read_session_form(request)
+    except ExpiredForm as expired:
+        frame = await load_frame(request, CONTACT, creditor_id=request.match_info["creditor"])
+        values, errors = form_texts(expired.form, CONTACT_FIELDS)
+        return await render_contact(
+            request, frame, values=values, errors=errors, error=FORM_EXPIRED_MESSAGE, status=expired.status
+        )
     frame = await load_frame(request, CONTACT, creditor_id=request.match_info["creditor"])
-    values, errors = form_texts(form, ("service", "subject", "message", "invoice_numbers"))
+    values, errors = form_texts(form, CONTACT_FIELDS)
     if errors:
         return await render_contact(request, frame, values=values, errors=errors, status=422)
     if values["service"] not in SERVICE_NAMES:

@@ -5,6 +5,11 @@ visitors without a session (lost password, reset and invitation links) use
 the login form's signed double submit: a random nonce in a cookie and its
 HMAC in the form.
 
+A logged-in user's form whose token belongs to an earlier session, such as
+a form opened before a new login in another tab, raises ExpiredForm. A
+handler that catches it shows the same form again with the typed values
+and FORM_EXPIRED_MESSAGE, and executes nothing.
+
 Text fields are never cut. Browsers submit line breaks as CRLF, so a
 field's line breaks become LF before any length check, which then counts
 characters as the browser's ``maxlength`` did.
@@ -19,6 +24,7 @@ import aiohttp_jinja2
 import structlog
 from aiohttp import web
 from multidict import MultiDictProxy
+from yarl import URL
 
 from gateway.csrf import (
     CSRF_FIELD,
@@ -27,8 +33,9 @@ from gateway.csrf import (
     current_or_new_login_nonce,
     login_csrf_token,
 )
-from gateway.errors import RequestTooLarge, UnreadableForm, format_byte_size
+from gateway.errors import CsrfRejected, RequestTooLarge, UnreadableForm, format_byte_size
 from gateway.format import NO_BREAK_SPACE, group_thousands
+from gateway.portal.navigation import same_origin_referer
 from gateway.sessions import COOKIE_NAMES, ActiveSession, require_session, set_cookie
 from shared.errors import DomainError, Unprocessable
 from shared.typography import format_count
@@ -64,6 +71,25 @@ FIELD_LABELS = {
     "subject": "Objet",
     "totp_code": "Code de vérification",
 }
+
+
+# A new login in another tab is the usual cause, but a rotated session secret has the same effect.
+FORM_EXPIRED_MESSAGE = (
+    "Le formulaire a expiré, par exemple après une nouvelle connexion dans un autre onglet, "
+    "et n’a donc pas été pris en compte. Vérifiez les valeurs saisies ci-dessous, puis envoyez-le de nouveau."
+)
+
+
+class ExpiredForm(CsrfRejected):
+    """A same-origin form of a logged-in user whose CSRF token is not the current session's.
+
+    ``form`` is the posted form, so that the handler can show the typed values again.
+    A handler that does not catch it returns the generic 403 page, as for any other CsrfRejected.
+    """
+
+    def __init__(self, form: MultiDictProxy[Any]) -> None:
+        super().__init__()
+        self.form = form
 
 
 class FieldTooLong(Unprocessable):
@@ -120,11 +146,39 @@ def form_too_large(request: web.Request, error: web.HTTPRequestEntityTooLarge) -
 
 
 async def read_session_form(request: web.Request) -> tuple[ActiveSession, MultiDictProxy[Any]]:
-    """Return the session and the posted form, or raise CsrfRejected when the form lacks the session's token."""
+    """Return the session and the posted form, or raise CsrfRejected when the form lacks the session's token.
+
+    The error is ExpiredForm when the form comes from a page of this site, and
+    plain CsrfRejected otherwise, so that another site's form is never shown again.
+    """
     active = await require_session(request)
     form = await read_form(request)
-    check_session_csrf_token(request.app, active.info.session_id, form.get(CSRF_FIELD))
+    try:
+        check_session_csrf_token(request.app, active.info.session_id, form.get(CSRF_FIELD))
+    except CsrfRejected:
+        same_origin = is_same_origin_form(request)
+        log.info("csrf_rejected", path=request.path, user_id=active.info.user_id, same_origin=same_origin)
+        if same_origin:
+            raise ExpiredForm(form) from None
+        raise
     return active, form
+
+
+def is_same_origin_form(request: web.Request) -> bool:
+    """Return whether the posted form comes from a page of this site, by its Referer and its Origin.
+
+    The Referer must be a page of this site. The Origin header, which browsers add to a POST,
+    must then name this site too, unless it is ``null``, which names no site.
+    """
+    if same_origin_referer(request) is None:
+        return False
+    origin = request.headers.get("Origin")
+    if origin is None or origin == "null":
+        return True
+    try:
+        return URL(origin).raw_authority == request.host
+    except ValueError:
+        return False
 
 
 async def read_visitor_form(request: web.Request) -> MultiDictProxy[Any]:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+from aiohttp import web
+from yarl import URL
+
 DEFAULT_PATH = "/etat-de-compte"
 # Query parameter of the login page after a session ended: "page" for a page request, "formulaire"
 # for a form submission, whose content the gateway could not keep.
@@ -35,3 +38,18 @@ def path_for_creditor(path: str, creditor: str) -> str:
     if match is None:
         return path_only
     return f"/creanciers/{creditor}{match['rest']}"
+
+
+def same_origin_referer(request: web.Request) -> URL | None:
+    """Return the request's Referer when it is a page of this site, else None.
+
+    The gateway sends ``Referrer-Policy: same-origin``, so a browser adds the
+    Referer to the forms of its pages and leaves it out of another site's requests.
+    """
+    try:
+        referer = URL(request.headers.get("Referer", ""))
+    except ValueError:
+        return None
+    if not referer.is_absolute() or referer.raw_authority != request.host:
+        return None
+    return referer

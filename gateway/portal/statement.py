@@ -56,21 +56,63 @@ def read_filters(query: MultiMapping[str]) -> dict[str, str]:
     return filters
 
 
+def filter_dates(filters: dict[str, str]) -> tuple[date | None, date | None]:
+    """Return the « Du » and « Au » dates of ``filters``, or (None, None) when the ledger rejects them.
+
+    The ledger parses the dates with the same ``date.fromisoformat``, and rejects an end before the start.
+    """
+    try:
+        start = date.fromisoformat(filters["date_from"]) if "date_from" in filters else None
+        end = date.fromisoformat(filters["date_to"]) if "date_to" in filters else None
+    except ValueError:
+        return None, None
+    if start is not None and end is not None and start > end:
+        return None, None
+    return start, end
+
+
+def all_view_label(filters: dict[str, str]) -> str:
+    """Return the label of the all-entries view for the dates of ``filters``, which replace its default year.
+
+    With only a « Du » date the ledger sets no end, and with only an « Au » date it sets no start.
+    allViewLabel in statement.js builds the same label while the user types the dates.
+    """
+    start, end = filter_dates(filters)
+    if start is not None and end is not None:
+        return f"Toutes les écritures du {start:%d/%m/%Y} au {end:%d/%m/%Y}"
+    if start is not None:
+        return f"Toutes les écritures depuis le {start:%d/%m/%Y}"
+    if end is not None:
+        return f"Toutes les écritures jusqu’au {end:%d/%m/%Y}"
+    return VIEW_LABELS["all"]
+
+
+def view_choices(filters: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """Return the choices of the « Affichage » list, with the all-entries label naming the dates of ``filters``."""
+    return tuple((code, all_view_label(filters) if code == "all" else label) for code, label in VIEW_CHOICES)
+
+
 def no_match_message(filters: dict[str, str], today: date) -> str:
     """Return the message for a number search that found nothing: the view, the period searched and how to widen them.
 
     ``today`` is the ledger's Paris date, which sets the default start of the
-    all-entries view. The ledger has already accepted the dates.
+    all-entries view. The ledger has already accepted the dates. The all-entries
+    label names the chosen dates itself, so only its default year gets a period here.
     """
     number = filters["number"]
     view = filters["view"]
-    start = date.fromisoformat(filters["date_from"]) if "date_from" in filters else None
-    end = date.fromisoformat(filters["date_to"]) if "date_to" in filters else None
-    default_start = view == "all" and start is None and end is None
-    if default_start:
-        start = today - timedelta(days=ALL_VIEW_DAYS)
-    if view == "all" and start is not None and end is None:
-        end = today
+    start, end = filter_dates(filters)
+    all_view = f"«\u00a0{all_view_label(filters)}\u00a0»"
+
+    if view == "all" and start is None and end is None:
+        year_ago = today - timedelta(days=ALL_VIEW_DAYS)
+        return (
+            f"Aucune écriture ne correspond à «\u00a0{number}\u00a0» dans {all_view}, "
+            f"entre le {year_ago:%d/%m/%Y} et le {today:%d/%m/%Y}\u00a0: "
+            "pour un document plus ancien, choisissez une date «\u00a0Du\u00a0» antérieure."
+        )
+    if view == "all":
+        return f"Aucune écriture ne correspond à «\u00a0{number}\u00a0» dans {all_view}\u00a0: élargissez les dates."
 
     if start is not None and end is not None:
         period = f", entre le {start:%d/%m/%Y} et le {end:%d/%m/%Y}"
@@ -80,16 +122,10 @@ def no_match_message(filters: dict[str, str], today: date) -> str:
         period = f", jusqu’au {end:%d/%m/%Y}"
     else:
         period = ""
-
     searched = f"Aucune écriture ne correspond à «\u00a0{number}\u00a0» dans «\u00a0{VIEW_LABELS[view]}\u00a0»{period}\u00a0: "
-    all_view = f"«\u00a0{VIEW_LABELS['all']}\u00a0»"
-    if view != "all":
-        if period:
-            return searched + f"élargissez les dates, ou choisissez {all_view} pour voir aussi les écritures réglées."
-        return searched + f"choisissez {all_view} pour voir aussi les écritures réglées."
-    if default_start:
-        return searched + "pour un document plus ancien, choisissez une date «\u00a0Du\u00a0» antérieure."
-    return searched + "élargissez les dates."
+    if period:
+        return searched + f"élargissez les dates, ou choisissez {all_view} pour voir aussi les écritures réglées."
+    return searched + f"choisissez {all_view} pour voir aussi les écritures réglées."
 
 
 def read_page(query: MultiMapping[str]) -> int:
@@ -122,7 +158,8 @@ async def render_statement(request: web.Request, frame: PortalFrame) -> web.Resp
     page = read_page(request.query)
     context: dict[str, Any] = {
         "filters": filters,
-        "view_choices": VIEW_CHOICES,
+        "view_choices": view_choices(filters),
+        "all_view_default_label": VIEW_LABELS["all"],
         "statement": None,
         "ageing": None,
         "pdf_urls": {},

@@ -1,5 +1,6 @@
 // Etat de compte: selection of invoices and their live subtotal, and
-// double-click on a row to open its PDF in a new tab.
+// double-click on a row to open its PDF in a new tab. The label of
+// « Toutes les écritures » also follows the « Du » and « Au » dates as typed.
 //
 // Amounts come from data-amount-due as decimal strings ("1234.56") and are
 // added as integer cents, so the subtotal never suffers float rounding.
@@ -98,7 +99,56 @@ function setUpDocumentOpening() {
   });
 }
 
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+// Format "2025-12-31" as "31/12/2025", or return null for anything else.
+function frenchDate(iso) {
+  const match = ISO_DATE.exec(iso);
+  return match === null ? null : `${match[3]}/${match[2]}/${match[1]}`;
+}
+
+// Build the label of the all-entries view as all_view_label in gateway/portal/statement.py does:
+// the default year without dates, or when they are invalid or reversed.
+function allViewLabel(defaultLabel, from, to) {
+  const start = from === "" ? null : frenchDate(from);
+  const end = to === "" ? null : frenchDate(to);
+  if ((from !== "" && start === null) || (to !== "" && end === null) || (start !== null && end !== null && from > to)) {
+    return defaultLabel;
+  }
+  if (start !== null && end !== null) {
+    return `Toutes les écritures du ${start} au ${end}`;
+  }
+  if (start !== null) {
+    return `Toutes les écritures depuis le ${start}`;
+  }
+  if (end !== null) {
+    return `Toutes les écritures jusqu’au ${end}`;
+  }
+  return defaultLabel;
+}
+
+function setUpViewLabel() {
+  const select = document.getElementById("filter-view");
+  const from = document.getElementById("filter-from");
+  const to = document.getElementById("filter-to");
+  const option = select === null ? null : select.querySelector('option[value="all"]');
+  if (option === null || from === null || to === null || !select.dataset.allDefaultLabel) {
+    return;
+  }
+
+  function refresh() {
+    option.textContent = allViewLabel(select.dataset.allDefaultLabel, from.value, to.value);
+  }
+
+  from.addEventListener("input", refresh);
+  to.addEventListener("input", refresh);
+  refresh();
+  // Going back to the page, the browser may fill in the dates typed before, without an input event.
+  window.addEventListener("pageshow", refresh);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   setUpSelection();
   setUpDocumentOpening();
+  setUpViewLabel();
 });

@@ -394,3 +394,43 @@ async def test_totp_enrolment_asks_for_password(browser_page, mail_stack, accoun
     await page.get_by_label("Code de vérification").fill(pyotp.TOTP(secret).now())
     await page.get_by_role("button", name="Confirmer").click()
     await expect(page.get_by_text("La double authentification est activée.")).to_be_visible()
+
+
+async def test_message_from_tab_before_new_login(browser_page, mail_stack, accounts_pool, ledger_client, accounts_client):
+    creditor_id = await create_creditor(accounts_pool, ledger_client, "Presse Immo Deux Onglets")
+    creditor = CreditorAccount(creditor_id, "Presse Immo Deux Onglets", "C7108")
+    await fill_contact_sheets(accounts_client, creditor)
+    user = await create_agency_member(accounts_pool, [creditor], role="comptable")
+    await import_one_invoice(ledger_client, creditor)
+    subject = f"Deux onglets {unique_id('objet')}"
+    message = "Bonjour,\nl’avoir <promis> n’apparaît pas & la facture reste due."
+    first_tab = browser_page
+    await log_in_browser(first_tab, mail_stack.gateway_url, user)
+    await first_tab.goto(f"{mail_stack.gateway_url}/creanciers/{creditor.id}/nous-contacter")
+
+    # The second tab logs out and in again, which rotates the session and the CSRF token of its forms.
+    second_tab = await first_tab.context.new_page()
+    await second_tab.goto(mail_stack.gateway_url + "/nous-contacter")
+    await second_tab.get_by_role("button", name="Se déconnecter").click()
+    await expect(second_tab).to_have_url(re.compile(r"/connexion"))
+    await log_in_browser(second_tab, mail_stack.gateway_url, user)
+
+    await first_tab.get_by_label("Service facturation").check()
+    await first_tab.get_by_label("Objet").fill(subject)
+    await first_tab.get_by_label("Message").fill(message)
+    await first_tab.get_by_role("button", name="Envoyer", exact=True).click()
+
+    await expect(first_tab.locator("#error-summary")).to_contain_text("Le formulaire a expiré, par exemple après une nouvelle connexion")
+    await expect(first_tab.get_by_label("Objet")).to_have_value(subject)
+    await expect(first_tab.get_by_label("Message")).to_have_value(message)
+    await expect(first_tab.get_by_label("Service facturation")).to_be_checked()
+
+    await first_tab.get_by_role("button", name="Envoyer", exact=True).click()
+
+    await expect(first_tab.get_by_text("Votre message a été envoyé au service facturation.")).to_be_visible()
+    delivered = await wait_for_caught_mail(
+        mail_stack.mail_dir,
+        lambda caught: subject in caught.subject and "facturation@creancier.example" in caught.envelope_to,
+    )
+    assert len(delivered) == 1
+    assert "la facture reste due" in delivered[0].text

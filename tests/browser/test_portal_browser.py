@@ -119,3 +119,32 @@ async def test_subtotal_after_back_button(browser_page, live_stack, accounts_poo
     # Whether the browser ticks the boxes again or not, the total is theirs.
     expected = f"{ticked // 100:,}".replace(",", NNBSP) + f",{ticked % 100:02d}"
     assert subtotal_text == f"Total sélectionné{NBSP}: {expected}{NBSP}€"
+
+
+async def test_view_label_follows_typed_dates(browser_page, live_stack, accounts_pool, ledger_service):
+    agency, _north, _south = await seed_two_creditors(accounts_pool, ledger_service)
+    page = browser_page
+    await page.goto(live_stack.gateway_url + "/connexion")
+    await page.get_by_label("Identifiant").fill(agency.login)
+    await page.get_by_label("Mot de passe").fill(agency.password)
+    await page.get_by_role("button", name="Se connecter").click()
+    await expect(page).to_have_url(live_stack.gateway_url + "/etat-de-compte")
+    all_option = page.locator('#filter-view option[value="all"]')
+    await expect(all_option).to_have_text("Toutes les écritures sur un an")
+
+    await page.get_by_label("Du", exact=True).fill("2024-01-01")
+    await expect(all_option).to_have_text("Toutes les écritures depuis le 01/01/2024")
+    await page.get_by_label("Au", exact=True).fill("2025-12-31")
+    await expect(all_option).to_have_text("Toutes les écritures du 01/01/2024 au 31/12/2025")
+    await page.get_by_label("Du", exact=True).fill("")
+    await expect(all_option).to_have_text("Toutes les écritures jusqu’au 31/12/2025")
+    await page.get_by_label("Du", exact=True).fill("2026-01-01")
+    # An end before the start is rejected, so the label keeps the default year beside the error to come.
+    await expect(all_option).to_have_text("Toutes les écritures sur un an")
+
+    await page.get_by_label("Du", exact=True).fill("2024-01-01")
+    await page.get_by_label("Affichage").select_option("all")
+    await page.get_by_role("button", name="Rechercher").click()
+    await expect(page).to_have_url(re.compile(r"date_from=2024-01-01"))
+    await expect(all_option).to_have_text("Toutes les écritures du 01/01/2024 au 31/12/2025")
+    await expect(page.get_by_label("Affichage")).to_have_value("all")

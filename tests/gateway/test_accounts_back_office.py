@@ -10,6 +10,7 @@ from pathlib import Path
 import pyotp
 import pytest
 
+from gateway.portal.forms import FORM_EXPIRED_MESSAGE
 from tests.conftest import ServiceClient, unique_id
 from tests.gateway.conftest import csrf_token_of, log_in
 from tests.gateway.support import (
@@ -244,6 +245,34 @@ async def test_rejection_keeps_details_and_gives_reason(gateway, accounts_pool, 
     assert "a été refusée par le créancier" in read_page
     assert "RIB illisible, merci de le renvoyer" in read_page
     assert FIRST_MASKED not in read_page
+
+
+async def test_rejection_from_before_new_login(gateway, accounts_pool, scene):
+    await request_bank_change(gateway, scene, FIRST_IBAN, next_totp_code(scene.totp))
+    request_id = await pending_request_id(accounts_pool, scene.creditor)
+    await switch_user(gateway, scene.staff_login, scene.staff_password)
+    review_path = f"/back-office/demandes-bancaires/{request_id}"
+    old_token = csrf_token_of(await (await gateway.get(review_path)).text())
+    # Another tab logs out and in again, which rotates the session and its CSRF token.
+    logout = await gateway.post("/deconnexion", data={"csrf_token": old_token}, allow_redirects=False)
+    login = await log_in(gateway, scene.staff_login, scene.staff_password)
+
+    response = await gateway.post(
+        f"{review_path}/refus",
+        data={"csrf_token": old_token, "reason": "RIB <illisible> & flou"},
+        headers={"Referer": str(gateway.make_url(review_path))},
+        allow_redirects=False,
+    )
+    html = await response.text()
+    status = await accounts_pool.fetchval("SELECT status FROM bank_change_requests WHERE id::text = $1", request_id)
+
+    assert logout.status == 302
+    assert login.status == 302
+    assert response.status == 403
+    assert FORM_EXPIRED_MESSAGE in unescape(html)
+    assert ">RIB &lt;illisible&gt; &amp; flou</textarea>" in html
+    assert csrf_token_of(html) != old_token
+    assert status == "pending"
 
 
 async def test_removed_requester_blocks_approval(gateway, accounts_pool, scene):

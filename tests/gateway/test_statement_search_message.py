@@ -35,13 +35,15 @@ async def test_all_view_names_chosen_dates(logged_in, portal_data):
 
     message = await empty_message(logged_in, portal_data.first.id, query)
 
-    assert f", entre le 01/01/2025 et le 31/12/2025{NBSP}: élargissez les dates." in message
+    assert message.endswith(
+        f"dans «{NBSP}Toutes les écritures du 01/01/2025 au 31/12/2025{NBSP}»{NBSP}: élargissez les dates."
+    )
 
 
-async def test_all_view_start_date_runs_to_today(logged_in, portal_data):
+async def test_all_view_start_date_only(logged_in, portal_data):
     message = await empty_message(logged_in, portal_data.first.id, "?view=all&date_from=2025-01-01&number=ZZ-9999")
 
-    assert f", entre le 01/01/2025 et le {days_ago(0):%d/%m/%Y}{NBSP}: élargissez les dates." in message
+    assert message.endswith(f"dans «{NBSP}Toutes les écritures depuis le 01/01/2025{NBSP}»{NBSP}: élargissez les dates.")
 
 
 async def test_unpaid_view_suggests_all_entries(logged_in, portal_data):
@@ -56,7 +58,10 @@ async def test_unpaid_view_suggests_all_entries(logged_in, portal_data):
 async def test_unpaid_view_with_end_date(logged_in, portal_data):
     message = await empty_message(logged_in, portal_data.first.id, "?date_to=2025-12-31&number=ZZ-9999")
 
-    assert f"dans «{NBSP}Factures non réglées{NBSP}», jusqu’au 31/12/2025{NBSP}: élargissez les dates, ou choisissez" in message
+    assert message.endswith(
+        f"dans «{NBSP}Factures non réglées{NBSP}», jusqu’au 31/12/2025{NBSP}: élargissez les dates, ou choisissez "
+        f"«{NBSP}Toutes les écritures jusqu’au 31/12/2025{NBSP}» pour voir aussi les écritures réglées."
+    )
 
 
 def test_default_period_matches_ledger():
