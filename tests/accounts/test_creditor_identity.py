@@ -12,9 +12,17 @@ from decimal import Decimal
 
 import pytest
 
-from services.accounts.contacts import identity_event, validate_identity
-from services.accounts.validation import ValidationError
+from services.accounts.contacts import ADDRESS_FIELDS, identity_event, validate_identity
+from services.accounts.validation import (
+    ValidationError,
+    validate_bic,
+    validate_billing_details,
+    validate_iban,
+    validate_siren,
+    validate_vat_number,
+)
 from services.accounts.validation.creditor import validate_share_capital
+from services.accounts.validation.text import clean_text
 from services.ledger.creditors import CreditorIdentity, InvalidIdentityEvent, identity_of_event
 from shared.principal import Principal, Role
 from tests.accounts.test_contacts import IDENTITY, staff_headers
@@ -279,3 +287,38 @@ async def test_rejected_identity_publishes_nothing(accounts, agency_admin, accou
 
     assert response.status == 422
     assert published == 0
+
+
+def demo_bodies() -> list[dict]:
+    """The demo creditors' identities as the staff route receives them: real values that pass every check."""
+    from services.ledger.demo_data import DEMO_CREDITORS
+    from services.runtime.demo import ledger_identity
+    from services.runtime.identity_file import identity_body
+
+    bodies = []
+    for creditor in DEMO_CREDITORS:
+        body, _problem = identity_body(ledger_identity(creditor.identity).model_dump(mode="json"))
+        bodies.append(body)
+    return bodies
+
+
+@pytest.mark.parametrize("body", [*ACCEPTED, *demo_bodies()])
+def test_identity_fields_match_former_checks(body):
+    # The fields that validate_identity returned before the ledger's fields
+    # were added still come from the same validators, with the same values.
+    values = validate_identity(body)
+    address = validate_billing_details({field: body.get(field) for field in ADDRESS_FIELDS})
+
+    assert values["legal_name"] == clean_text(
+        body["legal_name"], field="legal_name", label="Raison sociale", max_length=120, required=True
+    )
+    assert values["siren"] == validate_siren(body["siren"])
+    assert values["vat_number"] == validate_vat_number(body["vat_number"])
+    assert values["iban"] == validate_iban(body["iban"]).iban
+    assert values["bic"] == validate_bic(body["bic"])
+    for field in ADDRESS_FIELDS:
+        assert values[field] == getattr(address, field), field
+    terms = clean_text(
+        body.get("payment_terms"), field="payment_terms", label="Conditions de paiement", max_length=200, required=False
+    )
+    assert values["payment_terms"] == (terms or "")
