@@ -95,18 +95,19 @@ def validate_share_capital(value: object, *, field: str = "share_capital") -> De
 def check_iban_printable(iban: str, *, raw: str, field: str = "iban") -> None:
     """Raise ValidationError unless python-stdnum, which the ledger uses, also accepts this valid IBAN.
 
-    ``iban`` is the normalized IBAN that validate_iban returned. The two
-    libraries know the national formats of slightly different lists of
-    countries. Error code: ``iban.unsupported``.
+    ``iban`` is the normalized IBAN that validate_iban returned, which
+    schwifty checked. The two libraries differ on some national rules: for
+    example, python-stdnum 2.2 rejects Belgian bank code 539, which schwifty
+    2026.10.1 accepts. Error code: ``iban.unsupported``.
     """
     if not stdnum_iban.is_valid(iban):
         raise reject(
             field,
             raw,
             "iban.unsupported",
-            f"L’IBAN {mask_iban(iban)} ne peut pas être imprimé sur les factures : le format des comptes "
-            f"du pays {iban[:2]} n’y est pas reconnu. Indiquez un compte ouvert dans un autre pays, "
-            "par exemple en France.",
+            f"L’IBAN {mask_iban(iban)} ne peut pas être imprimé sur les factures : le contrôle des factures "
+            f"ne reconnaît pas ce compte du pays {iban[:2]} (code de la banque ou format). Vérifiez l’IBAN sur "
+            "le RIB ; s’il est juste, indiquez un autre compte du créancier, par exemple ouvert en France.",
         )
 
 
