@@ -189,6 +189,9 @@ def identity_of_event(data: dict, event_id: object) -> tuple[str, CreditorIdenti
     """
     try:
         update = CreditorIdentityUpdated.model_validate(data)
+        # NOTE: the event's payment terms are the free text of the contact
+        # page. The ledger keeps its own, set by `ledger create-creditor`,
+        # because it computes due dates from them and accepts fewer forms.
         identity = CreditorIdentity.model_validate(
             update.model_dump(exclude={"name", "payment_terms", "updated_by"})
         )
