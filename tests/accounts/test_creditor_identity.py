@@ -6,13 +6,15 @@ These tests show that an identity accepted here always passes there.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime
 from decimal import Decimal
 
 import pytest
 
-from services.accounts.contacts import ADDRESS_FIELDS, identity_event, validate_identity
+from services.accounts.contacts import ADDRESS_FIELDS, identity_event, save_identity, validate_identity
+from services.accounts.crypto import DataCipher
 from services.accounts.validation import (
     ValidationError,
     validate_bic,
@@ -322,3 +324,38 @@ def test_identity_fields_match_former_checks(body):
         body.get("payment_terms"), field="payment_terms", label="Conditions de paiement", max_length=200, required=False
     )
     assert values["payment_terms"] == (terms or "")
+
+
+async def test_concurrent_saves_latest_event_matches_stored(agency_admin, accounts_pool, data_key):
+    # Whatever order the saves commit in, the event with the latest
+    # occurred_at carries the identity that accounts ends up storing, so the
+    # ledger, which keeps the latest event, prints the same IBAN.
+    cipher = DataCipher(data_key)
+    ibans = ["FR7630006000011234567890189", "FR7630004000010001234567830"] * 4
+    bics = {"FR7630006000011234567890189": "AGRIFRPP", "FR7630004000010001234567830": "BNPAFRPP"}
+
+    await asyncio.gather(
+        *(
+            save_identity(
+                accounts_pool, cipher, STAFF, agency_admin.creditor, validate_identity({**IDENTITY, "iban": iban, "bic": bics[iban]})
+            )
+            for iban in ibans
+        )
+    )
+    stored_mask = await accounts_pool.fetchval(
+        "SELECT iban_masked FROM creditor_identities WHERE creditor_id = $1", agency_admin.creditor
+    )
+    envelopes = [
+        row["payload"]
+        for row in await accounts_pool.fetch(
+            """SELECT payload FROM outbox WHERE subject = 'accounts.creditor_identity.updated'
+                AND payload ->> 'creditor_id' = $1""",
+            agency_admin.creditor,
+        )
+    ]
+    latest = max(envelopes, key=lambda envelope: datetime.fromisoformat(envelope["occurred_at"]))
+    times = {envelope["occurred_at"] for envelope in envelopes}
+
+    assert len(envelopes) == len(ibans)
+    assert len(times) == len(ibans)
+    assert stored_mask.endswith(latest["data"]["iban"][-4:])
