@@ -232,3 +232,35 @@ async def test_same_time_event_changes_nothing(ledger_pool):
         await on_creditor_identity_updated(connection, same_time)
 
     assert await stored_iban(ledger_pool, creditor) == NEW_IBAN
+
+
+async def test_identity_event_during_import_waits(ledger_pool):
+    creditor = await creditor_with_identity(ledger_pool)
+    event = identity_envelope(creditor, NEW_IBAN, datetime.now(UTC), "AGRIFRPP")
+    # What an import does first: the creditor row FOR UPDATE, held until it commits.
+    importing = await ledger_pool.acquire()
+    transaction = importing.transaction()
+    await transaction.start()
+    try:
+        await importing.execute("SELECT 1 FROM creditors WHERE id = $1 FOR UPDATE", creditor)
+
+        async def store_identity():
+            async with ledger_pool.acquire() as connection, connection.transaction():
+                await on_creditor_identity_updated(connection, event)
+
+        storing = asyncio.create_task(store_identity())
+        await asyncio.sleep(0.3)
+        await asyncio.wait_for(
+            importing.execute("UPDATE creditors SET document_numbers_shared = true WHERE id = $1", creditor), 10
+        )
+        await transaction.commit()
+    except BaseException:
+        await transaction.rollback()
+        raise
+    finally:
+        await ledger_pool.release(importing)
+    await asyncio.wait_for(storing, 10)
+    row = await ledger_pool.fetchrow("SELECT iban, document_numbers_shared FROM creditors WHERE id = $1", creditor)
+
+    assert row["iban"] == NEW_IBAN
+    assert row["document_numbers_shared"] is True
