@@ -7,9 +7,10 @@ Subcommands:
   asyncapi                 write the AsyncAPI document of every event type
   ledger import-fec        import a FEC file for a creditor
   ledger create-creditor   create or update a creditor in the ledger
-  ledger set-creditor-identity  store the legal identity printed on a creditor's documents
+  ledger set-creditor-identity  the former name of accounts set-creditor-identity
   accounts create-user     create a user linked to a creditor account
   accounts create-staff-user  create a staff user of one or more creditors
+  accounts set-creditor-identity  save the legal identity printed on a creditor's documents
   events dead-letters      list the events a service's consumers gave up on
   events replay-dead-letters  run those events again once their cause is fixed
   events dismiss-dead-letter  set aside one that will never be replayed
@@ -169,18 +170,14 @@ def _build_parser() -> argparse.ArgumentParser:
     set_identity = _add_command(
         ledger,
         "set-creditor-identity",
-        "store the legal identity printed on a creditor's documents",
-        "Store a creditor's legal identity, read from a JSON file, in the ledger. Invoices and credit\n"
-        "notes are issued as PDFs only once it is complete. The file holds one object with the fields\n"
-        "legal_name, siren, vat_number, address_lines (a list of one to three lines), postal_code,\n"
-        "city, iban and bic, and optionally legal_form, share_capital, rcs_city, siret, country (ISO\n"
-        "code, default FR), email and penalty_rate. A file keeps the IBAN out of the shell's history.\n"
-        "The file is checked in full before anything is stored.",
+        "the former name of `accounts set-creditor-identity`, which it runs",
+        "The accounts service owns the creditor's legal identity: this command runs\n"
+        "`mesfactures accounts set-creditor-identity` with the same arguments. Use that command.",
         IDENTITY_EXAMPLE + DATABASE_SETTINGS,
     )
     set_identity.add_argument("--creditor", required=True, help="creditor id, a slug such as pressimmo")
     set_identity.add_argument("file", type=Path, help="path of the JSON file")
-    set_identity.set_defaults(handler=_command_set_creditor_identity)
+    set_identity.set_defaults(handler=_command_ledger_set_creditor_identity)
 
     accounts = commands.add_parser("accounts", help="user and agency operations").add_subparsers(
         dest="accounts_command", required=True, metavar="COMMAND"
@@ -223,6 +220,26 @@ def _build_parser() -> argparse.ArgumentParser:
     create_staff.add_argument("--name", help="name shown in the portal (default: the login)")
     create_staff.add_argument("--email", help="e-mail address of the user")
     create_staff.set_defaults(handler=_command_create_staff_user)
+
+    set_identity = _add_command(
+        accounts,
+        "set-creditor-identity",
+        "save the legal identity printed on a creditor's documents",
+        "Save a creditor's legal identity, read from a JSON file, in the accounts service, as staff do\n"
+        "on the back-office route PUT /staff/creditors/{creditor}/identity. The accounts service\n"
+        "publishes it to the ledger, and the command stores it in the ledger too, so invoices and\n"
+        "credit notes can be issued as PDFs at once. The file holds one object with the fields\n"
+        "legal_name, siren, vat_number, address_lines (a list of one to three lines), postal_code,\n"
+        "city, iban and bic, and optionally legal_form, share_capital, rcs_city, siret, country (ISO\n"
+        "code, default FR), email and penalty_rate. A file keeps the IBAN out of the shell's history.\n"
+        "The file is checked in full before anything is stored.",
+        IDENTITY_EXAMPLE + DATABASE_SETTINGS
+        + "  The IBAN is stored encrypted with MF_DATA_ENCRYPTION_KEY, which must be set when the\n"
+        "  MF_<SERVICE>_DATABASE_URL variables are.\n",
+    )
+    set_identity.add_argument("--creditor", required=True, help="creditor id, a slug such as pressimmo")
+    set_identity.add_argument("file", type=Path, help="path of the JSON file")
+    set_identity.set_defaults(handler=_command_set_creditor_identity)
 
     events = commands.add_parser("events", help="event operations").add_subparsers(
         dest="events_command", required=True, metavar="COMMAND"
@@ -378,14 +395,24 @@ def _command_import_fec(arguments: argparse.Namespace) -> int:
 
 
 def _command_set_creditor_identity(arguments: argparse.Namespace) -> int:
-    from services.runtime.operations import operator_stack, set_creditor_identity_from_file
+    from services.runtime.identity_file import save_identity_from_file
+    from services.runtime.operations import operator_stack
 
     problem = _input_file_problem(arguments.file, "JSON file")
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    with operator_stack("ledger set-creditor-identity") as stack:
-        return asyncio.run(set_creditor_identity_from_file(stack, arguments.creditor, arguments.file))
+    with operator_stack("accounts set-creditor-identity") as stack:
+        return asyncio.run(save_identity_from_file(stack, arguments.creditor, arguments.file))
+
+
+def _command_ledger_set_creditor_identity(arguments: argparse.Namespace) -> int:
+    print(
+        "note: the accounts service owns the creditor's identity, so this runs"
+        " `mesfactures accounts set-creditor-identity`: use that command from now on",
+        file=sys.stderr,
+    )
+    return _command_set_creditor_identity(arguments)
 
 
 def _command_create_creditor(arguments: argparse.Namespace) -> int:

@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -542,6 +542,8 @@ def help_text(capsys: pytest.CaptureFixture[str], *command: str) -> str:
         (("events", "dead-letters"), "List the dead letters of a service"),
         (("events", "replay-dead-letters"), "The command does not publish to NATS"),
         (("events", "dismiss-dead-letter"), "Mark one dead letter as dismissed"),
+        (("accounts", "set-creditor-identity"), "PUT /staff/creditors/{creditor}/identity"),
+        (("ledger", "set-creditor-identity"), "runs\n`mesfactures accounts set-creditor-identity`"),
     ],
 )
 def test_subcommand_help_has_description(capsys, command: tuple[str, ...], description: str) -> None:
@@ -757,7 +759,7 @@ async def test_dismissed_dead_letter_leaves_replay(session_environment: dict[str
     assert "(corps tronqué)" in listed.stdout
 
 
-# ledger set-creditor-identity
+# accounts set-creditor-identity, and its former name ledger set-creditor-identity
 
 IDENTITY_FILE = {
     "legal_name": "PRESSE IMMO TEST SAS",
@@ -772,16 +774,33 @@ IDENTITY_FILE = {
 }
 
 
+@pytest.fixture
+async def accounts_database(engines: Engines) -> AsyncIterator[asyncpg.Pool]:
+    pool = await asyncpg.create_pool(engines.service_dsn("accounts"), min_size=1, max_size=2)
+    yield pool
+    await pool.close()
+
+
 async def test_set_identity_from_file(
-    tmp_path: Path, session_environment: dict[str, str], ledger_pool: asyncpg.Pool
+    tmp_path: Path, session_environment: dict[str, str], ledger_pool: asyncpg.Pool, accounts_database: asyncpg.Pool
 ) -> None:
     creditor = unique_id("cli")
     create_creditor(session_environment, creditor)
     path = tmp_path / "identite.json"
     path.write_text(json.dumps(IDENTITY_FILE), encoding="utf-8")
 
-    result = run_cli("ledger", "set-creditor-identity", "--creditor", creditor, str(path), environment=session_environment)
-    stored = await ledger_pool.fetchrow("SELECT legal_name, iban, share_capital FROM creditors WHERE id = $1", creditor)
+    result = run_cli("accounts", "set-creditor-identity", "--creditor", creditor, str(path), environment=session_environment)
+    stored = await ledger_pool.fetchrow(
+        "SELECT legal_name, iban, share_capital, identity_changed_at FROM creditors WHERE id = $1", creditor
+    )
+    saved = await accounts_database.fetchrow(
+        "SELECT iban_masked, share_capital, updated_at FROM creditor_identities WHERE creditor_id = $1", creditor
+    )
+    event = await accounts_database.fetchval(
+        """SELECT payload::text FROM outbox WHERE subject = 'accounts.creditor_identity.updated'
+            AND payload ->> 'creditor_id' = $1""",
+        creditor,
+    )
 
     assert result.code == 0, result.stderr
     assert "legal identity saved" in result.stdout
@@ -789,22 +808,58 @@ async def test_set_identity_from_file(
     assert stored["legal_name"] == "PRESSE IMMO TEST SAS"
     assert stored["iban"] == "FR7630002012340001234567846"
     assert stored["share_capital"] == Decimal("100000.50")
+    assert saved["share_capital"] == Decimal("100000.50")
+    assert saved["iban_masked"].endswith("7846")
+    assert stored["identity_changed_at"] == saved["updated_at"]
+    assert json.loads(event)["data"]["iban"] == "FR7630002012340001234567846"
+
+
+async def test_ledger_set_identity_runs_accounts_command(
+    tmp_path: Path, session_environment: dict[str, str], ledger_pool: asyncpg.Pool
+) -> None:
+    creditor = unique_id("cli")
+    create_creditor(session_environment, creditor)
+    path = tmp_path / "identite.json"
+    path.write_text(json.dumps(IDENTITY_FILE), encoding="utf-8")
+
+    result = run_cli("ledger", "set-creditor-identity", "--creditor", creditor, str(path), environment=session_environment)
+    stored = await ledger_pool.fetchval("SELECT iban FROM creditors WHERE id = $1", creditor)
+
+    assert result.code == 0, result.stderr
+    assert "use that command from now on" in result.stderr
+    assert "`mesfactures accounts set-creditor-identity`" in result.stderr
+    assert stored == "FR7630002012340001234567846"
 
 
 async def test_set_identity_invalid_changes_nothing(
-    tmp_path: Path, session_environment: dict[str, str], ledger_pool: asyncpg.Pool
+    tmp_path: Path, session_environment: dict[str, str], ledger_pool: asyncpg.Pool, accounts_database: asyncpg.Pool
 ) -> None:
     creditor = unique_id("cli")
     create_creditor(session_environment, creditor)
     path = tmp_path / "identite.json"
     path.write_text(json.dumps({**IDENTITY_FILE, "siren": "812345677"}), encoding="utf-8")
 
-    result = run_cli("ledger", "set-creditor-identity", "--creditor", creditor, str(path), environment=session_environment)
+    result = run_cli("accounts", "set-creditor-identity", "--creditor", creditor, str(path), environment=session_environment)
     stored = await ledger_pool.fetchval("SELECT legal_name FROM creditors WHERE id = $1", creditor)
+    saved = await accounts_database.fetchval(
+        "SELECT count(*) FROM creditor_identities WHERE creditor_id = $1", creditor
+    )
 
     assert result.code == 1
-    assert "le SIREN (siren) est invalide" in result.stderr
+    assert f"error: {path}: siren: Le SIREN" in result.stderr
+    assert "n’est pas valide" in result.stderr
     assert stored is None
+    assert saved == 0
+
+
+def test_set_identity_unknown_field_named(tmp_path: Path, session_environment: dict[str, str]) -> None:
+    path = tmp_path / "identite.json"
+    path.write_text(json.dumps({**IDENTITY_FILE, "capital": "1000"}), encoding="utf-8")
+
+    result = run_cli("accounts", "set-creditor-identity", "--creditor", "pressimmo", str(path), environment=session_environment)
+
+    assert result.code == 1
+    assert "error: unknown field 'capital'" in result.stderr
 
 
 def test_set_identity_unknown_creditor(tmp_path: Path, session_environment: dict[str, str]) -> None:
@@ -812,7 +867,7 @@ def test_set_identity_unknown_creditor(tmp_path: Path, session_environment: dict
     path.write_text(json.dumps(IDENTITY_FILE), encoding="utf-8")
 
     result = run_cli(
-        "ledger", "set-creditor-identity", "--creditor", unique_id("absent"), str(path), environment=session_environment
+        "accounts", "set-creditor-identity", "--creditor", unique_id("absent"), str(path), environment=session_environment
     )
 
     assert result.code == 1
@@ -823,7 +878,7 @@ def test_set_identity_bad_json_named(tmp_path: Path, session_environment: dict[s
     path = tmp_path / "identite.json"
     path.write_text('{"legal_name": "X",', encoding="utf-8")
 
-    result = run_cli("ledger", "set-creditor-identity", "--creditor", "pressimmo", str(path), environment=session_environment)
+    result = run_cli("accounts", "set-creditor-identity", "--creditor", "pressimmo", str(path), environment=session_environment)
 
     assert result.code == 1
     assert f"error: {path} is not valid JSON (line 1" in result.stderr
@@ -834,7 +889,7 @@ def test_set_identity_unreadable_json_named(tmp_path: Path, session_environment:
     path = tmp_path / "identite.json"
     path.write_text(content, encoding="utf-8")
 
-    result = run_cli("ledger", "set-creditor-identity", "--creditor", "pressimmo", str(path), environment=session_environment)
+    result = run_cli("accounts", "set-creditor-identity", "--creditor", "pressimmo", str(path), environment=session_environment)
 
     assert result.code == 1
     assert f"error: {path} is not valid JSON for an identity" in result.stderr

@@ -5,12 +5,13 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from services.accounts.contacts import read_manager, read_sheet
+from services.ledger.demo_data import DEMO_CREDITORS
 from services.runtime.demo import DEMO_LOGIN, load_demo
 from shared.db import open_pool
 
 
 async def test_demo_loads_once_with_contacts_and_profiles(engines):
-    stack = SimpleNamespace(service_dsn=engines.service_dsn)
+    stack = SimpleNamespace(service_dsn=engines.service_dsn, secrets=engines.secrets)
 
     first = await load_demo(stack)
     # PostgreSQL writes an error to its log before it sends it to the client
@@ -54,3 +55,29 @@ async def test_demo_loads_once_with_contacts_and_profiles(engines):
     assert demo_accounts == 3
     assert billing_sheet["email"] == "facturation@pressimmo.example"
     assert manager is not None
+
+
+async def test_demo_identity_saved_through_accounts(engines):
+    stack = SimpleNamespace(service_dsn=engines.service_dsn, secrets=engines.secrets)
+
+    await load_demo(stack)
+    async with open_pool(engines.service_dsn("accounts"), max_size=1) as accounts_pool:
+        saved = await accounts_pool.fetchrow(
+            "SELECT iban_masked, updated_at FROM creditor_identities WHERE creditor_id = 'pressimmo'"
+        )
+        events = await accounts_pool.fetch(
+            """SELECT payload FROM outbox WHERE subject = 'accounts.creditor_identity.updated'
+                AND payload ->> 'creditor_id' = 'pressimmo'"""
+        )
+    async with open_pool(engines.service_dsn("ledger"), max_size=1) as ledger_pool:
+        ledger = await ledger_pool.fetchrow(
+            "SELECT iban, identity_changed_at FROM creditors WHERE id = 'pressimmo'"
+        )
+    pressimmo = next(creditor for creditor in DEMO_CREDITORS if creditor.slug == "pressimmo")
+
+    assert saved is not None
+    assert len(events) == 1
+    assert events[0]["payload"]["data"]["iban"] == ledger["iban"]
+    assert ledger["iban"] == pressimmo.identity.iban.replace(" ", "")
+    assert ledger["identity_changed_at"] == saved["updated_at"]
+    assert saved["iban_masked"].endswith(ledger["iban"][-4:])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import asyncpg
 import structlog
 
@@ -13,11 +15,20 @@ PRODUCER = "accounts"
 
 
 def envelope_for(
-    event: AccountsEvent, *, creditor_id: str | None = None, customer_account: str | None = None
+    event: AccountsEvent,
+    *,
+    creditor_id: str | None = None,
+    customer_account: str | None = None,
+    occurred_at: datetime | None = None,
 ) -> EventEnvelope:
-    """Wrap ``event`` in an envelope correlated with the current request, if any."""
+    """Wrap ``event`` in an envelope correlated with the current request, if any.
+
+    ``occurred_at`` defaults to the current time of this process.
+    """
     correlation_id = structlog.contextvars.get_contextvars().get("request_id")
+    times = {"occurred_at": occurred_at} if occurred_at is not None else {}
     return EventEnvelope(
+        **times,
         type=event.EVENT_TYPE,
         version=event.VERSION,
         producer=PRODUCER,
@@ -34,8 +45,10 @@ async def publish(
     *,
     creditor_id: str | None = None,
     customer_account: str | None = None,
+    occurred_at: datetime | None = None,
 ) -> None:
     """Add ``event`` to the outbox inside the caller's transaction."""
     await add_to_outbox(
-        connection, envelope_for(event, creditor_id=creditor_id, customer_account=customer_account)
+        connection,
+        envelope_for(event, creditor_id=creditor_id, customer_account=customer_account, occurred_at=occurred_at),
     )

@@ -1,4 +1,4 @@
-"""Events the ledger consumes: card payments, resolved disputes and buyers' billing details."""
+"""Events the ledger consumes: card payments, resolved disputes, buyers' billing details and creditors' identities."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import date
 import asyncpg
 import structlog
 
+from services.ledger.creditors import apply_creditor_identity, identity_of_event
 from services.ledger.domain import EntryKind, paris_today
 from services.ledger.operations import (
     ensure_account,
@@ -16,7 +17,7 @@ from services.ledger.operations import (
     balance_events,
 )
 from shared.events.consumer import EventConsumer
-from shared.events.accounts import ProfileUpdated
+from shared.events.accounts import CreditorIdentityUpdated, ProfileUpdated
 from shared.events.disputes import DISPUTE_RESOLVED, DisputeResolved
 from shared.events.envelope import EventEnvelope
 from shared.events.payments import PAYMENT_SUCCEEDED, PaymentSucceeded
@@ -25,6 +26,7 @@ log = structlog.get_logger(__name__)
 
 CONSUMER_NAME = "ledger"
 PROFILE_UPDATED = ProfileUpdated.EVENT_TYPE
+CREDITOR_IDENTITY_UPDATED = CreditorIdentityUpdated.EVENT_TYPE
 
 
 async def on_payment_succeeded(connection: asyncpg.Connection, event: EventEnvelope) -> None:
@@ -134,7 +136,23 @@ async def on_profile_updated(connection: asyncpg.Connection, event: EventEnvelop
     )
 
 
-SUBSCRIPTIONS = (PAYMENT_SUCCEEDED, DISPUTE_RESOLVED, PROFILE_UPDATED)
+async def on_creditor_identity_updated(connection: asyncpg.Connection, event: EventEnvelope) -> None:
+    """Store the creditor's legal identity, which its next invoices and credit notes print.
+
+    An event no later than the one stored, such as an older event delivered late, changes nothing.
+    """
+    if not event.creditor_id:
+        raise ValueError(f"event {event.event_id} has no creditor_id")
+    name, identity = identity_of_event(event.data, event.event_id)
+    stored = await apply_creditor_identity(connection, event.creditor_id, name, identity, event.occurred_at)
+    log.info(
+        "creditor_identity_stored" if stored else "creditor_identity_outdated_ignored",
+        creditor=event.creditor_id,
+        occurred_at=event.occurred_at.isoformat(),
+    )
+
+
+SUBSCRIPTIONS = (PAYMENT_SUCCEEDED, DISPUTE_RESOLVED, PROFILE_UPDATED, CREDITOR_IDENTITY_UPDATED)
 """Subjects the ledger reads, through durable consumers named after it."""
 
 
@@ -146,6 +164,7 @@ def ledger_consumers(pool: asyncpg.Pool) -> list[tuple[EventConsumer, list[str]]
             PAYMENT_SUCCEEDED: on_payment_succeeded,
             DISPUTE_RESOLVED: on_dispute_resolved,
             PROFILE_UPDATED: on_profile_updated,
+            CREDITOR_IDENTITY_UPDATED: on_creditor_identity_updated,
         },
     )
     return [(consumer, list(SUBSCRIPTIONS))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 import asyncpg
@@ -21,6 +22,7 @@ from services.ledger.documents.fields import (
     VatNumber,
 )
 from services.ledger.domain import parse_payment_terms
+from shared.events.accounts import CreditorIdentityUpdated
 
 DEFAULT_PAYMENT_TERMS = "30 jours fin de mois"
 
@@ -172,3 +174,60 @@ async def set_creditor_identity(
         identity.bic,
         identity.penalty_rate,
     )
+
+
+class InvalidIdentityEvent(ValueError):
+    """An identity event that the ledger's checks reject; the message names the fields, never their values."""
+
+
+def identity_of_event(data: dict, event_id: object) -> tuple[str, CreditorIdentity]:
+    """Return the creditor's name and the identity that an ``accounts.creditor_identity.updated`` event carries.
+
+    Raises InvalidIdentityEvent naming the rejected fields and error types.
+    Pydantic's own message quotes the values, the IBAN among them, which
+    must not reach the logs or the dead letters' error column.
+    """
+    try:
+        update = CreditorIdentityUpdated.model_validate(data)
+        # NOTE: the event's payment terms are the free text of the contact
+        # page. The ledger keeps its own, set by `ledger create-creditor`,
+        # because it computes due dates from them and accepts fewer forms.
+        identity = CreditorIdentity.model_validate(
+            update.model_dump(exclude={"name", "payment_terms", "updated_by"})
+        )
+    except ValidationError as error:
+        problems = ", ".join(
+            f"{'.'.join(str(part) for part in problem['loc']) or 'data'} ({problem['type']})"
+            for problem in error.errors()
+        )
+        raise InvalidIdentityEvent(
+            f"creditor identity event {event_id} rejected by the ledger's checks: {problems}"
+        ) from None
+    return update.name, identity
+
+
+async def apply_creditor_identity(
+    connection: asyncpg.Connection, creditor_id: str, name: str, identity: CreditorIdentity, changed_at: datetime
+) -> bool:
+    """Store the identity that the accounts service saved at ``changed_at``, unless the row contains one saved later.
+
+    Creates the creditor with ``name`` and the default payment terms when the
+    ledger has no row for it yet, so that the identity waits there for the
+    creditor's first FEC import. Returns whether the identity was stored.
+    Call it inside a transaction: it takes the creditor's row lock as
+    FEC imports and operator commands do, so it waits for a running import.
+    """
+    await connection.execute(
+        "INSERT INTO creditors (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", creditor_id, name
+    )
+    stored_at = await connection.fetchval(
+        "SELECT identity_changed_at FROM creditors WHERE id = $1 FOR UPDATE", creditor_id
+    )
+    # An equal time is the same save, applied already by the command that made it.
+    if stored_at is not None and stored_at >= changed_at:
+        return False
+    await set_creditor_identity(connection, creditor_id, identity)
+    await connection.execute(
+        "UPDATE creditors SET identity_changed_at = $2 WHERE id = $1", creditor_id, changed_at
+    )
+    return True

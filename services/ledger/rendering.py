@@ -283,7 +283,7 @@ def build_seller(creditor: asyncpg.Record) -> Seller:
     if missing:
         raise SellerIdentityIncomplete(
             f"L’identité légale du créancier « {creditor['id']} » est incomplète "
-            f"({', '.join(missing)}) : complétez-la avec « mesfactures ledger set-creditor-identity »"
+            f"({', '.join(missing)}) : complétez-la avec « mesfactures accounts set-creditor-identity »"
             " avant d’émettre des documents.",
             missing=missing,
         )

@@ -9,14 +9,7 @@ import asyncpg
 import structlog
 from aiohttp import web
 
-from pydantic import ValidationError
-
-from services.ledger.creditors import (
-    CreditorIdentity,
-    invalid_identity_field,
-    set_creditor_identity,
-    upsert_creditor,
-)
+from services.ledger.creditors import upsert_creditor
 from services.ledger.domain import AccountNotFound, InvalidFecFile, search_key
 from services.ledger.fec import FecError
 from services.ledger.fec.controls import visible
@@ -29,7 +22,6 @@ from services.ledger.statement import StatementFilter, creditor_exists, fetch_al
 from shared.errors import Forbidden, Unprocessable
 from shared.typography import format_count
 from shared.principal import Principal, Role
-from shared.validation_messages import FieldLabel, french_field_errors
 from shared.web import (
     POOL,
     UNSTORABLE_TEXT_REASON,
@@ -43,7 +35,6 @@ from shared.web import (
 log = structlog.get_logger(__name__)
 
 MAX_FEC_BYTES = 256 * 1024 * 1024
-IDENTITY_LABELS = {"share_capital": FieldLabel("le capital social")}
 
 
 def _require_operator(principal: Principal, creditor: str) -> None:
@@ -198,32 +189,24 @@ async def _json_body(request: web.Request) -> object:
 async def put_creditor(request: web.Request) -> web.Response:
     creditor = request.match_info["creditor"]
     _require_operator(principal_of(request), creditor)
-    # Numbers are read as Decimal, because the share capital is an amount in cents.
     body = await _json_body(request)
     if not isinstance(body, dict):
         raise Unprocessable("Le corps de la requête doit être un objet JSON, entre accolades.")
     name = str(body.get("name") or "").strip()
     if not name:
         raise Unprocessable("Le nom du créancier est obligatoire.")
-    identity = None
     if body.get("identity") is not None:
-        # Checked before anything is stored, so a rejected request changes nothing.
-        try:
-            identity = CreditorIdentity.model_validate(body["identity"])
-        except ValidationError as error:
-            field, sentence = invalid_identity_field(error)
-            first_problem = french_field_errors(error, prefix=("identity",), labels=IDENTITY_LABELS)[0]
-            raise Unprocessable(
-                f"Identité légale invalide : {sentence}",
-                field=f"identity.{field}",
-                type=first_problem.type,
-                reason=first_problem.sentence,
-            ) from None
-    # One transaction, so that a failed identity leaves the name and payment terms as they were.
-    async with request.app[POOL].acquire() as connection, connection.transaction():
+        # The accounts service owns the identity and sends it to the ledger in
+        # an event. A second writer here would let invoices print an IBAN that
+        # staff have since replaced.
+        raise Unprocessable(
+            "Le champ identity n’est plus accepté ici : l’identité légale du créancier s’enregistre dans le "
+            f"service accounts, par PUT /staff/creditors/{creditor}/identity, qui la transmet au grand livre. "
+            "Retirez ce champ de la requête.",
+            field="identity",
+        )
+    async with request.app[POOL].acquire() as connection:
         await upsert_creditor(connection, creditor, name, body.get("payment_terms") or "30 jours fin de mois")
-        if identity is not None:
-            await set_creditor_identity(connection, creditor, identity)
     return web.json_response({"id": creditor, "name": name})
 
 

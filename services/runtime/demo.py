@@ -8,24 +8,36 @@ file. A second run finds the creditors' imports and users and adds nothing.
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
 from services.accounts.commands import create_staff_user, create_user, ensure_creditor, link_account
 from services.accounts.contacts import (
+    identity_event,
+    read_identity,
     read_manager,
     read_sheet,
+    save_identity,
     save_manager,
     save_sheet,
     validate_account_manager,
     validate_contact_sheet,
+    validate_identity,
 )
+from services.accounts.crypto import DataCipher
 from services.accounts.profile import update_billing_details, update_main_contact
 from services.accounts.scope import AccountScope
 from services.accounts.validation import validate_billing_details, validate_main_contact
 from services.accounts.domain import LoginAlreadyTaken
-from services.ledger.creditors import CreditorIdentity, set_creditor_identity, upsert_creditor
+from services.ledger.creditors import (
+    CreditorIdentity,
+    apply_creditor_identity,
+    identity_of_event,
+    upsert_creditor,
+)
 from services.ledger.demo_data import DEMO_AGENCIES, DEMO_CREDITORS, demo_fec_file_name, generate_demo_fec
 from services.ledger.domain import paris_today
 from services.ledger.importer import import_fec
+from services.runtime.identity_file import identity_body
 from services.runtime.stack import Stack
 from shared.db import open_pool
 from shared.principal import Principal, Role
@@ -107,6 +119,34 @@ async def _load_demo_contacts(accounts_pool) -> None:
             )
 
 
+async def _load_demo_identities(stack: Stack, accounts_pool) -> None:
+    """Save the demo creditors' legal identities through the accounts service, where missing.
+
+    The save writes the identity event, as a staff change does. The ledger
+    gets the same identity at once, with the event's time, so that PDFs work
+    before the relay delivers the event, which then changes nothing. An
+    identity that staff changed since is kept, in both services.
+    """
+    staff_id = await accounts_pool.fetchval("SELECT id FROM users WHERE lower(login) = $1", DEMO_STAFF_LOGIN)
+    system = Principal(user_id=str(staff_id), role=Role.SYSTEM, expires_at=time.time() + 600)
+    cipher = DataCipher(stack.secrets.data_encryption_key)
+    async with open_pool(stack.service_dsn("ledger"), max_size=1) as ledger_pool:
+        for creditor in DEMO_CREDITORS:
+            async with accounts_pool.acquire() as connection:
+                if await read_identity(connection, creditor.slug) is not None:
+                    continue
+            body, problem = identity_body(ledger_identity(creditor.identity).model_dump(mode="json"))
+            assert body is not None, problem  # the demo identities are in the file format
+            values = validate_identity(body)
+            saved = await save_identity(accounts_pool, cipher, system, creditor.slug, values)
+            event = identity_event(creditor.name, values, system)
+            _name, identity = identity_of_event(event.model_dump(mode="json"), "demo")
+            async with ledger_pool.acquire() as connection, connection.transaction():
+                await apply_creditor_identity(
+                    connection, creditor.slug, creditor.name, identity, datetime.fromisoformat(saved["updated_at"])
+                )
+
+
 async def _login_exists(accounts_pool, login: str) -> bool:
     """Return whether ``login`` is taken, ignoring case as the users_login_unique index does.
 
@@ -144,7 +184,6 @@ async def load_demo(stack: Stack) -> str:
     async with open_pool(stack.service_dsn("ledger"), max_size=2) as ledger_pool:
         for creditor in DEMO_CREDITORS:
             await upsert_creditor(ledger_pool, creditor.slug, creditor.name, creditor.payment_terms)
-            await set_creditor_identity(ledger_pool, creditor.slug, ledger_identity(creditor.identity))
             already = await ledger_pool.fetchval("SELECT 1 FROM imports WHERE creditor_id = $1", creditor.slug)
             if already:
                 continue
@@ -197,6 +236,7 @@ async def load_demo(stack: Stack) -> str:
                 pass
 
         await _load_demo_contacts(accounts_pool)
+        await _load_demo_identities(stack, accounts_pool)
 
     if not imported and not created_users:
         return "demo data already loaded"

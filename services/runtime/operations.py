@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import AsyncIterator, Iterator
-from decimal import Decimal
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -339,58 +337,6 @@ async def create_creditor(stack: Stack, creditor: str, name: str, payment_terms:
         print(f"error: {error.message}", file=sys.stderr)
         return 1
     print(f"creditor {creditor} ({name}) saved, payment terms: {payment_terms}")
-    return 0
-
-
-async def set_creditor_identity_from_file(stack: Stack, creditor: str, path: Path) -> int:
-    """Store the legal identity of the JSON file at ``path`` for ``creditor``, and return the exit code."""
-    from pydantic import ValidationError
-
-    from services.ledger.creditors import CreditorIdentity, invalid_identity_field, set_creditor_identity
-
-    try:
-        # Decimals, so that a share capital never passes through a float.
-        data = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
-    except UnicodeDecodeError:
-        print(f"error: {path} is not UTF-8 text: save it as UTF-8 and try again", file=sys.stderr)
-        return 1
-    except json.JSONDecodeError as error:
-        print(
-            f"error: {path} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}):"
-            " correct the file, whose example is in --help",
-            file=sys.stderr,
-        )
-        return 1
-    except (ValueError, RecursionError):
-        # An integer of more than 4300 digits, or arrays nested beyond the recursion limit.
-        print(
-            f"error: {path} is not valid JSON for an identity (a number too long or values nested too deep):"
-            " correct the file, whose example is in --help",
-            file=sys.stderr,
-        )
-        return 1
-    if not isinstance(data, dict):
-        print(f"error: {path} must contain one JSON object, between braces: see the example in --help", file=sys.stderr)
-        return 1
-    try:
-        identity = CreditorIdentity.model_validate(data)
-    except ValidationError as error:
-        _field, sentence = invalid_identity_field(error)
-        print(f"error: {path}: {sentence}", file=sys.stderr)
-        return 1
-    async with service_pool(stack, "ledger", max_size=1) as pool:
-        async with pool.acquire() as connection, connection.transaction():
-            if not await connection.fetchval("SELECT true FROM creditors WHERE id = $1 FOR UPDATE", creditor):
-                print(
-                    f"error: unknown creditor {creditor!r}: create it first with `mesfactures ledger create-creditor`",
-                    file=sys.stderr,
-                )
-                return 1
-            await set_creditor_identity(connection, creditor, identity)
-    print(
-        f"creditor {creditor}: legal identity saved ({identity.legal_name}, SIREN {identity.siren});"
-        " its invoices and credit notes can now be issued as PDFs"
-    )
     return 0
 
 

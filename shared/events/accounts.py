@@ -1,11 +1,14 @@
 """Data models of the events the accounts service publishes (subjects ``accounts.*``).
 
 Each model is the ``data`` of an ``EventEnvelope`` whose ``type`` is the
-model's ``EVENT_TYPE``. No event carries a password, a token or a full IBAN.
+model's ``EVENT_TYPE``. No event carries a password or a token. Only
+``CreditorIdentityUpdated`` carries a full IBAN, the creditor's own, which
+every invoice prints; the other events carry IBANs masked.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -151,6 +154,49 @@ class CreditorContactsUpdated(AccountsEvent):
     updated_by: str = Field(..., description="user id of the author", examples=["2c1d0e9f-8a7b-4c6d-9e5f-4a3b2c1d0e9f"])
 
 
+class CreditorIdentityUpdated(AccountsEvent):
+    """A creditor's legal identity was saved; the data contains all of it, as invoices print it.
+
+    The envelope names the creditor. The ledger stores the identity for the
+    creditor's invoices and credit notes, and keeps the one with the latest
+    ``occurred_at``. Successive saves of one creditor get increasing times.
+    """
+
+    EVENT_TYPE: ClassVar[str] = "accounts.creditor_identity.updated"
+
+    name: str = Field(..., description="the creditor's name, as the portal shows it", examples=["Pressimmo"])
+    legal_name: str = Field(..., description="legal name (raison sociale)", examples=["PRESSIMMO ON LINE SAS"])
+    legal_form: str | None = Field(None, description="legal form", examples=["SAS"])
+    share_capital: Decimal | None = Field(
+        None, description="share capital in euros, two decimals, sent as a string", examples=["100000.00"]
+    )
+    rcs_city: str | None = Field(None, description="city of the trade and companies register (RCS)", examples=["Lyon"])
+    siren: str = Field(..., description="SIREN, 9 digits", examples=["812345676"])
+    siret: str | None = Field(None, description="SIRET of the head office, 14 digits", examples=["81234567600017"])
+    vat_number: str = Field(..., description="intra-EU VAT number", examples=["FR19812345676"])
+    address_lines: list[str] = Field(
+        ..., min_length=1, max_length=3, description="street address, one to three lines", examples=[["14 rue des Tanneurs"]]
+    )
+    postal_code: str = Field(..., description="postal code", examples=["69002"])
+    city: str = Field(..., description="city", examples=["Lyon"])
+    country: str = Field(..., description="ISO 3166-1 alpha-2 country code", examples=["FR"])
+    email: str | None = Field(None, description="e-mail address printed on invoices", examples=["facturation@pressimmo.example"])
+    iban: str = Field(
+        ...,
+        description="IBAN of the account that receives transfers, in full and without spaces, because every invoice"
+        " prints it; never log it in full",
+        examples=["FR7630002012340001234567846"],
+    )
+    bic: str = Field(..., description="BIC of that account", examples=["CRLYFRPP"])
+    penalty_rate: str = Field(
+        ..., description="rate of the late-payment penalties, as invoices print it", examples=["trois fois le taux d’intérêt légal"]
+    )
+    payment_terms: str = Field(
+        ..., description="payment terms as staff typed them for the contact page, empty when not given", examples=["30 jours fin de mois"]
+    )
+    updated_by: str = Field(..., description="user id of the author", examples=["2c1d0e9f-8a7b-4c6d-9e5f-4a3b2c1d0e9f"])
+
+
 class ContactMessageSent(AccountsEvent):
     """An agency user wrote to a creditor's service through the contact form; the envelope names the account."""
 
@@ -199,6 +245,7 @@ ACCOUNTS_EVENTS: dict[str, type[AccountsEvent]] = {
         SecondFactorChanged,
         ProfileUpdated,
         CreditorContactsUpdated,
+        CreditorIdentityUpdated,
         ContactMessageSent,
         BankChangeRequested,
         BankChangeDecided,

@@ -21,7 +21,9 @@ from services.accounts.mail_sink import MailSink
 from services.accounts.settings import AccountsSettings
 from services.registry import service_definition
 from shared.principal import PRINCIPAL_HEADER, AccountRef, PrincipalSigner, Role
+from shared.db import open_pool
 from shared.service import create_service_app
+from shared.web import POOL
 from tests.browser.conftest import SESSION_SECRET, serve
 from tests.conftest import Engines, free_port, unique_id
 from tests.gateway.support import (
@@ -102,12 +104,17 @@ async def mail_stack(engines: Engines, tmp_path: Path) -> AsyncIterator[MailStac
 
 
 @pytest.fixture
-async def ledger_client(mail_stack: MailStack, signer: PrincipalSigner):
-    """The helpers of tests/gateway/support.py call the ledger through an object with ``client`` and ``system_headers``."""
+async def ledger_client(mail_stack: MailStack, signer: PrincipalSigner, engines: Engines):
+    """The helpers of tests/gateway/support.py call the ledger through an object with ``client`` and ``system_headers``.
+
+    They also write the creditor's identity into the ledger's database through
+    ``app[POOL]``, as on a test client of the service.
+    """
 
     class LiveLedger:
-        def __init__(self, http: aiohttp.ClientSession) -> None:
+        def __init__(self, http: aiohttp.ClientSession, pool) -> None:
             self.client = http
+            self.app = {POOL: pool}
 
         def system_headers(self) -> dict[str, str]:
             return {
@@ -116,8 +123,9 @@ async def ledger_client(mail_stack: MailStack, signer: PrincipalSigner):
                 )
             }
 
-    async with aiohttp.ClientSession(base_url=mail_stack.ledger_url) as http:
-        yield LiveLedger(http)
+    async with open_pool(engines.service_dsn("ledger"), max_size=1) as pool:
+        async with aiohttp.ClientSession(base_url=mail_stack.ledger_url) as http:
+            yield LiveLedger(http, pool)
 
 
 @pytest.fixture

@@ -27,9 +27,11 @@ from services.accounts.app import DEFINITION as ACCOUNTS_DEFINITION
 from services.accounts.commands import create_staff_user, create_user, ensure_creditor, link_account
 from services.accounts.mail_sink import MailSink, StoredMessage, list_messages
 from services.accounts.settings import AccountsSettings
+from services.ledger.creditors import CreditorIdentity, set_creditor_identity
 from services.ledger.domain import paris_today
 from shared.principal import PrincipalSigner
 from shared.service import create_service_app
+from shared.web import POOL
 from tests.conftest import Engines, ServiceClient, unique_id
 
 FEC_HEADER = (
@@ -137,11 +139,11 @@ async def create_creditor(accounts_pool: asyncpg.Pool, ledger: ServiceClient, na
     creditor = unique_id("cred")
     await ensure_creditor(accounts_pool, creditor, name)
     body = {"name": name, "payment_terms": "30 jours"}
-    if identity:
-        body["identity"] = CREDITOR_IDENTITY
     response = await ledger.client.put(f"/creditors/{creditor}", json=body, headers=ledger.system_headers())
     if response.status != 200:
         raise RuntimeError(f"creating creditor {creditor} in the ledger failed: {await response.text()}")
+    if identity:
+        await store_ledger_identity(ledger, creditor)
     return creditor
 
 
@@ -207,15 +209,18 @@ CREDITOR_IDENTITY = {
 }
 
 
+async def store_ledger_identity(ledger: ServiceClient, creditor_id: str) -> None:
+    """Write CREDITOR_IDENTITY into the ledger's row of the creditor, as its identity event would.
+
+    The accounts service owns the identity and sends it in an event. These
+    tests do not run its relay, so they write the ledger's copy directly.
+    """
+    await set_creditor_identity(ledger.app[POOL], creditor_id, CreditorIdentity.model_validate(CREDITOR_IDENTITY))
+
+
 async def give_creditor_identity(ledger: ServiceClient, creditor: CreditorAccount) -> None:
     """Store the creditor's legal identity in the ledger, so that its invoices can be rendered as PDF."""
-    response = await ledger.client.put(
-        f"/creditors/{creditor.id}",
-        json={"name": creditor.name, "payment_terms": "30 jours", "identity": CREDITOR_IDENTITY},
-        headers=ledger.system_headers(),
-    )
-    if response.status != 200:
-        raise RuntimeError(f"storing the identity of {creditor.id} in the ledger failed: {await response.text()}")
+    await store_ledger_identity(ledger, creditor.id)
 
 
 @asynccontextmanager

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 from structlog.testing import capture_logs
 
-from services.ledger import routes
-from services.ledger.creditors import set_creditor_identity, upsert_creditor
+from services.ledger.creditors import (
+    CreditorIdentity,
+    invalid_identity_field,
+    set_creditor_identity,
+    upsert_creditor,
+)
 from services.ledger.rendering import SellerIdentityIncomplete, stored_document
 from tests.conftest import unique_id
 from tests.ledger.test_feed import invoice_body
@@ -29,36 +34,53 @@ INVALID_FIELDS = [
 
 
 @pytest.mark.parametrize(("field", "value", "sentence"), INVALID_FIELDS)
-async def test_put_invalid_identity_field_422(ledger_service, ledger_pool, field, value, sentence):
+def test_invalid_identity_field_named(field, value, sentence):
+    with pytest.raises(ValidationError) as raised:
+        CreditorIdentity.model_validate({**VALID_IDENTITY, field: value})
+
+    named_field, message = invalid_identity_field(raised.value)
+
+    assert named_field == field
+    assert sentence in message
+
+
+def test_capital_over_column_rejected():
+    with pytest.raises(ValidationError) as raised:
+        CreditorIdentity.model_validate({**VALID_IDENTITY, "share_capital": "10000000000000000.00"})
+
+    assert invalid_identity_field(raised.value)[0] == "share_capital"
+
+
+async def test_put_identity_rejected_names_accounts_route(ledger_service, ledger_pool):
     creditor = unique_id("identity")
-    body = {"name": "Créancier Test", "identity": {**VALID_IDENTITY, field: value}}
+    await upsert_creditor(ledger_pool, creditor, "Nom avant", "30 jours")
 
     response = await ledger_service.client.put(
-        f"/creditors/{creditor}", json=body, headers=ledger_service.system_headers()
-    )
-    error = (await response.json())["error"]
-    stored = await ledger_pool.fetchval("SELECT count(*) FROM creditors WHERE id = $1", creditor)
-
-    assert response.status == 422
-    assert error["message"].startswith("Identité légale invalide\u00a0: ")
-    assert sentence in error["message"]
-    assert error["details"]["field"] == f"identity.{field}"
-    assert stored == 0
-
-
-async def test_put_valid_identity_stored(ledger_service, ledger_pool):
-    creditor = unique_id("identity")
-    identity = {**VALID_IDENTITY, "iban": "FR76 3000 2012 3400 0123 4567 846", "share_capital": 100000.00}
-
-    response = await ledger_service.client.put(
-        f"/creditors/{creditor}", json={"name": "Créancier Test", "identity": identity},
+        f"/creditors/{creditor}",
+        json={"name": "Nom après", "payment_terms": "45 jours", "identity": VALID_IDENTITY},
         headers=ledger_service.system_headers(),
     )
-    stored = await ledger_pool.fetchrow("SELECT iban, share_capital FROM creditors WHERE id = $1", creditor)
+    error = (await response.json())["error"]
+    stored = await ledger_pool.fetchrow("SELECT name, payment_terms, iban FROM creditors WHERE id = $1", creditor)
+
+    assert response.status == 422
+    assert error["details"]["field"] == "identity"
+    assert f"PUT /staff/creditors/{creditor}/identity" in error["message"]
+    assert (stored["name"], stored["payment_terms"], stored["iban"]) == ("Nom avant", "30 jours", None)
+
+
+async def test_put_without_identity_saves_name_and_terms(ledger_service, ledger_pool):
+    creditor = unique_id("identity")
+
+    response = await ledger_service.client.put(
+        f"/creditors/{creditor}",
+        json={"name": "Créancier Test", "payment_terms": "45 jours", "identity": None},
+        headers=ledger_service.system_headers(),
+    )
+    stored = await ledger_pool.fetchrow("SELECT name, payment_terms FROM creditors WHERE id = $1", creditor)
 
     assert response.status == 200
-    assert stored["iban"] == "FR7630002012340001234567846"
-    assert str(stored["share_capital"]) == "100000.00"
+    assert (stored["name"], stored["payment_terms"]) == ("Créancier Test", "45 jours")
 
 
 async def creditor_with_stored_invoice(ledger_service, ledger_pool) -> str:
@@ -104,48 +126,6 @@ async def test_stored_vat_of_other_siren_409(ledger_service, ledger_pool):
 
     assert raised.value.status == 409
     assert "SIREN" in raised.value.message
-
-
-async def test_put_capital_over_column_changes_nothing(ledger_service, ledger_pool):
-    creditor = unique_id("identity")
-    await upsert_creditor(ledger_pool, creditor, "Nom avant", "30 jours")
-    body = {
-        "name": "Nom après",
-        "payment_terms": "45 jours",
-        "identity": {**VALID_IDENTITY, "share_capital": "10000000000000000.00"},
-    }
-
-    response = await ledger_service.client.put(
-        f"/creditors/{creditor}", json=body, headers=ledger_service.system_headers()
-    )
-    error = (await response.json())["error"]
-    stored = await ledger_pool.fetchrow("SELECT name, payment_terms FROM creditors WHERE id = $1", creditor)
-
-    assert response.status == 422
-    assert error["details"]["field"] == "identity.share_capital"
-    assert (stored["name"], stored["payment_terms"]) == ("Nom avant", "30 jours")
-
-
-
-async def test_put_identity_failure_keeps_terms(ledger_service, ledger_pool, monkeypatch):
-    # Any failure of the identity's write, after the name and terms are written, undoes both.
-    creditor = unique_id("identity")
-    await upsert_creditor(ledger_pool, creditor, "Nom avant", "30 jours")
-
-    async def failing_write(connection, creditor_id, identity):
-        await connection.execute("SELECT 1")
-        raise RuntimeError("identity write failed")
-
-    monkeypatch.setattr(routes, "set_creditor_identity", failing_write)
-    response = await ledger_service.client.put(
-        f"/creditors/{creditor}",
-        json={"name": "Nom après", "payment_terms": "45 jours", "identity": VALID_IDENTITY},
-        headers=ledger_service.system_headers(),
-    )
-    stored = await ledger_pool.fetchrow("SELECT name, payment_terms FROM creditors WHERE id = $1", creditor)
-
-    assert response.status == 500
-    assert (stored["name"], stored["payment_terms"]) == ("Nom avant", "30 jours")
 
 
 async def test_incomplete_identity_hides_pdf_links(ledger_service, ledger_pool):

@@ -6,8 +6,6 @@ import json
 
 import pytest
 
-from tests.conftest import unique_id
-from tests.ledger.test_creditor_identity import VALID_IDENTITY
 from tests.ledger.test_feed import creditor_with_terms, invoice_body, post, with_buyer, with_line
 
 ENGLISH_WORDINGS = ("Input should", "Field required", "String should", "Value error", "Extra inputs", "List should")
@@ -121,45 +119,3 @@ async def test_feed_body_not_object_in_french(ledger_service, ledger_pool):
     assert status == 422
     assert response["error"]["details"]["field"] == "document"
     assert f"document{NBSP}: un objet JSON est attendu, reçu une liste" in response["error"]["message"]
-
-
-IDENTITY_ERRORS = [
-    ("siren", "123456789", "siren_invalid", f"identity.siren{NBSP}: SIREN invalide (clé de contrôle fausse)"),
-    ("siret", "73282932000074", "siret_of_other_siren", "le SIRET ne correspond pas au SIREN"),
-    ("share_capital", "-1", "greater_than_equal", "le capital social doit être positif ou nul, reçu «\u00a0-1\u00a0»"),
-    ("legal_name", None, "string_type", f"identity.legal_name{NBSP}: un texte est attendu, reçu null"),
-    ("iban", "FR7630002012340001234567840", "iban_invalid", f"identity.iban{NBSP}: IBAN invalide (clé de contrôle fausse)"),
-]
-
-
-@pytest.mark.parametrize(("field", "value", "error_type", "reason"), IDENTITY_ERRORS)
-async def test_identity_reason_in_french(ledger_service, ledger_pool, field, value, error_type, reason):
-    creditor = unique_id("identity")
-    body = {"name": "Créancier Test", "identity": {**VALID_IDENTITY, field: value}}
-
-    response = await ledger_service.client.put(
-        f"/creditors/{creditor}", json=body, headers=ledger_service.system_headers()
-    )
-    payload = await response.json()
-    details = payload["error"]["details"]
-
-    assert response.status == 422
-    assert details["field"] == f"identity.{field}"
-    assert details["type"] == error_type
-    assert reason in details["reason"]
-    for wording in ENGLISH_WORDINGS:
-        assert wording not in json.dumps(payload, ensure_ascii=False), wording
-
-
-async def test_identity_reason_hides_iban(ledger_service, ledger_pool):
-    iban = "FR7630002012340001234567840"
-    body = {"name": "Créancier Test", "identity": {**VALID_IDENTITY, "iban": iban}}
-
-    response = await ledger_service.client.put(
-        f"/creditors/{unique_id('identity')}", json=body, headers=ledger_service.system_headers()
-    )
-    payload = await response.json()
-
-    assert response.status == 422
-    assert "reçu" not in payload["error"]["details"]["reason"]
-    assert iban not in json.dumps(payload)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import structlog
@@ -16,15 +18,19 @@ log = structlog.get_logger(__name__)
 DEFAULT_MAX_LENGTH = 1000
 
 
-async def json_body(request: web.Request) -> dict[str, Any]:
+async def json_body(request: web.Request, *, exact_numbers: bool = False) -> dict[str, Any]:
     """Return the request's JSON object; raise InvalidRequest when the body is not one.
+
+    With ``exact_numbers``, numbers with a fraction or exponent are read as
+    Decimal instead of float, so that an amount keeps every cent.
 
     Besides syntax errors, the body may name a charset that Python does not
     know (LookupError), hold an integer of more than 4300 digits (ValueError)
     or nest arrays beyond the recursion limit (RecursionError).
     """
     try:
-        body = await request.json(loads=loads_unique_keys)
+        loads = partial(loads_unique_keys, parse_float=Decimal) if exact_numbers else loads_unique_keys
+        body = await request.json(loads=loads)
     except DuplicateJsonKey as error:
         raise InvalidRequest(
             REQUEST_BODY_FIELD, f"la clé {error.quoted_key()} y figure deux fois ; envoyez-la une seule fois"

@@ -75,7 +75,8 @@ async def put_identity(request: web.Request) -> web.Response:
     require_role(principal, Action.EDIT_CREDITOR)
     creditor_id = request.match_info["creditor"]
     creditor_in_scope(request, creditor_id)
-    body = await json_body(request)
+    # Decimal numbers, because the share capital is an amount in cents.
+    body = await json_body(request, exact_numbers=True)
     with reported_as_invalid_fields():
         values = contacts.validate_identity(body)
 
