@@ -6,6 +6,7 @@ import re
 
 from playwright.async_api import expect
 
+from tests.browser.test_documents_browser import log_in_to_statement
 from tests.gateway.support import CreditorAccount, FecBuilder, create_agency_login, create_creditor, days_ago, import_fec
 
 NNBSP = "\u202f"
@@ -124,11 +125,7 @@ async def test_subtotal_after_back_button(browser_page, live_stack, accounts_poo
 async def test_view_label_follows_typed_dates(browser_page, live_stack, accounts_pool, ledger_service):
     agency, _north, _south = await seed_two_creditors(accounts_pool, ledger_service)
     page = browser_page
-    await page.goto(live_stack.gateway_url + "/connexion")
-    await page.get_by_label("Identifiant").fill(agency.login)
-    await page.get_by_label("Mot de passe").fill(agency.password)
-    await page.get_by_role("button", name="Se connecter").click()
-    await expect(page).to_have_url(live_stack.gateway_url + "/etat-de-compte")
+    await log_in_to_statement(page, live_stack.gateway_url, agency)
     all_option = page.locator('#filter-view option[value="all"]')
     await expect(all_option).to_have_text("Toutes les écritures sur un an")
 

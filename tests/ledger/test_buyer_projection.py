@@ -61,21 +61,32 @@ async def wait_for_inbox(pool, event_id) -> None:
     raise AssertionError(f"event {event_id} was not consumed within 20 s")
 
 
-async def wait_for_ack(engines, sequence: int) -> None:
-    """Wait until the ledger has acknowledged every profile event up to ``sequence``, duplicates included.
+async def wait_for_ack(engines, sequence: int, consumer: str = PROFILE_CONSUMER) -> None:
+    """Wait until the ledger's `consumer` of ACCOUNTS has acknowledged every event up to ``sequence``, duplicates included.
 
     Only the ledger's user and the operator may read the ledger's consumer.
     """
     client = await engines.connect_nats(OPERATOR)
     try:
         for _ in range(400):
-            info = await client.jetstream().consumer_info("ACCOUNTS", PROFILE_CONSUMER)
+            info = await client.jetstream().consumer_info("ACCOUNTS", consumer)
             if info.ack_floor.stream_seq >= sequence:
                 return
             await asyncio.sleep(0.05)
     finally:
         await client.close()
     raise AssertionError(f"message {sequence} of ACCOUNTS was not acknowledged within 20 s")
+
+
+async def inbox_rows_after_redelivery(engines, pool, event: EventEnvelope, consumer: str = PROFILE_CONSUMER) -> int:
+    """Deliver ``event``, which the ledger has consumed, a second time, and return how many inbox rows it has.
+
+    Published again without a Nats-Msg-Id header, JetStream stores it as a
+    second message, so the ledger receives the same event id twice.
+    """
+    sequence = await publish(engines, event)
+    await wait_for_ack(engines, sequence, consumer)
+    return await pool.fetchval("SELECT count(*) FROM inbox WHERE consumer = 'ledger' AND event_id = $1", event.event_id)
 
 
 async def apply_events(engines, pool, *events: EventEnvelope) -> None:
@@ -141,13 +152,7 @@ async def test_redelivered_event_adds_no_version(ledger_service, ledger_pool, en
 
     await publish(engines, event)
     await wait_for_inbox(ledger_pool, event.event_id)
-    # Published again without a Nats-Msg-Id header, JetStream stores it as a
-    # second message, so the ledger receives the same event id twice.
-    second_sequence = await publish(engines, event)
-    await wait_for_ack(engines, second_sequence)
-    inbox_rows = await ledger_pool.fetchval(
-        "SELECT count(*) FROM inbox WHERE consumer = 'ledger' AND event_id = $1", event.event_id
-    )
+    inbox_rows = await inbox_rows_after_redelivery(engines, ledger_pool, event)
 
     assert inbox_rows == 1
     assert await address_versions(ledger_pool, creditor) == ["Nantes"]

@@ -23,13 +23,18 @@ from services.ledger.creditors import documents_available, upsert_creditor
 from services.ledger.rendering import build_document
 from shared.db import open_pool
 from shared.events.accounts import CreditorIdentityUpdated
-from shared.events.access import OPERATOR
 from shared.events.envelope import EventEnvelope
 from shared.events.streams import durable_name
 from shared.principal import Principal, Role
 from shared.service import create_service_app
 from tests.conftest import ServiceClient, unique_id
-from tests.ledger.test_buyer_projection import issue_invoice, pdf_text, publish, wait_for_inbox
+from tests.ledger.test_buyer_projection import (
+    inbox_rows_after_redelivery,
+    issue_invoice,
+    pdf_text,
+    publish,
+    wait_for_inbox,
+)
 from tests.ledger.test_rendering import IDENTITY as LEDGER_IDENTITY
 from tests.ledger.test_rendering import creditor_with_identity
 
@@ -107,20 +112,6 @@ async def wait_for_iban(ledger_pool, creditor: str, iban: str) -> None:
     raise AssertionError(f"the ledger did not store the new IBAN of {creditor} within 20 s")
 
 
-async def wait_for_ack(engines, sequence: int) -> None:
-    """Wait until the ledger has acknowledged every identity event up to ``sequence``, duplicates included."""
-    client = await engines.connect_nats(OPERATOR)
-    try:
-        for _ in range(400):
-            info = await client.jetstream().consumer_info("ACCOUNTS", IDENTITY_CONSUMER)
-            if info.ack_floor.stream_seq >= sequence:
-                return
-            await asyncio.sleep(0.05)
-    finally:
-        await client.close()
-    raise AssertionError(f"message {sequence} of ACCOUNTS was not acknowledged within 20 s")
-
-
 async def test_staff_iban_change_reaches_invoice(accounts, accounts_pool, ledger_service, ledger_pool):
     creditor = await creditor_with_identity(ledger_pool)
     await ensure_creditor(accounts_pool, creditor, "Presse Immo Test")
@@ -180,13 +171,7 @@ async def test_redelivered_identity_event_changes_nothing(ledger_service, ledger
     await wait_for_inbox(ledger_pool, first.event_id)
     await publish(engines, second)
     await wait_for_inbox(ledger_pool, second.event_id)
-    # Published again without a Nats-Msg-Id header, JetStream stores it as
-    # another message, so the ledger receives the first event a second time.
-    sequence = await publish(engines, first)
-    await wait_for_ack(engines, sequence)
-    inbox_rows = await ledger_pool.fetchval(
-        "SELECT count(*) FROM inbox WHERE consumer = 'ledger' AND event_id = $1", first.event_id
-    )
+    inbox_rows = await inbox_rows_after_redelivery(engines, ledger_pool, first, IDENTITY_CONSUMER)
 
     assert inbox_rows == 1
     assert await stored_iban(ledger_pool, creditor) == NEW_IBAN
