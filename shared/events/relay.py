@@ -73,6 +73,7 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
+        self._stopping = False
         self._task: asyncio.Task | None = None
         self._listener: asyncpg.Connection | None = None
 
@@ -84,12 +85,18 @@ class OutboxRelay:
     async def stop(self) -> None:
         """Cancel the loop and release the listener connection, giving up on either after the stop timeout.
 
-        The loop may not end after cancellation when a library swallows
-        it. NOTE: one such hang was seen in a test's teardown, and its cause
-        is not known. Giving up loses nothing, because the rows of the batch
-        in flight stay unpublished unless their transaction commits, and they
-        go out again later (JetStream drops a duplicate by Nats-Msg-Id).
+        The cancellation can be lost. In Python 3.11, wait_for returns the
+        result of a wait that ends in the same loop iteration as the
+        cancellation, and drops the cancellation (CPython issue 86296, fixed
+        in 3.12). The loop's wait for NOTIFY wake-ups is such a wait, and a
+        library may swallow it too. So the loop also checks a stop flag
+        before each batch, which the stop sets and wakes it for. Giving up
+        after the timeout loses nothing, because the rows of the batch in
+        flight stay unpublished unless their transaction commits, and they go
+        out again later (JetStream drops a duplicate by Nats-Msg-Id).
         """
+        self._stopping = True
+        self._wake.set()
         if self._task is not None:
             self._task.cancel()
             done, _pending = await asyncio.wait({self._task}, timeout=self._stop_timeout_seconds)
@@ -109,7 +116,7 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         failures = 0
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 outcome = await self.publish_batch()

@@ -18,7 +18,7 @@ from shared.events.broker import build_broker, running_broker
 from shared.events.consumer import EventConsumer, envelope_mismatch, subscribe
 from shared.events.envelope import EventEnvelope
 from shared.events.outbox import EventTooLarge, add_to_outbox
-from shared.events.relay import OutboxRelay
+from shared.events.relay import BatchOutcome, OutboxRelay
 from shared.events.replay import pending_dead_letters, replay_dead_letters
 from tests.conftest import free_port
 
@@ -278,6 +278,43 @@ async def test_relay_stop_gives_up_on_stuck_publish(scratch_dsn):
 
     assert stopped_after < 5
     assert unpublished == 3
+
+
+async def test_relay_stop_ends_after_swallowed_cancel(scratch_dsn):
+    """A batch that swallows the stop's cancellation must not keep the loop running until the stop timeout."""
+    pool = await create_pool(scratch_dsn, min_size=2, max_size=4)
+    relay = OutboxRelay(pool, StubbornBroker(), poll_seconds=0.05, stop_timeout_seconds=3600.0)
+    publishing = asyncio.Event()
+    batches = 0
+
+    async def batch_swallowing_cancel() -> BatchOutcome:
+        # Finish the batch although the task was cancelled during it, as a library may do.
+        nonlocal batches
+        batches += 1
+        if batches > 1:
+            return BatchOutcome(0, 0, 0)
+        publishing.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            asyncio.current_task().uncancel()
+        return BatchOutcome(1, 0, 0)
+
+    relay.publish_batch = batch_swallowing_cancel
+    await relay.start()
+    await publishing.wait()
+
+    stopping = asyncio.create_task(relay.stop())
+    # The wait bounds a hang of an hour, the stop timeout set above, not the stop's speed.
+    done, _pending = await asyncio.wait({stopping}, timeout=60)
+    if not done:
+        relay._task.cancel()
+        relay._stopping = True
+        await stopping
+    await close_pool(pool, timeout_seconds=0.5)
+
+    assert stopping in done
+    assert batches == 1
 
 
 async def _count_unpublished(dsn: str) -> int:
