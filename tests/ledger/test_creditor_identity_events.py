@@ -47,20 +47,10 @@ OLD_IBAN = LEDGER_IDENTITY.iban
 NEW_IBAN = "FR7630006000011234567890189"
 THIRD_IBAN = "FR7630004000010001234567830"
 
-# The identity as staff type it in accounts, with NEW_IBAN.
+# The ledger test identity as staff type it in accounts: NEW_IBAN in groups of four, with its bank's BIC.
 STAFF_IDENTITY = {
-    "legal_name": "PRESSE IMMO TEST SAS",
-    "legal_form": "SAS",
-    "share_capital": "100000.00",
-    "rcs_city": "Lyon",
-    "siren": "812345676",
-    "siret": "81234567600017",
-    "vat_number": "FR19812345676",
-    "address_line1": "14 rue des Tanneurs",
-    "postal_code": "69002",
-    "city": "Lyon",
-    "country": "FR",
-    "email": "facturation@presse-immo.example",
+    **LEDGER_IDENTITY.model_dump(mode="json", exclude={"address_lines", "penalty_rate"}),
+    "address_line1": LEDGER_IDENTITY.address_lines[0],
     "iban": "FR76 3000 6000 0112 3456 7890 189",
     "bic": "AGRIFRPP",
 }
