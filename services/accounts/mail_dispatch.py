@@ -31,6 +31,9 @@ POLL_SECONDS = 5.0
 FIRST_RETRY_SECONDS = 30
 MAX_RETRY_SECONDS = 3600
 SMTP_TIMEOUT_SECONDS = 10.0
+# The stop cancels the loop again after each of these waits, up to STOP_CANCELS times.
+STOP_RECANCEL_SECONDS = 0.5
+STOP_CANCELS = 20
 
 
 # Sent messages contain personal data and are kept only this long, for support questions.
@@ -75,18 +78,34 @@ class MailDispatcher:
         # A cancellation during a send can be lost: aiosmtplib may turn it into an
         # SMTP error, which send_due catches, and in tests the send sometimes
         # completed after it. So the flag ends the loop, and the event its wait.
+        #
+        # One cancellation is not always enough either. aiosmtplib 5.1.3 handles it
+        # in SMTP.__aexit__ by sending QUIT and waiting for the reply, for up to
+        # the SMTP timeout. When
+        # the cancellation comes in the middle of DATA, the server reads QUIT as
+        # message text and never replies, so that wait lasted the whole timeout.
+        # The stop therefore cancels again until the loop ends.
         self._stopping = True
         self._wake.set()
         if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+            await self._cancel_until_done(self._task)
         if self._listener is not None:
             await self._listener.remove_listener("outgoing_mail", self._on_notify)
             await self._pool.release(self._listener)
         log.info("mail_dispatcher_stopped")
+
+    @staticmethod
+    async def _cancel_until_done(task: asyncio.Task) -> None:
+        for _attempt in range(STOP_CANCELS):
+            task.cancel()
+            done, _pending = await asyncio.wait({task}, timeout=STOP_RECANCEL_SECONDS)
+            if done:
+                break
+        else:
+            log.error("mail_dispatcher_stop_timed_out", waited_seconds=STOP_CANCELS * STOP_RECANCEL_SECONDS)
+            return
+        if not task.cancelled() and task.exception() is not None:
+            log.error("mail_dispatcher_failed", error=repr(task.exception()))
 
     def _on_notify(self, *_args: object) -> None:
         self._wake.set()

@@ -214,3 +214,68 @@ async def test_stop_ends_after_swallowed_cancel(engines, accounts_pool, mail_sin
 
     assert stopping in done
     assert batches == 1
+
+
+class StallingSmtpServer:
+    """An SMTP server that accepts a message's DATA command and then never replies again, like a stuck relay."""
+
+    def __init__(self) -> None:
+        self.stalled = asyncio.Event()
+        self._server: asyncio.Server | None = None
+        self._writers: list[asyncio.StreamWriter] = []
+        self.port = 0
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._session, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        self._server.close()
+        for writer in self._writers:
+            writer.close()
+
+    async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.append(writer)
+        writer.write(b"220 stalling.example ESMTP\r\n")
+        while line := await reader.readline():
+            command = line[:4].upper()
+            if command == b"DATA":
+                writer.write(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                break
+            writer.write(b"250 OK\r\n")
+        # Read the message, then QUIT as message text, and never reply.
+        self.stalled.set()
+        while await reader.read(4096):
+            pass
+        writer.close()
+
+
+async def test_stop_during_stalled_send(engines, accounts_pool, monkeypatch):
+    """A stop during a send to a server that stopped replying ends without waiting for the SMTP timeout.
+
+    aiosmtplib handles the stop's cancellation by sending QUIT and waiting for
+    its reply for the whole SMTP timeout, set to an hour here. The message
+    stays due: its try is rolled back, to be made again at the next start.
+    """
+    monkeypatch.setattr("services.accounts.mail_dispatch.SMTP_TIMEOUT_SECONDS", 3600.0)
+    server = StallingSmtpServer()
+    await server.start()
+    async with accounts_pool.acquire() as connection:
+        await queue_mail(connection, cipher=None, sender=SENDER, to="agence@example.org", subject="Bloqué", body="x")
+    due_rows = "SELECT id, attempts, sent_at, next_attempt_at FROM outgoing_mail ORDER BY id"
+    before = await accounts_pool.fetch(due_rows)
+    dispatcher = MailDispatcher(accounts_pool, settings_for(engines, server.port), cipher=None, smtp_host="127.0.0.1")
+    await dispatcher.start()
+    await server.stalled.wait()
+
+    stopping = asyncio.create_task(dispatcher.stop())
+    # The wait bounds a hang of an hour, the SMTP timeout set above, not the stop's speed.
+    done, _pending = await asyncio.wait({stopping}, timeout=60)
+    if not done:
+        await server.stop()  # the reply's wait ends on the closed connection
+        await stopping
+    after = await accounts_pool.fetch(due_rows)
+    await server.stop()
+
+    assert stopping in done
+    assert after == before
