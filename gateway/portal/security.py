@@ -26,7 +26,7 @@ from markupsafe import Markup
 from gateway.accounts_portal import TooManyAttempts, accounts_portal
 from gateway.errors import ServiceUnavailable
 from gateway.format import format_wait
-from gateway.portal.forms import FieldErrors, field_errors_of, form_text, read_session_form
+from gateway.portal.forms import ExpiredForm, FieldErrors, field_errors_of, form_text, read_session_form
 from gateway.portal.layout import SECURITY, PortalFrame, load_frame, render_page
 from gateway.portal.password_reset import CONFIRMATION_MISMATCH
 from gateway.sessions import SESSION_RESOLVER
@@ -58,6 +58,18 @@ NOTICES = {
 NOTICE_PARAMETER = "fait"
 # Notices of actions that end sessions, which get the describe_closing_delay sentence.
 SESSION_CLOSING_NOTICES = frozenset({"mot-de-passe", "sessions"})
+# The Sécurité forms contain only passwords and codes, which a page never shows again,
+# so a form from before a new login comes back empty with one of these messages.
+EXPIRED_FORM_WITH_SECRETS = (
+    "Le formulaire a expiré, par exemple après une nouvelle connexion dans un autre onglet, "
+    "et n’a donc pas été pris en compte. Les mots de passe et codes saisis ne sont jamais réaffichés : "
+    "saisissez-les de nouveau, puis envoyez le formulaire."
+)
+EXPIRED_SESSIONS_FORM = (
+    "Le formulaire a expiré, par exemple après une nouvelle connexion dans un autre onglet, "
+    "et n’a donc pas été pris en compte : vos autres sessions restent ouvertes. "
+    "Cliquez de nouveau sur « Fermer les autres sessions » pour les fermer."
+)
 REQUIRED_MESSAGES = {
     "current_password": "Saisissez votre mot de passe actuel.",
     "new_password": "Saisissez un nouveau mot de passe.",
@@ -163,13 +175,22 @@ async def security_page(request: web.Request) -> web.Response:
     return await render_security(request, frame)
 
 
+async def render_expired_form(request: web.Request, expired: ExpiredForm, message: str) -> web.Response:
+    """Show the Sécurité page again with ``message`` and a fresh token, after a form from before a new login."""
+    frame = await load_frame(request, SECURITY)
+    return await render_security(request, frame, alert=message, status=expired.status)
+
+
 def missing_fields(values: dict[str, str]) -> FieldErrors:
     return {name: REQUIRED_MESSAGES[name] for name, value in values.items() if not value}
 
 
 async def change_password(request: web.Request) -> web.Response:
     """Change the password after checking the current one, then redirect with the confirmation."""
-    active, form = await read_session_form(request)
+    try:
+        active, form = await read_session_form(request)
+    except ExpiredForm as expired:
+        return await render_expired_form(request, expired, EXPIRED_FORM_WITH_SECRETS)
     frame = await load_frame(request, SECURITY)
     values = {
         "current_password": form_text(form, "current_password", strip=False),
@@ -200,7 +221,10 @@ async def change_password(request: web.Request) -> web.Response:
 
 
 async def revoke_other_sessions(request: web.Request) -> web.Response:
-    active, _form = await read_session_form(request)
+    try:
+        active, _form = await read_session_form(request)
+    except ExpiredForm as expired:
+        return await render_expired_form(request, expired, EXPIRED_SESSIONS_FORM)
     await accounts_portal(request).revoke_other_sessions(active)
     forget_cached_sessions(request, active.info.user_id)
     raise web.HTTPSeeOther(f"{SECURITY.path}?{NOTICE_PARAMETER}=sessions")
@@ -228,7 +252,10 @@ def render_enrolment(
 
 async def start_totp_enrolment(request: web.Request) -> web.Response:
     """Check the current password, create a pending TOTP secret and show its QR code and confirmation form."""
-    active, form = await read_session_form(request)
+    try:
+        active, form = await read_session_form(request)
+    except ExpiredForm as expired:
+        return await render_expired_form(request, expired, EXPIRED_FORM_WITH_SECRETS)
     frame = await load_frame(request, SECURITY)
     password = form_text(form, "password", strip=False)
     if not password:
@@ -253,7 +280,10 @@ async def start_totp_enrolment(request: web.Request) -> web.Response:
 
 async def confirm_totp(request: web.Request) -> web.Response:
     """Activate TOTP with a code from the app and show the recovery codes once."""
-    active, form = await read_session_form(request)
+    try:
+        active, form = await read_session_form(request)
+    except ExpiredForm as expired:
+        return await render_expired_confirmation(request, expired)
     frame = await load_frame(request, SECURITY)
     # The form carries the URI back so that a wrong code can show the same QR code again.
     otpauth_uri = form_text(form, "otpauth_uri")
@@ -274,8 +304,24 @@ async def confirm_totp(request: web.Request) -> web.Response:
     return render_page(request, "recovery_codes.html", frame, {"recovery_codes": recovery_codes})
 
 
+async def render_expired_confirmation(request: web.Request, expired: ExpiredForm) -> web.Response:
+    """Show the same QR code again after a confirmation form from before a new login, so that only the code is typed again.
+
+    The pending secret stays in the accounts service until a code confirms it.
+    A URI that is not an enrolment of this user gets the Sécurité page instead.
+    """
+    frame = await load_frame(request, SECURITY)
+    otpauth_uri = form_text(expired.form, "otpauth_uri")
+    if not is_enrolment_uri(otpauth_uri, frame.session.info.login):
+        return await render_security(request, frame, alert=EXPIRED_FORM_WITH_SECRETS, status=expired.status)
+    return render_enrolment(request, frame, otpauth_uri, error=EXPIRED_FORM_WITH_SECRETS, status=expired.status)
+
+
 async def disable_totp(request: web.Request) -> web.Response:
-    active, form = await read_session_form(request)
+    try:
+        active, form = await read_session_form(request)
+    except ExpiredForm as expired:
+        return await render_expired_form(request, expired, EXPIRED_FORM_WITH_SECRETS)
     frame = await load_frame(request, SECURITY)
     values = {"current_password": form_text(form, "password", strip=False), "totp_code": form_text(form, "totp_code")}
     errors = missing_fields(values)

@@ -12,9 +12,11 @@ from pathlib import Path
 import pyotp
 import pytest
 
+from gateway.portal.security import EXPIRED_FORM_WITH_SECRETS, EXPIRED_SESSIONS_FORM
 from tests.conftest import ServiceClient
 from tests.gateway.browsers import is_logged_in, second_session, security_token
 from tests.gateway.conftest import csrf_token_of, log_in
+from tests.gateway.test_expired_form import log_in_again, referer, token_from_before_new_login
 from tests.gateway.support import (
     AgencyLogin,
     CreditorAccount,
@@ -487,3 +489,83 @@ async def test_six_digit_code_has_no_break_space(gateway, logged_in_user):
     assert "6 chiffres" not in security_page
     assert "le code à 6&nbsp;chiffres que l’application affiche" in enrolment_page
     assert "6 chiffres" not in enrolment_page
+
+
+async def test_expired_password_form_changes_nothing(gateway, user):
+    old_token = await token_from_before_new_login(gateway, user, "/securite")
+    form = {"csrf_token": old_token, "current_password": user.password, "new_password": NEW_PASSWORD,
+            "new_password_confirmation": NEW_PASSWORD}
+
+    response = await gateway.post("/securite/mot-de-passe", data=form, headers=referer(gateway, "/securite"))
+    page = await response.text()
+    fresh_form = {**form, "current_password": NEW_PASSWORD, "new_password": user.password,
+                  "new_password_confirmation": user.password, "csrf_token": csrf_token_of(page)}
+    password_unchanged = await gateway.post(
+        "/securite/mot-de-passe", data=fresh_form, headers=referer(gateway, "/securite"), allow_redirects=False
+    )
+
+    assert response.status == 403
+    assert EXPIRED_FORM_WITH_SECRETS in html.unescape(page)
+    assert 'id="error-summary"' in page
+    assert NEW_PASSWORD not in page
+    assert user.password not in page
+    assert csrf_token_of(page) != old_token
+    assert password_unchanged.status == 422
+    assert "Le mot de passe saisi est incorrect." in html.unescape(await password_unchanged.text())
+
+
+async def test_expired_sessions_form_keeps_sessions(gateway, user):
+    old_token = await token_from_before_new_login(gateway, user, "/securite")
+    other = await second_session(gateway, user)
+
+    response = await gateway.post("/securite/sessions", data={"csrf_token": old_token},
+                                  headers=referer(gateway, "/securite"))
+    page = await response.text()
+
+    assert response.status == 403
+    assert EXPIRED_SESSIONS_FORM in html.unescape(page)
+    assert "Fermer mes autres sessions" in page
+    assert await is_logged_in(gateway, other)
+
+
+async def test_expired_totp_confirmation_keeps_qr_code(gateway, user):
+    login = await log_in(gateway, user.login, user.password)
+    assert login.status == 302
+    old_token = await security_token(gateway)
+    enrolment = await (
+        await gateway.post("/securite/double-authentification", data={"csrf_token": old_token, "password": user.password})
+    ).text()
+    uri = html.unescape(re.search(r'name="otpauth_uri" value="([^"]+)"', enrolment).group(1))
+    await log_in_again(gateway, user, old_token)
+    totp = pyotp.parse_uri(uri)
+    path = "/securite/double-authentification/confirmation"
+
+    expired = await gateway.post(path, data={"csrf_token": old_token, "otpauth_uri": uri, "code": totp.now()},
+                                 headers=referer(gateway, "/securite"))
+    page = await expired.text()
+    confirmed = await gateway.post(path, data={"csrf_token": csrf_token_of(page), "otpauth_uri": uri, "code": totp.now()})
+
+    assert expired.status == 403
+    assert EXPIRED_FORM_WITH_SECRETS in html.unescape(page)
+    assert html.escape(uri) in page
+    assert confirmed.status == 200
+    assert "codes de secours" in await confirmed.text()
+
+
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [
+        ("/securite/double-authentification", {"password": "mot-de-passe-saisi-avant"}),
+        ("/securite/double-authentification/desactivation", {"password": "mot-de-passe-saisi-avant", "totp_code": "123456"}),
+    ],
+)
+async def test_expired_totp_forms_show_message(gateway, user, path, fields):
+    old_token = await token_from_before_new_login(gateway, user, "/securite")
+
+    response = await gateway.post(path, data={"csrf_token": old_token, **fields}, headers=referer(gateway, "/securite"))
+    page = await response.text()
+
+    assert response.status == 403
+    assert EXPIRED_FORM_WITH_SECRETS in html.unescape(page)
+    assert "mot-de-passe-saisi-avant" not in page
+    assert "La double authentification n’est pas activée." in page
