@@ -30,6 +30,7 @@ from services.ledger.documents.format import (
     format_siren,
     format_unit_price,
 )
+from services.ledger.documents.model import DocumentLine, compute_totals
 from services.ledger.documents.samples import (
     ALL_SAMPLES,
     BUYER,
@@ -40,6 +41,7 @@ from services.ledger.documents.samples import (
     sample_partly_paid_invoice,
     sample_zero_vat_invoice,
 )
+from tests.ledger.pdf_cells import record_overflowing_cells
 
 NNBSP = "\u202f"  # narrow no-break space, the French thousands separator
 NBSP = "\u00a0"  # no-break space, before € and after « N° »
@@ -273,6 +275,35 @@ def test_credit_note_mentions_stay_on_one_page(line_count):
     assert len(mentions_pages) == 1
     assert pages_containing(texts, "indemnité forfaitaire") == mentions_pages
     assert pages_containing(texts, "Aucun escompte") == mentions_pages
+
+
+def test_largest_amounts_fit_their_columns(monkeypatch):
+    # The feed accepts a total up to 9 999 999 999 999,99 € and a unit price of 15 digits.
+    line = DocumentLine(
+        description="Cession", quantity=Decimal("1"), unit_price=Decimal("8333333333333.32"), vat_rate=Decimal("20")
+    )
+    breakdown, net_total, vat_total, total = compute_totals([line])
+    document = DocumentToRender(
+        **(
+            dict(sample_invoice())
+            | {
+                "lines": (line,),
+                "vat_breakdown": breakdown,
+                "net_total": net_total,
+                "vat_total": vat_total,
+                "total": total,
+                "amount_paid": Decimal("0.01"),
+            }
+        )
+    )
+    overflows = record_overflowing_cells(monkeypatch)
+
+    text = page_texts(render_document(document))[0]
+
+    assert overflows == []
+    assert f"Total TTC 9{NNBSP}999{NNBSP}999{NNBSP}999{NNBSP}999,98{NBSP}€" in text
+    assert f"Reste à payer 9{NNBSP}999{NNBSP}999{NNBSP}999{NNBSP}999,97{NBSP}€" in text
+    assert f"8{NNBSP}333{NNBSP}333{NNBSP}333{NNBSP}333,32{NBSP}€" in text
 
 
 def test_wrapped_long_word_keeps_every_character():

@@ -28,12 +28,13 @@ from services.ledger.documents.pdf_style import (
     RULE_GREY,
     TEXT_GREY,
 )
-from services.ledger.documents.pdf_text import draw_paragraph, wrap_text
+from services.ledger.documents.pdf_text import draw_fitted_cell, draw_paragraph, wrap_text
 
 # Heading, width in mm and alignment of each column. The widths add up to the 180 mm between margins.
+# Quantité is 18 mm wide because its heading in bold takes 14.8 mm and a cell pads 1.5 mm on each side.
 LINE_COLUMNS = (
-    ("Désignation", 80.0, "L"),
-    ("Quantité", 17.0, "R"),
+    ("Désignation", 79.0, "L"),
+    ("Quantité", 18.0, "R"),
     ("Prix unitaire HT", 31.0, "R"),
     ("TVA", 18.0, "R"),
     ("Montant HT", 34.0, "R"),
@@ -109,7 +110,7 @@ def draw_lines(pdf: FPDF, rows: list[tuple[str, tuple[str, str, str, str]]]) -> 
         x = MARGIN + description_width
         for value, (_, width, align) in zip(values, LINE_COLUMNS[1:], strict=True):
             pdf.set_xy(x, top + ROW_PADDING)
-            pdf.cell(width, TABLE_LINE_HEIGHT, value, align=align)
+            draw_fitted_cell(pdf, width, TABLE_LINE_HEIGHT, value, align=align)
             x += width
 
         bottom = top + row_height
@@ -159,7 +160,7 @@ def draw_vat_and_totals(pdf: FPDF, document: DocumentToRender) -> None:
         pdf.set_fill_color(*HEADING_FILL)
         pdf.set_x(RIGHT_COLUMN_X)
         pdf.cell(RIGHT_COLUMN_WIDTH - TOTAL_AMOUNT_WIDTH, SUMMARY_ROW_HEIGHT, label, fill=emphasized)
-        pdf.cell(TOTAL_AMOUNT_WIDTH, SUMMARY_ROW_HEIGHT, amount, align="R", fill=emphasized)
+        draw_fitted_cell(pdf, TOTAL_AMOUNT_WIDTH, SUMMARY_ROW_HEIGHT, amount, align="R", fill=emphasized)
         pdf.ln()
 
     pdf.set_xy(MARGIN, max(summary_bottom, pdf.get_y()) + 6)
@@ -198,7 +199,7 @@ def _draw_vat_summary(pdf: FPDF, document: DocumentToRender, reasons: list[str])
             format_amount(entry.vat_amount),
         )
         for value, (_, width, align) in zip(values, VAT_COLUMNS, strict=True):
-            pdf.cell(width, SUMMARY_ROW_HEIGHT, value, align=align)
+            draw_fitted_cell(pdf, width, SUMMARY_ROW_HEIGHT, value, align=align)
         pdf.ln()
 
     pdf.set_font(FONT_FAMILY, "", 7.5)
