@@ -208,7 +208,9 @@ PATHS: dict[str, Any] = {
                     "The statement's `documents_available` is then false. Or the number is "
                     "shared by several documents of the account and no `entry` was given (code "
                     "`document_number_ambiguous`, `details.candidates` lists each `entry`, `kind`, "
-                    "`document_date` and `total`)."
+                    "`document_date` and `total`). Or a text of the document, such as its number or the "
+                    "buyer's name, has a character outside the Latin scripts that the PDF fonts draw (code "
+                    "`document_character_unsupported`, `details.field` names the text)."
                 ),
                 "503": UNAVAILABLE,
             },

@@ -22,6 +22,7 @@ from services.ledger.documents import (
     DocumentLine,
     DocumentToRender,
     Seller,
+    UnsupportedCharacterError,
     VatBreakdown,
     compute_totals,
     render_document,
@@ -59,6 +60,16 @@ class CreditNoteVatUnknown(LedgerError, Conflict):
 
 class SellerIdentityIncomplete(LedgerError, Conflict):
     code = "seller_identity_incomplete"
+
+
+class DocumentCharacterUnsupported(LedgerError, Conflict):
+    """Error for a document whose text, such as its number or the buyer's name, has a character the PDF fonts cannot draw.
+
+    Printing a replacement character would make the PDF state another text
+    than its Factur-X XML, so the document is not issued until the text is corrected.
+    """
+
+    code = "document_character_unsupported"
 
 
 @dataclass(frozen=True, slots=True)
@@ -464,7 +475,8 @@ async def stored_document(
     rendered at each request, so that it never keeps a reference that a later
     lettering changes.
     ``entry_id`` picks one of several documents with the same number (see
-    `find_document_entry`).
+    `find_document_entry`). Raises DocumentCharacterUnsupported, and stores
+    nothing, when a text of the document has a character that the PDF fonts cannot draw.
     """
     async with pool.acquire() as connection:
         entry = await find_document_entry(connection, creditor, account, number, entry_id)
@@ -486,7 +498,21 @@ async def stored_document(
         document = await build_document(connection, entry, reference)
 
     # Rendering takes tens of milliseconds of CPU: keep it off the event loop.
-    content = await asyncio.get_running_loop().run_in_executor(None, render_document, document)
+    try:
+        content = await asyncio.get_running_loop().run_in_executor(None, render_document, document)
+    except UnsupportedCharacterError as error:
+        log.warning(
+            "document_character_unsupported",
+            entry_id=entry["id"],
+            field=error.field,
+            code_point=f"U+{ord(error.character):04X}",
+        )
+        raise DocumentCharacterUnsupported(
+            f"Le document n° {entry['document_number']} ne peut pas être affiché : son texte contient le"
+            f" caractère « {error.character} », que la police des PDF ne sait pas dessiner. Écrivez au service"
+            " facturation du créancier depuis « Nous contacter » pour qu’il corrige ce texte.",
+            field=error.field,
+        ) from None
     digest = hashlib.sha256(content).hexdigest()
     if not final:
         log.info("document_rendered_unstored", entry_id=entry["id"], size=len(content))

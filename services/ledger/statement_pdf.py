@@ -19,7 +19,7 @@ from fpdf import FPDF
 from services.ledger.documents.fonts import BOLD_FONT_PATH, REGULAR_FONT_PATH, covered_codepoints
 from services.ledger.documents.format import NO_BREAK_SPACE, format_amount, format_date, format_number
 from services.ledger.documents.pdf_style import FONT_FAMILY, FOOTER_HEIGHT, HEADING_FILL, MARGIN, RULE_GREY, TEXT_GREY
-from services.ledger.documents.pdf_text import draw_paragraph, wrap_text
+from services.ledger.documents.pdf_text import draw_fitted_cell, draw_paragraph, wrap_text
 from services.ledger.statement import (
     BROUGHT_FORWARD_KIND,
     PARTIAL_LETTERING_MARK,
@@ -67,7 +67,8 @@ COLUMNS = (
     Column("Reste dû", "amount_due", 23.0, "R"),
     Column("État", "state_label", 25.0, "L"),
 )
-# Columns whose text may wrap onto several lines. The others contain one short value each.
+# Columns whose text may wrap onto several lines. The others are drawn on one line,
+# at a smaller font size when a value is wider than its column (`draw_fitted_cell`).
 WRAPPED_KEYS = frozenset({"designation", "lettering", "state_label"})
 
 
@@ -235,8 +236,11 @@ def _draw_row(pdf: _StatementPdf, row: Mapping[str, str | None]) -> None:
     x = MARGIN
     for column, lines in cells:
         pdf.set_xy(x, top + ROW_PADDING)
-        for line in lines:
-            pdf.cell(column.width, LINE_HEIGHT, line, align=column.align, new_x="LEFT", new_y="NEXT")
+        if column.key in WRAPPED_KEYS:
+            for line in lines:
+                pdf.cell(column.width, LINE_HEIGHT, line, align=column.align, new_x="LEFT", new_y="NEXT")
+        else:
+            draw_fitted_cell(pdf, column.width, LINE_HEIGHT, lines[0], align=column.align)
         x += column.width
     bottom = top + row_height
     pdf.set_draw_color(RULE_GREY)
@@ -279,7 +283,7 @@ def _draw_totals(pdf: _StatementPdf, totals: Mapping[str, str | Decimal], row_co
         else:
             text = ""
             width = column.width
-        pdf.cell(width, height, text, align=column.align if column.key != "designation" else "L", fill=True)
+        draw_fitted_cell(pdf, width, height, text, align=column.align if column.key != "designation" else "L", fill=True)
     pdf.ln()
 
 

@@ -15,6 +15,7 @@ from lxml import etree
 from pypdf import PdfReader
 
 from services.ledger.documents import (
+    DocumentKind,
     DocumentToRender,
     UnsupportedCharacterError,
     build_cii_xml,
@@ -29,6 +30,7 @@ from services.ledger.documents.format import (
     format_siren,
     format_unit_price,
 )
+from services.ledger.documents.model import DocumentLine, compute_totals
 from services.ledger.documents.samples import (
     ALL_SAMPLES,
     BUYER,
@@ -39,6 +41,7 @@ from services.ledger.documents.samples import (
     sample_partly_paid_invoice,
     sample_zero_vat_invoice,
 )
+from tests.ledger.pdf_cells import record_overflowing_cells
 
 NNBSP = "\u202f"  # narrow no-break space, the French thousands separator
 NBSP = "\u00a0"  # no-break space, before € and after « N° »
@@ -240,6 +243,67 @@ def test_long_invoice_spans_pages_with_headings(rendered):
     assert "Désignation" in texts[1]
     assert "n° 60 – relevé des" in texts[-1]
     assert f"Total TTC 2{NNBSP}214,00{NBSP}€" in texts[-1]
+
+
+def pages_containing(texts: list[str], phrase: str) -> list[int]:
+    return [index for index, text in enumerate(texts) if phrase in text.replace("\n", " ")]
+
+
+# With 32 or 33 lines the payment block reaches the foot of page 2, where a
+# block drawn line by line leaves the terms on page 2 and the bank details,
+# or half of the mentions, on page 3.
+@pytest.mark.parametrize("line_count", range(31, 35))
+def test_payment_block_stays_on_one_page(line_count):
+    texts = page_texts(render_document(sample_long_invoice(line_count)))
+
+    terms_pages = pages_containing(texts, "Conditions de paiement")
+    assert len(terms_pages) == 1
+    assert pages_containing(texts, "Règlement par virement bancaire") == terms_pages
+    assert pages_containing(texts, "en rappelant la référence F-2026-0111.") == terms_pages
+    assert pages_containing(texts, "Tout paiement après l’échéance") == terms_pages
+    assert pages_containing(texts, "Aucun escompte") == terms_pages
+
+
+@pytest.mark.parametrize("line_count", range(32, 36))
+def test_credit_note_mentions_stay_on_one_page(line_count):
+    invoice = sample_long_invoice(line_count)
+    credit_note = DocumentToRender(**(dict(invoice) | {"kind": DocumentKind.CREDIT_NOTE, "due_date": None}))
+
+    texts = page_texts(render_document(credit_note))
+
+    mentions_pages = pages_containing(texts, "Tout paiement après l’échéance")
+    assert len(mentions_pages) == 1
+    assert pages_containing(texts, "indemnité forfaitaire") == mentions_pages
+    assert pages_containing(texts, "Aucun escompte") == mentions_pages
+
+
+def test_largest_amounts_fit_their_columns(monkeypatch):
+    # The feed accepts a total up to 9 999 999 999 999,99 € and a unit price of 15 digits.
+    line = DocumentLine(
+        description="Cession", quantity=Decimal("1"), unit_price=Decimal("8333333333333.32"), vat_rate=Decimal("20")
+    )
+    breakdown, net_total, vat_total, total = compute_totals([line])
+    document = DocumentToRender(
+        **(
+            dict(sample_invoice())
+            | {
+                "lines": (line,),
+                "vat_breakdown": breakdown,
+                "net_total": net_total,
+                "vat_total": vat_total,
+                "total": total,
+                "amount_paid": Decimal("0.01"),
+            }
+        )
+    )
+    overflows = record_overflowing_cells(monkeypatch)
+
+    text = page_texts(render_document(document))[0]
+
+    assert overflows == []
+    assert f"Total TTC 9{NNBSP}999{NNBSP}999{NNBSP}999{NNBSP}999,98{NBSP}€" in text
+    assert f"Reste à payer 9{NNBSP}999{NNBSP}999{NNBSP}999{NNBSP}999,97{NBSP}€" in text
+    assert f"8{NNBSP}333{NNBSP}333{NNBSP}333{NNBSP}333,32{NBSP}€" in text
 
 
 def test_wrapped_long_word_keeps_every_character():

@@ -10,6 +10,7 @@ import pytest
 from facturx import get_xml_from_pdf
 from lxml import etree
 from pypdf import PdfReader
+from structlog.testing import capture_logs
 
 from services.ledger.creditors import CreditorIdentity, set_creditor_identity, upsert_creditor
 from services.ledger.documents import validate_cii_xml
@@ -207,6 +208,34 @@ async def test_pdf_of_another_account_is_not_found(ledger_service, ledger_pool):
     assert foreign.status == 404
     assert unlinked.status == 404
 
+
+
+async def test_pdf_with_undrawable_character_is_rejected(ledger_service, ledger_pool):
+    # A UTF-8 FEC may contain any Unicode text, but the PDF fonts cover Latin scripts only.
+    creditor = await creditor_with_identity(ledger_pool)
+    await import_fec(
+        ledger_pool, creditor, fec_bytes(*invoice_rows("FA-Ω1", "1", "20260110", "C001", "120,00")), file_name="o.txt"
+    )
+    headers = ledger_service.headers_for(accounts=((creditor, "C001"),))
+
+    with capture_logs() as logs:
+        response = await ledger_service.client.get(f"/creditors/{creditor}/documents/FA-Ω1/pdf", headers=headers)
+    error = (await response.json())["error"]
+    warnings = [line for line in logs if line["event"] == "document_character_unsupported"]
+    stored = await ledger_pool.fetchval(
+        "SELECT count(*) FROM document_files f JOIN entries e ON e.id = f.entry_id WHERE e.creditor_id = $1",
+        creditor,
+    )
+
+    assert response.status == 409
+    assert error["code"] == "document_character_unsupported"
+    assert error["message"].startswith(
+        "Le document n°\u00a0FA-Ω1 ne peut pas être affiché\u00a0: son texte contient le caractère «\u00a0Ω\u00a0»"
+    )
+    assert error["details"]["field"] == "document.number"
+    assert len(warnings) == 1
+    assert warnings[0]["code_point"] == "U+03A9"
+    assert stored == 0
 
 
 async def credit_note_document(pool, lettering: str):

@@ -18,6 +18,7 @@ from services.ledger.statement import StatementFilter, StatementView
 from services.ledger.statement_pdf import describe_filter, render_statement_pdf, statement_totals
 from tests.conftest import unique_id
 from tests.ledger.test_import import fec_bytes
+from tests.ledger.pdf_cells import record_overflowing_cells
 from tests.ledger.test_statement import day, invoice_rows, seed
 
 NNBSP = "\u202f"
@@ -273,6 +274,29 @@ async def test_statement_pdf_row_limit(ledger_service, ledger_pool, monkeypatch)
     assert body["error"]["code"] == "statement_too_long"
     assert "compte 5 écritures" in body["error"]["message"]
     assert "exportez-le en CSV" in body["error"]["message"]
+
+
+def test_statement_pdf_largest_amounts_fit(monkeypatch):
+    # The feed accepts a document total up to 9 999 999 999 999,99 €, and the totals add up rows.
+    row = {
+        "designation": designation("invoice", "FA2026-000034"),
+        "document_date": "2026-07-01",
+        "due_date": "2026-07-31",
+        "debit": "9999999999999.99",
+        "credit": "0.00",
+        "lettering": None,
+        "amount_due": "9999999999999.99",
+        "state_label": "Non réglée",
+    }
+    rows = [row, row | {"designation": designation("invoice", "FA2026-000035")}]
+    overflows = record_overflowing_cells(monkeypatch)
+
+    content = render_statement_pdf("Créancier", "C001", rows, statement_totals(rows), "Tout", date(2026, 7, 31))
+    text = pdf_pages(content)[0]
+
+    assert overflows == []
+    assert f"9{NNBSP}999{NNBSP}999{NNBSP}999{NNBSP}999,99{NBSP}€" in text
+    assert f"19{NNBSP}999{NNBSP}999{NNBSP}999{NNBSP}999,98{NBSP}€" in text
 
 
 def test_statement_pdf_without_rows():

@@ -42,6 +42,12 @@ CELL_PADDING = 1.5  # mm between a cell's border and its text
 class UnsupportedCharacterError(ValueError):
     """A text of the document contains a character that the embedded font cannot draw."""
 
+    def __init__(self, message: str, field: str, character: str) -> None:
+        super().__init__(message)
+        self.field = field
+        """Path of the text in the document's model dump, such as « document.buyer.legal_name »."""
+        self.character = character
+
 
 def render_visible_pdf(
     document: DocumentToRender, file_identifier: str, metadata: Mapping[str, str] | None = None
@@ -79,7 +85,9 @@ def check_characters(document: DocumentToRender) -> None:
             if ord(character) not in covered:
                 raise UnsupportedCharacterError(
                     f"{path} contains {character!r} (U+{ord(character):04X}), which the "
-                    "embedded Latin font cannot draw. Transliterate it to Latin letters."
+                    "embedded Latin font cannot draw. Transliterate it to Latin letters.",
+                    field=path,
+                    character=character,
                 )
 
 

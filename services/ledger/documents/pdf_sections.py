@@ -28,12 +28,13 @@ from services.ledger.documents.pdf_style import (
     RULE_GREY,
     TEXT_GREY,
 )
-from services.ledger.documents.pdf_text import draw_paragraph, wrap_text
+from services.ledger.documents.pdf_text import draw_fitted_cell, draw_paragraph, wrap_text
 
 # Heading, width in mm and alignment of each column. The widths add up to the 180 mm between margins.
+# Quantité is 18 mm wide because its heading in bold takes 14.8 mm and a cell pads 1.5 mm on each side.
 LINE_COLUMNS = (
-    ("Désignation", 80.0, "L"),
-    ("Quantité", 17.0, "R"),
+    ("Désignation", 79.0, "L"),
+    ("Quantité", 18.0, "R"),
     ("Prix unitaire HT", 31.0, "R"),
     ("TVA", 18.0, "R"),
     ("Montant HT", 34.0, "R"),
@@ -44,6 +45,11 @@ ROW_PADDING = 1.2  # mm above and below the text of a row
 SUMMARY_ROW_HEIGHT = 5.5
 VAT_COLUMNS = (("Taux de TVA", 26.0, "L"), ("Base HT", 36.0, "R"), ("Montant TVA", 32.0, "R"))
 TOTAL_AMOUNT_WIDTH = 32.0
+PAYMENT_FONT_SIZE = 9
+PAYMENT_LINE_HEIGHT = 4.8
+PAYMENT_MENTIONS_GAP = 2.0  # mm between the bank details and the mentions
+MENTIONS_FONT_SIZE = 7.5
+MENTIONS_LINE_HEIGHT = 3.8
 
 
 # Printed in the VAT column, and explained under the table, when the accounting gives no rate.
@@ -104,7 +110,7 @@ def draw_lines(pdf: FPDF, rows: list[tuple[str, tuple[str, str, str, str]]]) -> 
         x = MARGIN + description_width
         for value, (_, width, align) in zip(values, LINE_COLUMNS[1:], strict=True):
             pdf.set_xy(x, top + ROW_PADDING)
-            pdf.cell(width, TABLE_LINE_HEIGHT, value, align=align)
+            draw_fitted_cell(pdf, width, TABLE_LINE_HEIGHT, value, align=align)
             x += width
 
         bottom = top + row_height
@@ -154,7 +160,7 @@ def draw_vat_and_totals(pdf: FPDF, document: DocumentToRender) -> None:
         pdf.set_fill_color(*HEADING_FILL)
         pdf.set_x(RIGHT_COLUMN_X)
         pdf.cell(RIGHT_COLUMN_WIDTH - TOTAL_AMOUNT_WIDTH, SUMMARY_ROW_HEIGHT, label, fill=emphasized)
-        pdf.cell(TOTAL_AMOUNT_WIDTH, SUMMARY_ROW_HEIGHT, amount, align="R", fill=emphasized)
+        draw_fitted_cell(pdf, TOTAL_AMOUNT_WIDTH, SUMMARY_ROW_HEIGHT, amount, align="R", fill=emphasized)
         pdf.ln()
 
     pdf.set_xy(MARGIN, max(summary_bottom, pdf.get_y()) + 6)
@@ -193,7 +199,7 @@ def _draw_vat_summary(pdf: FPDF, document: DocumentToRender, reasons: list[str])
             format_amount(entry.vat_amount),
         )
         for value, (_, width, align) in zip(values, VAT_COLUMNS, strict=True):
-            pdf.cell(width, SUMMARY_ROW_HEIGHT, value, align=align)
+            draw_fitted_cell(pdf, width, SUMMARY_ROW_HEIGHT, value, align=align)
         pdf.ln()
 
     pdf.set_font(FONT_FAMILY, "", 7.5)
@@ -203,11 +209,9 @@ def _draw_vat_summary(pdf: FPDF, document: DocumentToRender, reasons: list[str])
 
 
 def draw_payment(pdf: FPDF, document: DocumentToRender) -> None:
-    """Draw the payment terms, the bank details and the late-payment mentions of an invoice."""
+    """Draw the payment terms, the bank details and the late-payment mentions of an invoice, on one page."""
     seller = document.seller
     assert document.due_date is not None  # the model requires it on invoices
-    pdf.set_x(MARGIN)
-    pdf.set_font(FONT_FAMILY, "B", 9)
     if seller.payment_terms:
         terms = (
             f"Conditions de paiement{NO_BREAK_SPACE}: {seller.payment_terms}, "
@@ -215,29 +219,59 @@ def draw_payment(pdf: FPDF, document: DocumentToRender) -> None:
         )
     else:
         terms = f"Paiement au plus tard le {format_date(document.due_date)}."
-    draw_paragraph(pdf, terms, pdf.epw, 4.8)
-    pdf.set_font(FONT_FAMILY, "", 9)
-    draw_paragraph(
-        pdf,
+    bank_details = (
         f"Règlement par virement bancaire sur le compte IBAN {format_iban(seller.iban)}, "
-        f"BIC {seller.bic}, en rappelant la référence {document.number}.",
-        pdf.epw,
-        4.8,
+        f"BIC {seller.bic}, en rappelant la référence {document.number}."
     )
-    pdf.ln(2)
-    draw_payment_mentions(pdf, document)
+    mentions = _payment_mentions(document)
+
+    pdf.set_font(FONT_FAMILY, "B", PAYMENT_FONT_SIZE)
+    terms_lines = wrap_text(pdf, terms, pdf.epw)
+    pdf.set_font(FONT_FAMILY, "", PAYMENT_FONT_SIZE)
+    bank_lines = wrap_text(pdf, bank_details, pdf.epw)
+    height = (
+        (len(terms_lines) + len(bank_lines)) * PAYMENT_LINE_HEIGHT
+        + PAYMENT_MENTIONS_GAP
+        + _mentions_height(pdf, mentions)
+    )
+    # Start a new page rather than split the block, so the due date, the IBAN and the penalties read together.
+    if pdf.will_page_break(height):
+        pdf.add_page()
+
+    pdf.set_x(MARGIN)
+    pdf.set_font(FONT_FAMILY, "B", PAYMENT_FONT_SIZE)
+    draw_paragraph(pdf, terms, pdf.epw, PAYMENT_LINE_HEIGHT)
+    pdf.set_font(FONT_FAMILY, "", PAYMENT_FONT_SIZE)
+    draw_paragraph(pdf, bank_details, pdf.epw, PAYMENT_LINE_HEIGHT)
+    pdf.ln(PAYMENT_MENTIONS_GAP)
+    _draw_mentions(pdf, mentions)
 
 
 def draw_payment_mentions(pdf: FPDF, document: DocumentToRender) -> None:
-    """Draw the late-payment penalties, the recovery indemnity and the absence of discount.
+    """Draw the late-payment penalties, the recovery indemnity and the absence of discount, on one page.
 
     Invoices and credit notes both print them, because the Factur-X XML of
     both carries them as notes (see `cii._add_exchanged_document`), and the
     PDF must state what the XML states.
     """
+    mentions = _payment_mentions(document)
+    if pdf.will_page_break(_mentions_height(pdf, mentions)):
+        pdf.add_page()
+    _draw_mentions(pdf, mentions)
+
+
+def _payment_mentions(document: DocumentToRender) -> str:
+    return " ".join((late_payment_penalties(document.seller), RECOVERY_INDEMNITY, NO_EARLY_PAYMENT_DISCOUNT))
+
+
+def _mentions_height(pdf: FPDF, mentions: str) -> float:
+    pdf.set_font(FONT_FAMILY, "", MENTIONS_FONT_SIZE)
+    return len(wrap_text(pdf, mentions, pdf.epw)) * MENTIONS_LINE_HEIGHT
+
+
+def _draw_mentions(pdf: FPDF, mentions: str) -> None:
     pdf.set_x(MARGIN)
-    pdf.set_font(FONT_FAMILY, "", 7.5)
+    pdf.set_font(FONT_FAMILY, "", MENTIONS_FONT_SIZE)
     pdf.set_text_color(TEXT_GREY)
-    mentions = " ".join((late_payment_penalties(document.seller), RECOVERY_INDEMNITY, NO_EARLY_PAYMENT_DISCOUNT))
-    draw_paragraph(pdf, mentions, pdf.epw, 3.8)
+    draw_paragraph(pdf, mentions, pdf.epw, MENTIONS_LINE_HEIGHT)
     pdf.set_text_color(0)

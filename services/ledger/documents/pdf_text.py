@@ -5,6 +5,8 @@ adds, so a 300-character paragraph costs several milliseconds. These helpers
 measure each word once and draw every line with `cell`.
 """
 
+from typing import Any
+
 from fpdf import FPDF
 
 
@@ -73,3 +75,21 @@ def draw_paragraph(pdf: FPDF, text: str, width: float, line_height: float, align
     for line in wrap_text(pdf, text, width):
         pdf.set_x(x)
         pdf.cell(width, line_height, line, align=align, new_x="LEFT", new_y="NEXT")
+
+
+def draw_fitted_cell(pdf: FPDF, width: float, height: float, text: str, **cell_options: Any) -> None:
+    """Draw one line of text in a cell, at a smaller font size when it is wider than the cell.
+
+    Amounts use it: the ledger accepts totals up to 13 integer digits, which at
+    the table's font size would run over the next column. `cell_options` go
+    to `FPDF.cell` (align, fill, new_x, new_y).
+    """
+    available = width - 2 * pdf.c_margin
+    text_width = pdf.get_string_width(text)
+    if text_width <= available:
+        pdf.cell(width, height, text, **cell_options)
+        return
+    size = pdf.font_size_pt
+    pdf.set_font_size(size * available / text_width)
+    pdf.cell(width, height, text, **cell_options)
+    pdf.set_font_size(size)
