@@ -46,7 +46,7 @@ def export_filters(query: Mapping[str, str]) -> dict[str, str]:
 async def relay_document_pdf(
     request: web.Request, session: SessionInfo, creditor: str, number: str, entry: str | None = None
 ) -> web.StreamResponse:
-    """Relay the invoice or credit-note PDF ``number``, with its ETag and year-long caching.
+    """Relay the invoice or credit-note PDF ``number`` with its ETag. The gateway adds no-store, so browsers keep no copy.
 
     ``entry``, the statement row's id, picks one of several documents with
     the same number. The ledger checks that it is a document of the

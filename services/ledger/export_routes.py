@@ -39,7 +39,16 @@ async def get_statement_pdf(request: web.Request) -> web.Response:
         if account is None or not await creditor_exists(connection, creditor):
             raise AccountNotFound("Aucun compte client n’est rattaché à ce créancier pour votre agence.")
         rows = await fetch_all_rows(connection, creditor, account, statement_filter, today=today)
-        creditor_name = await connection.fetchval("SELECT name FROM creditors WHERE id = $1", creditor)
+        names = await connection.fetchrow(
+            """SELECT creditors.name AS creditor_name,
+                      coalesce(nullif(accounts.legal_name, ''), accounts.label) AS customer_name
+                 FROM creditors
+                 LEFT JOIN customer_accounts AS accounts
+                   ON accounts.creditor_id = creditors.id AND accounts.account_number = $2
+                WHERE creditors.id = $1""",
+            creditor,
+            account,
+        )
     if len(rows) > MAX_PDF_ROWS:
         # fetch_all_rows stops at MAX_EXPORT_ROWS, so that count means "at least".
         count = ("au moins " if len(rows) >= MAX_EXPORT_ROWS else "") + format_number(Decimal(len(rows)))
@@ -52,12 +61,13 @@ async def get_statement_pdf(request: web.Request) -> web.Response:
 
     render = partial(
         render_statement_pdf,
-        creditor_name or creditor,
+        names["creditor_name"] or creditor,
         account,
         rows,
         statement_totals(rows),
         describe_filter(statement_filter, today),
         today,
+        customer_name=(names["customer_name"] or "").strip() or None,
     )
     # A long statement costs seconds of CPU, so it renders in the default thread pool, off the event loop.
     content = await asyncio.get_running_loop().run_in_executor(None, render)

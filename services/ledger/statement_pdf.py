@@ -119,8 +119,12 @@ def render_statement_pdf(
     totals: Mapping[str, str | Decimal],
     filters_description: str,
     generated_on: date,
+    customer_name: str | None = None,
 ) -> bytes:
     """Render the statement rows as an A4 « Relevé de compte » and return the PDF bytes.
+
+    ``customer_name``, the agency's name as the ledger knows it, is printed
+    above its account number when given.
 
     ``rows`` are statement rows as ``fetch_all_rows`` returns them (decimal
     strings, ISO dates) and ``totals`` has ``debit``, ``credit`` and
@@ -130,7 +134,7 @@ def render_statement_pdf(
     """
     pdf = _StatementPdf(_printable(creditor_name), _printable(account), generated_on)
     pdf.add_page()
-    _draw_title(pdf, filters_description)
+    _draw_title(pdf, filters_description, _printable(customer_name) if customer_name else None)
     _draw_headings(pdf)
     for row in rows:
         _draw_row(pdf, row)
@@ -183,12 +187,13 @@ class _StatementPdf(FPDF):
         self.set_text_color(0)
 
 
-def _draw_title(pdf: _StatementPdf, filters_description: str) -> None:
+def _draw_title(pdf: _StatementPdf, filters_description: str, customer_name: str | None) -> None:
     pdf.set_font(FONT_FAMILY, "B", 18)
     pdf.cell(0, 9, TITLE, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     details = (
         ("Créancier", pdf.creditor_name),
+        *((("Client", customer_name),) if customer_name else ()),
         ("Compte client", pdf.account),
         ("Sélection", _printable(filters_description)),
         ("Date d’édition", format_date(pdf.generated_on)),

@@ -87,7 +87,7 @@ async def test_statement_pdf_has_french_headers(ledger_service, ledger_pool):
 
     assert text.startswith("Relevé de compte\n")
     assert f"Créancier{NBSP}: Créancier de test" in text
-    assert f"Compte client{NBSP}: C001" in text
+    assert f"Client{NBSP}: Agence\nCompte client{NBSP}: C001" in text
     assert f"Sélection{NBSP}: Toutes les écritures datées depuis le " in text
     assert f"Date d’édition{NBSP}: {paris_today():%d/%m/%Y}" in text
     assert HEADINGS in text
@@ -392,3 +392,23 @@ def test_statement_pdf_embeds_its_fonts():
     for descriptor in descriptors:
         assert "/FontFile2" in descriptor
         assert "DejaVuSans" in descriptor["/FontName"]
+
+
+async def test_statement_pdf_prefers_agency_legal_name(ledger_service, ledger_pool):
+    creditor = await seed(ledger_pool)
+    await ledger_pool.execute(
+        "UPDATE customer_accounts SET legal_name = 'Agence Étoile & Fils' WHERE creditor_id = $1 AND account_number = 'C001'",
+        creditor,
+    )
+
+    response = await get_pdf(ledger_service, creditor, "C001")
+    text = pdf_pages(await response.read())[0]
+
+    assert f"Client{NBSP}: Agence Étoile & Fils" in text
+
+
+def test_statement_pdf_without_customer_name():
+    text = pdf_pages(render_statement_pdf("Créancier", "C001", [], statement_totals([]), "Tout", date(2026, 7, 31)))[0]
+
+    assert f"Client{NBSP}:" not in text
+    assert f"Compte client{NBSP}: C001" in text
