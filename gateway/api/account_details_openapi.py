@@ -46,6 +46,9 @@ def _error(description: str) -> dict[str, Any]:
 
 
 CREDITOR_PARAMETER = {"name": "creditor", "in": "path", "required": True, "schema": {"type": "string"}}
+BODY_TOO_LARGE = _error(
+    "The body is larger than the gateway's limit of 1 MiB (code `payload_too_large`, details.max_size in bytes)."
+)
 COMMON_ERRORS = {
     "401": _error("No valid session cookie (code `unauthenticated`)."),
     "404": _error("The agency holds no account at this creditor (code `not_found`)."),
@@ -239,6 +242,7 @@ ACCOUNT_DETAILS_PATHS: dict[str, Any] = {
                 "400": _error("The body is not a JSON object (code `invalid_json`)."),
                 "403": _error("The role may not write to the creditor (code `forbidden`)."),
                 "409": _error("The chosen service has no e-mail address (code `contact_unavailable`)."),
+                "413": BODY_TOO_LARGE,
                 "415": _error("Content-Type is not application/json."),
                 "422": _error(
                     "Invalid fields (code `invalid_fields`, details.fields lists each field's message). Invoice"
@@ -247,6 +251,8 @@ ACCOUNT_DETAILS_PATHS: dict[str, Any] = {
                     " `invoice_numbers.unknown`, and details.unknown lists the numbers. When they are the only"
                     " error, the code is `invalid_value`, with details.field `invoice_numbers` and details.unknown."
                     " Known numbers are sent as the ledger writes them, whatever their spaces, punctuation and case."
+                    " A field with a character that cannot be stored, such as NUL, or a `service` outside the enum"
+                    " gives code `invalid_request`, with details.field naming the field."
                 ),
                 "429": _error("20 messages from this user within the last hour (code `too_many_messages`)."),
                 **COMMON_ERRORS,
@@ -293,9 +299,13 @@ ACCOUNT_DETAILS_PATHS: dict[str, Any] = {
                     " TOTP (code `totp_enrolment_required`)."
                 ),
                 "409": _error("Another request of the account is pending (code `bank_change_pending`)."),
+                "413": BODY_TOO_LARGE,
                 "415": _error("Content-Type is not application/json."),
                 "422": _error(
-                    "Invalid bank fields (code `invalid_fields`, details.fields lists each field's message), or a"
+                    "Invalid bank fields (code `invalid_fields`, details.fields lists each field's message), a"
+                    " missing password or TOTP code, a field that is not a string, too long or contains a"
+                    " character that cannot be stored, such as NUL (code `invalid_request`, details.field names"
+                    " it), or a"
                     " wrong password or TOTP code (code `reauthentication_failed`, details.field names it)."
                 ),
                 "429": _error("Too many wrong passwords or codes; the message says when to try again."),
@@ -318,6 +328,10 @@ ACCOUNT_DETAILS_PATHS: dict[str, Any] = {
                 "403": _error("The role may not change the bank details (code `forbidden`)."),
                 "409": _error("The request is no longer pending (code `bank_change_decided`)."),
                 "415": _error("Content-Type is not application/json."),
+                "422": _error(
+                    "request_id contains a character that no service can store, such as NUL (code `invalid_value`,"
+                    " details.field names it)."
+                ),
                 **COMMON_ERRORS,
                 "404": _error(
                     "The agency holds no account at this creditor, or the account has no request of this id"

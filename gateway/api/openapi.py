@@ -35,6 +35,13 @@ def _json_response(description: str, schema_name: str) -> dict[str, Any]:
 
 UNAUTHENTICATED = _error_response("No valid session cookie (code `unauthenticated`).")
 UNAVAILABLE = _error_response("A service behind the gateway is unavailable (code `service_unavailable`).")
+BODY_TOO_LARGE = _error_response(
+    "The body is larger than the gateway's limit of 1 MiB (code `payload_too_large`, details.max_size in bytes)."
+)
+UNSTORABLE_PARAMETER = (
+    "a parameter contains a character that no service can store, such as NUL (code `invalid_value`, "
+    "details.field names the parameter)"
+)
 
 
 def _query_parameter(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -55,8 +62,10 @@ STATEMENT_PARAMETERS = [
     _query_parameter(
         "number", "part of a document number, ignoring spaces, punctuation and case", {"type": "string"}
     ),
-    _query_parameter("page", "page number", {"type": "integer", "minimum": 1, "default": 1}),
-    _query_parameter("page_size", "rows per page", {"type": "integer", "minimum": 1, "default": 50}),
+    _query_parameter("page", "page number", {"type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1}),
+    _query_parameter(
+        "page_size", "rows per page", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}
+    ),
 ]
 
 CREDITOR_PARAMETER = {"name": "creditor", "in": "path", "required": True, "schema": {"type": "string"}}
@@ -109,8 +118,9 @@ PATHS: dict[str, Any] = {
                     "Wrong login or password (code `invalid_credentials`), or for a user enrolled in TOTP "
                     "a missing or wrong totp_code (codes `totp_required`, `invalid_totp_code`)."
                 ),
+                "413": BODY_TOO_LARGE,
                 "415": _error_response("Content-Type is not application/json."),
-                "422": _error_response("login or password is missing (code `invalid_value`)."),
+                "422": _error_response("login or password is missing or not a string (code `invalid_value`)."),
                 "429": _error_response("Too many failed logins (code `throttled`, details.retry_after in seconds)."),
                 "503": UNAVAILABLE,
             },
@@ -151,7 +161,11 @@ PATHS: dict[str, Any] = {
                 "200": _json_response("One page of the statement.", "Statement"),
                 "401": UNAUTHENTICATED,
                 "404": _error_response("The agency holds no account at this creditor (code `not_found`)."),
-                "422": _error_response("A filter value is invalid; the message says which."),
+                "422": _error_response(
+                    "A filter value is invalid (code `invalid_filter`, details.field names the parameter), or "
+                    + UNSTORABLE_PARAMETER
+                    + "."
+                ),
                 "503": UNAVAILABLE,
             },
         }
@@ -210,6 +224,7 @@ PATHS: dict[str, Any] = {
                     "`document_number_ambiguous`, `details.candidates` lists each `entry`, `kind`, "
                     "`document_date` and `total`)."
                 ),
+                "422": _error_response(f"`number` or `entry`: {UNSTORABLE_PARAMETER}."),
                 "503": UNAVAILABLE,
             },
         }
@@ -224,7 +239,11 @@ PATHS: dict[str, Any] = {
                 "200": _file_response("The CSV file.", "text/csv; charset=utf-8"),
                 "401": UNAUTHENTICATED,
                 "404": _error_response("The agency holds no account at this creditor (code `not_found`)."),
-                "422": _error_response("A filter value is invalid (code `invalid_filter`)."),
+                "422": _error_response(
+                    "A filter value is invalid (code `invalid_filter`, details.field names the parameter), or "
+                    + UNSTORABLE_PARAMETER
+                    + "."
+                ),
                 "503": UNAVAILABLE,
             },
         }
@@ -240,8 +259,9 @@ PATHS: dict[str, Any] = {
                 "401": UNAUTHENTICATED,
                 "404": _error_response("The agency holds no account at this creditor (code `not_found`)."),
                 "422": _error_response(
-                    "A filter value is invalid (code `invalid_filter`), or more than 5 000 rows match "
-                    "(code `statement_too_long`, details.max_rows): narrow the period or use the CSV export."
+                    "A filter value is invalid (code `invalid_filter`, details.field names the parameter), "
+                    "or more than 5 000 rows match (code `statement_too_long`, details.max_rows): narrow the "
+                    "period or use the CSV export. Also when " + UNSTORABLE_PARAMETER + "."
                 ),
                 "503": UNAVAILABLE,
             },
@@ -280,7 +300,10 @@ PATHS: dict[str, Any] = {
                 "415": _error_response("Content-Type is not application/octet-stream."),
                 "422": _error_response(
                     "The file is invalid (code `invalid_fec`, with details.line, details.column and "
-                    "details.value where they apply), too large, or sent without Content-Length."
+                    "details.value where they apply), too large or sent without Content-Length (code "
+                    "`invalid_value`), or file_name or encoding is invalid: "
+                    + UNSTORABLE_PARAMETER
+                    + ", or file_name is longer than 255 characters (code `invalid_value`)."
                 ),
                 "503": UNAVAILABLE,
             },
@@ -304,7 +327,12 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "Return this OpenAPI document",
             "security": [],
-            "responses": {"200": {"description": "The OpenAPI 3.1 document.", "content": {"application/json": {}}}},
+            "responses": {
+                "200": {
+                    "description": "The OpenAPI 3.1 document.",
+                    "content": {"application/json": {"schema": {"type": "object", "required": ["openapi", "paths"]}}},
+                }
+            },
         }
     },
 }
