@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 import aiohttp_jinja2
 import structlog
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from gateway.api.imports import RAW_BODY_CONTENT_TYPE, takes_raw_body
 from gateway.errors import SessionRequired, UnsupportedMediaType
@@ -130,6 +130,14 @@ async def json_body_middleware(request: web.Request, handler: Handler) -> web.St
         if request.method == "DELETE" and not request.body_exists:
             return await handler(request)
         expected = RAW_BODY_CONTENT_TYPE if takes_raw_body(request) else "application/json"
+        if hdrs.CONTENT_TYPE not in request.headers:
+            # aiohttp reads a missing header as application/octet-stream, the FEC upload's type. A
+            # cross-site fetch of a Blob without a type sends no Content-Type and needs no CORS preflight.
+            raise UnsupportedMediaType(
+                "La requête n’a pas d’en-tête Content-Type\u00a0: "
+                f"envoyez l’en-tête Content-Type: {expected}.",
+                content_type=None,
+            )
         if request.content_type != expected:
             raise UnsupportedMediaType(
                 f"Le type de contenu «\u00a0{request.content_type}\u00a0» n’est pas accepté\u00a0: "

@@ -269,3 +269,16 @@ async def test_api_login_unstorable_text_is_generic(gateway):
 
         assert response.status == 401, login
         assert body["error"]["code"] == "invalid_credentials"
+
+
+async def test_api_login_without_content_type_names_header(gateway):
+    response = await gateway.post(
+        "/api/v1/session", data=b'{"login": "demo", "password": "x"}', skip_auto_headers=["Content-Type"]
+    )
+    body = await response.json()
+
+    assert response.status == 415
+    assert body["error"]["message"] == (
+        "La requête n’a pas d’en-tête Content-Type\u00a0: envoyez l’en-tête Content-Type: application/json."
+    )
+    assert "octet-stream" not in body["error"]["message"]
