@@ -120,7 +120,10 @@ PATHS: dict[str, Any] = {
                 ),
                 "413": BODY_TOO_LARGE,
                 "415": _error_response("Content-Type is not application/json."),
-                "422": _error_response("login or password is missing or not a string (code `invalid_value`)."),
+                "422": _error_response(
+                    "login or password is missing or not a string, or totp_code is not a string (code "
+                    "`invalid_value`, details.fields lists those fields)."
+                ),
                 "429": _error_response("Too many failed logins (code `throttled`, details.retry_after in seconds)."),
                 "503": UNAVAILABLE,
             },

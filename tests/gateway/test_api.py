@@ -282,3 +282,25 @@ async def test_api_login_without_content_type_names_header(gateway):
         "La requête n’a pas d’en-tête Content-Type\u00a0: envoyez l’en-tête Content-Type: application/json."
     )
     assert "octet-stream" not in body["error"]["message"]
+
+
+async def test_api_login_names_each_invalid_field(gateway):
+    cases = {
+        "password": {"login": "quelqu-un"},
+        "login": {"login": 42, "password": "x"},
+        "totp_code": {"login": "quelqu-un", "password": "x", "totp_code": 123456},
+    }
+    for field, payload in cases.items():
+        response = await gateway.post("/api/v1/session", json=payload)
+        error = (await response.json())["error"]
+
+        assert response.status == 422, field
+        assert error["code"] == "invalid_value", field
+        assert error["details"]["fields"] == [field]
+        assert f"«\u00a0{field}\u00a0»" in error["message"], field
+    number_code = await gateway.post("/api/v1/session", json=cases["totp_code"])
+
+    assert (await number_code.json())["error"]["message"] == (
+        "Le champ «\u00a0totp_code\u00a0» doit être un texte, par exemple «\u00a0492039\u00a0»\u00a0: "
+        "mettez le code entre guillemets."
+    )
