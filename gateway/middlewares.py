@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlencode
 
 import aiohttp_jinja2
@@ -77,6 +78,13 @@ def render_error_page(request: web.Request, status: int, message: str) -> web.Re
     )
 
 
+def add_retry_after(response: web.Response, error: DomainError) -> None:
+    """Send a 429's ``details.retry_after`` also as the standard Retry-After header, in whole seconds rounded up."""
+    retry_after = error.details.get("retry_after")
+    if error.status == 429 and isinstance(retry_after, int | float) and retry_after > 0:
+        response.headers[hdrs.RETRY_AFTER] = str(math.ceil(retry_after))
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Turn errors into JSON under /api/ and into French HTML pages elsewhere."""
@@ -91,8 +99,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return login_redirect(request)
     except DomainError as error:
         if is_api_request(request):
-            return json_error(error.status, error.code, error.message, **error.details)
-        return render_error_page(request, error.status, error.message)
+            response = json_error(error.status, error.code, error.message, **error.details)
+        else:
+            response = render_error_page(request, error.status, error.message)
+        add_retry_after(response, error)
+        return response
     except web.HTTPException as error:
         if error.status < 400:
             raise

@@ -49,6 +49,10 @@ CREDITOR_PARAMETER = {"name": "creditor", "in": "path", "required": True, "schem
 BODY_TOO_LARGE = _error(
     "The body is larger than the gateway's limit of 1 MiB (code `payload_too_large`, details.max_size in bytes)."
 )
+RETRY_AFTER_HEADER = {
+    "description": "seconds to wait before the next attempt, rounded up",
+    "schema": {"type": "integer", "minimum": 1},
+}
 COMMON_ERRORS = {
     "401": _error("No valid session cookie (code `unauthenticated`)."),
     "404": _error("The agency holds no account at this creditor (code `not_found`)."),
@@ -254,7 +258,10 @@ ACCOUNT_DETAILS_PATHS: dict[str, Any] = {
                     " A field with a character that cannot be stored, such as NUL, or a `service` outside the enum"
                     " gives code `invalid_request`, with details.field naming the field."
                 ),
-                "429": _error("20 messages from this user within the last hour (code `too_many_messages`)."),
+                "429": {
+                    **_error("20 messages from this user within the last hour (code `too_many_messages`)."),
+                    "headers": {"Retry-After": RETRY_AFTER_HEADER},
+                },
                 **COMMON_ERRORS,
             },
         }
@@ -308,7 +315,10 @@ ACCOUNT_DETAILS_PATHS: dict[str, Any] = {
                     " it), or a"
                     " wrong password or TOTP code (code `reauthentication_failed`, details.field names it)."
                 ),
-                "429": _error("Too many wrong passwords or codes; the message says when to try again."),
+                "429": {
+                    **_error("Too many wrong passwords or codes; the message says when to try again."),
+                    "headers": {"Retry-After": RETRY_AFTER_HEADER},
+                },
                 **COMMON_ERRORS,
             },
         },

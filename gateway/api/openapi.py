@@ -38,6 +38,10 @@ UNAVAILABLE = _error_response("A service behind the gateway is unavailable (code
 BODY_TOO_LARGE = _error_response(
     "The body is larger than the gateway's limit of 1 MiB (code `payload_too_large`, details.max_size in bytes)."
 )
+RETRY_AFTER_HEADER = {
+    "description": "seconds to wait before the next attempt: details.retry_after rounded up",
+    "schema": {"type": "integer", "minimum": 1},
+}
 UNSTORABLE_PARAMETER = (
     "a parameter contains a character that no service can store, such as NUL (code `invalid_value`, "
     "details.field names the parameter)"
@@ -124,7 +128,10 @@ PATHS: dict[str, Any] = {
                     "login or password is missing or not a string, or totp_code is not a string (code "
                     "`invalid_value`, details.fields lists those fields)."
                 ),
-                "429": _error_response("Too many failed logins (code `throttled`, details.retry_after in seconds)."),
+                "429": {
+                    **_error_response("Too many failed logins (code `throttled`, details.retry_after in seconds)."),
+                    "headers": {"Retry-After": RETRY_AFTER_HEADER},
+                },
                 "503": UNAVAILABLE,
             },
         },

@@ -304,3 +304,20 @@ async def test_api_login_names_each_invalid_field(gateway):
         "Le champ «\u00a0totp_code\u00a0» doit être un texte, par exemple «\u00a0492039\u00a0»\u00a0: "
         "mettez le code entre guillemets."
     )
+
+
+async def test_api_throttled_login_sends_retry_after(make_gateway, portal_data):
+    # A client address of its own, through the trusted proxy, keeps these failures away from 127.0.0.1.
+    gateway = await make_gateway(trusted_proxies=["127.0.0.1/32"])
+    forwarded = {"X-Forwarded-For": "2001:db8::7e57:2"}
+    wrong = {"login": portal_data.agency.login, "password": "mot de passe faux 123"}
+    for _attempt in range(6):
+        await gateway.post("/api/v1/session", json=wrong, headers=forwarded)
+
+    response = await gateway.post("/api/v1/session", json=wrong, headers=forwarded)
+    error = (await response.json())["error"]
+
+    assert response.status == 429
+    assert error["code"] == "throttled"
+    assert response.headers["Retry-After"].isdigit()
+    assert int(response.headers["Retry-After"]) >= error["details"]["retry_after"] > 0
