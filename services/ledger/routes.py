@@ -264,7 +264,8 @@ async def get_document_pdf(request: web.Request) -> web.Response:
         "Last-Modified": document.rendered_at.strftime("%a, %d %b %Y %H:%M:%S GMT"),
         "Content-Disposition": f'inline; filename="{file_name}"',
     }
-    if etag in request.headers.get("If-None-Match", ""):
+    # aiohttp parses the header's list and W/ prefixes. HTTP defines "*" in If-None-Match as matching any current copy.
+    if any(tag.value in (document.sha256, "*") for tag in request.if_none_match or ()):
         return web.Response(status=304, headers=headers)
     return web.Response(body=document.content, content_type="application/pdf", headers=headers)
 
