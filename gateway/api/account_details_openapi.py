@@ -228,6 +228,7 @@ ACCOUNT_DETAILS_SCHEMAS: dict[str, Any] = {
 ACCOUNT_DETAILS_PATHS: dict[str, Any] = {
     f"{API_BASE}/creditors/{{creditor}}/contacts": {
         "get": {
+            "operationId": "getContacts",
             "summary": "Return the creditor's billing and collections services and the account manager",
             "parameters": [CREDITOR_PARAMETER],
             "responses": {"200": _json("The contacts of « Nous contacter ».", "Contacts"), **COMMON_ERRORS},
@@ -235,6 +236,7 @@ ACCOUNT_DETAILS_PATHS: dict[str, Any] = {
     },
     f"{API_BASE}/creditors/{{creditor}}/messages": {
         "post": {
+            "operationId": "sendMessage",
             "summary": "Send a message to the creditor's billing or collections service",
             "description": "Administrateurs and comptables only. The service receives it by e-mail "
             "with the agency's identity, and the author gets a copy. State-changing requests must "
@@ -268,6 +270,7 @@ ACCOUNT_DETAILS_PATHS: dict[str, Any] = {
     },
     f"{API_BASE}/creditors/{{creditor}}/profile": {
         "get": {
+            "operationId": "getProfile",
             "summary": "Return the main contact, billing details and masked bank details of the account",
             "parameters": [CREDITOR_PARAMETER],
             "responses": {"200": _json("The account's « Informations compte ».", "Profile"), **COMMON_ERRORS},
@@ -275,6 +278,7 @@ ACCOUNT_DETAILS_PATHS: dict[str, Any] = {
     },
     f"{API_BASE}/creditors/{{creditor}}/bank-details": {
         "get": {
+            "operationId": "getBankDetails",
             "summary": "Return the full bank details for the edit form",
             "description": "Administrateurs of the agency only; every other screen shows the IBAN masked.",
             "parameters": [CREDITOR_PARAMETER],
@@ -287,11 +291,13 @@ ACCOUNT_DETAILS_PATHS: dict[str, Any] = {
     },
     f"{API_BASE}/creditors/{{creditor}}/bank-change-requests": {
         "get": {
+            "operationId": "listBankChangeRequests",
             "summary": "Return the account's bank change requests, newest first",
             "parameters": [CREDITOR_PARAMETER],
             "responses": {"200": _json("The requests, with the IBAN masked.", "BankChangeRequests"), **COMMON_ERRORS},
         },
         "post": {
+            "operationId": "createBankChangeRequest",
             "summary": "Request new bank details",
             "description": "Administrateurs of the agency with TOTP enabled only. The new details apply once "
             "the creditor's staff approve the request; the administrateurs and the billing e-mail get a notice. "
@@ -325,6 +331,7 @@ ACCOUNT_DETAILS_PATHS: dict[str, Any] = {
     },
     f"{API_BASE}/creditors/{{creditor}}/bank-change-requests/{{request_id}}/withdrawal": {
         "post": {
+            "operationId": "withdrawBankChangeRequest",
             "summary": "Withdraw the account's pending bank change request",
             "description": "Administrateurs of the agency only. The bank details stay as they are, and the "
             "recipients of the request get a notice. The body is ignored, but as for every state-changing "

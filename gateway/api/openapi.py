@@ -107,6 +107,7 @@ def _file_response(description: str, media_type: str, *, cached: bool = False) -
 PATHS: dict[str, Any] = {
     f"{API_BASE}/session": {
         "post": {
+            "operationId": "createSession",
             "summary": "Log in and set the session cookie",
             "description": "Opens a new session and sets a fresh session cookie, revoking the previous one. "
             + JSON_BODY_NOTE,
@@ -136,6 +137,7 @@ PATHS: dict[str, Any] = {
             },
         },
         "delete": {
+            "operationId": "deleteSession",
             "summary": "Log out: revoke the session and clear its cookie",
             "description": JSON_BODY_NOTE,
             "security": [],
@@ -148,12 +150,14 @@ PATHS: dict[str, Any] = {
     },
     f"{API_BASE}/me": {
         "get": {
+            "operationId": "getMe",
             "summary": "Return the logged-in user and the agency's accounts",
             "responses": {"200": _json_response("The current session.", "Me"), "401": UNAUTHENTICATED, "503": UNAVAILABLE},
         }
     },
     f"{API_BASE}/creditors": {
         "get": {
+            "operationId": "listCreditors",
             "summary": "List the creditors the agency holds an account at",
             "responses": {
                 "200": _json_response("The agency's creditors.", "CreditorList"),
@@ -164,6 +168,7 @@ PATHS: dict[str, Any] = {
     },
     f"{API_BASE}/creditors/{{creditor}}/statement": {
         "get": {
+            "operationId": "getStatement",
             "summary": "Return the statement of the agency's account at one creditor",
             "description": "The ledger's JSON, passed through unchanged.",
             "parameters": STATEMENT_PARAMETERS,
@@ -182,6 +187,7 @@ PATHS: dict[str, Any] = {
     },
     f"{API_BASE}/creditors/{{creditor}}/documents/{{number}}/pdf": {
         "get": {
+            "operationId": "getDocumentPdf",
             "summary": "Return an invoice or credit-note PDF (Factur-X) of the agency's account",
             "description": "The ledger renders each issued document once its date has ended and keeps it, so "
             "the response carries an `ETag`: send it back in `If-None-Match` to get 304. A document dated today "
@@ -241,6 +247,7 @@ PATHS: dict[str, Any] = {
     },
     f"{API_BASE}/creditors/{{creditor}}/statement.csv": {
         "get": {
+            "operationId": "exportStatementCsv",
             "summary": "Export the filtered statement as CSV for French Excel",
             "description": "Every row matching the filters, without pagination: `;` separated, UTF-8 with "
             "BOM, decimal comma, dates `31/07/2026`; sent as an attachment.",
@@ -260,6 +267,7 @@ PATHS: dict[str, Any] = {
     },
     f"{API_BASE}/creditors/{{creditor}}/statement.pdf": {
         "get": {
+            "operationId": "exportStatementPdf",
             "summary": "Export the filtered statement as a PDF « Relevé de compte »",
             "description": "Every row matching the filters, without pagination, on A4 pages with the "
             "totals of the JSON statement; rendered on each request and sent inline.",
@@ -279,6 +287,7 @@ PATHS: dict[str, Any] = {
     },
     f"{API_BASE}/creditors/{{creditor}}/imports/fec": {
         "post": {
+            "operationId": "importFec",
             "summary": "Import a FEC file into the creditor's ledger (creditor staff only)",
             "description": "The body is the file itself, sent with `Content-Type: application/octet-stream` "
             "and a `Content-Length`, for example `curl --data-binary @FEC.txt -H 'Content-Type: "
@@ -321,6 +330,7 @@ PATHS: dict[str, Any] = {
     },
     f"{API_BASE}/creditors/{{creditor}}/ageing": {
         "get": {
+            "operationId": "getAgeing",
             "summary": "Return the amounts still due by days overdue",
             "description": "Open invoices of the agency's account, in five buckets of Europe/Paris calendar "
             "days past the due date.",
@@ -335,6 +345,7 @@ PATHS: dict[str, Any] = {
     },
     f"{API_BASE}/openapi.json": {
         "get": {
+            "operationId": "getOpenapiDocument",
             "summary": "Return this OpenAPI document",
             "security": [],
             "responses": {

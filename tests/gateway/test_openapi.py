@@ -317,3 +317,13 @@ async def test_openapi_names_error_codes_of_messages(logged_in, portal_data):
 
         assert response.status == 422, case
         assert error_code_documented(operation, 422, body), f"{case}: {body['error']['code']}"
+
+
+async def test_openapi_operation_ids_unique(gateway):
+    # Client generators name their methods after operationId, and fall back to names built from the path.
+    document = await (await gateway.get("/api/v1/openapi.json")).json()
+    operation_ids = [operation.get("operationId") for _, _, operation in operations(document)]
+
+    assert None not in operation_ids
+    assert len(set(operation_ids)) == len(operation_ids)
+    assert all(re.fullmatch(r"[a-z][A-Za-z]+", operation_id) for operation_id in operation_ids), operation_ids
