@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlencode
 
 import aiohttp_jinja2
 import structlog
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from gateway.api.imports import RAW_BODY_CONTENT_TYPE, takes_raw_body
 from gateway.errors import SessionRequired, UnsupportedMediaType
@@ -77,6 +78,13 @@ def render_error_page(request: web.Request, status: int, message: str) -> web.Re
     )
 
 
+def add_retry_after(response: web.Response, error: DomainError) -> None:
+    """Send a 429's ``details.retry_after`` also as the standard Retry-After header, in whole seconds rounded up."""
+    retry_after = error.details.get("retry_after")
+    if error.status == 429 and isinstance(retry_after, int | float) and retry_after > 0:
+        response.headers[hdrs.RETRY_AFTER] = str(math.ceil(retry_after))
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Turn errors into JSON under /api/ and into French HTML pages elsewhere."""
@@ -91,8 +99,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return login_redirect(request)
     except DomainError as error:
         if is_api_request(request):
-            return json_error(error.status, error.code, error.message, **error.details)
-        return render_error_page(request, error.status, error.message)
+            response = json_error(error.status, error.code, error.message, **error.details)
+        else:
+            response = render_error_page(request, error.status, error.message)
+        add_retry_after(response, error)
+        return response
     except web.HTTPException as error:
         if error.status < 400:
             raise
@@ -130,6 +141,14 @@ async def json_body_middleware(request: web.Request, handler: Handler) -> web.St
         if request.method == "DELETE" and not request.body_exists:
             return await handler(request)
         expected = RAW_BODY_CONTENT_TYPE if takes_raw_body(request) else "application/json"
+        if hdrs.CONTENT_TYPE not in request.headers:
+            # aiohttp reads a missing header as application/octet-stream, the FEC upload's type. A
+            # cross-site fetch of a Blob without a type sends no Content-Type and needs no CORS preflight.
+            raise UnsupportedMediaType(
+                "La requête n’a pas d’en-tête Content-Type\u00a0: "
+                f"envoyez l’en-tête Content-Type: {expected}.",
+                content_type=None,
+            )
         if request.content_type != expected:
             raise UnsupportedMediaType(
                 f"Le type de contenu «\u00a0{request.content_type}\u00a0» n’est pas accepté\u00a0: "

@@ -894,3 +894,16 @@ def test_set_identity_unreadable_json_named(tmp_path: Path, session_environment:
     assert result.code == 1
     assert f"error: {path} is not valid JSON for an identity" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_module_run_runs_command() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "services.cli", "--help"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT_SECONDS,
+    )
+
+    assert completed.returncode == 0
+    assert completed.stdout.startswith("usage: mesfactures")

@@ -46,6 +46,13 @@ def _error(description: str) -> dict[str, Any]:
 
 
 CREDITOR_PARAMETER = {"name": "creditor", "in": "path", "required": True, "schema": {"type": "string"}}
+BODY_TOO_LARGE = _error(
+    "The body is larger than the gateway's limit of 1 MiB (code `payload_too_large`, details.max_size in bytes)."
+)
+RETRY_AFTER_HEADER = {
+    "description": "seconds to wait before the next attempt, rounded up",
+    "schema": {"type": "integer", "minimum": 1},
+}
 COMMON_ERRORS = {
     "401": _error("No valid session cookie (code `unauthenticated`)."),
     "404": _error("The agency holds no account at this creditor (code `not_found`)."),
@@ -221,6 +228,7 @@ ACCOUNT_DETAILS_SCHEMAS: dict[str, Any] = {
 ACCOUNT_DETAILS_PATHS: dict[str, Any] = {
     f"{API_BASE}/creditors/{{creditor}}/contacts": {
         "get": {
+            "operationId": "getContacts",
             "summary": "Return the creditor's billing and collections services and the account manager",
             "parameters": [CREDITOR_PARAMETER],
             "responses": {"200": _json("The contacts of « Nous contacter ».", "Contacts"), **COMMON_ERRORS},
@@ -228,6 +236,7 @@ ACCOUNT_DETAILS_PATHS: dict[str, Any] = {
     },
     f"{API_BASE}/creditors/{{creditor}}/messages": {
         "post": {
+            "operationId": "sendMessage",
             "summary": "Send a message to the creditor's billing or collections service",
             "description": "Administrateurs and comptables only. The service receives it by e-mail "
             "with the agency's identity, and the author gets a copy. State-changing requests must "
@@ -239,6 +248,7 @@ ACCOUNT_DETAILS_PATHS: dict[str, Any] = {
                 "400": _error("The body is not a JSON object (code `invalid_json`)."),
                 "403": _error("The role may not write to the creditor (code `forbidden`)."),
                 "409": _error("The chosen service has no e-mail address (code `contact_unavailable`)."),
+                "413": BODY_TOO_LARGE,
                 "415": _error("Content-Type is not application/json."),
                 "422": _error(
                     "Invalid fields (code `invalid_fields`, details.fields lists each field's message). Invoice"
@@ -247,14 +257,20 @@ ACCOUNT_DETAILS_PATHS: dict[str, Any] = {
                     " `invoice_numbers.unknown`, and details.unknown lists the numbers. When they are the only"
                     " error, the code is `invalid_value`, with details.field `invoice_numbers` and details.unknown."
                     " Known numbers are sent as the ledger writes them, whatever their spaces, punctuation and case."
+                    " A field with a character that cannot be stored, such as NUL, or a `service` outside the enum"
+                    " gives code `invalid_request`, with details.field naming the field."
                 ),
-                "429": _error("20 messages from this user within the last hour (code `too_many_messages`)."),
+                "429": {
+                    **_error("20 messages from this user within the last hour (code `too_many_messages`)."),
+                    "headers": {"Retry-After": RETRY_AFTER_HEADER},
+                },
                 **COMMON_ERRORS,
             },
         }
     },
     f"{API_BASE}/creditors/{{creditor}}/profile": {
         "get": {
+            "operationId": "getProfile",
             "summary": "Return the main contact, billing details and masked bank details of the account",
             "parameters": [CREDITOR_PARAMETER],
             "responses": {"200": _json("The account's « Informations compte ».", "Profile"), **COMMON_ERRORS},
@@ -262,6 +278,7 @@ ACCOUNT_DETAILS_PATHS: dict[str, Any] = {
     },
     f"{API_BASE}/creditors/{{creditor}}/bank-details": {
         "get": {
+            "operationId": "getBankDetails",
             "summary": "Return the full bank details for the edit form",
             "description": "Administrateurs of the agency only; every other screen shows the IBAN masked.",
             "parameters": [CREDITOR_PARAMETER],
@@ -274,11 +291,13 @@ ACCOUNT_DETAILS_PATHS: dict[str, Any] = {
     },
     f"{API_BASE}/creditors/{{creditor}}/bank-change-requests": {
         "get": {
+            "operationId": "listBankChangeRequests",
             "summary": "Return the account's bank change requests, newest first",
             "parameters": [CREDITOR_PARAMETER],
             "responses": {"200": _json("The requests, with the IBAN masked.", "BankChangeRequests"), **COMMON_ERRORS},
         },
         "post": {
+            "operationId": "createBankChangeRequest",
             "summary": "Request new bank details",
             "description": "Administrateurs of the agency with TOTP enabled only. The new details apply once "
             "the creditor's staff approve the request; the administrateurs and the billing e-mail get a notice. "
@@ -293,18 +312,26 @@ ACCOUNT_DETAILS_PATHS: dict[str, Any] = {
                     " TOTP (code `totp_enrolment_required`)."
                 ),
                 "409": _error("Another request of the account is pending (code `bank_change_pending`)."),
+                "413": BODY_TOO_LARGE,
                 "415": _error("Content-Type is not application/json."),
                 "422": _error(
-                    "Invalid bank fields (code `invalid_fields`, details.fields lists each field's message), or a"
+                    "Invalid bank fields (code `invalid_fields`, details.fields lists each field's message), a"
+                    " missing password or TOTP code, a field that is not a string, too long or contains a"
+                    " character that cannot be stored, such as NUL (code `invalid_request`, details.field names"
+                    " it), or a"
                     " wrong password or TOTP code (code `reauthentication_failed`, details.field names it)."
                 ),
-                "429": _error("Too many wrong passwords or codes; the message says when to try again."),
+                "429": {
+                    **_error("Too many wrong passwords or codes; the message says when to try again."),
+                    "headers": {"Retry-After": RETRY_AFTER_HEADER},
+                },
                 **COMMON_ERRORS,
             },
         },
     },
     f"{API_BASE}/creditors/{{creditor}}/bank-change-requests/{{request_id}}/withdrawal": {
         "post": {
+            "operationId": "withdrawBankChangeRequest",
             "summary": "Withdraw the account's pending bank change request",
             "description": "Administrateurs of the agency only. The bank details stay as they are, and the "
             "recipients of the request get a notice. The body is ignored, but as for every state-changing "
@@ -318,6 +345,10 @@ ACCOUNT_DETAILS_PATHS: dict[str, Any] = {
                 "403": _error("The role may not change the bank details (code `forbidden`)."),
                 "409": _error("The request is no longer pending (code `bank_change_decided`)."),
                 "415": _error("Content-Type is not application/json."),
+                "422": _error(
+                    "request_id contains a character that no service can store, such as NUL (code `invalid_value`,"
+                    " details.field names it)."
+                ),
                 **COMMON_ERRORS,
                 "404": _error(
                     "The agency holds no account at this creditor, or the account has no request of this id"

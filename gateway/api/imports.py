@@ -25,6 +25,8 @@ def takes_raw_body(request: web.Request) -> bool:
     HTML forms cannot send ``application/octet-stream``, and a cross-site
     script needs a CORS preflight to send it, which the gateway never grants,
     so this content type protects the route from CSRF as JSON does the others.
+    A request without any Content-Type needs no preflight, so the JSON body
+    middleware rejects it before comparing types.
     """
     return IMPORT_PATH.match(request.path) is not None
 

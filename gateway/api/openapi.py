@@ -35,6 +35,17 @@ def _json_response(description: str, schema_name: str) -> dict[str, Any]:
 
 UNAUTHENTICATED = _error_response("No valid session cookie (code `unauthenticated`).")
 UNAVAILABLE = _error_response("A service behind the gateway is unavailable (code `service_unavailable`).")
+BODY_TOO_LARGE = _error_response(
+    "The body is larger than the gateway's limit of 1 MiB (code `payload_too_large`, details.max_size in bytes)."
+)
+RETRY_AFTER_HEADER = {
+    "description": "seconds to wait before the next attempt: details.retry_after rounded up",
+    "schema": {"type": "integer", "minimum": 1},
+}
+UNSTORABLE_PARAMETER = (
+    "a parameter contains a character that no service can store, such as NUL (code `invalid_value`, "
+    "details.field names the parameter)"
+)
 
 
 def _query_parameter(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -55,8 +66,10 @@ STATEMENT_PARAMETERS = [
     _query_parameter(
         "number", "part of a document number, ignoring spaces, punctuation and case", {"type": "string"}
     ),
-    _query_parameter("page", "page number", {"type": "integer", "minimum": 1, "default": 1}),
-    _query_parameter("page_size", "rows per page", {"type": "integer", "minimum": 1, "default": 50}),
+    _query_parameter("page", "page number", {"type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1}),
+    _query_parameter(
+        "page_size", "rows per page", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}
+    ),
 ]
 
 CREDITOR_PARAMETER = {"name": "creditor", "in": "path", "required": True, "schema": {"type": "string"}}
@@ -94,6 +107,7 @@ def _file_response(description: str, media_type: str, *, cached: bool = False) -
 PATHS: dict[str, Any] = {
     f"{API_BASE}/session": {
         "post": {
+            "operationId": "createSession",
             "summary": "Log in and set the session cookie",
             "description": "Opens a new session and sets a fresh session cookie, revoking the previous one. "
             + JSON_BODY_NOTE,
@@ -109,13 +123,21 @@ PATHS: dict[str, Any] = {
                     "Wrong login or password (code `invalid_credentials`), or for a user enrolled in TOTP "
                     "a missing or wrong totp_code (codes `totp_required`, `invalid_totp_code`)."
                 ),
+                "413": BODY_TOO_LARGE,
                 "415": _error_response("Content-Type is not application/json."),
-                "422": _error_response("login or password is missing (code `invalid_value`)."),
-                "429": _error_response("Too many failed logins (code `throttled`, details.retry_after in seconds)."),
+                "422": _error_response(
+                    "login or password is missing or not a string, or totp_code is not a string (code "
+                    "`invalid_value`, details.fields lists those fields)."
+                ),
+                "429": {
+                    **_error_response("Too many failed logins (code `throttled`, details.retry_after in seconds)."),
+                    "headers": {"Retry-After": RETRY_AFTER_HEADER},
+                },
                 "503": UNAVAILABLE,
             },
         },
         "delete": {
+            "operationId": "deleteSession",
             "summary": "Log out: revoke the session and clear its cookie",
             "description": JSON_BODY_NOTE,
             "security": [],
@@ -128,12 +150,14 @@ PATHS: dict[str, Any] = {
     },
     f"{API_BASE}/me": {
         "get": {
+            "operationId": "getMe",
             "summary": "Return the logged-in user and the agency's accounts",
             "responses": {"200": _json_response("The current session.", "Me"), "401": UNAUTHENTICATED, "503": UNAVAILABLE},
         }
     },
     f"{API_BASE}/creditors": {
         "get": {
+            "operationId": "listCreditors",
             "summary": "List the creditors the agency holds an account at",
             "responses": {
                 "200": _json_response("The agency's creditors.", "CreditorList"),
@@ -144,6 +168,7 @@ PATHS: dict[str, Any] = {
     },
     f"{API_BASE}/creditors/{{creditor}}/statement": {
         "get": {
+            "operationId": "getStatement",
             "summary": "Return the statement of the agency's account at one creditor",
             "description": "The ledger's JSON, passed through unchanged.",
             "parameters": STATEMENT_PARAMETERS,
@@ -151,13 +176,18 @@ PATHS: dict[str, Any] = {
                 "200": _json_response("One page of the statement.", "Statement"),
                 "401": UNAUTHENTICATED,
                 "404": _error_response("The agency holds no account at this creditor (code `not_found`)."),
-                "422": _error_response("A filter value is invalid; the message says which."),
+                "422": _error_response(
+                    "A filter value is invalid (code `invalid_filter`, details.field names the parameter), or "
+                    + UNSTORABLE_PARAMETER
+                    + "."
+                ),
                 "503": UNAVAILABLE,
             },
         }
     },
     f"{API_BASE}/creditors/{{creditor}}/documents/{{number}}/pdf": {
         "get": {
+            "operationId": "getDocumentPdf",
             "summary": "Return an invoice or credit-note PDF (Factur-X) of the agency's account",
             "description": "The ledger renders each issued document once its date has ended and keeps it, so "
             "the response carries an `ETag`: send it back in `If-None-Match` to get 304. A document dated today "
@@ -212,12 +242,14 @@ PATHS: dict[str, Any] = {
                     "buyer's name, has a character outside the Latin scripts that the PDF fonts draw (code "
                     "`document_character_unsupported`, `details.field` names the text)."
                 ),
+                "422": _error_response(f"`number` or `entry`: {UNSTORABLE_PARAMETER}."),
                 "503": UNAVAILABLE,
             },
         }
     },
     f"{API_BASE}/creditors/{{creditor}}/statement.csv": {
         "get": {
+            "operationId": "exportStatementCsv",
             "summary": "Export the filtered statement as CSV for French Excel",
             "description": "Every row matching the filters, without pagination: `;` separated, UTF-8 with "
             "BOM, decimal comma, dates `31/07/2026`; sent as an attachment.",
@@ -226,13 +258,18 @@ PATHS: dict[str, Any] = {
                 "200": _file_response("The CSV file.", "text/csv; charset=utf-8"),
                 "401": UNAUTHENTICATED,
                 "404": _error_response("The agency holds no account at this creditor (code `not_found`)."),
-                "422": _error_response("A filter value is invalid (code `invalid_filter`)."),
+                "422": _error_response(
+                    "A filter value is invalid (code `invalid_filter`, details.field names the parameter), or "
+                    + UNSTORABLE_PARAMETER
+                    + "."
+                ),
                 "503": UNAVAILABLE,
             },
         }
     },
     f"{API_BASE}/creditors/{{creditor}}/statement.pdf": {
         "get": {
+            "operationId": "exportStatementPdf",
             "summary": "Export the filtered statement as a PDF « Relevé de compte »",
             "description": "Every row matching the filters, without pagination, on A4 pages with the "
             "totals of the JSON statement; rendered on each request and sent inline.",
@@ -242,8 +279,9 @@ PATHS: dict[str, Any] = {
                 "401": UNAUTHENTICATED,
                 "404": _error_response("The agency holds no account at this creditor (code `not_found`)."),
                 "422": _error_response(
-                    "A filter value is invalid (code `invalid_filter`), or more than 5 000 rows match "
-                    "(code `statement_too_long`, details.max_rows): narrow the period or use the CSV export."
+                    "A filter value is invalid (code `invalid_filter`, details.field names the parameter), "
+                    "or more than 5 000 rows match (code `statement_too_long`, details.max_rows): narrow the "
+                    "period or use the CSV export. Also when " + UNSTORABLE_PARAMETER + "."
                 ),
                 "503": UNAVAILABLE,
             },
@@ -251,6 +289,7 @@ PATHS: dict[str, Any] = {
     },
     f"{API_BASE}/creditors/{{creditor}}/imports/fec": {
         "post": {
+            "operationId": "importFec",
             "summary": "Import a FEC file into the creditor's ledger (creditor staff only)",
             "description": "The body is the file itself, sent with `Content-Type: application/octet-stream` "
             "and a `Content-Length`, for example `curl --data-binary @FEC.txt -H 'Content-Type: "
@@ -282,7 +321,10 @@ PATHS: dict[str, Any] = {
                 "415": _error_response("Content-Type is not application/octet-stream."),
                 "422": _error_response(
                     "The file is invalid (code `invalid_fec`, with details.line, details.column and "
-                    "details.value where they apply), too large, or sent without Content-Length."
+                    "details.value where they apply), too large or sent without Content-Length (code "
+                    "`invalid_value`), or file_name or encoding is invalid: "
+                    + UNSTORABLE_PARAMETER
+                    + ", or file_name is longer than 255 characters (code `invalid_value`)."
                 ),
                 "503": UNAVAILABLE,
             },
@@ -290,6 +332,7 @@ PATHS: dict[str, Any] = {
     },
     f"{API_BASE}/creditors/{{creditor}}/ageing": {
         "get": {
+            "operationId": "getAgeing",
             "summary": "Return the amounts still due by days overdue",
             "description": "Open invoices of the agency's account, in five buckets of Europe/Paris calendar "
             "days past the due date.",
@@ -304,9 +347,15 @@ PATHS: dict[str, Any] = {
     },
     f"{API_BASE}/openapi.json": {
         "get": {
+            "operationId": "getOpenapiDocument",
             "summary": "Return this OpenAPI document",
             "security": [],
-            "responses": {"200": {"description": "The OpenAPI 3.1 document.", "content": {"application/json": {}}}},
+            "responses": {
+                "200": {
+                    "description": "The OpenAPI 3.1 document.",
+                    "content": {"application/json": {"schema": {"type": "object", "required": ["openapi", "paths"]}}},
+                }
+            },
         }
     },
 }

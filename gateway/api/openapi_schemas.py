@@ -99,6 +99,11 @@ SCHEMAS: dict[str, Any] = {
             "debit": DECIMAL_STRING,
             "credit": DECIMAL_STRING,
             "lettering": {"type": ["string", "null"]},
+            "lettering_partial": {
+                "type": "boolean",
+                "description": "true when the row's lettering group does not balance yet; the portal then shows "
+                "the code followed by « (partiel) »",
+            },
             "amount_due": {
                 **DECIMAL_STRING,
                 "description": "amount still due; for a credit, the unallocated amount as a negative number",

@@ -65,17 +65,31 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
     return body
 
 
+def credential_errors(body: dict[str, Any]) -> list[tuple[str, str]]:
+    """Return (field, French message) for each field of the login body that is missing or not a string."""
+    errors = [
+        (name, f"Le champ «\u00a0{name}\u00a0» est obligatoire\u00a0: envoyez-le sous forme de texte.")
+        for name in ("login", "password")
+        if not isinstance(body.get(name), str)
+    ]
+    # Without this check a number would be dropped, and a user enrolled in TOTP would get totp_required.
+    if body.get("totp_code") is not None and not isinstance(body["totp_code"], str):
+        errors.append(
+            (
+                "totp_code",
+                "Le champ «\u00a0totp_code\u00a0» doit être un texte, par exemple «\u00a0492039\u00a0»\u00a0: "
+                "mettez le code entre guillemets.",
+            )
+        )
+    return errors
+
+
 async def create_session(request: web.Request) -> web.Response:
     body = await read_json_object(request)
-    login = body.get("login")
-    password = body.get("password")
-    if not isinstance(login, str) or not isinstance(password, str):
-        raise Unprocessable(
-            "Les champs «\u00a0login\u00a0» et «\u00a0password\u00a0» sont obligatoires et doivent être des chaînes.",
-            fields=["login", "password"],
-        )
-    totp_code = body.get("totp_code")
-    result = await log_in(request, login, password, totp_code=totp_code if isinstance(totp_code, str) else None)
+    errors = credential_errors(body)
+    if errors:
+        raise Unprocessable(" ".join(message for _, message in errors), fields=[field for field, _ in errors])
+    result = await log_in(request, body["login"], body["password"], totp_code=body.get("totp_code"))
     response = web.json_response({"session": session_payload(result.session)})
     start_session(response, request.app, result)
     return response

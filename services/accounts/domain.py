@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from enum import StrEnum
 
 from shared.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
+from services.accounts.notices import prefix_de
 from services.accounts.validation import ValidationError
 from shared.typography import apply_french_spacing as french
 from shared.principal import Principal, Role
@@ -243,7 +244,7 @@ def require_role(principal: Principal, action: Action) -> None:
     if principal.role not in ALLOWED_ROLES[action]:
         role_name = ROLE_NAMES.get(principal.role, principal.role.value)
         raise Forbidden(
-            french(f"Votre rôle « {role_name} » ne permet pas de {ACTION_LABELS[action]}."),
+            french(f"Votre rôle « {role_name} » ne permet pas {prefix_de(ACTION_LABELS[action])}."),
             role=principal.role.value,
             action=action.value,
         )

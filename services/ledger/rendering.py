@@ -46,6 +46,19 @@ class DocumentUnavailable(LedgerError, NotFound):
     code = "document_not_found"
 
 
+def document_not_found(number: str, entry: str | None = None) -> DocumentUnavailable:
+    """Build the 404 of a document that the account does not have, naming ``entry`` when the request gave one.
+
+    The message is the same whether the document or the creditor is another agency's or does not exist.
+    """
+    if entry is None:
+        return DocumentUnavailable(f"Document n° {number} introuvable pour votre compte.")
+    return DocumentUnavailable(
+        f"Aucun document n° {number} de votre compte ne correspond au paramètre entry « {entry} » : "
+        "reprenez l’id de la ligne du document dans l’état de compte, ou retirez entry."
+    )
+
+
 class DocumentNumberAmbiguous(LedgerError, Conflict):
     """Several documents of the account have the requested number, and the request names no entry."""
 
@@ -118,7 +131,7 @@ async def find_document_entry(
             search_key(number),
         )
         if entry is None:
-            raise DocumentUnavailable(f"Document n° {number} introuvable pour votre compte.")
+            raise document_not_found(number, str(entry_id))
         return entry
     entries = await connection.fetch(
         """SELECT * FROM entries
@@ -133,7 +146,7 @@ async def find_document_entry(
     exact = [entry for entry in entries if entry["document_number"] == number]
     candidates = exact or entries
     if not candidates:
-        raise DocumentUnavailable(f"Document n° {number} introuvable pour votre compte.")
+        raise document_not_found(number)
     if len(candidates) > 1:
         raise DocumentNumberAmbiguous(
             f"{len(candidates)} documents de votre compte portent le n° {number} : ouvrez celui que vous "

@@ -15,7 +15,7 @@ from services.ledger.fec import FecError
 from services.ledger.fec.controls import visible
 from services.ledger.feed import accept_document, parse_feed_document
 from services.ledger.importer import import_fec
-from services.ledger.rendering import DocumentUnavailable, SellerIdentityIncomplete, StoredDocument, stored_document
+from services.ledger.rendering import SellerIdentityIncomplete, StoredDocument, document_not_found, stored_document
 from services.ledger.exports import ageing_summary, statement_csv
 from services.ledger.export_routes import setup_export_routes
 from services.ledger.statement import StatementFilter, creditor_exists, fetch_all_rows, fetch_statement
@@ -238,7 +238,7 @@ async def get_document_pdf(request: web.Request) -> web.Response:
     # An entry id that is not a positive 64-bit integer names no entry, so it gets the same 404.
     valid_entry = entry_text is None or (entry_text.isascii() and entry_text.isdigit() and 0 < int(entry_text) < 2**63)
     if account is None or not valid_entry:
-        raise DocumentUnavailable(f"Document n° {number} introuvable pour votre compte.")
+        raise document_not_found(number, entry_text)
     entry_id = int(entry_text) if entry_text is not None else None
     try:
         document = await stored_document(request.app[POOL], creditor, account, number, entry_id)
@@ -264,7 +264,8 @@ async def get_document_pdf(request: web.Request) -> web.Response:
         "Last-Modified": document.rendered_at.strftime("%a, %d %b %Y %H:%M:%S GMT"),
         "Content-Disposition": f'inline; filename="{file_name}"',
     }
-    if etag in request.headers.get("If-None-Match", ""):
+    # aiohttp parses the header's list and W/ prefixes. HTTP defines "*" in If-None-Match as matching any current copy.
+    if any(tag.value in (document.sha256, "*") for tag in request.if_none_match or ()):
         return web.Response(status=304, headers=headers)
     return web.Response(body=document.content, content_type="application/pdf", headers=headers)
 

@@ -28,6 +28,7 @@ def principal_with(role: Role) -> Principal:
             Action.READ_BANK_DETAILS_FOR_EDIT,
             f"Votre rôle «{NBSP}lecteur{NBSP}» ne permet pas de demander un changement de coordonnées bancaires ni de voir l’IBAN complet.",
         ),
+        (Role.READER, Action.SEND_CONTACT_MESSAGE, f"Votre rôle «{NBSP}lecteur{NBSP}» ne permet pas d’écrire au créancier."),
         (Role.ADMIN, Action.DECIDE_BANK_CHANGE, f"Votre rôle «{NBSP}administrateur{NBSP}» ne permet pas de valider ou refuser un changement de coordonnées bancaires."),
     ],
 )

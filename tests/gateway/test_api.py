@@ -269,3 +269,55 @@ async def test_api_login_unstorable_text_is_generic(gateway):
 
         assert response.status == 401, login
         assert body["error"]["code"] == "invalid_credentials"
+
+
+async def test_api_login_without_content_type_names_header(gateway):
+    response = await gateway.post(
+        "/api/v1/session", data=b'{"login": "demo", "password": "x"}', skip_auto_headers=["Content-Type"]
+    )
+    body = await response.json()
+
+    assert response.status == 415
+    assert body["error"]["message"] == (
+        "La requête n’a pas d’en-tête Content-Type\u00a0: envoyez l’en-tête Content-Type: application/json."
+    )
+    assert "octet-stream" not in body["error"]["message"]
+
+
+async def test_api_login_names_each_invalid_field(gateway):
+    cases = {
+        "password": {"login": "quelqu-un"},
+        "login": {"login": 42, "password": "x"},
+        "totp_code": {"login": "quelqu-un", "password": "x", "totp_code": 123456},
+    }
+    for field, payload in cases.items():
+        response = await gateway.post("/api/v1/session", json=payload)
+        error = (await response.json())["error"]
+
+        assert response.status == 422, field
+        assert error["code"] == "invalid_value", field
+        assert error["details"]["fields"] == [field]
+        assert f"«\u00a0{field}\u00a0»" in error["message"], field
+    number_code = await gateway.post("/api/v1/session", json=cases["totp_code"])
+
+    assert (await number_code.json())["error"]["message"] == (
+        "Le champ «\u00a0totp_code\u00a0» doit être un texte, par exemple «\u00a0492039\u00a0»\u00a0: "
+        "mettez le code entre guillemets."
+    )
+
+
+async def test_api_throttled_login_sends_retry_after(make_gateway, portal_data):
+    # A client address of its own, through the trusted proxy, keeps these failures away from 127.0.0.1.
+    gateway = await make_gateway(trusted_proxies=["127.0.0.1/32"])
+    forwarded = {"X-Forwarded-For": "2001:db8::7e57:2"}
+    wrong = {"login": portal_data.agency.login, "password": "mot de passe faux 123"}
+    for _attempt in range(6):
+        await gateway.post("/api/v1/session", json=wrong, headers=forwarded)
+
+    response = await gateway.post("/api/v1/session", json=wrong, headers=forwarded)
+    error = (await response.json())["error"]
+
+    assert response.status == 429
+    assert error["code"] == "throttled"
+    assert response.headers["Retry-After"].isdigit()
+    assert int(response.headers["Retry-After"]) >= error["details"]["retry_after"] > 0

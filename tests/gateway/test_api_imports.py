@@ -78,3 +78,20 @@ async def test_anonymous_upload_needs_session(gateway, portal_data):
     response = await gateway.post(import_url(portal_data.first.id), data=b"x", headers=OCTET_STREAM)
 
     assert response.status == 401
+
+
+async def test_upload_without_content_type_rejected(gateway, accounts_pool, ledger_service):
+    # aiohttp reads a missing Content-Type as application/octet-stream, but a cross-site fetch of a
+    # Blob without a type sends no Content-Type and needs no CORS preflight, so the header must be there.
+    client, creditor = await staff_gateway(gateway, accounts_pool, ledger_service)
+    data = fixture_path("fec", FEC_FILE).read_bytes()
+
+    response = await client.post(import_url(creditor), data=data, skip_auto_headers=["Content-Type"])
+    body = await response.json()
+
+    assert response.status == 415
+    assert body["error"]["code"] == "unsupported_media_type"
+    assert body["error"]["details"]["content_type"] is None
+    assert body["error"]["message"] == (
+        "La requête n’a pas d’en-tête Content-Type\u00a0: envoyez l’en-tête Content-Type: application/octet-stream."
+    )

@@ -329,3 +329,27 @@ async def test_interrupted_ledger_body_truncates_download(make_gateway, portal_d
     assert response.headers["Content-Length"] == "200000"
     with pytest.raises(aiohttp.ClientPayloadError):
         await response.read()
+
+
+async def test_api_wrong_entry_404_names_entry(with_identity, portal_data):
+    statement = await (await with_identity.get(f"{api_base(portal_data.first.id)}/statement", params={"view": "all"})).json()
+    other_document = next(row["id"] for row in statement["rows"] if row["document_number"] == "FA-0002")
+    # Not a number, not positive, another document of the account, an id that names no entry, and another agency's creditor.
+    cases = [
+        (portal_data.first.id, "abc"),
+        (portal_data.first.id, "0"),
+        (portal_data.first.id, str(other_document)),
+        (portal_data.first.id, "999999999"),
+        (portal_data.foreign.id, str(other_document)),
+    ]
+
+    for creditor, entry in cases:
+        response = await with_identity.get(f"{api_base(creditor)}/documents/FA-0001/pdf", params={"entry": entry})
+        error = (await response.json())["error"]
+
+        assert response.status == 404, entry
+        assert error["code"] == "document_not_found", entry
+        assert error["message"] == (
+            f"Aucun document n°\u00a0FA-0001 de votre compte ne correspond au paramètre entry «\u00a0{entry}\u00a0»\u00a0: "
+            "reprenez l’id de la ligne du document dans l’état de compte, ou retirez entry."
+        ), (creditor, entry)

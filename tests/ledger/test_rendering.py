@@ -502,3 +502,25 @@ async def test_dispute_credit_of_unknown_rates_has_none(ledger_pool):
 async def test_dispute_credit_of_unknown_invoice_not_rendered(ledger_pool):
     with pytest.raises(CreditNoteVatUnknown, match="la facture qu’il corrige \\(FA-ABSENT\\) n’est pas dans le grand livre"):
         await dispute_credit_note(ledger_pool, invoice_rows("FA0101", "1", "20260702", "C001", "120,00"), "FA-ABSENT", "60.00")
+
+
+async def test_pdf_route_if_none_match_forms(ledger_service, ledger_pool):
+    creditor = await creditor_with_identity(ledger_pool)
+    await ledger_service.client.post(f"/creditors/{creditor}/documents", json=invoice_body(),
+                                     headers=ledger_service.system_headers())
+    headers = ledger_service.headers_for(accounts=((creditor, "C001"),))
+    path = f"/creditors/{creditor}/documents/FA-F1/pdf"
+    etag = (await ledger_service.client.get(path, headers=headers)).headers["ETag"]
+    # HTTP defines "*" in If-None-Match as matching any current copy, and compares the tags weakly.
+    expected_statuses = {
+        "*": 304,
+        f'"other", {etag}': 304,
+        f"W/{etag}": 304,
+        '"other"': 200,
+        etag[:-5] + '"': 200,
+    }
+
+    for value, expected in expected_statuses.items():
+        response = await ledger_service.client.get(path, headers={**headers, "If-None-Match": value})
+
+        assert response.status == expected, value
