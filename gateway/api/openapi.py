@@ -56,15 +56,18 @@ STATEMENT_PARAMETERS = [
     {"name": "creditor", "in": "path", "required": True, "schema": {"type": "string"}},
     _query_parameter(
         "view",
-        "unpaid (default): debits with an amount due and credits not yet allocated, any date, so that the "
-        "total amount due is the balance; all: every entry of the last year or of date_from..date_to, after "
-        "the balance brought forward",
+        "unpaid (default): debits with an amount due and credits not yet allocated, of any date unless "
+        "date_from or date_to bound it, so that without dates the total amount due is the balance; all: every "
+        "entry of the last year or of date_from..date_to, after the balance brought forward",
         {"type": "string", "enum": ["unpaid", "all"], "default": "unpaid"},
     ),
     _query_parameter("date_from", "first document date included", {"type": "string", "format": "date"}),
     _query_parameter("date_to", "last document date included", {"type": "string", "format": "date"}),
     _query_parameter(
-        "number", "part of a document number, ignoring spaces, punctuation and case", {"type": "string"}
+        "number",
+        "part of a document number, ignoring spaces, punctuation and case; a search made only of "
+        "punctuation matches that punctuation, ignoring spaces and case",
+        {"type": "string"},
     ),
     _query_parameter("page", "page number", {"type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1}),
     _query_parameter(
@@ -240,7 +243,9 @@ PATHS: dict[str, Any] = {
                     "`document_number_ambiguous`, `details.candidates` lists each `entry`, `kind`, "
                     "`document_date` and `total`). Or a text of the document, such as its number or the "
                     "buyer's name, has a character outside the Latin scripts that the PDF fonts draw (code "
-                    "`document_character_unsupported`, `details.field` names the text)."
+                    "`document_character_unsupported`, `details.field` names the text). Or the document is a "
+                    "credit note whose VAT cannot be derived from the invoice it corrects, because that invoice "
+                    "is not in the ledger or has no amount (code `credit_note_vat_unknown`)."
                 ),
                 "422": _error_response(f"`number` or `entry`: {UNSTORABLE_PARAMETER}."),
                 "503": UNAVAILABLE,

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from services.ledger import rendering
+from shared.errors import Conflict
 from tests.conftest import ServiceClient
 from tests.gateway.conftest import log_in
 from tests.gateway.support import accounts_with_mail, create_agency_login
@@ -327,3 +329,17 @@ async def test_openapi_operation_ids_unique(gateway):
     assert None not in operation_ids
     assert len(set(operation_ids)) == len(operation_ids)
     assert all(re.fullmatch(r"[a-z][A-Za-z]+", operation_id) for operation_id in operation_ids), operation_ids
+
+
+async def test_openapi_names_document_pdf_conflicts(gateway):
+    document = await (await gateway.get("/api/v1/openapi.json")).json()
+    pdf_route = "/api/v1/creditors/{creditor}/documents/{number}/pdf"
+    described = document["paths"][pdf_route]["get"]["responses"]["409"]["description"]
+    conflict_codes = [
+        error.code for error in vars(rendering).values()
+        if isinstance(error, type) and issubclass(error, Conflict) and error is not Conflict
+    ]
+
+    assert conflict_codes
+    for code in conflict_codes:
+        assert f"`{code}`" in described, code
