@@ -161,9 +161,12 @@ PATHS: dict[str, Any] = {
     f"{API_BASE}/creditors": {
         "get": {
             "operationId": "listCreditors",
-            "summary": "List the creditors the agency holds an account at",
+            "summary": "List the creditors the agency holds an account at, or that the staff user works for",
             "responses": {
-                "200": _json_response("The agency's creditors.", "CreditorList"),
+                "200": _json_response(
+                    "The agency's creditors, or for a staff user the creditors they work for, ordered by name.",
+                    "CreditorList",
+                ),
                 "401": UNAUTHENTICATED,
                 "503": UNAVAILABLE,
             },

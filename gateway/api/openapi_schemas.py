@@ -74,7 +74,11 @@ SCHEMAS: dict[str, Any] = {
                     "properties": {
                         "id": {"type": "string", "examples": ["pressimmo"]},
                         "name": {"type": "string", "examples": ["Press Immo SAS"]},
-                        "customer_account": {"type": "string", "examples": ["C00123"]},
+                        "customer_account": {
+                            "type": ["string", "null"],
+                            "description": "the agency's customer account number; null for a staff user, who has none",
+                            "examples": ["C00123"],
+                        },
                     },
                 },
             }

@@ -95,3 +95,13 @@ async def test_upload_without_content_type_rejected(gateway, accounts_pool, ledg
     assert body["error"]["message"] == (
         "La requête n’a pas d’en-tête Content-Type\u00a0: envoyez l’en-tête Content-Type: application/octet-stream."
     )
+
+
+async def test_staff_lists_own_creditors(gateway, accounts_pool, ledger_service):
+    client, creditor = await staff_gateway(gateway, accounts_pool, ledger_service)
+
+    response = await client.get("/api/v1/creditors")
+    body = await response.json()
+
+    assert response.status == 200
+    assert body == {"creditors": [{"id": creditor, "name": "Presse Immo Import", "customer_account": None}]}
