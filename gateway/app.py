@@ -20,7 +20,7 @@ from gateway import api, health
 from gateway.clients import ACCOUNTS, HTTP_SESSION, LEDGER, AccountsClient, LedgerClient
 from gateway.csrf import CSRF_SECRET
 from gateway.format import JINJA_FILTERS
-from gateway.middlewares import add_security_headers, error_middleware, json_body_middleware
+from gateway.middlewares import add_security_headers, error_middleware, json_body_middleware, request_size_middleware
 from gateway.portal import (
     account_details,
     account_screens,
@@ -86,7 +86,7 @@ def static_file_handler(directory: Path) -> Callable[[web.Request], Awaitable[we
 def create_gateway_app(settings: GatewaySettings) -> web.Application:
     """Build the gateway application. Its HTTP clients open on startup and close on cleanup."""
     app = web.Application(
-        middlewares=[request_context_middleware, error_middleware, json_body_middleware],
+        middlewares=[request_context_middleware, error_middleware, request_size_middleware, json_body_middleware],
         client_max_size=MAX_REQUEST_BYTES,
     )
     app[SETTINGS] = settings

@@ -116,6 +116,20 @@ class RequestTooLarge(DomainError):
     code = "payload_too_large"
 
 
+class UriTooLong(DomainError):
+    """A URL over the gateway's limit in bytes (`gateway.middlewares.MAX_URL_BYTES`)."""
+
+    status = 414
+    code = "uri_too_long"
+
+
+class HeaderTooLarge(DomainError):
+    """A request header, name and value, over the gateway's limit in bytes (`gateway.middlewares.MAX_HEADER_BYTES`)."""
+
+    status = 431
+    code = "header_too_large"
+
+
 def format_byte_size(size: int) -> str:
     """Return ``size`` bytes in the largest French binary unit that divides it, as ``1 Mio``, or else in octets."""
     for unit_size, unit in BINARY_UNITS:

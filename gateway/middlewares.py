@@ -10,7 +10,7 @@ import structlog
 from aiohttp import hdrs, web
 
 from gateway.api.imports import RAW_BODY_CONTENT_TYPE, takes_raw_body
-from gateway.errors import SessionRequired, UnsupportedMediaType
+from gateway.errors import HeaderTooLarge, SessionRequired, UnsupportedMediaType, UriTooLong, format_byte_size
 from gateway.portal.navigation import (
     SESSION_EXPIRED_ON_FORM,
     SESSION_EXPIRED_ON_PAGE,
@@ -123,6 +123,42 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if is_api_request(request):
             return json_error(500, "internal_error", INTERNAL_ERROR_MESSAGE)
         return render_error_page(request, 500, INTERNAL_ERROR_MESSAGE)
+
+
+# The gateway's limits on a URL and on one header. aiohttp 3.14's HTTP parser rejects a longer line with an
+# English 400 before any middleware runs, so the gateway runs it with higher limits (HTTP_PARSER_LIMITS),
+# and this module returns the French errors up to those.
+MAX_URL_BYTES = 8 * 1024
+MAX_HEADER_BYTES = 8 * 1024
+# NOTE: a URL or header over these parser limits still gets aiohttp's English 400.
+HTTP_PARSER_LIMITS = {"max_line_size": 64 * 1024, "max_field_size": 64 * 1024}
+COOKIE_HEADER = hdrs.COOKIE.encode()
+
+
+@web.middleware
+async def request_size_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Reject a URL or a header over 8 Kio with a French 414 or 431, before any route reads it."""
+    if len(request.raw_path) > MAX_URL_BYTES:
+        raise UriTooLong(
+            f"L’adresse demandée est trop longue\u00a0: elle dépasse {format_byte_size(MAX_URL_BYTES)}. "
+            "Revenez à la page précédente, puis raccourcissez la recherche ou les filtres.",
+            max_bytes=MAX_URL_BYTES,
+        )
+    for name, value in request.raw_headers:
+        if len(name) + len(value) <= MAX_HEADER_BYTES:
+            continue
+        header = name.decode("latin-1")
+        if name.lower() == COOKIE_HEADER.lower():
+            next_step = "effacez les cookies de ce site dans le navigateur, puis rechargez la page."
+        else:
+            next_step = "raccourcissez-le, puis envoyez la requête de nouveau."
+        raise HeaderTooLarge(
+            f"L’en-tête «\u00a0{header}\u00a0» de la requête dépasse {format_byte_size(MAX_HEADER_BYTES)}\u00a0: "
+            f"{next_step}",
+            header=header,
+            max_bytes=MAX_HEADER_BYTES,
+        )
+    return await handler(request)
 
 
 @web.middleware

@@ -17,6 +17,10 @@ JSON_BODY_NOTE = (
     "gateway responds with 415. A cross-site HTML form cannot send that header, which is the "
     "API's CSRF defence."
 )
+REQUEST_SIZE_NOTE = (
+    "Any operation answers 414 (code `uri_too_long`) to a URL over 8 KiB and 431 (code "
+    "`header_too_large`, `details.header` names it) to a header over 8 KiB, with the usual error body."
+)
 
 
 def _error_response(description: str) -> dict[str, Any]:
@@ -377,7 +381,7 @@ def openapi_document(session_cookie_name: str, server_url: str) -> dict[str, Any
             "title": "Mes Factures API",
             "version": "1.0.0",
             "description": "JSON API of the Mes Factures portal. It uses the portal's session cookie. "
-            "Error messages are in French. " + JSON_BODY_NOTE,
+            "Error messages are in French. " + JSON_BODY_NOTE + " " + REQUEST_SIZE_NOTE,
         },
         "servers": [{"url": server_url.rstrip("/")}],
         "security": [{"sessionCookie": []}],

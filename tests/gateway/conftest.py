@@ -11,6 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from gateway.app import create_gateway_app
+from gateway.middlewares import HTTP_PARSER_LIMITS
 from gateway.settings import GatewaySettings
 from shared.db import open_pool
 from tests.conftest import Engines, ServiceClient, free_port
@@ -70,7 +71,10 @@ async def make_gateway(
             "cookie_secure": False,
             **overrides,
         }
-        client = TestClient(TestServer(create_gateway_app(GatewaySettings(**values))))
+        # The parser limits are those of `python -m gateway`, so that tests get the same errors for long lines.
+        server = TestServer(create_gateway_app(GatewaySettings(**values)))
+        await server.start_server(**HTTP_PARSER_LIMITS)
+        client = TestClient(server)
         await client.start_server()
         clients.append(client)
         return client
