@@ -311,7 +311,29 @@ def main(argv: list[str] | None = None) -> None:
         for line in error.message.splitlines():
             print(f"error: {line}", file=sys.stderr)
         code = error.exit_code
+    except KeyboardInterrupt:
+        # The command's context managers already rolled back its transaction and
+        # stopped a PostgreSQL it started, so this only replaces the traceback.
+        print(_interrupted_message(arguments), file=sys.stderr)
+        code = INTERRUPTED_EXIT_CODE
     sys.exit(code or 0)
+
+
+# The status that shells give a process that SIGINT ended: 128 + 2.
+INTERRUPTED_EXIT_CODE = 130
+
+
+def _interrupted_message(arguments: argparse.Namespace) -> str:
+    """Return the line printed when Ctrl-C stops the command, in French for ``import-fec``."""
+    if arguments.handler is _command_import_fec:
+        from services.runtime.operations import IMPORT_ERROR
+
+        # An import is one transaction: either it committed before Ctrl-C or nothing of it was stored.
+        return (
+            f"{IMPORT_ERROR}import interrompu par Ctrl-C\u202f; un import est tout ou rien, donc relancez la même"
+            " commande\u00a0: elle importe le fichier, ou indique qu’il est déjà importé"
+        )
+    return "error: interrupted by Ctrl-C, so the command may not have finished: run it again"
 
 
 def _command_up(arguments: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ exactly what the operator reads on stdout and stderr.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from decimal import Decimal
@@ -325,6 +326,107 @@ async def test_terminal_passwords_differ(session_environment: dict[str, str], en
     assert result.code == 2, result.stdout
     assert "error: the two passwords differ: run the command again" in result.stdout
     assert await count_users(engines, login) == 0
+
+
+def start_on_terminal(*arguments: str, environment: dict[str, str]) -> tuple[int, int]:
+    """Start the command with a pseudo-terminal as its controlling terminal, and return its pid and the terminal."""
+    pid, terminal = pty.fork()
+    if pid == 0:
+        os.chdir(REPO_ROOT)
+        # An interactive shell starts commands with SIGINT at its default action, even if pytest runs with it ignored.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.execve(sys.executable, [sys.executable, "-c", "from services.cli import main; main()", *arguments], environment)
+    return pid, terminal
+
+
+def read_terminal(terminal: int, output: bytes = b"", until: bytes | None = None) -> bytes:
+    """Read the terminal until ``until`` appears in the output, or else until the command closes it."""
+    deadline = time.monotonic() + COMMAND_TIMEOUT_SECONDS
+    while time.monotonic() < deadline and (until is None or until not in output):
+        readable, _, _ = select.select([terminal], [], [], 0.2)
+        if not readable:
+            continue
+        try:
+            chunk = os.read(terminal, 4096)
+        except OSError:
+            # Linux raises EIO once the child has closed the terminal.
+            break
+        if not chunk:
+            break
+        output += chunk
+    return output
+
+
+def finish_on_terminal(pid: int, terminal: int, output: bytes) -> Result:
+    """Read the rest of the command's output, wait for its end and return its result."""
+    output = read_terminal(terminal, output)
+    os.close(terminal)
+    _, status = os.waitpid(pid, 0)
+    return Result(os.waitstatus_to_exitcode(status), output.decode(errors="replace"), "")
+
+
+def test_ctrl_c_at_password_prompt(session_environment: dict[str, str]) -> None:
+    pid, terminal = start_on_terminal(
+        "accounts", "create-user", "--login", unique_id("tty"), "--creditor", "pressimmo", "--account", "C001",
+        environment=session_environment,
+    )
+    output = read_terminal(terminal, until=b"Password: ")
+    os.write(terminal, b"\x03")  # Ctrl-C: the terminal sends SIGINT to the command
+
+    result = finish_on_terminal(pid, terminal, output)
+
+    assert result.code == 130, result.stdout
+    assert "Traceback" not in result.stdout
+    assert "KeyboardInterrupt" not in result.stdout
+    assert "error: interrupted by Ctrl-C, so the command may not have finished: run it again" in result.stdout
+
+
+async def wait_for_import_lock_wait(pool: asyncpg.Pool) -> None:
+    """Wait until an import waits for the creditor's row lock, so that Ctrl-C reaches it in the middle."""
+    deadline = time.monotonic() + COMMAND_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        waiting = await pool.fetchval(
+            """SELECT count(*) FROM pg_stat_activity
+                WHERE wait_event_type = 'Lock' AND query LIKE '%FROM creditors WHERE id = $1 FOR UPDATE%'"""
+        )
+        if waiting:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the import never waited for the creditor's row lock")
+
+
+async def test_ctrl_c_during_import(
+    tmp_path: Path, session_environment: dict[str, str], ledger_pool: asyncpg.Pool
+) -> None:
+    creditor = unique_id("cli")
+    create_creditor(session_environment, creditor)
+    path = write_fec(
+        tmp_path / "juillet.txt",
+        fec_line("1", "20260701", "411000", "C001", "120,00", ""),
+        fec_line("1", "20260701", "706000", "", "", "120,00"),
+    )
+
+    async with ledger_pool.acquire() as blocker:
+        transaction = blocker.transaction()
+        await transaction.start()
+        await blocker.execute("SELECT 1 FROM creditors WHERE id = $1 FOR UPDATE", creditor)
+        pid, terminal = start_on_terminal(
+            "ledger", "import-fec", "--creditor", creditor, str(path), environment=session_environment
+        )
+        try:
+            await wait_for_import_lock_wait(ledger_pool)
+            os.write(terminal, b"\x03")
+            result = await asyncio.to_thread(finish_on_terminal, pid, terminal, b"")
+        finally:
+            await transaction.rollback()
+    entries = await ledger_pool.fetchval("SELECT count(*) FROM entries WHERE creditor_id = $1", creditor)
+    imports = await ledger_pool.fetchval("SELECT count(*) FROM imports WHERE creditor_id = $1", creditor)
+
+    assert result.code == 130, result.stdout
+    assert "Traceback" not in result.stdout
+    assert "erreur\u00a0: import interrompu par Ctrl-C\u202f; un import est tout ou rien" in result.stdout
+    assert entries == 0
+    assert imports == 0
 
 
 def test_create_user_rejects_empty_account(tmp_path: Path) -> None:
