@@ -213,6 +213,23 @@ def test_invalid_stack_setting_one_line(tmp_path: Path, variable: str, value: st
     assert not (tmp_path / "unused").exists()
 
 
+@pytest.mark.parametrize("command", ["migrate", "up"])
+@pytest.mark.parametrize("folder", ["notes.txt", "notes.txt/data"], ids=["file", "inside-file"])
+def test_data_folder_in_file_one_line(tmp_path: Path, command: str, folder: str) -> None:
+    (tmp_path / "notes.txt").write_text("not a folder")
+    data_dir = tmp_path / folder
+    environment = base_environment(data_dir, free_port(), tmp_path / "runtime")
+
+    result = run_cli(command, environment=environment)
+
+    assert result.code == 2
+    line = assert_one_error_line(result)
+    assert line == (
+        f"error: data folder {data_dir} is a file, or inside one: set MF_DATA_DIR to the path of a folder, which"
+        " the command creates when it is missing"
+    )
+
+
 def test_migrate_on_port_of_other_folder(tmp_path: Path, engines: Engines) -> None:
     data_dir = tmp_path / "other"
     environment = base_environment(data_dir, engines.postgres.port, tmp_path / "runtime")

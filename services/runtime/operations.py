@@ -15,6 +15,7 @@ from tqdm import tqdm
 from services.runtime.stack import (
     UP_COMMAND,
     DataFolderInUse,
+    DataFolderUnusable,
     InvalidStackSettings,
     PostgresNotRunning,
     Stack,
@@ -77,6 +78,8 @@ def operator_stack(command: str, settings: StackSettings | None = None) -> Itera
         if not uses_external_databases():
             try:
                 resources.enter_context(data_folder_lock(settings.data_dir, command))
+            except DataFolderUnusable as error:
+                raise OperatorError(str(error)) from None
             except DataFolderInUse as error:
                 if error.holder_command != UP_COMMAND:
                     raise OperatorError(str(error)) from None

@@ -188,6 +188,24 @@ class DataFolderInUse(RuntimeError):
         super().__init__(_describe_data_folder_in_use(data_dir, holder_pid, holder_command, command))
 
 
+class DataFolderUnusable(RuntimeError):
+    """Error raised when the data folder cannot be created, or its lock file cannot be opened for writing."""
+
+    def __init__(self, data_dir: Path, error: OSError) -> None:
+        self.data_dir = data_dir
+        if isinstance(error, (FileExistsError, NotADirectoryError)):
+            message = (
+                f"data folder {data_dir} is a file, or inside one: set MF_DATA_DIR to the path of a folder, which"
+                " the command creates when it is missing"
+            )
+        else:
+            message = (
+                f"data folder {data_dir} cannot be written ({error.strerror}): run the command as the user who owns"
+                " it, or set MF_DATA_DIR to a folder that this user can write"
+            )
+        super().__init__(message)
+
+
 def _describe_data_folder_in_use(data_dir: Path, holder_pid: str, holder_command: str, command: str) -> str:
     holder = f"`mesfactures {holder_command}`" if holder_command else "another `mesfactures` command"
     if holder_command == UP_COMMAND and command == UP_COMMAND:
@@ -216,8 +234,11 @@ def data_folder_lock(data_dir: Path, command: str = UP_COMMAND) -> Iterator[None
     a killed process leaves no stale lock behind. The descriptor is not
     inherited, so children that outlive the holder do not keep the lock.
     """
-    data_dir.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(data_dir / "up.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(data_dir / "up.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise DataFolderUnusable(data_dir, error) from None
     try:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)

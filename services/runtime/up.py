@@ -14,6 +14,7 @@ from services.runtime.operations import OperatorError, migrate_stack
 from services.runtime.stack import (
     SMTP_SINK_HOST,
     DataFolderInUse,
+    DataFolderUnusable,
     InvalidStackSettings,
     ProcessGroup,
     StackSettings,
@@ -35,7 +36,7 @@ def run_up(*, load_demo: bool) -> int:
     try:
         with data_folder_lock(settings.data_dir):
             return _run_stack(settings, load_demo)
-    except DataFolderInUse as error:
+    except (DataFolderInUse, DataFolderUnusable) as error:
         _print_error(str(error))
         return 2
 
