@@ -57,7 +57,7 @@ IMPORT_FEC_EPILOG = """\
 exit codes:
   0  imported, or already imported (nothing changed)
   1  invalid file, or unknown creditor
-  2  missing file, or no usable database with these settings
+  2  missing or unreadable file, or no usable database with these settings
 
 """ + DATABASE_SETTINGS
 
@@ -350,8 +350,16 @@ def _command_asyncapi(arguments: argparse.Namespace) -> int:
     text = json.dumps(asyncapi_document(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
     if arguments.output is None:
         sys.stdout.write(text)
-    else:
+        return 0
+    try:
         arguments.output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        print(
+            f"error: cannot write --output {arguments.output} ({error.strerror}): give the path of a file in an"
+            " existing folder that this user can write",
+            file=sys.stderr,
+        )
+        return 2
     return 0
 
 

@@ -600,6 +600,25 @@ def test_import_missing_file_is_named(tmp_path: Path) -> None:
     assert not (tmp_path / "unused").exists()
 
 
+# Reading /proc/self/mem from its start fails with EIO. The tests use it as a file
+# that exists but cannot be read, because root reads a file whatever its mode.
+UNREADABLE_FILE = "/proc/self/mem"
+
+
+def test_import_unreadable_file_one_line(session_environment: dict[str, str]) -> None:
+    creditor = unique_id("cli")
+    create_creditor(session_environment, creditor)
+
+    result = run_cli("ledger", "import-fec", "--creditor", creditor, UNREADABLE_FILE, environment=session_environment)
+
+    assert result.code == 2
+    line = assert_one_error_line(result)
+    assert line == (
+        f"erreur\u00a0: lecture de {UNREADABLE_FILE} impossible (Input/output error)\u00a0: vérifiez le fichier,"
+        " ou exportez de nouveau le FEC"
+    )
+
+
 def test_import_summary_counts_in_french() -> None:
     summary = ImportSummary(
         import_id=7, creditor="pressimmo", file_name="FEC.txt", lines=5422, customer_lines=538,
@@ -675,7 +694,7 @@ def test_import_fec_help_lists_requirements(capsys) -> None:
     assert "create it first with `mesfactures ledger create-creditor`" in text
     assert "0  imported, or already imported" in text
     assert "1  invalid file, or unknown creditor" in text
-    assert "2  missing file" in text
+    assert "2  missing or unreadable file" in text
     for variable in ("MF_DATA_DIR", "MF_PG_PORT", "MF_LEDGER_DATABASE_URL"):
         assert variable in text
 
@@ -1013,3 +1032,32 @@ def test_set_identity_unreadable_json_named(tmp_path: Path, session_environment:
     assert result.code == 1
     assert f"error: {path} is not valid JSON for an identity" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_set_identity_unreadable_file_named(session_environment: dict[str, str]) -> None:
+    result = run_cli(
+        "accounts", "set-creditor-identity", "--creditor", "pressimmo", UNREADABLE_FILE, environment=session_environment
+    )
+
+    assert result.code == 1
+    line = assert_one_error_line(result)
+    assert line == (
+        f"error: {UNREADABLE_FILE} cannot be read (Input/output error): give this user read access to it,"
+        " or copy it elsewhere"
+    )
+
+
+# asyncapi
+
+
+@pytest.mark.parametrize("target", ["missing/asyncapi.json", "."], ids=["missing-folder", "folder"])
+def test_asyncapi_unwritable_output_one_line(tmp_path: Path, target: str) -> None:
+    environment = base_environment(tmp_path / "unused", free_port(), tmp_path / "runtime")
+    output = tmp_path / target
+
+    result = run_cli("asyncapi", "--output", str(output), environment=environment)
+
+    assert result.code == 2
+    line = assert_one_error_line(result)
+    assert line.startswith(f"error: cannot write --output {output} (")
+    assert line.endswith("): give the path of a file in an existing folder that this user can write")

@@ -249,7 +249,12 @@ async def import_fec_file(stack: Stack, creditor: str, path: Path, encoding: str
         total=3, desc=f"import {path.name}", unit="step", file=sys.stderr, disable=not sys.stderr.isatty()
     )
     with progress:
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            progress.close()
+            print(f"{IMPORT_ERROR}{_unreadable_file_message(path, error)}", file=sys.stderr)
+            return 2
         progress.update(1)
         async with service_pool(stack, "ledger", max_size=2) as pool:
             try:
@@ -267,6 +272,16 @@ async def import_fec_file(stack: Stack, creditor: str, path: Path, encoding: str
         print(f"{IMPORT_WARNING}{warning}", file=sys.stderr)
     print(import_summary(path.name, creditor, summary))
     return 0
+
+
+def _unreadable_file_message(path: Path, error: OSError) -> str:
+    """Return, in French, why the FEC file at ``path`` could not be read and what to do."""
+    if isinstance(error, PermissionError):
+        return (
+            f"lecture de {path} refusée\u00a0: lancez la commande avec un utilisateur qui peut lire ce fichier,"
+            " ou copiez-le dans un dossier où il le peut"
+        )
+    return f"lecture de {path} impossible ({error.strerror})\u00a0: vérifiez le fichier, ou exportez de nouveau le FEC"
 
 
 def import_summary(file_name: str, creditor: str, summary: ImportSummary) -> str:
