@@ -537,3 +537,7 @@ def _command_create_user(arguments: argparse.Namespace) -> int:
                 agency_name=arguments.agency_name,
             )
         )
+
+
+if __name__ == "__main__":
+    main()

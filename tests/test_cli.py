@@ -688,6 +688,18 @@ def test_subcommand_help_has_description(capsys, command: tuple[str, ...], descr
     assert description in help_text(capsys, *command)
 
 
+def test_module_run_prints_help(tmp_path: Path) -> None:
+    environment = base_environment(tmp_path / "unused", free_port(), tmp_path / "runtime")
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "services.cli", "--help"],
+        cwd=REPO_ROOT, env=environment, capture_output=True, text=True, timeout=COMMAND_TIMEOUT_SECONDS,
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.startswith("usage: mesfactures [-h] COMMAND ...")
+
+
 def test_import_fec_help_lists_requirements(capsys) -> None:
     text = help_text(capsys, "ledger", "import-fec")
 
