@@ -749,6 +749,42 @@ async def test_new_creditor_gets_default_terms(
     assert stored == "30 jours fin de mois"
 
 
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("   ", "error: invalid --name: it is empty: give the name that agencies see, such as \"PRESSIMMO ON LINE\""),
+        ("x" * 201, "error: invalid --name: it has 201 characters: give at most 200"),
+        ("Ligne 1\nLigne 2", "error: invalid --name: it contains a line break, or another control or format character:"
+         " give the name on one line"),
+    ],
+    ids=["blank", "too-long", "line-break"],
+)
+async def test_invalid_creditor_name_writes_nothing(
+    session_environment: dict[str, str], ledger_pool: asyncpg.Pool, accounts_database: asyncpg.Pool,
+    name: str, expected: str,
+) -> None:
+    creditor = unique_id("cli")
+
+    result = run_cli("ledger", "create-creditor", "--creditor", creditor, "--name", name, environment=session_environment)
+
+    assert result.code == 1
+    assert assert_one_error_line(result) == expected
+    assert await ledger_pool.fetchval("SELECT count(*) FROM creditors WHERE id = $1", creditor) == 0
+    assert await accounts_database.fetchval("SELECT count(*) FROM creditors WHERE id = $1", creditor) == 0
+
+
+async def test_creditor_name_stored_stripped(
+    session_environment: dict[str, str], ledger_pool: asyncpg.Pool, accounts_database: asyncpg.Pool
+) -> None:
+    creditor = unique_id("cli")
+
+    result = run_cli("ledger", "create-creditor", "--creditor", creditor, "--name", "  Nom  ", environment=session_environment)
+
+    assert result.code == 0, result.stderr
+    assert await ledger_pool.fetchval("SELECT name FROM creditors WHERE id = $1", creditor) == "Nom"
+    assert await accounts_database.fetchval("SELECT name FROM creditors WHERE id = $1", creditor) == "Nom"
+
+
 async def test_invalid_creditor_id_writes_nothing(
     session_environment: dict[str, str], ledger_pool: asyncpg.Pool
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import unicodedata
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
@@ -338,6 +339,11 @@ async def create_creditor(stack: Stack, creditor: str, name: str, payment_terms:
             file=sys.stderr,
         )
         return 1
+    name = name.strip()
+    name_problem = _creditor_name_problem(name)
+    if name_problem:
+        print(f"error: invalid --name: {name_problem}", file=sys.stderr)
+        return 1
     try:
         if payment_terms is not None:
             parse_payment_terms(payment_terms)
@@ -356,6 +362,21 @@ async def create_creditor(stack: Stack, creditor: str, name: str, payment_terms:
         return 1
     print(f"creditor {creditor} ({name}) saved, payment terms: {payment_terms}")
     return 0
+
+
+# The creditor's name gets the limit that the ledger's CreditorIdentity sets on the legal name of documents.
+MAX_CREDITOR_NAME_LENGTH = 200
+
+
+def _creditor_name_problem(name: str) -> str | None:
+    """Return what is wrong with a creditor's stripped name, with the fix, or None."""
+    if not name:
+        return "it is empty: give the name that agencies see, such as \"PRESSIMMO ON LINE\""
+    if len(name) > MAX_CREDITOR_NAME_LENGTH:
+        return f"it has {len(name)} characters: give at most {MAX_CREDITOR_NAME_LENGTH}"
+    if any(unicodedata.category(character).startswith("C") for character in name):
+        return "it contains a line break, or another control or format character: give the name on one line"
+    return None
 
 
 async def create_user(
