@@ -31,6 +31,7 @@ from services.ledger.importer import ImportSummary
 from services.registry import SERVICE_NAMES
 from services.runtime.operations import IMPORT_ERROR, import_summary
 from tests.conftest import Engines, free_port, unique_id
+from tests.test_stack_stop import _free_port_block
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 COMMAND_TIMEOUT_SECONDS = 120
@@ -228,6 +229,35 @@ def test_data_folder_in_file_one_line(tmp_path: Path, command: str, folder: str)
         f"error: data folder {data_dir} is a file, or inside one: set MF_DATA_DIR to the path of a folder, which"
         " the command creates when it is missing"
     )
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("", "not JSON, line 1, column 1: Expecting value"),
+        ('{"postgres_password": "x", ', "not JSON, line 1, column 28: Expecting property name enclosed in double quotes"),
+        ("[]", "not a JSON object"),
+        ('{"postgres_password": "x"}', "missing fields service_passwords, principal_private_key, principal_public_key,"
+         " data_encryption_key, session_secret"),
+    ],
+    ids=["empty", "truncated", "list", "incomplete"],
+)
+@pytest.mark.parametrize("command", ["migrate", "up"])
+def test_invalid_secrets_file_one_line(tmp_path: Path, fresh_data_dir: Path, command: str, content: str, problem: str) -> None:
+    fresh_data_dir.mkdir()
+    secrets_file = fresh_data_dir / "secrets.json"
+    secrets_file.write_text(content)
+    environment = base_environment(fresh_data_dir, free_port(), tmp_path / "runtime")
+    for variable in ("MF_NATS_PORT", "MF_GATEWAY_PORT", "MF_SMTP_PORT"):
+        environment[variable] = str(free_port())
+    environment["MF_FIRST_SERVICE_PORT"] = str(_free_port_block(len(SERVICE_NAMES)))
+
+    result = run_cli(command, environment=environment)
+
+    assert result.code == 2
+    line = assert_one_error_line(result)
+    assert line.startswith(f"error: secrets file {secrets_file} is invalid ({problem}): restore it from a backup"), line
+    assert not (fresh_data_dir / "postgres").exists()
 
 
 def test_migrate_on_port_of_other_folder(tmp_path: Path, engines: Engines) -> None:

@@ -28,6 +28,7 @@ from services.runtime.stack import (
     uses_external_databases,
 )
 from services.registry import SERVICE_NAMES
+from services.runtime.secrets import InvalidSecretsFile
 from shared.db import create_pool
 from shared.settings import database_url_problem
 
@@ -89,6 +90,8 @@ def operator_stack(command: str, settings: StackSettings | None = None) -> Itera
             stack = resources.enter_context(embedded_postgres(settings, may_start=running_up is None))
         except PostgresNotRunning:
             raise OperatorError(_describe_up_not_listening(settings, running_up.holder_pid)) from None
+        except InvalidSecretsFile as error:
+            raise OperatorError(str(error)) from None
         except RuntimeError as error:
             raise OperatorError(_describe_start_failure(settings, error)) from None
         yield stack

@@ -11,6 +11,7 @@ import structlog
 from services.registry import SERVICE_NAMES
 from services.runtime.engines import port_is_free
 from services.runtime.operations import OperatorError, migrate_stack
+from services.runtime.secrets import InvalidSecretsFile
 from services.runtime.stack import (
     SMTP_SINK_HOST,
     DataFolderInUse,
@@ -78,6 +79,9 @@ def _run_stack(settings: StackSettings, load_demo: bool) -> int:
     except OperatorError as error:
         _print_error(error.message)
         return error.exit_code
+    except InvalidSecretsFile as error:
+        _print_error(str(error))
+        return 2
     except RuntimeError as error:
         # An engine or a process that failed to start; its own log lines are above.
         print(f"error: {error}".rstrip(), file=sys.stderr)
