@@ -1075,7 +1075,19 @@ def test_set_identity_unknown_field_named(tmp_path: Path, session_environment: d
     result = run_cli("accounts", "set-creditor-identity", "--creditor", "pressimmo", str(path), environment=session_environment)
 
     assert result.code == 1
-    assert "error: unknown field 'capital'" in result.stderr
+    assert f"error: {path}: unknown field 'capital'" in result.stderr
+
+
+def test_set_identity_bad_address_named(tmp_path: Path, session_environment: dict[str, str]) -> None:
+    path = tmp_path / "identite.json"
+    path.write_text(json.dumps({**IDENTITY_FILE, "address_lines": "14 rue des Tanneurs"}), encoding="utf-8")
+
+    result = run_cli("accounts", "set-creditor-identity", "--creditor", "pressimmo", str(path), environment=session_environment)
+
+    assert result.code == 1
+    assert assert_one_error_line(result) == (
+        f"error: {path}: address_lines must be a list of one to three lines of text, such as [\"14 rue des Tanneurs\"]"
+    )
 
 
 def test_set_identity_unknown_creditor(tmp_path: Path, session_environment: dict[str, str]) -> None:

@@ -102,6 +102,8 @@ async def save_identity_from_file(stack: Stack, creditor: str, path: Path) -> in
     data, problem = read_identity_file(path)
     if data is not None:
         body, problem = identity_body(data)
+        if problem:
+            problem = f"{path}: {problem}"
     if body is None:
         print(f"error: {problem}", file=sys.stderr)
         return 1
