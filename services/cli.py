@@ -92,7 +92,9 @@ def _build_parser() -> argparse.ArgumentParser:
         "it is already loaded or --no-demo is given. Ctrl-C stops every process.",
         "Databases, logs, mail and secrets are stored under MF_DATA_DIR (default: .data in the checkout).\n"
         "Ports: MF_PG_PORT (54329), MF_NATS_PORT (42229), MF_GATEWAY_PORT (8470), MF_SMTP_PORT (8025),\n"
-        "and MF_FIRST_SERVICE_PORT (8471) with the next three for the four services.",
+        "and MF_FIRST_SERVICE_PORT (8471) with the next three for the four services.\n"
+        "MF_HOST (127.0.0.1) is the address that the portal and the services listen on, and the host of\n"
+        "the printed address and of the links in e-mails. MF_LOG_LEVEL (info) sets the minimum log level.",
     )
     up.add_argument("--no-demo", action="store_true", help="do not load the demo data on first start")
     up.set_defaults(handler=_command_up)

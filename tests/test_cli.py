@@ -247,16 +247,52 @@ def test_invalid_secrets_file_one_line(tmp_path: Path, fresh_data_dir: Path, com
     fresh_data_dir.mkdir()
     secrets_file = fresh_data_dir / "secrets.json"
     secrets_file.write_text(content)
-    environment = base_environment(fresh_data_dir, free_port(), tmp_path / "runtime")
-    for variable in ("MF_NATS_PORT", "MF_GATEWAY_PORT", "MF_SMTP_PORT"):
-        environment[variable] = str(free_port())
-    environment["MF_FIRST_SERVICE_PORT"] = str(_free_port_block(len(SERVICE_NAMES)))
+    environment = up_environment(tmp_path, fresh_data_dir)
 
     result = run_cli(command, environment=environment)
 
     assert result.code == 2
     line = assert_one_error_line(result)
     assert line.startswith(f"error: secrets file {secrets_file} is invalid ({problem}): restore it from a backup"), line
+    assert not (fresh_data_dir / "postgres").exists()
+
+
+def up_environment(tmp_path: Path, data_dir: Path) -> dict[str, str]:
+    """Return the environment of an `up` on `data_dir` whose ports are all free."""
+    environment = base_environment(data_dir, free_port(), tmp_path / "runtime")
+    for variable in ("MF_NATS_PORT", "MF_GATEWAY_PORT", "MF_SMTP_PORT"):
+        environment[variable] = str(free_port())
+    environment["MF_FIRST_SERVICE_PORT"] = str(_free_port_block(len(SERVICE_NAMES)))
+    return environment
+
+
+@pytest.mark.parametrize("host", ["", "http://192.168.56.10", "::1"], ids=["empty", "url", "ipv6"])
+def test_up_rejects_malformed_host(tmp_path: Path, host: str) -> None:
+    environment = up_environment(tmp_path, tmp_path / "data")
+    environment["MF_HOST"] = host
+
+    result = run_cli("up", environment=environment)
+
+    assert result.code == 2
+    assert assert_one_error_line(result) == (
+        f"error: invalid environment variable MF_HOST: {host!r} is not an IPv4 address or host name: set it to an"
+        " address of this machine, such as 192.168.56.10, or unset it to use 127.0.0.1"
+    )
+
+
+def test_up_rejects_foreign_host(tmp_path: Path, fresh_data_dir: Path) -> None:
+    environment = up_environment(tmp_path, fresh_data_dir)
+    # An address of the TEST-NET-1 block (RFC 5737), which no interface of this machine has.
+    # A host name would make the check ask the resolver, so the test uses none.
+    environment["MF_HOST"] = "192.0.2.10"
+
+    result = run_cli("up", environment=environment)
+
+    assert result.code == 2
+    assert assert_one_error_line(result) == (
+        "error: MF_HOST '192.0.2.10' is not an address of this machine (Cannot assign requested address): set it"
+        " to one of its addresses, such as 192.168.56.10, or unset it to use 127.0.0.1"
+    )
     assert not (fresh_data_dir / "postgres").exists()
 
 

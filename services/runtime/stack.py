@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -34,6 +35,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SMTP_SINK_HOST = "127.0.0.1"
 
 
+# An IPv4 address or a DNS host name, such as 192.168.56.10 or vm.local.
+_HOST_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+
+
 class StackSettings(BaseSettings):
     """Ports and folders of the embedded stack (prefix ``MF_``)."""
 
@@ -47,7 +52,16 @@ class StackSettings(BaseSettings):
         8471, ge=1024, le=65000, description="accounts, ledger, disputes, payments use this port and the next three"
     )
     smtp_port: int = Field(8025, ge=1024, le=65535, description="local SMTP sink port")
-    host: str = "127.0.0.1"
+    host: str = Field("127.0.0.1", description="address of the portal and the services, also used in links")
+
+    @field_validator("host", mode="before")
+    @classmethod
+    def _host_is_a_name(cls, value: object) -> object:
+        # The host goes into URLs as http://{host}:{port}, so it cannot be empty
+        # or carry a scheme, a port or an IPv6 address, which would need brackets.
+        if isinstance(value, str) and not _HOST_NAME.fullmatch(value):
+            raise ValueError("not an IPv4 address or host name")
+        return value
 
     @field_validator("data_dir", mode="before")
     @classmethod
@@ -86,6 +100,11 @@ def _describe_invalid_setting(problem: dict) -> str:
     if field is None:
         return f"invalid settings: {problem['msg']}"
     variable = f"MF_{field_name.upper()}"
+    if field_name == "host":
+        return (
+            f"invalid environment variable {variable}: {problem['input']!r} is not an IPv4 address or host name:"
+            f" set it to an address of this machine, such as 192.168.56.10, or unset it to use {field.default}"
+        )
     if field_name == "data_dir":
         return (
             f"invalid environment variable {variable}: it is empty: set it to the folder for databases, logs,"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 import sys
 
 import structlog
@@ -43,7 +44,7 @@ def run_up(*, load_demo: bool) -> int:
 
 
 def _run_stack(settings: StackSettings, load_demo: bool) -> int:
-    busy = _busy_port_problem(settings)
+    busy = _host_problem(settings.host) or _busy_port_problem(settings)
     if busy:
         print(f"error: {busy}", file=sys.stderr)
         return 2
@@ -86,6 +87,19 @@ def _run_stack(settings: StackSettings, load_demo: bool) -> int:
         # An engine or a process that failed to start; its own log lines are above.
         print(f"error: {error}".rstrip(), file=sys.stderr)
         return 1
+
+
+def _host_problem(host: str) -> str | None:
+    """Return why no server can listen on MF_HOST, with the fix, or None."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, 0))
+        except OSError as error:
+            return (
+                f"MF_HOST {host!r} is not an address of this machine ({error.strerror}): set it to one of its"
+                " addresses, such as 192.168.56.10, or unset it to use 127.0.0.1"
+            )
+    return None
 
 
 def _busy_port_problem(settings: StackSettings) -> str | None:
