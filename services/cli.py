@@ -482,11 +482,20 @@ def _read_password() -> str | None:
     the first line of standard input, so that a script can pipe it in.
     """
     if sys.stdin.isatty():
-        password = getpass.getpass("Password: ")
-        if not password:
-            print("error: the password is empty: run the command again and type one", file=sys.stderr)
+        try:
+            password = getpass.getpass("Password: ")
+            if not password:
+                print("error: the password is empty: run the command again and type one", file=sys.stderr)
+                return None
+            confirmation = getpass.getpass("Password again: ")
+        except EOFError:
+            # Ctrl-D at a prompt ends the input before a line is typed.
+            print(
+                "\nerror: the input ended at a password prompt (Ctrl-D): run the command again and type the password",
+                file=sys.stderr,
+            )
             return None
-        if getpass.getpass("Password again: ") != password:
+        if confirmation != password:
             print("error: the two passwords differ: run the command again", file=sys.stderr)
             return None
         return password

@@ -464,6 +464,29 @@ def test_ctrl_c_at_password_prompt(session_environment: dict[str, str]) -> None:
     assert "error: interrupted by Ctrl-C, so the command may not have finished: run it again" in result.stdout
 
 
+@pytest.mark.parametrize("prompts_answered", [0, 1], ids=["first-prompt", "second-prompt"])
+async def test_ctrl_d_at_password_prompt(
+    session_environment: dict[str, str], engines: Engines, prompts_answered: int
+) -> None:
+    login = unique_id("tty")
+    pid, terminal = start_on_terminal(
+        "accounts", "create-user", "--login", login, "--creditor", "pressimmo", "--account", "C001",
+        environment=session_environment,
+    )
+    output = read_terminal(terminal, until=b"Password: ")
+    if prompts_answered:
+        os.write(terminal, GOOD_PASSWORD.encode() + b"\n")
+        output = read_terminal(terminal, output, until=b"Password again: ")
+    os.write(terminal, b"\x04")  # Ctrl-D: the terminal ends the input
+
+    result = finish_on_terminal(pid, terminal, output)
+
+    assert result.code == 2, result.stdout
+    assert "Traceback" not in result.stdout
+    assert "error: the input ended at a password prompt (Ctrl-D): run the command again and type the password" in result.stdout
+    assert await count_users(engines, login) == 0
+
+
 async def wait_for_import_lock_wait(pool: asyncpg.Pool) -> None:
     """Wait until an import waits for the creditor's row lock, so that Ctrl-C reaches it in the middle."""
     deadline = time.monotonic() + COMMAND_TIMEOUT_SECONDS
