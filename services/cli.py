@@ -495,16 +495,30 @@ def _read_password() -> str | None:
                 file=sys.stderr,
             )
             return None
+        except UnicodeDecodeError:
+            print(f"\n{NOT_UTF8_PASSWORD} from the terminal: set its encoding to UTF-8, or pipe the password in",
+                  file=sys.stderr)
+            return None
         if confirmation != password:
             print("error: the two passwords differ: run the command again", file=sys.stderr)
             return None
         return password
-    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        password = sys.stdin.readline().rstrip("\r\n")
+        # Under the C and C.UTF-8 locales Python decodes stdin with surrogateescape,
+        # so bytes that are not UTF-8 arrive as lone surrogates, which cannot be encoded.
+        password.encode("utf-8")
+    except (UnicodeDecodeError, UnicodeEncodeError):
+        print(f"{NOT_UTF8_PASSWORD} on standard input: pipe it in as UTF-8, e.g. from iconv -t utf-8", file=sys.stderr)
+        return None
     if not password:
         print("error: no password on standard input: pipe it in, e.g. printf '%s\\n' \"$PASSWORD\" | mesfactures …",
               file=sys.stderr)
         return None
     return password
+
+
+NOT_UTF8_PASSWORD = "error: the password is not UTF-8 text"
 
 
 def _command_create_staff_user(arguments: argparse.Namespace) -> int:

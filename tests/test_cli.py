@@ -335,6 +335,32 @@ def test_create_user_prints_password_rules(session_environment: dict[str, str]) 
     assert "mots de passe les plus courants" in result.stderr
 
 
+@pytest.mark.parametrize("io_encoding", [None, "utf-8:strict"], ids=["surrogateescape", "strict"])
+async def test_password_not_utf8_rejected(
+    session_environment: dict[str, str], engines: Engines, io_encoding: str | None
+) -> None:
+    login = unique_id("user")
+    environment = dict(session_environment)
+    environment.pop("PYTHONIOENCODING", None)
+    if io_encoding:
+        environment["PYTHONIOENCODING"] = io_encoding
+    # A Latin-1 "è", as a script in that encoding pipes it.
+    password = GOOD_PASSWORD.encode() + b" tr\xe8s\n"
+
+    completed = subprocess.run(
+        [sys.executable, "-c", "from services.cli import main; main()",
+         "accounts", "create-user", "--login", login, "--creditor", "pressimmo", "--account", "C001"],
+        cwd=REPO_ROOT, env=environment, input=password, capture_output=True, timeout=COMMAND_TIMEOUT_SECONDS,
+    )
+    result = Result(completed.returncode, completed.stdout.decode(), completed.stderr.decode())
+
+    assert result.code == 2
+    assert assert_one_error_line(result) == (
+        "error: the password is not UTF-8 text on standard input: pipe it in as UTF-8, e.g. from iconv -t utf-8"
+    )
+    assert await count_users(engines, login) == 0
+
+
 def run_cli_on_terminal(*arguments: str, environment: dict[str, str], typed_lines: list[str]) -> Result:
     """Run the command with a pseudo-terminal as its controlling terminal, typing each line after a prompt.
 
@@ -485,6 +511,24 @@ async def test_ctrl_d_at_password_prompt(
     assert "Traceback" not in result.stdout
     assert "error: the input ended at a password prompt (Ctrl-D): run the command again and type the password" in result.stdout
     assert await count_users(engines, login) == 0
+
+
+def test_terminal_password_not_utf8(session_environment: dict[str, str]) -> None:
+    pid, terminal = start_on_terminal(
+        "accounts", "create-user", "--login", unique_id("tty"), "--creditor", "pressimmo", "--account", "C001",
+        environment=session_environment,
+    )
+    output = read_terminal(terminal, until=b"Password: ")
+    os.write(terminal, GOOD_PASSWORD.encode() + b" tr\xe8s\n")  # a Latin-1 "è" typed on a UTF-8 terminal
+
+    result = finish_on_terminal(pid, terminal, output)
+
+    assert result.code == 2, result.stdout
+    assert "Traceback" not in result.stdout
+    assert (
+        "error: the password is not UTF-8 text from the terminal: set its encoding to UTF-8, or pipe the password in"
+        in result.stdout
+    )
 
 
 async def wait_for_import_lock_wait(pool: asyncpg.Pool) -> None:
