@@ -295,10 +295,34 @@ def _build_parser() -> argparse.ArgumentParser:
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
+def _non_utf8_option(arguments: argparse.Namespace) -> str | None:
+    """Return the error for the first text option that is not UTF-8, or None.
+
+    Python decodes the command line with surrogateescape, so bytes that are
+    not UTF-8 arrive as lone surrogates, which the database cannot store.
+    Paths are not checked, because a file name may be in any encoding.
+    """
+    for name, value in vars(arguments).items():
+        values = value if isinstance(value, list) else [value]
+        for text in values:
+            if not isinstance(text, str):
+                continue
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                option = "--" + name.replace("_", "-")
+                return f"error: {option} is not UTF-8 text: type it again in a UTF-8 terminal, or convert it with iconv"
+    return None
+
+
 def main(argv: list[str] | None = None) -> None:
     from services.runtime.operations import OperatorError
 
     arguments = _build_parser().parse_args(argv)
+    problem = _non_utf8_option(arguments)
+    if problem:
+        print(problem, file=sys.stderr)
+        sys.exit(2)
     # `up` logs the start and stop of each engine. The other commands print
     # their own outcome, so their info lines would only repeat it.
     default_level = "info" if arguments.command == "up" else "warning"

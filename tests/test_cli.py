@@ -752,6 +752,57 @@ def test_import_unreadable_file_one_line(session_environment: dict[str, str]) ->
     )
 
 
+def run_cli_bytes(arguments: list[bytes], environment: dict[str, str], stdin: bytes = b"") -> Result:
+    """Run the command with arguments given as bytes, as a shell passes those of another encoding."""
+    completed = subprocess.run(
+        [sys.executable.encode(), b"-c", b"from services.cli import main; main()", *arguments],
+        cwd=REPO_ROOT, env=environment, input=stdin, capture_output=True, timeout=COMMAND_TIMEOUT_SECONDS,
+    )
+    return Result(completed.returncode, completed.stdout.decode(errors="replace"), completed.stderr.decode())
+
+
+@pytest.mark.parametrize(
+    ("arguments", "option"),
+    [
+        ([b"ledger", b"create-creditor", b"--creditor", b"cli-latin", b"--name", b"Cr\xe8che"], "--name"),
+        ([b"accounts", b"create-user", b"--login", b"latin-user", b"--creditor", b"pressimmo", b"--account", b"C001",
+          b"--agency-name", b"Agence \xe8"], "--agency-name"),
+        ([b"accounts", b"create-staff-user", b"--login", b"latin-staff", b"--creditor", b"pressimmo",
+          b"--creditor", b"cr\xe8che"], "--creditor"),
+    ],
+    ids=["name", "agency-name", "second-creditor"],
+)
+def test_non_utf8_option_one_line(tmp_path: Path, arguments: list[bytes], option: str) -> None:
+    environment = base_environment(tmp_path / "unused", free_port(), tmp_path / "runtime")
+
+    result = run_cli_bytes(arguments, environment, stdin=GOOD_PASSWORD.encode() + b"\n")
+
+    assert result.code == 2
+    assert assert_one_error_line(result) == (
+        f"error: {option} is not UTF-8 text: type it again in a UTF-8 terminal, or convert it with iconv"
+    )
+    assert not (tmp_path / "unused").exists()
+
+
+async def test_import_non_utf8_file_name(
+    tmp_path: Path, session_environment: dict[str, str], ledger_pool: asyncpg.Pool
+) -> None:
+    creditor = unique_id("cli")
+    create_creditor(session_environment, creditor)
+    path = write_fec(
+        Path(os.fsdecode(bytes(tmp_path) + b"/f\xe9vrier.txt")),
+        fec_line("1", "20260201", "411000", "C001", "120,00", ""),
+        fec_line("1", "20260201", "706000", "", "", "120,00"),
+    )
+
+    result = run_cli_bytes([b"ledger", b"import-fec", b"--creditor", creditor.encode(), bytes(path)], session_environment)
+    stored = await ledger_pool.fetchval("SELECT file_name FROM imports WHERE creditor_id = $1", creditor)
+
+    assert result.code == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert stored == "f\ufffdvrier.txt"
+
+
 def test_import_summary_counts_in_french() -> None:
     summary = ImportSummary(
         import_id=7, creditor="pressimmo", file_name="FEC.txt", lines=5422, customer_lines=538,

@@ -262,7 +262,7 @@ async def import_fec_file(stack: Stack, creditor: str, path: Path, encoding: str
         progress.update(1)
         async with service_pool(stack, "ledger", max_size=2) as pool:
             try:
-                summary = await import_fec(pool, creditor, data, file_name=path.name, encoding=encoding)
+                summary = await import_fec(pool, creditor, data, file_name=_printable_file_name(path), encoding=encoding)
             except FecError as error:
                 progress.close()
                 print(f"{IMPORT_ERROR}{_with_typed_path(str(error), path)}", file=sys.stderr)
@@ -276,6 +276,11 @@ async def import_fec_file(stack: Stack, creditor: str, path: Path, encoding: str
         print(f"{IMPORT_WARNING}{warning}", file=sys.stderr)
     print(import_summary(path.name, creditor, summary))
     return 0
+
+
+def _printable_file_name(path: Path) -> str:
+    """Return the file's name as UTF-8 text, each byte of another encoding replaced by U+FFFD."""
+    return os.fsencode(path.name).decode("utf-8", errors="replace")
 
 
 def _unreadable_file_message(path: Path, error: OSError) -> str:
