@@ -295,6 +295,27 @@ def _build_parser() -> argparse.ArgumentParser:
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
+def _invalid_creditor_id(arguments: argparse.Namespace) -> str | None:
+    """Return the error for the first --creditor value that no creditor can have, or None.
+
+    The commands would otherwise report a malformed id as an unknown creditor
+    and advise create-creditor, which rejects it. import-fec checks the id
+    itself, with a French message.
+    """
+    from services.accounts.commands import CREDITOR_ID_PATTERN
+
+    if arguments.handler is _command_import_fec:
+        return None
+    creditors = getattr(arguments, "creditor", None) or []
+    for creditor in creditors if isinstance(creditors, list) else [creditors]:
+        if not CREDITOR_ID_PATTERN.fullmatch(creditor):
+            return (
+                f"error: invalid creditor id {creditor!r}: use lower-case letters, digits and hyphens,"
+                " starting with a letter or digit, as in pressimmo or belles-demeures"
+            )
+    return None
+
+
 def _non_utf8_option(arguments: argparse.Namespace) -> str | None:
     """Return the error for the first text option that is not UTF-8, or None.
 
@@ -323,6 +344,10 @@ def main(argv: list[str] | None = None) -> None:
     if problem:
         print(problem, file=sys.stderr)
         sys.exit(2)
+    problem = _invalid_creditor_id(arguments)
+    if problem:
+        print(problem, file=sys.stderr)
+        sys.exit(1)
     # `up` logs the start and stop of each engine. The other commands print
     # their own outcome, so their info lines would only repeat it.
     default_level = "info" if arguments.command == "up" else "warning"

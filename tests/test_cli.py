@@ -969,6 +969,29 @@ async def test_creditor_name_stored_stripped(
     assert await accounts_database.fetchval("SELECT name FROM creditors WHERE id = $1", creditor) == "Nom"
 
 
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ("accounts", "set-creditor-identity", "--creditor", "Belles_Demeures", "identite.json"),
+        ("accounts", "create-user", "--login", "marie.dupont", "--creditor", "Belles_Demeures", "--account", "C001"),
+        ("accounts", "create-staff-user", "--login", "marie.dupont", "--creditor", "pressimmo", "--creditor",
+         "Belles_Demeures"),
+    ],
+    ids=["set-identity", "create-user", "create-staff-user"],
+)
+def test_malformed_creditor_id_named(tmp_path: Path, arguments: tuple[str, ...]) -> None:
+    environment = base_environment(tmp_path / "unused", free_port(), tmp_path / "runtime")
+
+    result = run_cli(*arguments, environment=environment, stdin=GOOD_PASSWORD + "\n")
+
+    assert result.code == 1
+    assert assert_one_error_line(result) == (
+        "error: invalid creditor id 'Belles_Demeures': use lower-case letters, digits and hyphens,"
+        " starting with a letter or digit, as in pressimmo or belles-demeures"
+    )
+    assert not (tmp_path / "unused").exists()
+
+
 async def test_invalid_creditor_id_writes_nothing(
     session_environment: dict[str, str], ledger_pool: asyncpg.Pool
 ) -> None:
