@@ -590,11 +590,20 @@ def _command_create_staff_user(arguments: argparse.Namespace) -> int:
 
 
 def _command_create_user(arguments: argparse.Namespace) -> int:
+    from services.ledger.fec.analysis import MAX_CODE_LENGTH
     from services.runtime.operations import create_user, operator_stack
 
     # Checked here because the database would reject it with a bare check-constraint error.
     if not arguments.account.strip():
         print("error: --account must not be empty", file=sys.stderr)
+        return 2
+    # No FEC import can bring entries to a longer account, so its agency would never see any.
+    if len(arguments.account) > MAX_CODE_LENGTH:
+        print(
+            f"error: --account has {len(arguments.account)} characters, but a customer account of a FEC file"
+            f" has at most {MAX_CODE_LENGTH}: check the account number",
+            file=sys.stderr,
+        )
         return 2
     password = _read_password()
     if password is None:

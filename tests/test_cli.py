@@ -593,6 +593,22 @@ def test_create_user_rejects_empty_account(tmp_path: Path) -> None:
     assert not (tmp_path / "unused").exists()
 
 
+def test_create_user_rejects_long_account(tmp_path: Path) -> None:
+    environment = base_environment(tmp_path / "unused", free_port(), tmp_path / "runtime")
+
+    result = run_cli(
+        "accounts", "create-user", "--login", "jdupont", "--creditor", "pressimmo", "--account", "C" * 101,
+        environment=environment, stdin=GOOD_PASSWORD + "\n",
+    )
+
+    assert result.code == 2
+    assert result.stderr == (
+        "error: --account has 101 characters, but a customer account of a FEC file has at most 100:"
+        " check the account number\n"
+    )
+    assert not (tmp_path / "unused").exists()
+
+
 def test_create_user_warns_unknown_account(session_environment: dict[str, str]) -> None:
     creditor = unique_id("cli")
     create_creditor(session_environment, creditor)
