@@ -160,7 +160,9 @@ def _build_parser() -> argparse.ArgumentParser:
         DATABASE_SETTINGS,
     )
     create_creditor.add_argument("--creditor", required=True, help="creditor id, a slug such as pressimmo")
-    create_creditor.add_argument("--name", required=True, help="legal name shown to agencies, on one line, at most 200 characters")
+    create_creditor.add_argument(
+        "--name", required=True, help="legal name shown to agencies, on one line, at most 200 characters"
+    )
     create_creditor.add_argument(
         "--payment-terms",
         default=None,

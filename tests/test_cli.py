@@ -243,7 +243,9 @@ def test_data_folder_in_file_one_line(tmp_path: Path, command: str, folder: str)
     ids=["empty", "truncated", "list", "incomplete"],
 )
 @pytest.mark.parametrize("command", ["migrate", "up"])
-def test_invalid_secrets_file_one_line(tmp_path: Path, fresh_data_dir: Path, command: str, content: str, problem: str) -> None:
+def test_invalid_secrets_file_one_line(
+    tmp_path: Path, fresh_data_dir: Path, command: str, content: str, problem: str
+) -> None:
     fresh_data_dir.mkdir()
     secrets_file = fresh_data_dir / "secrets.json"
     secrets_file.write_text(content)
