@@ -57,7 +57,7 @@ IMPORT_FEC_EPILOG = """\
 exit codes:
   0  imported, or already imported (nothing changed)
   1  invalid file, or unknown creditor
-  2  missing file, or no usable database with these settings
+  2  missing or unreadable file, or no usable database with these settings
 
 """ + DATABASE_SETTINGS
 
@@ -92,7 +92,9 @@ def _build_parser() -> argparse.ArgumentParser:
         "it is already loaded or --no-demo is given. Ctrl-C stops every process.",
         "Databases, logs, mail and secrets are stored under MF_DATA_DIR (default: .data in the checkout).\n"
         "Ports: MF_PG_PORT (54329), MF_NATS_PORT (42229), MF_GATEWAY_PORT (8470), MF_SMTP_PORT (8025),\n"
-        "and MF_FIRST_SERVICE_PORT (8471) with the next three for the four services.",
+        "and MF_FIRST_SERVICE_PORT (8471) with the next three for the four services.\n"
+        "MF_HOST (127.0.0.1) is the address that the portal and the services listen on, and the host of\n"
+        "the printed address and of the links in e-mails. MF_LOG_LEVEL (info) sets the minimum log level.",
     )
     up.add_argument("--no-demo", action="store_true", help="do not load the demo data on first start")
     up.set_defaults(handler=_command_up)
@@ -158,7 +160,9 @@ def _build_parser() -> argparse.ArgumentParser:
         DATABASE_SETTINGS,
     )
     create_creditor.add_argument("--creditor", required=True, help="creditor id, a slug such as pressimmo")
-    create_creditor.add_argument("--name", required=True, help="legal name shown to agencies")
+    create_creditor.add_argument(
+        "--name", required=True, help="legal name shown to agencies, on one line, at most 200 characters"
+    )
     create_creditor.add_argument(
         "--payment-terms",
         default=None,
@@ -293,10 +297,59 @@ def _build_parser() -> argparse.ArgumentParser:
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
+def _invalid_creditor_id(arguments: argparse.Namespace) -> str | None:
+    """Return the error for the first --creditor value that no creditor can have, or None.
+
+    The commands would otherwise report a malformed id as an unknown creditor
+    and advise create-creditor, which rejects it. import-fec checks the id
+    itself, with a French message.
+    """
+    from services.accounts.commands import CREDITOR_ID_PATTERN
+
+    if arguments.handler is _command_import_fec:
+        return None
+    creditors = getattr(arguments, "creditor", None) or []
+    for creditor in creditors if isinstance(creditors, list) else [creditors]:
+        if not CREDITOR_ID_PATTERN.fullmatch(creditor):
+            return (
+                f"error: invalid creditor id {creditor!r}: use lower-case letters, digits and hyphens,"
+                " starting with a letter or digit, as in pressimmo or belles-demeures"
+            )
+    return None
+
+
+def _non_utf8_option(arguments: argparse.Namespace) -> str | None:
+    """Return the error for the first text option that is not UTF-8, or None.
+
+    Python decodes the command line with surrogateescape, so bytes that are
+    not UTF-8 arrive as lone surrogates, which the database cannot store.
+    Paths are not checked, because a file name may be in any encoding.
+    """
+    for name, value in vars(arguments).items():
+        values = value if isinstance(value, list) else [value]
+        for text in values:
+            if not isinstance(text, str):
+                continue
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                option = "--" + name.replace("_", "-")
+                return f"error: {option} is not UTF-8 text: type it again in a UTF-8 terminal, or convert it with iconv"
+    return None
+
+
 def main(argv: list[str] | None = None) -> None:
     from services.runtime.operations import OperatorError
 
     arguments = _build_parser().parse_args(argv)
+    problem = _non_utf8_option(arguments)
+    if problem:
+        print(problem, file=sys.stderr)
+        sys.exit(2)
+    problem = _invalid_creditor_id(arguments)
+    if problem:
+        print(problem, file=sys.stderr)
+        sys.exit(1)
     # `up` logs the start and stop of each engine. The other commands print
     # their own outcome, so their info lines would only repeat it.
     default_level = "info" if arguments.command == "up" else "warning"
@@ -311,7 +364,29 @@ def main(argv: list[str] | None = None) -> None:
         for line in error.message.splitlines():
             print(f"error: {line}", file=sys.stderr)
         code = error.exit_code
+    except KeyboardInterrupt:
+        # The command's context managers already rolled back its transaction and
+        # stopped a PostgreSQL it started, so this only replaces the traceback.
+        print(_interrupted_message(arguments), file=sys.stderr)
+        code = INTERRUPTED_EXIT_CODE
     sys.exit(code or 0)
+
+
+# The status that shells give a process that SIGINT ended: 128 + 2.
+INTERRUPTED_EXIT_CODE = 130
+
+
+def _interrupted_message(arguments: argparse.Namespace) -> str:
+    """Return the line printed when Ctrl-C stops the command, in French for ``import-fec``."""
+    if arguments.handler is _command_import_fec:
+        from services.runtime.operations import IMPORT_ERROR
+
+        # An import is one transaction: either it committed before Ctrl-C or nothing of it was stored.
+        return (
+            f"{IMPORT_ERROR}import interrompu par Ctrl-C\u202f; un import est tout ou rien, donc relancez la même"
+            " commande\u00a0: elle importe le fichier, ou indique qu’il est déjà importé"
+        )
+    return "error: interrupted by Ctrl-C, so the command may not have finished: run it again"
 
 
 def _command_up(arguments: argparse.Namespace) -> int:
@@ -328,8 +403,16 @@ def _command_asyncapi(arguments: argparse.Namespace) -> int:
     text = json.dumps(asyncapi_document(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
     if arguments.output is None:
         sys.stdout.write(text)
-    else:
+        return 0
+    try:
         arguments.output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        print(
+            f"error: cannot write --output {arguments.output} ({error.strerror}): give the path of a file in an"
+            " existing folder that this user can write",
+            file=sys.stderr,
+        )
+        return 2
     return 0
 
 
@@ -450,20 +533,43 @@ def _read_password() -> str | None:
     the first line of standard input, so that a script can pipe it in.
     """
     if sys.stdin.isatty():
-        password = getpass.getpass("Password: ")
-        if not password:
-            print("error: the password is empty: run the command again and type one", file=sys.stderr)
+        try:
+            password = getpass.getpass("Password: ")
+            if not password:
+                print("error: the password is empty: run the command again and type one", file=sys.stderr)
+                return None
+            confirmation = getpass.getpass("Password again: ")
+        except EOFError:
+            # Ctrl-D at a prompt ends the input before a line is typed.
+            print(
+                "\nerror: the input ended at a password prompt (Ctrl-D): run the command again and type the password",
+                file=sys.stderr,
+            )
             return None
-        if getpass.getpass("Password again: ") != password:
+        except UnicodeDecodeError:
+            print(f"\n{NOT_UTF8_PASSWORD} from the terminal: set its encoding to UTF-8, or pipe the password in",
+                  file=sys.stderr)
+            return None
+        if confirmation != password:
             print("error: the two passwords differ: run the command again", file=sys.stderr)
             return None
         return password
-    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        password = sys.stdin.readline().rstrip("\r\n")
+        # Under the C and C.UTF-8 locales Python decodes stdin with surrogateescape,
+        # so bytes that are not UTF-8 arrive as lone surrogates, which cannot be encoded.
+        password.encode("utf-8")
+    except (UnicodeDecodeError, UnicodeEncodeError):
+        print(f"{NOT_UTF8_PASSWORD} on standard input: pipe it in as UTF-8, e.g. from iconv -t utf-8", file=sys.stderr)
+        return None
     if not password:
         print("error: no password on standard input: pipe it in, e.g. printf '%s\\n' \"$PASSWORD\" | mesfactures …",
               file=sys.stderr)
         return None
     return password
+
+
+NOT_UTF8_PASSWORD = "error: the password is not UTF-8 text"
 
 
 def _command_create_staff_user(arguments: argparse.Namespace) -> int:
@@ -486,11 +592,20 @@ def _command_create_staff_user(arguments: argparse.Namespace) -> int:
 
 
 def _command_create_user(arguments: argparse.Namespace) -> int:
+    from services.ledger.fec.analysis import MAX_CODE_LENGTH
     from services.runtime.operations import create_user, operator_stack
 
     # Checked here because the database would reject it with a bare check-constraint error.
     if not arguments.account.strip():
         print("error: --account must not be empty", file=sys.stderr)
+        return 2
+    # No FEC import can bring entries to a longer account, so its agency would never see any.
+    if len(arguments.account) > MAX_CODE_LENGTH:
+        print(
+            f"error: --account has {len(arguments.account)} characters, but a customer account of a FEC file"
+            f" has at most {MAX_CODE_LENGTH}: check the account number",
+            file=sys.stderr,
+        )
         return 2
     password = _read_password()
     if password is None:

@@ -128,5 +128,9 @@ def configure_logging(service: str, *, log_format: str = "auto", level: str = "i
     # (« glyf pruned », « cmap pruned ») each time fpdf2 subsets a font. Keep their warnings only.
     for noisy_logger in ("factur-x", "fontTools"):
         logging.getLogger(noisy_logger).setLevel(max(numeric_level, logging.WARNING))
+    # At debug level, aiosmtpd (the local SMTP sink) logs every line of every message.
+    # Quoted-printable may wrap the link of an invitation or a reset over two lines,
+    # so the end of its token would escape the redaction of single-use links.
+    logging.getLogger("mail.log").setLevel(max(numeric_level, logging.INFO))
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(service=service)

@@ -7,6 +7,7 @@ exactly what the operator reads on stdout and stderr.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from decimal import Decimal
@@ -30,6 +31,7 @@ from services.ledger.importer import ImportSummary
 from services.registry import SERVICE_NAMES
 from services.runtime.operations import IMPORT_ERROR, import_summary
 from tests.conftest import Engines, free_port, unique_id
+from tests.test_stack_stop import _free_port_block
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 COMMAND_TIMEOUT_SECONDS = 120
@@ -212,6 +214,90 @@ def test_invalid_stack_setting_one_line(tmp_path: Path, variable: str, value: st
     assert not (tmp_path / "unused").exists()
 
 
+@pytest.mark.parametrize("command", ["migrate", "up"])
+@pytest.mark.parametrize("folder", ["notes.txt", "notes.txt/data"], ids=["file", "inside-file"])
+def test_data_folder_in_file_one_line(tmp_path: Path, command: str, folder: str) -> None:
+    (tmp_path / "notes.txt").write_text("not a folder")
+    data_dir = tmp_path / folder
+    environment = base_environment(data_dir, free_port(), tmp_path / "runtime")
+
+    result = run_cli(command, environment=environment)
+
+    assert result.code == 2
+    line = assert_one_error_line(result)
+    assert line == (
+        f"error: data folder {data_dir} is a file, or inside one: set MF_DATA_DIR to the path of a folder, which"
+        " the command creates when it is missing"
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("", "not JSON, line 1, column 1: Expecting value"),
+        ('{"postgres_password": "x", ', "not JSON, line 1, column 28: Expecting property name enclosed in double quotes"),
+        ("[]", "not a JSON object"),
+        ('{"postgres_password": "x"}', "missing fields service_passwords, principal_private_key, principal_public_key,"
+         " data_encryption_key, session_secret"),
+    ],
+    ids=["empty", "truncated", "list", "incomplete"],
+)
+@pytest.mark.parametrize("command", ["migrate", "up"])
+def test_invalid_secrets_file_one_line(
+    tmp_path: Path, fresh_data_dir: Path, command: str, content: str, problem: str
+) -> None:
+    fresh_data_dir.mkdir()
+    secrets_file = fresh_data_dir / "secrets.json"
+    secrets_file.write_text(content)
+    environment = up_environment(tmp_path, fresh_data_dir)
+
+    result = run_cli(command, environment=environment)
+
+    assert result.code == 2
+    line = assert_one_error_line(result)
+    assert line.startswith(f"error: secrets file {secrets_file} is invalid ({problem}): restore it from a backup"), line
+    assert not (fresh_data_dir / "postgres").exists()
+
+
+def up_environment(tmp_path: Path, data_dir: Path) -> dict[str, str]:
+    """Return the environment of an `up` on `data_dir` whose ports are all free."""
+    environment = base_environment(data_dir, free_port(), tmp_path / "runtime")
+    for variable in ("MF_NATS_PORT", "MF_GATEWAY_PORT", "MF_SMTP_PORT"):
+        environment[variable] = str(free_port())
+    environment["MF_FIRST_SERVICE_PORT"] = str(_free_port_block(len(SERVICE_NAMES)))
+    return environment
+
+
+@pytest.mark.parametrize("host", ["", "http://192.168.56.10", "::1"], ids=["empty", "url", "ipv6"])
+def test_up_rejects_malformed_host(tmp_path: Path, host: str) -> None:
+    environment = up_environment(tmp_path, tmp_path / "data")
+    environment["MF_HOST"] = host
+
+    result = run_cli("up", environment=environment)
+
+    assert result.code == 2
+    assert assert_one_error_line(result) == (
+        f"error: invalid environment variable MF_HOST: {host!r} is not an IPv4 address or host name: set it to an"
+        " address of this machine, such as 192.168.56.10, or unset it to use 127.0.0.1"
+    )
+
+
+def test_up_rejects_foreign_host(tmp_path: Path, fresh_data_dir: Path) -> None:
+    environment = up_environment(tmp_path, fresh_data_dir)
+    # An address of the TEST-NET-1 block (RFC 5737), which no interface of this machine has.
+    # A host name would make the check ask the resolver, so the test uses none.
+    environment["MF_HOST"] = "192.0.2.10"
+
+    result = run_cli("up", environment=environment)
+
+    assert result.code == 2
+    assert assert_one_error_line(result) == (
+        "error: MF_HOST '192.0.2.10' is not an address of this machine (Cannot assign requested address): set it"
+        " to one of its addresses, such as 192.168.56.10, or unset it to use 127.0.0.1"
+    )
+    assert not (fresh_data_dir / "postgres").exists()
+
+
 def test_migrate_on_port_of_other_folder(tmp_path: Path, engines: Engines) -> None:
     data_dir = tmp_path / "other"
     environment = base_environment(data_dir, engines.postgres.port, tmp_path / "runtime")
@@ -249,6 +335,32 @@ def test_create_user_prints_password_rules(session_environment: dict[str, str]) 
     assert "password.common" not in result.stderr
     assert "Le mot de passe doit contenir au moins 12 caractères" in result.stderr
     assert "mots de passe les plus courants" in result.stderr
+
+
+@pytest.mark.parametrize("io_encoding", [None, "utf-8:strict"], ids=["surrogateescape", "strict"])
+async def test_password_not_utf8_rejected(
+    session_environment: dict[str, str], engines: Engines, io_encoding: str | None
+) -> None:
+    login = unique_id("user")
+    environment = dict(session_environment)
+    environment.pop("PYTHONIOENCODING", None)
+    if io_encoding:
+        environment["PYTHONIOENCODING"] = io_encoding
+    # A Latin-1 "è", as a script in that encoding pipes it.
+    password = GOOD_PASSWORD.encode() + b" tr\xe8s\n"
+
+    completed = subprocess.run(
+        [sys.executable, "-c", "from services.cli import main; main()",
+         "accounts", "create-user", "--login", login, "--creditor", "pressimmo", "--account", "C001"],
+        cwd=REPO_ROOT, env=environment, input=password, capture_output=True, timeout=COMMAND_TIMEOUT_SECONDS,
+    )
+    result = Result(completed.returncode, completed.stdout.decode(), completed.stderr.decode())
+
+    assert result.code == 2
+    assert assert_one_error_line(result) == (
+        "error: the password is not UTF-8 text on standard input: pipe it in as UTF-8, e.g. from iconv -t utf-8"
+    )
+    assert await count_users(engines, login) == 0
 
 
 def run_cli_on_terminal(*arguments: str, environment: dict[str, str], typed_lines: list[str]) -> Result:
@@ -327,6 +439,148 @@ async def test_terminal_passwords_differ(session_environment: dict[str, str], en
     assert await count_users(engines, login) == 0
 
 
+def start_on_terminal(*arguments: str, environment: dict[str, str]) -> tuple[int, int]:
+    """Start the command with a pseudo-terminal as its controlling terminal, and return its pid and the terminal."""
+    pid, terminal = pty.fork()
+    if pid == 0:
+        os.chdir(REPO_ROOT)
+        # An interactive shell starts commands with SIGINT at its default action, even if pytest runs with it ignored.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.execve(sys.executable, [sys.executable, "-c", "from services.cli import main; main()", *arguments], environment)
+    return pid, terminal
+
+
+def read_terminal(terminal: int, output: bytes = b"", until: bytes | None = None) -> bytes:
+    """Read the terminal until ``until`` appears in the output, or else until the command closes it."""
+    deadline = time.monotonic() + COMMAND_TIMEOUT_SECONDS
+    while time.monotonic() < deadline and (until is None or until not in output):
+        readable, _, _ = select.select([terminal], [], [], 0.2)
+        if not readable:
+            continue
+        try:
+            chunk = os.read(terminal, 4096)
+        except OSError:
+            # Linux raises EIO once the child has closed the terminal.
+            break
+        if not chunk:
+            break
+        output += chunk
+    return output
+
+
+def finish_on_terminal(pid: int, terminal: int, output: bytes) -> Result:
+    """Read the rest of the command's output, wait for its end and return its result."""
+    output = read_terminal(terminal, output)
+    os.close(terminal)
+    _, status = os.waitpid(pid, 0)
+    return Result(os.waitstatus_to_exitcode(status), output.decode(errors="replace"), "")
+
+
+def test_ctrl_c_at_password_prompt(session_environment: dict[str, str]) -> None:
+    pid, terminal = start_on_terminal(
+        "accounts", "create-user", "--login", unique_id("tty"), "--creditor", "pressimmo", "--account", "C001",
+        environment=session_environment,
+    )
+    output = read_terminal(terminal, until=b"Password: ")
+    os.write(terminal, b"\x03")  # Ctrl-C: the terminal sends SIGINT to the command
+
+    result = finish_on_terminal(pid, terminal, output)
+
+    assert result.code == 130, result.stdout
+    assert "Traceback" not in result.stdout
+    assert "KeyboardInterrupt" not in result.stdout
+    assert "error: interrupted by Ctrl-C, so the command may not have finished: run it again" in result.stdout
+
+
+@pytest.mark.parametrize("prompts_answered", [0, 1], ids=["first-prompt", "second-prompt"])
+async def test_ctrl_d_at_password_prompt(
+    session_environment: dict[str, str], engines: Engines, prompts_answered: int
+) -> None:
+    login = unique_id("tty")
+    pid, terminal = start_on_terminal(
+        "accounts", "create-user", "--login", login, "--creditor", "pressimmo", "--account", "C001",
+        environment=session_environment,
+    )
+    output = read_terminal(terminal, until=b"Password: ")
+    if prompts_answered:
+        os.write(terminal, GOOD_PASSWORD.encode() + b"\n")
+        output = read_terminal(terminal, output, until=b"Password again: ")
+    os.write(terminal, b"\x04")  # Ctrl-D: the terminal ends the input
+
+    result = finish_on_terminal(pid, terminal, output)
+
+    assert result.code == 2, result.stdout
+    assert "Traceback" not in result.stdout
+    assert "error: the input ended at a password prompt (Ctrl-D): run the command again and type the password" in result.stdout
+    assert await count_users(engines, login) == 0
+
+
+def test_terminal_password_not_utf8(session_environment: dict[str, str]) -> None:
+    pid, terminal = start_on_terminal(
+        "accounts", "create-user", "--login", unique_id("tty"), "--creditor", "pressimmo", "--account", "C001",
+        environment=session_environment,
+    )
+    output = read_terminal(terminal, until=b"Password: ")
+    os.write(terminal, GOOD_PASSWORD.encode() + b" tr\xe8s\n")  # a Latin-1 "è" typed on a UTF-8 terminal
+
+    result = finish_on_terminal(pid, terminal, output)
+
+    assert result.code == 2, result.stdout
+    assert "Traceback" not in result.stdout
+    assert (
+        "error: the password is not UTF-8 text from the terminal: set its encoding to UTF-8, or pipe the password in"
+        in result.stdout
+    )
+
+
+async def wait_for_import_lock_wait(pool: asyncpg.Pool) -> None:
+    """Wait until an import waits for the creditor's row lock, so that Ctrl-C reaches it in the middle."""
+    deadline = time.monotonic() + COMMAND_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        waiting = await pool.fetchval(
+            """SELECT count(*) FROM pg_stat_activity
+                WHERE wait_event_type = 'Lock' AND query LIKE '%FROM creditors WHERE id = $1 FOR UPDATE%'"""
+        )
+        if waiting:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the import never waited for the creditor's row lock")
+
+
+async def test_ctrl_c_during_import(
+    tmp_path: Path, session_environment: dict[str, str], ledger_pool: asyncpg.Pool
+) -> None:
+    creditor = unique_id("cli")
+    create_creditor(session_environment, creditor)
+    path = write_fec(
+        tmp_path / "juillet.txt",
+        fec_line("1", "20260701", "411000", "C001", "120,00", ""),
+        fec_line("1", "20260701", "706000", "", "", "120,00"),
+    )
+
+    async with ledger_pool.acquire() as blocker:
+        transaction = blocker.transaction()
+        await transaction.start()
+        await blocker.execute("SELECT 1 FROM creditors WHERE id = $1 FOR UPDATE", creditor)
+        pid, terminal = start_on_terminal(
+            "ledger", "import-fec", "--creditor", creditor, str(path), environment=session_environment
+        )
+        try:
+            await wait_for_import_lock_wait(ledger_pool)
+            os.write(terminal, b"\x03")
+            result = await asyncio.to_thread(finish_on_terminal, pid, terminal, b"")
+        finally:
+            await transaction.rollback()
+    entries = await ledger_pool.fetchval("SELECT count(*) FROM entries WHERE creditor_id = $1", creditor)
+    imports = await ledger_pool.fetchval("SELECT count(*) FROM imports WHERE creditor_id = $1", creditor)
+
+    assert result.code == 130, result.stdout
+    assert "Traceback" not in result.stdout
+    assert "erreur\u00a0: import interrompu par Ctrl-C\u202f; un import est tout ou rien" in result.stdout
+    assert entries == 0
+    assert imports == 0
+
+
 def test_create_user_rejects_empty_account(tmp_path: Path) -> None:
     # Nothing listens on this port: a command that reached the database would fail another way.
     environment = base_environment(tmp_path / "unused", free_port(), tmp_path / "runtime")
@@ -338,6 +592,22 @@ def test_create_user_rejects_empty_account(tmp_path: Path) -> None:
 
     assert result.code == 2
     assert result.stderr == "error: --account must not be empty\n"
+    assert not (tmp_path / "unused").exists()
+
+
+def test_create_user_rejects_long_account(tmp_path: Path) -> None:
+    environment = base_environment(tmp_path / "unused", free_port(), tmp_path / "runtime")
+
+    result = run_cli(
+        "accounts", "create-user", "--login", "jdupont", "--creditor", "pressimmo", "--account", "C" * 101,
+        environment=environment, stdin=GOOD_PASSWORD + "\n",
+    )
+
+    assert result.code == 2
+    assert result.stderr == (
+        "error: --account has 101 characters, but a customer account of a FEC file has at most 100:"
+        " check the account number\n"
+    )
     assert not (tmp_path / "unused").exists()
 
 
@@ -481,6 +751,76 @@ def test_import_missing_file_is_named(tmp_path: Path) -> None:
     assert not (tmp_path / "unused").exists()
 
 
+# Reading /proc/self/mem from its start fails with EIO. The tests use it as a file
+# that exists but cannot be read, because root reads a file whatever its mode.
+UNREADABLE_FILE = "/proc/self/mem"
+
+
+def test_import_unreadable_file_one_line(session_environment: dict[str, str]) -> None:
+    creditor = unique_id("cli")
+    create_creditor(session_environment, creditor)
+
+    result = run_cli("ledger", "import-fec", "--creditor", creditor, UNREADABLE_FILE, environment=session_environment)
+
+    assert result.code == 2
+    line = assert_one_error_line(result)
+    assert line == (
+        f"erreur\u00a0: lecture de {UNREADABLE_FILE} impossible (Input/output error)\u00a0: vérifiez le fichier,"
+        " ou exportez de nouveau le FEC"
+    )
+
+
+def run_cli_bytes(arguments: list[bytes], environment: dict[str, str], stdin: bytes = b"") -> Result:
+    """Run the command with arguments given as bytes, as a shell passes those of another encoding."""
+    completed = subprocess.run(
+        [sys.executable.encode(), b"-c", b"from services.cli import main; main()", *arguments],
+        cwd=REPO_ROOT, env=environment, input=stdin, capture_output=True, timeout=COMMAND_TIMEOUT_SECONDS,
+    )
+    return Result(completed.returncode, completed.stdout.decode(errors="replace"), completed.stderr.decode())
+
+
+@pytest.mark.parametrize(
+    ("arguments", "option"),
+    [
+        ([b"ledger", b"create-creditor", b"--creditor", b"cli-latin", b"--name", b"Cr\xe8che"], "--name"),
+        ([b"accounts", b"create-user", b"--login", b"latin-user", b"--creditor", b"pressimmo", b"--account", b"C001",
+          b"--agency-name", b"Agence \xe8"], "--agency-name"),
+        ([b"accounts", b"create-staff-user", b"--login", b"latin-staff", b"--creditor", b"pressimmo",
+          b"--creditor", b"cr\xe8che"], "--creditor"),
+    ],
+    ids=["name", "agency-name", "second-creditor"],
+)
+def test_non_utf8_option_one_line(tmp_path: Path, arguments: list[bytes], option: str) -> None:
+    environment = base_environment(tmp_path / "unused", free_port(), tmp_path / "runtime")
+
+    result = run_cli_bytes(arguments, environment, stdin=GOOD_PASSWORD.encode() + b"\n")
+
+    assert result.code == 2
+    assert assert_one_error_line(result) == (
+        f"error: {option} is not UTF-8 text: type it again in a UTF-8 terminal, or convert it with iconv"
+    )
+    assert not (tmp_path / "unused").exists()
+
+
+async def test_import_non_utf8_file_name(
+    tmp_path: Path, session_environment: dict[str, str], ledger_pool: asyncpg.Pool
+) -> None:
+    creditor = unique_id("cli")
+    create_creditor(session_environment, creditor)
+    path = write_fec(
+        Path(os.fsdecode(bytes(tmp_path) + b"/f\xe9vrier.txt")),
+        fec_line("1", "20260201", "411000", "C001", "120,00", ""),
+        fec_line("1", "20260201", "706000", "", "", "120,00"),
+    )
+
+    result = run_cli_bytes([b"ledger", b"import-fec", b"--creditor", creditor.encode(), bytes(path)], session_environment)
+    stored = await ledger_pool.fetchval("SELECT file_name FROM imports WHERE creditor_id = $1", creditor)
+
+    assert result.code == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert stored == "f\ufffdvrier.txt"
+
+
 def test_import_summary_counts_in_french() -> None:
     summary = ImportSummary(
         import_id=7, creditor="pressimmo", file_name="FEC.txt", lines=5422, customer_lines=538,
@@ -550,13 +890,25 @@ def test_subcommand_help_has_description(capsys, command: tuple[str, ...], descr
     assert description in help_text(capsys, *command)
 
 
+def test_module_run_prints_help(tmp_path: Path) -> None:
+    environment = base_environment(tmp_path / "unused", free_port(), tmp_path / "runtime")
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "services.cli", "--help"],
+        cwd=REPO_ROOT, env=environment, capture_output=True, text=True, timeout=COMMAND_TIMEOUT_SECONDS,
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.startswith("usage: mesfactures [-h] COMMAND ...")
+
+
 def test_import_fec_help_lists_requirements(capsys) -> None:
     text = help_text(capsys, "ledger", "import-fec")
 
     assert "create it first with `mesfactures ledger create-creditor`" in text
     assert "0  imported, or already imported" in text
     assert "1  invalid file, or unknown creditor" in text
-    assert "2  missing file" in text
+    assert "2  missing or unreadable file" in text
     for variable in ("MF_DATA_DIR", "MF_PG_PORT", "MF_LEDGER_DATABASE_URL"):
         assert variable in text
 
@@ -597,6 +949,65 @@ async def test_new_creditor_gets_default_terms(
 
     stored = await ledger_pool.fetchval("SELECT payment_terms FROM creditors WHERE id = $1", creditor)
     assert stored == "30 jours fin de mois"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("   ", "error: invalid --name: it is empty: give the name that agencies see, such as \"PRESSIMMO ON LINE\""),
+        ("x" * 201, "error: invalid --name: it has 201 characters: give at most 200"),
+        ("Ligne 1\nLigne 2", "error: invalid --name: it contains a line break, or another control or format character:"
+         " give the name on one line"),
+    ],
+    ids=["blank", "too-long", "line-break"],
+)
+async def test_invalid_creditor_name_writes_nothing(
+    session_environment: dict[str, str], ledger_pool: asyncpg.Pool, accounts_database: asyncpg.Pool,
+    name: str, expected: str,
+) -> None:
+    creditor = unique_id("cli")
+
+    result = run_cli("ledger", "create-creditor", "--creditor", creditor, "--name", name, environment=session_environment)
+
+    assert result.code == 1
+    assert assert_one_error_line(result) == expected
+    assert await ledger_pool.fetchval("SELECT count(*) FROM creditors WHERE id = $1", creditor) == 0
+    assert await accounts_database.fetchval("SELECT count(*) FROM creditors WHERE id = $1", creditor) == 0
+
+
+async def test_creditor_name_stored_stripped(
+    session_environment: dict[str, str], ledger_pool: asyncpg.Pool, accounts_database: asyncpg.Pool
+) -> None:
+    creditor = unique_id("cli")
+
+    result = run_cli("ledger", "create-creditor", "--creditor", creditor, "--name", "  Nom  ", environment=session_environment)
+
+    assert result.code == 0, result.stderr
+    assert await ledger_pool.fetchval("SELECT name FROM creditors WHERE id = $1", creditor) == "Nom"
+    assert await accounts_database.fetchval("SELECT name FROM creditors WHERE id = $1", creditor) == "Nom"
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ("accounts", "set-creditor-identity", "--creditor", "Belles_Demeures", "identite.json"),
+        ("accounts", "create-user", "--login", "marie.dupont", "--creditor", "Belles_Demeures", "--account", "C001"),
+        ("accounts", "create-staff-user", "--login", "marie.dupont", "--creditor", "pressimmo", "--creditor",
+         "Belles_Demeures"),
+    ],
+    ids=["set-identity", "create-user", "create-staff-user"],
+)
+def test_malformed_creditor_id_named(tmp_path: Path, arguments: tuple[str, ...]) -> None:
+    environment = base_environment(tmp_path / "unused", free_port(), tmp_path / "runtime")
+
+    result = run_cli(*arguments, environment=environment, stdin=GOOD_PASSWORD + "\n")
+
+    assert result.code == 1
+    assert assert_one_error_line(result) == (
+        "error: invalid creditor id 'Belles_Demeures': use lower-case letters, digits and hyphens,"
+        " starting with a letter or digit, as in pressimmo or belles-demeures"
+    )
+    assert not (tmp_path / "unused").exists()
 
 
 async def test_invalid_creditor_id_writes_nothing(
@@ -859,7 +1270,19 @@ def test_set_identity_unknown_field_named(tmp_path: Path, session_environment: d
     result = run_cli("accounts", "set-creditor-identity", "--creditor", "pressimmo", str(path), environment=session_environment)
 
     assert result.code == 1
-    assert "error: unknown field 'capital'" in result.stderr
+    assert f"error: {path}: unknown field 'capital'" in result.stderr
+
+
+def test_set_identity_bad_address_named(tmp_path: Path, session_environment: dict[str, str]) -> None:
+    path = tmp_path / "identite.json"
+    path.write_text(json.dumps({**IDENTITY_FILE, "address_lines": "14 rue des Tanneurs"}), encoding="utf-8")
+
+    result = run_cli("accounts", "set-creditor-identity", "--creditor", "pressimmo", str(path), environment=session_environment)
+
+    assert result.code == 1
+    assert assert_one_error_line(result) == (
+        f"error: {path}: address_lines must be a list of one to three lines of text, such as [\"14 rue des Tanneurs\"]"
+    )
 
 
 def test_set_identity_unknown_creditor(tmp_path: Path, session_environment: dict[str, str]) -> None:
@@ -896,14 +1319,30 @@ def test_set_identity_unreadable_json_named(tmp_path: Path, session_environment:
     assert "Traceback" not in result.stderr
 
 
-def test_module_run_runs_command() -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "services.cli", "--help"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT_SECONDS,
+def test_set_identity_unreadable_file_named(session_environment: dict[str, str]) -> None:
+    result = run_cli(
+        "accounts", "set-creditor-identity", "--creditor", "pressimmo", UNREADABLE_FILE, environment=session_environment
     )
 
-    assert completed.returncode == 0
-    assert completed.stdout.startswith("usage: mesfactures")
+    assert result.code == 1
+    line = assert_one_error_line(result)
+    assert line == (
+        f"error: {UNREADABLE_FILE} cannot be read (Input/output error): give this user read access to it,"
+        " or copy it elsewhere"
+    )
+
+
+# asyncapi
+
+
+@pytest.mark.parametrize("target", ["missing/asyncapi.json", "."], ids=["missing-folder", "folder"])
+def test_asyncapi_unwritable_output_one_line(tmp_path: Path, target: str) -> None:
+    environment = base_environment(tmp_path / "unused", free_port(), tmp_path / "runtime")
+    output = tmp_path / target
+
+    result = run_cli("asyncapi", "--output", str(output), environment=environment)
+
+    assert result.code == 2
+    line = assert_one_error_line(result)
+    assert line.startswith(f"error: cannot write --output {output} (")
+    assert line.endswith("): give the path of a file in an existing folder that this user can write")

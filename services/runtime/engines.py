@@ -180,6 +180,12 @@ class EmbeddedPostgres:
             os.chown(self.data_dir, run_as["user"], run_as["group"])
         if (self.cluster_dir / "PG_VERSION").exists():
             return
+        # initdb writes into a folder of its own, renamed to the cluster only
+        # once it succeeds. On Ctrl-C, subprocess.run (Python 3.11) waits 0.25 s
+        # and then kills initdb, often before initdb removes what it wrote. A
+        # partial cluster would then fail every later start.
+        partial_dir = self.cluster_dir.with_name(self.cluster_dir.name + ".initdb")
+        shutil.rmtree(partial_dir, ignore_errors=True)
         password_file = self.data_dir / ".initdb-password"
         password_file.write_text(self.superuser_password)
         if run_as:
@@ -189,7 +195,7 @@ class EmbeddedPostgres:
             subprocess.run(
                 [
                     str(postgres_bin_dir() / "initdb"),
-                    "-D", str(self.cluster_dir),
+                    "-D", str(partial_dir),
                     "-U", "postgres",
                     "--auth=scram-sha-256",
                     f"--pwfile={password_file}",
@@ -206,6 +212,7 @@ class EmbeddedPostgres:
             raise RuntimeError(f"initdb failed: {error.stderr}") from error
         finally:
             password_file.unlink(missing_ok=True)
+        partial_dir.rename(self.cluster_dir)
 
     def start(self) -> None:
         """Start the server (initialising the cluster first if needed) and wait until it listens."""

@@ -37,6 +37,8 @@ def read_identity_file(path: Path) -> tuple[dict[str, Any] | None, str | None]:
         data = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
     except UnicodeDecodeError:
         return None, f"{path} is not UTF-8 text: save it as UTF-8 and try again"
+    except OSError as error:
+        return None, f"{path} cannot be read ({error.strerror}): give this user read access to it, or copy it elsewhere"
     except json.JSONDecodeError as error:
         return None, (
             f"{path} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}):"
@@ -100,6 +102,8 @@ async def save_identity_from_file(stack: Stack, creditor: str, path: Path) -> in
     data, problem = read_identity_file(path)
     if data is not None:
         body, problem = identity_body(data)
+        if problem:
+            problem = f"{path}: {problem}"
     if body is None:
         print(f"error: {problem}", file=sys.stderr)
         return 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import unicodedata
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
@@ -15,6 +16,7 @@ from tqdm import tqdm
 from services.runtime.stack import (
     UP_COMMAND,
     DataFolderInUse,
+    DataFolderUnusable,
     InvalidStackSettings,
     PostgresNotRunning,
     Stack,
@@ -26,6 +28,7 @@ from services.runtime.stack import (
     uses_external_databases,
 )
 from services.registry import SERVICE_NAMES
+from services.runtime.secrets import InvalidSecretsFile
 from shared.db import create_pool
 from shared.settings import database_url_problem
 
@@ -77,6 +80,8 @@ def operator_stack(command: str, settings: StackSettings | None = None) -> Itera
         if not uses_external_databases():
             try:
                 resources.enter_context(data_folder_lock(settings.data_dir, command))
+            except DataFolderUnusable as error:
+                raise OperatorError(str(error)) from None
             except DataFolderInUse as error:
                 if error.holder_command != UP_COMMAND:
                     raise OperatorError(str(error)) from None
@@ -85,6 +90,8 @@ def operator_stack(command: str, settings: StackSettings | None = None) -> Itera
             stack = resources.enter_context(embedded_postgres(settings, may_start=running_up is None))
         except PostgresNotRunning:
             raise OperatorError(_describe_up_not_listening(settings, running_up.holder_pid)) from None
+        except InvalidSecretsFile as error:
+            raise OperatorError(str(error)) from None
         except RuntimeError as error:
             raise OperatorError(_describe_start_failure(settings, error)) from None
         yield stack
@@ -246,11 +253,16 @@ async def import_fec_file(stack: Stack, creditor: str, path: Path, encoding: str
         total=3, desc=f"import {path.name}", unit="step", file=sys.stderr, disable=not sys.stderr.isatty()
     )
     with progress:
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            progress.close()
+            print(f"{IMPORT_ERROR}{_unreadable_file_message(path, error)}", file=sys.stderr)
+            return 2
         progress.update(1)
         async with service_pool(stack, "ledger", max_size=2) as pool:
             try:
-                summary = await import_fec(pool, creditor, data, file_name=path.name, encoding=encoding)
+                summary = await import_fec(pool, creditor, data, file_name=_printable_file_name(path), encoding=encoding)
             except FecError as error:
                 progress.close()
                 print(f"{IMPORT_ERROR}{_with_typed_path(str(error), path)}", file=sys.stderr)
@@ -264,6 +276,21 @@ async def import_fec_file(stack: Stack, creditor: str, path: Path, encoding: str
         print(f"{IMPORT_WARNING}{warning}", file=sys.stderr)
     print(import_summary(path.name, creditor, summary))
     return 0
+
+
+def _printable_file_name(path: Path) -> str:
+    """Return the file's name as UTF-8 text, each byte of another encoding replaced by U+FFFD."""
+    return os.fsencode(path.name).decode("utf-8", errors="replace")
+
+
+def _unreadable_file_message(path: Path, error: OSError) -> str:
+    """Return, in French, why the FEC file at ``path`` could not be read and what to do."""
+    if isinstance(error, PermissionError):
+        return (
+            f"lecture de {path} refusée\u00a0: lancez la commande avec un utilisateur qui peut lire ce fichier,"
+            " ou copiez-le dans un dossier où il le peut"
+        )
+    return f"lecture de {path} impossible ({error.strerror})\u00a0: vérifiez le fichier, ou exportez de nouveau le FEC"
 
 
 def import_summary(file_name: str, creditor: str, summary: ImportSummary) -> str:
@@ -320,6 +347,11 @@ async def create_creditor(stack: Stack, creditor: str, name: str, payment_terms:
             file=sys.stderr,
         )
         return 1
+    name = name.strip()
+    name_problem = _creditor_name_problem(name)
+    if name_problem:
+        print(f"error: invalid --name: {name_problem}", file=sys.stderr)
+        return 1
     try:
         if payment_terms is not None:
             parse_payment_terms(payment_terms)
@@ -338,6 +370,21 @@ async def create_creditor(stack: Stack, creditor: str, name: str, payment_terms:
         return 1
     print(f"creditor {creditor} ({name}) saved, payment terms: {payment_terms}")
     return 0
+
+
+# The creditor's name gets the limit that the ledger's CreditorIdentity sets on the legal name of documents.
+MAX_CREDITOR_NAME_LENGTH = 200
+
+
+def _creditor_name_problem(name: str) -> str | None:
+    """Return what is wrong with a creditor's stripped name, with the fix, or None."""
+    if not name:
+        return "it is empty: give the name that agencies see, such as \"PRESSIMMO ON LINE\""
+    if len(name) > MAX_CREDITOR_NAME_LENGTH:
+        return f"it has {len(name)} characters: give at most {MAX_CREDITOR_NAME_LENGTH}"
+    if any(unicodedata.category(character).startswith("C") for character in name):
+        return "it contains a line break, or another control or format character: give the name on one line"
+    return None
 
 
 async def create_user(

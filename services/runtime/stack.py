@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -34,6 +35,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SMTP_SINK_HOST = "127.0.0.1"
 
 
+# An IPv4 address or a DNS host name, such as 192.168.56.10 or vm.local.
+_HOST_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+
+
 class StackSettings(BaseSettings):
     """Ports and folders of the embedded stack (prefix ``MF_``)."""
 
@@ -47,7 +52,16 @@ class StackSettings(BaseSettings):
         8471, ge=1024, le=65000, description="accounts, ledger, disputes, payments use this port and the next three"
     )
     smtp_port: int = Field(8025, ge=1024, le=65535, description="local SMTP sink port")
-    host: str = "127.0.0.1"
+    host: str = Field("127.0.0.1", description="address of the portal and the services, also used in links")
+
+    @field_validator("host", mode="before")
+    @classmethod
+    def _host_is_a_name(cls, value: object) -> object:
+        # The host goes into URLs as http://{host}:{port}, so it cannot be empty
+        # or carry a scheme, a port or an IPv6 address, which would need brackets.
+        if isinstance(value, str) and not _HOST_NAME.fullmatch(value):
+            raise ValueError("not an IPv4 address or host name")
+        return value
 
     @field_validator("data_dir", mode="before")
     @classmethod
@@ -86,6 +100,11 @@ def _describe_invalid_setting(problem: dict) -> str:
     if field is None:
         return f"invalid settings: {problem['msg']}"
     variable = f"MF_{field_name.upper()}"
+    if field_name == "host":
+        return (
+            f"invalid environment variable {variable}: {problem['input']!r} is not an IPv4 address or host name:"
+            f" set it to an address of this machine, such as 192.168.56.10, or unset it to use {field.default}"
+        )
     if field_name == "data_dir":
         return (
             f"invalid environment variable {variable}: it is empty: set it to the folder for databases, logs,"
@@ -188,6 +207,24 @@ class DataFolderInUse(RuntimeError):
         super().__init__(_describe_data_folder_in_use(data_dir, holder_pid, holder_command, command))
 
 
+class DataFolderUnusable(RuntimeError):
+    """Error raised when the data folder cannot be created, or its lock file cannot be opened for writing."""
+
+    def __init__(self, data_dir: Path, error: OSError) -> None:
+        self.data_dir = data_dir
+        if isinstance(error, (FileExistsError, NotADirectoryError)):
+            message = (
+                f"data folder {data_dir} is a file, or inside one: set MF_DATA_DIR to the path of a folder, which"
+                " the command creates when it is missing"
+            )
+        else:
+            message = (
+                f"data folder {data_dir} cannot be written ({error.strerror}): run the command as the user who owns"
+                " it, or set MF_DATA_DIR to a folder that this user can write"
+            )
+        super().__init__(message)
+
+
 def _describe_data_folder_in_use(data_dir: Path, holder_pid: str, holder_command: str, command: str) -> str:
     holder = f"`mesfactures {holder_command}`" if holder_command else "another `mesfactures` command"
     if holder_command == UP_COMMAND and command == UP_COMMAND:
@@ -216,8 +253,11 @@ def data_folder_lock(data_dir: Path, command: str = UP_COMMAND) -> Iterator[None
     a killed process leaves no stale lock behind. The descriptor is not
     inherited, so children that outlive the holder do not keep the lock.
     """
-    data_dir.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(data_dir / "up.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(data_dir / "up.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise DataFolderUnusable(data_dir, error) from None
     try:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 import sys
 
 import structlog
@@ -11,9 +12,11 @@ import structlog
 from services.registry import SERVICE_NAMES
 from services.runtime.engines import port_is_free
 from services.runtime.operations import OperatorError, migrate_stack
+from services.runtime.secrets import InvalidSecretsFile
 from services.runtime.stack import (
     SMTP_SINK_HOST,
     DataFolderInUse,
+    DataFolderUnusable,
     InvalidStackSettings,
     ProcessGroup,
     StackSettings,
@@ -35,13 +38,13 @@ def run_up(*, load_demo: bool) -> int:
     try:
         with data_folder_lock(settings.data_dir):
             return _run_stack(settings, load_demo)
-    except DataFolderInUse as error:
+    except (DataFolderInUse, DataFolderUnusable) as error:
         _print_error(str(error))
         return 2
 
 
 def _run_stack(settings: StackSettings, load_demo: bool) -> int:
-    busy = _busy_port_problem(settings)
+    busy = _host_problem(settings.host) or _busy_port_problem(settings)
     if busy:
         print(f"error: {busy}", file=sys.stderr)
         return 2
@@ -77,10 +80,26 @@ def _run_stack(settings: StackSettings, load_demo: bool) -> int:
     except OperatorError as error:
         _print_error(error.message)
         return error.exit_code
+    except InvalidSecretsFile as error:
+        _print_error(str(error))
+        return 2
     except RuntimeError as error:
         # An engine or a process that failed to start; its own log lines are above.
         print(f"error: {error}".rstrip(), file=sys.stderr)
         return 1
+
+
+def _host_problem(host: str) -> str | None:
+    """Return why no server can listen on MF_HOST, with the fix, or None."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, 0))
+        except OSError as error:
+            return (
+                f"MF_HOST {host!r} is not an address of this machine ({error.strerror}): set it to one of its"
+                " addresses, such as 192.168.56.10, or unset it to use 127.0.0.1"
+            )
+    return None
 
 
 def _busy_port_problem(settings: StackSettings) -> str | None:
