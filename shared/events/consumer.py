@@ -6,8 +6,8 @@ A redelivered event finds its id already there and has no second effect.
 A handler that raises is retried with back-off. After ``max_deliveries``
 the message is stored in ``dead_letters`` and then acknowledged, so nothing
 is dropped and an operator can replay it (`shared.events.replay`). A body
-that is not a valid envelope can never succeed and goes to ``dead_letters``
-at once.
+that is not a valid envelope, or lacks the producer's ``event_id`` or
+``occurred_at``, can never succeed and goes to ``dead_letters`` at once.
 
 The handler is chosen by the message's subject, which NATS allowed only the
 owning service to publish on (see `shared.events.access`). An envelope whose
@@ -30,7 +30,7 @@ from nats.js.api import AckPolicy as JsAckPolicy
 from pydantic import ValidationError
 
 from shared.events.access import inbox_prefix
-from shared.events.envelope import EventEnvelope
+from shared.events.envelope import EventEnvelope, ReceivedEnvelope
 from shared.events.streams import durable_name, stream_for_subject
 
 log = structlog.get_logger(__name__)
@@ -87,7 +87,7 @@ class EventConsumer:
         raw = message.raw_message
         delivery = raw.metadata.num_delivered if raw.metadata else 1
         try:
-            event = EventEnvelope.model_validate_json(message.body)
+            event = ReceivedEnvelope.model_validate_json(message.body)
         except ValidationError as error:
             await self._dead_letter(raw.subject, None, message.body, f"invalid envelope: {error}", delivery)
             await message.ack()

@@ -135,12 +135,12 @@ async def test_relay_republish_of_same_event_is_deduplicated(scratch_dsn, privat
     assert sorted(published) == sorted(str(event_id) for event_id in ids)
 
 
-async def _publish_raw(nats_url: str, subject: str, body: bytes, times: int) -> None:
+async def _publish_raw(nats_url: str, subject: str, body: bytes, times: int, headers: dict | None = None) -> None:
     client = await nats.connect(nats_url)
     jetstream = client.jetstream()
     for _ in range(times):
-        # No Nats-Msg-Id: each copy is stored, as a redelivery would bring it again.
-        await jetstream.publish(subject, body, stream="LEDGER")
+        # No Nats-Msg-Id unless given: each copy is stored, as a redelivery would bring it again.
+        await jetstream.publish(subject, body, stream="LEDGER", headers=headers)
     await client.close()
 
 
@@ -242,6 +242,34 @@ async def test_consumer_dead_letters_a_malformed_body(scratch_dsn, private_nats)
     await pool.close()
 
     assert payload == b"{not json"
+
+
+async def test_consumer_rejects_envelope_without_event_id(scratch_dsn, private_nats):
+    pool = await create_pool(scratch_dsn, min_size=2, max_size=4)
+    calls = []
+
+    async def record(connection, event):
+        calls.append(event.event_id)
+
+    consumer = EventConsumer("test-no-id", pool, {"ledger.test.no_id": record})
+    broker = build_broker(private_nats.url)
+    subscribe(broker, consumer, ["ledger.test.no_id"])
+    # Two deliveries of one event whose producer left out event_id and occurred_at.
+    body = b'{"type": "ledger.test.no_id", "producer": "ledger", "data": {}}'
+
+    async def both_stored() -> bool:
+        return await pool.fetchval("SELECT count(*) FROM dead_letters WHERE consumer = 'test-no-id'") == 2
+
+    async with running_broker(broker, declare=["ledger"]):
+        await _publish_raw(private_nats.url, "ledger.test.no_id", body, times=2)
+        await _wait_for(both_stored)
+    errors = [row["error"] for row in await pool.fetch("SELECT error FROM dead_letters WHERE consumer = 'test-no-id'")]
+    inbox = await pool.fetchval("SELECT count(*) FROM inbox")
+    await pool.close()
+
+    assert calls == []
+    assert inbox == 0
+    assert all("event_id" in error and "occurred_at" in error for error in errors)
 
 
 class StubbornBroker:
