@@ -11,6 +11,8 @@ from pathlib import Path
 import asyncpg
 import nats
 import pytest
+import structlog
+from structlog.testing import capture_logs
 
 from services.runtime.engines import EmbeddedNats
 from shared.db import SHARED_SQL, close_pool, create_pool, migrate
@@ -242,6 +244,32 @@ async def test_consumer_dead_letters_a_malformed_body(scratch_dsn, private_nats)
     await pool.close()
 
     assert payload == b"{not json"
+
+
+async def test_consumer_logs_malformed_body_with_message_id(scratch_dsn, private_nats):
+    pool = await create_pool(scratch_dsn, min_size=2, max_size=4)
+    consumer = EventConsumer("test-malformed-log", pool, {})
+    broker = build_broker(private_nats.url)
+    subscribe(broker, consumer, ["ledger.test.malformed_log"])
+
+    async def stored() -> bool:
+        return bool(await pool.fetchval("SELECT 1 FROM dead_letters WHERE consumer = 'test-malformed-log'"))
+
+    with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
+        async with running_broker(broker, declare=["ledger"]):
+            await _publish_raw(
+                private_nats.url, "ledger.test.malformed_log", b"{not json", times=1, headers={"Nats-Msg-Id": "msg-17"}
+            )
+            await _wait_for(stored)
+    dead_letter_id = await pool.fetchval("SELECT id FROM dead_letters WHERE consumer = 'test-malformed-log'")
+    await pool.close()
+    entries = [entry for entry in logs if entry["event"] == "event_dead_lettered"]
+
+    assert len(entries) == 1
+    assert entries[0]["log_level"] == "error"
+    assert entries[0]["event_id"] == "msg-17"
+    assert entries[0]["dead_letter_id"] == dead_letter_id
+    assert "invalid envelope" in entries[0]["error"]
 
 
 async def test_consumer_rejects_envelope_without_event_id(scratch_dsn, private_nats):
