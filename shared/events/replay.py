@@ -111,7 +111,9 @@ async def _replay_one(
     try:
         event = ReceivedEnvelope.model_validate_json(bytes(row["payload"]))
     except ValidationError as error:
-        return not_replayable(f"the stored body is not a valid envelope ({error.error_count()} errors)")
+        first = error.errors()[0]
+        location = ".".join(str(part) for part in first["loc"]) or "body"
+        return not_replayable(f"the stored body is not a valid envelope: {location}: {first['msg']}")
     mismatch = envelope_mismatch(row["subject"], event)
     if mismatch is not None:
         return not_replayable(mismatch)

@@ -541,6 +541,7 @@ async def test_dead_letter_replay_outcomes(scratch_dsn):
         await _dead_letter_row(pool, "test-outcomes", forged.type, forged.model_dump_json().encode(), str(forged.event_id)),
         await _dead_letter_row(pool, "test-outcomes", "ledger.test.done", b"{not json", None),
         await _dead_letter_row(pool, "another-consumer", done.type, done.model_dump_json().encode(), str(done.event_id)),
+        await _dead_letter_row(pool, "test-outcomes", done.type, b'{"type": "ledger.test.done", "producer": "ledger"}', None),
     ]
 
     results = await replay_dead_letters(pool, [consumer])
@@ -554,13 +555,15 @@ async def test_dead_letter_replay_outcomes(scratch_dsn):
         (ids[2], "not_replayable"),
         (ids[3], "not_replayable"),
         (ids[4], "not_replayable"),
+        (ids[5], "not_replayable"),
     ]
     assert "still broken" in results[0].detail
     assert "producer 'payments' is not 'ledger'" in results[2].detail
     assert "not a valid envelope" in results[3].detail
     assert "no consumer named 'another-consumer'" in results[4].detail
+    assert results[5].detail == "the stored body is not a valid envelope: event_id: Field required"
     assert [(result.dead_letter_id, result.outcome) for result in only_one] == [(ids[0], "failed")]
-    assert pending == [ids[0], ids[2], ids[3], ids[4]]
+    assert pending == [ids[0], ids[2], ids[3], ids[4], ids[5]]
 
 
 async def test_relay_counts_first_try_failures_apart(scratch_dsn, private_nats):
