@@ -300,6 +300,29 @@ async def test_consumer_rejects_envelope_without_event_id(scratch_dsn, private_n
     assert all("event_id" in error and "occurred_at" in error for error in errors)
 
 
+async def test_broker_stops_while_nats_away(scratch_dsn, private_nats):
+    pool = await create_pool(scratch_dsn, min_size=1, max_size=2)
+
+    async def record(connection, event):
+        pass
+
+    consumer = EventConsumer("test-stop-away", pool, {"ledger.test.stop_away": record})
+    broker = build_broker(private_nats.url)
+    subscribe(broker, consumer, ["ledger.test.stop_away"])
+
+    async def reconnecting() -> bool:
+        return broker.connection.is_reconnecting
+
+    with capture_logs() as logs:
+        async with running_broker(broker, declare=["ledger"]):
+            private_nats.stop()
+            await _wait_for(reconnecting)
+    await pool.close()
+
+    assert broker.connection.is_closed
+    assert [entry["event"] for entry in logs if entry["log_level"] == "warning"] == ["broker_closed_without_drain"]
+
+
 class StubbornBroker:
     """A broker whose publish ignores cancellation and waits until released, as a stuck client library might."""
 
