@@ -155,19 +155,26 @@ class EventConsumer:
     ) -> None:
         """Store the message in ``dead_letters`` and log it at error level with the dead letter's id.
 
-        If the insert fails, the exception propagates and the message is not
-        acknowledged, so JetStream redelivers it later.
+        If the insert fails, the failure is logged, because the broker's logger
+        is off, and the exception propagates. The message is then not
+        acknowledged, so JetStream redelivers it after the ack wait.
         """
-        dead_letter_id = await self._pool.fetchval(
-            """INSERT INTO dead_letters (consumer, subject, event_id, payload, error, deliveries)
-               VALUES ($1, $2, $3, $4, $5, $6) RETURNING id""",
-            self.name,
-            subject,
-            event_id,
-            bytes(body),
-            error[:4000],
-            deliveries,
-        )
+        try:
+            dead_letter_id = await self._pool.fetchval(
+                """INSERT INTO dead_letters (consumer, subject, event_id, payload, error, deliveries)
+                   VALUES ($1, $2, $3, $4, $5, $6) RETURNING id""",
+                self.name,
+                subject,
+                event_id,
+                bytes(body),
+                error[:4000],
+                deliveries,
+            )
+        except Exception as store_error:
+            log.error(
+                "dead_letter_store_failed", subject=subject, deliveries=deliveries, reason=error, error=repr(store_error)
+            )
+            raise
         log.error(
             "event_dead_lettered", dead_letter_id=dead_letter_id, subject=subject, deliveries=deliveries, error=error
         )

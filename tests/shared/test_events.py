@@ -323,6 +323,32 @@ async def test_broker_stops_while_nats_away(scratch_dsn, private_nats):
     assert [entry["event"] for entry in logs if entry["log_level"] == "warning"] == ["broker_closed_without_drain"]
 
 
+async def test_consumer_logs_failed_dead_letter_store(scratch_dsn, private_nats):
+    pool = await create_pool(scratch_dsn, min_size=2, max_size=4)
+    # The dead letter cannot be stored, as when the database rejects the insert.
+    await pool.execute("ALTER TABLE dead_letters ADD CONSTRAINT no_rows CHECK (false) NOT VALID")
+    consumer = EventConsumer("test-store-fails", pool, {})
+    broker = build_broker(private_nats.url)
+    subscribe(broker, consumer, ["ledger.test.store_fails"])
+    failures = []
+
+    async def failure_logged() -> bool:
+        failures.extend(entry for entry in logs if entry["event"] == "dead_letter_store_failed")
+        return bool(failures)
+
+    with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
+        async with running_broker(broker, declare=["ledger"]):
+            await _publish_raw(
+                private_nats.url, "ledger.test.store_fails", b"{not json", times=1, headers={"Nats-Msg-Id": "msg-23"}
+            )
+            await _wait_for(failure_logged)
+    await pool.close()
+
+    assert failures[0]["log_level"] == "error"
+    assert failures[0]["event_id"] == "msg-23"
+    assert "CheckViolationError" in failures[0]["error"]
+
+
 class StubbornBroker:
     """A broker whose publish ignores cancellation and waits until released, as a stuck client library might."""
 
