@@ -270,8 +270,9 @@ def _build_parser() -> argparse.ArgumentParser:
         "has two effects. The command does not publish to NATS and needs no broker. A dead letter\n"
         "that fails again stays for a later replay.",
         "exit codes:\n"
-        "  0  every dead letter replayed, or none waiting\n"
-        "  1  some failed again or cannot be replayed (invalid body, forged envelope)\n"
+        "  0  every dead letter replayed, or none waiting (--id of one already replayed or dismissed)\n"
+        "  1  some failed again or cannot be replayed (invalid body, forged envelope), or no dead\n"
+        "     letter has the --id given\n"
         "  2  no usable database with these settings\n\n" + DATABASE_SETTINGS,
     )
     replay.add_argument("--service", required=True, choices=SERVICE_NAMES, help="service whose consumers replay")

@@ -1139,9 +1139,51 @@ async def test_replay_invalid_dead_letter_fails(session_environment: dict[str, s
     assert result.code == 1
     assert result.stdout.startswith(f"{dead_letter}\t-\tnot_replayable: the stored body is not a valid envelope")
     assert assert_one_error_line(result) == (
-        "error: 1 of 1 dead letters not replayed; fix the cause and run the command again"
+        "error: 1 of 1 dead letters are not replayable as stored; apply the fix that the line's detail names, or set"
+        " the dead letter aside with `mesfactures events dismiss-dead-letter --service ledger --id ID --note REASON`"
     )
     assert replayed_at is None
+
+
+async def test_replay_failing_dead_letter_asks_fix(
+    session_environment: dict[str, str], ledger_pool: asyncpg.Pool
+) -> None:
+    from shared.events.envelope import EventEnvelope
+
+    # The ledger's handler rejects data without the fields of accounts.profile.updated.
+    event = EventEnvelope(
+        type="accounts.profile.updated", producer="accounts", creditor_id=unique_id("cli-broken"),
+        customer_account="C001", data={"section": "billing_details"},
+    )
+    dead_letter = await _ledger_dead_letter(ledger_pool, event.model_dump_json().encode(), str(event.event_id))
+
+    result = run_cli(
+        "events", "replay-dead-letters", "--service", "ledger", "--id", str(dead_letter), environment=session_environment
+    )
+
+    assert result.code == 1
+    assert result.stdout.count("\n") == 1
+    assert result.stdout.startswith(f"{dead_letter}\t{event.event_id}\tfailed: 3 validation errors for ProfileUpdated")
+    assert assert_one_error_line(result) == (
+        "error: 1 of 1 dead letters failed again; fix the cause and run the command again"
+    )
+
+
+async def test_replay_unknown_dead_letter_id_fails(
+    session_environment: dict[str, str], ledger_pool: asyncpg.Pool
+) -> None:
+    unknown = await ledger_pool.fetchval("SELECT coalesce(max(id), 0) + 1000 FROM dead_letters")
+
+    result = run_cli(
+        "events", "replay-dead-letters", "--service", "ledger", "--id", str(unknown), environment=session_environment
+    )
+
+    assert result.code == 1
+    assert result.stdout == ""
+    assert assert_one_error_line(result) == (
+        f"error: ledger has no dead letter {unknown}; list them with"
+        " `mesfactures events dead-letters --service ledger --all`"
+    )
 
 
 async def test_dismissed_dead_letter_leaves_replay(session_environment: dict[str, str], ledger_pool: asyncpg.Pool) -> None:

@@ -514,6 +514,15 @@ async def replay_service_dead_letters(stack: Stack, service: str, dead_letter_id
     async with service_pool(stack, service, max_size=2) as pool:
         consumers = [consumer for consumer, _subjects in definition.consumers(pool)] if definition.consumers else []
         results = await replay_dead_letters(pool, consumers, dead_letter_id=dead_letter_id)
+        if not results and dead_letter_id is not None:
+            exists = await pool.fetchval("SELECT EXISTS (SELECT 1 FROM dead_letters WHERE id = $1)", dead_letter_id)
+            if not exists:
+                print(
+                    f"error: {service} has no dead letter {dead_letter_id}; list them with"
+                    f" `mesfactures events dead-letters --service {service} --all`",
+                    file=sys.stderr,
+                )
+                return 1
     if not results:
         if dead_letter_id is None:
             print(f"{service}: no dead letter waiting for a replay")
@@ -521,17 +530,24 @@ async def replay_service_dead_letters(stack: Stack, service: str, dead_letter_id
             print(f"{service}: no dead letter {dead_letter_id} waiting for a replay")
         return 0
     for result in results:
-        detail = f": {result.detail}" if result.detail else ""
+        # One line per dead letter: a pydantic error's text spans several lines.
+        detail = f": {' '.join(result.detail.split())}" if result.detail else ""
         print(f"{result.dead_letter_id}\t{result.event_id or '-'}\t{result.outcome}{detail}")
-    failed = [result for result in results if not result.succeeded]
+    failed = sum(result.outcome == "failed" for result in results)
+    not_replayable = sum(result.outcome == "not_replayable" for result in results)
     if failed:
         print(
-            f"error: {len(failed)} of {len(results)} dead letters not replayed; fix the cause and run the"
-            " command again",
+            f"error: {failed} of {len(results)} dead letters failed again; fix the cause and run the command again",
             file=sys.stderr,
         )
-        return 1
-    return 0
+    if not_replayable:
+        print(
+            f"error: {not_replayable} of {len(results)} dead letters are not replayable as stored; apply the fix"
+            " that the line's detail names, or set the dead letter aside with"
+            f" `mesfactures events dismiss-dead-letter --service {service} --id ID --note REASON`",
+            file=sys.stderr,
+        )
+    return 1 if failed or not_replayable else 0
 
 
 async def dismiss_service_dead_letter(stack: Stack, service: str, dead_letter_id: int, note: str) -> int:

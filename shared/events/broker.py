@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
+import structlog
 from faststream.nats import NatsBroker
 from faststream.nats.security import NatsUserPassword
+from nats.errors import ConnectionClosedError, ConnectionReconnectingError
 
 from shared.events.access import inbox_prefix
 from shared.events.streams import STREAMS, ensure_stream
+
+log = structlog.get_logger(__name__)
 
 
 def build_broker(nats_url: str, user: str = "", password: str = "") -> NatsBroker:
@@ -52,4 +56,18 @@ async def running_broker(
     try:
         yield broker
     finally:
+        await stop_broker(broker)
+
+
+async def stop_broker(broker: NatsBroker) -> None:
+    """Stop the subscribers and drain the connection, or close it when NATS is away.
+
+    The nats client refuses to drain while it reconnects. Closing without a
+    drain loses nothing: JetStream redelivers unacknowledged messages, and
+    unpublished events stay in the outbox.
+    """
+    try:
         await broker.stop()
+    except (ConnectionReconnectingError, ConnectionClosedError) as error:
+        log.warning("broker_closed_without_drain", error=repr(error))
+        await broker.connection.close()

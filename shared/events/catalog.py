@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from faststream.nats import NatsBroker
 from faststream.specification import AsyncAPI
-from pydantic import BaseModel, create_model
+from pydantic import BaseModel, ConfigDict, create_model
 
 from shared.events import accounts, disputes, ledger, payments
 from shared.events.envelope import EventEnvelope
@@ -43,10 +43,24 @@ EVENT_CATALOG: tuple[EventSpec, ...] = (
 )
 
 
+class PublishedEnvelope(EventEnvelope):
+    """The envelope as the schema describes it: producers send every field, null or not.
+
+    Its defaults apply when a producer builds an event, never on the wire,
+    and consumers reject an event without ``event_id`` or ``occurred_at``
+    (see `ReceivedEnvelope`). So the schema marks every envelope field as
+    required, as pydantic does for a model's output.
+    """
+
+    model_config = ConfigDict(
+        frozen=True, json_schema_mode_override="serialization", json_schema_serialization_defaults_required=True
+    )
+
+
 def envelope_model(spec: EventSpec) -> type[BaseModel]:
     """Build the envelope model of ``spec.type``, its ``data`` typed by the event's model."""
     name = "".join(part.capitalize() for part in spec.type.replace("_", ".").split(".")) + "Event"
-    return create_model(name, __base__=EventEnvelope, data=(spec.model, ...))
+    return create_model(name, __base__=PublishedEnvelope, data=(spec.model, ...))
 
 
 def asyncapi_document(version: str = "1.0.0") -> dict:
@@ -66,4 +80,9 @@ def asyncapi_document(version: str = "1.0.0") -> dict:
         version=version,
         description="Events exchanged over NATS JetStream; every message is an EventEnvelope (JSON).",
     )
-    return document.to_specification().to_jsonable()
+    specification = document.to_specification().to_jsonable()
+    # faststream points each message's correlation id at a header of its own,
+    # which carries a random id. The envelope's correlation_id is in the body.
+    for message in specification["components"]["messages"].values():
+        message["correlationId"] = {"location": "$message.payload#/correlation_id"}
+    return specification

@@ -6,8 +6,9 @@ A redelivered event finds its id already there and has no second effect.
 A handler that raises is retried with back-off. After ``max_deliveries``
 the message is stored in ``dead_letters`` and then acknowledged, so nothing
 is dropped and an operator can replay it (`shared.events.replay`). A body
-that is not a valid envelope can never succeed and goes to ``dead_letters``
-at once.
+that is not a valid envelope, or lacks the producer's ``event_id`` or
+``occurred_at``, can never succeed and goes to ``dead_letters`` at once.
+Every dead letter is logged as ``event_dead_lettered`` at error level.
 
 The handler is chosen by the message's subject, which NATS allowed only the
 owning service to publish on (see `shared.events.access`). An envelope whose
@@ -30,7 +31,7 @@ from nats.js.api import AckPolicy as JsAckPolicy
 from pydantic import ValidationError
 
 from shared.events.access import inbox_prefix
-from shared.events.envelope import EventEnvelope
+from shared.events.envelope import EventEnvelope, ReceivedEnvelope
 from shared.events.streams import durable_name, stream_for_subject
 
 log = structlog.get_logger(__name__)
@@ -87,9 +88,12 @@ class EventConsumer:
         raw = message.raw_message
         delivery = raw.metadata.num_delivered if raw.metadata else 1
         try:
-            event = EventEnvelope.model_validate_json(message.body)
+            event = ReceivedEnvelope.model_validate_json(message.body)
         except ValidationError as error:
-            await self._dead_letter(raw.subject, None, message.body, f"invalid envelope: {error}", delivery)
+            # The body names no usable event id, so the log names the one the publisher gave NATS, if any.
+            message_id = (raw.headers or {}).get("Nats-Msg-Id")
+            with structlog.contextvars.bound_contextvars(event_id=message_id, consumer=self.name):
+                await self._dead_letter(raw.subject, None, message.body, f"invalid envelope: {error}", delivery)
             await message.ack()
             return
 
@@ -99,7 +103,6 @@ class EventConsumer:
         with bound:
             mismatch = envelope_mismatch(raw.subject, event)
             if mismatch is not None:
-                log.error("event_rejected", subject=raw.subject, producer=event.producer, error=mismatch)
                 await self._dead_letter(raw.subject, str(event.event_id), message.body, mismatch, delivery)
                 await message.ack()
                 return
@@ -112,7 +115,6 @@ class EventConsumer:
                 applied = await self._apply(handler, event)
             except Exception as error:  # any failure: retry, then dead-letter
                 if delivery >= self._max_deliveries:
-                    log.error("event_dead_lettered", error=repr(error), deliveries=delivery)
                     await self._dead_letter(raw.subject, str(event.event_id), message.body, repr(error), delivery)
                     await message.ack()
                     return
@@ -151,17 +153,30 @@ class EventConsumer:
     async def _dead_letter(
         self, subject: str, event_id: str | None, body: bytes, error: str, deliveries: int
     ) -> None:
-        # If this insert fails, the exception propagates and the message is not
-        # acknowledged: JetStream redelivers it later.
-        await self._pool.execute(
-            """INSERT INTO dead_letters (consumer, subject, event_id, payload, error, deliveries)
-               VALUES ($1, $2, $3, $4, $5, $6)""",
-            self.name,
-            subject,
-            event_id,
-            bytes(body),
-            error[:4000],
-            deliveries,
+        """Store the message in ``dead_letters`` and log it at error level with the dead letter's id.
+
+        If the insert fails, the failure is logged, because the broker's logger
+        is off, and the exception propagates. The message is then not
+        acknowledged, so JetStream redelivers it after the ack wait.
+        """
+        try:
+            dead_letter_id = await self._pool.fetchval(
+                """INSERT INTO dead_letters (consumer, subject, event_id, payload, error, deliveries)
+                   VALUES ($1, $2, $3, $4, $5, $6) RETURNING id""",
+                self.name,
+                subject,
+                event_id,
+                bytes(body),
+                error[:4000],
+                deliveries,
+            )
+        except Exception as store_error:
+            log.error(
+                "dead_letter_store_failed", subject=subject, deliveries=deliveries, reason=error, error=repr(store_error)
+            )
+            raise
+        log.error(
+            "event_dead_lettered", dead_letter_id=dead_letter_id, subject=subject, deliveries=deliveries, error=error
         )
 
 

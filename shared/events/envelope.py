@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import uuid6
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 
 def new_event_id() -> uuid.UUID:
@@ -41,3 +41,17 @@ class EventEnvelope(BaseModel):
         None, description="request id or causing event id", examples=["b1f0c1d2e3"]
     )
     data: dict[str, Any] = Field(default_factory=dict, description="payload of the event type")
+
+
+class ReceivedEnvelope(EventEnvelope):
+    """An envelope read from the broker, whose id and time must come from its producer.
+
+    The defaults of `EventEnvelope` suit a producer only. A missing
+    ``event_id`` filled in on receipt would differ at each delivery, so the
+    inbox could not recognize a redelivery and would apply it again. A
+    missing ``occurred_at`` would date the fact at its receipt, which breaks
+    the ordering of events delivered late.
+    """
+
+    event_id: uuid.UUID = Field(..., description="UUIDv7 given by the producer, also the Nats-Msg-Id header")
+    occurred_at: AwareDatetime = Field(..., description="when the fact happened, with its UTC offset")

@@ -18,7 +18,7 @@ import structlog
 from pydantic import ValidationError
 
 from shared.events.consumer import EventConsumer, envelope_mismatch
-from shared.events.envelope import EventEnvelope
+from shared.events.envelope import ReceivedEnvelope
 
 log = structlog.get_logger(__name__)
 
@@ -109,9 +109,11 @@ async def _replay_one(
     if consumer is None:
         return not_replayable(f"no consumer named {row['consumer']!r} in this service")
     try:
-        event = EventEnvelope.model_validate_json(bytes(row["payload"]))
+        event = ReceivedEnvelope.model_validate_json(bytes(row["payload"]))
     except ValidationError as error:
-        return not_replayable(f"the stored body is not a valid envelope ({error.error_count()} errors)")
+        first = error.errors()[0]
+        location = ".".join(str(part) for part in first["loc"]) or "body"
+        return not_replayable(f"the stored body is not a valid envelope: {location}: {first['msg']}")
     mismatch = envelope_mismatch(row["subject"], event)
     if mismatch is not None:
         return not_replayable(mismatch)

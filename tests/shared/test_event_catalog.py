@@ -32,3 +32,21 @@ def test_ledger_consumes_the_published_payment_contract():
     published = {spec.type for spec in EVENT_CATALOG}
 
     assert subjects <= published
+
+
+def test_asyncapi_requires_every_envelope_field():
+    from shared.events.envelope import EventEnvelope
+
+    document = asyncapi_document()
+    sent_fields = set(EventEnvelope(type="ledger.document.issued", producer="ledger").model_dump(mode="json"))
+
+    for spec in EVENT_CATALOG:
+        payload = document["components"]["messages"][f"{spec.type}:Message"]["payload"]["$ref"].rsplit("/", 1)[1]
+        assert set(document["components"]["schemas"][payload]["required"]) == sent_fields, spec.type
+
+
+def test_asyncapi_correlation_id_is_in_payload():
+    document = asyncapi_document()
+
+    for name, message in document["components"]["messages"].items():
+        assert message["correlationId"] == {"location": "$message.payload#/correlation_id"}, name

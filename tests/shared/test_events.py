@@ -11,6 +11,8 @@ from pathlib import Path
 import asyncpg
 import nats
 import pytest
+import structlog
+from structlog.testing import capture_logs
 
 from services.runtime.engines import EmbeddedNats
 from shared.db import SHARED_SQL, close_pool, create_pool, migrate
@@ -135,12 +137,12 @@ async def test_relay_republish_of_same_event_is_deduplicated(scratch_dsn, privat
     assert sorted(published) == sorted(str(event_id) for event_id in ids)
 
 
-async def _publish_raw(nats_url: str, subject: str, body: bytes, times: int) -> None:
+async def _publish_raw(nats_url: str, subject: str, body: bytes, times: int, headers: dict | None = None) -> None:
     client = await nats.connect(nats_url)
     jetstream = client.jetstream()
     for _ in range(times):
-        # No Nats-Msg-Id: each copy is stored, as a redelivery would bring it again.
-        await jetstream.publish(subject, body, stream="LEDGER")
+        # No Nats-Msg-Id unless given: each copy is stored, as a redelivery would bring it again.
+        await jetstream.publish(subject, body, stream="LEDGER", headers=headers)
     await client.close()
 
 
@@ -242,6 +244,109 @@ async def test_consumer_dead_letters_a_malformed_body(scratch_dsn, private_nats)
     await pool.close()
 
     assert payload == b"{not json"
+
+
+async def test_consumer_logs_malformed_body_with_message_id(scratch_dsn, private_nats):
+    pool = await create_pool(scratch_dsn, min_size=2, max_size=4)
+    consumer = EventConsumer("test-malformed-log", pool, {})
+    broker = build_broker(private_nats.url)
+    subscribe(broker, consumer, ["ledger.test.malformed_log"])
+
+    async def stored() -> bool:
+        return bool(await pool.fetchval("SELECT 1 FROM dead_letters WHERE consumer = 'test-malformed-log'"))
+
+    with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
+        async with running_broker(broker, declare=["ledger"]):
+            await _publish_raw(
+                private_nats.url, "ledger.test.malformed_log", b"{not json", times=1, headers={"Nats-Msg-Id": "msg-17"}
+            )
+            await _wait_for(stored)
+    dead_letter_id = await pool.fetchval("SELECT id FROM dead_letters WHERE consumer = 'test-malformed-log'")
+    await pool.close()
+    entries = [entry for entry in logs if entry["event"] == "event_dead_lettered"]
+
+    assert len(entries) == 1
+    assert entries[0]["log_level"] == "error"
+    assert entries[0]["event_id"] == "msg-17"
+    assert entries[0]["dead_letter_id"] == dead_letter_id
+    assert "invalid envelope" in entries[0]["error"]
+
+
+async def test_consumer_rejects_envelope_without_event_id(scratch_dsn, private_nats):
+    pool = await create_pool(scratch_dsn, min_size=2, max_size=4)
+    calls = []
+
+    async def record(connection, event):
+        calls.append(event.event_id)
+
+    consumer = EventConsumer("test-no-id", pool, {"ledger.test.no_id": record})
+    broker = build_broker(private_nats.url)
+    subscribe(broker, consumer, ["ledger.test.no_id"])
+    # Two deliveries of one event whose producer left out event_id and occurred_at.
+    body = b'{"type": "ledger.test.no_id", "producer": "ledger", "data": {}}'
+
+    async def both_stored() -> bool:
+        return await pool.fetchval("SELECT count(*) FROM dead_letters WHERE consumer = 'test-no-id'") == 2
+
+    async with running_broker(broker, declare=["ledger"]):
+        await _publish_raw(private_nats.url, "ledger.test.no_id", body, times=2)
+        await _wait_for(both_stored)
+    errors = [row["error"] for row in await pool.fetch("SELECT error FROM dead_letters WHERE consumer = 'test-no-id'")]
+    inbox = await pool.fetchval("SELECT count(*) FROM inbox")
+    await pool.close()
+
+    assert calls == []
+    assert inbox == 0
+    assert all("event_id" in error and "occurred_at" in error for error in errors)
+
+
+async def test_broker_stops_while_nats_away(scratch_dsn, private_nats):
+    pool = await create_pool(scratch_dsn, min_size=1, max_size=2)
+
+    async def record(connection, event):
+        pass
+
+    consumer = EventConsumer("test-stop-away", pool, {"ledger.test.stop_away": record})
+    broker = build_broker(private_nats.url)
+    subscribe(broker, consumer, ["ledger.test.stop_away"])
+
+    async def reconnecting() -> bool:
+        return broker.connection.is_reconnecting
+
+    with capture_logs() as logs:
+        async with running_broker(broker, declare=["ledger"]):
+            private_nats.stop()
+            await _wait_for(reconnecting)
+    await pool.close()
+
+    assert broker.connection.is_closed
+    assert [entry["event"] for entry in logs if entry["log_level"] == "warning"] == ["broker_closed_without_drain"]
+
+
+async def test_consumer_logs_failed_dead_letter_store(scratch_dsn, private_nats):
+    pool = await create_pool(scratch_dsn, min_size=2, max_size=4)
+    # The dead letter cannot be stored, as when the database rejects the insert.
+    await pool.execute("ALTER TABLE dead_letters ADD CONSTRAINT no_rows CHECK (false) NOT VALID")
+    consumer = EventConsumer("test-store-fails", pool, {})
+    broker = build_broker(private_nats.url)
+    subscribe(broker, consumer, ["ledger.test.store_fails"])
+    failures = []
+
+    async def failure_logged() -> bool:
+        failures.extend(entry for entry in logs if entry["event"] == "dead_letter_store_failed")
+        return bool(failures)
+
+    with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
+        async with running_broker(broker, declare=["ledger"]):
+            await _publish_raw(
+                private_nats.url, "ledger.test.store_fails", b"{not json", times=1, headers={"Nats-Msg-Id": "msg-23"}
+            )
+            await _wait_for(failure_logged)
+    await pool.close()
+
+    assert failures[0]["log_level"] == "error"
+    assert failures[0]["event_id"] == "msg-23"
+    assert "CheckViolationError" in failures[0]["error"]
 
 
 class StubbornBroker:
@@ -485,6 +590,7 @@ async def test_dead_letter_replay_outcomes(scratch_dsn):
         await _dead_letter_row(pool, "test-outcomes", forged.type, forged.model_dump_json().encode(), str(forged.event_id)),
         await _dead_letter_row(pool, "test-outcomes", "ledger.test.done", b"{not json", None),
         await _dead_letter_row(pool, "another-consumer", done.type, done.model_dump_json().encode(), str(done.event_id)),
+        await _dead_letter_row(pool, "test-outcomes", done.type, b'{"type": "ledger.test.done", "producer": "ledger"}', None),
     ]
 
     results = await replay_dead_letters(pool, [consumer])
@@ -498,13 +604,15 @@ async def test_dead_letter_replay_outcomes(scratch_dsn):
         (ids[2], "not_replayable"),
         (ids[3], "not_replayable"),
         (ids[4], "not_replayable"),
+        (ids[5], "not_replayable"),
     ]
     assert "still broken" in results[0].detail
     assert "producer 'payments' is not 'ledger'" in results[2].detail
     assert "not a valid envelope" in results[3].detail
     assert "no consumer named 'another-consumer'" in results[4].detail
+    assert results[5].detail == "the stored body is not a valid envelope: event_id: Field required"
     assert [(result.dead_letter_id, result.outcome) for result in only_one] == [(ids[0], "failed")]
-    assert pending == [ids[0], ids[2], ids[3], ids[4]]
+    assert pending == [ids[0], ids[2], ids[3], ids[4], ids[5]]
 
 
 async def test_relay_counts_first_try_failures_apart(scratch_dsn, private_nats):
