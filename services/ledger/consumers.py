@@ -92,12 +92,19 @@ async def on_profile_updated(connection: asyncpg.Connection, event: EventEnvelop
     profile = ProfileUpdated.model_validate(event.data)
     if profile.section != "billing_details" or not event.creditor_id or not event.customer_account:
         return
+    # A creditor that the ledger does not know yet gets a row named by its id,
+    # as the creditor identity event does, so that the address waits there for
+    # `ledger create-creditor` and the first import instead of being lost.
+    created = await connection.fetchval(
+        "INSERT INTO creditors (id, name) VALUES ($1, $1) ON CONFLICT (id) DO NOTHING RETURNING true",
+        event.creditor_id,
+    )
+    if created:
+        log.warning("profile_created_unknown_creditor", creditor=event.creditor_id, event_id=str(event.event_id))
     # The creditor's share lock first, as every other writer of its accounts
     # takes it: a running FEC import holds it, so this waits for the import
     # instead of creating the account under it and deadlocking with it.
-    if not await connection.fetchval("SELECT 1 FROM creditors WHERE id = $1 FOR SHARE", event.creditor_id):
-        log.info("profile_ignored_unknown_creditor", creditor=event.creditor_id)
-        return
+    await connection.execute("SELECT 1 FROM creditors WHERE id = $1 FOR SHARE", event.creditor_id)
     values = profile.values
     address_lines = [
         line for line in (values.get("address_line1"), values.get("address_line2"), values.get("address_line3")) if line

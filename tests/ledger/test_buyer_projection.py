@@ -331,3 +331,19 @@ async def test_pdf_dated_today_not_stored(ledger_service, ledger_pool, engines):
     assert "Rennes" in yesterday
     assert "Rennes" in await pdf_text(ledger_service, creditor, "FA-YESTERDAY")
     assert [row["document_number"] for row in stored] == ["FA-YESTERDAY"]
+
+
+async def test_address_waits_for_unknown_creditor(ledger_service, ledger_pool, engines):
+    creditor = unique_id("buyer")
+    event = profile_event(creditor, "Nantes", datetime.now(UTC))
+
+    await apply_events(engines, ledger_pool, event)
+    await upsert_creditor(ledger_pool, creditor, "Créancier créé après l’adresse")
+    name = await ledger_pool.fetchval("SELECT name FROM creditors WHERE id = $1", creditor)
+    city = await ledger_pool.fetchval(
+        "SELECT city FROM customer_accounts WHERE creditor_id = $1 AND account_number = 'C001'", creditor
+    )
+
+    assert await address_versions(ledger_pool, creditor) == ["Nantes"]
+    assert city == "Nantes"
+    assert name == "Créancier créé après l’adresse"
