@@ -13,7 +13,7 @@ A row that fails while others of its batch go out waits for its own next
 attempt (``next_attempt_at``, doubling up to ``MAX_ROW_RETRY_SECONDS``), so an
 event that the broker keeps rejecting never holds back the rest. Such a row
 is kept, never dropped, and logged at error level from its
-``STUCK_ATTEMPTS``-th failure on. When a whole batch fails and some of its
+``STUCK_ATTEMPTS``-th failure on, in one line for all such rows of a batch. When a whole batch fails and some of its
 rows were tried for the first time, the broker is probably away, so the
 relay backs off as a whole. Rows that only failed again do not make it wait.
 """
@@ -33,6 +33,8 @@ log = structlog.get_logger(__name__)
 MAX_BACKOFF_SECONDS = 30.0
 MAX_ROW_RETRY_SECONDS = 60.0
 STUCK_ATTEMPTS = 5
+# The stuck rows of a batch are logged in one line, with the ids of at most this many.
+STUCK_IDS_LOGGED = 20
 PUBLISH_TIMEOUT_SECONDS = 5.0
 # How long stop() waits for the cancelled loop and for the listener
 # connection. Rows of an abandoned batch stay unpublished and go out later.
@@ -180,12 +182,21 @@ class OutboxRelay:
                         WHERE position = $1""",
                     failed,
                 )
-        for row, result in zip(rows, results):
-            if result is not None and row["attempts"] + 1 >= STUCK_ATTEMPTS:
-                log.error(
-                    "outbox_event_stuck", event_id=str(row["event_id"]), subject=row["subject"],
-                    attempts=row["attempts"] + 1, error=repr(result),
-                )
+        stuck = [
+            (row, result) for row, result in zip(rows, results)
+            if result is not None and row["attempts"] + 1 >= STUCK_ATTEMPTS
+        ]
+        if stuck:
+            # One line per batch, because while the broker is away every row of every batch fails.
+            first_row, first_error = stuck[0]
+            log.error(
+                "outbox_events_stuck",
+                count=len(stuck),
+                event_ids=[str(row["event_id"]) for row, _ in stuck[:STUCK_IDS_LOGGED]],
+                subjects=sorted({row["subject"] for row, _ in stuck}),
+                max_attempts=max(row["attempts"] + 1 for row, _ in stuck),
+                error=repr(first_error),
+            )
         log.debug("outbox_batch_published", published=len(done), failed=len(failed))
         failed_first_try = sum(result is not None and row["attempts"] == 0 for row, result in zip(rows, results))
         return BatchOutcome(len(done), len(failed), failed_first_try)

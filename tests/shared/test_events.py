@@ -631,3 +631,28 @@ async def test_relay_counts_first_try_failures_apart(scratch_dsn, private_nats):
     assert first == (0, 1, 1)
     assert waiting == (0, 0, 0)
     assert again == (0, 1, 0)
+
+
+async def test_relay_logs_stuck_batch_once(scratch_dsn, private_nats):
+    pool = await create_pool(scratch_dsn, min_size=1, max_size=2)
+    await pool.execute("UPDATE outbox SET published_at = now() WHERE published_at IS NULL")
+    await _write_oversized_rows(pool, 5)
+    await pool.execute("UPDATE outbox SET attempts = 4 WHERE published_at IS NULL")
+    stuck_ids = {str(event_id) for (event_id,) in await pool.fetch("SELECT event_id FROM outbox WHERE published_at IS NULL")}
+    broker = build_broker(private_nats.url)
+    async with running_broker(broker, declare=["ledger"]):
+        relay = OutboxRelay(pool, broker, batch_size=10)
+        with capture_logs() as logs:
+            outcome = await relay.publish_batch()
+    await pool.close()
+    lines = [entry for entry in logs if entry["event"].startswith("outbox_event")]
+
+    assert outcome.failed == 5
+    assert len(lines) == 1
+    assert lines[0]["event"] == "outbox_events_stuck"
+    assert lines[0]["log_level"] == "error"
+    assert lines[0]["count"] == 5
+    assert set(lines[0]["event_ids"]) == stuck_ids
+    assert lines[0]["subjects"] == ["ledger.test.oversized"]
+    assert lines[0]["max_attempts"] == 5
+    assert "MaxPayload" in lines[0]["error"]
