@@ -81,3 +81,29 @@ async def test_demo_identity_saved_through_accounts(engines):
     assert ledger["iban"] == pressimmo.identity.iban.replace(" ", "")
     assert ledger["identity_changed_at"] == saved["updated_at"]
     assert saved["iban_masked"].endswith(ledger["iban"][-4:])
+
+
+async def test_demo_links_accounts_after_interrupted_load(engines):
+    stack = SimpleNamespace(service_dsn=engines.service_dsn, secrets=engines.secrets)
+    await load_demo(stack)
+    linked_accounts = """SELECT count(*) FROM users u JOIN memberships m ON m.user_id = u.id
+                           JOIN agency_accounts a ON a.agency_id = m.agency_id WHERE u.login = $1"""
+    async with open_pool(engines.service_dsn("accounts"), max_size=1) as accounts_pool:
+        # As a load stopped after creating the user and before linking its other accounts leaves it,
+        # with the rows that reference those links removed first.
+        for table in ("bank_change_requests", "bank_details", "billing_details", "main_contacts", "agency_accounts"):
+            await accounts_pool.execute(
+                f"""DELETE FROM {table} WHERE creditor_id <> 'pressimmo' AND (creditor_id, customer_account) IN
+                      (SELECT a.creditor_id, a.customer_account FROM users u
+                         JOIN memberships m ON m.user_id = u.id
+                         JOIN agency_accounts a ON a.agency_id = m.agency_id
+                        WHERE u.login = $1)""",
+                DEMO_LOGIN,
+            )
+        before = await accounts_pool.fetchval(linked_accounts, DEMO_LOGIN)
+
+        await load_demo(stack)
+        after = await accounts_pool.fetchval(linked_accounts, DEMO_LOGIN)
+
+    assert before == 1
+    assert after == 3

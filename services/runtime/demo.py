@@ -202,24 +202,25 @@ async def load_demo(stack: Stack) -> str:
             login = DEMO_LOGIN if index == 0 else f"{DEMO_LOGIN}{index + 1}"
             accounts = list(agency.accounts.items())
             first_creditor, first_account = accounts[0]
-            if await _login_exists(accounts_pool, login):
-                continue
-            try:
-                await create_user(
-                    accounts_pool,
-                    login=login,
-                    password=DEMO_PASSWORD,
-                    creditor=first_creditor,
-                    customer_account=first_account,
-                    agency_name=agency.name,
-                    display_name=f"Démo {agency.name}",
-                    email=agency.identity.email,
-                )
-            except LoginAlreadyTaken:
-                continue
+            if not await _login_exists(accounts_pool, login):
+                try:
+                    await create_user(
+                        accounts_pool,
+                        login=login,
+                        password=DEMO_PASSWORD,
+                        creditor=first_creditor,
+                        customer_account=first_account,
+                        agency_name=agency.name,
+                        display_name=f"Démo {agency.name}",
+                        email=agency.identity.email,
+                    )
+                    created_users.append(login)
+                except LoginAlreadyTaken:
+                    pass  # another process loads the demo at the same time, and links the accounts too
+            # The user and its other accounts are linked in separate transactions, so a load
+            # stopped in between left a user without them. Linking an account again does nothing.
             for creditor_slug, account in accounts[1:]:
                 await link_account(accounts_pool, login=login, creditor=creditor_slug, customer_account=account)
-            created_users.append(login)
         if not await _login_exists(accounts_pool, DEMO_STAFF_LOGIN):
             # LoginAlreadyTaken remains possible when another process loads the demo at the same time.
             try:
