@@ -258,7 +258,7 @@ def _build_parser() -> argparse.ArgumentParser:
         DATABASE_SETTINGS,
     )
     dead_letters.add_argument("--service", required=True, choices=SERVICE_NAMES, help="service whose consumers to look at")
-    dead_letters.add_argument("--all", action="store_true", help="also list the dead letters already replayed")
+    dead_letters.add_argument("--all", action="store_true", help="also list the dead letters already replayed or dismissed")
     dead_letters.set_defaults(handler=_command_dead_letters)
 
     replay = _add_command(
@@ -585,7 +585,8 @@ def _command_create_staff_user(arguments: argparse.Namespace) -> int:
                 stack,
                 login=arguments.login,
                 password=password,
-                creditors=arguments.creditor,
+                # A creditor given twice is one creditor.
+                creditors=list(dict.fromkeys(arguments.creditor)),
                 display_name=arguments.name,
                 email=arguments.email,
             )

@@ -1388,3 +1388,18 @@ def test_asyncapi_unwritable_output_one_line(tmp_path: Path, target: str) -> Non
     line = assert_one_error_line(result)
     assert line.startswith(f"error: cannot write --output {output} (")
     assert line.endswith("): give the path of a file in an existing folder that this user can write")
+
+
+def test_staff_creditor_given_twice_once(session_environment: dict[str, str]) -> None:
+    creditor = unique_id("cli")
+    create_creditor(session_environment, creditor)
+    login = unique_id("staff")
+
+    result = run_cli(
+        "accounts", "create-staff-user", "--login", login, "--creditor", creditor, "--creditor", creditor,
+        environment=session_environment, stdin=f"{GOOD_PASSWORD}\n",
+    )
+
+    assert result.code == 0, result.stderr
+    assert result.stdout.startswith(f"staff user {login} created (")
+    assert result.stdout.endswith(f") for {creditor}\n")
