@@ -203,10 +203,14 @@ class OutboxRelay:
 
     async def _publish(self, row: asyncpg.Record) -> None:
         body = json.dumps(row["payload"], separators=(",", ":")).encode()
+        # faststream sends correlation_id as a header, and makes up a random one when none is given.
+        # The envelope's own, or else the event id, lets NATS tools follow an event and its effects.
+        correlation_id = row["payload"].get("correlation_id") or str(row["event_id"])
         await self._broker.publish(
             body,
             subject=row["subject"],
             headers={"Nats-Msg-Id": str(row["event_id"]), "content-type": "application/json"},
+            correlation_id=correlation_id,
             stream=row["stream"],
             timeout=PUBLISH_TIMEOUT_SECONDS,
         )

@@ -656,3 +656,26 @@ async def test_relay_logs_stuck_batch_once(scratch_dsn, private_nats):
     assert lines[0]["subjects"] == ["ledger.test.oversized"]
     assert lines[0]["max_attempts"] == 5
     assert "MaxPayload" in lines[0]["error"]
+
+
+async def test_relay_sends_envelope_correlation_id(scratch_dsn, private_nats):
+    pool = await create_pool(scratch_dsn, min_size=1, max_size=2)
+    await pool.execute("UPDATE outbox SET published_at = now() WHERE published_at IS NULL")
+    correlated = EventEnvelope(type="ledger.test.traced", producer="ledger", data={}, correlation_id="import-42")
+    uncorrelated = EventEnvelope(type="ledger.test.traced", producer="ledger", data={})
+    async with pool.acquire() as connection, connection.transaction():
+        await add_to_outbox(connection, correlated)
+        await add_to_outbox(connection, uncorrelated)
+    broker = build_broker(private_nats.url)
+    async with running_broker(broker, declare=["ledger"]):
+        outcome = await OutboxRelay(pool, broker, batch_size=10).publish_batch()
+    await pool.close()
+    client = await nats.connect(private_nats.url)
+    subscription = await client.jetstream().pull_subscribe("ledger.test.traced", durable=None, stream="LEDGER")
+    messages = await subscription.fetch(2, timeout=5)
+    await client.close()
+    headers = {EventEnvelope.model_validate_json(message.data).event_id: message.headers for message in messages}
+
+    assert outcome.published == 2
+    assert headers[correlated.event_id]["correlation_id"] == "import-42"
+    assert headers[uncorrelated.event_id]["correlation_id"] == str(uncorrelated.event_id)
