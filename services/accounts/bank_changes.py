@@ -533,10 +533,15 @@ async def _withdraw_row(
     """Mark the locked pending request ``row`` withdrawn by ``principal``, audit it and notify; return the new row."""
     request_id = str(row["id"])
     scope = AccountScope(row["creditor_id"], row["customer_account"], row["agency_id"])
+    # As for a decision, the request keeps the details in force when it ended,
+    # so staff and the agency still see what it would have replaced.
     withdrawn = await connection.fetchrow(
-        """UPDATE bank_change_requests
-              SET status = 'withdrawn', decided_by = $2::uuid, decided_at = now(), decision_reason = $3
-            WHERE id = $1 RETURNING *""",
+        """UPDATE bank_change_requests AS r
+              SET status = 'withdrawn', decided_by = $2::uuid, decided_at = now(), decision_reason = $3,
+                  (replaced_iban_masked, replaced_bic) = (
+                      SELECT d.iban_masked, d.bic FROM bank_details d
+                       WHERE (d.creditor_id, d.customer_account) = (r.creditor_id, r.customer_account))
+            WHERE r.id = $1 RETURNING *""",
         row["id"],
         principal.user_id,
         reason,
