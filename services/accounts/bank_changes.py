@@ -46,11 +46,23 @@ class ChangeAlreadyPending(Conflict):
         )
 
 
+# The opening clause of ChangeAlreadyDecided's message for each status that ends a request.
+ENDED_REQUEST_CLAUSES = {
+    "approved": "Cette demande a déjà été validée, par vous ou par un collègue",
+    "rejected": "Cette demande a déjà été refusée, par vous ou par un collègue",
+    "withdrawn": "L’agence a retiré cette demande",
+}
+
+
 class ChangeAlreadyDecided(Conflict):
     code = "bank_change_decided"
 
     def __init__(self, status: str) -> None:
-        super().__init__("Cette demande a déjà été traitée.", current_status=status)
+        ended = ENDED_REQUEST_CLAUSES.get(status, "Cette demande n’est plus en attente")
+        super().__init__(
+            f"{ended} : votre décision n’a pas été enregistrée.",
+            current_status=status,
+        )
 
 
 class RequesterNoLongerAdministrator(Conflict):

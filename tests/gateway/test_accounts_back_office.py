@@ -322,7 +322,7 @@ async def test_decided_request_cannot_be_decided_again(gateway, accounts_pool, s
     page = await again.text()
 
     assert again.status == 409
-    assert "Cette demande a déjà été traitée." in page
+    assert "Cette demande a déjà été refusée, par vous ou par un collègue\u00a0: votre décision n’a pas été enregistrée." in page
     assert ">Valider</button>" not in page
 
 
@@ -538,3 +538,24 @@ async def test_administrator_withdraws_pending_change(gateway, accounts_pool, sc
     assert "Votre demande de modification des coordonnées bancaires a été retirée." in after
     assert ">Retirer la demande</button>" not in after
     assert status == "withdrawn"
+
+
+async def test_decision_on_withdrawn_request(gateway, accounts_pool, scene):
+    await request_bank_change(gateway, scene, FIRST_IBAN, next_totp_code(scene.totp))
+    request_id = await pending_request_id(accounts_pool, scene.creditor)
+    page = await (await gateway.get(details_path(scene.creditor))).text()
+    await gateway.post(
+        details_path(scene.creditor) + "/retrait-demande-bancaire",
+        data={"csrf_token": csrf_token_of(page), "request_id": request_id},
+    )
+    await switch_user(gateway, scene.staff_login, scene.staff_password)
+
+    # The staff member's tab was opened before the withdrawal, so its form still posts a rejection.
+    response = await decide(gateway, request_id, "refus", "RIB illisible")
+    review = await response.text()
+
+    assert response.status == 409
+    assert "L’agence a retiré cette demande\u00a0: votre décision n’a pas été enregistrée." in review
+    assert "déjà été traitée" not in review
+    assert "<dt>Retirée le</dt>" in review
+    assert "<dt>Décidée le</dt>" not in review
