@@ -559,3 +559,21 @@ async def test_decision_on_withdrawn_request(gateway, accounts_pool, scene):
     assert "déjà été traitée" not in review
     assert "<dt>Retirée le</dt>" in review
     assert "<dt>Décidée le</dt>" not in review
+
+
+async def test_reason_lines_kept_on_pages(gateway, accounts_pool, scene):
+    reason = "RIB illisible.\nMerci de joindre un RIB au format PDF."
+    await request_bank_change(gateway, scene, FIRST_IBAN, next_totp_code(scene.totp))
+    request_id = await pending_request_id(accounts_pool, scene.creditor)
+    await switch_user(gateway, scene.staff_login, scene.staff_password)
+
+    await decide(gateway, request_id, "refus", reason)
+    review = await review_page_text(gateway, request_id)
+    stylesheet = await (await gateway.get("/static/accounts.css")).text()
+    await switch_to_admin(gateway, scene)
+    read_page = unescape(await (await gateway.get(details_path(scene.creditor))).text())
+
+    # The browser keeps the line break only under the rule of this class.
+    assert ".decision-reason { white-space: pre-line;" in stylesheet
+    assert f'<dd class="decision-reason">{reason}</dd>' in review
+    assert f'<span class="decision-reason">{reason}</span>' in read_page
