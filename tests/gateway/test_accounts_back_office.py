@@ -389,7 +389,7 @@ async def test_staff_agency_pages_lead_to_back_office(gateway, scene, path):
     assert response.url.path == "/back-office/demandes-bancaires"
 
 
-@pytest.mark.parametrize(("length", "shown"), [(501, "501"), (12345, "12\u202f345")])
+@pytest.mark.parametrize(("length", "shown"), [(501, "501"), (12345, "12\u202f345"), (25000, "25\u202f000")])
 async def test_long_reason_is_rejected_not_cut(gateway, accounts_pool, scene, length, shown):
     await request_bank_change(gateway, scene, FIRST_IBAN, next_totp_code(scene.totp))
     request_id = await pending_request_id(accounts_pool, scene.creditor)
@@ -401,6 +401,7 @@ async def test_long_reason_is_rejected_not_cut(gateway, accounts_pool, scene, le
 
     assert response.status == 422
     assert f"Le motif dépasse 500 caractères ({shown} saisis)\u00a0: raccourcissez-le" in page
+    assert ">Refuser</button>" in page
     assert status == "pending"
 
 
