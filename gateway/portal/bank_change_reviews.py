@@ -255,6 +255,9 @@ async def decide(request: web.Request, *, approve: bool) -> web.Response:
         )
     try:
         await accounts_portal(request).decide_bank_change(active.info, request_id, approve=approve, reason=reason)
+    except NotFound:
+        # Respond as the review page does, with one message for a missing request and for another creditor's.
+        raise NotFound(REQUEST_NOT_FOUND, request_id=request_id) from None
     except Conflict as decided:
         # Another staff member decided first, or the request can no longer be approved.
         frame = await load_frame(request, BANK_CHANGE_REVIEWS)

@@ -353,9 +353,28 @@ async def test_staff_of_other_creditor_cannot_see_request(gateway, accounts_pool
     detail = await gateway.get(f"/back-office/demandes-bancaires/{request_id}")
     approval = await gateway.post(f"/back-office/demandes-bancaires/{request_id}/validation", data={"csrf_token": token})
 
+    missing_id = "00000000-0000-4000-8000-000000000000"
+    missing_rejection = await gateway.post(
+        f"/back-office/demandes-bancaires/{missing_id}/refus", data={"csrf_token": token, "reason": "RIB illisible"}
+    )
+    rejection = await gateway.post(
+        f"/back-office/demandes-bancaires/{request_id}/refus", data={"csrf_token": token, "reason": "RIB illisible"}
+    )
+    detail_page = unescape(await detail.text())
+    rejection_page = unescape(await rejection.text())
+    missing_page = unescape(await missing_rejection.text())
+    status = await accounts_pool.fetchval("SELECT status FROM bank_change_requests WHERE id = $1::uuid", request_id)
+
     assert request_id not in listing
     assert detail.status == 404
     assert approval.status == 404
+    assert rejection.status == 404
+    assert missing_rejection.status == 404
+    not_found = "Cette demande de modification bancaire est introuvable parmi celles de vos créanciers."
+    assert not_found in detail_page
+    assert not_found in rejection_page
+    assert not_found in missing_page
+    assert status == "pending"
 
 
 async def test_decision_without_csrf_token_is_rejected(gateway, accounts_pool, scene):
