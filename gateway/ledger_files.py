@@ -17,11 +17,12 @@ from urllib.parse import quote
 from aiohttp import web
 
 from gateway.clients import LEDGER
-from gateway.creditor_access import require_account
+from gateway.creditor_access import foreign_creditor_error, require_account
 from gateway.query_values import check_values
 from gateway.relay import relay_get
 from gateway.sessions import SessionInfo
 from shared.errors import NotFound
+from shared.principal import Role
 
 # Statement filters that the exports accept. Pagination does not apply to a file.
 EXPORT_FILTERS = ("view", "date_from", "date_to", "number")
@@ -53,6 +54,9 @@ async def relay_document_pdf(
     session's account with that number.
     """
     check_values({"document_number": number, "entry": entry})
+    if session.role is Role.STAFF:
+        # Staff have no customer account, so the ledger's 404 would wrongly speak of « votre compte ».
+        raise foreign_creditor_error(session, creditor)
     if not number.strip("."):
         # quote() leaves dots alone, and the HTTP client would resolve a segment
         # of dots as "." or ".." and call another path of the ledger.

@@ -239,7 +239,8 @@ PATHS: dict[str, Any] = {
                 "401": UNAUTHENTICATED,
                 "404": _error_response(
                     "No such invoice or credit note in the agency's account at this creditor, or `entry` names "
-                    "no document of that account with this number (code `document_not_found`)."
+                    "no document of that account with this number (code `document_not_found`). A staff user, "
+                    "who has no customer account, gets code `not_found`."
                 ),
                 "409": _error_response(
                     "The creditor's legal identity is incomplete or invalid, so the PDF cannot be issued yet "

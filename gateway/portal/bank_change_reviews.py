@@ -19,7 +19,14 @@ from aiohttp import web
 from gateway.accounts_portal import accounts_portal
 from gateway.portal.display import format_day
 from gateway.format import group_thousands
-from gateway.portal.forms import FORM_EXPIRED_MESSAGE, ExpiredForm, form_text, read_session_form
+from gateway.portal.forms import (
+    FORM_EXPIRED_MESSAGE,
+    ExpiredForm,
+    FieldTooLong,
+    form_text,
+    normalize_line_breaks,
+    read_session_form,
+)
 from gateway.portal.layout import BANK_CHANGE_REVIEWS, HOME_LABEL, HOME_PATH, PortalFrame, load_frame, render_page
 from shared.errors import Conflict, NotFound, Unprocessable
 
@@ -225,21 +232,22 @@ async def decide(request: web.Request, *, approve: bool) -> web.Response:
         active, form = await read_session_form(request)
     except ExpiredForm as expired:
         frame = await load_frame(request, BANK_CHANGE_REVIEWS)
-        reason = form_text(expired.form, "reason")
+        try:
+            reason = form_text(expired.form, "reason")
+        except FieldTooLong:
+            reason = ""
         return await render_review(
             request, frame, request_id, alert=FORM_EXPIRED_MESSAGE, status=expired.status, reason=reason
         )
-    reason = form_text(form, "reason") or None
+    try:
+        reason = form_text(form, "reason") or None
+    except FieldTooLong:
+        # Past the gateway's limit for every form field, the text is not sent back, so the page stays small.
+        length = len(normalize_line_breaks(form.get("reason", "")))
+        return await reject_long_reason(request, request_id, length, reason="")
     if reason is not None and len(reason) > MAX_REASON_LENGTH:
-        frame = await load_frame(request, BANK_CHANGE_REVIEWS)
-        alert = (
-            f"Le motif dépasse {MAX_REASON_LENGTH} caractères ({group_thousands(str(len(reason)))} saisis)\u00a0: "
-            "raccourcissez-le, puis validez ou refusez à nouveau."
-        )
         # The form field's own limit is far larger, so the text comes back for the staff member to shorten.
-        return await render_review(
-            request, frame, request_id, alert=alert, status=422, reason_error=alert, reason=reason
-        )
+        return await reject_long_reason(request, request_id, len(reason), reason=reason)
     if not approve and reason is None:
         frame = await load_frame(request, BANK_CHANGE_REVIEWS)
         return await render_review(
@@ -247,6 +255,9 @@ async def decide(request: web.Request, *, approve: bool) -> web.Response:
         )
     try:
         await accounts_portal(request).decide_bank_change(active.info, request_id, approve=approve, reason=reason)
+    except NotFound:
+        # Respond as the review page does, with one message for a missing request and for another creditor's.
+        raise NotFound(REQUEST_NOT_FOUND, request_id=request_id) from None
     except Conflict as decided:
         # Another staff member decided first, or the request can no longer be approved.
         frame = await load_frame(request, BANK_CHANGE_REVIEWS)
@@ -262,6 +273,16 @@ async def decide(request: web.Request, *, approve: bool) -> web.Response:
         )
     notice = "validee" if approve else "refusee"
     raise web.HTTPSeeOther(f"{BANK_CHANGE_REVIEWS.path}?{NOTICE_PARAMETER}={notice}")
+
+
+async def reject_long_reason(request: web.Request, request_id: str, length: int, *, reason: str) -> web.Response:
+    """Show the review again with a 422 alert that gives the reason's limit and the ``length`` typed."""
+    frame = await load_frame(request, BANK_CHANGE_REVIEWS)
+    alert = (
+        f"Le motif dépasse {MAX_REASON_LENGTH} caractères ({group_thousands(str(length))} saisis)\u00a0: "
+        "raccourcissez-le, puis validez ou refusez à nouveau."
+    )
+    return await render_review(request, frame, request_id, alert=alert, status=422, reason_error=alert, reason=reason)
 
 
 async def approve(request: web.Request) -> web.Response:

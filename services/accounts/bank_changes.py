@@ -46,11 +46,23 @@ class ChangeAlreadyPending(Conflict):
         )
 
 
+# The opening clause of ChangeAlreadyDecided's message for each status that ends a request.
+ENDED_REQUEST_CLAUSES = {
+    "approved": "Cette demande a déjà été validée, par vous ou par un collègue",
+    "rejected": "Cette demande a déjà été refusée, par vous ou par un collègue",
+    "withdrawn": "L’agence a retiré cette demande",
+}
+
+
 class ChangeAlreadyDecided(Conflict):
     code = "bank_change_decided"
 
     def __init__(self, status: str) -> None:
-        super().__init__("Cette demande a déjà été traitée.", current_status=status)
+        ended = ENDED_REQUEST_CLAUSES.get(status, "Cette demande n’est plus en attente")
+        super().__init__(
+            f"{ended} : votre décision n’a pas été enregistrée.",
+            current_status=status,
+        )
 
 
 class RequesterNoLongerAdministrator(Conflict):
@@ -533,10 +545,15 @@ async def _withdraw_row(
     """Mark the locked pending request ``row`` withdrawn by ``principal``, audit it and notify; return the new row."""
     request_id = str(row["id"])
     scope = AccountScope(row["creditor_id"], row["customer_account"], row["agency_id"])
+    # As for a decision, the request keeps the details in force when it ended,
+    # so staff and the agency still see what it would have replaced.
     withdrawn = await connection.fetchrow(
-        """UPDATE bank_change_requests
-              SET status = 'withdrawn', decided_by = $2::uuid, decided_at = now(), decision_reason = $3
-            WHERE id = $1 RETURNING *""",
+        """UPDATE bank_change_requests AS r
+              SET status = 'withdrawn', decided_by = $2::uuid, decided_at = now(), decision_reason = $3,
+                  (replaced_iban_masked, replaced_bic) = (
+                      SELECT d.iban_masked, d.bic FROM bank_details d
+                       WHERE (d.creditor_id, d.customer_account) = (r.creditor_id, r.customer_account))
+            WHERE r.id = $1 RETURNING *""",
         row["id"],
         principal.user_id,
         reason,

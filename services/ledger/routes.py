@@ -98,8 +98,9 @@ async def post_fec_import(request: web.Request) -> web.Response:
             f"Fichier trop volumineux\u00a0: {format_count(request.content_length)} octets pour un maximum de"
             f" {format_count(MAX_FEC_BYTES)}\u202f; découpez l’export par période."
         )
-    file_name = _checked_query_text(request, "file_name", "le nom du fichier") or "upload.txt"
-    encoding = _checked_query_text(request, "encoding", "le nom de l’encodage") or None
+    # Surrounding blanks are dropped, so a blank file name gets the default instead of showing as blanks in messages.
+    file_name = (_checked_query_text(request, "file_name", "le nom du fichier") or "").strip() or "upload.txt"
+    encoding = (_checked_query_text(request, "encoding", "le nom de l’encodage") or "").strip() or None
     data = await _read_fec_body(request)
     try:
         summary = await import_fec(

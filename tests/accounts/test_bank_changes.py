@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -33,6 +34,9 @@ BELGIAN_SUMMARY = {
     "bank_withheld": False,
     "last_four": "7034",
 }
+WITHDRAWN_DETAILS_MIGRATION = (
+    Path(__file__).resolve().parents[2] / "services/accounts/migrations/0008_withdrawn_replaced_bank_details.sql"
+)
 BILLING = {
     "address_line1": "12 rue de la Paix",
     "postal_code": "75002",
@@ -708,3 +712,61 @@ async def test_removing_author_withdraws_request(accounts, prepared, accounts_po
     assert row["decision_reason"] == reason
     assert row["decided_by"] == second.user_id
     assert reason in notices[0].text.replace("\r\n", "\n").replace("\n", " ")
+
+
+async def test_withdrawn_request_keeps_replaced_details(accounts, prepared, accounts_pool):
+    admin, _second, _billing_email, secret = prepared
+    staff_id = await staff_user(accounts_pool, admin.creditor)
+    headers = staff_headers(accounts, admin.creditor, staff_id)
+    await approve_first_request(accounts, admin, secret, headers)
+    requested = await post_request(accounts, admin, belgian_body(admin, secret, totp_code=RECOVERY_CODES[admin.login].pop()))
+    request_id = (await requested.json())["request_id"]
+
+    withdrawn = await accounts.client.post(
+        f"/creditors/{admin.creditor}/bank-change-requests/{request_id}/withdrawal",
+        headers=principal_headers(accounts, admin),
+    )
+    staff_listing = await (await accounts.client.get("/staff/bank-change-requests?status=all", headers=headers)).json()
+    agency_listing = await (
+        await accounts.client.get(
+            f"/creditors/{admin.creditor}/bank-change-requests", headers=principal_headers(accounts, admin)
+        )
+    ).json()
+
+    first_masked = {"iban_masked": "•••• •••• •••• •••• •••• •••• 0189", "bic": "AGRIFRPP"}
+    [staff_item] = [item for item in staff_listing["requests"] if item["request_id"] == request_id]
+    [agency_item] = [item for item in agency_listing["requests"] if item["request_id"] == request_id]
+    assert requested.status == 201
+    assert withdrawn.status == 200
+    assert (await withdrawn.json())["previous"] == first_masked
+    assert staff_item["status"] == "withdrawn"
+    assert staff_item["previous"] == first_masked | {"iban_summary": CREDIT_AGRICOLE_SUMMARY}
+    assert staff_item["country_changed"] is True
+    assert agency_item["previous"] == first_masked
+
+
+async def test_migration_fills_withdrawn_replaced_details(accounts, prepared, accounts_pool):
+    admin, _second, _billing_email, secret = prepared
+    staff_id = await staff_user(accounts_pool, admin.creditor)
+    await approve_first_request(accounts, admin, secret, staff_headers(accounts, admin.creditor, staff_id))
+    requested = await post_request(accounts, admin, belgian_body(admin, secret, totp_code=RECOVERY_CODES[admin.login].pop()))
+    request_id = (await requested.json())["request_id"]
+    await accounts.client.post(
+        f"/creditors/{admin.creditor}/bank-change-requests/{request_id}/withdrawal",
+        headers=principal_headers(accounts, admin),
+    )
+    # Withdrawals recorded before migration 0008 left these columns empty.
+    await accounts_pool.execute(
+        "UPDATE bank_change_requests SET replaced_iban_masked = NULL, replaced_bic = NULL WHERE id = $1::uuid",
+        request_id,
+    )
+
+    # The migration was applied when the database was created, so the test runs its SQL again.
+    await accounts_pool.execute(WITHDRAWN_DETAILS_MIGRATION.read_text(encoding="utf-8"))
+    row = await accounts_pool.fetchrow(
+        "SELECT replaced_iban_masked, replaced_bic FROM bank_change_requests WHERE id = $1::uuid", request_id
+    )
+
+    assert requested.status == 201
+    assert row["replaced_iban_masked"] == "•••• •••• •••• •••• •••• •••• 0189"
+    assert row["replaced_bic"] == "AGRIFRPP"

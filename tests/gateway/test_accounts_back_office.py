@@ -322,7 +322,7 @@ async def test_decided_request_cannot_be_decided_again(gateway, accounts_pool, s
     page = await again.text()
 
     assert again.status == 409
-    assert "Cette demande a déjà été traitée." in page
+    assert "Cette demande a déjà été refusée, par vous ou par un collègue\u00a0: votre décision n’a pas été enregistrée." in page
     assert ">Valider</button>" not in page
 
 
@@ -353,9 +353,28 @@ async def test_staff_of_other_creditor_cannot_see_request(gateway, accounts_pool
     detail = await gateway.get(f"/back-office/demandes-bancaires/{request_id}")
     approval = await gateway.post(f"/back-office/demandes-bancaires/{request_id}/validation", data={"csrf_token": token})
 
+    missing_id = "00000000-0000-4000-8000-000000000000"
+    missing_rejection = await gateway.post(
+        f"/back-office/demandes-bancaires/{missing_id}/refus", data={"csrf_token": token, "reason": "RIB illisible"}
+    )
+    rejection = await gateway.post(
+        f"/back-office/demandes-bancaires/{request_id}/refus", data={"csrf_token": token, "reason": "RIB illisible"}
+    )
+    detail_page = unescape(await detail.text())
+    rejection_page = unescape(await rejection.text())
+    missing_page = unescape(await missing_rejection.text())
+    status = await accounts_pool.fetchval("SELECT status FROM bank_change_requests WHERE id = $1::uuid", request_id)
+
     assert request_id not in listing
     assert detail.status == 404
     assert approval.status == 404
+    assert rejection.status == 404
+    assert missing_rejection.status == 404
+    not_found = "Cette demande de modification bancaire est introuvable parmi celles de vos créanciers."
+    assert not_found in detail_page
+    assert not_found in rejection_page
+    assert not_found in missing_page
+    assert status == "pending"
 
 
 async def test_decision_without_csrf_token_is_rejected(gateway, accounts_pool, scene):
@@ -389,7 +408,7 @@ async def test_staff_agency_pages_lead_to_back_office(gateway, scene, path):
     assert response.url.path == "/back-office/demandes-bancaires"
 
 
-@pytest.mark.parametrize(("length", "shown"), [(501, "501"), (12345, "12\u202f345")])
+@pytest.mark.parametrize(("length", "shown"), [(501, "501"), (12345, "12\u202f345"), (25000, "25\u202f000")])
 async def test_long_reason_is_rejected_not_cut(gateway, accounts_pool, scene, length, shown):
     await request_bank_change(gateway, scene, FIRST_IBAN, next_totp_code(scene.totp))
     request_id = await pending_request_id(accounts_pool, scene.creditor)
@@ -401,6 +420,7 @@ async def test_long_reason_is_rejected_not_cut(gateway, accounts_pool, scene, le
 
     assert response.status == 422
     assert f"Le motif dépasse 500 caractères ({shown} saisis)\u00a0: raccourcissez-le" in page
+    assert ">Refuser</button>" in page
     assert status == "pending"
 
 
@@ -538,3 +558,42 @@ async def test_administrator_withdraws_pending_change(gateway, accounts_pool, sc
     assert "Votre demande de modification des coordonnées bancaires a été retirée." in after
     assert ">Retirer la demande</button>" not in after
     assert status == "withdrawn"
+
+
+async def test_decision_on_withdrawn_request(gateway, accounts_pool, scene):
+    await request_bank_change(gateway, scene, FIRST_IBAN, next_totp_code(scene.totp))
+    request_id = await pending_request_id(accounts_pool, scene.creditor)
+    page = await (await gateway.get(details_path(scene.creditor))).text()
+    await gateway.post(
+        details_path(scene.creditor) + "/retrait-demande-bancaire",
+        data={"csrf_token": csrf_token_of(page), "request_id": request_id},
+    )
+    await switch_user(gateway, scene.staff_login, scene.staff_password)
+
+    # The staff member's tab was opened before the withdrawal, so its form still posts a rejection.
+    response = await decide(gateway, request_id, "refus", "RIB illisible")
+    review = await response.text()
+
+    assert response.status == 409
+    assert "L’agence a retiré cette demande\u00a0: votre décision n’a pas été enregistrée." in review
+    assert "déjà été traitée" not in review
+    assert "<dt>Retirée le</dt>" in review
+    assert "<dt>Décidée le</dt>" not in review
+
+
+async def test_reason_lines_kept_on_pages(gateway, accounts_pool, scene):
+    reason = "RIB illisible.\nMerci de joindre un RIB au format PDF."
+    await request_bank_change(gateway, scene, FIRST_IBAN, next_totp_code(scene.totp))
+    request_id = await pending_request_id(accounts_pool, scene.creditor)
+    await switch_user(gateway, scene.staff_login, scene.staff_password)
+
+    await decide(gateway, request_id, "refus", reason)
+    review = await review_page_text(gateway, request_id)
+    stylesheet = await (await gateway.get("/static/accounts.css")).text()
+    await switch_to_admin(gateway, scene)
+    read_page = unescape(await (await gateway.get(details_path(scene.creditor))).text())
+
+    # The browser keeps the line break only under the rule of this class.
+    assert ".decision-reason { white-space: pre-line;" in stylesheet
+    assert f'<dd class="decision-reason">{reason}</dd>' in review
+    assert f'<span class="decision-reason">{reason}</span>' in read_page

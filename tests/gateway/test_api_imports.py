@@ -105,3 +105,20 @@ async def test_staff_lists_own_creditors(gateway, accounts_pool, ledger_service)
 
     assert response.status == 200
     assert body == {"creditors": [{"id": creditor, "name": "Presse Immo Import", "customer_account": None}]}
+
+
+async def test_blank_file_name_gets_default(gateway, accounts_pool, ledger_service):
+    client, creditor = await staff_gateway(gateway, accounts_pool, ledger_service)
+    data = fixture_path("fec", FEC_FILE).read_bytes()
+
+    blank = await client.post(import_url(creditor), params={"file_name": "   "}, data=b"x", headers=OCTET_STREAM)
+    padded = await client.post(
+        import_url(creditor), params={"file_name": f"  {FEC_FILE} ", "encoding": " utf-8 "}, data=data, headers=OCTET_STREAM
+    )
+    blank_message = (await blank.json())["error"]["message"]
+    padded_summary = await padded.json()
+
+    assert blank.status == 422
+    assert blank_message.startswith("Fichier FEC refusé, rien n’a été importé. upload.txt, ligne 1\u00a0:")
+    assert padded.status == 200, padded_summary
+    assert padded_summary["file_name"] == FEC_FILE

@@ -176,3 +176,20 @@ async def test_staff_account_routes_name_no_agency(gateway, accounts_pool, porta
         assert response.status == 404, route
         assert "votre agence" not in message, route
         assert message.startswith("Le personnel du créancier n’a pas de compte client"), route
+
+
+async def test_staff_document_pdf_names_no_account(gateway, accounts_pool, portal_data):
+    login, password = await create_staff_login(accounts_pool, [portal_data.first.id])
+    response = await log_in(gateway, login, password)
+    assert response.status == 302
+
+    api = await gateway.get(f"/api/v1/creditors/{portal_data.first.id}/documents/FA-0001/pdf")
+    api_message = (await api.json())["error"]["message"]
+    portal = await gateway.get(f"/creanciers/{portal_data.first.id}/documents/FA-0001.pdf")
+    portal_page = unescape(await portal.text())
+
+    assert api.status == 404
+    assert api_message.startswith("Le personnel du créancier n’a pas de compte client")
+    assert portal.status == 404
+    assert "Le personnel du créancier n’a pas de compte client" in portal_page
+    assert "introuvable pour votre compte" not in portal_page
