@@ -13,6 +13,7 @@ import structlog
 from aiohttp import web
 
 from gateway.app import create_gateway_app
+from gateway.middlewares import HTTP_PARSER_LIMITS
 from gateway.settings import GatewaySettings
 from services.registry import SERVICE_NAMES, service_definition
 from shared.logging import _scrub_sensitive, configure_logging, redact_link_tokens
@@ -112,8 +113,9 @@ async def send_raw(host: str, port: int, request: bytes) -> bytes:
 @pytest.mark.parametrize(
     "request_template",
     [
-        # A browser with many cookies for the site sends a header over aiohttp's limit of 8,190 bytes.
-        b"GET /api/v1/me HTTP/1.1\r\nHost: localhost\r\nCookie: __Host-mf_session=%s; big=" + b"a" * 9000 + b"\r\n\r\n",
+        # A header over the parser's limit (HTTP_PARSER_LIMITS). One over 8 KiB only is the gateway's 431.
+        b"GET /api/v1/me HTTP/1.1\r\nHost: localhost\r\nCookie: __Host-mf_session=%s; big="
+        + b"a" * (HTTP_PARSER_LIMITS["max_field_size"] + 1000) + b"\r\n\r\n",
         b"GET /api/v1/me HTTP/1.1\r\nHost: localhost\r\nCookie: __Host-mf_session=%s; theme=dark\x00\r\n\r\n",
         b"GET /invitation/%s\x01 HTTP/1.1\r\nHost: localhost\r\n\r\n",
     ],
@@ -151,3 +153,23 @@ def test_scrubbing_replaces_session_cookie_in_text() -> None:
 
     assert token not in json.dumps(scrubbed)
     assert "Cookie: [redacted]" in scrubbed["exception"]
+
+
+async def test_long_cookie_log_hides_session(make_gateway, capsys) -> None:
+    token = secrets.token_urlsafe(32)
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    configure_logging("gateway", log_format="json")
+    try:
+        gateway = await make_gateway()
+        request = b"GET /api/v1/me HTTP/1.1\r\nHost: localhost\r\nCookie: __Host-mf_session=%s; big=" + b"a" * 9000
+        answer = await send_raw(gateway.host, gateway.port, request.replace(b"%s", token.encode()) + b"\r\n\r\n")
+    finally:
+        structlog.reset_defaults()
+        structlog.contextvars.clear_contextvars()
+        root.handlers[:], root.level = handlers, level
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+
+    assert answer.split(b"\r\n")[0].endswith(b" 431 Request Header Fields Too Large")
+    assert token not in json.dumps(lines)
+    assert token.encode() not in answer
