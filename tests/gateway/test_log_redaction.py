@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
 import secrets
+from collections.abc import Iterator
 
 import pytest
 import structlog
@@ -80,20 +82,32 @@ def test_scrubbing_keeps_other_paths() -> None:
     assert _scrub_sensitive(None, "info", dict(event)) == event
 
 
-async def test_request_log_invitation_link_hides_token(make_gateway, capsys) -> None:
-    token = secrets.token_urlsafe(32)
+@contextlib.contextmanager
+def json_logging() -> Iterator[None]:
+    """Configure the gateway's JSON logs for the block, then restore the logging configuration."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
     configure_logging("gateway", log_format="json")
     try:
-        gateway = await make_gateway()
-        response = await gateway.get(f"/invitation/{token}")
-        await response.read()
+        yield
     finally:
         structlog.reset_defaults()
         structlog.contextvars.clear_contextvars()
         root.handlers[:], root.level = handlers, level
-    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+
+
+def json_lines(capsys) -> list[dict]:
+    """Return the JSON log lines written to standard error so far."""
+    return [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+
+
+async def test_request_log_invitation_link_hides_token(make_gateway, capsys) -> None:
+    token = secrets.token_urlsafe(32)
+    with json_logging():
+        gateway = await make_gateway()
+        response = await gateway.get(f"/invitation/{token}")
+        await response.read()
+    lines = json_lines(capsys)
     requests = [line for line in lines if line.get("event") == "http_request"]
 
     assert any(line["path"] == "/invitation/{token}" for line in requests)
@@ -123,17 +137,10 @@ async def send_raw(host: str, port: int, request: bytes) -> bytes:
 )
 async def test_unparsable_request_log_hides_secrets(make_gateway, capsys, request_template: bytes) -> None:
     token = secrets.token_urlsafe(32)
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    configure_logging("gateway", log_format="json")
-    try:
+    with json_logging():
         gateway = await make_gateway()
         answer = await send_raw(gateway.host, gateway.port, request_template.replace(b"%s", token.encode()))
-    finally:
-        structlog.reset_defaults()
-        structlog.contextvars.clear_contextvars()
-        root.handlers[:], root.level = handlers, level
-    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    lines = json_lines(capsys)
     rejected = [line for line in lines if line.get("event", "").startswith("http_request_rejected")]
 
     assert answer.split(b"\r\n")[0].endswith(b" 400 Bad Request")
@@ -157,18 +164,11 @@ def test_scrubbing_replaces_session_cookie_in_text() -> None:
 
 async def test_long_cookie_log_hides_session(make_gateway, capsys) -> None:
     token = secrets.token_urlsafe(32)
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    configure_logging("gateway", log_format="json")
-    try:
+    with json_logging():
         gateway = await make_gateway()
         request = b"GET /api/v1/me HTTP/1.1\r\nHost: localhost\r\nCookie: __Host-mf_session=%s; big=" + b"a" * 9000
         answer = await send_raw(gateway.host, gateway.port, request.replace(b"%s", token.encode()) + b"\r\n\r\n")
-    finally:
-        structlog.reset_defaults()
-        structlog.contextvars.clear_contextvars()
-        root.handlers[:], root.level = handlers, level
-    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    lines = json_lines(capsys)
 
     assert answer.split(b"\r\n")[0].endswith(b" 431 Request Header Fields Too Large")
     assert token not in json.dumps(lines)
