@@ -53,7 +53,10 @@ def _require_operator(principal: Principal, creditor: str) -> None:
             "lesquels vous travaillez\u00a0: vérifiez son identifiant, ou demandez à la personne qui a créé "
             "votre compte de vous y rattacher."
         )
-    raise Forbidden("Action réservée au personnel du créancier.")
+    raise Forbidden(
+        "Action réservée au personnel du créancier, qui importe les fichiers FEC et publie les factures\u00a0: "
+        "pour lui transmettre un document, écrivez à son service facturation (menu «\u00a0Nous contacter\u00a0»)."
+    )
 
 
 async def get_statement(request: web.Request) -> web.Response:

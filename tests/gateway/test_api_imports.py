@@ -60,8 +60,11 @@ async def test_invalid_file_names_line(gateway, accounts_pool, ledger_service):
 
 async def test_agency_user_is_forbidden(logged_in, portal_data):
     response = await logged_in.post(import_url(portal_data.first.id), data=b"JournalCode\n", headers=OCTET_STREAM)
+    message = (await response.json())["error"]["message"]
 
     assert response.status == 403
+    assert message.startswith("Action réservée au personnel du créancier, qui importe les fichiers FEC")
+    assert "écrivez à son service facturation (menu «\u00a0Nous contacter\u00a0»)" in message
 
 
 async def test_other_content_type_is_rejected(gateway, accounts_pool, ledger_service):
