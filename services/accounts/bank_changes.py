@@ -205,6 +205,40 @@ async def _names_for_notice(
     return row["user_name"], row["creditor_name"]
 
 
+# The page of one request in the portal's back office (gateway.portal.bank_change_reviews).
+REVIEW_PATH = "/back-office/demandes-bancaires/{request_id}"
+
+
+async def _notify_reviewers(
+    connection: asyncpg.Connection,
+    settings: AccountsSettings,
+    cipher: DataCipher,
+    scope: AccountScope,
+    creditor_name: str,
+    details: BankDetails,
+    request: asyncpg.Record,
+) -> None:
+    """Queue the review notice to the creditor's active staff users that have an e-mail address."""
+    rows = await connection.fetch(
+        """SELECT DISTINCT u.email FROM staff_creditors s JOIN users u ON u.id = s.user_id
+            WHERE s.creditor_id = $1 AND u.disabled_at IS NULL AND u.email IS NOT NULL
+            ORDER BY u.email""",
+        scope.creditor_id,
+    )
+    if not rows:
+        return
+    agency_name = await connection.fetchval("SELECT name FROM agencies WHERE id = $1", scope.agency_id)
+    subject, body = notices.bank_change_to_review(
+        creditor_name=creditor_name,
+        customer_account=scope.customer_account,
+        agency_name=agency_name,
+        iban_masked=details.masked_iban,
+        requested_at=request["requested_at"],
+        link=settings.public_url + REVIEW_PATH.format(request_id=request["id"]),
+    )
+    await _send_notices(connection, settings, cipher, [row["email"] for row in rows], subject, body)
+
+
 async def request_change(
     pool: asyncpg.Pool,
     settings: AccountsSettings,
@@ -269,6 +303,7 @@ async def request_change(
         )
         recipients = await _notice_recipients(connection, scope.agency_id, previous_email)
         await _send_notices(connection, settings, cipher, recipients, subject, body)
+        await _notify_reviewers(connection, settings, cipher, scope, creditor_name, details, row)
     log.info("bank_change_requested", request_id=str(request_id), creditor=scope.creditor_id)
     return _request_json(row, current or {})
 

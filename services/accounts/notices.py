@@ -156,6 +156,24 @@ def bank_change_requested(
     return french(subject), french(body) + note + SIGNATURE
 
 
+def bank_change_to_review(
+    *, creditor_name: str, customer_account: str, agency_name: str, iban_masked: str, requested_at: datetime, link: str
+) -> tuple[str, str]:
+    """Return the notice to the creditor's staff of a bank change request that waits for their decision."""
+    note = defused_names_note(creditor_name, agency_name)
+    creditor_name, agency_name = mail_name(creditor_name), mail_name(agency_name)
+    subject = f"À examiner : coordonnées bancaires du compte {customer_account} ({creditor_name})"
+    body = (
+        "Bonjour,\n\n"
+        f"{agency_name} a demandé le {french_datetime(requested_at)} de changer les coordonnées "
+        f"bancaires de son compte client {customer_account} chez {creditor_name}.\n\n"
+        f"Nouvel IBAN demandé : {iban_masked}\n\n"
+        "La demande attend votre décision, et les coordonnées en vigueur restent appliquées d’ici là. "
+        f"Examinez-la dans l’espace du personnel :\n{link}"
+    )
+    return french(subject), french(body) + note + SIGNATURE
+
+
 def bank_change_decided(
     *,
     creditor_name: str,

@@ -770,3 +770,39 @@ async def test_migration_fills_withdrawn_replaced_details(accounts, prepared, ac
     assert requested.status == 201
     assert row["replaced_iban_masked"] == "•••• •••• •••• •••• •••• •••• 0189"
     assert row["replaced_bic"] == "AGRIFRPP"
+
+
+async def test_request_notifies_creditor_staff(accounts, prepared, mail_sink, accounts_pool):
+    from services.accounts.commands import create_staff_user, ensure_creditor
+    from tests.accounts.support import new_password
+
+    admin, _second, _billing_email, secret = prepared
+    reviewer = f"{unique_id('staff')}@creancier.example"
+    await create_staff_user(
+        accounts_pool, login=unique_id("staff"), password=new_password(), creditors=[admin.creditor], email=reviewer
+    )
+    other_creditor = unique_id("autre")
+    await ensure_creditor(accounts_pool, other_creditor, "Autre créancier")
+    await create_staff_user(
+        accounts_pool, login=unique_id("staff"), password=new_password(), creditors=[other_creditor],
+        email=f"{unique_id('autre')}@creancier.example",
+    )
+
+    requested = await post_request(accounts, admin, request_body(admin, secret))
+    request_id = (await requested.json())["request_id"]
+    notices = await wait_for_mail(
+        mail_sink.folder, lambda message: "À examiner" in message.subject and admin.customer_account in message.subject
+    )
+    agency_name = await accounts_pool.fetchval(
+        "SELECT a.name FROM agencies a JOIN agency_accounts l ON l.agency_id = a.id"
+        " WHERE l.creditor_id = $1 AND l.customer_account = $2",
+        admin.creditor,
+        admin.customer_account,
+    )
+
+    assert requested.status == 201
+    assert [address for message in notices for address in message.envelope_to] == [reviewer]
+    assert f"/back-office/demandes-bancaires/{request_id}" in notices[0].text
+    assert agency_name in notices[0].text
+    assert "0189" in notices[0].text
+    assert NEW_IBAN_COMPACT not in notices[0].text
