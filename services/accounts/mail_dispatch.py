@@ -67,6 +67,8 @@ class MailDispatcher:
         self._task: asyncio.Task | None = None
         self._listener: asyncpg.Connection | None = None
         self._stopping = False
+        # Rows that the last batch took, sent or not.
+        self._claimed = 0
 
     async def start(self) -> None:
         self._listener = await self._pool.acquire()
@@ -113,13 +115,15 @@ class MailDispatcher:
     async def _run(self) -> None:
         while not self._stopping:
             self._wake.clear()
+            self._claimed = 0
             try:
-                sent = await self.send_due()
+                await self.send_due()
             except (OSError, asyncpg.PostgresError) as error:
                 log.warning("mail_dispatch_failed", error=repr(error))
-                sent = 0
-            if sent == BATCH_SIZE:
-                continue  # more rows are probably due
+            # A full batch means more rows are probably due, also when none of it could be sent: a
+            # failed row waits for its own next attempt, so the next batch takes the rows after it.
+            if self._claimed == BATCH_SIZE:
+                continue
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=POLL_SECONDS)
             except TimeoutError:
@@ -137,6 +141,7 @@ class MailDispatcher:
                       FOR UPDATE SKIP LOCKED""",
                 BATCH_SIZE,
             )
+            self._claimed = len(rows)
             for row in rows:
                 try:
                     message = self._plain_message(row)

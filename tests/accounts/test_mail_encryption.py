@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from services.accounts.app import DEFINITION
 from services.accounts.crypto import DataCipher
 from services.accounts.mail import build_message, encrypt_pending_mail, mail_context, queue_mail
-from services.accounts.mail_dispatch import MailDispatcher
+from services.accounts.mail_dispatch import BATCH_SIZE, MailDispatcher
 from services.accounts.reencrypt import reencrypt_all
 from services.accounts.settings import AccountsSettings
 from services.accounts.single_use_links import hash_token
@@ -282,3 +282,30 @@ async def test_message_without_its_key_stays_queued(engines, scratch_pool, scrat
     assert row["attempts"] == 1
     assert "MF_DATA_ENCRYPTION_PREVIOUS_KEYS" in row["last_error"]
     assert row["message_encrypted"] is not None
+
+
+async def test_undecryptable_batch_does_not_hold_others(engines, scratch_pool, scratch_accounts_dsn, mail_sink, monkeypatch):
+    """A full batch of messages that no key decrypts is followed at once by the next batch, not after the poll."""
+    monkeypatch.setattr("services.accounts.mail_dispatch.POLL_SECONDS", 3600.0)
+    key = new_key()
+    foreign = DataCipher(new_key())
+    subject = f"Lisible {uuid.uuid4().hex[:8]}"
+    async with scratch_pool.acquire() as connection:
+        for _ in range(BATCH_SIZE + 5):
+            await queue_mail(connection, cipher=foreign, sender=SENDER, to="agence@example.org", subject="Illisible", body="x")
+        await queue_mail(connection, cipher=DataCipher(key), sender=SENDER, to="agence@example.org", subject=subject, body="x")
+    settings = AccountsSettings(
+        database_url=scratch_accounts_dsn, **engines.nats_settings("accounts"), smtp_host="127.0.0.1",
+        smtp_port=mail_sink.port,
+    )
+    dispatcher = MailDispatcher(scratch_pool, settings, cipher=DataCipher(key), smtp_host="127.0.0.1")
+    await dispatcher.start()
+    try:
+        # The bound is far below the poll interval set above, and far above the few batches' work.
+        delivered = await wait_for_mail(mail_sink.folder, lambda message: message.subject == subject, timeout=60)
+    finally:
+        await dispatcher.stop()
+    unsent = await scratch_pool.fetchval("SELECT count(*) FROM outgoing_mail WHERE sent_at IS NULL")
+
+    assert len(delivered) == 1
+    assert unsent == BATCH_SIZE + 5
