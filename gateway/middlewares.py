@@ -132,7 +132,7 @@ MAX_URL_BYTES = 8 * 1024
 MAX_HEADER_BYTES = 8 * 1024
 # NOTE: a URL or header over these parser limits still gets aiohttp's English 400.
 HTTP_PARSER_LIMITS = {"max_line_size": 64 * 1024, "max_field_size": 64 * 1024}
-COOKIE_HEADER = hdrs.COOKIE.encode()
+COOKIE_HEADER = hdrs.COOKIE.lower().encode()
 
 
 @web.middleware
@@ -148,7 +148,7 @@ async def request_size_middleware(request: web.Request, handler: Handler) -> web
         if len(name) + len(value) <= MAX_HEADER_BYTES:
             continue
         header = name.decode("latin-1")
-        if name.lower() == COOKIE_HEADER.lower():
+        if name.lower() == COOKIE_HEADER:
             next_step = "effacez les cookies de ce site dans le navigateur, puis rechargez la page."
         else:
             next_step = "raccourcissez-le, puis envoyez la requête de nouveau."
